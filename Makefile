@@ -1,0 +1,38 @@
+# landlink-gis: `make demo` runs the check on the bundled sample, `make test` runs the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE ?= bazhong_demo
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv lint clean samples bench
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,notebook,dask]'
+	$(BIN)/pip install -q --no-deps gdal-utils
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	$(BIN)/landlink check data/samples/$(SAMPLE)/project.toml -o out/$(SAMPLE)_checked.gpkg; \
+	  rc=$$?; if [ $$rc -eq 2 ]; then exit 2; fi; echo "landlink exit code: $$rc (1 = the sample's planted error findings)"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/python -m pytest -q
+
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench/run.py --size county
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``landlink`` command line: the only place that prints or exits."""

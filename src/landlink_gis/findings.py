@@ -1,0 +1,214 @@
+"""The findings table: its schema and its only constructor.
+
+A rule returns *raw* findings made with :func:`make`: one row per problem with the plot, the
+other feature, the measured figure, the threshold and the geometry of the problem, plus any
+extra columns its message template needs. The runner then :func:`finalise` s them: severity
+from the profile, the message in the chosen language, the reference and a stable
+``finding_id``. Every finding of a run ends up in one GeoDataFrame with the columns of
+DOMAIN.md §5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the ``findings``/``finding_points`` layers, in order (DOMAIN.md §5).
+FINDING_COLUMNS: tuple[str, ...] = (
+    "finding_id",
+    "rule_id",
+    "severity",
+    "layer",
+    "plot_id",
+    "other_layer",
+    "other_id",
+    "measured",
+    "threshold",
+    "unit",
+    "message",
+    "reference",
+)
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+_RAW_COLUMNS = ("layer", "plot_id", "other_layer", "other_id", "measured", "threshold", "unit", "severity")
+
+__all__ = ["FINDING_COLUMNS", "SEVERITIES", "concat", "empty_findings", "finalise", "make"]
+
+
+def _column(value: Any, n: int, *, dtype=object) -> np.ndarray:
+    if isinstance(value, (str, bytes)) or value is None or np.isscalar(value):
+        return np.full(n, value, dtype=dtype)
+    arr = np.asarray(value, dtype=dtype)
+    if arr.shape != (n,):
+        raise ValueError(f"finding column of length {arr.shape} does not match {n} findings")
+    return arr
+
+
+def make(
+    *,
+    layer: Any,
+    plot_id: Any,
+    geometry: Any = None,
+    measured: Any = None,
+    threshold: Any = None,
+    unit: Any = "",
+    other_layer: Any = "",
+    other_id: Any = "",
+    severity: Any = None,
+    crs: Any = None,
+    **message_args: Any,
+) -> gpd.GeoDataFrame:
+    """Build raw findings of one rule, one row per problem, from scalars or equal-length arrays.
+
+    Parameters
+    ----------
+    layer, plot_id
+        Layer role (``demolition``, ``construction``, …) and plot id of each finding.
+    geometry
+        Geometry of the problem: the overlap part, the invalid point, or the plot.
+    measured, threshold, unit
+        The figure found, the limit it is compared with, and their unit (``m2``, ``%``, ``deg`` …).
+    other_layer, other_id
+        The other feature involved (e.g. the compensation plot overlapped).
+    severity
+        Per-finding severity overriding the rule's configured one (for rules whose severity
+        depends on the plot, e.g. PLAN003). ``None`` keeps the configured severity.
+    crs
+        CRS of the geometries.
+    **message_args
+        Extra values used by the rule's message templates (scalars or arrays).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Raw findings; pass them to :func:`finalise`.
+    """
+    n = 1
+    for value in (plot_id, geometry, measured, other_id):
+        if value is not None and not isinstance(value, (str, bytes, shapely.Geometry)) and not np.isscalar(value):
+            n = len(value)
+            break
+    data: dict[str, Any] = {
+        "layer": _column(layer, n),
+        "plot_id": _column(plot_id, n),
+        "other_layer": _column(other_layer, n),
+        "other_id": _column(other_id, n),
+        "measured": _column(measured, n, dtype=float),
+        "threshold": _column(threshold, n, dtype=float),
+        "unit": _column(unit, n),
+        "severity": _column(severity, n),
+    }
+    for key, value in message_args.items():
+        data[key] = _column(value, n)
+    geoms = _column(geometry, n)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+def empty_findings(crs: Any = None) -> gpd.GeoDataFrame:
+    """An empty findings table with the DOMAIN.md §5 columns and dtypes."""
+    frame = pd.DataFrame({c: pd.Series(dtype=float if c in ("measured", "threshold") else object) for c in FINDING_COLUMNS})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+class _Row(dict):
+    """Template mapping: unknown keys render as ``?`` instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _render(template: str, row: dict[str, Any]) -> str:
+    clean = {k: ("" if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in row.items()}
+    try:
+        return template.format_map(_Row(clean))
+    except (ValueError, TypeError):
+        # a format spec such as {measured:.2f} on a missing value: fall back to plain rendering
+        return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(clean.get(m.group(1), "?")), template)
+
+
+def _finding_id(rule_id: str, layer: str, plot_id: Any, other_id: Any, geom: Any) -> str:
+    h = hashlib.sha1(f"{rule_id}|{layer}|{plot_id}|{other_id}|".encode())
+    if geom is not None and not shapely.is_empty(geom):
+        h.update(shapely.to_wkb(shapely.transform(geom, lambda c: np.round(c, 3)), output_dimension=2))
+    return f"{rule_id}-{h.hexdigest()[:10]}"
+
+
+def finalise(
+    raw: gpd.GeoDataFrame,
+    *,
+    rule_id: str,
+    severity: str,
+    template: str,
+    reference: str,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Turn raw findings of one rule into rows of the findings table.
+
+    Parameters
+    ----------
+    raw
+        Output of :func:`make`.
+    rule_id, severity, reference
+        The rule's ID, its configured severity (used where a row gives none) and reference.
+    template
+        Message template in the run's language, formatted with each row's values.
+    crs
+        CRS of the findings table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Findings with exactly the :data:`FINDING_COLUMNS` plus geometry.
+    """
+    if raw is None or len(raw) == 0:
+        return empty_findings(crs)
+    raw = raw.reset_index(drop=True)
+    sev = raw["severity"].where(raw["severity"].notna(), severity).astype(object)
+    rows = raw.drop(columns="geometry").to_dict("records")
+    messages = []
+    for row in rows:
+        row = dict(row)
+        row["rule_id"] = rule_id
+        messages.append(_render(template, row))
+    geoms = raw.geometry.array
+    ids = [
+        _finding_id(rule_id, r["layer"], r["plot_id"], r["other_id"], g) for r, g in zip(rows, geoms, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "finding_id": ids,
+            "rule_id": rule_id,
+            "severity": sev.to_numpy(),
+            "layer": raw["layer"].fillna("").astype(str).to_numpy(),
+            "plot_id": raw["plot_id"].fillna("").astype(str).to_numpy(),
+            "other_layer": raw["other_layer"].fillna("").astype(str).to_numpy(),
+            "other_id": raw["other_id"].fillna("").astype(str).to_numpy(),
+            "measured": raw["measured"].astype(float).to_numpy(),
+            "threshold": raw["threshold"].astype(float).to_numpy(),
+            "unit": raw["unit"].fillna("").astype(str).to_numpy(),
+            "message": messages,
+            "reference": reference,
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=crs).set_crs(crs, allow_override=True), crs=crs)
+
+
+def concat(frames: Sequence[gpd.GeoDataFrame], crs: Any = None) -> gpd.GeoDataFrame:
+    """Concatenate finalised findings tables, keeping the schema even when all are empty."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return empty_findings(crs)
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)

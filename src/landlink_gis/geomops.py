@@ -1,0 +1,48 @@
+"""Small vectorised geometry helpers shared by the loader, the overlay engine and the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+__all__ = ["force_2d", "polygonal", "to_multipolygon"]
+
+_POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
+_COLLECTION = 7
+
+
+def force_2d(geoms) -> np.ndarray:
+    """Geometries with Z (and M) dropped; null geometries stay null."""
+    arr = np.asarray(geoms, dtype=object)
+    return shapely.force_2d(arr)
+
+
+def polygonal(geoms) -> np.ndarray:
+    """The polygonal part of each geometry (None when it has none).
+
+    Polygons and multipolygons pass unchanged; from a geometry collection (e.g. the result of an
+    intersection that also touches along a line) only the polygons are kept.
+    """
+    arr = np.asarray(geoms, dtype=object).copy()
+    types = shapely.get_type_id(arr)
+    out = np.where(np.isin(types, _POLY_TYPES), arr, None)
+    coll = np.flatnonzero(types == _COLLECTION)
+    if len(coll):
+        parts, owner = shapely.get_parts(arr[coll], return_index=True)
+        keep = np.isin(shapely.get_type_id(parts), _POLY_TYPES)
+        if keep.any():
+            merged = shapely.multipolygons(parts[keep], indices=owner[keep])
+            # multipolygons() returns one geometry per distinct index, in index order
+            owners = np.unique(owner[keep])
+            out[coll[owners]] = merged
+    out[shapely.is_empty(out)] = None
+    return out
+
+
+def to_multipolygon(geoms) -> np.ndarray:
+    """Polygons promoted to MultiPolygon (other geometries unchanged)."""
+    arr = np.asarray(geoms, dtype=object).copy()
+    is_poly = shapely.get_type_id(arr) == 3
+    if is_poly.any():
+        arr[is_poly] = [shapely.MultiPolygon([g]) for g in arr[is_poly]]
+    return arr

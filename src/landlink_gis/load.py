@@ -1,0 +1,239 @@
+"""Load a project's layers: read, reproject to the project CRS, map fields, compute areas.
+
+This is the boundary between I/O and the rules: everything a rule needs ends up in a
+:class:`~landlink_gis.context.CheckContext`. Inputs are never modified: frames are copied and
+files are only read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .area import ellipsoidal_area, planar_area
+from .context import CheckContext, SourceInfo
+from .errors import DataSourceError, InputError
+from .geomops import force_2d
+from .io.vector import file_sha256, read_vector
+from .project import PLOT_ROLES, LayerSpec, Project
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_FIELD_NAMES", "load_context", "normalise_layer"]
+
+#: Input field names recognised for each canonical field when the project maps none (case-insensitive).
+DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "plot_id": ("DKBH", "BSM", "TBBH", "id"),
+    "land_class": ("DLBM",),
+    "area_declared": ("MJ", "TBMJ", "DKMJ"),
+    "reclaim_class": ("FKDL", "FKHDL", "FKDLBM"),
+    "quality": ("ZLDB", "GDDB", "ZLDJ", "GDZLDJ"),
+    "kind": ("JXLX", "DKLX"),
+    "owner": ("QSDWMC",),
+    "czcsxm": ("CZCSXM",),
+    "slope_class": ("GDPDJB",),
+}
+_NUMERIC = {"area_declared", "quality", "slope_class"}
+
+# Values of the construction `kind` field that mean resettlement / urban
+_KIND_VALUES = {
+    "resettlement": {"安置", "安置地块", "安置区", "resettlement", "农民安置", "AZ"},
+    "urban": {"城镇", "城镇建新", "城镇建设", "urban", "CZ", "建新"},
+}
+
+
+def _find_field(columns: list[str], candidates: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for cand in candidates:
+        if cand.lower() in lower:
+            return lower[cand.lower()]
+    return None
+
+
+def _as_text(col: pd.Series) -> np.ndarray:
+    """Field values as stripped text (integral numbers without ``.0``; missing as None), vectorised."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=float)
+        integral = np.isfinite(values) & (values == np.round(values))
+        text = col.astype("string")
+        if integral.any():
+            text[integral] = col[integral].astype("int64").astype("string")
+    else:
+        text = col.astype("string").str.strip()
+    return text.to_numpy(dtype=object, na_value=None)
+
+
+def normalise_kind(values: pd.Series) -> np.ndarray:
+    """Map construction kind values (安置 / 城镇 …) to ``resettlement`` / ``urban`` (else ``''``)."""
+    text = values.fillna("").astype(str).str.strip()
+    out = np.full(len(text), "", dtype=object)
+    for kind, names in _KIND_VALUES.items():
+        lowered = {n.lower() for n in names}
+        hit = text.str.lower().isin(lowered) | text.str.startswith(tuple(n for n in names if not n.isascii()))
+        out[hit.to_numpy()] = kind
+    return out
+
+
+def normalise_layer(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, crs: CRS
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    """Canonical-field frame of one layer (geometry already in the project CRS).
+
+    Returns
+    -------
+    (frame, missing)
+        The normalised frame (canonical columns, ``fid``, areas, geometry) and the canonical
+        fields that the project maps explicitly but the layer lacks.
+    """
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    data: dict[str, Any] = {"fid": np.arange(1, len(frame) + 1)}
+    missing: list[str] = []
+    mapping = dict(spec.fields)
+    if spec.id_field:
+        mapping["plot_id"] = spec.id_field
+    for canon, defaults in DEFAULT_FIELD_NAMES.items():
+        source = mapping.get(canon)
+        if source is not None:
+            found = _find_field(columns, (source,))
+            if found is None:
+                missing.append(canon)
+        else:
+            found = _find_field(columns, defaults)
+            if found is None:
+                missing.append(canon)
+        if found is None:
+            data[canon] = np.full(len(frame), np.nan if canon in _NUMERIC else None, dtype=float if canon in _NUMERIC else object)
+            continue
+        col = frame[found]
+        if canon in _NUMERIC:
+            data[canon] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        else:
+            data[canon] = _as_text(col)
+    if "kind" in data:
+        data["kind"] = normalise_kind(pd.Series(data["kind"]))
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    data["area_m2"] = ellipsoidal_area(geoms, crs)
+    data["area_planar_m2"] = planar_area(geoms) if not crs.is_geographic else np.full(len(frame), np.nan)
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs, index=frame.index), index=frame.index, crs=crs)
+    return out, tuple(missing)
+
+
+def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> gpd.GeoDataFrame:
+    return read_vector(
+        role=spec.role,
+        path=spec.path,
+        url=spec.url,
+        layer=spec.layer,
+        table=spec.table,
+        sql=spec.sql,
+        encoding=spec.encoding,
+        bbox=bbox,
+        bbox_crs=bbox_crs,
+        geometry_column=spec.geometry_column,
+    )
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return (np.nan, np.nan, np.nan, np.nan)
+    with np.errstate(invalid="ignore"):
+        b = shapely.bounds(geoms[present])
+    return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
+
+
+def _to_project_crs(frame: gpd.GeoDataFrame, crs: CRS, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, bool]:
+    if frame.crs is None:
+        return frame.set_crs(crs, allow_override=True), False
+    if CRS.from_user_input(frame.crs).equals(crs):
+        return frame.set_crs(crs, allow_override=True), False
+    try:
+        return frame.to_crs(crs), True
+    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+        raise DataSourceError(
+            f"{spec.source}: cannot reproject layer '{spec.role}' from {frame.crs} to {crs} ({exc})"
+        ) from None
+
+
+def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh") -> CheckContext:
+    """Read every layer of ``project`` into a :class:`CheckContext`.
+
+    Plot layers are read whole; reference layers only where they meet the plots' extent.
+
+    Raises
+    ------
+    DataSourceError
+        A configured layer cannot be read, or the project CRS cannot be determined.
+    """
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    infos: dict[str, SourceInfo] = {}
+    for role in PLOT_ROLES:
+        if role in project.layers:
+            frames[role] = _read(project.layers[role])
+    demolition = frames["demolition"]
+    try:
+        crs = CRS.from_user_input(project.crs) if project.crs else (CRS.from_user_input(demolition.crs) if demolition.crs else None)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{project.path}: project crs {project.crs!r} is not a valid CRS ({exc})") from None
+    if crs is None:
+        raise InputError(
+            f"{project.layers['demolition'].source}: the demolition layer has no CRS (no .prj) and the project "
+            "file sets none; add the .prj file or set `crs = \"EPSG:45xx\"` in [project]"
+        )
+    extent = None
+    for role, frame in list(frames.items()):
+        spec = project.layers[role]
+        infos[role] = _source_info(role, spec, frame)
+        projected, moved = _to_project_crs(frame, crs, spec)
+        infos[role].reprojected = moved
+        frames[role] = projected
+        b = _bounds(projected)
+        if np.all(np.isfinite(b)):
+            extent = b if extent is None else (min(extent[0], b[0]), min(extent[1], b[1]), max(extent[2], b[2]), max(extent[3], b[3]))
+    if extent is not None:
+        margin = 100.0 if not crs.is_geographic else 0.001
+        extent = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
+    for role, spec in project.layers.items():
+        if role in frames:
+            continue
+        frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
+        infos[role] = _source_info(role, spec, frame)
+        frames[role], infos[role].reprojected = _to_project_crs(frame, crs, spec)
+
+    ctx = CheckContext(project=project, crs=crs, params=params, lang=lang, rasters=dict(project.rasters))
+    for role, frame in frames.items():
+        spec = project.layers[role]
+        had_z = np.asarray(shapely.has_z(np.asarray(frame.geometry.array, dtype=object)), dtype=bool)
+        frame = frame.set_geometry(gpd.GeoSeries(force_2d(frame.geometry.array), crs=crs, index=frame.index))
+        ctx.raw[role] = frame
+        ctx.layers[role], missing = normalise_layer(frame, spec, crs)
+        infos[role].had_z = had_z
+        infos[role].missing_fields = missing
+        ctx.sources[role] = infos[role]
+    return ctx
+
+
+def _source_info(role: str, spec: LayerSpec, frame: gpd.GeoDataFrame) -> SourceInfo:
+    sha = None
+    if spec.path is not None:
+        try:
+            sha = file_sha256(spec.path)
+        except OSError:
+            sha = None
+    return SourceInfo(
+        role=role,
+        source=spec.source,
+        sha256=sha,
+        crs=CRS.from_user_input(frame.crs) if frame.crs is not None else None,
+        bounds=_bounds(frame),
+        count=len(frame),
+        encoding=spec.encoding,
+        outside_folder=spec.outside,
+    )

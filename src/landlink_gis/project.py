@@ -1,0 +1,361 @@
+"""The project TOML (DOMAIN.md §3) → a frozen :class:`Project`.
+
+Relative paths are resolved against the TOML's folder. Paths outside that folder are allowed
+(county-wide reference data usually lives elsewhere) and are flagged in ``LayerSpec.outside``
+so run_info can record them. Unknown keys, roles and bad values raise
+:class:`~landlink_gis.errors.ProjectFileError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import ProjectFileError
+
+__all__ = [
+    "LAYER_ROLES",
+    "RASTER_ROLES",
+    "LayerSpec",
+    "Project",
+    "RasterSpec",
+    "load_project",
+]
+
+#: Vector layer roles of DOMAIN.md §3.
+LAYER_ROLES: tuple[str, ...] = (
+    "demolition",
+    "construction",
+    "compensation",
+    "ledger",
+    "illegal_land",
+    "basic_farmland",
+    "ecological_redline",
+    "development_boundary",
+    "landuse",
+    "boundary",
+)
+#: Raster roles of DOMAIN.md §3.
+RASTER_ROLES: tuple[str, ...] = ("dem", "slope", "quality")
+PLOT_ROLES: tuple[str, ...] = ("demolition", "construction")
+
+#: Canonical fields inside the toolkit (DOMAIN.md §3).
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "plot_id",
+    "land_class",
+    "area_declared",
+    "reclaim_class",
+    "quality",
+    "kind",
+    "owner",
+    "czcsxm",
+    "slope_class",
+)
+# accepted spellings in the `fields` mapping → canonical field
+_FIELD_ALIASES = {"area": "area_declared", "id": "plot_id", "slope": "slope_class"}
+
+_PROJECT_KEYS = {
+    "name": str,
+    "code": str,
+    "county": str,
+    "profile": str,
+    "crs": str,
+    "approved": dt.date,
+    "accepted": dt.date,
+    "filed": dt.date,
+    "traded": dt.date,
+    "advanced": dt.date,
+    "quota_returned": dt.date,
+    "poverty_county": bool,
+    "advance_quota_m2": float,
+    "quality_scale": str,
+    "area_method": str,
+    "adjustment_reason": str,
+    "language": str,
+}
+_LAYER_KEYS = {"path", "url", "layer", "table", "sql", "encoding", "id", "fields", "geometry_column"}
+_RASTER_KEYS = {"path", "band"}
+_RULES_KEYS = {"ignore", "select", "params", "severity"}
+_LEDGER_KEYS = {"path", "url"}
+_TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger"}
+PROFILES = ("national", "sichuan", "shanxi", "jilin")
+QUALITY_SCALES = ("dengbie", "dengji")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where one vector layer comes from and how its fields map to canonical ones."""
+
+    role: str
+    path: Path | None = None
+    url: str | None = None
+    layer: str | None = None
+    table: str | None = None
+    sql: str | None = None
+    encoding: str | None = None
+    id_field: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    geometry_column: str | None = None
+    outside: bool = False
+
+    @property
+    def source(self) -> str:
+        """A printable name of the source (path or redacted URL plus layer/table)."""
+        from .io.redact import redact_url
+
+        base = str(self.path) if self.path is not None else redact_url(self.url or "")
+        inner = self.layer or self.table or ("(sql)" if self.sql else "")
+        return f"{base}:{inner}" if inner else base
+
+
+@dataclass(frozen=True)
+class RasterSpec:
+    """A raster input (DEM, slope, quality grade)."""
+
+    role: str
+    path: Path
+    band: int = 1
+    outside: bool = False
+
+
+@dataclass(frozen=True)
+class Project:
+    """A linkage project as described by its TOML file."""
+
+    path: Path | None
+    name: str = ""
+    code: str = ""
+    county: str = ""
+    profile: str = "national"
+    crs: str | None = None
+    approved: dt.date | None = None
+    accepted: dt.date | None = None
+    filed: dt.date | None = None
+    traded: dt.date | None = None
+    advanced: dt.date | None = None
+    quota_returned: dt.date | None = None
+    poverty_county: bool = False
+    advance_quota_m2: float | None = None
+    quality_scale: str = "dengbie"
+    area_method: str = "ellipsoidal"
+    adjustment_reason: str | None = None
+    language: str = "zh"
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    rasters: dict[str, RasterSpec] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    ledger: str | None = None
+
+    def with_changes(self, **changes: Any) -> Project:
+        """A copy with some fields changed (profile, ignore, params …)."""
+        return replace(self, **changes)
+
+    @property
+    def folder(self) -> Path:
+        """Folder of the project file (current folder for in-memory projects)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+
+def _err(path: Path, msg: str) -> ProjectFileError:
+    return ProjectFileError(f"{path}: {msg}")
+
+
+def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str] | dict) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise _err(
+            path,
+            f"unknown key(s) {', '.join(unknown)} in [{where}]; allowed: {', '.join(sorted(allowed))}",
+        )
+
+
+def _resolve(path: Path, folder: Path, value: Any, where: str) -> tuple[Path, bool]:
+    if not isinstance(value, str) or not value.strip():
+        raise _err(path, f"[{where}] path must be a non-empty string")
+    p = Path(value)
+    if not p.is_absolute():
+        p = folder / p
+    p = Path(_normpath(p))
+    try:
+        p.relative_to(folder.resolve())
+        outside = False
+    except ValueError:
+        outside = True
+    return p, outside
+
+
+def _normpath(p: Path) -> str:
+    import os
+
+    return os.path.normpath(str(p.resolve() if p.exists() else p.absolute()))
+
+
+def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
+    where = f"layers.{role}"
+    if not isinstance(table, dict):
+        raise _err(path, f"[{where}] must be a table")
+    _check_keys(path, where, table, _LAYER_KEYS)
+    has_path, has_url = "path" in table, "url" in table
+    if has_path == has_url:
+        raise _err(path, f"[{where}] needs exactly one of 'path' or 'url'")
+    spec_path, outside = (None, False)
+    if has_path:
+        spec_path, outside = _resolve(path, folder, table["path"], where)
+    if has_url and not ("table" in table or "sql" in table):
+        raise _err(path, f"[{where}] a 'url' needs 'table' or 'sql'")
+    fields_in = table.get("fields", {})
+    if not isinstance(fields_in, dict) or not all(isinstance(v, str) for v in fields_in.values()):
+        raise _err(path, f"[{where}] 'fields' must map canonical names to field names (strings)")
+    mapping: dict[str, str] = {}
+    for key, source in fields_in.items():
+        canon = _FIELD_ALIASES.get(key, key)
+        if canon not in CANONICAL_FIELDS:
+            raise _err(
+                path,
+                f"[{where}] unknown canonical field {key!r} in 'fields'; known: "
+                + ", ".join(sorted(set(CANONICAL_FIELDS) | set(_FIELD_ALIASES))),
+            )
+        mapping[canon] = source
+    for key in ("layer", "table", "sql", "encoding", "id", "geometry_column", "url"):
+        if key in table and not isinstance(table[key], str):
+            raise _err(path, f"[{where}] '{key}' must be a string")
+    return LayerSpec(
+        role=role,
+        path=spec_path,
+        url=table.get("url"),
+        layer=table.get("layer") or None,
+        table=table.get("table"),
+        sql=table.get("sql"),
+        encoding=table.get("encoding") or None,
+        id_field=table.get("id") or mapping.get("plot_id"),
+        fields=mapping,
+        geometry_column=table.get("geometry_column"),
+        outside=outside,
+    )
+
+
+def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind is dt.date and isinstance(value, dt.datetime):
+        return value.date()
+    if kind is dt.date and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _err(path, f"[project] {key} = {value!r} is not a date (use YYYY-MM-DD)") from None
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise _err(path, f"[project] {key} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def parse_project(doc: dict[str, Any], path: Path) -> Project:
+    """Build a :class:`Project` from a parsed TOML document (``path`` names it in errors)."""
+    folder = path.parent.resolve()
+    _check_keys(path, "top level", doc, _TOP_KEYS)
+    facts = doc.get("project", {})
+    if not isinstance(facts, dict):
+        raise _err(path, "[project] must be a table")
+    _check_keys(path, "project", facts, _PROJECT_KEYS)
+    values = {k: _coerce(path, k, v, _PROJECT_KEYS[k]) for k, v in facts.items()}
+    if values.get("profile", "national") not in PROFILES:
+        raise _err(path, f"[project] profile = {values['profile']!r}; use one of {', '.join(PROFILES)}")
+    if values.get("quality_scale", "dengbie") not in QUALITY_SCALES:
+        raise _err(path, f"[project] quality_scale = {values['quality_scale']!r}; use dengbie or dengji")
+    if values.get("area_method", "ellipsoidal") not in ("ellipsoidal", "planar"):
+        raise _err(path, "[project] area_method must be 'ellipsoidal' or 'planar'")
+    if values.get("language", "zh") not in ("zh", "en"):
+        raise _err(path, "[project] language must be 'zh' or 'en'")
+
+    layers_in = doc.get("layers", {})
+    if not isinstance(layers_in, dict):
+        raise _err(path, "[layers] must be a table of layer roles")
+    unknown_roles = sorted(set(layers_in) - set(LAYER_ROLES))
+    if unknown_roles:
+        raise _err(path, f"unknown layer role(s) {', '.join(unknown_roles)}; known: {', '.join(LAYER_ROLES)}")
+    layers = {role: _layer(path, folder, role, t) for role, t in layers_in.items()}
+    if "demolition" not in layers:
+        raise _err(path, "[layers.demolition] is required (the demolition plots)")
+
+    rasters_in = doc.get("rasters", {})
+    unknown_rasters = sorted(set(rasters_in) - set(RASTER_ROLES))
+    if unknown_rasters:
+        raise _err(path, f"unknown raster role(s) {', '.join(unknown_rasters)}; known: {', '.join(RASTER_ROLES)}")
+    rasters = {}
+    for role, t in rasters_in.items():
+        _check_keys(path, f"rasters.{role}", t, _RASTER_KEYS)
+        rpath, outside = _resolve(path, folder, t.get("path"), f"rasters.{role}")
+        rasters[role] = RasterSpec(role=role, path=rpath, band=int(t.get("band", 1)), outside=outside)
+
+    rules_in = doc.get("rules", {})
+    _check_keys(path, "rules", rules_in, _RULES_KEYS)
+    for key in ("ignore", "select"):
+        if not isinstance(rules_in.get(key, []), list) or not all(isinstance(x, str) for x in rules_in.get(key, [])):
+            raise _err(path, f"[rules] {key} must be a list of rule IDs")
+    for key in ("params", "severity"):
+        if not isinstance(rules_in.get(key, {}), dict):
+            raise _err(path, f"[rules] {key} must be a table")
+
+    ledger_in = doc.get("ledger")
+    ledger = None
+    if ledger_in is not None:
+        _check_keys(path, "ledger", ledger_in, _LEDGER_KEYS)
+        if "url" in ledger_in:
+            ledger = str(ledger_in["url"])
+        elif "path" in ledger_in:
+            ledger = str(_resolve(path, folder, ledger_in["path"], "ledger")[0])
+        else:
+            raise _err(path, "[ledger] needs 'path' or 'url'")
+
+    return Project(
+        path=path,
+        layers=layers,
+        rasters=rasters,
+        ignore=tuple(rules_in.get("ignore", [])),
+        select=tuple(rules_in.get("select", [])),
+        params=dict(rules_in.get("params", {})),
+        severity=dict(rules_in.get("severity", {})),
+        ledger=ledger,
+        **values,
+    )
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate a project TOML file.
+
+    Parameters
+    ----------
+    path
+        The project file.
+
+    Returns
+    -------
+    Project
+        The frozen project description; rule IDs and parameters are validated by the runner.
+
+    Raises
+    ------
+    ProjectFileError
+        The file is missing, is not valid TOML, or has unknown keys or bad values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectFileError(f"{path}: project file not found; pass the path of a project .toml file")
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectFileError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    except UnicodeDecodeError:
+        raise ProjectFileError(f"{path}: not UTF-8 text; save the project file as UTF-8") from None
+    return parse_project(doc, path)

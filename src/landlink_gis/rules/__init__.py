@@ -1,0 +1,9 @@
+"""The rule catalogue: importing this package registers every rule of DOMAIN.md §4.
+
+One module per rule family; each registers its rules with :func:`._registry.rule`.
+"""
+
+from . import attributes, balance, crs, geometry, overlaps  # noqa: F401  (registration side effect)
+from ._registry import REGISTRY, Param, Rule, all_params, get_rule, sorted_rules
+
+__all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "sorted_rules"]

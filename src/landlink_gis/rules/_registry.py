@@ -1,0 +1,159 @@
+"""The rule registry: every rule's metadata and function, registered by a decorator.
+
+A rule is a function ``func(ctx, **params) -> raw findings`` (see :mod:`landlink_gis.findings`)
+plus metadata: its DOMAIN.md ID, a dotted name, a default severity, typed parameters with
+defaults, the layers/fields it requires, a reference, and a title and message in Chinese and
+English. Parameters share one namespace (``overlap_tolerance_m2`` means the same to every rule
+that declares it), so the project TOML can set them in one flat ``[rules] params`` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "rule"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A rule parameter: name, default value, and a one-line description."""
+
+    name: str
+    default: Any
+    doc: str
+
+    @property
+    def type(self) -> type:
+        """Python type of the parameter, taken from its default."""
+        return type(self.default)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Metadata and function of one rule."""
+
+    id: str
+    name: str
+    severity: str
+    title_zh: str
+    title_en: str
+    message_zh: str
+    message_en: str
+    reference: str
+    func: Callable[..., Any]
+    params: tuple[Param, ...] = ()
+    requires: tuple[str, ...] = ()
+    purpose: str = ""
+    example: str = ""
+
+    @property
+    def family(self) -> str:
+        """The family prefix of the ID (``GEOM`` for ``GEOM001``)."""
+        return self.id.rstrip("0123456789")
+
+    def title(self, lang: str = "zh") -> str:
+        """The rule's title in ``lang`` (``zh`` or ``en``)."""
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def message(self, lang: str = "zh") -> str:
+        """The rule's message template in ``lang`` (``zh`` or ``en``)."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+#: Every registered rule by ID, in registration order.
+REGISTRY: dict[str, Rule] = {}
+
+FAMILY_ORDER = ("CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME", "ADJ", "LED")
+
+
+def rule(
+    id: str,
+    *,
+    name: str,
+    severity: str,
+    title: tuple[str, str],
+    message: tuple[str, str],
+    reference: str,
+    params: dict[str, tuple[Any, str]] | None = None,
+    requires: tuple[str, ...] = (),
+    example: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a rule function under ``id``.
+
+    Parameters
+    ----------
+    id
+        The DOMAIN.md rule ID (``GEOM001``); never reused.
+    name
+        Dotted name, ``family.what`` (``geometry.invalid``).
+    severity
+        Default severity: ``error``, ``warning`` or ``info``.
+    title, message
+        (Chinese, English) title and message template. Templates are formatted with the
+        finding's columns (``plot_id``, ``measured``, ``threshold``, ``other_id`` …) and any
+        extra values the rule passes to :func:`landlink_gis.findings.make`.
+    reference
+        Source of the rule (policy document and clause).
+    params
+        ``{name: (default, one-line doc)}``.
+    requires
+        Layer roles (``layer:compensation``), rasters (``raster:dem``) or project facts
+        (``fact:approved``) the rule needs; when one is missing the rule is skipped and an
+        ``info`` finding says so.
+    example
+        A short example of a case that fires.
+    """
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        if id in REGISTRY:
+            raise ValueError(f"rule {id} registered twice")
+        if severity not in ("error", "warning", "info"):
+            raise ValueError(f"rule {id}: bad severity {severity!r}")
+        plist = tuple(Param(k, v[0], v[1]) for k, v in (params or {}).items())
+        REGISTRY[id] = Rule(
+            id=id,
+            name=name,
+            severity=severity,
+            title_zh=title[0],
+            title_en=title[1],
+            message_zh=message[0],
+            message_en=message[1],
+            reference=reference,
+            func=func,
+            params=plist,
+            requires=tuple(requires),
+            purpose=(func.__doc__ or "").strip(),
+            example=example,
+        )
+        return func
+
+    return decorator
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The registered rule ``rule_id``; ``KeyError`` naming the ID when unknown."""
+    try:
+        return REGISTRY[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule ID {rule_id!r}") from None
+
+
+def sorted_rules() -> list[Rule]:
+    """All rules in family order (CRS, GEOM, ATTR, BAL, OVL, PLAN, TIME, ADJ, LED), then by ID."""
+
+    def key(r: Rule) -> tuple[int, str]:
+        fam = r.family
+        return (FAMILY_ORDER.index(fam) if fam in FAMILY_ORDER else len(FAMILY_ORDER), r.id)
+
+    return sorted(REGISTRY.values(), key=key)
+
+
+def all_params() -> dict[str, Param]:
+    """Every parameter declared by any rule, by name (the first declaration's default wins)."""
+    out: dict[str, Param] = {}
+    for r in REGISTRY.values():
+        for p in r.params:
+            out.setdefault(p.name, p)
+    return out

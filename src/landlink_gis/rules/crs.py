@@ -1,0 +1,105 @@
+"""CRS rules (CRS001–CRS004): is every layer in CGCS2000, in a zone its coordinates fit?"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from ..crs import coordinate_problems, inspect_crs
+from ..findings import make
+from ._registry import rule
+
+_REF = "004 在线报备数据要求 (CGCS2000)"
+
+
+def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
+    rows = []
+    for role, info in ctx.sources.items():
+        result = test(role, info)
+        if result:
+            for reason in result if isinstance(result, list) else [result]:
+                rows.append(make(layer=role, plot_id="", source=info.source, reason=reason, crs=ctx.crs))
+    return pd.concat(rows, ignore_index=True) if rows else None
+
+
+@rule(
+    "CRS001",
+    name="crs.missing",
+    severity="error",
+    title=("图层缺少坐标系", "Layer has no CRS"),
+    message=(
+        "图层 {layer}（{source}）没有坐标系定义（缺少 .prj）；已按项目坐标系处理，请补充 CGCS2000 坐标系文件",
+        "Layer {layer} ({source}) has no CRS (no .prj); it was read as the project CRS — add the CGCS2000 .prj",
+    ),
+    reference="DOMAIN §2; 报备数据须为 CGCS2000",
+    example="拆旧地块.shp without 拆旧地块.prj",
+)
+def missing_crs(ctx):
+    """A layer without a coordinate reference system cannot be trusted for filing."""
+    return _per_layer(ctx, lambda role, info: info.crs is None)
+
+
+@rule(
+    "CRS002",
+    name="crs.not_cgcs2000",
+    severity="error",
+    title=("坐标系不是 CGCS2000 投影坐标系", "CRS is not a projected CGCS2000 CRS"),
+    message=(
+        "图层 {layer} 的坐标系为 {reason}，报备数据须采用 2000 国家大地坐标系（CGCS2000）高斯-克吕格投影",
+        "Layer {layer} is in {reason}; filing needs CGCS2000 Gauss-Krüger coordinates",
+    ),
+    reference=_REF,
+    example="a layer in Xian 1980 / 3-degree GK CM 108E (EPSG:2381)",
+)
+def not_cgcs2000(ctx):
+    """Xian 1980, Beijing 1954, WGS 84 or a geographic CRS are not accepted for filing."""
+
+    def test(role, info):
+        if info.crs is None:
+            return None
+        ci = inspect_crs(info.crs)
+        if not ci.is_cgcs2000:
+            return f"{ci.name}（{ci.datum}）"
+        if ci.is_geographic:
+            return f"{ci.name}（地理坐标/geographic）"
+        return None
+
+    return _per_layer(ctx, test)
+
+
+@rule(
+    "CRS003",
+    name="crs.coordinates_mismatch",
+    severity="error",
+    title=("坐标与坐标系/分带不符", "Coordinates do not fit the CRS/zone"),
+    message=("图层 {layer}：{reason}", "Layer {layer}: {reason}"),
+    reference="DOMAIN §2 (带号前缀、坐标范围)",
+    example="eastings of 36 512 345 in EPSG:4545 (which expects no zone prefix)",
+)
+def coordinates_mismatch(ctx):
+    """Coordinates must lie where the declared zone puts them: prefix present or absent as the CRS says, eastings near 500 km, northings inside China."""
+
+    def test(role, info):
+        if info.crs is None or info.count == 0:
+            return None
+        return coordinate_problems(info.bounds, inspect_crs(info.crs)) or None
+
+    return _per_layer(ctx, test)
+
+
+@rule(
+    "CRS004",
+    name="crs.reprojected",
+    severity="info",
+    title=("图层坐标系不一致，已转换", "Layers in different CRS were reprojected"),
+    message=(
+        "图层 {layer} 的坐标系 {reason} 与项目坐标系不同，已转换到项目坐标系",
+        "Layer {layer} in {reason} differs from the project CRS; reprojected to it",
+    ),
+    reference="DOMAIN §2",
+)
+def reprojected(ctx):
+    """Layers in another CRS are reprojected to the project CRS; this records that it happened."""
+    return _per_layer(ctx, lambda role, info: info.crs.name if info.reprojected and info.crs is not None else None)
+
+

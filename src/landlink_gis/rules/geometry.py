@@ -1,0 +1,213 @@
+"""Geometry rules (GEOM001–GEOM006) on the plot layers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..findings import make
+from ..overlay import overlay_pairs
+from ..project import PLOT_ROLES
+from ._registry import rule
+
+_LOCATION = re.compile(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)")
+
+
+def _plot_layers(ctx):
+    return [r for r in PLOT_ROLES if ctx.has(r)]
+
+
+def _concat(frames):
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _geoms(ctx, role) -> np.ndarray:
+    return np.asarray(ctx.layer(role).geometry.array, dtype=object)
+
+
+def _present(geoms: np.ndarray) -> np.ndarray:
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def invalid_reasons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions, GEOS reasons and locations (points) of the invalid geometries in ``geoms``."""
+    present = _present(geoms)
+    bad = np.flatnonzero(present & ~shapely.is_valid(geoms))
+    reasons = shapely.is_valid_reason(geoms[bad]) if len(bad) else np.zeros(0, object)
+    points = np.empty(len(bad), dtype=object)
+    for i, reason in enumerate(reasons):
+        m = _LOCATION.search(reason or "")
+        points[i] = shapely.Point(float(m.group(1)), float(m.group(2))) if m else shapely.point_on_surface(geoms[bad[i]])
+    return bad, np.asarray(reasons, dtype=object), points
+
+
+@rule(
+    "GEOM001",
+    name="geometry.invalid",
+    severity="error",
+    title=("几何图形无效", "Invalid geometry"),
+    message=(
+        "{layer} 地块 {plot_id} 几何图形无效：{reason}",
+        "{layer} plot {plot_id} has an invalid geometry: {reason}",
+    ),
+    reference="002 §21 界址清楚; OGC simple features validity",
+    example="a bow-tie polygon (ring self-intersection)",
+)
+def invalid(ctx):
+    """Polygons must be valid (no self-intersecting rings, no spikes, closed rings); the finding is located at the point GEOS reports."""
+    out = []
+    for role in _plot_layers(ctx):
+        geoms = _geoms(ctx, role)
+        bad, reasons, points = invalid_reasons(geoms)
+        if len(bad):
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=reasons, crs=ctx.crs))
+    return _concat(out)
+
+
+@rule(
+    "GEOM002",
+    name="geometry.empty",
+    severity="error",
+    title=("几何图形为空", "Empty or null geometry"),
+    message=("{layer} 地块 {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
+    reference="DOMAIN §5 (no empty geometries in plot layers)",
+)
+def empty(ctx):
+    """Every plot needs a geometry."""
+    out = []
+    for role in _plot_layers(ctx):
+        bad = np.flatnonzero(~_present(_geoms(ctx, role)))
+        if len(bad):
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=np.full(len(bad), None), crs=ctx.crs))
+    return _concat(out)
+
+
+@rule(
+    "GEOM003",
+    name="geometry.not_polygon",
+    severity="error",
+    title=("不是面状图形", "Not a polygon"),
+    message=("{layer} 地块 {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
+    reference="DOMAIN §5",
+)
+def not_polygon(ctx):
+    """Plots are areas: points, lines and collections are not plots."""
+    out = []
+    for role in _plot_layers(ctx):
+        geoms = _geoms(ctx, role)
+        types = shapely.get_type_id(geoms)
+        bad = np.flatnonzero(_present(geoms) & ~np.isin(types, (3, 6)))
+        if len(bad):
+            names = shapely.get_type_id(geoms[bad])
+            labels = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)[names]
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=shapely.point_on_surface(geoms[bad]), geom_type=labels, crs=ctx.crs))
+    return _concat(out)
+
+
+@rule(
+    "GEOM004",
+    name="geometry.self_overlap",
+    severity="error",
+    title=("同一图层地块相互重叠", "Plots of the same layer overlap"),
+    message=(
+        "{layer} 地块 {plot_id} 与地块 {other_id} 重叠 {measured:.2f} m²（容差 {threshold:g} m²）",
+        "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance {threshold:g} m²)",
+    ),
+    reference="002 §21 界址清楚",
+    params={"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")},
+)
+def self_overlap(ctx, overlap_tolerance_m2):
+    """Plots of one layer must not overlap: the overlap would be counted twice."""
+    out = []
+    for role in _plot_layers(ctx):
+        geoms = ctx.valid_geoms(role)
+        pairs = overlay_pairs(geoms, geoms, crs=ctx.crs, tolerance_m2=overlap_tolerance_m2, self_join=True, area_method=ctx.project.area_method)
+        if len(pairs):
+            ids = ctx.plot_ids(role)
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ids[pairs["left"].to_numpy()],
+                    other_layer=role,
+                    other_id=ids[pairs["right"].to_numpy()],
+                    geometry=pairs["geometry"].to_numpy(),
+                    measured=pairs["area_m2"].to_numpy(),
+                    threshold=overlap_tolerance_m2,
+                    unit="m2",
+                    crs=ctx.crs,
+                )
+            )
+    return _concat(out)
+
+
+@rule(
+    "GEOM005",
+    name="geometry.sliver",
+    severity="warning",
+    title=("碎小或狭长图斑", "Sliver plot"),
+    message=(
+        "{layer} 地块 {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²，紧凑度 4πA/P² = {measured:.3f}（下限 {threshold:g}）",
+        "{layer} plot {plot_id} is a sliver: area {area:.2f} m², compactness 4πA/P² = {measured:.3f} (minimum {threshold:g})",
+    ),
+    reference="DOMAIN §4 GEOM005",
+    params={
+        "min_plot_area_m2": (10.0, "plots smaller than this (m²) are slivers"),
+        "min_compactness": (0.05, "plots with 4πA/P² below this are slivers"),
+    },
+)
+def sliver(ctx, min_plot_area_m2, min_compactness):
+    """Tiny or very thin plots are usually digitising errors."""
+    out = []
+    for role in _plot_layers(ctx):
+        geoms = ctx.valid_geoms(role)
+        present = _present(geoms)
+        area = ctx.area(role)
+        planar = shapely.area(geoms)
+        perim = shapely.length(geoms)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            compact = np.where(perim > 0, 4 * np.pi * planar / perim**2, 0.0)
+        bad = np.flatnonzero(present & ((area < min_plot_area_m2) | (compact < min_compactness)))
+        if len(bad):
+            out.append(
+                make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=compact[bad], threshold=min_compactness, unit="ratio", area=area[bad], crs=ctx.crs)
+            )
+    return _concat(out)
+
+
+@rule(
+    "GEOM006",
+    name="geometry.irregular",
+    severity="warning",
+    title=("多部件、重复节点或 Z/M 值", "Multipart plot, duplicate vertices or Z/M values"),
+    message=("{layer} 地块 {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
+    reference="DOMAIN §4 GEOM006",
+)
+def irregular(ctx):
+    """One plot should be one polygon with distinct vertices in 2D; anything else is reported so it can be cleaned."""
+    out = []
+    for role in _plot_layers(ctx):
+        geoms = _geoms(ctx, role)
+        present = _present(geoms)
+        multi = present & (shapely.get_num_geometries(geoms) > 1)
+        dup = np.zeros(len(geoms), bool)
+        if present.any():
+            pos = np.flatnonzero(present)
+            n_before = shapely.get_num_coordinates(geoms[pos])
+            n_after = shapely.get_num_coordinates(shapely.remove_repeated_points(geoms[pos], 0.0))
+            dup[pos] = n_after < n_before
+        had_z = ctx.sources[role].had_z
+        z = had_z if had_z is not None and len(had_z) == len(geoms) else np.zeros(len(geoms), bool)
+        for mask, zh, en in (
+            (multi, "多部件地块", "multipart plot"),
+            (dup, "存在重复节点", "duplicate vertices"),
+            (z, "含 Z/M 值，已去除", "Z/M values dropped"),
+        ):
+            bad = np.flatnonzero(mask)
+            if len(bad):
+                reason = zh if ctx.lang == "zh" else en
+                out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], reason=reason, crs=ctx.crs))
+    return _concat(out)
