@@ -19,7 +19,7 @@ from pyproj import CRS
 from .area import ellipsoidal_area, planar_area
 from .context import CheckContext, SourceInfo
 from .errors import DataSourceError, InputError
-from .geomops import force_2d
+from .geomops import force_2d, polygonal
 from .io.vector import file_sha256, read_vector
 from .project import PLOT_ROLES, LayerSpec, Project
 
@@ -54,6 +54,21 @@ def _find_field(columns: list[str], candidates: tuple[str, ...]) -> str | None:
         if cand.lower() in lower:
             return lower[cand.lower()]
     return None
+
+
+def _repaired_for_area(geoms: np.ndarray) -> np.ndarray:
+    """Geometries whose area can be measured: invalid polygons are made valid first.
+
+    The area of an invalid ring is not defined (a bow-tie's signed parts cancel); the area of
+    its valid repair (GEOS ``make_valid``) is what a surveyor would measure. GEOM001 still
+    reports the invalidity.
+    """
+    out = geoms.copy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = present & ~shapely.is_valid(geoms)
+    if bad.any():
+        out[bad] = polygonal(shapely.make_valid(geoms[bad]))
+    return out
 
 
 def _as_text(col: pd.Series) -> np.ndarray:
@@ -118,8 +133,9 @@ def normalise_layer(
     if "kind" in data:
         data["kind"] = normalise_kind(pd.Series(data["kind"]))
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    data["area_m2"] = ellipsoidal_area(geoms, crs)
-    data["area_planar_m2"] = planar_area(geoms) if not crs.is_geographic else np.full(len(frame), np.nan)
+    measurable = _repaired_for_area(geoms)
+    data["area_m2"] = ellipsoidal_area(measurable, crs)
+    data["area_planar_m2"] = planar_area(measurable) if not crs.is_geographic else np.full(len(frame), np.nan)
     out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs, index=frame.index), index=frame.index, crs=crs)
     return out, tuple(missing)
 
