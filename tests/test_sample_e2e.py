@@ -1,0 +1,122 @@
+"""End to end on the bundled samples: findings and balance against EXPECTED.md / expected.json.
+
+The expected figures were computed independently by ``scripts/make_samples.py`` from the
+planted rectangles (planar by hand, ellipsoidal with pyproj.Geod), not by this package.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyogrio
+import pytest
+
+from conftest import SAMPLES
+from landlink_gis.runner import check
+
+DEMO = SAMPLES / "bazhong_demo"
+CLEAN = SAMPLES / "bazhong_clean"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return check(DEMO / "project.toml"), json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))
+
+
+def _tolerance(exp) -> float:
+    if exp.get("tolerance") is not None:
+        return float(exp["tolerance"])
+    if exp.get("unit") == "ratio":
+        return 1e-4
+    return 0.006  # figures are rounded to 0.01
+
+
+def test_every_planted_finding_is_found(demo):
+    result, expected = demo
+    found = result.findings
+    checked = 0
+    for exp in expected["findings"]:
+        if exp["rule_id"] not in result.config.rules:
+            continue
+        rows = found[found["rule_id"] == exp["rule_id"]]
+        if exp["plot_id"] is not None:
+            rows = rows[(rows["plot_id"] == exp["plot_id"]) & (rows["layer"] == exp["layer"])]
+        assert len(rows), f"{exp['rule_id']} not reported for {exp['plot_id']}"
+        assert set(rows["severity"]) <= {"error", "warning"}
+        if exp.get("measured") is not None and exp.get("unit") not in ("parts",):
+            assert rows["measured"].to_numpy()[0] == pytest.approx(exp["measured"], abs=_tolerance(exp)), exp
+        if exp.get("other_id"):
+            assert exp["other_id"] in set(rows["other_id"]), exp
+        checked += 1
+    assert checked >= 15
+
+
+def test_no_unexpected_problems(demo):
+    result, expected = demo
+    allowed = set()
+    for exp in expected["findings"]:
+        allowed.add((exp["rule_id"], exp["plot_id"] or ""))
+        for extra in exp.get("may_also", []):
+            rid = extra.split()[0].split("/")[0]
+            allowed.add((rid, exp["plot_id"] or ""))
+        if exp.get("other_id"):
+            allowed.add((exp["rule_id"], exp["other_id"]))
+    problems = result.findings[result.findings["severity"].isin(["error", "warning"])]
+    unexpected = [(r.rule_id, r.plot_id) for r in problems.itertuples() if (r.rule_id, r.plot_id) not in allowed]
+    assert not unexpected, unexpected
+
+
+def test_clean_plots_pass(demo):
+    result, expected = demo
+    for role, ids in expected["clean_plots"].items():
+        plots = result.plots[role]
+        status = dict(zip(plots["DKBH"], plots["ll_status"], strict=True))
+        assert len(ids) > 0
+        bad = {pid: status.get(pid) for pid in ids if status.get(pid) != "pass"}
+        assert not bad, role
+
+
+def test_balance_figures(demo):
+    result, expected = demo
+    bal = result.balance.set_index(["item", "scope"])
+    exp = expected["balance"]
+    assert bal.loc[("demolition_area", "project"), "area_m2"] == pytest.approx(exp["demolition_m2"], abs=0.02)
+    assert bal.loc[("construction_area", "project"), "area_m2"] == pytest.approx(exp["construction_m2"], abs=0.02)
+    surplus = bal.loc[("surplus_quota", "project")]
+    assert surplus["area_m2"] == pytest.approx(exp["surplus_m2"], abs=0.02)
+    assert surplus["area_ha"] == pytest.approx(exp["surplus_hm2"], abs=1e-4)
+    assert surplus["area_mu"] == pytest.approx(exp["surplus_mu"], abs=0.01)
+
+
+def test_clean_sample_has_no_problems():
+    result = check(CLEAN / "project.toml")
+    problems = result.findings[result.findings["severity"].isin(["error", "warning"])]
+    assert problems.empty, problems[["rule_id", "plot_id", "message"]].to_string()
+    assert result.exit_code == 0
+    assert set(result.plots["demolition"]["ll_status"]) == {"pass"}
+
+
+def test_gpkg_output_contract(demo, tmp_path):
+    result, _ = demo
+    out = result.to_gpkg(tmp_path / "demo_checked.gpkg")
+    layers = dict(pyogrio.list_layers(out))
+    assert layers == {
+        "demolition_plots": "MultiPolygon",
+        "construction_plots": "MultiPolygon",
+        "findings": "MultiPolygon",
+        "finding_points": "Point",
+        "balance": None,
+        "run_info": None,
+    } | {k: v for k, v in layers.items() if k not in ("demolition_plots", "construction_plots", "findings", "finding_points", "balance", "run_info")}
+    plots = pyogrio.read_dataframe(out, layer="demolition_plots")
+    for col in ("DKBH", "DKMC", "MJ", "ll_area_m2", "ll_area_planar_m2", "ll_status", "ll_rule_ids"):
+        assert col in plots.columns
+    assert len(plots) == 61
+    findings = pyogrio.read_dataframe(out, layer="findings")
+    points = pyogrio.read_dataframe(out, layer="finding_points")
+    cols = ["finding_id", "rule_id", "severity", "layer", "plot_id", "other_layer", "other_id", "measured", "threshold", "unit", "message", "reference"]
+    assert list(findings.columns[:-1]) == cols and list(points.columns[:-1]) == cols
+    assert len(findings) + len(points) == len(result.findings)
+    gp = points[points["rule_id"] == "GEOM001"]
+    assert gp.geometry.iloc[0].x == pytest.approx(382330.0) and gp.geometry.iloc[0].y == pytest.approx(3526030.0)
+    assert pyogrio.read_info(out, layer="findings")["crs"] == "EPSG:4545"
