@@ -18,12 +18,12 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	mkdir -p out
-	$(BIN)/landlink check data/samples/$(SAMPLE)/project.toml -o out/$(SAMPLE)_checked.gpkg; \
+	$(BIN)/landlink check data/samples/$(SAMPLE)/project.toml -o out/$(SAMPLE)_checked.gpkg --report --xlsx; \
 	  rc=$$?; if [ $$rc -eq 2 ]; then exit 2; fi; echo "landlink exit code: $$rc (1 = the sample's planted error findings)"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbmake tests notebooks
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py

@@ -6,3 +6,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ -f "$here/../postgis/install.sh" ]; then
   bash "$here/../postgis/install.sh"
 fi
+# Headless Chromium (HTML report test) and a CJK font so its screenshots show Chinese text.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi

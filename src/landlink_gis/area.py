@@ -119,16 +119,18 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     x, y = coords[:, 0], coords[:, 1]
     if transformer is not None:
         x, y = transformer.transform(x, y)
-    lam = np.radians(x)
-    lat = np.radians(y)
-    same_ring = ring_of_coord[1:] == ring_of_coord[:-1]
-    lam0, lam1 = lam[:-1][same_ring], lam[1:][same_ring]
-    b0, b1 = lat[:-1][same_ring], lat[1:][same_ring]
-    g_mean = (_zone_integral(b0) + 4.0 * _zone_integral(0.5 * (b0 + b1)) + _zone_integral(b1)) / 6.0
-    contrib = (lam1 - lam0) * g_mean
-    ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib, minlength=len(rings)))
-    signed = np.where(is_hole, -ring_area, ring_area)
-    part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
-    geom_area = np.bincount(part_owner, weights=part_area, minlength=len(work))
+    # coordinates outside the projection's domain give a NaN area, silently: CRS003 reports why
+    with np.errstate(invalid="ignore", over="ignore"):
+        lam = np.radians(x)
+        lat = np.radians(y)
+        same_ring = ring_of_coord[1:] == ring_of_coord[:-1]
+        lam0, lam1 = lam[:-1][same_ring], lam[1:][same_ring]
+        b0, b1 = lat[:-1][same_ring], lat[1:][same_ring]
+        g_mean = (_zone_integral(b0) + 4.0 * _zone_integral(0.5 * (b0 + b1)) + _zone_integral(b1)) / 6.0
+        contrib = (lam1 - lam0) * g_mean
+        ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib, minlength=len(rings)))
+        signed = np.where(is_hole, -ring_area, ring_area)
+        part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
+        geom_area = np.bincount(part_owner, weights=part_area, minlength=len(work))
     out[idx] = geom_area
     return out

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .geomops import polygonal
+from .geomops import finite_coordinates, polygonal
 from .project import Project, RasterSpec
 
 __all__ = ["CheckContext", "SourceInfo"]
@@ -37,6 +37,10 @@ class SourceInfo:
     had_z: np.ndarray | None = None
     outside_folder: bool = False
     missing_fields: tuple[str, ...] = ()
+    #: why the encoding of a shapefile's ``.cpg`` was overruled (None: it was not)
+    encoding_note: str | None = None
+    #: positions of features whose unclosed rings were closed on reading (GEOM001 reports them)
+    unclosed: np.ndarray | None = None
 
 
 @dataclass
@@ -85,7 +89,7 @@ class CheckContext:
         if key not in self._cache:
             geoms = np.asarray(self.layers[role].geometry.array, dtype=object)
             out = geoms.copy()
-            present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & finite_coordinates(geoms)
             bad = present & ~shapely.is_valid(geoms)
             if bad.any():
                 out[bad] = shapely.make_valid(geoms[bad])

@@ -5,10 +5,24 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["force_2d", "polygonal", "to_multipolygon"]
+__all__ = ["finite_coordinates", "force_2d", "polygonal", "to_multipolygon"]
 
 _POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
 _COLLECTION = 7
+
+
+def finite_coordinates(geoms) -> np.ndarray:
+    """Whether every coordinate of each geometry is a finite number (null geometries: True).
+
+    GEOS refuses NaN/inf coordinates in most operations (``make_valid``, overlays), so such
+    geometries are kept away from them and reported by GEOM001 instead.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    coords, owner = shapely.get_coordinates(arr, return_index=True)
+    ok = np.ones(len(arr), dtype=bool)
+    bad = ~np.isfinite(coords).all(axis=1) if len(coords) else np.zeros(0, dtype=bool)
+    ok[np.unique(owner[bad])] = False
+    return ok
 
 
 def force_2d(geoms) -> np.ndarray:

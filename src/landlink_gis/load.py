@@ -19,7 +19,8 @@ from pyproj import CRS
 from .area import ellipsoidal_area, planar_area
 from .context import CheckContext, SourceInfo
 from .errors import DataSourceError, InputError
-from .geomops import force_2d, polygonal
+from .geomops import finite_coordinates, force_2d, polygonal
+from .io.memory import frame_sha256, read_frame
 from .io.vector import file_sha256, read_vector
 from .project import PLOT_ROLES, LayerSpec, Project
 
@@ -64,11 +65,27 @@ def _repaired_for_area(geoms: np.ndarray) -> np.ndarray:
     reports the invalidity.
     """
     out = geoms.copy()
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    bad = present & ~shapely.is_valid(geoms)
+    finite = finite_coordinates(geoms)
+    out[~finite] = None  # NaN/inf coordinates: no area (GEOM001 reports them)
+    present = ~(shapely.is_missing(out) | shapely.is_empty(out))
+    bad = present & ~shapely.is_valid(out)
     if bad.any():
-        out[bad] = polygonal(shapely.make_valid(geoms[bad]))
+        out[bad] = polygonal(shapely.make_valid(out[bad]))
     return out
+
+
+def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Invalid polygons repaired with ``make_valid(method="structure")``, kept polygonal.
+
+    Returns the geometries (valid ones unchanged) and the positions that were repaired.
+    Geometries with NaN/inf coordinates cannot be repaired and are left as they are.
+    """
+    out = np.asarray(geoms, dtype=object).copy()
+    present = ~(shapely.is_missing(out) | shapely.is_empty(out)) & finite_coordinates(out)
+    bad = np.flatnonzero(present & ~shapely.is_valid(out) & np.isin(shapely.get_type_id(out), (3, 6)))
+    if len(bad):
+        out[bad] = polygonal(shapely.make_valid(out[bad], method="structure", keep_collapsed=False))
+    return out, bad
 
 
 def _as_text(col: pd.Series) -> np.ndarray:
@@ -141,6 +158,8 @@ def normalise_layer(
 
 
 def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> gpd.GeoDataFrame:
+    if spec.frame is not None:
+        return read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
     return read_vector(
         role=spec.role,
         path=spec.path,
@@ -178,10 +197,12 @@ def _to_project_crs(frame: gpd.GeoDataFrame, crs: CRS, spec: LayerSpec) -> tuple
         ) from None
 
 
-def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh") -> CheckContext:
+def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", repair: bool = False) -> CheckContext:
     """Read every layer of ``project`` into a :class:`CheckContext`.
 
-    Plot layers are read whole; reference layers only where they meet the plots' extent.
+    Plot layers are read whole; reference layers only where they meet the plots' extent. With
+    ``repair``, invalid plot polygons are replaced by their ``make_valid(method="structure")``
+    repair; the originals and the areas before/after go to ``ctx.extras["repairs"]``.
 
     Raises
     ------
@@ -193,6 +214,11 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh") 
     for role in PLOT_ROLES:
         if role in project.layers:
             frames[role] = _read(project.layers[role])
+            if len(frames[role]) == 0:
+                raise DataSourceError(
+                    f"{project.layers[role].source}: the {role} layer has no features; "
+                    "check that the right file/layer is named in the project file, or remove the empty layer"
+                )
     demolition = frames["demolition"]
     try:
         crs = CRS.from_user_input(project.crs) if project.crs else (CRS.from_user_input(demolition.crs) if demolition.crs else None)
@@ -223,11 +249,18 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh") 
         infos[role] = _source_info(role, spec, frame)
         frames[role], infos[role].reprojected = _to_project_crs(frame, crs, spec)
 
+    from .io.raster import inspect_raster  # rasters are read lazily by the rules; fail early here
+
+    for rspec in project.rasters.values():
+        inspect_raster(rspec.path, band=rspec.band, role=rspec.role)
     ctx = CheckContext(project=project, crs=crs, params=params, lang=lang, rasters=dict(project.rasters))
     for role, frame in frames.items():
         spec = project.layers[role]
         had_z = np.asarray(shapely.has_z(np.asarray(frame.geometry.array, dtype=object)), dtype=bool)
+        had_z |= bool(frame.attrs.get("had_m", False))
         frame = frame.set_geometry(gpd.GeoSeries(force_2d(frame.geometry.array), crs=crs, index=frame.index))
+        if repair and role in PLOT_ROLES:
+            frame = _repair(ctx, role, frame, crs)
         ctx.raw[role] = frame
         ctx.layers[role], missing = normalise_layer(frame, spec, crs)
         infos[role].had_z = had_z
@@ -237,7 +270,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh") 
 
 
 def _source_info(role: str, spec: LayerSpec, frame: gpd.GeoDataFrame) -> SourceInfo:
-    sha = None
+    sha = frame_sha256(spec.frame) if spec.frame is not None else None
     if spec.path is not None:
         try:
             sha = file_sha256(spec.path)
@@ -250,6 +283,27 @@ def _source_info(role: str, spec: LayerSpec, frame: gpd.GeoDataFrame) -> SourceI
         crs=CRS.from_user_input(frame.crs) if frame.crs is not None else None,
         bounds=_bounds(frame),
         count=len(frame),
-        encoding=spec.encoding,
+        encoding=spec.encoding or frame.attrs.get("encoding"),
         outside_folder=spec.outside,
+        encoding_note=frame.attrs.get("encoding_note"),
+        unclosed=frame.attrs.get("unclosed_rings"),
     )
+
+
+def _repair(ctx: CheckContext, role: str, frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """``frame`` with its invalid polygons repaired; the originals are kept in ``ctx.extras``."""
+    before = np.asarray(frame.geometry.array, dtype=object)
+    after, fixed = repair_geometries(before)
+    if not len(fixed):
+        return frame
+    ctx.extras.setdefault("unrepaired", {})[role] = before
+    ctx.extras.setdefault("repairs", {})[role] = pd.DataFrame(
+        {
+            "position": fixed,
+            # an invalid ring has no defined area: "before" is the planar area a GIS shows for it
+            "area_before_m2": shapely.area(before[fixed]),
+            "area_after_m2": ellipsoidal_area(after[fixed], crs),
+        }
+    )
+    logger.info("%s: repaired %d invalid geometries with make_valid(structure)", role, len(fixed))
+    return frame.set_geometry(gpd.GeoSeries(after, crs=crs, index=frame.index))

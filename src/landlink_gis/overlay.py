@@ -3,11 +3,31 @@
 For two arrays of polygons it finds every intersecting pair with one bulk query of a shapely 2
 STRtree, then computes the intersection geometry of all pairs at once. A pair where one polygon
 lies wholly inside the other skips the GEOS intersection (the inner polygon *is* the
-intersection), which a prepared ``within``/``contains`` test decides far more cheaply. Areas are
-ellipsoidal (CGCS2000) by default. Every OVL and PLAN rule, and GEOM004, use this engine.
+intersection), which a ``covers`` test decides far more cheaply; pairs whose envelopes meet but
+whose polygons do not are dropped by an ``intersects`` test before any intersection is computed. Areas are ellipsoidal
+(CGCS2000) by default. Every OVL and PLAN rule, and GEOM004, use this engine.
+
+All cores are used: shapely 2 releases the GIL inside its vectorised functions, so the work is
+cut into chunks that a thread pool runs side by side. GEOS prepared geometries build caches
+lazily and are not safe to share between threads; shapely uses the prepared form of a predicate's
+first argument when it has one (the check context prepares its layers), so every predicate phase
+partitions the pairs by that argument (by right feature for ``right covers left``, by left plot for
+``left covers right`` and ``intersects``): no prepared geometry is touched by two threads. The engine
+itself prepares nothing: most reference features meet one plot, where preparing costs more than it
+saves. The result is sorted by (left, right), so it does not depend on the chunking.
+
+Another backend (the dask engine, :mod:`landlink_gis.dask_engine`) can take over the pair
+computation for a block of code with :func:`use_backend`; the rules do not change.
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -16,11 +36,187 @@ import shapely
 from .area import ellipsoidal_area, planar_area
 from .geomops import polygonal
 
-__all__ = ["overlay_pairs", "uncovered_parts"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["compute_pairs", "overlay_pairs", "set_threads", "threads", "uncovered_parts", "use_backend"]
+
+#: Pairs (or features) per chunk below which splitting the work is not worth a thread hand-off.
+MIN_CHUNK = 4_000
+
+_threads: int | None = None
+_backend: contextvars.ContextVar[Callable[..., pd.DataFrame] | None] = contextvars.ContextVar(
+    "landlink_overlay_backend", default=None
+)
+
+
+def threads() -> int:
+    """Number of threads the engine uses: :func:`set_threads`, else ``LANDLINK_THREADS``, else the usable cores."""
+    if _threads is not None:
+        return _threads
+    env = os.environ.get("LANDLINK_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def set_threads(n: int | None) -> None:
+    """Set the engine's thread count (``None``: back to ``LANDLINK_THREADS`` / the core count)."""
+    global _threads
+    if n is not None and int(n) < 1:
+        raise ValueError(f"thread count must be at least 1, got {n}")
+    _threads = None if n is None else int(n)
+
+
+@contextlib.contextmanager
+def use_backend(backend: Callable[..., pd.DataFrame] | None) -> Iterator[None]:
+    """Route :func:`overlay_pairs` to ``backend`` (same signature) inside a ``with`` block."""
+    token = _backend.set(backend)
+    try:
+        yield
+    finally:
+        _backend.reset(token)
 
 
 def _usable(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"left": np.zeros(0, np.int64), "right": np.zeros(0, np.int64), "geometry": np.zeros(0, object),
+         "area_m2": np.zeros(0), "area_planar_m2": np.zeros(0)}
+    )
+
+
+def _group_cuts(keys: np.ndarray, n_chunks: int) -> list[slice]:
+    """Slices of the sorted array ``keys`` into about ``n_chunks`` parts, never splitting equal keys."""
+    n = len(keys)
+    if n_chunks <= 1 or n < 2 * MIN_CHUNK:
+        return [slice(0, n)]
+    targets = np.linspace(0, n, n_chunks + 1)[1:-1].astype(np.int64)
+    # move each cut to the start of its key's run, so one key stays in one chunk
+    cuts = np.searchsorted(keys, keys[targets], side="left")
+    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _map(func, parts: list, n_threads: int) -> list:
+    if n_threads <= 1 or len(parts) <= 1:
+        return [func(p) for p in parts]
+    with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="landlink-overlay") as pool:
+        return list(pool.map(func, parts))
+
+
+def _elementwise(func, *arrays: np.ndarray, n_threads: int | None = None) -> np.ndarray:
+    """``func(*arrays)`` for an elementwise shapely/numpy function, in chunks on the thread pool."""
+    nt = threads() if n_threads is None else n_threads
+    parts = _bounds(len(arrays[0]), _n_chunks(len(arrays[0]), nt))
+    if len(parts) <= 1:
+        return func(*arrays)
+    return np.concatenate(_map(lambda ab: func(*(x[ab[0]:ab[1]] for x in arrays)), parts, nt))
+
+
+def _n_chunks(n: int, n_threads: int) -> int:
+    # a few chunks per thread balance uneven chunks; none smaller than MIN_CHUNK
+    return max(1, min(4 * n_threads, n // MIN_CHUNK))
+
+
+def compute_pairs(
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    crs,
+    tolerance_m2: float = 0.0,
+    self_join: bool = False,
+    area_method: str = "ellipsoidal",
+    n_threads: int | None = None,
+) -> pd.DataFrame:
+    """The local engine behind :func:`overlay_pairs` (same parameters and result).
+
+    ``n_threads`` overrides :func:`threads`. Backends call this on their own pieces of the data.
+    """
+    left = np.asarray(left, dtype=object)
+    right = np.asarray(right, dtype=object)
+    if len(left) == 0 or len(right) == 0:
+        return _empty()
+    nt = threads() if n_threads is None else max(1, int(n_threads))
+    left_pos = np.flatnonzero(_usable(left))
+    right_pos = np.flatnonzero(_usable(right))
+    if len(left_pos) == 0 or len(right_pos) == 0:
+        return _empty()
+    tree = shapely.STRtree(right[right_pos])
+
+    # 1. candidate pairs: bulk envelope query per chunk of left plots (the exact tests follow)
+    def query(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        li, rj = tree.query(left[pos])
+        return pos[li], right_pos[rj]
+
+    chunks = np.array_split(left_pos, _n_chunks(len(left_pos), nt))
+    found = _map(query, chunks, nt)
+    li = np.concatenate([f[0] for f in found])
+    rj = np.concatenate([f[1] for f in found])
+    if self_join:
+        keep = li < rj
+        li, rj = li[keep], rj[keep]
+    if len(li) == 0:
+        return _empty()
+    geoms = np.empty(len(li), dtype=object)
+
+    # 2. left wholly inside right: the overlap is the left plot (pairs grouped by right feature)
+    order = np.argsort(rj, kind="stable")
+    li, rj = li[order], rj[order]
+
+    def inside(s: slice) -> np.ndarray:
+        return shapely.covers(right[rj[s]], left[li[s]])
+
+    within = np.concatenate(_map(inside, _group_cuts(rj, _n_chunks(len(rj), nt)), nt))
+    geoms[within] = left[li[within]]
+
+    # 3. the rest, grouped by left plot: right wholly inside left, else (if they meet) a true intersection
+    rest = np.flatnonzero(~within)
+    if len(rest):
+        rest = rest[np.argsort(li[rest], kind="stable")]
+
+        def cut(s: slice) -> np.ndarray:
+            idx = rest[s]
+            lg, rg = left[li[idx]], right[rj[idx]]
+            out = np.full(len(idx), None, dtype=object)
+            covered = shapely.covers(lg, rg)
+            out[covered] = rg[covered]
+            todo = np.flatnonzero(~covered)
+            todo = todo[shapely.intersects(lg[todo], rg[todo])]
+            if len(todo):
+                out[todo] = shapely.intersection(lg[todo], rg[todo])
+            return out
+
+        geoms[rest] = np.concatenate(_map(cut, _group_cuts(li[rest], _n_chunks(len(rest), nt)), nt))
+
+    # 4. polygonal part and areas, in chunks (no prepared geometry involved)
+    def measure(s: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = polygonal(geoms[s])
+        return g, ellipsoidal_area(g, crs), planar_area(g)
+
+    parts = [slice(int(a), int(b)) for a, b in _bounds(len(geoms), _n_chunks(len(geoms), nt))]
+    measured = _map(measure, parts, nt)
+    geoms = np.concatenate([m[0] for m in measured])
+    area = np.concatenate([m[1] for m in measured])
+    planar = np.concatenate([m[2] for m in measured])
+    value = planar if area_method == "planar" else area
+    keep = _usable(geoms) & (value > 0) & (value >= tolerance_m2)
+    li, rj, geoms, area, planar = li[keep], rj[keep], geoms[keep], area[keep], planar[keep]
+    order = np.lexsort((rj, li))
+    return pd.DataFrame(
+        {"left": li[order].astype(np.int64), "right": rj[order].astype(np.int64), "geometry": geoms[order],
+         "area_m2": area[order], "area_planar_m2": planar[order]}
+    )
+
+
+def _bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
+    edges = np.linspace(0, n, max(1, n_chunks) + 1).astype(np.int64)
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def overlay_pairs(
@@ -53,50 +249,12 @@ def overlay_pairs(
     pandas.DataFrame
         Columns ``left``, ``right`` (positions in the inputs), ``geometry`` (polygonal overlap),
         ``area_m2`` (ellipsoidal), ``area_planar_m2``; one row per pair with overlap area > 0
-        and ≥ ``tolerance_m2``.
+        and ≥ ``tolerance_m2``, sorted by (left, right).
     """
-    left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
-    empty = pd.DataFrame(
-        {"left": np.zeros(0, int), "right": np.zeros(0, int), "geometry": np.zeros(0, object),
-         "area_m2": np.zeros(0), "area_planar_m2": np.zeros(0)}
-    )
-    if len(left) == 0 or len(right) == 0:
-        return empty
-    lmask, rmask = _usable(left), _usable(right)
-    right_pos = np.flatnonzero(rmask)
-    tree = shapely.STRtree(right[right_pos])
-    left_pos = np.flatnonzero(lmask)
-    li, rj = tree.query(left[left_pos], predicate="intersects")
-    li, rj = left_pos[li], right_pos[rj]
-    if self_join:
-        keep = li < rj
-        li, rj = li[keep], rj[keep]
-    if len(li) == 0:
-        return empty
-    lg, rg = left[li], right[rj]
-    shapely.prepare(rg)
-    inside = shapely.within(lg, rg)  # left wholly inside right: overlap = left
-    geoms = np.empty(len(li), dtype=object)
-    geoms[inside] = lg[inside]
-    rest = np.flatnonzero(~inside)
-    if len(rest):
-        shapely.prepare(lg[rest])
-        covers = shapely.contains(lg[rest], rg[rest])  # right wholly inside left: overlap = right
-        geoms[rest[covers]] = rg[rest[covers]]
-        cut = rest[~covers]
-        if len(cut):
-            geoms[cut] = shapely.intersection(lg[cut], rg[cut])
-    geoms = polygonal(geoms)
-    ok = _usable(geoms)
-    li, rj, geoms = li[ok], rj[ok], geoms[ok]
-    area = ellipsoidal_area(geoms, crs)
-    planar = planar_area(geoms)
-    measure = planar if area_method == "planar" else area
-    keep = (measure > 0) & (measure >= tolerance_m2)
-    return pd.DataFrame(
-        {"left": li[keep], "right": rj[keep], "geometry": geoms[keep], "area_m2": area[keep], "area_planar_m2": planar[keep]}
-    )
+    backend = _backend.get()
+    if backend is not None:
+        return backend(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method)
+    return compute_pairs(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method)
 
 
 def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFrame:
@@ -123,13 +281,25 @@ def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFr
     out = left.copy()
     out[~lmask] = None
     if len(pairs):
-        covered = pairs.groupby("left")["geometry"].agg(lambda g: shapely.union_all(np.asarray(g, dtype=object)))
-        idx = covered.index.to_numpy()
-        out[idx] = shapely.difference(left[idx], covered.to_numpy(dtype=object))
-    out = polygonal(out)
+        li = pairs["left"].to_numpy()
+        pieces = pairs["geometry"].to_numpy(dtype=object)
+        owners, first, count = np.unique(li, return_index=True, return_counts=True)
+        single = count == 1
+        covered = np.empty(len(owners), dtype=object)
+        covered[single] = pieces[first[single]]
+        if (~single).any():
+            # several pieces per plot: gather them into one multipolygon per plot and union the
+            # overlapping parts with make_valid's "structure" method (vectorised over plots)
+            many = np.isin(li, owners[~single])
+            parts, part_owner = shapely.get_parts(pieces[many], return_index=True)
+            group = np.searchsorted(owners[~single], li[many][part_owner])
+            merged = shapely.multipolygons(parts, indices=group)
+            covered[~single] = _elementwise(lambda g: shapely.make_valid(g, method="structure", keep_collapsed=False), merged)
+        out[owners] = _elementwise(shapely.difference, left[owners], covered)
+    out = _elementwise(polygonal, out)
     ok = _usable(out)
     pos = np.flatnonzero(ok)
-    area = ellipsoidal_area(out[pos], crs)
+    area = _elementwise(lambda g: ellipsoidal_area(g, crs), out[pos])
     keep = (area > 0) & (area >= tolerance_m2)
     return pd.DataFrame(
         {"left": pos[keep], "geometry": out[pos][keep], "area_m2": area[keep], "area_planar_m2": planar_area(out[pos][keep])}

@@ -105,12 +105,16 @@ class LayerSpec:
     fields: dict[str, str] = field(default_factory=dict)
     geometry_column: str | None = None
     outside: bool = False
+    #: An in-memory GeoDataFrame used instead of ``path``/``url`` (see :func:`landlink_gis.project_from_frames`).
+    frame: Any = field(default=None, repr=False, compare=False)
 
     @property
     def source(self) -> str:
         """A printable name of the source (path or redacted URL plus layer/table)."""
         from .io.redact import redact_url
 
+        if self.frame is not None:
+            return f"<GeoDataFrame:{self.role}>"
         base = str(self.path) if self.path is not None else redact_url(self.url or "")
         inner = self.layer or self.table or ("(sql)" if self.sql else "")
         return f"{base}:{inner}" if inner else base

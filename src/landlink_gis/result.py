@@ -27,6 +27,8 @@ class CheckResult:
         unchanged plus ``ll_area_m2``, ``ll_area_planar_m2``, ``ll_status``, ``ll_rule_ids``.
     run_info
         Tool version, profile, parameters, inputs with SHA-256, time, CRS.
+    extra_layers
+        Further layers for the filing GeoPackage, name → (Geo)DataFrame (e.g. ``changes``).
     """
 
     project: Any
@@ -37,6 +39,7 @@ class CheckResult:
     config: Any = None
     crs: Any = None
     context: Any = field(default=None, repr=False)
+    extra_layers: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of findings by severity."""
@@ -64,3 +67,23 @@ class CheckResult:
         from .io.gpkg import write_checked_gpkg
 
         return write_checked_gpkg(self, path, **kwargs)
+
+    def explore(self, **kwargs: Any) -> Any:
+        """An interactive folium map: plots coloured by ``ll_status``, findings as popups.
+
+        Keyword arguments go to :func:`landlink_gis.report.maps_interactive.explore_result` (``lang``,
+        ``tiles``, ``findings``, ``width``, ``height``). Needs the ``notebook`` extra (folium).
+        """
+        from .report.maps_interactive import explore_result
+
+        return explore_result(self, **kwargs)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """A static matplotlib map of plots by status and the findings; returns the Axes.
+
+        Keyword arguments go to :func:`landlink_gis.report.maps_interactive.plot_result` (``ax``, ``lang``,
+        ``findings``, ``figsize``). Needs the ``notebook`` extra (matplotlib).
+        """
+        from .report.maps_interactive import plot_result
+
+        return plot_result(self, **kwargs)

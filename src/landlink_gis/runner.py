@@ -57,8 +57,8 @@ def missing_requirements(rule: Rule, ctx: CheckContext) -> list[str]:
         elif kind == "field":
             if not any(ctx.has_field(*o.split(".", 1)) for o in options):
                 missing.append(f"field {what}")
-        elif kind == "ledger" and not (ctx.project.ledger or ctx.extras.get("previous") is not None):
-            missing.append("ledger")
+        elif kind == "ledger" and ctx.extras.get("previous" if what == "previous" else "ledger_plots") is None:
+            missing.append("previous approved plan (--previous or [ledger])" if what == "previous" else "[ledger] path/url")
     return missing
 
 
@@ -109,7 +109,14 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
 def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: str) -> dict[str, Any]:
     project = ctx.project
     inputs = {
-        role: {"source": info.source, "sha256": info.sha256, "features": info.count, "outside_project_folder": info.outside_folder}
+        role: {
+            "source": info.source,
+            "sha256": info.sha256,
+            "features": info.count,
+            "outside_project_folder": info.outside_folder,
+            **({"encoding": info.encoding} if info.encoding else {}),
+            **({"encoding_note": info.encoding_note} if info.encoding_note else {}),
+        }
         for role, info in ctx.sources.items()
     }
     for role, spec in ctx.rasters.items():
@@ -137,7 +144,17 @@ def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: 
         "inputs": inputs,
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "repair": bool(ctx.extras.get("repair_requested", False)),
+        "facts": _facts(project),
     }
+
+
+def _facts(project: Project) -> dict[str, Any]:
+    """Project facts the ledger reads back from a checked GeoPackage."""
+    facts: dict[str, Any] = {k: getattr(project, k) for k in ("approved", "accepted", "filed", "traded", "poverty_county", "advance_quota_m2", "adjustment_reason")}
+    facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
+    facts["layer_fields"] = {r: {**s.fields, **({"plot_id": s.id_field} if s.id_field else {})} for r, s in project.layers.items() if r in PLOT_ROLES}
+    return facts
 
 
 def check(
@@ -148,6 +165,8 @@ def check(
     ignore: list[str] | tuple[str, ...] = (),
     params: dict[str, Any] | None = None,
     lang: str | None = None,
+    previous: str | Path | None = None,
+    repair: bool = False,
 ) -> CheckResult:
     """Check a linkage project against the rulebook.
 
@@ -165,6 +184,13 @@ def check(
         Rule parameter values overriding the profile's and the project's.
     lang
         Language of the messages, ``zh`` (default) or ``en``.
+    previous
+        The previously approved plan (a checked GeoPackage) for the ADJ rules; default: the
+        project's latest plan in the ledger named by ``[ledger]``, if any.
+    repair
+        Repair invalid plot polygons with ``shapely.make_valid(method="structure")`` before the
+        rules run; GEOM001 still reports each invalidity and records the repair (info) with the
+        ellipsoidal area before and after, and the checked plots carry the repaired geometry.
 
     Returns
     -------
@@ -181,7 +207,12 @@ def check(
         project = load_project(project)
     lang = lang or project.language
     config = resolve_config(project, profile=profile, rules=rules, ignore=ignore, params=params)
-    ctx = load_context(project, params=config.params, lang=lang)
+    ctx = load_context(project, params=config.params, lang=lang, repair=repair)
+    ctx.extras["repair_requested"] = repair
+    if project.ledger or previous is not None:
+        from .ledger.attach import attach_ledger
+
+        attach_ledger(ctx, previous=previous)
     frames = []
     for rid in config.rules:
         frames.append(_run_rule(REGISTRY[rid], ctx, config, lang))
@@ -196,6 +227,7 @@ def check(
         config=config,
         crs=ctx.crs,
         context=ctx,
+        extra_layers=ctx.extras.get("extra_layers", {}),
     )
     logger.info("checked %s: %s", project.name or project.path, result.counts())
     return result

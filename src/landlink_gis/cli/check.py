@@ -1,9 +1,10 @@
-"""``landlink check PROJECT.toml -o OUT.gpkg``."""
+"""``landlink check PROJECT.toml [-o OUT.gpkg] [--report] [--xlsx]``; several projects or a folder: a batch."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -23,29 +24,117 @@ def fail(message: str) -> None:
     sys.exit(EXIT_INPUT)
 
 
+class _DelayedProgress:
+    """A rich progress display on stderr that appears only when a run takes longer than ``delay`` s."""
+
+    def __init__(self, total: int, label: str, *, enabled: bool, delay: float = 0.8):
+        self.enabled = enabled
+        self.total, self.label, self.delay = total, label, delay
+        self.progress = None
+        self.task = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._done = 0
+        self._desc = label
+
+    def _start(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        with self._lock:
+            if self.progress is not None or self._timer is None:
+                return
+            self.progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self.task = self.progress.add_task(self._desc, total=self.total, completed=self._done)
+            self.progress.start()
+
+    def __enter__(self) -> _DelayedProgress:
+        if self.enabled:
+            self._timer = threading.Timer(self.delay, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def advance(self, description: str | None = None) -> None:
+        """One step done; ``description`` names the next one."""
+        with self._lock:
+            self._done += 1
+            self._desc = description or self._desc
+            if self.progress is not None:
+                self.progress.update(self.task, completed=self._done, description=self._desc)
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else None
+
+
 @click.command("check")
-@click.argument("project_file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML).")
+@click.argument("project_files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML); with several projects: the output folder.")
 @click.option("--profile", type=click.Choice(["national", "sichuan", "shanxi", "jilin"]), help="Provincial profile (default: the project's).")
 @click.option("--rules", "select", help="Run only these rule IDs/prefixes, comma-separated.")
 @click.option("--ignore", help="Skip these rule IDs/prefixes, comma-separated.")
+@click.option("--repair", is_flag=True, help="Repair invalid plot polygons (make_valid, structure method); GEOM001 records each repair.")
+@click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
+@click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel worker processes for several projects.")
 @lang_option
 @verbosity
-def check_cmd(project_file: Path, output: Path | None, profile, select, ignore, lang, verbose, quiet) -> None:
-    """Check one project and write the filing GeoPackage."""
+def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, lang, verbose, quiet) -> None:
+    """Check one project and write the filing GeoPackage (and on request the report and xlsx).
+
+    Several project files, or a folder of them, are checked as a batch: each in a worker
+    process, a project that cannot be read is recorded and skipped, and a summary
+    (batch_summary.csv and batch_summary.html) is written to the output folder (-o, default:
+    the current folder). Exit code of a batch: the worst of its projects.
+    """
+    configure_logging(verbose, quiet)
+    options = {"profile": profile, "rules": _split(select), "ignore": _split(ignore) or (), "lang": lang, "repair": repair}
+    if len(project_files) > 1 or project_files[0].is_dir():
+        _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, quiet=quiet)
+        return
+    project_file = project_files[0]
+    from ..report.batch import output_paths
     from ..runner import check
 
-    configure_logging(verbose, quiet)
+    out = output or project_file.with_name(project_file.stem + "_checked.gpkg")
+    steps = 2 + report + xlsx
     try:
-        result = check(
-            project_file,
-            profile=profile,
-            rules=[s for s in select.split(",") if s.strip()] if select else None,
-            ignore=[s for s in ignore.split(",") if s.strip()] if ignore else (),
-            lang=lang,
-        )
-        out = output or project_file.with_name(project_file.stem + "_checked.gpkg")
-        result.to_gpkg(out)
+        with _DelayedProgress(steps, f"checking {project_file.name}", enabled=not quiet) as bar:
+            result = check(project_file, **options)
+            bar.advance("writing GeoPackage")
+            result.to_gpkg(out)
+            paths = output_paths(out)
+            written = [out]
+            if report:
+                from ..report.html import write_html
+
+                bar.advance("writing HTML report")
+                written.append(write_html(result, paths["report"]))
+            if xlsx:
+                from ..report.xlsx import write_xlsx
+
+                bar.advance("writing xlsx")
+                written.append(write_xlsx(result, paths["xlsx"]))
+            bar.advance("done")
     except LandlinkError as exc:
         fail(str(exc))
         return
@@ -55,5 +144,36 @@ def check_cmd(project_file: Path, output: Path | None, profile, select, ignore, 
         return
     if not quiet:
         click.echo(result.summary(lang=result.run_info["language"]))
-        click.echo(f"→ {out}")
+        for path in written:
+            click.echo(f"→ {path}")
     sys.exit(result.exit_code)
+
+
+def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, quiet: bool) -> None:
+    from ..report.batch import find_projects, run_batch, write_batch_summary
+
+    projects = find_projects(paths)
+    if not projects:
+        fail(f"no project files (*.toml with a [project] table) found in {', '.join(map(str, paths))}")
+        return
+    if output is not None and output.suffix.lower() == ".gpkg":
+        fail(f"{output}: with several projects -o names an output folder, not a .gpkg file")
+        return
+    try:
+        with _DelayedProgress(len(projects), f"checking {len(projects)} projects", enabled=not quiet) as bar:
+            summary = run_batch(projects, out_dir=output, workers=workers, report=report, xlsx=xlsx,
+                                on_done=lambda row: bar.advance(Path(row["project_file"]).name), **options)
+        csv_path, html_path = write_batch_summary(summary, output or Path("."))
+    except LandlinkError as exc:
+        fail(str(exc))
+        return
+    if not quiet:
+        for row in summary.itertuples():
+            counts = "" if row.status == "failed" else f" errors {row.errors}, warnings {row.warnings}"
+            note = f": {row.message}" if row.status == "failed" else ""
+            click.echo(f"{row.status:>7}  {row.project_file}{counts}{note}")
+        click.echo(f"→ {csv_path}\n→ {html_path}")
+    for row in summary.itertuples():
+        if row.status == "failed":
+            click.echo(f"landlink: error: {row.project_file}: {row.message}", err=True)
+    sys.exit(int(summary["exit_code"].max()))

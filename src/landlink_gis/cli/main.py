@@ -6,6 +6,8 @@ import click
 
 from .. import __version__
 from .check import check_cmd
+from .coordtxt import export_txt_cmd
+from .ledger import ledger_cmd
 from .rules import explain_cmd, rules_cmd
 
 
@@ -19,8 +21,10 @@ def cli() -> None:
 
 
 cli.add_command(check_cmd)
+cli.add_command(export_txt_cmd)
 cli.add_command(rules_cmd)
 cli.add_command(explain_cmd)
+cli.add_command(ledger_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -1,20 +1,64 @@
-"""``landlink rules`` and ``landlink explain RULE``."""
+"""``landlink rules`` (the catalogue, or ``--markdown`` docs/rules.md) and ``landlink explain RULE``."""
 
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
 
 import click
 
 from ..errors import ProjectFileError
 
+DEFAULT_DOC = Path("docs") / "rules.md"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
 
 @click.command("rules")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-def rules_cmd(lang: str) -> None:
-    """List every rule: ID, default severity and title."""
-    from ..rules import sorted_rules
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the titles.")
+@click.option("--profile", type=click.Choice(["national", "sichuan", "shanxi", "jilin"]), help="Show only this profile's severities.")
+@click.option(
+    "--markdown",
+    "markdown",
+    is_flag=False,
+    flag_value=str(DEFAULT_DOC),
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the rule documentation as Markdown (default path docs/rules.md; '-' for stdout).",
+)
+def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
+    """List every rule: ID, severity under each profile (off = disabled), title."""
+    from ..profiles import PROFILE_NAMES
+    from ..rules.docs import rules_markdown, rules_table
 
-    for r in sorted_rules():
-        click.echo(f"{r.id:<8} {r.severity:<8} {r.title(lang)}")
+    if markdown is not None:
+        text = rules_markdown()
+        if str(markdown) == "-":
+            click.echo(text, nl=False)
+        else:
+            try:
+                _write_atomic(markdown, text)
+            except OSError as exc:
+                click.echo(f"landlink: error: cannot write {markdown}: {exc}", err=True)
+                sys.exit(2)
+            click.echo(f"→ {markdown}")
+        return
+    names = [profile] if profile else list(PROFILE_NAMES)
+    click.echo(f"{'ID':<8} " + " ".join(f"{n:<8}" for n in names) + " title")
+    for row in rules_table(lang):
+        click.echo(f"{row['id']:<8} " + " ".join(f"{row[n]:<8}" for n in names) + f" {row['title']}")
 
 
 @click.command("explain")
@@ -23,16 +67,10 @@ def rules_cmd(lang: str) -> None:
 def explain_cmd(rule_id: str, lang: str) -> None:
     """Explain one rule: purpose, parameters, reference and an example."""
     from ..rules import REGISTRY
+    from ..rules.docs import explain_text
 
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
-        raise click.ClickException(str(ProjectFileError(f"unknown rule ID {rule_id!r}; run `landlink rules` for the list")))
-    click.echo(f"{r.id} — {r.title(lang)} ({r.name}, default severity {r.severity})")
-    click.echo(f"\n{r.purpose}")
-    if r.params:
-        click.echo("\nParameters:")
-        for p in r.params:
-            click.echo(f"  {p.name} = {p.default!r}  — {p.doc}")
-    click.echo(f"\nReference: {r.reference}")
-    if r.example:
-        click.echo(f"Example: {r.example}")
+        click.echo(f"landlink: error: {ProjectFileError(f'unknown rule ID {rule_id!r}; run `landlink rules` for the list')}", err=True)
+        sys.exit(2)
+    click.echo(explain_text(r, lang))

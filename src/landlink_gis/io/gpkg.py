@@ -7,11 +7,14 @@ is written by default for the older GIS used by filing offices.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 import warnings
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +27,27 @@ import shapely
 from ..errors import OutputError
 from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
+from .redact import redact_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PLOT_LAYER_NAMES", "atomic_path", "input_paths", "write_checked_gpkg"]
+__all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "atomic_path", "input_paths", "redact_obj", "write_checked_gpkg"]
 
 PLOT_LAYER_NAMES = {"demolition": "demolition_plots", "construction": "construction_plots"}
+#: layer → style file stem in ``landlink_gis/styles`` (QML + SLD, stored in ``layer_styles``)
+STYLED_LAYERS = {
+    "demolition_plots": "plots",
+    "construction_plots": "plots",
+    "findings": "findings",
+    "finding_points": "finding_points",
+}
+_STYLE_TITLES = {
+    "plots": "按检查状态着色 (ll_status)",
+    "findings": "按严重程度着色 (severity)",
+    "finding_points": "按严重程度着色 (severity)",
+}
+#: URI recorded as ``md_standard_uri`` of the JSON run metadata in ``gpkg_metadata``
+RUN_INFO_STANDARD_URI = "https://landlink-gis.invalid/run_info/1"
 
 
 def input_paths(project) -> set[Path]:
@@ -115,8 +133,106 @@ def _write(frame, path: Path, layer: str, *, first: bool, geometry_type: str | N
         pyogrio.write_dataframe(frame, str(path), layer=layer, driver="GPKG", **options, **kwargs)
 
 
+def redact_obj(value: Any) -> Any:
+    """``value`` with every string in it (nested dicts/lists included) passed through :func:`redact_text`."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_text(str(k)): redact_obj(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [redact_obj(v) for v in value]
+    return value
+
+
+def _style_text(stem: str, suffix: str) -> str:
+    return resources.files("landlink_gis.styles").joinpath(f"{stem}.{suffix}").read_text(encoding="utf-8")
+
+
+def _write_styles(path: Path, layers: list[str]) -> None:
+    """Store a default QGIS style (QML and SLD) per layer in ``layer_styles``, as QGIS does itself."""
+    rows = []
+    now = pd.Timestamp(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    for layer in layers:
+        stem = STYLED_LAYERS.get(layer)
+        if stem is None:
+            continue
+        rows.append(
+            {
+                "f_table_catalog": "",
+                "f_table_schema": "",
+                "f_table_name": layer,
+                "f_geometry_column": "geom",
+                "styleName": f"landlink_{stem}",
+                "styleQML": _style_text(stem, "qml"),
+                "styleSLD": _style_text(stem, "sld"),
+                "useAsDefault": True,
+                "description": _STYLE_TITLES[stem],
+                "owner": "landlink-gis",
+                "ui": None,
+                "update_time": now,
+            }
+        )
+    if rows:
+        _write(pd.DataFrame(rows), path, "layer_styles", first=False, layer_options={"FID": "id"})
+
+
+def _write_metadata(path: Path, run_info: dict[str, Any], layers: list[str]) -> None:
+    """Add the run information as JSON to ``gpkg_metadata``, referenced by the dataset and every layer.
+
+    GDAL already stores the dataset metadata items (GDAL XML, ``md_scope`` dataset); this adds a
+    plain JSON document that any SQLite client can read, and registers the metadata extension.
+    """
+    doc = json.dumps(run_info, ensure_ascii=False, default=str, indent=1)
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL,"
+                " md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL,"
+                " mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '')"
+            )
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL,"
+                " table_name TEXT, column_name TEXT, row_id_value INTEGER,"
+                " timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+                " md_file_id INTEGER NOT NULL, md_parent_id INTEGER,"
+                " CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),"
+                " CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id))"
+            )
+            for table in ("gpkg_metadata", "gpkg_metadata_reference"):
+                exists = con.execute(
+                    "SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND extension_name = 'gpkg_metadata'", (table,)
+                ).fetchone()
+                if not exists:
+                    con.execute(
+                        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)"
+                        " VALUES (?, NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')",
+                        (table,),
+                    )
+            cur = con.execute(
+                "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', ?, 'application/json', ?)",
+                (RUN_INFO_STANDARD_URI, doc),
+            )
+            md_id = cur.lastrowid
+            con.execute(
+                "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES ('geopackage', NULL, ?)",
+                (md_id,),
+            )
+            con.executemany(
+                "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES ('table', ?, ?)",
+                [(layer, md_id) for layer in layers],
+            )
+    finally:
+        con.close()
+
+
 def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -> Path:
     """Write a :class:`~landlink_gis.result.CheckResult` as the filing GeoPackage.
+
+    Besides the layers of DOMAIN.md §5 the file holds ``layer_styles`` (a default QGIS style per
+    layer in QML and SLD: plots coloured by ``ll_status``, findings by ``severity``) and the run
+    information in the GeoPackage metadata tables (GDAL's dataset metadata and a JSON document in
+    ``gpkg_metadata`` referenced by every layer). Passwords in connection strings are redacted.
 
     Parameters
     ----------
@@ -138,21 +254,31 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     if path.suffix.lower() != ".gpkg":
         raise OutputError(f"{path}: the filing output must be a .gpkg file")
     crs = result.crs
+    run_info = redact_obj(result.run_info)
+    layers: list[str] = []
     with atomic_path(path, protected=input_paths(result.project)) as tmp:
         first = True
         for role, name in PLOT_LAYER_NAMES.items():
             if role in result.plots:
                 _write(_plot_frame(result.plots[role]), tmp, name, first=first, geometry_type="MultiPolygon", gpkg_version=gpkg_version)
+                layers.append(name)
                 first = False
         polys, points = _split_findings(result.findings, crs)
         _write(polys, tmp, "findings", first=first, geometry_type="MultiPolygon", gpkg_version=gpkg_version)
         _write(points, tmp, "finding_points", first=False, geometry_type="Point")
         _write(result.balance, tmp, "balance", first=False)
+        layers += ["findings", "finding_points", "balance", "run_info"]
+        for name, extra in getattr(result, "extra_layers", {}).items():  # e.g. ADJ005's ``changes``
+            spatial = isinstance(extra, gpd.GeoDataFrame)
+            _write(_plot_frame(extra) if spatial else extra, tmp, name, first=False, geometry_type="MultiPolygon" if spatial else None)
+            layers.append(name)
         meta = {
-            "landlink_tool_version": str(result.run_info.get("tool_version", "")),
-            "landlink_profile": str(result.run_info.get("profile", "")),
-            "landlink_run_info": json.dumps(result.run_info, ensure_ascii=False, default=str),
+            "landlink_tool_version": str(run_info.get("tool_version", "")),
+            "landlink_profile": str(run_info.get("profile", "")),
+            "landlink_run_info": json.dumps(run_info, ensure_ascii=False, default=str),
         }
-        _write(run_info_table(result.run_info), tmp, "run_info", first=False, dataset_metadata=meta)
+        _write(run_info_table(run_info), tmp, "run_info", first=False, dataset_metadata=meta)
+        _write_styles(tmp, layers)
+        _write_metadata(tmp, run_info, layers)
     logger.info("wrote %s", path)
     return path

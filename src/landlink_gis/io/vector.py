@@ -7,14 +7,20 @@ as explicit value → ``.cpg`` → detection (UTF-8 if the DBF decodes as UTF-8,
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
+import re
+import sqlite3
 import warnings
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
+import shapely
 
 from ..errors import DataSourceError
 from .redact import redact_url
@@ -75,19 +81,136 @@ def detect_dbf_encoding(dbf: str | Path) -> str | None:
     return "GB18030"
 
 
-def _shapefile_encoding(path: Path, explicit: str | None) -> str | None:
+_CPG_ALIASES = {"88591": "latin-1", "1252": "cp1252", "936": "gbk", "CP936": "gbk", "65001": "utf-8", "UTF8": "utf-8"}
+_SINGLE_BYTE = {"iso8859-1", "cp1252", "latin-1"}
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _cpg_codec(text: str) -> str | None:
+    """Python codec named by a ``.cpg`` file (``UTF-8``, ``1252``, ``ANSI 936`` …), None if unknown."""
+    name = text.strip().upper().replace("ANSI ", "")
+    try:
+        return codecs.lookup(_CPG_ALIASES.get(name, name)).name
+    except LookupError:
+        return None
+
+
+def _mostly_cjk(data: bytes) -> bool:
+    """Whether ``data`` decodes strictly as GBK and its non-ASCII text is Chinese characters."""
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 127]
+    return bool(wide) and sum(bool(_CJK.match(c)) for c in wide) >= 0.9 * len(wide)
+
+
+def _shapefile_encoding(path: Path, explicit: str | None) -> tuple[str | None, str | None]:
+    """DBF encoding to read with (None: let GDAL decide) and a note when the ``.cpg`` was overruled.
+
+    Order: explicit value → ``.cpg`` → detection. A ``.cpg`` that contradicts the bytes (it says
+    UTF-8 but the text does not decode as UTF-8; it names a single-byte code page but the text is
+    GBK Chinese, which would come out as mojibake) is overruled by detection.
+    """
     if explicit:
-        return explicit
-    cpg = path.with_suffix(".cpg")
-    if cpg.exists():
-        return None  # GDAL honours the .cpg itself
+        return explicit, None
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
-        return None
-    enc = detect_dbf_encoding(dbf)
-    if enc:
-        logger.info("%s: no .cpg file; detected DBF encoding %s", path.name, enc)
-    return enc
+        return None, None
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        enc = detect_dbf_encoding(dbf)
+        if enc:
+            logger.info("%s: no .cpg file; detected DBF encoding %s", path.name, enc)
+        return enc, None
+    declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+    codec = _cpg_codec(declared)
+    data = _dbf_text(dbf)
+    if codec is None or not data or data.isascii():
+        return None, None  # GDAL honours the .cpg itself
+    if codec == "utf-8":
+        detected = detect_dbf_encoding(dbf)
+        enc = detected if detected not in (None, "UTF-8") else None
+    else:
+        enc = "GBK" if codec in _SINGLE_BYTE and _mostly_cjk(data) else None
+    if enc is None:
+        return None, None
+    note = f"{cpg.name} says {declared!r} but the DBF text is {enc}; read as {enc} (fix or delete the .cpg file)"
+    logger.warning("%s: %s", path, note)
+    return enc, note
+
+
+def _has_m(path: Path, layer: str | None) -> bool:
+    """Whether the layer declares M (measure) values, which GDAL drops when reading."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".shp":
+            with path.open("rb") as fh:
+                head = fh.read(36)
+            return len(head) == 36 and int.from_bytes(head[32:36], "little") in (21, 23, 25, 28)
+        if suffix == ".gpkg":
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = con.execute("SELECT table_name, m FROM gpkg_geometry_columns").fetchall()
+            finally:
+                con.close()
+            return any(m in (1, 2) for name, m in rows if layer is None or name == layer)
+    except (OSError, sqlite3.Error):
+        return False
+    return False
+
+
+def _check_shapefile_complete(path: Path, role: str) -> None:
+    """Raise when the .shp/.shx/.dbf are shorter than their headers say (a truncated copy)."""
+    checks: list[tuple[Path, int | None]] = []
+    for suffix in (".shp", ".shx"):
+        part = path.with_suffix(suffix)
+        if part.exists():
+            with part.open("rb") as fh:
+                head = fh.read(28)
+            if len(head) >= 4 and int.from_bytes(head[:4], "big") != 9994:
+                raise DataSourceError(
+                    f"{part}: not a shapefile (its header lacks the shapefile file code 9994) (layer '{role}'); "
+                    "check that the file is really a shapefile and not renamed or corrupted"
+                )
+            checks.append((part, int.from_bytes(head[24:28], "big") * 2 if len(head) == 28 else None))
+    dbf = path.with_suffix(".dbf")
+    if dbf.exists():
+        with dbf.open("rb") as fh:
+            head = fh.read(12)
+        declared = None
+        if len(head) == 12:
+            n, header_len, rec_len = (int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12)))
+            declared = header_len + n * rec_len
+        checks.append((dbf, declared))
+    for part, declared in checks:
+        size = part.stat().st_size
+        if declared is None or size < declared:
+            expected = f"{declared} bytes" if declared is not None else "a complete header"
+            raise DataSourceError(
+                f"{part}: shapefile part is truncated ({size} bytes, its header declares {expected}) "
+                f"(layer '{role}'); copy the complete shapefile again"
+            )
+
+
+def _read_fixing_rings(path: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Read a layer whose WKB has unclosed rings: close them, and list the features that had one.
+
+    GEOS refuses a ring whose last point differs from its first; shapely's ``on_invalid="fix"``
+    closes it. The positions of those features go to ``attrs["unclosed_rings"]`` so that GEOM001
+    reports them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        meta, _, wkb, field_data = pyogrio.raw.read(str(path), **kwargs)
+    wkb = np.asarray(wkb, dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    repaired = np.flatnonzero(shapely.is_missing(strict) & ~shapely.is_missing(fixed))
+    data = pd.DataFrame({name: values for name, values in zip(meta["fields"], field_data, strict=True)})
+    gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(fixed, crs=meta["crs"]), crs=meta["crs"])
+    gdf.attrs["unclosed_rings"] = repaired
+    return gdf
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -108,6 +231,7 @@ def _check_exists(path: Path, role: str) -> None:
                 f"{path}: shapefile is missing its {' and '.join(missing)} file(s) (layer '{role}'); "
                 "copy every part of the shapefile (.shp, .shx, .dbf, .prj, .cpg) together"
             )
+        _check_shapefile_complete(path, role)
 
 
 def read_vector(
@@ -163,8 +287,9 @@ def read_vector(
     if suffix in (".parquet", ".geoparquet"):
         return _read_parquet(path, role, bbox, bbox_crs)
     kwargs: dict[str, Any] = {}
+    note = None
     if suffix == ".shp":
-        enc = _shapefile_encoding(path, encoding)
+        enc, note = _shapefile_encoding(path, encoding)
         if enc:
             kwargs["encoding"] = enc
     elif encoding:
@@ -186,6 +311,11 @@ def read_vector(
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)
             gdf = pyogrio.read_dataframe(str(path), use_arrow=False, **kwargs)
+    except shapely.errors.GEOSException as exc:
+        if "closed linestring" not in str(exc):
+            raise DataSourceError(f"{path}: layer '{layer or role}' has a geometry GEOS cannot read ({exc}); repair it in a GIS") from None
+        gdf = _read_fixing_rings(path, kwargs)
+        logger.warning("%s: %d feature(s) with unclosed rings; closed them for the check", path, len(gdf.attrs["unclosed_rings"]))
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(
             f"{path}: cannot read layer '{layer or role}' ({type(exc).__name__}: {exc}); "
@@ -193,6 +323,12 @@ def read_vector(
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataSourceError(f"{path}: layer '{layer or role}' has no geometry column; a spatial layer is needed")
+    if kwargs.get("encoding"):
+        gdf.attrs["encoding"] = kwargs["encoding"]
+    if note:
+        gdf.attrs["encoding_note"] = note
+    if _has_m(path, layer):
+        gdf.attrs["had_m"] = True
     return gdf
 
 
@@ -218,15 +354,81 @@ def _bbox_in_layer_crs(path: Path, layer: str | None, bbox, bbox_crs) -> tuple[f
     return tuple(_bbox_geom(bbox, bbox_crs, layer_crs).bounds)
 
 
+def _parquet_geo(path: Path) -> dict[str, Any]:
+    """The GeoParquet ``geo`` metadata of a file (read from the footer only)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    if b"geo" not in meta:
+        raise DataSourceError(
+            f"{path}: a Parquet file without GeoParquet metadata ('geo'); write it with "
+            "GeoDataFrame.to_parquet or ogr2ogr -f Parquet"
+        )
+    return json.loads(meta[b"geo"])
+
+
+def _geo_column_crs(column: dict[str, Any]) -> Any:
+    """CRS of a GeoParquet column: PROJJSON, missing → OGC:CRS84 (the spec's default), null → unknown."""
+    from pyproj import CRS
+
+    if "crs" not in column:
+        return CRS.from_user_input("OGC:CRS84")
+    return None if column["crs"] is None else CRS.from_user_input(column["crs"])
+
+
 def _read_parquet(path: Path, role: str, bbox, bbox_crs) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file, only the features meeting ``bbox`` when one is given.
+
+    A file with a bbox covering column (GeoParquet 1.1) is filtered by pyarrow on the covering
+    statistics (row groups skipped). A plain WKB file has no such statistics: it is read in
+    record batches and each batch is filtered by bounds and ``intersects`` before the next is
+    read, so memory holds the kept features plus one batch, never the whole file.
+    """
     try:
         if bbox is None:
             return gpd.read_parquet(path)
-        meta_crs = gpd.read_parquet(path, columns=[], bbox=None).crs if bbox_crs is not None else None
-        box = _bbox_geom(bbox, bbox_crs, meta_crs).bounds if meta_crs is not None else bbox
-        return gpd.read_parquet(path, bbox=tuple(box))
+        geo = _parquet_geo(path)
+        primary = geo.get("primary_column", "geometry")
+        column = geo.get("columns", {}).get(primary, {})
+        crs = _geo_column_crs(column)
+        box = _bbox_geom(bbox, bbox_crs, crs).bounds if bbox_crs is not None and crs is not None else tuple(bbox)
+        if column.get("covering") or str(column.get("encoding", "WKB")).upper() != "WKB":
+            return gpd.read_parquet(path, bbox=tuple(box))
+        return _parquet_batches_in_box(path, primary, crs, tuple(box))
+    except DataSourceError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise DataSourceError(f"{path}: cannot read GeoParquet (layer role '{role}'): {exc}") from None
+
+
+def _parquet_batches_in_box(path: Path, primary: str, crs: Any, box: tuple[float, float, float, float], batch_size: int = 65536) -> gpd.GeoDataFrame:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+
+    target = shapely.box(*box)
+    shapely.prepare(target)
+    pf = pq.ParquetFile(path)
+    batches, geoms = [], []
+    for batch in pf.iter_batches(batch_size=batch_size):
+        g = shapely.from_wkb(batch.column(primary).to_numpy(zero_copy_only=False))
+        with np.errstate(invalid="ignore"):
+            b = shapely.bounds(g)
+            cand = np.flatnonzero((b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1]))
+        hit = cand[shapely.intersects(g[cand], target)]
+        if len(hit):
+            batches.append(batch.take(pa.array(hit)))
+            geoms.append(g[hit])
+    table = pa.Table.from_batches(batches, schema=pf.schema_arrow) if batches else pf.schema_arrow.empty_table()
+    position = table.schema.get_field_index(primary)
+    frame = table.drop_columns([primary]).to_pandas()
+    values = np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
+    frame.insert(position, primary, gpd.GeoSeries(values, index=frame.index, crs=crs))
+    logger.info("%s: %d of %d features meet the extent", path.name, len(frame), pf.metadata.num_rows)
+    return gpd.GeoDataFrame(frame, geometry=primary, crs=crs)
 
 
 def describe_source(path: Path | None, url: str | None, layer: str | None) -> str:

@@ -1,10 +1,11 @@
-"""Attribute rules (ATTR001–ATTR003): ids, land classes and declared areas of the plots."""
+"""Attribute rules (ATTR001–ATTR006): ids, land classes, grades and declared areas of the plots."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from .. import codes
 from ..findings import make
 from ..project import PLOT_ROLES
 from ._registry import rule
@@ -32,22 +33,30 @@ def _blank(values: np.ndarray) -> np.ndarray:
         "{layer} plot {plot_id}: required field {field} is missing or empty",
     ),
     reference="002 §§11,21",
-    params={"require_occupied_quality": (False, "construction plots must state the quality grade of the farmland they occupy (jilin)")},
+    params={"require_occupied_quality": (False, "construction plots on cultivated land must state the quality grade of the farmland they occupy (jilin)")},
+    example="a construction plot with an empty DKBH; in jilin, a construction plot on 0103 旱地 with an empty ZLDB",
 )
 def required(ctx, require_occupied_quality):
-    """Every plot needs an id and a land-class code; some provinces also need the quality grade of occupied farmland."""
+    """Every plot needs an id and a land-class code. Where the profile requires it (jilin), construction plots that occupy cultivated land (by the land-survey layer, else by their declared class) must also state its quality grade."""
     out = []
     for role in (r for r in PLOT_ROLES if ctx.has(r)):
-        needed = ["plot_id", "land_class"]
-        if role == "construction" and require_occupied_quality:
-            needed.append("quality")
         frame = ctx.layer(role)
-        for name in needed:
+        needed = [("plot_id", None), ("land_class", None)]
+        if role == "construction" and require_occupied_quality:
+            from ..landuse import farmland_under
+
+            needed.append(("quality", farmland_under(ctx, role)["cultivated_m2"].to_numpy(dtype=float) > 0))
+        for name, scope in needed:
+            if scope is not None and not scope.any():
+                continue
             if name in ctx.sources[role].missing_fields:
                 out.append(make(layer=role, plot_id="(全部/all)", field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs))
                 continue
             values = frame[name].to_numpy()
-            bad = np.flatnonzero(_blank(values) if values.dtype == object else np.isnan(values.astype(float)))
+            blank = _blank(values) if values.dtype == object else np.isnan(values.astype(float))
+            if scope is not None:
+                blank &= scope
+            bad = np.flatnonzero(blank)
             if len(bad):
                 out.append(
                     make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs)
@@ -62,6 +71,7 @@ def required(ctx, require_occupied_quality):
     title=("地块编号重复", "Duplicate plot id"),
     message=("{layer} 地块编号 {plot_id} 重复出现 {measured:.0f} 次", "{layer} plot id {plot_id} occurs {measured:.0f} times"),
     reference="DOMAIN §4 ATTR002",
+    example='two demolition plots both numbered DKBH = CJ001',
 )
 def duplicate_id(ctx):
     """Plot ids must be unique within a layer, or findings and the ledger cannot tell plots apart."""
@@ -95,6 +105,7 @@ def duplicate_id(ctx):
         "area_abs_tol_m2": (1.0, "absolute tolerance (m²) between declared and computed area"),
         "area_rel_tol": (0.005, "relative tolerance (fraction of the computed area)"),
     },
+    example='MJ = 1000 for a plot whose ellipsoidal area is 990 m² (tolerance 5 m²)',
 )
 def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
     """The declared area (MJ/TBMJ) must match the ellipsoidal area within max(absolute, relative) tolerance."""
@@ -115,3 +126,125 @@ def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
                 make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=diff[bad], threshold=tol[bad], unit="m2", declared=declared[bad], computed=computed[bad], crs=ctx.crs)
             )
     return _concat(out)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    return ~_blank(values) if len(values) else np.zeros(0, bool)
+
+
+@rule(
+    "ATTR004",
+    name="attributes.unknown_class",
+    severity="error",
+    title=("地类编码不在 GB/T 21010-2017 / 三调分类中", "Land-class code not in GB/T 21010-2017 / 三调"),
+    message=(
+        "{layer} 地块 {plot_id} 的{field_zh} {code} 不是 GB/T 21010-2017 或三调工作分类中的地类编码",
+        "{layer} plot {plot_id}: {field} {code} is not a GB/T 21010-2017 or 三调 land-class code",
+    ),
+    reference="GB/T 21010-2017 土地利用现状分类; TD/T 1055-2019 第三次全国国土调查技术规程",
+    example="DLBM = 0799 (no such second-level class)",
+)
+def unknown_class(ctx):
+    """Declared land classes (current class, and the class after reclamation of demolition plots) must be codes of GB/T 21010-2017 or the 三调 working classification; a wrong code makes every balance figure wrong."""
+    out = []
+    checks = [("demolition", "land_class"), ("demolition", "reclaim_class"), ("construction", "land_class")]
+    labels = {"land_class": "地类编码", "reclaim_class": "复垦后地类编码"}
+    for role, name in checks:
+        if not ctx.has_field(role, name):
+            continue
+        frame = ctx.layer(role)
+        values = frame[name].to_numpy(dtype=object)
+        bad = np.flatnonzero(_filled(values) & ~np.asarray(codes.is_known(values), dtype=bool)) if len(values) else []
+        if len(bad):
+            out.append(
+                make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name,
+                     field_zh=labels[name], code=values[bad], crs=ctx.crs)
+            )
+    return _concat(out)
+
+
+@rule(
+    "ATTR005",
+    name="attributes.not_rural_construction",
+    severity="error",
+    title=("拆旧地块不是农村建设用地", "Demolition plot is not rural construction land"),
+    message=(
+        "拆旧地块 {plot_id} 的地类 {code}（{class_name}）{where}不是农村建设用地，不能作为拆旧地块",
+        "Demolition plot {plot_id}: class {code} ({class_name_en}){where_en} is not rural construction land and cannot be demolished for quota",
+    ),
+    reference="001 §1 定义（拆旧地块为农村建设用地）; GB/T 21010-2017; 三调 城镇村属性码",
+    example="DLBM = 0701 城镇住宅用地, or 0702 with CZCSXM = 201 (城市)",
+)
+def not_rural_construction(ctx):
+    """A demolition plot must be rural construction land: the 城镇村 construction codes 05*, 06*, 07* (not 0701 城镇住宅), 08*, 09, 1004, 1005 or 1201, and where the layer carries 城镇村属性码 (CZCSXM) it must be 村庄 (203/203A) or 采矿 (204/204A). Blank or unknown codes are left to ATTR001/ATTR004."""
+    if not ctx.has_field("demolition", "land_class"):
+        return None
+    frame = ctx.layer("demolition")
+    classes = frame["land_class"].to_numpy(dtype=object)
+    if not len(classes):
+        return None
+    considered = _filled(classes) & np.asarray(codes.is_known(classes), dtype=bool)
+    eligible = np.asarray(codes.is_rural_construction(classes), dtype=bool)
+    cz = frame["czcsxm"].to_numpy(dtype=object) if ctx.has_field("demolition", "czcsxm") else np.full(len(frame), None, dtype=object)
+    has_cz = _filled(cz)
+    rural_cz = np.isin(np.asarray(codes.normalise_czcsxm(cz), dtype=object), sorted(codes.RURAL_CZCSXM))
+    ok = eligible & (~has_cz | rural_cz)
+    bad = np.flatnonzero(considered & ~ok)
+    if not len(bad):
+        return None
+    cz_bad = has_cz[bad] & eligible[bad]
+    czv = np.asarray(codes.normalise_czcsxm(cz[bad]), dtype=object)
+    where = np.array([f"（城镇村属性码 {c}）" if f else "" for c, f in zip(czv, cz_bad, strict=True)], dtype=object)
+    where_en = np.array([f" (CZCSXM {c})" if f else "" for c, f in zip(czv, cz_bad, strict=True)], dtype=object)
+    code = np.asarray(codes.normalise_code(classes[bad]), dtype=object)
+    return make(
+        layer="demolition", plot_id=ctx.plot_ids("demolition")[bad], geometry=frame.geometry.array[bad], code=code,
+        class_name=codes.class_name(code), class_name_en=codes.class_name(code, lang="en"), where=where, where_en=where_en,
+        crs=ctx.crs,
+    )
+
+
+@rule(
+    "ATTR006",
+    name="attributes.grade_out_of_scale",
+    severity="error",
+    title=("质量等别/等级或坡度级别超出范围", "Quality grade or slope class outside its scale"),
+    message=(
+        "{layer} 地块 {plot_id} 的{field_zh} {measured:g} 超出范围 {low}–{high}",
+        "{layer} plot {plot_id}: {field} {measured:g} is outside {low}–{high}",
+    ),
+    reference="GB/T 28407 耕地质量等别 1–15; GB/T 33469 耕地质量等级 1–10; 耕地坡度级别 1–5",
+    example="ZLDB = 17 in a project on the 等别 scale (1–15)",
+)
+def grade_out_of_scale(ctx):
+    """Quality grades must be integers on the project's scale (等别 1–15 or 等级 1–10, ``quality_scale``) and slope classes integers 1–5. Checked on the plot layers and, for the quality grade, on the cultivated features of the land-survey layer (whose GDDB feeds the occupied-quality balance). Blank values are left to ATTR001."""
+    scale = ctx.project.quality_scale
+    low, high = codes.QUALITY_SCALES[scale]
+    scale_zh = "耕地质量等别" if scale == "dengbie" else "耕地质量等级"
+    out = []
+    for role in ("demolition", "construction", "landuse"):
+        fields = [("quality", scale_zh, f"quality grade ({scale})", low, high, lambda v: codes.valid_quality(v, scale))]
+        if role != "landuse":
+            fields.append(("slope_class", "耕地坡度级别", "slope class", 1, 5, codes.valid_slope_class))
+        for name, zh, en, lo, hi, valid in fields:
+            if not ctx.has_field(role, name):
+                continue
+            frame = ctx.layer(role)
+            values = frame[name].to_numpy(dtype=float)
+            mask = np.isfinite(values) & ~np.asarray(valid(values), dtype=bool) if len(values) else np.zeros(0, bool)
+            if role == "landuse":
+                mask &= np.asarray(codes.is_cultivated(frame["land_class"].to_numpy(dtype=object)), dtype=bool)
+            bad = np.flatnonzero(mask)
+            if len(bad):
+                ids = ctx.plot_ids(role) if role != "landuse" else _reference_ids(ctx, role)
+                out.append(
+                    make(layer=role, plot_id=ids[bad], geometry=frame.geometry.array[bad], measured=values[bad], unit="grade",
+                         field=en, field_zh=zh, low=lo, high=hi, crs=ctx.crs)
+                )
+    return _concat(out)
+
+
+def _reference_ids(ctx, role):
+    from .overlaps import reference_ids
+
+    return reference_ids(ctx, role)

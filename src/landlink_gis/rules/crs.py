@@ -80,9 +80,10 @@ def coordinates_mismatch(ctx):
     """Coordinates must lie where the declared zone puts them: prefix present or absent as the CRS says, eastings near 500 km, northings inside China."""
 
     def test(role, info):
-        if info.crs is None or info.count == 0:
+        if info.count == 0:
             return None
-        return coordinate_problems(info.bounds, inspect_crs(info.crs)) or None
+        # a layer without a CRS (CRS001) was read as the project CRS: its coordinates must fit that one
+        return coordinate_problems(info.bounds, inspect_crs(info.crs if info.crs is not None else ctx.crs)) or None
 
     return _per_layer(ctx, test)
 
@@ -97,6 +98,7 @@ def coordinates_mismatch(ctx):
         "Layer {layer} in {reason} differs from the project CRS; reprojected to it",
     ),
     reference="DOMAIN §2",
+    example="the compensation layer in EPSG:4524 (zone prefix) while the plots are in EPSG:4545",
 )
 def reprojected(ctx):
     """Layers in another CRS are reprojected to the project CRS; this records that it happened."""

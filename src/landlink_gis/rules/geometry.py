@@ -41,8 +41,22 @@ def invalid_reasons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     points = np.empty(len(bad), dtype=object)
     for i, reason in enumerate(reasons):
         m = _LOCATION.search(reason or "")
-        points[i] = shapely.Point(float(m.group(1)), float(m.group(2))) if m else shapely.point_on_surface(geoms[bad[i]])
+        points[i] = shapely.Point(float(m.group(1)), float(m.group(2))) if m else _first_finite_point(geoms[bad[i]])
     return bad, np.asarray(reasons, dtype=object), points
+
+
+def _first_finite_point(geom) -> shapely.Point | None:
+    """A location for a geometry GEOS gives none for: its first finite vertex (None if it has none)."""
+    coords = shapely.get_coordinates(geom)
+    finite = coords[np.isfinite(coords).all(axis=1)]
+    return shapely.Point(finite[0]) if len(finite) else None
+
+
+_UNCLOSED = {"zh": "环未闭合（读取时已闭合）", "en": "ring not closed (closed when read)"}
+_REPAIRED = {
+    "zh": "已用 make_valid(structure) 修复：原图形平面面积 {before:.2f} m²，修复后椭球面积 {after:.2f} m²",
+    "en": "repaired with make_valid(structure): planar area of the stored geometry {before:.2f} m², ellipsoidal area after repair {after:.2f} m²",
+}
 
 
 @rule(
@@ -61,10 +75,26 @@ def invalid(ctx):
     """Polygons must be valid (no self-intersecting rings, no spikes, closed rings); the finding is located at the point GEOS reports."""
     out = []
     for role in _plot_layers(ctx):
-        geoms = _geoms(ctx, role)
+        # with --repair the layer holds the repaired geometries; the invalidity is the original's
+        geoms = ctx.extras.get("unrepaired", {}).get(role, _geoms(ctx, role))
         bad, reasons, points = invalid_reasons(geoms)
         if len(bad):
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=reasons, crs=ctx.crs))
+        unclosed = ctx.sources[role].unclosed
+        if unclosed is not None and len(unclosed):
+            first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0)
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unclosed], geometry=first, reason=_UNCLOSED[ctx.lang], crs=ctx.crs))
+        repairs = ctx.extras.get("repairs", {}).get(role)
+        if repairs is not None and len(repairs):
+            pos = repairs["position"].to_numpy()
+            before, after = repairs["area_before_m2"].to_numpy(), repairs["area_after_m2"].to_numpy()
+            text = [_REPAIRED[ctx.lang].format(before=b, after=a) for b, a in zip(before, after, strict=True)]
+            out.append(
+                make(
+                    layer=role, plot_id=ctx.plot_ids(role)[pos], geometry=_geoms(ctx, role)[pos], measured=after,
+                    threshold=before, unit="m2", severity="info", reason=np.asarray(text, dtype=object), crs=ctx.crs,
+                )
+            )
     return _concat(out)
 
 
@@ -75,6 +105,7 @@ def invalid(ctx):
     title=("几何图形为空", "Empty or null geometry"),
     message=("{layer} 地块 {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
     reference="DOMAIN §5 (no empty geometries in plot layers)",
+    example="a shapefile record with a NULL shape",
 )
 def empty(ctx):
     """Every plot needs a geometry."""
@@ -93,6 +124,7 @@ def empty(ctx):
     title=("不是面状图形", "Not a polygon"),
     message=("{layer} 地块 {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
     reference="DOMAIN §5",
+    example="a plot stored as a LineString (its boundary) in a GeoJSON layer",
 )
 def not_polygon(ctx):
     """Plots are areas: points, lines and collections are not plots."""
@@ -119,6 +151,7 @@ def not_polygon(ctx):
     ),
     reference="002 §21 界址清楚",
     params={"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")},
+    example="two demolition plots sharing a 10 m × 10 m corner (100 m²)",
 )
 def self_overlap(ctx, overlap_tolerance_m2):
     """Plots of one layer must not overlap: the overlap would be counted twice."""
@@ -135,7 +168,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
                     other_layer=role,
                     other_id=ids[pairs["right"].to_numpy()],
                     geometry=pairs["geometry"].to_numpy(),
-                    measured=pairs["area_m2"].to_numpy(),
+                    measured=pairs["area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"].to_numpy(),
                     threshold=overlap_tolerance_m2,
                     unit="m2",
                     crs=ctx.crs,
@@ -150,14 +183,15 @@ def self_overlap(ctx, overlap_tolerance_m2):
     severity="warning",
     title=("碎小或狭长图斑", "Sliver plot"),
     message=(
-        "{layer} 地块 {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²，紧凑度 4πA/P² = {measured:.3f}（下限 {threshold:g}）",
-        "{layer} plot {plot_id} is a sliver: area {area:.2f} m², compactness 4πA/P² = {measured:.3f} (minimum {threshold:g})",
+        "{layer} 地块 {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
+        "{layer} plot {plot_id} is a sliver: area {area:.2f} m² (minimum {min_area:g} m²), compactness 4πA/P² = {compactness:.3f} (minimum {min_compactness:g})",
     ),
     reference="DOMAIN §4 GEOM005",
     params={
         "min_plot_area_m2": (10.0, "plots smaller than this (m²) are slivers"),
         "min_compactness": (0.05, "plots with 4πA/P² below this are slivers"),
     },
+    example="a 100 m × 0.05 m strip (5 m², compactness 0.0016)",
 )
 def sliver(ctx, min_plot_area_m2, min_compactness):
     """Tiny or very thin plots are usually digitising errors."""
@@ -172,8 +206,16 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
             compact = np.where(perim > 0, 4 * np.pi * planar / perim**2, 0.0)
         bad = np.flatnonzero(present & ((area < min_plot_area_m2) | (compact < min_compactness)))
         if len(bad):
+            small = area[bad] < min_plot_area_m2
             out.append(
-                make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=compact[bad], threshold=min_compactness, unit="ratio", area=area[bad], crs=ctx.crs)
+                make(
+                    layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad],
+                    measured=np.where(small, area[bad], compact[bad]),
+                    threshold=np.where(small, min_plot_area_m2, min_compactness),
+                    unit=np.where(small, "m2", "ratio").astype(object),
+                    area=area[bad], compactness=compact[bad], min_area=min_plot_area_m2, min_compactness=min_compactness,
+                    crs=ctx.crs,
+                )
             )
     return _concat(out)
 
@@ -185,6 +227,7 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
     title=("多部件、重复节点或 Z/M 值", "Multipart plot, duplicate vertices or Z/M values"),
     message=("{layer} 地块 {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
     reference="DOMAIN §4 GEOM006",
+    example="a plot of two separate polygons, or a PolygonZ from a CAD export",
 )
 def irregular(ctx):
     """One plot should be one polygon with distinct vertices in 2D; anything else is reported so it can be cleaned."""

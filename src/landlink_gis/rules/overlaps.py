@@ -1,4 +1,4 @@
-"""Overlap rules (OVL001–OVL004): land that must not be counted twice or built on.
+"""Overlap rules (OVL001–OVL005): land that must not be counted twice or built on.
 
 All use the one engine, :func:`landlink_gis.overlay.overlay_pairs`; overlaps below
 ``overlap_tolerance_m2`` are ignored as digitising slivers.
@@ -6,11 +6,14 @@ All use the one engine, :func:`landlink_gis.overlay.overlay_pairs`; overlaps bel
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from ..findings import make
 from ..overlay import overlay_pairs
+from ..project import PLOT_ROLES
 from ._registry import rule
 
 _TOL = {"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")}
@@ -48,9 +51,10 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
     li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
     plot_area = ctx.area(left_role)[li]
     area = pairs["area_planar_m2"].to_numpy() if ctx.project.area_method == "planar" else pairs["area_m2"].to_numpy()
+    left_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else reference_ids(ctx, left_role)
     return make(
         layer=left_role,
-        plot_id=ctx.plot_ids(left_role)[li],
+        plot_id=left_ids[li],
         other_layer=right_role,
         other_id=reference_ids(ctx, right_role)[rj],
         geometry=pairs["geometry"].to_numpy(),
@@ -58,6 +62,7 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
         threshold=tolerance,
         unit="m2",
         share=np.where(plot_area > 0, 100.0 * area / np.where(plot_area > 0, plot_area, 1), 0.0),
+        left_pos=li,
         crs=ctx.crs,
     )
 
@@ -77,6 +82,7 @@ _MSG = (
     reference="004 调整规定：已用于占补平衡的不得作为拆旧地块",
     requires=("layer:compensation",),
     params=_TOL,
+    example='a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project',
 )
 def compensation(ctx, overlap_tolerance_m2):
     """Land already credited to farmland occupation-compensation cannot be reclaimed again for linkage quota."""
@@ -92,6 +98,7 @@ def compensation(ctx, overlap_tolerance_m2):
     reference="DOMAIN §4 OVL002",
     requires=("layer:construction",),
     params=_TOL,
+    example='a resettlement plot drawn on a homestead that is also a demolition plot',
 )
 def own_construction(ctx, overlap_tolerance_m2):
     """The same land cannot be both reclaimed and built on in one project."""
@@ -107,6 +114,7 @@ def own_construction(ctx, overlap_tolerance_m2):
     reference="000 台账管理; 004 不得重复",
     requires=("layer:ledger",),
     params=_TOL,
+    example='a demolition plot already listed in another project area of the county ledger',
 )
 def other_project(ctx, overlap_tolerance_m2):
     """A plot already used by another linkage project (ledger layer) would be counted twice."""
@@ -131,7 +139,61 @@ def other_project(ctx, overlap_tolerance_m2):
     reference="004 调整规定：违法违规用地不得作为建新地块",
     requires=("layer:construction", "layer:illegal_land"),
     params=_TOL,
+    example='an urban construction plot on land listed in the 违法用地 layer',
 )
 def illegal_land(ctx, overlap_tolerance_m2):
     """Illegally used land cannot be legalised as a linkage construction plot."""
     return overlap_findings(ctx, "construction", "illegal_land", overlap_tolerance_m2)
+
+
+#: Date fields tried on the compensation layer for when its land was credited (入库/验收/立项).
+_COMP_DATE_FIELDS = ("RKSJ", "YSRQ", "YSSJ", "BCGDRQ", "LXSJ", "date", "DATE")
+
+
+def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
+    """Dates of the compensation features (NaT when unknown) and the field they came from."""
+    frame = ctx.raw["compensation"]
+    names = (field,) if field else _COMP_DATE_FIELDS
+    for name in names:
+        match = next((c for c in frame.columns if c.lower() == name.lower()), None)
+        if match is not None:
+            values = pd.to_datetime(frame[match].astype("string"), errors="coerce", format="mixed")
+            return values.dt.date.to_numpy(dtype=object), match
+    return None, ""
+
+
+@rule(
+    "OVL005",
+    name="overlaps.returned_reused",
+    severity="error",
+    title=("已归还挂钩指标的复垦地块又用于占补平衡", "Reclaimed land returned as linkage quota reused for 占补平衡"),
+    message=(
+        "占补平衡地块 {plot_id}{dated_zh}与本项目已复垦并归还挂钩指标（{returned}）的拆旧地块 {other_id} 重叠 {measured:.2f} m²，同一复垦耕地不得重复用于占补平衡",
+        "Compensation plot {plot_id}{dated_en} overlaps demolition plot {other_id}, reclaimed and returned as linkage quota on {returned}, by {measured:.2f} m²; the same reclaimed land cannot also count for 占补平衡",
+    ),
+    reference="004 调整规定：增减挂钩复垦耕地不得重复用于占补平衡",
+    requires=("layer:compensation", "fact:accepted|quota_returned"),
+    params={
+        **_TOL,
+        "compensation_date_field": ("", "date field of the compensation layer (入库/验收 date); empty: try RKSJ, YSRQ, YSSJ, BCGDRQ, LXSJ, date"),
+    },
+    example="a 补充耕地 plot registered in 2023 on a demolition plot whose reclamation was accepted in 2022",
+)
+def returned_reused(ctx, overlap_tolerance_m2, compensation_date_field):
+    """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed demolition land has been returned as linkage quota; a compensation (占补平衡) feature on that land counts it a second time. Reported from the compensation side. Where the compensation layer has a date, only features credited on or after the return date count here (earlier ones are OVL001's prior use)."""
+    returned = ctx.project.quota_returned or ctx.project.accepted
+    dates, _field = _compensation_dates(ctx, compensation_date_field)
+    known = np.array([isinstance(d, dt.date) for d in dates], dtype=bool) if dates is not None else None
+    mask = None
+    if dates is not None:
+        mask = np.array([not k or d >= returned for d, k in zip(dates, known, strict=True)], dtype=bool)
+    raw = overlap_findings(ctx, "compensation", "demolition", overlap_tolerance_m2, left_mask=mask)
+    if raw is None:
+        return None
+    pos = raw["left_pos"].to_numpy(dtype=int)
+    if dates is not None:
+        dated_zh = np.array([f"（{dates[i]}）" if known[i] else "" for i in pos], dtype=object)
+        dated_en = np.array([f" ({dates[i]})" if known[i] else "" for i in pos], dtype=object)
+    else:
+        dated_zh = dated_en = ""
+    return raw.assign(returned=returned.isoformat(), dated_zh=dated_zh, dated_en=dated_en)

@@ -1,0 +1,329 @@
+"""Seeded synthetic county / province data for the benchmark (``python scripts/bench/generate.py --size county``).
+
+A land-survey layer (三调 DLTB-like ``landuse``) is an exact coverage of a grid of jittered cells
+(default 50 m): cell corners and three points on every edge are jittered, and neighbouring cells
+share them, so the layer tiles the plane without gaps or overlaps, with 16 vertices per polygon.
+Every random number is a counter-based hash of (seed, what, i, j), so a province is written in
+row bands without holding it in memory, and the plots placed on it agree with the bands.
+
+Plot layers (10 irregular star-shaped vertices, rotated and stretched):
+
+- ``demolition``: homesteads on rural construction cells (0702), 12-35 m across, mostly inside
+  one land-survey polygon (the ``covers`` shortcut), some crossing a cell edge;
+- ``construction``: 40-110 m plots crossing several cells (true intersections), resettlement or urban;
+- ``compensation``: 25-70 m reclaimed plots anywhere.
+
+Sizes (demolition / construction / compensation / landuse):
+``small`` 2 000 / 400 / 4 000 / 20 000; ``county`` 100 000 / 20 000 / 200 000 / 1 000 000;
+``province`` the same plots over 10 000 000 land-survey polygons. ``--landuse N`` overrides the
+land-survey count (to measure memory at a size the machine can hold). Output: a folder with
+``plots.gpkg`` (demolition, construction, compensation), ``landuse.gpkg`` and ``landuse.parquet``,
+and ``project.toml`` for ``landlink check``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyogrio
+import pyproj
+import shapely
+
+logger = logging.getLogger("bench.generate")
+
+CRS = "EPSG:4545"  # CGCS2000 3-degree Gauss-Krüger, CM 108°E (Bazhong)
+X0, Y0 = 470_000.0, 3_480_000.0
+CELL = 50.0
+
+SIZES = {
+    "small": {"demolition": 2_000, "construction": 400, "compensation": 4_000, "landuse": 20_000},
+    "county": {"demolition": 100_000, "construction": 20_000, "compensation": 200_000, "landuse": 1_000_000},
+    "province": {"demolition": 100_000, "construction": 20_000, "compensation": 200_000, "landuse": 10_000_000},
+}
+
+# land classes of the survey layer: code, share, 城镇村属性码
+CLASSES = [
+    ("0101", 0.14, ""), ("0102", 0.05, ""), ("0103", 0.24, ""), ("0201", 0.05, ""), ("0301", 0.18, ""),
+    ("0404", 0.03, ""), ("0702", 0.14, "203"), ("0602", 0.02, "203"), ("0701", 0.03, "201"),
+    ("1006", 0.05, ""), ("1101", 0.02, ""), ("1104", 0.03, ""), ("1202", 0.02, ""),
+]
+_CODES = np.array([c[0] for c in CLASSES], dtype=object)
+_CZ = np.array([c[2] for c in CLASSES], dtype=object)
+_CUM = np.cumsum([c[1] for c in CLASSES])
+_CUM = _CUM / _CUM[-1]
+_CULTIVATED = np.isin(_CODES, ["0101", "0102", "0103"])
+
+
+# ---------------------------------------------------------------- counter-based random numbers
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (vectorised, wrapping uint64 arithmetic)."""
+    x = x.astype(np.uint64, copy=True)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def uniform(seed: int, stream: int, i, j=0, k=0) -> np.ndarray:
+    """A uniform number in [0, 1) for each (i, j, k), the same every time for the same inputs."""
+    i, j, k = (np.asarray(v, dtype=np.uint64) for v in (i, j, k))
+    with np.errstate(over="ignore"):
+        key = _mix(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(stream))
+        h = _mix(key ^ _mix(i * np.uint64(0x632BE59BD9B4E019) + j * np.uint64(0x85157AF5) + k))
+    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+# ---------------------------------------------------------------- the land-survey coverage
+def _corner(seed, i, j):
+    """Jittered corner (i, j) of the cell grid."""
+    x = X0 + i * CELL + (uniform(seed, 1, i, j) - 0.5) * 0.36 * CELL
+    y = Y0 + j * CELL + (uniform(seed, 2, i, j) - 0.5) * 0.36 * CELL
+    return x, y
+
+
+def _edge_points(seed, stream, a, b, i, j):
+    """Three jittered points on the edge a→b (shared by both cells, keyed by the edge)."""
+    ax, ay = a
+    bx, by = b
+    dx, dy = bx - ax, by - ay
+    length = np.hypot(dx, dy)
+    nx, ny = -dy / length, dx / length
+    out = []
+    for k, t in enumerate((0.25, 0.5, 0.75)):
+        off = (uniform(seed, stream, i, j, k) - 0.5) * 0.12 * CELL
+        out.append((ax + t * dx + off * nx, ay + t * dy + off * ny))
+    return out
+
+
+def cell_polygons(seed: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Polygons of cells (i, j): 16 vertices, exactly sharing edges with their neighbours."""
+    c00, c10, c11, c01 = _corner(seed, i, j), _corner(seed, i + 1, j), _corner(seed, i + 1, j + 1), _corner(seed, i, j + 1)
+    bottom = _edge_points(seed, 3, c00, c10, i, j)  # horizontal edge (i, j)
+    right = _edge_points(seed, 4, c10, c11, i + 1, j)  # vertical edge (i+1, j)
+    top = _edge_points(seed, 3, c01, c11, i, j + 1)[::-1]  # horizontal edge (i, j+1), reversed
+    left = _edge_points(seed, 4, c00, c01, i, j)[::-1]  # vertical edge (i, j), reversed
+    ring = [c00, *bottom, c10, *right, c11, *top, c01, *left, c00]
+    coords = np.stack([np.stack([p[0], p[1]], axis=-1) for p in ring], axis=1)
+    return shapely.polygons(coords)
+
+
+def cell_class(seed: int, i, j) -> np.ndarray:
+    """Index into CLASSES of the land class of cell (i, j)."""
+    return np.searchsorted(_CUM, uniform(seed, 5, i, j), side="right").clip(0, len(CLASSES) - 1)
+
+
+def landuse_frame(seed: int, nx: int, j0: int, j1: int) -> gpd.GeoDataFrame:
+    """The land-survey polygons of cell rows j0..j1-1."""
+    jj, ii = np.meshgrid(np.arange(j0, j1, dtype=np.int64), np.arange(nx, dtype=np.int64), indexing="ij")
+    i, j = ii.ravel(), jj.ravel()
+    geoms = cell_polygons(seed, i, j)
+    cls = cell_class(seed, i, j)
+    grade = np.where(_CULTIVATED[cls], 1 + np.floor(uniform(seed, 6, i, j) * 12), 0).astype(np.int32)
+    return gpd.GeoDataFrame(
+        {
+            "BSM": (j * nx + i + 1).astype(np.int64),
+            "DLBM": _CODES[cls],
+            "CZCSXM": _CZ[cls],
+            "TBMJ": np.round(shapely.area(geoms), 2),
+            "GDDB": grade,
+        },
+        geometry=gpd.GeoSeries(geoms, crs=CRS),
+    )
+
+
+# ---------------------------------------------------------------- plots
+def star_polygons(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float) -> np.ndarray:
+    """Irregular star-shaped 10-gons (always simple) centred on (cx, cy)."""
+    n = len(cx)
+    idx = np.arange(n, dtype=np.int64)
+    k = 10
+    base = np.arange(k) / k * 2 * math.pi
+    jitter = (uniform(seed, stream, idx[:, None], np.arange(k)[None, :]) - 0.5) * (2 * math.pi / k) * 0.6
+    ang = base[None, :] + jitter
+    rad = 0.85 + 0.3 * uniform(seed, stream + 1, idx[:, None], np.arange(k)[None, :])
+    size = size_lo + (size_hi - size_lo) * uniform(seed, stream + 2, idx)
+    stretch = 0.6 + 0.4 * uniform(seed, stream + 3, idx)
+    theta = uniform(seed, stream + 4, idx) * math.pi
+    px = np.cos(ang) * rad * size[:, None] / 2
+    py = np.sin(ang) * rad * size[:, None] / 2 * stretch[:, None]
+    ct, st = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    x = cx[:, None] + px * ct - py * st
+    y = cy[:, None] + px * st + py * ct
+    coords = np.stack([np.concatenate([x, x[:, :1]], axis=1), np.concatenate([y, y[:, :1]], axis=1)], axis=-1)
+    return shapely.polygons(coords)
+
+
+def _cells(seed: int, stream: int, n: int, nx: int, ny: int, want=None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` distinct random cells (optionally of the classes ``want``)."""
+    got_i, got_j, start = [], [], 0
+    seen: set[int] = set()
+    while sum(len(x) for x in got_i) < n:
+        m = max(4 * n, 1000)
+        idx = np.arange(start, start + m, dtype=np.int64)
+        start += m
+        i = np.floor(uniform(seed, stream, idx) * nx).astype(np.int64)
+        j = np.floor(uniform(seed, stream + 1, idx) * ny).astype(np.int64)
+        ok = np.ones(m, bool) if want is None else np.isin(_CODES[cell_class(seed, i, j)], want)
+        flat = j[ok] * nx + i[ok]
+        flat, first = np.unique(flat, return_index=True)
+        fresh = np.array([f not in seen for f in flat.tolist()], dtype=bool)
+        seen.update(flat[fresh].tolist())
+        got_i.append(i[ok][first][fresh])
+        got_j.append(j[ok][first][fresh])
+    return np.concatenate(got_i)[:n], np.concatenate(got_j)[:n]
+
+
+def _centre(seed, i, j):
+    corners = [_corner(seed, i + a, j + b) for a, b in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    return sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
+
+
+def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int) -> dict[str, gpd.GeoDataFrame]:
+    """The demolition, construction and compensation layers."""
+    out = {}
+    i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
+    cx, cy = _centre(seed, i, j)
+    # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
+    shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)
+    g = star_polygons(seed, 120, cx + shift, cy, 12.0, 35.0)
+    n = len(g)
+    area = shapely.area(g)
+    out["demolition"] = gpd.GeoDataFrame(
+        {
+            "DKBH": np.char.add("CJ", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
+            "DLBM": _CODES[cell_class(seed, i, j)],
+            "MJ": np.round(area * (1 + 0.002 * (uniform(seed, 130, np.arange(n)) - 0.5)), 2),
+            "FKDL": np.where(uniform(seed, 131, np.arange(n)) < 0.8, "0103", "0101").astype(object),
+            "ZLDB": (4 + np.floor(uniform(seed, 132, np.arange(n)) * 8)).astype(np.int32),
+        },
+        geometry=gpd.GeoSeries(g, crs=CRS),
+    )
+    i, j = _cells(seed, 200, counts["construction"], nx, ny)
+    cx, cy = _centre(seed, i, j)
+    g = star_polygons(seed, 220, cx, cy, 40.0, 110.0)
+    n = len(g)
+    cls = cell_class(seed, i, j)
+    out["construction"] = gpd.GeoDataFrame(
+        {
+            "DKBH": np.char.add("JX", np.char.zfill(np.arange(1, n + 1).astype(str), 6)).astype(object),
+            "JXLX": np.where(uniform(seed, 230, np.arange(n)) < 0.6, "安置", "城镇").astype(object),
+            "DLBM": _CODES[cls],
+            "MJ": np.round(shapely.area(g), 2),
+            "ZLDB": (4 + np.floor(uniform(seed, 232, np.arange(n)) * 8)).astype(np.int32),
+        },
+        geometry=gpd.GeoSeries(g, crs=CRS),
+    )
+    i, j = _cells(seed, 300, counts["compensation"], nx, ny)
+    cx, cy = _centre(seed, i, j)
+    g = star_polygons(seed, 320, cx + 0.2 * CELL, cy - 0.1 * CELL, 25.0, 70.0)
+    n = len(g)
+    out["compensation"] = gpd.GeoDataFrame(
+        {"XMBH": np.char.add("BC", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object), "MJ": np.round(shapely.area(g), 2)},
+        geometry=gpd.GeoSeries(g, crs=CRS),
+    )
+    return out
+
+
+PROJECT_TOML = """# Generated by scripts/bench/generate.py (seed {seed}, size {size}) - synthetic benchmark data.
+[project]
+name = "bench-{size}"
+code = "BENCH-{size}"
+county = "synthetic"
+profile = "national"
+crs = "{crs}"
+quality_scale = "dengbie"
+
+[layers.demolition]
+path = "plots.gpkg"
+layer = "demolition"
+id = "DKBH"
+fields = {{ land_class = "DLBM", area = "MJ", reclaim_class = "FKDL", quality = "ZLDB" }}
+
+[layers.construction]
+path = "plots.gpkg"
+layer = "construction"
+id = "DKBH"
+fields = {{ kind = "JXLX", land_class = "DLBM", area = "MJ", quality = "ZLDB" }}
+
+[layers.compensation]
+path = "plots.gpkg"
+layer = "compensation"
+
+[layers.landuse]
+path = "{landuse}"
+id = "BSM"
+fields = {{ land_class = "DLBM", area = "TBMJ", quality = "GDDB", czcsxm = "CZCSXM" }}
+"""
+
+
+def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None = None, band_rows: int = 200) -> dict:
+    """Write the benchmark data set of ``size`` to ``out``; returns its description."""
+    counts = dict(SIZES[size])
+    if landuse:
+        counts["landuse"] = int(landuse)
+    n_land = counts["landuse"]
+    nx = int(math.ceil(math.sqrt(n_land)))
+    ny = int(math.ceil(n_land / nx))
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    land_path, parquet_path = out / "landuse.gpkg", out / "landuse.parquet"
+    for p in (land_path, parquet_path, out / "plots.gpkg"):
+        p.unlink(missing_ok=True)
+    writer = None
+    written = 0
+    for j0 in range(0, ny, band_rows):
+        j1 = min(ny, j0 + band_rows)
+        frame = landuse_frame(seed, nx, j0, j1)
+        pyogrio.write_dataframe(frame, land_path, layer="landuse", append=j0 > 0, SPATIAL_INDEX="YES")
+        table = pa.table(
+            {**{c: frame[c].to_numpy() for c in frame.columns if c != "geometry"},
+             "geometry": shapely.to_wkb(frame.geometry.array, flavor="iso")}
+        )
+        if writer is None:
+            meta = {"version": "1.0.0", "primary_column": "geometry", "columns": {"geometry": {
+                "encoding": "WKB", "geometry_types": ["Polygon"], "crs": json.loads(pyproj.CRS(CRS).to_json())}}}
+            schema = table.schema.with_metadata({b"geo": json.dumps(meta).encode()})
+            writer = pq.ParquetWriter(parquet_path, schema, compression="zstd")
+        writer.write_table(table.cast(writer.schema), row_group_size=100_000)
+        written += len(frame)
+        logger.info("landuse rows %d-%d: %d polygons (%.0f s)", j0, j1, written, time.perf_counter() - started)
+    if writer is not None:
+        writer.close()
+    plots = plot_layers(seed, counts, nx, ny)
+    for name, frame in plots.items():
+        pyogrio.write_dataframe(frame, out / "plots.gpkg", layer=name, SPATIAL_INDEX="YES")
+    (out / "project.toml").write_text(
+        PROJECT_TOML.format(seed=seed, size=size, crs=CRS, landuse="landuse.gpkg"), encoding="utf-8"
+    )
+    info = {"size": size, "seed": seed, "counts": {**{k: len(v) for k, v in plots.items()}, "landuse": written},
+            "grid": [nx, ny], "cell_m": CELL, "seconds": round(time.perf_counter() - started, 1)}
+    (out / "dataset.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    return info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=sorted(SIZES), default="small")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: out/bench/SIZE)")
+    ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--landuse", type=int, default=None, help="number of land-survey polygons (overrides the size's)")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out = args.out or Path("out/bench") / args.size
+    info = generate(out, args.size, seed=args.seed, landuse=args.landuse)
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""``landlink export-txt CHECKED.gpkg -o OUT.txt``: plots of a checked project as a coordinate TXT.
+
+Writes the Ministry coordinate exchange format (坐标交换格式, GBK, X = northing, the zone number
+in front of Y, rings numbered by 圈号 and closed) from a filing GeoPackage written by
+``landlink check``. 地块面积 is written in 公顷: the ellipsoidal area (``ll_area_m2``) by
+default, the planar area, or the file's own ``MJ_HA`` when the plots came from a coordinate TXT.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import LandlinkError
+from .check import fail
+from .options import configure_logging, verbosity
+
+logger = logging.getLogger(__name__)
+
+_LAYERS = {"demolition": "demolition_plots", "construction": "construction_plots"}
+_ID = ("DKBH", "BSM", "TBBH", "id")
+_NAME, _USE, _CLASS, _SHEET = ("DKMC",), ("DKYT",), ("DLBM",), ("TFH",)
+
+
+def _pick(columns: list[str], candidates: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
+
+
+@click.command("export-txt")
+@click.argument("checked_gpkg", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Coordinate TXT to write.")
+@click.option("--layer", type=click.Choice(sorted(_LAYERS)), default="demolition", show_default=True, help="Which plots to write.")
+@click.option("--area", type=click.Choice(["ellipsoidal", "planar", "file"]), default="ellipsoidal", show_default=True,
+              help="地块面积: ellipsoidal (official) or planar area of the check, or the MJ_HA column read from a coordinate TXT.")
+@click.option("--id-field", help="Column written as 地块编号 (default: DKBH, BSM, TBBH or id).")
+@click.option("--encoding", default="gbk", show_default=True, help="Text encoding of the TXT.")
+@click.option("--no-zone-prefix", is_flag=True, help="Write Y without the zone number in front.")
+@click.option("--precision", type=click.IntRange(0, 6), default=3, show_default=True, help="Decimals of the coordinates.")
+@verbosity
+def export_txt_cmd(checked_gpkg: Path, output: Path, layer, area, id_field, encoding, no_zone_prefix, precision, verbose, quiet) -> None:
+    """Write the plots of a checked project (its filing GeoPackage) as a coordinate exchange TXT."""
+    from ..io.coordtxt import write_coordtxt
+    from ..io.vector import read_vector
+
+    configure_logging(verbose, quiet)
+    try:
+        if output.resolve() == checked_gpkg.resolve():
+            raise LandlinkError(f"{output}: refusing to write over the input")
+        plots = read_vector(role=layer, path=checked_gpkg, layer=_LAYERS[layer])
+        columns = [c for c in plots.columns if c != plots.geometry.name]
+        id_col = id_field or _pick(columns, _ID)
+        if id_col is None or id_col not in columns:
+            raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no plot id column ({id_field or '/'.join(_ID)}); name it with --id-field")
+        if area == "file":
+            if "MJ_HA" not in columns:
+                raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no MJ_HA column (it was not read from a coordinate TXT); use --area ellipsoidal")
+            plots["_area_ha"] = plots["MJ_HA"].astype(float)
+        else:
+            source = "ll_area_m2" if area == "ellipsoidal" else "ll_area_planar_m2"
+            if source not in columns:
+                raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no {source}; is this a GeoPackage written by landlink check?")
+            plots["_area_ha"] = plots[source].astype(float) / 10_000.0
+        extras = sorted((c for c in columns if c.startswith("EXTRA_")), key=lambda c: int(c.split("_")[1]) if c.split("_")[1].isdigit() else 0)
+        write_coordtxt(
+            plots,
+            output,
+            id_field=id_col,
+            name_field=_pick(columns, _NAME),
+            use_field=_pick(columns, _USE),
+            class_field=_pick(columns, _CLASS),
+            sheet_field=_pick(columns, _SHEET),
+            area_field_ha="_area_ha",
+            extra_fields=extras,
+            zone_prefix=not no_zone_prefix,
+            precision=precision,
+            encoding=encoding,
+        )
+    except LandlinkError as exc:
+        fail(str(exc))
+        return
+    if not quiet:
+        click.echo(f"{len(plots)} plots → {output}")
+    sys.exit(0)

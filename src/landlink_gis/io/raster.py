@@ -1,0 +1,379 @@
+"""Rasters (rasterio): slope from a DEM, and zonal statistics per plot.
+
+Three things the rules need from rasters (DOMAIN.md §3):
+
+* **slope in degrees** from a DEM in a projected CRS with metre units, by **Horn's method**
+  (Horn 1981, the 3×3 weighted finite difference used by ``gdaldem slope``, ArcGIS and QGIS):
+  for the window ``a b c / d e f / g h i`` around a cell,
+  ``dz/dx = ((c + 2f + i) − (a + 2d + g)) / (8 Δx)``,
+  ``dz/dy = ((g + 2h + i) − (a + 2b + c)) / (8 Δy)``, slope = ``atan(√(dz/dx² + dz/dy²))``.
+  A cell whose 3×3 window touches nodata or the raster edge has no slope (NaN), as in
+  ``gdaldem`` without ``-compute_edges``. Or a given **slope raster** (degrees) is used as is.
+* **zonal mean and max per plot**, computed with `exactextract`_, which weights every pixel by
+  the fraction of it that the polygon covers: partial pixels count by their covered share,
+  a plot smaller than a pixel takes the value of the pixel(s) it lies in, nodata (and NaN)
+  pixels are left out, and a plot over nodata only gets NaN. ``max`` is over every pixel the
+  plot covers any part of.
+* the **area-weighted mean of a quality-grade raster** per plot: the coverage-weighted mean;
+  in a projected CRS every cell has the same area, so it is the area-weighted mean; in a
+  geographic CRS each cell is weighted by its spherical area.
+
+Only the window of the raster around the plots is read (plus one pixel for the slope kernel),
+so a province-wide DEM is never loaded whole. Plots in another CRS than the raster are
+transformed to the raster's CRS for the statistics.
+
+.. _exactextract: https://isciences.github.io/exactextract/
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ..errors import DataSourceError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "RasterInfo",
+    "inspect_raster",
+    "plot_slope",
+    "raster_mean",
+    "read_window",
+    "slope_degrees",
+    "zonal_stats",
+]
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What a raster file is: its CRS, grid and nodata value (one band)."""
+
+    path: Path
+    band: int
+    crs: CRS | None
+    transform: Any
+    width: int
+    height: int
+    nodata: float | None
+
+    @property
+    def res(self) -> tuple[float, float]:
+        """Pixel size (x, y), positive, in CRS units."""
+        return (abs(self.transform.a), abs(self.transform.e))
+
+
+def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> RasterInfo:
+    """Open a raster and check it can be used for zonal statistics.
+
+    Parameters
+    ----------
+    path
+        A raster file GDAL can read (GeoTIFF …).
+    band
+        1-based band number.
+    role
+        Raster role (``dem``, ``slope``, ``quality``), used in error messages.
+
+    Returns
+    -------
+    RasterInfo
+
+    Raises
+    ------
+    DataSourceError
+        The file is missing or not a raster, the band does not exist, the CRS is missing, or
+        the grid is rotated; the message names the file and what to do.
+    """
+    import rasterio
+
+    path = Path(path)
+    if not path.exists():
+        raise DataSourceError(f"{path}: raster file not found (raster '{role}'); check the path in the project file")
+    try:
+        with rasterio.open(path) as ds:
+            count, crs, transform = ds.count, ds.crs, ds.transform
+            width, height = ds.width, ds.height
+            nodata = ds.nodatavals[band - 1] if 1 <= band <= count else None
+    except rasterio.errors.RasterioIOError as exc:
+        raise DataSourceError(f"{path}: cannot open as a raster (raster '{role}'): {exc}") from None
+    if not 1 <= band <= count:
+        raise DataSourceError(f"{path}: raster '{role}' has {count} band(s); band {band} does not exist")
+    if crs is None:
+        raise DataSourceError(
+            f"{path}: raster '{role}' has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:4545 {path.name})"
+        )
+    if transform.b != 0 or transform.d != 0 or transform.e >= 0:
+        raise DataSourceError(
+            f"{path}: raster '{role}' is rotated or not north-up; warp it to a north-up grid (gdalwarp)"
+        )
+    return RasterInfo(path, band, CRS.from_user_input(crs), transform, width, height, nodata)
+
+
+def slope_degrees(z: np.ndarray, *, xres: float, yres: float, nodata: float | None = None) -> np.ndarray:
+    """Slope in degrees of a DEM array by Horn's method.
+
+    Parameters
+    ----------
+    z
+        Elevations (rows north to south), in the same unit as ``xres``/``yres`` (metres).
+    xres, yres
+        Pixel size in x and y (positive).
+    nodata
+        Value marking missing elevations (NaN always does).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 slope in degrees, same shape as ``z``; NaN where the 3×3 window touches nodata
+        or the edge of the array.
+    """
+    zz = np.asarray(z, dtype=float).copy()
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        zz[zz == nodata] = np.nan
+    out = np.full(zz.shape, np.nan)
+    if zz.shape[0] < 3 or zz.shape[1] < 3:
+        return out
+    a, b, c = zz[:-2, :-2], zz[:-2, 1:-1], zz[:-2, 2:]
+    d, f = zz[1:-1, :-2], zz[1:-1, 2:]
+    g, h, i = zz[2:, :-2], zz[2:, 1:-1], zz[2:, 2:]
+    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * xres)
+    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * yres)
+    centre_missing = np.isnan(zz[1:-1, 1:-1])
+    slope = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    slope[centre_missing] = np.nan
+    out[1:-1, 1:-1] = slope
+    return out
+
+
+def read_window(
+    info: RasterInfo, bounds: tuple[float, float, float, float], *, pad: int = 0
+) -> tuple[np.ndarray, Any] | None:
+    """Read the part of a raster band covering ``bounds`` (in the raster's CRS), plus ``pad`` pixels.
+
+    Returns
+    -------
+    (array, transform) or None
+        float64 values with nodata as NaN and the window's affine transform; None when
+        ``bounds`` lies outside the raster.
+    """
+    import rasterio
+    from affine import Affine
+    from rasterio.windows import Window
+
+    t = info.transform
+    xmin, ymin, xmax, ymax = bounds
+    col0 = math.floor((xmin - t.c) / t.a) - pad
+    col1 = math.ceil((xmax - t.c) / t.a) + pad
+    row0 = math.floor((ymax - t.f) / t.e) - pad
+    row1 = math.ceil((ymin - t.f) / t.e) + pad
+    col0, row0 = max(col0, 0), max(row0, 0)
+    col1, row1 = min(col1, info.width), min(row1, info.height)
+    if col1 <= col0 or row1 <= row0:
+        return None
+    window = Window(col0, row0, col1 - col0, row1 - row0)
+    with rasterio.open(info.path) as ds:
+        data = ds.read(info.band, window=window, masked=True)
+    transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
+    values = np.ma.filled(data.astype(float), np.nan)
+    return values, transform
+
+
+def _stats_frame(n: int, names: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({name: np.full(n, np.nan) for name in names})
+
+
+def _exact_extract(source, geoms: np.ndarray, crs: CRS, ops: list[str], n: int, names: tuple[str, ...]) -> pd.DataFrame:
+    """Run exactextract over the usable geometries; rows for unusable ones stay NaN."""
+    import geopandas as gpd
+    from exactextract import exact_extract
+
+    out = _stats_frame(n, names)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    pos = np.flatnonzero(usable)
+    if len(pos) == 0:
+        return out
+    vec = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms[pos], crs=crs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = exact_extract(source, vec, ops, output="pandas")
+    for name, col in zip(names, result.columns, strict=True):
+        out.loc[pos, name] = result[col].to_numpy(dtype=float)
+    return out
+
+
+def zonal_stats(
+    geoms,
+    values: np.ndarray,
+    *,
+    transform: Any,
+    crs: Any,
+    nodata: float | None = None,
+) -> pd.DataFrame:
+    """Coverage-weighted zonal mean, max and covered pixel count of an in-memory raster.
+
+    Parameters
+    ----------
+    geoms
+        Polygons in ``crs`` (None/empty give NaN rows).
+    values
+        2-D array of the raster (rows north to south).
+    transform
+        Affine transform of ``values`` (north-up).
+    crs
+        CRS of both the raster and ``geoms``.
+    nodata
+        Value marking missing pixels (NaN always does).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per geometry: ``mean`` (weighted by the covered fraction of each pixel), ``max``
+        (over every pixel covered in part), ``pixels`` (Σ covered fractions of valid pixels;
+        0.25 for a plot a quarter of a pixel in size).
+    """
+    from exactextract.raster import NumPyRasterSource
+
+    geoms = np.asarray(geoms, dtype=object)
+    crs = CRS.from_user_input(crs)
+    arr = np.asarray(values, dtype=float)
+    height, width = arr.shape
+    xmin, ymax = transform.c, transform.f
+    xmax, ymin = xmin + width * transform.a, ymax + height * transform.e
+    nd = None if nodata is None or (isinstance(nodata, float) and math.isnan(nodata)) else float(nodata)
+    source = NumPyRasterSource(arr, xmin, ymin, xmax, ymax, nodata=nd, srs_wkt=crs.to_wkt())
+    return _exact_extract(source, geoms, crs, ["mean", "max", "count"], len(geoms), ("mean", "max", "pixels"))
+
+
+def _to_raster_crs(geoms: np.ndarray, crs: Any, info: RasterInfo) -> np.ndarray:
+    src = CRS.from_user_input(crs)
+    if info.crs is None or src.equals(info.crs):
+        return geoms
+    import geopandas as gpd
+
+    return np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(info.crs).array, dtype=object)
+
+
+def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not usable.any():
+        return None
+    b = shapely.bounds(geoms[usable])
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def plot_slope(
+    geoms,
+    *,
+    crs: Any,
+    dem: str | Path | None = None,
+    slope: str | Path | None = None,
+    band: int = 1,
+) -> pd.DataFrame:
+    """Mean and max slope (degrees) of each plot, from a slope raster or computed from a DEM.
+
+    Parameters
+    ----------
+    geoms
+        Plot polygons in ``crs``.
+    crs
+        CRS of ``geoms``.
+    dem
+        DEM file (elevations in metres, projected CRS in metres); slope by Horn's method over
+        the window around the plots (read with a one-pixel margin).
+    slope
+        A slope raster in degrees; used as is and preferred over ``dem`` when both are given.
+    band
+        Band of the raster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``mean``, ``max`` (degrees) and ``pixels`` (covered valid pixels) per plot; NaN where a
+        plot has no valid pixel.
+
+    Raises
+    ------
+    DataSourceError
+        The raster cannot be read, or a DEM is in a geographic CRS (degrees cannot be mixed
+        with metres of elevation).
+    """
+    if slope is None and dem is None:
+        raise ValueError("plot_slope needs a dem or a slope raster")
+    geoms = np.asarray(geoms, dtype=object)
+    names = ("mean", "max", "pixels")
+    path = Path(slope if slope is not None else dem)
+    role = "slope" if slope is not None else "dem"
+    info = inspect_raster(path, band=band, role=role)
+    if role == "dem" and info.crs is not None and not info.crs.is_projected:
+        raise DataSourceError(
+            f"{path}: the DEM is in a geographic CRS ({info.crs.name}); slope needs a projected CRS in "
+            "metres: reproject it first (e.g. gdalwarp -t_srs EPSG:4545)"
+        )
+    local = _to_raster_crs(geoms, crs, info)
+    bounds = _bounds(local)
+    if bounds is None:
+        return _stats_frame(len(geoms), names)
+    window = read_window(info, bounds, pad=1 if role == "dem" else 0)
+    if window is None:
+        logger.info("%s: no plot lies on the raster; no slope", path)
+        return _stats_frame(len(geoms), names)
+    values, transform = window
+    if role == "dem":
+        values = slope_degrees(values, xres=abs(transform.a), yres=abs(transform.e))
+    return zonal_stats(local, values, transform=transform, crs=info.crs)
+
+
+def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str = "quality") -> pd.DataFrame:
+    """Area-weighted mean of a raster (e.g. quality grade) per plot.
+
+    Parameters
+    ----------
+    geoms
+        Plot polygons in ``crs``.
+    path
+        The raster file.
+    crs
+        CRS of ``geoms``.
+    band
+        Band of the raster.
+    role
+        Raster role, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``mean`` (each pixel weighted by the area of it inside the plot), ``max`` and
+        ``pixels`` per plot; NaN where a plot has no valid pixel.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    info = inspect_raster(path, band=band, role=role)
+    local = _to_raster_crs(geoms, crs, info)
+    bounds = _bounds(local)
+    names = ("mean", "max", "pixels")
+    if bounds is None:
+        return _stats_frame(len(geoms), names)
+    window = read_window(info, bounds)
+    if window is None:
+        return _stats_frame(len(geoms), names)
+    values, transform = window
+    if info.crs is not None and info.crs.is_geographic:
+        from exactextract.raster import NumPyRasterSource
+
+        height, width = values.shape
+        xmin, ymax = transform.c, transform.f
+        source = NumPyRasterSource(
+            values, xmin, ymax + height * transform.e, xmin + width * transform.a, ymax, srs_wkt=info.crs.to_wkt()
+        )
+        ops = ["mean(coverage_weight=area_spherical_m2)", "max", "count"]
+        return _exact_extract(source, local, info.crs, ops, len(geoms), names)
+    return zonal_stats(local, values, transform=transform, crs=info.crs)

@@ -1,0 +1,221 @@
+"""Read a checked project GeoPackage (``landlink check`` output) for the ledger or as a previous plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from ..area import ellipsoidal_area, planar_area
+from ..geomops import polygonal
+from ..io.gpkg import PLOT_LAYER_NAMES
+from ..load import DEFAULT_FIELD_NAMES, normalise_kind
+from .errors import LedgerError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CheckedProject", "PLAN_COLUMNS", "plan_frame", "read_checked"]
+
+#: Columns of a plan frame (plots of one plan, both layers).
+PLAN_COLUMNS: tuple[str, ...] = ("layer", "kind", "plot_id", "land_class", "area_m2", "area_planar_m2", "attributes", "state", "geometry")
+
+
+@dataclass
+class CheckedProject:
+    """A checked project as the ledger needs it."""
+
+    source: str
+    code: str
+    name: str
+    county: str
+    profile: str
+    facts: dict[str, Any]
+    plots: gpd.GeoDataFrame
+    errors: int
+    warnings: int
+    sha256: str
+    run_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def demolition_m2(self) -> float:
+        """Total ellipsoidal area of the demolition plots."""
+        return float(self.plots.loc[self.plots["layer"] == "demolition", "area_m2"].sum())
+
+    @property
+    def construction_m2(self) -> float:
+        """Total ellipsoidal area of the construction plots."""
+        return float(self.plots.loc[self.plots["layer"] == "construction", "area_m2"].sum())
+
+    def date(self, key: str) -> dt.date | None:
+        """A project date fact (``approved``, ``accepted`` …) or None."""
+        value = self.facts.get(key)
+        return dt.date.fromisoformat(str(value)) if value else None
+
+
+def _run_info(path: Path) -> dict[str, Any]:
+    try:
+        table = pyogrio.read_dataframe(str(path), layer="run_info", read_geometry=False)
+    except Exception:  # noqa: BLE001 - a missing layer is reported below
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in zip(table["key"], table["value"], strict=True):
+        try:
+            out[str(key)] = json.loads(value)
+        except (TypeError, ValueError):
+            out[str(key)] = value
+    return out
+
+
+def _pick(columns, preferred: str | None, defaults: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for cand in ((preferred,) if preferred else ()) + defaults:
+        if cand and cand.lower() in lower:
+            return lower[cand.lower()]
+    return None
+
+
+def _text(values) -> np.ndarray:
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            out.append(None)
+        elif isinstance(v, float) and v == round(v):
+            out.append(str(int(v)))
+        else:
+            out.append(str(v).strip())
+    return np.asarray(out, dtype=object)
+
+
+def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[str, dict[str, str]] | None = None) -> gpd.GeoDataFrame:
+    """One frame of a plan's plots (``demolition`` and ``construction``) in ``crs``.
+
+    Parameters
+    ----------
+    layers
+        Role → plot frame with the input attributes (``ll_*`` columns are dropped).
+    crs
+        Target CRS (plots are reprojected).
+    fields
+        Role → canonical field → input field name, as the project mapped them.
+    """
+    parts = []
+    for role, frame in layers.items():
+        if frame.crs is not None and not CRS.from_user_input(frame.crs).equals(crs):
+            frame = frame.to_crs(crs)
+        mapping = (fields or {}).get(role, {})
+        cols = [c for c in frame.columns if c != frame.geometry.name]
+        id_col = _pick(cols, mapping.get("plot_id"), DEFAULT_FIELD_NAMES["plot_id"])
+        class_col = _pick(cols, mapping.get("land_class"), DEFAULT_FIELD_NAMES["land_class"])
+        kind_col = _pick(cols, mapping.get("kind"), DEFAULT_FIELD_NAMES["kind"])
+        n = len(frame)
+        ids = _text(frame[id_col]) if id_col else np.full(n, None, dtype=object)
+        blank = np.array([v is None or v == "" for v in ids], dtype=bool)
+        ids[blank] = ["#" + str(i + 1) for i in np.flatnonzero(blank)]
+        geoms = polygonal(np.asarray(frame.geometry.array, dtype=object))
+        bad = ~shapely.is_missing(geoms)
+        bad[bad] = ~shapely.is_valid(geoms[bad])
+        if bad.any():
+            geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
+        own = [c for c in cols if not c.startswith("ll_")]
+        attrs = [json.dumps(r, ensure_ascii=False, default=str) for r in frame[own].astype(object).where(frame[own].notna(), None).to_dict("records")]
+        state = frame["ll_state"].astype(object).to_numpy() if "ll_state" in frame.columns else np.full(n, None, dtype=object)
+        kind = normalise_kind(frame[kind_col]) if (kind_col and role == "construction") else np.full(n, "", dtype=object)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "layer": role,
+                    "kind": kind,
+                    "plot_id": ids,
+                    "land_class": _text(frame[class_col]) if class_col else np.full(n, None, dtype=object),
+                    "area_m2": ellipsoidal_area(geoms, crs),
+                    "area_planar_m2": planar_area(geoms) if not crs.is_geographic else np.full(n, np.nan),
+                    "attributes": attrs,
+                    "state": state,
+                    "geometry": geoms,
+                }
+            )
+        )
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PLAN_COLUMNS))
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(data["geometry"].to_numpy(dtype=object), crs=crs), crs=crs)
+
+
+def plan_digest(plots: gpd.GeoDataFrame) -> str:
+    """SHA-256 of a plan's content (layers, ids, geometries), independent of file and run times."""
+    order = plots.sort_values(["layer", "plot_id"], kind="stable")
+    h = hashlib.sha256()
+    wkb = shapely.to_wkb(np.asarray(order.geometry.array, dtype=object), byte_order=1, output_dimension=2)
+    for layer, pid, blob in zip(order["layer"], order["plot_id"], wkb, strict=True):
+        h.update(f"{layer}\x1f{pid}\x1f".encode())
+        h.update(blob if blob is not None else b"")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
+    """Read a ``landlink check`` GeoPackage.
+
+    Parameters
+    ----------
+    path
+        The checked GeoPackage.
+    crs
+        CRS to bring the plots into (default: the file's).
+
+    Raises
+    ------
+    LedgerError
+        The file is missing or is not a checked project (no plot layers).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerError(f"{path}: file not found; pass the GeoPackage written by `landlink check`")
+    try:
+        names = {str(n) for n in pyogrio.list_layers(str(path))[:, 0]}
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types
+        raise LedgerError(f"{path}: not a readable GeoPackage ({exc})") from None
+    layers = {}
+    for role, name in PLOT_LAYER_NAMES.items():
+        if name in names:
+            layers[role] = pyogrio.read_dataframe(str(path), layer=name)
+    if not layers:
+        raise LedgerError(f"{path}: no demolition_plots/construction_plots layer; is this the output of `landlink check`?")
+    info = _run_info(path)
+    facts = info.get("facts") if isinstance(info.get("facts"), dict) else {}
+    file_crs = next((CRS.from_user_input(f.crs) for f in layers.values() if f.crs is not None), None)
+    target = crs or file_crs
+    if target is None:
+        raise LedgerError(f"{path}: the plot layers have no CRS")
+    plots = plan_frame(layers, target, fields=facts.get("layer_fields"))
+    errors = warnings = 0
+    for name in ("findings", "finding_points"):
+        if name in names:
+            sev = pyogrio.read_dataframe(str(path), layer=name, read_geometry=False, columns=["severity"])["severity"]
+            errors += int((sev == "error").sum())
+            warnings += int((sev == "warning").sum())
+    code = str(info.get("project_code") or "").strip()
+    if not code:
+        raise LedgerError(f"{path}: the project has no code ([project] code in its TOML); the ledger keys projects by code")
+    return CheckedProject(
+        source=str(path),
+        code=code,
+        name=str(info.get("project_name") or ""),
+        county=str(info.get("county") or ""),
+        profile=str(info.get("profile") or ""),
+        facts=facts,
+        plots=plots,
+        errors=errors,
+        warnings=warnings,
+        sha256=plan_digest(plots),
+        run_info=info,
+    )

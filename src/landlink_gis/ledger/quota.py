@@ -1,0 +1,115 @@
+"""The quota account of a project: turnover quota lent and returned, surplus quota generated,
+advanced and traded.
+
+Rules (DOMAIN.md §4a, BAL006): returned ≤ lent; traded ≤ generated; advanced ≤ the advance
+limit (30 % of the planned surplus in Sichuan poverty counties, else 0). So the surplus balance
+``generated − advanced − traded`` is ≥ 0 unless an advance within the 30 % rule is outstanding,
+and then it is ≥ −advanced. The rules hold on every day of the account, not only at its end:
+an event dated in the past must not make any later day go wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .errors import QuotaError
+from .schema import QUOTA_KINDS
+
+__all__ = ["ADVANCE_SHARE", "QuotaAccount", "account", "advance_limit", "check_account"]
+
+#: Share of the planned surplus a Sichuan poverty county may trade in advance (000 §(三)).
+ADVANCE_SHARE = 0.30
+_EPS = 1e-6
+
+
+def advance_limit(surplus_m2: float | None, *, profile: str | None, poverty_county: bool | None) -> float:
+    """Largest advanced quota (m²) a project may hold: 30 % of its planned surplus in Sichuan
+    poverty counties, 0 elsewhere."""
+    if profile == "sichuan" and poverty_county and surplus_m2 and surplus_m2 > 0:
+        return ADVANCE_SHARE * float(surplus_m2)
+    return 0.0
+
+
+@dataclass(frozen=True)
+class QuotaAccount:
+    """Totals of one project's quota events up to a date (m²)."""
+
+    lent: float = 0.0
+    returned: float = 0.0
+    generated: float = 0.0
+    advanced: float = 0.0
+    traded: float = 0.0
+    traded_value_yuan: float = 0.0
+
+    @property
+    def turnover_outstanding(self) -> float:
+        """Turnover quota lent and not yet returned."""
+        return self.lent - self.returned
+
+    @property
+    def surplus_balance(self) -> float:
+        """Surplus quota still available: generated − advanced − traded."""
+        return self.generated - self.advanced - self.traded
+
+
+def _ordered(events: pd.DataFrame) -> pd.DataFrame:
+    if not len(events):
+        return events
+    cols = ["event_date", "id"] if "id" in events.columns else ["event_date"]
+    return events.sort_values(cols, kind="stable")
+
+
+def account(events: pd.DataFrame, at: dt.date | None = None) -> QuotaAccount:
+    """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to ``at``."""
+    if len(events) and at is not None:
+        events = events[[d <= at for d in events["event_date"]]]
+    if not len(events):
+        return QuotaAccount()
+    sums = events.groupby("kind")["area_m2"].sum()
+    traded = events[events["kind"].isin(["traded", "advanced"])]
+    value = float(pd.to_numeric(traded["price_yuan"], errors="coerce").fillna(0.0).sum()) if len(traded) else 0.0
+    return QuotaAccount(**{k: float(sums.get(k, 0.0)) for k in QUOTA_KINDS}, traded_value_yuan=value)
+
+
+def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> None:
+    """Raise :class:`QuotaError` when the account breaks a rule on any day.
+
+    Parameters
+    ----------
+    events
+        All quota events of one project (``kind``, ``event_date``, ``area_m2``; ``id`` for order).
+    limit_m2
+        The advance limit (:func:`advance_limit`).
+    code
+        Project code, for the message.
+    """
+    if not len(events):
+        return
+    bad_kind = sorted(set(events["kind"]) - set(QUOTA_KINDS))
+    if bad_kind:
+        raise QuotaError(f"{code}: unknown quota kind(s) {', '.join(bad_kind)}; use {', '.join(QUOTA_KINDS)}")
+    if (events["area_m2"] <= 0).any():
+        raise QuotaError(f"{code}: quota areas must be positive (m²)")
+    frame = _ordered(events)
+    totals = dict.fromkeys(QUOTA_KINDS, 0.0)
+    for kind, date, area in zip(frame["kind"], frame["event_date"], frame["area_m2"], strict=True):
+        totals[kind] += float(area)
+        if totals["returned"] > totals["lent"] + _EPS:
+            raise QuotaError(
+                f"{code}: on {date} returned turnover quota {totals['returned']:.2f} m² would exceed the "
+                f"{totals['lent']:.2f} m² lent"
+            )
+        if totals["advanced"] > limit_m2 + _EPS:
+            raise QuotaError(
+                f"{code}: on {date} advanced quota {totals['advanced']:.2f} m² would exceed the advance limit "
+                f"{limit_m2:.2f} m² (30 % of the planned surplus, Sichuan poverty counties only)"
+            )
+        if totals["traded"] > totals["generated"] + _EPS:
+            raise QuotaError(
+                f"{code}: on {date} traded surplus quota {totals['traded']:.2f} m² would exceed the "
+                f"{totals['generated']:.2f} m² generated (record the reclaimed surplus as 'generated' first, "
+                "or trade in advance as 'advanced' within the 30 % rule)"
+            )

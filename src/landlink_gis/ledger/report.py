@@ -1,0 +1,159 @@
+"""Monthly progress report and exports of the ledger (004 在线报备: monthly figures)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from ..area import to_hectare, to_mu
+from ..io.gpkg import atomic_path
+from ..workdays import add_working_days
+from .history import replay
+from .schema import states_for
+from .store import Ledger
+
+__all__ = ["export_ledger", "ledger_layers", "month_bounds", "monthly_report"]
+
+#: (figure, layer, construction kind or None, state) of the monthly report.
+_FIGURES = (
+    ("demolished", "demolition", None, "demolished"),
+    ("reclaimed", "demolition", None, "reclaimed"),
+    ("demolition_accepted", "demolition", None, "accepted"),
+    ("construction_built", "construction", None, "built"),
+    ("resettlement_built", "construction", "resettlement", "built"),
+    ("urban_built", "construction", "urban", "built"),
+    ("construction_confirmed", "construction", None, "confirmed"),
+)
+_SHEETS = {"demolition": "拆旧台账", "resettlement": "安置台账", "urban": "城镇建新台账"}
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of ``YYYY-MM``."""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = dt.date(year, mon, 1)
+    except ValueError:
+        raise ValueError(f"month {month!r} must be YYYY-MM, e.g. 2023-06") from None
+    return first, dt.date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def _rank(layers, states) -> np.ndarray:
+    out = []
+    for lay, s in zip(layers, states, strict=True):
+        order = states_for(lay)
+        out.append(order.index(s) if isinstance(s, str) and s in order else -1)
+    return np.asarray(out, dtype=int)
+
+
+def _state_rank(plots: pd.DataFrame, events: pd.DataFrame, at: dt.date) -> np.ndarray:
+    state = replay(events, at)
+    merged = plots[["project_code", "layer", "plot_id"]].merge(state, how="left", on=["project_code", "layer", "plot_id"])
+    return _rank(merged["layer"].to_numpy(), merged["state"].to_numpy())
+
+
+def monthly_report(ledger: Ledger, month: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Progress figures of one month and the projects accepted in it.
+
+    A plot counts for a figure in the month when it reached that state (or a later one) during
+    the month: on the month's last day its state is at least the figure's, the day before the
+    month it was not. Cumulative figures count every plot at least in that state at month end.
+
+    Returns
+    -------
+    (figures, acceptances)
+        ``figures``: ``figure``, ``plots``, ``month_m2``, ``month_hm2``, ``month_mu``,
+        ``cumulative_m2``, ``cumulative_hm2``, ``cumulative_mu``. ``acceptances``: projects
+        accepted in the month: ``code``, ``name``, ``accepted``, ``filing_deadline`` (10 working
+        days later), ``filed``, ``filed_in_time``.
+    """
+    first, last = month_bounds(month)
+    plots = pd.DataFrame(ledger.plots().drop(columns="geometry"))
+    events = ledger.status_history()
+    before = _state_rank(plots, events, first - dt.timedelta(days=1))
+    after = _state_rank(plots, events, last)
+    rows = []
+    for name, layer, kind, state in _FIGURES:
+        target = states_for(layer).index(state)
+        sel = (plots["layer"] == layer).to_numpy() & ((plots["kind"] == kind).to_numpy() if kind else True)
+        reached = sel & (after >= target) & (before < target)
+        cumulative = sel & (after >= target)
+        area = plots["area_m2"].to_numpy(dtype=float)
+        m, c = float(area[reached].sum()), float(area[cumulative].sum())
+        rows.append({
+            "figure": name, "plots": int(reached.sum()),
+            "month_m2": round(m, 2), "month_hm2": round(float(to_hectare(m)), 4), "month_mu": round(float(to_mu(m)), 2),
+            "cumulative_m2": round(c, 2), "cumulative_hm2": round(float(to_hectare(c)), 4), "cumulative_mu": round(float(to_mu(c)), 2),
+        })
+    figures = pd.DataFrame(rows)
+    proj = events[events["layer"] == ""]
+    accepted = proj[(proj["state"] == "accepted") & [first <= d <= last for d in proj["event_date"]]]
+    filed = proj[proj["state"] == "filed"].groupby("project_code")["event_date"].min()
+    names = ledger.projects().set_index("code")["name"]
+    acc_rows = []
+    for code, date in zip(accepted["project_code"], accepted["event_date"], strict=True):
+        deadline, _ = add_working_days(date, 10)
+        f = filed.get(code)
+        acc_rows.append({"code": code, "name": names.get(code, ""), "accepted": date, "filing_deadline": deadline, "filed": f, "filed_in_time": None if f is None else bool(f <= deadline)})
+    acceptances = pd.DataFrame(acc_rows, columns=["code", "name", "accepted", "filing_deadline", "filed", "filed_in_time"])
+    return figures, acceptances
+
+
+def ledger_layers(ledger: Ledger, at: dt.date | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The separate ledgers (000 §(五)): ``demolition``, ``resettlement``, ``urban`` plots of the
+    current plans with project facts and the state on ``at``."""
+    plots = ledger.plots(with_state=True, at=at)
+    projects = ledger.projects()[["code", "name", "county", "approved", "accepted", "forced", "reason"]]
+    plots = plots.merge(projects.rename(columns={"code": "project_code", "name": "project_name"}), how="left", on="project_code")
+    plots = plots.drop(columns=["fid", "project_id", "attributes"]).rename(columns={"layer": "plot_layer"})
+    for col in ("ll_state_date", "approved", "accepted"):
+        plots[col] = plots[col].map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else None)
+    out = {}
+    for name in ("demolition", "resettlement", "urban"):
+        sel = plots["plot_layer"] == "demolition" if name == "demolition" else (plots["plot_layer"] == "construction") & (plots["kind"] == name)
+        out[name] = gpd.GeoDataFrame(plots[sel.to_numpy()].reset_index(drop=True), geometry="geometry", crs=plots.crs)
+    return out
+
+
+def _table(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, (dt.date, dt.datetime))).any():
+            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+    return out
+
+
+def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None) -> list[Path]:
+    """Write the ledger as a GeoPackage (``demolition_ledger``, ``resettlement_ledger``,
+    ``urban_ledger``, ``projects``, ``status_history``, ``quota_events``) and/or an xlsx workbook
+    (one sheet per ledger and table), each atomically."""
+    layers = ledger_layers(ledger)
+    tables = {"projects": _table(ledger.projects(all_versions=True)), "status_history": _table(ledger.status_history()), "quota_events": _table(ledger.quota_events())}
+    written = []
+    if gpkg is not None:
+        with atomic_path(gpkg) as tmp:
+            first = True
+            for name, frame in layers.items():
+                options = {"dataset_options": {"VERSION": "1.2"}} if first else {}
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pyogrio.write_dataframe(frame, str(tmp), layer=f"{name}_ledger", driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True, **options)
+                first = False
+            for name, frame in tables.items():
+                pyogrio.write_dataframe(frame, str(tmp), layer=name, driver="GPKG")
+        written.append(Path(gpkg))
+    if xlsx is not None:
+        with atomic_path(xlsx) as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for name, frame in layers.items():
+                    pd.DataFrame(frame.drop(columns="geometry")).to_excel(writer, sheet_name=_SHEETS[name], index=False)
+                for name, frame in tables.items():
+                    frame.to_excel(writer, sheet_name=name, index=False)
+        written.append(Path(xlsx))
+    return written

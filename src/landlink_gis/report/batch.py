@@ -1,0 +1,267 @@
+"""Batch checks: several projects in parallel, one summary row each, CSV + a small HTML index.
+
+A project that cannot be read (a bad TOML, a missing layer) does not stop the batch: its row
+says ``failed`` with the reason, and the other projects are checked. Workers are separate
+processes (``spawn``), two by default for the two-core machines of county offices.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import LandlinkError, OutputError
+from ..io.gpkg import atomic_path
+from ..io.redact import redact_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SUMMARY_COLUMNS", "find_projects", "output_paths", "run_batch", "write_batch_summary", "write_outputs"]
+
+#: Columns of the batch summary, in order
+SUMMARY_COLUMNS = [
+    "project_file", "name", "code", "status", "exit_code", "errors", "warnings", "infos",
+    "demolition_area_m2", "construction_area_m2", "surplus_quota_m2", "surplus_quota_mu",
+    "gpkg", "report", "xlsx", "message",
+]
+
+
+def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Project files named by ``paths``: TOML files as given, folders searched for ``*.toml``.
+
+    In a folder every ``*.toml`` (sub-folders included, hidden ones skipped) with a ``[project]``
+    table is a project; other TOML files (tool settings) are left out.
+    """
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*.toml")):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                try:
+                    text = f.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if any(line.strip() == "[project]" for line in text.splitlines()):
+                    found.append(f)
+                else:
+                    logger.info("%s: no [project] table; not a project file, skipped", f)
+        else:
+            found.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def output_paths(gpkg: str | os.PathLike[str]) -> dict[str, Path]:
+    """The report and Excel paths that go beside a filing GeoPackage (same stem)."""
+    gpkg = Path(gpkg)
+    return {"gpkg": gpkg, "report": gpkg.with_suffix(".html"), "xlsx": gpkg.with_suffix(".xlsx")}
+
+
+def write_outputs(result, gpkg: str | os.PathLike[str], *, report: bool = False, xlsx: bool = False) -> dict[str, Path]:
+    """Write the GeoPackage and, on request, the HTML report and the xlsx beside it.
+
+    Returns
+    -------
+    dict
+        ``{"gpkg": …, "report": …, "xlsx": …}`` of the files written.
+    """
+    paths = output_paths(gpkg)
+    written = {"gpkg": result.to_gpkg(paths["gpkg"])}
+    if report:
+        from .html import write_html
+
+        written["report"] = write_html(result, paths["report"])
+    if xlsx:
+        from .xlsx import write_xlsx
+
+        written["xlsx"] = write_xlsx(result, paths["xlsx"])
+    return written
+
+
+def _figure(balance: pd.DataFrame, item: str, column: str = "area_m2") -> float | None:
+    rows = balance[(balance["item"] == item) & (balance["scope"] == "project")]
+    return float(rows[column].iloc[0]) if len(rows) else None
+
+
+def check_one(project_file: str, gpkg: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Check one project and write its outputs; never raises for a bad project (a ``failed`` row).
+
+    Runs in a worker process; arguments and result are plain, picklable values.
+    """
+    from ..runner import check
+
+    row: dict[str, Any] = dict.fromkeys(SUMMARY_COLUMNS, None)
+    row["project_file"] = str(project_file)
+    try:
+        result = check(
+            project_file,
+            profile=options.get("profile"),
+            rules=options.get("rules"),
+            ignore=options.get("ignore") or (),
+            lang=options.get("lang"),
+            repair=options.get("repair", False),
+        )
+        written = write_outputs(result, gpkg, report=options.get("report", False), xlsx=options.get("xlsx", False))
+    except LandlinkError as exc:
+        return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
+    except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
+        logger.debug("internal error on %s", project_file, exc_info=True)
+        return {**row, "status": "failed", "exit_code": 2, "message": redact_text(f"internal error: {type(exc).__name__}: {exc}")}
+    counts = result.counts()
+    bal = result.balance
+    row.update(
+        name=result.project.name,
+        code=result.project.code,
+        status="errors" if counts["error"] else "ok",
+        exit_code=result.exit_code,
+        errors=counts["error"],
+        warnings=counts["warning"],
+        infos=counts["info"],
+        demolition_area_m2=_figure(bal, "demolition_area"),
+        construction_area_m2=_figure(bal, "construction_area"),
+        surplus_quota_m2=_figure(bal, "surplus_quota"),
+        surplus_quota_mu=_figure(bal, "surplus_quota", "area_mu"),
+        message="",
+        **{k: str(v) for k, v in written.items()},
+    )
+    return row
+
+
+def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
+    """Output GeoPackage per project: beside the TOML, or in ``out_dir`` with unique names."""
+    if out_dir is None:
+        return [p.with_name(p.stem + "_checked.gpkg") for p in projects]
+    names, used = [], set()
+    for p in projects:
+        base = p.parent.name if p.stem == "project" and p.parent.name else p.stem
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.lower())
+        names.append(out_dir / f"{name}_checked.gpkg")
+    return names
+
+
+def run_batch(
+    projects: Sequence[str | os.PathLike[str]],
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    workers: int = 2,
+    report: bool = False,
+    xlsx: bool = False,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+    **check_options: Any,
+) -> pd.DataFrame:
+    """Check ``projects`` in parallel; one summary row per project, in the order given.
+
+    Parameters
+    ----------
+    projects
+        Project TOML files.
+    out_dir
+        Folder for every output (unique names from the TOML or its folder); default: each
+        GeoPackage beside its TOML.
+    workers
+        Worker processes (1: in this process).
+    report, xlsx
+        Also write the HTML report / the xlsx beside each GeoPackage.
+    on_done
+        Called with each row as its project finishes (progress display).
+    **check_options
+        ``profile``, ``rules``, ``ignore``, ``lang``, ``repair`` for :func:`landlink_gis.runner.check`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SUMMARY_COLUMNS`; ``status`` is ``ok``, ``errors`` or ``failed``.
+    """
+    files = [Path(p) for p in projects]
+    folder = Path(out_dir) if out_dir is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    gpkgs = _gpkg_names(files, folder)
+    options = {**check_options, "report": report, "xlsx": xlsx}
+    rows: list[dict[str, Any] | None] = [None] * len(files)
+    if workers <= 1 or len(files) <= 1:
+        for i, (f, g) in enumerate(zip(files, gpkgs, strict=True)):
+            rows[i] = check_one(str(f), str(g), options)
+            if on_done:
+                on_done(rows[i])
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(check_one, str(f), str(g), options): i for i, (f, g) in enumerate(zip(files, gpkgs, strict=True))}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    rows[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker: record it, keep going
+                    rows[i] = {**dict.fromkeys(SUMMARY_COLUMNS), "project_file": str(files[i]), "status": "failed",
+                               "exit_code": 2, "message": redact_text(f"worker failed: {type(exc).__name__}: {exc}")}
+                if on_done:
+                    on_done(rows[i])
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    return out.astype({c: "Int64" for c in ("exit_code", "errors", "warnings", "infos")})
+
+
+def _index_html(summary: pd.DataFrame, csv_name: str) -> str:
+    def link(path: Any, label: str) -> str:
+        return f"<a href='{html.escape(Path(path).name)}'>{label}</a>" if isinstance(path, str) and path else ""
+
+    rows = []
+    for r in summary.to_dict("records"):
+        num = lambda v, d=2: "" if v is None or pd.isna(v) else f"{float(v):,.{d}f}"  # noqa: E731
+        cells = [
+            html.escape(str(r["project_file"])), html.escape(str(r["name"] or "")), html.escape(str(r["code"] or "")),
+            f"<span class='st-{r['status']}'>{r['status']}</span>",
+            *(num(r[k], 0) for k in ("errors", "warnings", "infos")),
+            *(num(r[k]) for k in ("demolition_area_m2", "construction_area_m2", "surplus_quota_m2")),
+            " ".join(x for x in (link(r["gpkg"], "gpkg"), link(r["report"], "report"), link(r["xlsx"], "xlsx")) if x),
+            html.escape(str(r["message"] or "")),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("项目文件 project", "名称 name", "编号 code", "状态 status", "错误", "警告", "提示",
+                                             "拆旧 m²", "建新 m²", "节余 m²", "输出 outputs", "说明 message"))
+    n = summary["status"].value_counts()
+    return (
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>landlink batch</title>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
+        ".st-ok{color:#2e7d32}.st-errors{color:#c62828;font-weight:bold}.st-failed{background:#555;color:#fff;padding:0 4px}</style></head>"
+        f"<body><h1>批量检查汇总 Batch summary</h1><p id='totals'>{len(summary)} projects: ok {int(n.get('ok', 0))}, "
+        f"errors {int(n.get('errors', 0))}, failed {int(n.get('failed', 0))} · <a href='{html.escape(csv_name)}'>CSV</a></p>"
+        f"<table id='batch'><tr>{head}</tr>{''.join(rows)}</table></body></html>"
+    )
+
+
+def write_batch_summary(summary: pd.DataFrame, folder: str | os.PathLike[str], *, stem: str = "batch_summary") -> tuple[Path, Path]:
+    """Write ``summary`` as ``<stem>.csv`` (UTF-8 with BOM, for Excel) and ``<stem>.html`` in ``folder``.
+
+    Links in the HTML index are relative, so they work when outputs sit in the same folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = folder / f"{stem}.csv", folder / f"{stem}.html"
+    try:
+        with atomic_path(csv_path) as tmp:
+            summary.to_csv(tmp, index=False, encoding="utf-8-sig")
+        with atomic_path(html_path) as tmp:
+            tmp.write_text(_index_html(summary, csv_path.name), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the batch summary ({exc})") from exc
+    return csv_path, html_path

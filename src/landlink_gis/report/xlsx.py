@@ -1,0 +1,224 @@
+"""The Excel summary of a check: sheets ``balance``, ``findings``, ``plots`` and ``run_info``.
+
+Headers are Chinese (with the English term in brackets where it helps), areas carry number
+formats for m² (two decimals), 公顷 (four) and 亩 (four), and status cells are coloured like the
+QGIS styles of the GeoPackage. The workbook reads only the :class:`~landlink_gis.result.CheckResult`
+and is written atomically; passwords in connection strings never reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..area import to_hectare, to_mu
+from ..errors import OutputError
+from ..io.gpkg import atomic_path, input_paths, redact_obj
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FORMAT_HA", "FORMAT_M2", "FORMAT_MU", "plots_table", "write_xlsx"]
+
+#: Number formats of the area columns
+FORMAT_M2 = '#,##0.00" m²"'
+FORMAT_HA = '#,##0.0000" 公顷"'
+FORMAT_MU = '#,##0.0000" 亩"'
+_FORMAT_GRADE = "0.00"
+_FILLS = {"error": "F8CBCB", "fail": "F8CBCB", "warning": "FFE0B2", "pass": "D5EDD0", "info": "D6E6F4"}
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_STATUS_ZH = {"pass": "通过", "fail": "不通过", "warning": "警告", "error": "错误", "": ""}
+_LAYER_ZH = {"demolition": "拆旧地块", "construction": "建新地块"}
+
+# (source column, header, number format or None)
+_BALANCE_COLUMNS = [
+    ("label_zh", "项目 (item)", None),
+    ("scope", "范围 (scope)", None),
+    ("area_m2", "面积（平方米 m²）", FORMAT_M2),
+    ("area_ha", "面积（公顷）", FORMAT_HA),
+    ("area_mu", "面积（亩）", FORMAT_MU),
+    ("grade", "加权质量等别/等级", _FORMAT_GRADE),
+    ("rule_id", "规则 (rule)", None),
+    ("status_zh", "结论 (status)", None),
+    ("item", "代码 (key)", None),
+]
+_FINDING_COLUMNS = [
+    ("finding_id", "编号 (finding_id)", None),
+    ("rule_id", "规则 (rule_id)", None),
+    ("severity_zh", "严重程度 (severity)", None),
+    ("layer", "图层 (layer)", None),
+    ("plot_id", "地块编号 (plot_id)", None),
+    ("other_layer", "相关图层 (other_layer)", None),
+    ("other_id", "相关要素 (other_id)", None),
+    ("measured", "实测值 (measured)", "#,##0.00"),
+    ("threshold", "限值 (threshold)", "#,##0.00"),
+    ("unit", "单位 (unit)", None),
+    ("message", "说明 (message)", None),
+    ("reference", "依据 (reference)", None),
+]
+_PLOT_COLUMNS = [
+    ("layer_zh", "图层 (layer)", None),
+    ("plot_id", "地块编号 (plot_id)", None),
+    ("land_class", "地类编码 (DLBM)", None),
+    ("kind", "建新类型 (kind)", None),
+    ("area_declared", "申报面积（平方米）", FORMAT_M2),
+    ("area_m2", "椭球面积（平方米 m²）", FORMAT_M2),
+    ("area_ha", "椭球面积（公顷）", FORMAT_HA),
+    ("area_mu", "椭球面积（亩）", FORMAT_MU),
+    ("area_planar_m2", "平面面积（平方米 m²）", FORMAT_M2),
+    ("status_zh", "检查结论 (ll_status)", None),
+    ("rule_ids", "问题规则 (ll_rule_ids)", None),
+]
+
+
+def plots_table(result) -> pd.DataFrame:
+    """One row per checked plot of both plot layers: id, class, kind, areas, status and rule IDs.
+
+    Parameters
+    ----------
+    result
+        A :class:`~landlink_gis.result.CheckResult`.
+    """
+    frames = []
+    for role, plots in result.plots.items():
+        ctx = result.context
+        norm = ctx.layer(role) if ctx is not None and ctx.has(role) else None
+        n = len(plots)
+
+        def canon(name: str, default: Any, norm=norm, n=n) -> np.ndarray:
+            if norm is not None and name in norm.columns:
+                return norm[name].to_numpy()
+            return np.full(n, default, dtype=object)
+
+        area = plots["ll_area_m2"].to_numpy(dtype=float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": role,
+                    "layer_zh": _LAYER_ZH.get(role, role),
+                    "plot_id": canon("plot_id", ""),
+                    "land_class": canon("land_class", ""),
+                    "kind": canon("kind", ""),
+                    "area_declared": pd.to_numeric(pd.Series(canon("area_declared", np.nan)), errors="coerce").to_numpy(),
+                    "area_m2": area,
+                    "area_ha": to_hectare(area),
+                    "area_mu": to_mu(area),
+                    "area_planar_m2": plots["ll_area_planar_m2"].to_numpy(dtype=float),
+                    "status": plots["ll_status"].to_numpy(),
+                    "rule_ids": plots["ll_rule_ids"].to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["layer", "layer_zh", "plot_id", "land_class", "kind", "area_declared", "area_m2", "area_ha", "area_mu", "area_planar_m2", "status", "rule_ids"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _fill_sheet(ws, frame: pd.DataFrame, columns: list[tuple[str, str, str | None]], *, status_column: str | None = None) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    present = [c for c in columns if c[0] in frame.columns]
+    ws.append([header for _, header, _ in present])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E7E6E6")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    data = frame[[c for c, _, _ in present]]
+    formula_like = []
+    for i, row in enumerate(data.itertuples(index=False, name=None), start=2):
+        values = [_cell_value(v) for v in row]
+        ws.append(values)
+        formula_like += [(i, j) for j, v in enumerate(values, start=1) if isinstance(v, str) and v.startswith("=")]
+    for i, j in formula_like:  # text such as "=3" stays text, never a formula
+        ws.cell(row=i, column=j).data_type = "s"
+    status_idx = next((i for i, (c, _, _) in enumerate(present) if c == status_column), None)
+    for j, (col, header, fmt) in enumerate(present, start=1):
+        letter = get_column_letter(j)
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+        values = [str(v) for v in data[col].head(200)]
+        width = max([len(header)] + [len(v) for v in values]) if values else len(header)
+        ws.column_dimensions[letter].width = min(60, max(10, width * 1.3 + 2))
+    if status_idx is not None and status_column is not None:
+        raw = frame[status_column.removesuffix("_zh")] if status_column.removesuffix("_zh") in frame.columns else frame[status_column]
+        for i, key in enumerate(raw, start=2):
+            color = _FILLS.get(str(key))
+            if color:
+                ws.cell(row=i, column=status_idx + 1).fill = PatternFill("solid", fgColor=color)
+    ws.freeze_panes = "A2"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+
+
+def write_xlsx(result, path: str | Path) -> Path:
+    """Write the Excel summary of ``result`` to ``path`` (``.xlsx``), atomically.
+
+    Parameters
+    ----------
+    result
+        A :class:`~landlink_gis.result.CheckResult`.
+    path
+        The workbook to write; must not be one of the inputs.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    OutputError
+        The path is not ``.xlsx``, is an input, or cannot be written.
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: the Excel summary must be an .xlsx file")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "balance"
+    balance = result.balance.copy()
+    balance["status_zh"] = [_STATUS_ZH.get(str(s), str(s)) for s in balance["status"]]
+    _fill_sheet(ws, balance, _BALANCE_COLUMNS, status_column="status_zh")
+
+    findings = pd.DataFrame(result.findings.drop(columns="geometry"))
+    findings["severity_zh"] = [_SEVERITY_ZH.get(s, s) for s in findings["severity"]]
+    order = findings["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(3)
+    findings = findings.assign(_order=order).sort_values(["_order", "rule_id", "plot_id"], kind="stable")
+    for col in ("message", "reference"):
+        findings[col] = [redact_obj(str(v)) for v in findings[col]]
+    _fill_sheet(wb.create_sheet("findings"), findings, _FINDING_COLUMNS, status_column="severity_zh")
+
+    plots = plots_table(result)
+    plots["status_zh"] = [_STATUS_ZH.get(str(s), str(s)) for s in plots["status"]]
+    _fill_sheet(wb.create_sheet("plots"), plots, _PLOT_COLUMNS, status_column="status_zh")
+
+    info = redact_obj(result.run_info)
+    rows = pd.DataFrame(
+        [{"key": k, "value": v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)} for k, v in info.items()]
+    )
+    _fill_sheet(wb.create_sheet("run_info"), rows, [("key", "项目 (key)", None), ("value", "值 (value)", None)])
+    try:
+        with atomic_path(path, protected=input_paths(result.project)) as tmp:
+            wb.save(tmp)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the Excel summary ({exc})") from exc
+    logger.info("wrote %s", path)
+    return path

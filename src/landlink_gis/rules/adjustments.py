@@ -1,0 +1,269 @@
+"""Plan adjustment rules (ADJ001–ADJ005): an adjusted plan checked against the approved one.
+
+The previous plan (``ctx.extras['previous']``: the ledger's latest registered plan of this
+project code, or ``landlink check --previous APPROVED_CHECKED.gpkg``) has columns ``layer``,
+``plot_id``, ``area_m2``, ``state`` and geometry. Plots are matched by layer and plot id: a plot
+only in the new plan is *added*, only in the old one *removed*, in both with more than
+``overlap_tolerance_m2`` gained or lost *reshaped*.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..area import ellipsoidal_area
+from ..findings import make
+from ..geomops import polygonal
+from ..overlay import overlay_pairs, uncovered_parts
+from ..project import PLOT_ROLES
+from ._registry import rule
+
+__all__ = ["ALLOWED_REASONS", "CHANGE_COLUMNS", "plan_changes", "reason_allowed"]
+
+_TOL = {"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")}
+
+#: Allowed adjustment reasons (004 可调整情形) and words that name them.
+ALLOWED_REASONS: dict[str, tuple[str, ...]] = {
+    "farmers_wishes": ("群众意愿", "农民意愿", "村民意愿", "意愿变化", "意愿发生变化", "farmers' wishes", "farmers wishes", "wishes changed"),
+    "planning_change": ("规划调整", "规划变更", "规划修编", "国土空间规划", "行政区划", "区划调整", "planning change", "administrative change", "administrative division"),
+}
+CHANGE_COLUMNS: tuple[str, ...] = ("change", "layer", "plot_id", "area_before_m2", "area_after_m2", "delta_m2", "gained_m2", "lost_m2")
+_LAYER_ZH = {"demolition": "拆旧", "construction": "建新"}
+
+
+def reason_allowed(reason: str | None) -> str | None:
+    """Which allowed reason ``reason`` names (``farmers_wishes`` / ``planning_change``), or None."""
+    if not reason or not reason.strip():
+        return None
+    text = re.sub(r"\s+", " ", reason.strip().lower())
+    for key, words in ALLOWED_REASONS.items():
+        if any(w.lower() in text for w in words):
+            return key
+    return None
+
+
+def _current(ctx, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return ctx.plot_ids(role).astype(str), ctx.valid_geoms(role), ctx.area(role)
+
+
+def plan_changes(ctx) -> gpd.GeoDataFrame:
+    """Plots added, removed and reshaped between the previous and the current plan.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`CHANGE_COLUMNS` plus geometry: the new plot (added/reshaped) or the old one (removed).
+    """
+
+    def compute() -> gpd.GeoDataFrame:
+        prev = ctx.extras["previous"]
+        tol = float(ctx.params.get("overlap_tolerance_m2", 1.0))
+        parts = []
+        for role in PLOT_ROLES:
+            if not ctx.has(role):
+                continue
+            ids, geoms, areas = _current(ctx, role)
+            old = prev[prev["layer"] == role]
+            old_ids = old["plot_id"].astype(str).to_numpy()
+            old_geoms = polygonal(np.asarray(old.geometry.array, dtype=object))
+            old_areas = old["area_m2"].to_numpy(dtype=float)
+            cur_pos = {p: i for i, p in enumerate(ids)}
+            old_pos = {p: i for i, p in enumerate(old_ids)}
+            added = np.array([p not in old_pos for p in ids], dtype=bool)
+            removed = np.array([p not in cur_pos for p in old_ids], dtype=bool)
+            both_c = np.flatnonzero(~added)
+            both_o = np.array([old_pos[ids[i]] for i in both_c], dtype=int)
+            a, b = geoms[both_c], old_geoms[both_o]
+            ok = ~(shapely.is_missing(a) | shapely.is_missing(b))
+            gained = np.zeros(len(both_c))
+            lost = np.zeros(len(both_c))
+            if ok.any():
+                gained[ok] = ellipsoidal_area(polygonal(shapely.difference(a[ok], b[ok])), ctx.crs)
+                lost[ok] = ellipsoidal_area(polygonal(shapely.difference(b[ok], a[ok])), ctx.crs)
+            reshaped = (gained > tol) | (lost > tol) | (ok == False)  # noqa: E712 - element-wise
+            rows = {
+                "change": ["added"] * int(added.sum()) + ["removed"] * int(removed.sum()) + ["reshaped"] * int(reshaped.sum()),
+                "layer": role,
+                "plot_id": np.concatenate([ids[added], old_ids[removed], ids[both_c[reshaped]]]),
+                "area_before_m2": np.concatenate([np.zeros(added.sum()), old_areas[removed], old_areas[both_o[reshaped]]]),
+                "area_after_m2": np.concatenate([areas[added], np.zeros(removed.sum()), areas[both_c[reshaped]]]),
+                "gained_m2": np.concatenate([areas[added], np.zeros(removed.sum()), gained[reshaped]]),
+                "lost_m2": np.concatenate([np.zeros(added.sum()), old_areas[removed], lost[reshaped]]),
+                "geometry": np.concatenate([geoms[added], old_geoms[removed], geoms[both_c[reshaped]]]),
+            }
+            parts.append(pd.DataFrame(rows))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*CHANGE_COLUMNS, "geometry"])
+        frame["delta_m2"] = frame["area_after_m2"].astype(float) - frame["area_before_m2"].astype(float)
+        for col in ("area_before_m2", "area_after_m2", "delta_m2", "gained_m2", "lost_m2"):
+            frame[col] = np.round(frame[col].astype(float), 4)
+        geoms = polygonal(frame["geometry"].to_numpy(dtype=object))
+        return gpd.GeoDataFrame(frame[list(CHANGE_COLUMNS)], geometry=gpd.GeoSeries(geoms, crs=ctx.crs), crs=ctx.crs)
+
+    return ctx.cached(("adjustments", "changes"), compute)
+
+
+def _moved_in(ctx, role: str) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and geometries of the land a plan adds to ``role``: added plots whole, reshaped plots' gained part."""
+    changes = plan_changes(ctx)
+    prev = ctx.extras["previous"]
+    ids, geoms, _ = _current(ctx, role)
+    pos = {p: i for i, p in enumerate(ids)}
+    mine = changes[(changes["layer"] == role) & changes["change"].isin(["added", "reshaped"])]
+    out_ids = mine["plot_id"].to_numpy(dtype=object)
+    out = np.array([geoms[pos[p]] for p in out_ids], dtype=object)
+    reshaped = (mine["change"] == "reshaped").to_numpy()
+    if reshaped.any():
+        old = prev[prev["layer"] == role]
+        old_geom = dict(zip(old["plot_id"].astype(str), polygonal(np.asarray(old.geometry.array, dtype=object)), strict=True))
+        olds = np.array([old_geom.get(p) for p in out_ids[reshaped]], dtype=object)
+        has_old = ~shapely.is_missing(olds) & ~shapely.is_missing(out[reshaped])
+        sub = out[reshaped]
+        sub[has_old] = polygonal(shapely.difference(sub[has_old], olds[has_old]))
+        out[reshaped] = sub
+    return out_ids, out
+
+
+def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
+    ids, geoms = _moved_in(ctx, role)
+    if not len(ids):
+        return None
+    pairs = overlay_pairs(geoms, ctx.valid_geoms(other), crs=ctx.crs, tolerance_m2=tol, area_method=ctx.project.area_method)
+    if not len(pairs):
+        return None
+    from .overlaps import reference_ids
+
+    li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+    col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+    return make(
+        layer=role, plot_id=ids[li], other_layer=other, other_id=reference_ids(ctx, other)[rj],
+        geometry=pairs["geometry"].to_numpy(), measured=pairs[col].to_numpy(), threshold=tol, unit="m2", crs=ctx.crs,
+    )
+
+
+@rule(
+    "ADJ001",
+    name="adjustments.removes_confirmed",
+    severity="error",
+    title=("调整方案调出已建成并经变更调查确认的建新地块", "Adjusted plan removes a built, survey-confirmed construction plot"),
+    message=(
+        "调整方案调出已建成并经土地变更调查确认的建新地块 {plot_id}：{measured:.2f} m² 不在新方案的建新地块内",
+        "The adjusted plan drops {measured:.2f} m² of construction plot {plot_id}, already built and confirmed by the land-use change survey",
+    ),
+    reference="004 调整规定：已建成并经变更调查确认的建新地块不得调出",
+    requires=("ledger:previous",),
+    params=_TOL,
+)
+def removes_confirmed(ctx, overlap_tolerance_m2):
+    """A construction plot that is built and confirmed by the change survey cannot leave the plan."""
+    prev = ctx.extras["previous"]
+    done = prev[(prev["layer"] == "construction") & (prev["state"].astype(str) == "confirmed")]
+    if not len(done):
+        return None
+    old = polygonal(np.asarray(done.geometry.array, dtype=object))
+    cur = ctx.valid_geoms("construction") if ctx.has("construction") else np.array([], dtype=object)
+    parts = uncovered_parts(old, cur, crs=ctx.crs, tolerance_m2=overlap_tolerance_m2)
+    if not len(parts):
+        return None
+    col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+    return make(
+        layer="construction", plot_id=done["plot_id"].astype(str).to_numpy()[parts["left"].to_numpy()],
+        geometry=parts["geometry"].to_numpy(), measured=parts[col].to_numpy(), threshold=overlap_tolerance_m2, unit="m2", crs=ctx.crs,
+    )
+
+
+@rule(
+    "ADJ002",
+    name="adjustments.demolition_on_compensation",
+    severity="error",
+    title=("调整方案调入的拆旧地块占用占补平衡已用地", "Adjusted plan adds a demolition plot on land used for 占补平衡"),
+    message=(
+        "调整方案调入的拆旧地块 {plot_id} 与占补平衡已用地 {other_id} 重叠 {measured:.2f} m²",
+        "Demolition plot {plot_id} added by the adjustment overlaps 占补平衡 land {other_id} by {measured:.2f} m²",
+    ),
+    reference="004 调整规定：已用于占补平衡的不得调入作为拆旧地块",
+    requires=("ledger:previous", "layer:compensation"),
+    params=_TOL,
+)
+def demolition_on_compensation(ctx, overlap_tolerance_m2):
+    """Land already credited to 占补平衡 cannot be adjusted into the plan as a demolition plot."""
+    return _moved_in_overlaps(ctx, "demolition", "compensation", overlap_tolerance_m2)
+
+
+@rule(
+    "ADJ003",
+    name="adjustments.construction_on_illegal_land",
+    severity="error",
+    title=("调整方案调入的建新地块占用违法违规用地", "Adjusted plan adds a construction plot on illegal land"),
+    message=(
+        "调整方案调入的建新地块 {plot_id} 与违法违规用地 {other_id} 重叠 {measured:.2f} m²",
+        "Construction plot {plot_id} added by the adjustment overlaps illegal land {other_id} by {measured:.2f} m²",
+    ),
+    reference="004 调整规定：违法违规用地不得调入作为建新地块",
+    requires=("ledger:previous", "layer:construction", "layer:illegal_land"),
+    params=_TOL,
+)
+def construction_on_illegal_land(ctx, overlap_tolerance_m2):
+    """Illegally used land cannot be adjusted into the plan as a construction plot."""
+    return _moved_in_overlaps(ctx, "construction", "illegal_land", overlap_tolerance_m2)
+
+
+@rule(
+    "ADJ004",
+    name="adjustments.reason",
+    severity="warning",
+    title=("方案调整缺少允许的调整理由", "Adjustment without an allowed reason"),
+    message=(
+        "方案调整了 {measured:.0f} 个地块，但 [project] adjustment_reason（{reason}）不是允许的情形（群众意愿变化；规划或行政区划调整）",
+        "{measured:.0f} plot(s) changed but [project] adjustment_reason ({reason}) is not an allowed case (farmers' wishes changed; planning or administrative change)",
+    ),
+    reference="004 可调整情形",
+    requires=("ledger:previous",),
+)
+def reason(ctx):
+    """A plan may only be adjusted because the farmers' wishes changed or planning/administrative divisions changed."""
+    changes = plan_changes(ctx)
+    if not len(changes) or reason_allowed(ctx.project.adjustment_reason):
+        return None
+    return make(layer="", plot_id="", measured=float(len(changes)), threshold=None, unit="plots", reason=ctx.project.adjustment_reason or "—", crs=ctx.crs)
+
+
+@rule(
+    "ADJ005",
+    name="adjustments.summary",
+    severity="info",
+    title=("方案调整变化汇总", "Plan change summary"),
+    message=(
+        "{layer_zh}：新增 {added} 块（+{added_m2:.2f} m²），调出 {removed} 块（−{removed_m2:.2f} m²），形状调整 {reshaped} 块（{reshaped_m2:+.2f} m²）；面积变化 {measured:+.2f} m²（{delta_mu:+.2f} 亩），对比 {source}",
+        "{layer}: {added} added (+{added_m2:.2f} m²), {removed} removed (−{removed_m2:.2f} m²), {reshaped} reshaped ({reshaped_m2:+.2f} m²); area change {measured:+.2f} m² ({delta_mu:+.2f} mu) against {source}",
+    ),
+    reference="004 报备信息修改",
+    requires=("ledger:previous",),
+)
+def summary(ctx):
+    """Summarise what the adjustment changes, per layer, so the filing shows it (details: the ``changes`` layer)."""
+    changes = plan_changes(ctx)
+    roles = [r for r in PLOT_ROLES if ctx.has(r)]
+    cols: dict[str, list] = {k: [] for k in ("added", "removed", "reshaped", "added_m2", "removed_m2", "reshaped_m2", "delta", "geometry")}
+    for role in roles:
+        mine = changes[changes["layer"] == role]
+        for kind in ("added", "removed", "reshaped"):
+            sel = mine[mine["change"] == kind]
+            cols[kind].append(len(sel))
+            cols[f"{kind}_m2"].append(float(sel["delta_m2"].sum()) * (-1 if kind == "removed" else 1))
+        cols["delta"].append(float(mine["delta_m2"].sum()))
+        geoms = np.asarray(mine.geometry.array, dtype=object)
+        geoms = geoms[~shapely.is_missing(geoms)]
+        cols["geometry"].append(shapely.union_all(geoms) if len(geoms) else None)
+    delta = np.asarray(cols["delta"], dtype=float)
+    return make(
+        layer=np.asarray(roles, dtype=object), plot_id="", geometry=np.asarray(cols["geometry"], dtype=object), measured=delta,
+        unit="m2", layer_zh=np.asarray([_LAYER_ZH[r] for r in roles], dtype=object),
+        added=np.asarray(cols["added"]), removed=np.asarray(cols["removed"]), reshaped=np.asarray(cols["reshaped"]),
+        added_m2=np.asarray(cols["added_m2"]), removed_m2=np.asarray(cols["removed_m2"]), reshaped_m2=np.asarray(cols["reshaped_m2"]),
+        delta_mu=delta * 15.0 / 10000.0, source=ctx.extras.get("previous_source", ""), crs=ctx.crs,
+    )

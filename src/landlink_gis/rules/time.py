@@ -1,0 +1,153 @@
+"""Time rules (TIME001–TIME004): completion, advance-quota return, trade and filing deadlines.
+
+Deadlines in years are calendar years (:func:`landlink_gis.workdays.add_years`); the filing
+deadline counts Chinese working days (public holidays off, adjusted weekend days on) with the
+``chinesecalendar`` package through :mod:`landlink_gis.workdays`. For years that package does
+not know, Monday–Friday is counted and an ``info`` finding says so. A deadline that has passed
+without the event (no acceptance or filing date yet) is measured against today's date
+(``ctx.extras["today"]`` when set, for reproducible runs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..findings import make
+from ..workdays import add_working_days, add_years, working_days_between
+from ._registry import rule
+
+_PENDING = ("（截至 {today} 尚未{event_zh}）", " (not yet {event_en} as of {today})")
+
+
+def _today(ctx) -> dt.date:
+    today = ctx.extras.get("today")
+    return today if isinstance(today, dt.date) else dt.date.today()
+
+
+def _late(ctx, *, start: dt.date, years: int, done: dt.date | None, event_zh: str, event_en: str, **extra):
+    """A finding when ``done`` (or today, if not done) is after ``start`` + ``years``; else None."""
+    deadline = add_years(start, years)
+    actual = done if done is not None else _today(ctx)
+    if actual <= deadline:
+        return None
+    pending = ("", "") if done is not None else (
+        _PENDING[0].format(today=actual, event_zh=event_zh), _PENDING[1].format(today=actual, event_en=event_en)
+    )
+    return make(
+        layer="project", plot_id="", measured=float((actual - deadline).days), threshold=0.0, unit="days",
+        start=start.isoformat(), deadline=deadline.isoformat(), done=actual.isoformat(), years=years,
+        pending_zh=pending[0], pending_en=pending[1], crs=ctx.crs, **extra,
+    )
+
+
+@rule(
+    "TIME001",
+    name="time.completion",
+    severity="error",
+    title=("项目区未在批准后 3 年内完成验收", "Project not accepted within 3 years of approval"),
+    message=(
+        "项目区于 {start} 批准，应在 {deadline} 前完成验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}（不得延期）",
+        "Approved on {start}, the project had to be accepted by {deadline}; acceptance {done} is {measured:.0f} days late{pending_en} (no extension)",
+    ),
+    reference="000 §(三) 3 年内实施完成，不得延期; 001 复垦验收期限原则上不得超过 3 年",
+    requires=("fact:approved",),
+    params={"completion_years": (3, "years from approval within which the project must be accepted")},
+    example="approved 2019-05-06, accepted 2022-09-15 (deadline 2022-05-06: 132 days late)",
+)
+def completion(ctx, completion_years):
+    """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the project's approval, without extension."""
+    p = ctx.project
+    return _late(ctx, start=p.approved, years=completion_years, done=p.accepted, event_zh="验收", event_en="accepted")
+
+
+@rule(
+    "TIME002",
+    name="time.advance_return",
+    severity="error",
+    title=("预支节余指标未在 1 年内验收归还", "Advanced quota not returned within 1 year"),
+    message=(
+        "预支节余指标 {quota:.2f} m² 自 {start} 起应在 {deadline} 前验收归还，实际 {done}，超期 {measured:.0f} 天{pending_zh}",
+        "Surplus quota of {quota:.2f} m² advanced from {start} had to be returned (accepted) by {deadline}; {done} is {measured:.0f} days late{pending_en}",
+    ),
+    reference="000 §(三) 预支部分的节余指标需在 1 年内验收归还",
+    requires=("fact:advance_quota_m2", "fact:advanced|approved"),
+    params={"advance_return_years": (1, "years within which advanced surplus quota must be returned by acceptance")},
+    example="advance_quota_m2 = 1500, approved 2019-05-06, accepted 2022-09-15",
+)
+def advance_return(ctx, advance_return_years):
+    """Surplus quota used in advance must be returned, by accepting the reclamation, within ``advance_return_years`` (1) of the advance (``advanced``, else the approval date). The return date is ``quota_returned``, else ``accepted``."""
+    p = ctx.project
+    if not p.advance_quota_m2 or p.advance_quota_m2 <= 0:
+        return None
+    start = p.advanced or p.approved
+    done = p.quota_returned or p.accepted
+    return _late(ctx, start=start, years=advance_return_years, done=done, event_zh="归还", event_en="returned",
+                 quota=float(p.advance_quota_m2))
+
+
+@rule(
+    "TIME003",
+    name="time.trade_acceptance",
+    severity="error",
+    title=("交易后 2 年内未完成复垦验收", "Traded project not accepted within 2 years of the trade"),
+    message=(
+        "项目区节余指标于 {start} 交易，应在 {deadline} 前完成复垦验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}",
+        "Surplus quota traded on {start}: reclamation had to be accepted by {deadline}; {done} is {measured:.0f} days late{pending_en}",
+    ),
+    reference="001 进行易地交易的增减挂钩项目自交易之日起要在 2 年内完成复垦验收",
+    requires=("fact:traded",),
+    params={"trade_acceptance_years": (2, "years from the trade within which reclamation must be accepted")},
+    example="traded 2019-08-01, accepted 2022-09-15 (deadline 2021-08-01)",
+)
+def trade_acceptance(ctx, trade_acceptance_years):
+    """A project whose surplus quota was traded must complete reclamation acceptance within ``trade_acceptance_years`` (2) of the trade date (Shanxi)."""
+    p = ctx.project
+    return _late(ctx, start=p.traded, years=trade_acceptance_years, done=p.accepted, event_zh="验收", event_en="accepted")
+
+
+@rule(
+    "TIME004",
+    name="time.filing",
+    severity="warning",
+    title=("验收后未在 10 个工作日内报备", "Acceptance not filed within 10 working days"),
+    message=(
+        "项目区于 {accepted} 验收，应在 {deadline}（{threshold:.0f} 个工作日）前在线报备，{filed_zh}为第 {measured:.0f} 个工作日{note_zh}",
+        "Accepted on {accepted}, the project had to be filed online by {deadline} ({threshold:.0f} working days); {filed_en} is working day {measured:.0f}{note_en}",
+    ),
+    reference="004 项目区实施完成后在验收 10 个工作日内在线报备",
+    requires=("fact:accepted",),
+    params={"filing_working_days": (10, "working days after acceptance within which the project must be filed")},
+    example="accepted 2021-09-28, filed 2021-10-19 (deadline 2021-10-18 after the National Day week)",
+)
+def filing(ctx, filing_working_days):
+    """The accepted project must be filed online within ``filing_working_days`` (10) working days of acceptance, counting Chinese public holidays and adjusted working days. Without a ``filed`` date, today is used once the deadline has passed."""
+    p = ctx.project
+    deadline, known_deadline = add_working_days(p.accepted, filing_working_days)
+    pending = p.filed is None
+    filed = p.filed if not pending else _today(ctx)
+    if pending and filed <= deadline:
+        return None
+    count, known = working_days_between(p.accepted, filed)
+    out = []
+    if not (known and known_deadline):
+        out.append(
+            make(layer="project", plot_id="", other_id="calendar", measured=float(count), threshold=float(filing_working_days),
+                 unit="working_days", severity="info", accepted=p.accepted.isoformat(), deadline=deadline.isoformat(),
+                 filed_zh=f"{'截至' if pending else '报备日'} {filed}", filed_en=f"{'today' if pending else 'filing date'} {filed}",
+                 note_zh="——节假日历法未覆盖该年份，按周一至周五计算工作日，请人工核对",
+                 note_en=" — the holiday calendar does not cover that year, so Monday–Friday were counted; check by hand",
+                 crs=ctx.crs)
+        )
+    if count > filing_working_days:
+        out.append(
+            make(layer="project", plot_id="", measured=float(count), threshold=float(filing_working_days), unit="working_days",
+                 accepted=p.accepted.isoformat(), deadline=deadline.isoformat(),
+                 filed_zh=("截至 " if pending else "报备日 ") + filed.isoformat() + ("（尚未报备）" if pending else ""),
+                 filed_en=("today " if pending else "filing date ") + filed.isoformat() + (" (not yet filed)" if pending else ""),
+                 note_zh="", note_en="", crs=ctx.crs)
+        )
+    if not out:
+        return None
+    return pd.concat(out, ignore_index=True)

@@ -1,0 +1,1 @@
+"""Hostile-input corpus: generator, cases and the test that runs them."""

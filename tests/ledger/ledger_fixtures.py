@@ -1,0 +1,54 @@
+"""Small projects for the ledger tests: checked GeoPackages with hand-known plots."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+from geoms import square
+from helpers import frame, write_project
+
+from landlink_gis.runner import check
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def ledger_location(kind: str, tmp_path: Path, request) -> str:
+    """A fresh ledger location of ``kind`` (``gpkg`` or ``postgis``; a new schema per test)."""
+    if kind == "gpkg":
+        return str(tmp_path / "ledger.gpkg")
+    url = request.getfixturevalue("postgis_url")
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}schema=t_{uuid.uuid4().hex[:12]}"
+
+
+def project(folder: Path, code: str, demolition: list[tuple], construction: list[tuple], *, facts: dict | None = None, ledger: str | None = None, extra_layers: dict | None = None) -> Path:
+    """A project TOML: ``demolition`` rows ``(id, geometry)``, ``construction`` rows ``(id, geometry, kind)``."""
+    demo = frame([{"DKBH": pid, "DLBM": "0702", "FKDL": "0103", "geometry": g} for pid, g in demolition])
+    cons = frame([{"DKBH": pid, "DLBM": "0103", "JXLX": kind, "geometry": g} for pid, g, kind in construction])
+    layers = {"demolition": demo, "construction": cons, **(extra_layers or {})}
+    facts = {"code": code, "name": f"项目 {code}", "approved": "2021-03-01", "profile": "sichuan", "poverty_county": True, **(facts or {})}
+    path = write_project(folder, layers, project=facts, fmt="gpkg")
+    if ledger:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[ledger]\n{"url" if "://" in ledger else "path"} = "{ledger}"\n')
+    return path
+
+
+def checked(folder: Path, code: str, demolition, construction, **kwargs) -> Path:
+    """Check a small project and write its checked GeoPackage; returns the .gpkg path."""
+    toml = project(folder, code, demolition, construction, **kwargs)
+    out = folder / f"{code}_checked.gpkg"
+    check(toml, rules=["GEOM", "ATTR", "BAL001"]).to_gpkg(out)
+    return out
+
+
+def grid_project(folder: Path, code: str, x0: float, n: int = 3) -> Path:
+    """``n`` 40 m demolition squares and one 30 m resettlement square starting at ``x0`` (m)."""
+    demo = [(f"CJ{i + 1:03d}", square(x0 + 100 * i, 0, 40)) for i in range(n)]
+    cons = [("JX001", square(x0, 200, 30), "安置")]
+    return checked(folder, code, demo, cons)
+
+
+CLI = [sys.executable, "-m", "landlink_gis.cli.main"]
