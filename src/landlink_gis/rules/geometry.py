@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from ..findings import make
+from ..geomops import finite_coordinates
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
 from ._registry import rule
@@ -234,7 +235,7 @@ def irregular(ctx):
     out = []
     for role in _plot_layers(ctx):
         geoms = _geoms(ctx, role)
-        present = _present(geoms)
+        present = _present(geoms) & finite_coordinates(geoms)  # NaN/inf vertices: GEOM001's business
         multi = present & (shapely.get_num_geometries(geoms) > 1)
         dup = np.zeros(len(geoms), bool)
         if present.any():
