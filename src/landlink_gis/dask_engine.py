@@ -55,8 +55,17 @@ def _import_dask():
     return dask_geopandas, distributed
 
 
-def _partition_task(left_geoms, left_pos, right_geoms, right_pos, crs_wkt, tolerance_m2, self_join, area_method):
+def _extent(part) -> Any:
+    """Bounding box of one partition (None when empty)."""
+    if len(part) == 0:
+        return None
+    return shapely.box(*part.total_bounds)
+
+
+def _partition_task(left_geoms, left_pos, part, crs_wkt, tolerance_m2, self_join, area_method):
     """One partition on a worker: the local engine, then positions mapped back to the whole layers."""
+    right_geoms = np.asarray(part.geometry.array, dtype=object)
+    right_pos = part["pos"].to_numpy()
     pairs = compute_pairs(left_geoms, right_geoms, crs=crs_wkt, tolerance_m2=tolerance_m2, area_method=area_method, n_threads=1)
     pairs["left"] = left_pos[pairs["left"].to_numpy()]
     pairs["right"] = right_pos[pairs["right"].to_numpy()]
@@ -103,9 +112,11 @@ def dask_pairs(
     ddf = dask_geopandas.from_geopandas(frame, npartitions=n)
     if n > 1:
         ddf = ddf.spatial_shuffle(by="hilbert", npartitions=n)
-    parts = client.compute(ddf.to_delayed(), sync=True)
-    parts = [p for p in parts if len(p)]
-    hulls = np.array([shapely.envelope(shapely.union_all(shapely.envelope(p.geometry.array))) for p in parts], dtype=object)
+    parts = client.compute(ddf.to_delayed())  # futures: the partitions stay on the workers
+    extents = client.gather([client.submit(_extent, p, pure=False) for p in parts])
+    keep = [k for k, e in enumerate(extents) if e is not None]
+    parts = [parts[k] for k in keep]
+    hulls = np.array([extents[k] for k in keep], dtype=object)
     # which plots may meet which partition: plot envelopes against the partition extents
     pi, li = shapely.STRtree(left[left_pos]).query(hulls)
     crs_wkt = crs.to_wkt() if hasattr(crs, "to_wkt") else crs
@@ -116,8 +127,7 @@ def dask_pairs(
             continue
         futures.append(
             client.submit(
-                _partition_task, left[cand], cand, np.asarray(part.geometry.array, dtype=object), part["pos"].to_numpy(),
-                crs_wkt, tolerance_m2, self_join, area_method, pure=False,
+                _partition_task, left[cand], cand, part, crs_wkt, tolerance_m2, self_join, area_method, pure=False,
             )
         )
     results = [r for r in client.gather(futures) if len(r)]
