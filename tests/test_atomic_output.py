@@ -99,11 +99,11 @@ def test_two_runs_at_once_do_not_interfere(tmp_path: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "landlink_gis.cli.main", "check", str(toml), "-o", str(o), "-q"]) for o in outs]
     codes = [p.wait(timeout=300) for p in procs]
     assert codes == [1, 1]
+    assert sorted(p.name for p in outs[0].parent.iterdir()) == ["a.gpkg", "b.gpkg"]  # no temporary files
     frames = [gpd.read_file(o, layer="findings").sort_values("finding_id").reset_index(drop=True) for o in outs]
     assert list(frames[0]["finding_id"]) == list(frames[1]["finding_id"])
     plots = [gpd.read_file(o, layer="demolition_plots") for o in outs]
     assert np.allclose(plots[0]["ll_area_m2"], plots[1]["ll_area_m2"])
-    assert sorted(p.name for p in outs[0].parent.iterdir()) == ["a.gpkg", "b.gpkg"]
 
 
 def test_read_only_input_folder(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The distributed overlap engine: dask-geopandas + dask.distributed (``landlink check --engine dask``).
 
-The reference side of every overlap is spatially partitioned with dask-geopandas (Hilbert-curve
-``spatial_shuffle``, so each partition is a compact patch of the map, and its
-``spatial_partitions`` hulls). Like dask-geopandas' ``sjoin``, the partition hulls decide which
+The reference side of every overlap is spatially partitioned with dask-geopandas' Hilbert distance
+(the order ``spatial_shuffle`` uses: runs of it are compact patches of the map), and the partitions
+are scattered to the workers once. Like dask-geopandas' ``sjoin``, the partition hulls decide which
 plots go to which partition (an STRtree query of the plots' envelopes against the hulls); each
 partition then runs the local vectorised engine (:func:`landlink_gis.overlay.compute_pairs`) on a
 worker. A reference feature lives in exactly one partition, so every pair is found exactly once;
@@ -55,13 +55,6 @@ def _import_dask():
     return dask_geopandas, distributed
 
 
-def _extent(part) -> Any:
-    """Bounding box of one partition (None when empty)."""
-    if len(part) == 0:
-        return None
-    return shapely.box(*part.total_bounds)
-
-
 def _partition_task(left_geoms, left_pos, part, crs_wkt, tolerance_m2, self_join, area_method):
     """One partition on a worker: the local engine, then positions mapped back to the whole layers."""
     right_geoms = np.asarray(part.geometry.array, dtype=object)
@@ -98,7 +91,8 @@ def dask_pairs(
     """
     import geopandas as gpd
 
-    dask_geopandas, _ = _import_dask()
+    _import_dask()
+    from dask_geopandas.hilbert_distance import _hilbert_distance
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     left_pos = np.flatnonzero(_usable(left)) if len(left) else np.zeros(0, np.int64)
@@ -109,14 +103,14 @@ def dask_pairs(
     n = npartitions or max(workers, math.ceil(len(right_pos) / FEATURES_PER_PARTITION))
     n = max(1, min(n, len(right_pos)))
     frame = gpd.GeoDataFrame({"pos": right_pos}, geometry=gpd.GeoSeries(right[right_pos]))
-    ddf = dask_geopandas.from_geopandas(frame, npartitions=n)
-    if n > 1:
-        ddf = ddf.spatial_shuffle(by="hilbert", npartitions=n)
-    parts = client.compute(ddf.to_delayed())  # futures: the partitions stay on the workers
-    extents = client.gather([client.submit(_extent, p, pure=False) for p in parts])
-    keep = [k for k, e in enumerate(extents) if e is not None]
-    parts = [parts[k] for k in keep]
-    hulls = np.array([extents[k] for k in keep], dtype=object)
+    # dask-geopandas' Hilbert distance orders the features along a space-filling curve; cutting
+    # that order into n runs gives compact spatial partitions (what spatial_shuffle does, without
+    # shipping the layer through a shuffle); each run is scattered to a worker once
+    frame = frame.iloc[np.argsort(np.asarray(_hilbert_distance(frame, frame.total_bounds, 16)), kind="stable")]
+    cuts = np.linspace(0, len(frame), n + 1).astype(np.int64)
+    chunks = [frame.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+    parts = client.scatter(chunks)
+    hulls = np.array([shapely.box(*c.total_bounds) for c in chunks], dtype=object)
     # which plots may meet which partition: plot envelopes against the partition extents
     pi, li = shapely.STRtree(left[left_pos]).query(hulls)
     crs_wkt = crs.to_wkt() if hasattr(crs, "to_wkt") else crs
@@ -141,7 +135,7 @@ def dask_pairs(
 
 @contextlib.contextmanager
 def dask_engine(scheduler: str | None = None, *, n_workers: int | None = None, processes: bool = True,
-                npartitions: int | None = None) -> Iterator[Any]:
+                npartitions: int | None = None, timeout: str = "20s") -> Iterator[Any]:
     """Route every overlap of the checks inside the ``with`` block to a dask cluster.
 
     Parameters
@@ -153,6 +147,8 @@ def dask_engine(scheduler: str | None = None, *, n_workers: int | None = None, p
         Size and kind of the LocalCluster (ignored with ``scheduler``).
     npartitions
         Spatial partitions per reference layer (default: by size).
+    timeout
+        How long to wait for the scheduler.
 
     Yields
     ------
@@ -166,9 +162,14 @@ def dask_engine(scheduler: str | None = None, *, n_workers: int | None = None, p
     """
     _, distributed = _import_dask()
     cluster = None
+    # distributed logs every worker start and stop at INFO; keep that out unless debugging
+    dlog = logging.getLogger("distributed")
+    level = dlog.level
+    if not logger.isEnabledFor(logging.DEBUG):
+        dlog.setLevel(logging.WARNING)
     try:
         if scheduler:
-            client = distributed.Client(scheduler, timeout="20s")
+            client = distributed.Client(scheduler, timeout=timeout)
         else:
             cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
                                                dashboard_address=None)
@@ -182,3 +183,4 @@ def dask_engine(scheduler: str | None = None, *, n_workers: int | None = None, p
         client.close()
         if cluster is not None:
             cluster.close()
+        dlog.setLevel(level)

@@ -20,6 +20,7 @@ from .area import ellipsoidal_area, planar_area
 from .context import CheckContext, SourceInfo
 from .errors import DataSourceError, InputError
 from .geomops import finite_coordinates, force_2d, polygonal
+from .io.chunks import CHUNKABLE_SUFFIXES, read_near
 from .io.memory import frame_sha256, read_frame
 from .io.vector import file_sha256, read_vector
 from .project import PLOT_ROLES, LayerSpec, Project
@@ -27,6 +28,11 @@ from .project import PLOT_ROLES, LayerSpec, Project
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_FIELD_NAMES", "load_context", "normalise_layer"]
+
+#: Reference layers that only matter where they meet the plots (every rule overlays them with the
+#: plots): read in batches, keeping the features near a plot, so memory never holds a whole
+#: county or province layer. Ledger and boundary layers are read whole (within the extent).
+STREAMED_ROLES = frozenset({"landuse", "compensation", "basic_farmland", "ecological_redline", "development_boundary", "illegal_land"})
 
 #: Input field names recognised for each canonical field when the project maps none (case-insensitive).
 DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -244,6 +250,16 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
         extent = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
     for role, spec in project.layers.items():
         if role in frames:
+            continue
+        if role in STREAMED_ROLES and extent is not None and spec.path is not None and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES:
+            # big reference layers: streamed in batches, keeping only features near the plots
+            plots = np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames.values()])
+            frame, _ = read_near(spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent)
+            infos[role] = _source_info(role, spec, frame)
+            source_crs = frame.attrs.get("source_crs")
+            infos[role].crs = CRS.from_user_input(source_crs) if source_crs is not None else None
+            infos[role].reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(crs)
+            frames[role] = frame
             continue
         frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
         infos[role] = _source_info(role, spec, frame)

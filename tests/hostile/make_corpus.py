@@ -12,8 +12,8 @@ Run ``python tests/hostile/make_corpus.py OUT_DIR`` to write the whole corpus fo
 from __future__ import annotations
 
 import argparse
-import struct
 import sqlite3
+import struct
 import sys
 import zlib
 from collections.abc import Callable

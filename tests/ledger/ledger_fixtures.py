@@ -8,7 +8,6 @@ from pathlib import Path
 
 from geoms import square
 from helpers import frame, write_project
-
 from landlink_gis.runner import check
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pyogrio
 import pytest
-from geoms import square
-from helpers import frame
 from ledger_fixtures import checked, project
 
+from geoms import square
+from helpers import frame
 from landlink_gis.ledger import init_ledger
 from landlink_gis.rules.adjustments import reason_allowed
 from landlink_gis.runner import check

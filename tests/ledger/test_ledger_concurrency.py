@@ -9,9 +9,9 @@ import sys
 import time
 
 import pytest
-from geoms import square
 from ledger_fixtures import CLI, checked, grid_project, ledger_location
 
+from geoms import square
 from landlink_gis.ledger import init_ledger, open_ledger
 from landlink_gis.ledger.store import MARKER_ENV, PAUSE_ENV
 

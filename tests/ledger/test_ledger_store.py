@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from geoms import square
 from ledger_fixtures import checked, grid_project, ledger_location
 
+from geoms import square
 from landlink_gis.ledger import LedgerError, QuotaError, StatusError, init_ledger, open_ledger
 
 BACKENDS = ["gpkg", "postgis"]

@@ -76,5 +76,5 @@ def test_messages_name_plot_figure_and_threshold_in_both_languages(tmp_path):
     zh = _rule(check(path, rules=["ATTR003"], lang="zh"), "ATTR003").loc[0, "message"]
     en = _rule(check(path, rules=["ATTR003"], lang="en"), "ATTR003").loc[0, "message"]
     for text in (zh, en):
-        assert "CJ001" in text and "10.00" in text and "2.00" in text
+        assert "CJ001" in text and "410.00" in text and "10.00" in text and "2.00" in text
     assert "申报面积" in zh and "declared area" in en

@@ -96,9 +96,11 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
 @click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel worker processes for several projects.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).")
+@click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).")
 @lang_option
 @verbosity
-def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, lang, verbose, quiet) -> None:
+def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, engine, scheduler, lang, verbose, quiet) -> None:
     """Check one project and write the filing GeoPackage (and on request the report and xlsx).
 
     Several project files, or a folder of them, are checked as a batch: each in a worker
@@ -119,7 +121,13 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     steps = 2 + report + xlsx
     try:
         with _DelayedProgress(steps, f"checking {project_file.name}", enabled=not quiet) as bar:
-            result = check(project_file, **options)
+            if engine == "dask":
+                from ..dask_engine import dask_engine
+
+                with dask_engine(scheduler):
+                    result = check(project_file, **options)
+            else:
+                result = check(project_file, **options)
             bar.advance("writing GeoPackage")
             result.to_gpkg(out)
             paths = output_paths(out)

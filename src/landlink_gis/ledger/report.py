@@ -93,7 +93,8 @@ def monthly_report(ledger: Ledger, month: str) -> tuple[pd.DataFrame, pd.DataFra
         })
     figures = pd.DataFrame(rows)
     proj = events[events["layer"] == ""]
-    accepted = proj[(proj["state"] == "accepted") & [first <= d <= last for d in proj["event_date"]]]
+    in_month = np.array([first <= d <= last for d in proj["event_date"]], dtype=bool)
+    accepted = proj[(proj["state"] == "accepted").to_numpy() & in_month]
     filed = proj[proj["state"] == "filed"].groupby("project_code")["event_date"].min()
     names = ledger.projects().set_index("code")["name"]
     acc_rows = []

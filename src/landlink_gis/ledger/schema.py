@@ -52,7 +52,7 @@ def _gpkg_v1(srs_id: int) -> list[str]:
             error_count INTEGER, warning_count INTEGER, forced BOOLEAN NOT NULL, reason TEXT,
             source TEXT, source_sha256 TEXT NOT NULL, registered_at {ts} NOT NULL,
             CONSTRAINT uq_project_version UNIQUE (code, version))""",
-        f"""CREATE TABLE ll_plots (
+        """CREATE TABLE ll_plots (
             fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON,
             project_id INTEGER NOT NULL REFERENCES ll_projects(id), project_code TEXT NOT NULL,
             plan_version INTEGER NOT NULL, layer TEXT NOT NULL, kind TEXT NOT NULL, plot_id TEXT NOT NULL,

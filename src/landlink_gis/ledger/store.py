@@ -9,13 +9,11 @@ a step forward? does the quota account still balance?) cannot be invalidated by 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np

@@ -157,6 +157,7 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
     reference="004 调整规定：已建成并经变更调查确认的建新地块不得调出",
     requires=("ledger:previous",),
     params=_TOL,
+    example="the approved plan's JX001 is built and confirmed (ledger status `confirmed`); the adjusted plan no longer has it",
 )
 def removes_confirmed(ctx, overlap_tolerance_m2):
     """A construction plot that is built and confirmed by the change survey cannot leave the plan."""
@@ -188,6 +189,7 @@ def removes_confirmed(ctx, overlap_tolerance_m2):
     reference="004 调整规定：已用于占补平衡的不得调入作为拆旧地块",
     requires=("ledger:previous", "layer:compensation"),
     params=_TOL,
+    example="the adjusted plan adds demolition plot CJ004, half of which is reclaimed land already used for 占补平衡",
 )
 def demolition_on_compensation(ctx, overlap_tolerance_m2):
     """Land already credited to 占补平衡 cannot be adjusted into the plan as a demolition plot."""
@@ -206,6 +208,7 @@ def demolition_on_compensation(ctx, overlap_tolerance_m2):
     reference="004 调整规定：违法违规用地不得调入作为建新地块",
     requires=("ledger:previous", "layer:construction", "layer:illegal_land"),
     params=_TOL,
+    example="the adjusted plan adds resettlement plot JX003 on a mapped illegal-use patch",
 )
 def construction_on_illegal_land(ctx, overlap_tolerance_m2):
     """Illegally used land cannot be adjusted into the plan as a construction plot."""
@@ -223,6 +226,7 @@ def construction_on_illegal_land(ctx, overlap_tolerance_m2):
     ),
     reference="004 可调整情形",
     requires=("ledger:previous",),
+    example="plots changed but `adjustment_reason` is empty or says 施工方便 instead of 群众意愿变化 / 规划调整",
 )
 def reason(ctx):
     """A plan may only be adjusted because the farmers' wishes changed or planning/administrative divisions changed."""
@@ -243,6 +247,7 @@ def reason(ctx):
     ),
     reference="004 报备信息修改",
     requires=("ledger:previous",),
+    example="拆旧：新增 1 块（+400 m²），调出 1 块（−1600 m²）…",
 )
 def summary(ctx):
     """Summarise what the adjustment changes, per layer, so the filing shows it (details: the ``changes`` layer)."""

@@ -97,8 +97,8 @@ def duplicate_id(ctx):
     severity="warning",
     title=("申报面积与椭球面积不符", "Declared area differs from the ellipsoidal area"),
     message=(
-        "{layer} 地块 {plot_id} 申报面积 {declared:.2f} m² 与计算的椭球面积 {computed:.2f} m² 相差 {measured:.2f} m²，超过允许误差 {threshold:.2f} m²",
-        "{layer} plot {plot_id}: declared area {declared:.2f} m² differs from the ellipsoidal area {computed:.2f} m² by {measured:.2f} m², more than the tolerance {threshold:.2f} m²",
+        "{layer} 地块 {plot_id} 申报面积 {declared:.2f} m² 与计算的椭球面积 {measured:.2f} m² 相差 {diff:.2f} m²，超过允许误差 {threshold:.2f} m²",
+        "{layer} plot {plot_id}: declared area {declared:.2f} m² differs from the ellipsoidal area {measured:.2f} m² by {diff:.2f} m², more than the tolerance {threshold:.2f} m²",
     ),
     reference="002 §21 界址、面积、权属一致; TD/T 1055-2019 椭球面积",
     params={
@@ -108,7 +108,7 @@ def duplicate_id(ctx):
     example='MJ = 1000 for a plot whose ellipsoidal area is 990 m² (tolerance 5 m²)',
 )
 def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
-    """The declared area (MJ/TBMJ) must match the ellipsoidal area within max(absolute, relative) tolerance."""
+    """The declared area (MJ/TBMJ) must match the ellipsoidal area within max(absolute, relative) tolerance. ``measured`` is the computed area, ``threshold`` the allowed difference."""
     out = []
     for role in (r for r in PLOT_ROLES if ctx.has(r)):
         if "area_declared" in ctx.sources[role].missing_fields:
@@ -123,7 +123,7 @@ def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
         bad = np.flatnonzero(usable & (diff > tol))
         if len(bad):
             out.append(
-                make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=diff[bad], threshold=tol[bad], unit="m2", declared=declared[bad], computed=computed[bad], crs=ctx.crs)
+                make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=computed[bad], threshold=tol[bad], unit="m2", declared=declared[bad], diff=diff[bad], crs=ctx.crs)
             )
     return _concat(out)
 

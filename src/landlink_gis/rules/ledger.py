@@ -31,6 +31,7 @@ from ._registry import rule
         "overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers"),
         "ledger_match_share": (0.9, "share of both plots' areas above which two plots count as the same land"),
     },
+    example="demolition plot CJ010 is plot Q1 of project 511902-2019-003, already registered in the ledger",
 )
 def registered_elsewhere(ctx, overlap_tolerance_m2, ledger_match_share):
     """A plot of this project is the same land as a plot another project registered in the ledger."""

@@ -168,8 +168,8 @@ def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
     severity="error",
     title=("已归还挂钩指标的复垦地块又用于占补平衡", "Reclaimed land returned as linkage quota reused for 占补平衡"),
     message=(
-        "占补平衡地块 {plot_id}{dated_zh}与本项目已复垦并归还挂钩指标（{returned}）的拆旧地块 {other_id} 重叠 {measured:.2f} m²，同一复垦耕地不得重复用于占补平衡",
-        "Compensation plot {plot_id}{dated_en} overlaps demolition plot {other_id}, reclaimed and returned as linkage quota on {returned}, by {measured:.2f} m²; the same reclaimed land cannot also count for 占补平衡",
+        "拆旧地块 {plot_id} 已复垦并归还挂钩指标（{returned}），其中 {measured:.2f} m² 又被占补平衡地块 {other_id}{dated_zh}使用，同一复垦耕地不得重复用于占补平衡",
+        "Demolition plot {plot_id}, reclaimed and returned as linkage quota on {returned}, is reused by compensation plot {other_id}{dated_en} over {measured:.2f} m²; the same reclaimed land cannot also count for 占补平衡",
     ),
     reference="004 调整规定：增减挂钩复垦耕地不得重复用于占补平衡",
     requires=("layer:compensation", "fact:accepted|quota_returned"),
@@ -180,18 +180,20 @@ def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
     example="a 补充耕地 plot registered in 2023 on a demolition plot whose reclamation was accepted in 2022",
 )
 def returned_reused(ctx, overlap_tolerance_m2, compensation_date_field):
-    """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed demolition land has been returned as linkage quota; a compensation (占补平衡) feature on that land counts it a second time. Reported from the compensation side. Where the compensation layer has a date, only features credited on or after the return date count here (earlier ones are OVL001's prior use)."""
+    """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed demolition land has been returned as linkage quota; a compensation (占补平衡) feature on that land counts it a second time. Reported on the demolition plot, naming the compensation feature. Where the compensation layer has a date, only features credited on or after the return date count here (earlier ones are OVL001's prior use)."""
     returned = ctx.project.quota_returned or ctx.project.accepted
     dates, _field = _compensation_dates(ctx, compensation_date_field)
     known = np.array([isinstance(d, dt.date) for d in dates], dtype=bool) if dates is not None else None
     mask = None
     if dates is not None:
         mask = np.array([not k or d >= returned for d, k in zip(dates, known, strict=True)], dtype=bool)
-    raw = overlap_findings(ctx, "compensation", "demolition", overlap_tolerance_m2, left_mask=mask)
+    raw = overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=mask)
     if raw is None:
         return None
-    pos = raw["left_pos"].to_numpy(dtype=int)
     if dates is not None:
+        pairs = overlay_pairs(ctx.valid_geoms("demolition"), np.where(mask, ctx.valid_geoms("compensation"), None),
+                              crs=ctx.crs, tolerance_m2=overlap_tolerance_m2, area_method=ctx.project.area_method)
+        pos = pairs["right"].to_numpy(dtype=int)
         dated_zh = np.array([f"（{dates[i]}）" if known[i] else "" for i in pos], dtype=object)
         dated_en = np.array([f" ({dates[i]})" if known[i] else "" for i in pos], dtype=object)
     else:

@@ -1,0 +1,190 @@
+"""Reading big reference layers in bounded memory: Arrow batches, filtered by the plots as they come.
+
+A county or province land-survey layer can hold millions of polygons while a project's plots meet
+a few thousand of them. :func:`read_vector_chunks` streams a layer in Arrow record batches (GDAL's
+Arrow stream through pyogrio for GeoPackage, FileGDB, GeoJSON …; pyarrow row-group batches for
+GeoParquet), restricted to an extent. :func:`read_near` keeps, from each batch, only the features
+whose envelope meets the envelope of some plot, so memory holds one batch plus what is kept —
+never the whole layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from ..errors import DataSourceError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CHUNKABLE_SUFFIXES", "read_near", "read_vector_chunks"]
+
+#: Files streamed in batches; others (shapefiles with encoding detection, coordinate TXT, PostGIS)
+#: go through :func:`landlink_gis.io.vector.read_vector`.
+CHUNKABLE_SUFFIXES = (".gpkg", ".gdb", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet")
+
+
+def _box_in(bbox, bbox_crs, layer_crs) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    if bbox_crs is None or layer_crs is None or CRS.from_user_input(bbox_crs).equals(CRS.from_user_input(layer_crs)):
+        return tuple(bbox)
+    geom = gpd.GeoSeries([shapely.box(*bbox)], crs=bbox_crs).to_crs(layer_crs).iloc[0]
+    return tuple(geom.bounds)
+
+
+def _frame(table, geometry_name: str, crs) -> gpd.GeoDataFrame:
+    geoms = shapely.from_wkb(np.asarray(table.column(geometry_name).to_numpy(zero_copy_only=False), dtype=object))
+    attrs = table.drop_columns([geometry_name]).to_pandas()
+    return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs, index=attrs.index), crs=crs)
+
+
+def read_vector_chunks(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    bbox_crs: Any = None,
+    batch_size: int = 100_000,
+) -> Iterator[gpd.GeoDataFrame]:
+    """Yield the features of a layer in batches of at most ``batch_size`` (attributes unchanged).
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, FileGDB, GeoJSON, FlatGeobuf or GeoParquet file.
+    layer
+        Layer name in a multi-layer file.
+    bbox, bbox_crs
+        Only features meeting this extent (given in ``bbox_crs``; default: the layer's CRS).
+    batch_size
+        Features per batch.
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be opened or read.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        yield from _parquet_chunks(path, bbox, bbox_crs, batch_size)
+        return
+    try:
+        info = pyogrio.read_info(str(path), layer=layer)
+        box = _box_in(bbox, bbox_crs, info.get("crs"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            with pyogrio.open_arrow(str(path), layer=layer, bbox=box, batch_size=batch_size, use_pyarrow=True) as (meta, reader):
+                name = meta.get("geometry_name") or "wkb_geometry"
+                for batch in reader:
+                    if batch.num_rows:
+                        import pyarrow as pa
+
+                        yield _frame(pa.Table.from_batches([batch]), name, meta.get("crs"))
+    except DataSourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types
+        raise DataSourceError(f"{path}: cannot read layer '{layer or path.stem}' in batches ({type(exc).__name__}: {exc})") from None
+
+
+def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd.GeoDataFrame]:
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
+        name = geo.get("primary_column", "geometry")
+        crs_meta = geo.get("columns", {}).get(name, {}).get("crs", "OGC:CRS84")
+        crs = CRS.from_json_dict(crs_meta) if isinstance(crs_meta, dict) else (CRS.from_user_input(crs_meta) if crs_meta else None)
+        box = _box_in(bbox, bbox_crs, crs)
+        for batch in pf.iter_batches(batch_size=batch_size):
+            import pyarrow as pa
+
+            frame = _frame(pa.Table.from_batches([batch]), name, crs)
+            if box is not None:
+                b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
+                keep = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
+                frame = frame[keep]
+            if len(frame):
+                yield frame
+    except Exception as exc:  # noqa: BLE001
+        raise DataSourceError(f"{path}: cannot read GeoParquet in batches ({type(exc).__name__}: {exc})") from None
+
+
+def read_near(
+    path: str | Path,
+    near,
+    *,
+    crs,
+    layer: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    batch_size: int = 100_000,
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Features of a layer whose envelope meets the envelope of one of ``near``, read in batches.
+
+    Parameters
+    ----------
+    path, layer
+        The layer (see :func:`read_vector_chunks`).
+    near
+        Geometries (in ``crs``) the kept features must come near: the project's plots.
+    crs
+        The project CRS: each batch is reprojected to it before filtering, and the result is in it.
+    bbox
+        The plots' extent in ``crs`` (read filter), default: the envelope of ``near``.
+    batch_size
+        Features per batch.
+
+    Returns
+    -------
+    (frame, scanned)
+        The kept features (in file order, attributes unchanged, geometry in ``crs``) and how
+        many features were scanned.
+    """
+    near = np.asarray(near, dtype=object)
+    near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
+    tree = shapely.STRtree(shapely.envelope(near)) if len(near) else None
+    if bbox is None and len(near):
+        b = shapely.bounds(near)
+        bbox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+    kept: list[gpd.GeoDataFrame] = []
+    scanned = 0
+    layer_crs = None
+    schema = None
+    for chunk in read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size):
+        scanned += len(chunk)
+        layer_crs = chunk.crs
+        if schema is None:
+            schema = chunk.iloc[:0]
+        if chunk.crs is not None and not CRS.from_user_input(chunk.crs).equals(crs):
+            chunk = chunk.to_crs(crs)
+        else:
+            chunk = chunk.set_crs(crs, allow_override=True)
+        if tree is None:
+            continue
+        hit = np.unique(tree.query(np.asarray(chunk.geometry.array, dtype=object))[0])
+        if len(hit):
+            kept.append(chunk.iloc[hit])
+    logger.info("%s: kept %d of %d features near the plots (read in batches of %d)", Path(path).name,
+                sum(len(k) for k in kept), scanned, batch_size)
+    if kept:
+        frame = pd.concat(kept, ignore_index=True)
+        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=crs)
+    elif schema is not None:
+        frame = schema.set_crs(crs, allow_override=True)
+    else:
+        frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    frame.attrs["source_crs"] = layer_crs
+    return frame, scanned
