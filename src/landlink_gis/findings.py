@@ -44,7 +44,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 _RAW_COLUMNS = ("layer", "plot_id", "other_layer", "other_id", "measured", "threshold", "unit", "severity")
 
-__all__ = ["FINDING_COLUMNS", "SEVERITIES", "concat", "empty_findings", "finalise", "make"]
+__all__ = ["FINDING_COLUMNS", "SEVERITIES", "combine", "concat", "empty_findings", "finalise", "make"]
 
 
 def _column(value: Any, n: int, *, dtype=object) -> np.ndarray:
@@ -203,6 +203,12 @@ def finalise(
         }
     )
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=crs).set_crs(crs, allow_override=True), crs=crs)
+
+
+def combine(frames: Sequence[gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame | None:
+    """Join raw findings of one rule made in parts (per layer, per case); None when there are none."""
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def concat(frames: Sequence[gpd.GeoDataFrame], crs: Any = None) -> gpd.GeoDataFrame:

@@ -6,16 +6,12 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
-from ..findings import make
+from ..findings import combine, make
 from ..project import PLOT_ROLES
 from ._registry import rule
 
 _NAMES_ZH = {"plot_id": "地块编号", "land_class": "地类编码", "quality": "耕地质量等别/等级"}
 
-
-def _concat(frames):
-    frames = [f for f in frames if f is not None and len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
@@ -61,7 +57,7 @@ def required(ctx, require_occupied_quality):
                 out.append(
                     make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs)
                 )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -88,7 +84,7 @@ def duplicate_id(ctx):
             out.append(
                 make(layer=role, plot_id=ids.to_numpy(dtype=object)[bad], geometry=frame.geometry.array[bad], measured=counts.to_numpy(dtype=float)[bad], unit="count", crs=ctx.crs)
             )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -125,7 +121,7 @@ def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
             out.append(
                 make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], measured=computed[bad], threshold=tol[bad], unit="m2", declared=declared[bad], diff=diff[bad], crs=ctx.crs)
             )
-    return _concat(out)
+    return combine(out)
 
 
 def _filled(values: np.ndarray) -> np.ndarray:
@@ -160,7 +156,7 @@ def unknown_class(ctx):
                 make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name,
                      field_zh=labels[name], code=values[bad], crs=ctx.crs)
             )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -241,7 +237,7 @@ def grade_out_of_scale(ctx):
                     make(layer=role, plot_id=ids[bad], geometry=frame.geometry.array[bad], measured=values[bad], unit="grade",
                          field=en, field_zh=zh, low=lo, high=hi, crs=ctx.crs)
                 )
-    return _concat(out)
+    return combine(out)
 
 
 def _reference_ids(ctx, role):

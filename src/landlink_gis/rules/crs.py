@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
 
 from ..crs import coordinate_problems, inspect_crs
-from ..findings import make
+from ..findings import combine, make
 from ._registry import rule
 
 _REF = "004 在线报备数据要求 (CGCS2000)"
@@ -19,7 +18,7 @@ def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
         if result:
             for reason in result if isinstance(result, list) else [result]:
                 rows.append(make(layer=role, plot_id="", source=info.source, reason=reason, crs=ctx.crs))
-    return pd.concat(rows, ignore_index=True) if rows else None
+    return combine(rows)
 
 
 @rule(

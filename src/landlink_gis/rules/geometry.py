@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import shapely
 
-from ..findings import make
+from ..findings import combine, make
 from ..geomops import finite_coordinates
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
@@ -20,10 +19,6 @@ _LOCATION = re.compile(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)")
 def _plot_layers(ctx):
     return [r for r in PLOT_ROLES if ctx.has(r)]
 
-
-def _concat(frames):
-    frames = [f for f in frames if f is not None and len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _geoms(ctx, role) -> np.ndarray:
@@ -96,7 +91,7 @@ def invalid(ctx):
                     threshold=before, unit="m2", severity="info", reason=np.asarray(text, dtype=object), crs=ctx.crs,
                 )
             )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -115,7 +110,7 @@ def empty(ctx):
         bad = np.flatnonzero(~_present(_geoms(ctx, role)))
         if len(bad):
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=np.full(len(bad), None), crs=ctx.crs))
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -138,7 +133,7 @@ def not_polygon(ctx):
             names = shapely.get_type_id(geoms[bad])
             labels = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)[names]
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=shapely.point_on_surface(geoms[bad]), geom_type=labels, crs=ctx.crs))
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -175,7 +170,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
                     crs=ctx.crs,
                 )
             )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -218,7 +213,7 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
                     crs=ctx.crs,
                 )
             )
-    return _concat(out)
+    return combine(out)
 
 
 @rule(
@@ -254,4 +249,4 @@ def irregular(ctx):
             if len(bad):
                 reason = zh if ctx.lang == "zh" else en
                 out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], reason=reason, crs=ctx.crs))
-    return _concat(out)
+    return combine(out)

@@ -8,9 +8,8 @@ each other to at least ``ledger_match_share`` of both areas.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from ..findings import make
+from ..findings import combine, make
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
 from ._registry import rule
@@ -67,4 +66,4 @@ def registered_elsewhere(ctx, overlap_tolerance_m2, ledger_match_share):
                 share=100.0 * share_l[hit], crs=ctx.crs,
             )
         )
-    return pd.concat(out, ignore_index=True) if out else None
+    return combine(out)

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..findings import make
+from ..findings import combine, make
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
 from ._registry import rule
@@ -127,7 +127,7 @@ def other_project(ctx, overlap_tolerance_m2):
             break
     out = [overlap_findings(ctx, role, "ledger", overlap_tolerance_m2, right_mask=mask) for role in ("demolition", "construction") if ctx.has(role)]
     out = [f for f in out if f is not None]
-    return pd.concat(out, ignore_index=True) if out else None
+    return combine(out)
 
 
 @rule(

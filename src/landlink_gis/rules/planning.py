@@ -30,7 +30,7 @@ import shapely
 
 from ..area import ellipsoidal_area, planar_area
 from ..codes import class_name, is_construction, normalise_code
-from ..findings import make
+from ..findings import combine, make
 from ..geomops import polygonal
 from ..landuse import farmland_under
 from ..overlay import overlay_pairs, uncovered_parts
@@ -474,4 +474,4 @@ def outside_boundary(ctx, overlap_tolerance_m2):
                 crs=ctx.crs,
             )
         )
-    return pd.concat(out, ignore_index=True) if out else None
+    return combine(out)

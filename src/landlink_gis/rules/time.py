@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
-from ..findings import make
+from ..findings import combine, make
 from ..workdays import add_working_days, add_years, working_days_between
 from ._registry import rule
 
@@ -148,6 +146,4 @@ def filing(ctx, filing_working_days):
                  filed_en=("today " if pending else "filing date ") + filed.isoformat() + (" (not yet filed)" if pending else ""),
                  note_zh="", note_en="", crs=ctx.crs)
         )
-    if not out:
-        return None
-    return pd.concat(out, ignore_index=True)
+    return combine(out)
