@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import sys
 
+import distributed  # noqa: E402  (the [dask] extra, installed by `make venv`)
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+
 from conftest import REPO, SAMPLES
 from geoms import CRS, X0, Y0
-
+from landlink_gis.dask_engine import dask_engine  # noqa: E402
 from landlink_gis.errors import InputError
 from landlink_gis.overlay import compute_pairs, overlay_pairs
 from landlink_gis.runner import check
-
-distributed = pytest.importorskip("distributed")  # the [dask] extra; installed in CI with the test extras
-from landlink_gis.dask_engine import dask_engine  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts" / "bench"))
 
@@ -67,7 +66,7 @@ def test_sample_findings_identical(cluster):
 def test_small_bench_findings_identical(cluster, tmp_path):
     from generate import generate
 
-    generate(tmp_path, "small", landuse=6_000)
+    generate(tmp_path, "small")
     local = check(tmp_path / "project.toml")
     with dask_engine(cluster.scheduler_address, npartitions=4):
         dist = check(tmp_path / "project.toml")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from geoms import CRS, OVERLAP_A, OVERLAP_B, X0, Y0, rect, square
 
+from geoms import CRS, OVERLAP_A, OVERLAP_B, X0, Y0, rect, square
 from landlink_gis import overlay
 from landlink_gis.area import ellipsoidal_area
 from landlink_gis.overlay import compute_pairs, overlay_pairs, set_threads, threads, uncovered_parts

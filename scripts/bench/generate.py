@@ -169,6 +169,8 @@ def _cells(seed: int, stream: int, n: int, nx: int, ny: int, want=None) -> tuple
     got_i, got_j, start = [], [], 0
     seen: set[int] = set()
     while sum(len(x) for x in got_i) < n:
+        if start > 40 * max(n, 1000):
+            raise ValueError(f"cannot place {n} plots on distinct cells of a {nx}×{ny} grid; use more land-survey polygons")
         m = max(4 * n, 1000)
         idx = np.arange(start, start + m, dtype=np.int64)
         start += m

@@ -134,9 +134,19 @@ def profile_check(data: Path, res: Path) -> str:
     r = measured(cmd, env)
     if not out.exists():
         return f"(profile failed: rc {r['rc']}: {r['stderr'][-500:]})"
+    import re
+
     lines = out.read_text().splitlines()
-    keep = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("[", "_"))]
-    return "\n".join(keep[:60])
+    head = [ln for ln in lines[:6] if "Duration" in ln]
+    total = float(re.search(r"Duration:\s*([\d.]+)", head[0]).group(1)) if head else 0.0
+    # the call tree without frames under 2 % of the run and without click/runpy plumbing
+    keep = []
+    for ln in lines:
+        m = re.match(r"^([\s│├└─]*)([\d.]+) (\S+)\s+(\S+)", ln)
+        if not m or float(m.group(2)) < 0.02 * total or m.group(4).startswith(("click/", "<frozen")):
+            continue
+        keep.append(ln)
+    return "\n".join(head + keep[:80])
 
 
 def main() -> None:  # noqa: PLR0915 - a linear script

@@ -20,7 +20,7 @@ from .area import ellipsoidal_area, planar_area
 from .context import CheckContext, SourceInfo
 from .errors import DataSourceError, InputError
 from .geomops import finite_coordinates, force_2d, polygonal
-from .io.chunks import CHUNKABLE_SUFFIXES, read_near
+from .io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
 from .io.memory import frame_sha256, read_frame
 from .io.vector import file_sha256, read_vector
 from .project import PLOT_ROLES, LayerSpec, Project
@@ -163,6 +163,11 @@ def normalise_layer(
     return out, tuple(missing)
 
 
+def _plot_geoms(frames: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
+    """All plot geometries (demolition and construction) read so far, in the project CRS."""
+    return np.concatenate([np.asarray(frames[r].geometry.array, dtype=object) for r in PLOT_ROLES if r in frames])
+
+
 def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> gpd.GeoDataFrame:
     if spec.frame is not None:
         return read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
@@ -253,8 +258,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
             continue
         if role in STREAMED_ROLES and extent is not None and spec.path is not None and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES:
             # big reference layers: streamed in batches, keeping only features near the plots
-            plots = np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames.values()])
-            frame, _ = read_near(spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent)
+            frame, _ = read_near(spec.path, _plot_geoms(frames), crs=crs, layer=spec.layer or None, bbox=extent)
             infos[role] = _source_info(role, spec, frame)
             source_crs = frame.attrs.get("source_crs")
             infos[role].crs = CRS.from_user_input(source_crs) if source_crs is not None else None
@@ -264,6 +268,11 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
         frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
         infos[role] = _source_info(role, spec, frame)
         frames[role], infos[role].reprojected = _to_project_crs(frame, crs, spec)
+        if role in STREAMED_ROLES and extent is not None:
+            # the same "near the plots" filter as the streamed path, whatever the source (PostGIS, shapefile …)
+            keep = near_positions(frames[role].geometry.array, plots_tree(_plot_geoms(frames)))
+            frames[role] = frames[role].iloc[keep].reset_index(drop=True)
+            infos[role].count = len(frames[role])
 
     from .io.raster import inspect_raster  # rasters are read lazily by the rules; fail early here
 

@@ -27,7 +27,7 @@ from ..errors import DataSourceError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHUNKABLE_SUFFIXES", "read_near", "read_vector_chunks"]
+__all__ = ["CHUNKABLE_SUFFIXES", "near_positions", "read_near", "read_vector_chunks"]
 
 #: Files streamed in batches; others (shapefiles with encoding detection, coordinate TXT, PostGIS)
 #: go through :func:`landlink_gis.io.vector.read_vector`.
@@ -123,6 +123,20 @@ def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd
         raise DataSourceError(f"{path}: cannot read GeoParquet in batches ({type(exc).__name__}: {exc})") from None
 
 
+def near_positions(geoms, tree: shapely.STRtree | None) -> np.ndarray:
+    """Positions of ``geoms`` whose envelope meets one of the envelopes in ``tree`` (sorted)."""
+    if tree is None:
+        return np.zeros(0, dtype=int)
+    return np.unique(tree.query(np.asarray(geoms, dtype=object))[0])
+
+
+def plots_tree(near) -> shapely.STRtree | None:
+    """STRtree of the envelopes of the usable geometries in ``near`` (None when there are none)."""
+    near = np.asarray(near, dtype=object)
+    near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
+    return shapely.STRtree(shapely.envelope(near)) if len(near) else None
+
+
 def read_near(
     path: str | Path,
     near,
@@ -155,7 +169,7 @@ def read_near(
     """
     near = np.asarray(near, dtype=object)
     near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
-    tree = shapely.STRtree(shapely.envelope(near)) if len(near) else None
+    tree = plots_tree(near)
     if bbox is None and len(near):
         b = shapely.bounds(near)
         bbox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
@@ -172,9 +186,7 @@ def read_near(
             chunk = chunk.to_crs(crs)
         else:
             chunk = chunk.set_crs(crs, allow_override=True)
-        if tree is None:
-            continue
-        hit = np.unique(tree.query(np.asarray(chunk.geometry.array, dtype=object))[0])
+        hit = near_positions(chunk.geometry.array, tree)
         if len(hit):
             kept.append(chunk.iloc[hit])
     logger.info("%s: kept %d of %d features near the plots (read in batches of %d)", Path(path).name,
