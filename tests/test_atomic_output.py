@@ -86,11 +86,14 @@ def test_kill_while_writing_keeps_old_output(tmp_path: Path) -> None:
     out, old, tmp = _interrupted(tmp_path, signal.SIGKILL)
     assert _sha(out) == old
     assert len(gpd.read_file(out, layer="demolition_plots")) == 3
-    # SIGKILL gives no chance to clean up: the hidden temporary file stays, and the next run is unaffected
+    # SIGKILL gives no chance to clean up: the hidden temporary file stays until the next run of the
+    # same output, which removes it (its writer is gone) and writes a complete file
     assert tmp.name.startswith(".checked.") and tmp.exists()
     again = CliRunner().invoke(cli, ["check", str(tmp_path / "in" / "project.toml"), "-o", str(out), "-q"])
     assert again.exit_code == 1
     assert len(gpd.read_file(out, layer="findings")) > 0
+    assert not tmp.exists()
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []
 
 
 def test_two_runs_at_once_do_not_interfere(tmp_path: Path) -> None:

@@ -189,7 +189,7 @@ def export_cmd(output, xlsx):
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Also write the report as xlsx.")
 def report_cmd(month, xlsx):
     """Monthly progress figures for online filing (m², 公顷, 亩) and acceptances of the month."""
-    from ..io.gpkg import atomic_path
+    from ..io.atomic import atomic_path
     from ..ledger.report import monthly_report
 
     ledger = _open(_location())

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from ..errors import ProjectFileError
+from ..io.atomic import write_text_atomic
 
 DEFAULT_DOC = Path("docs") / "rules.md"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @click.command("rules")
@@ -49,7 +36,7 @@ def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
             click.echo(text, nl=False)
         else:
             try:
-                _write_atomic(markdown, text)
+                write_text_atomic(markdown, text)
             except OSError as exc:
                 click.echo(f"landlink: error: cannot write {markdown}: {exc}", err=True)
                 sys.exit(2)

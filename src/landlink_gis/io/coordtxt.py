@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +34,8 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 
-from landlink_gis.errors import DataSourceError, InputError, OutputError
+from landlink_gis.errors import DataSourceError, InputError
+from landlink_gis.io.atomic import write_bytes_atomic
 
 __all__ = ["ATTRIBUTE_COLUMNS", "HEADER_KEYS", "read_coordtxt", "write_coordtxt"]
 
@@ -694,7 +694,7 @@ def write_coordtxt(
             ) from exc
         except LookupError as exc:
             raise InputError(f"cannot write {path}: unknown encoding {encoding!r}") from exc
-    _atomic_write(Path(path), b"".join(encoded))
+    write_bytes_atomic(Path(path), b"".join(encoded))
     logger.info("wrote %d plots to %s", len(gdf), path)
 
 
@@ -721,18 +721,3 @@ def _numbered_points(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     return number, ring_no[point_ring], plot_of_point, coords
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -27,11 +25,12 @@ import shapely
 from ..errors import OutputError
 from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
+from .atomic import atomic_path
 from .redact import redact_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "atomic_path", "input_paths", "redact_obj", "write_checked_gpkg"]
+__all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "input_paths", "redact_obj", "write_checked_gpkg"]
 
 PLOT_LAYER_NAMES = {"demolition": "demolition_plots", "construction": "construction_plots"}
 #: layer → style file stem in ``landlink_gis/styles`` (QML + SLD, stored in ``layer_styles``)
@@ -67,37 +66,6 @@ def input_paths(project) -> set[Path]:
         if p.suffix.lower() == ".shp":
             paths.update(p.with_suffix(s) for s in (".shx", ".dbf", ".prj", ".cpg"))
     return paths
-
-
-class atomic_path:  # noqa: N801 - used as a context manager like open()
-    """Context manager yielding a temporary path beside ``target``; renamed over it on success.
-
-    On an exception the temporary file is removed and ``target`` is left as it was.
-    """
-
-    def __init__(self, target: str | Path, *, protected: set[Path] | None = None):
-        self.target = Path(target)
-        if protected and self.target.resolve() in protected:
-            raise OutputError(f"{self.target}: refusing to write over an input file; choose another output path")
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        folder = self.target.parent if str(self.target.parent) else Path(".")
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".tmp{self.target.suffix}", dir=folder)
-        os.close(fd)
-        os.unlink(name)  # GDAL must create the file itself
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        assert self.tmp is not None
-        if exc_type is None:
-            os.replace(self.tmp, self.target)
-            return
-        for leftover in (self.tmp, Path(str(self.tmp) + "-journal"), Path(str(self.tmp) + "-wal"), Path(str(self.tmp) + "-shm")):
-            if leftover.exists():
-                leftover.unlink()
 
 
 def _plot_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 
 from ..area import to_hectare, to_mu
-from ..io.gpkg import atomic_path
+from ..io.atomic import atomic_path
 from ..workdays import add_working_days
 from .history import replay
 from .schema import states_for

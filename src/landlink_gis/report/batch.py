@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import LandlinkError, OutputError
-from ..io.gpkg import atomic_path
+from ..io.atomic import atomic_path
 from ..io.redact import redact_text
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ import numpy as np
 import shapely
 
 from ..errors import OutputError
-from ..io.gpkg import atomic_path, input_paths, redact_obj
+from ..io.atomic import atomic_path
+from ..io.gpkg import input_paths, redact_obj
 from .svgmap import MapLayer, expand_bounds, svg_map
 
 logger = logging.getLogger(__name__)

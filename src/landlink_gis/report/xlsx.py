@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..area import to_hectare, to_mu
 from ..errors import OutputError
-from ..io.gpkg import atomic_path, input_paths, redact_obj
+from ..io.atomic import atomic_path
+from ..io.gpkg import input_paths, redact_obj
 
 logger = logging.getLogger(__name__)
 
