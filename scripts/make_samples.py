@@ -52,6 +52,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Polygon, box
 
 CRS = "EPSG:4545"
+GEOGRAPHIC_CRS = "EPSG:4490"
 GEOD = Geod(a=6378137.0, rf=298.257222101)  # CGCS2000
 TO_LONLAT = Transformer.from_crs("EPSG:4545", "EPSG:4490", always_xy=True)
 PIXEL = 5.0
@@ -238,6 +239,8 @@ class Sample:
     mesas: list[tuple[float, float]] = field(default_factory=list)
     cut_corner: bool = False
     expected: list[dict] = field(default_factory=list)
+    #: reference layers stored in geographic CGCS2000 (EPSG:4490) to plant CRS004 (reprojected)
+    geographic_layers: tuple[str, ...] = ()
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -394,6 +397,7 @@ def build_demo(rng: np.random.Generator) -> Sample:
             "poverty_county": True,
         },
         cut_corner=True,
+        geographic_layers=("illegal_land",),
     )
     r = s.r
     village_zone = {v: r(*box_) for v, (box_, _) in VILLAGES_DEMO.items()}
@@ -1086,6 +1090,9 @@ def write_reference(s: Sample, landuse: list[dict], path: Path) -> None:
             )
         if name == "landuse":
             df["GDDB"] = df["GDDB"].astype("Int32")
+        if name in s.geographic_layers:
+            # densified first so the 1 m edges stay straight in the projected plane after the round trip
+            df = df.set_geometry(shapely.segmentize(np.asarray(df.geometry.array), 1.0)).to_crs(GEOGRAPHIC_CRS)
         pyogrio.write_dataframe(
             df,
             path,
@@ -1236,7 +1243,8 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
             "",
             "## Not planted / expected to pass",
             "",
-            "- CRS001–CRS004: every layer is EPSG:4545 (a valid sample cannot carry a CRS error).",
+            "- CRS001–CRS003: the plot layers are EPSG:4545 (a valid sample cannot carry a CRS error);"
+            " CRS004 (info) is planted: `illegal_land` is stored in EPSG:4490 and reprojected.",
             "- GEOM003: a shapefile cannot mix geometry types. ADJ001–ADJ005: need an adjusted plan.",
             "- TIME003 is Shanxi-only (profile here is sichuan).",
             f"- BAL001 passes: construction {bal['construction_m2']} ≤ demolition {bal['demolition_m2']}.",
@@ -1303,6 +1311,18 @@ def project_level_findings(s: Sample, bal: dict) -> list[dict]:
                 "measured": None,
                 "unit": None,
                 "note": "advance quota used, acceptance > 1 year after approval and after trade",
+            }
+        )
+    for layer in s.geographic_layers:
+        out.append(
+            {
+                "plot_id": None,
+                "layer": layer,
+                "rule_id": "CRS004",
+                "severity": "info",
+                "measured": None,
+                "unit": None,
+                "note": f"reference layer {layer} is stored in {GEOGRAPHIC_CRS} and reprojected to {CRS}",
             }
         )
     if bal["occupied_paddy_m2"] > bal["reclaimed_paddy_m2"]:

@@ -6,6 +6,7 @@ import geopandas as gpd
 
 from ..crs import coordinate_problems, inspect_crs
 from ..findings import combine, make
+from ..project import PLOT_ROLES
 from ._registry import rule
 
 _REF = "004 在线报备数据要求 (CGCS2000)"
@@ -51,7 +52,9 @@ def missing_crs(ctx):
     example="a layer in Xian 1980 / 3-degree GK CM 108E (EPSG:2381)",
 )
 def not_cgcs2000(ctx):
-    """Xian 1980, Beijing 1954, WGS 84 or a geographic CRS are not accepted for filing."""
+    """Xian 1980, Beijing 1954 or WGS 84 data are not accepted (their datum shift is not a plain
+    reprojection), in any layer. The filed plot layers must also be projected (Gauss-Krüger); a
+    reference layer in geographic CGCS2000 is simply reprojected (CRS004)."""
 
     def test(role, info):
         if info.crs is None:
@@ -59,7 +62,7 @@ def not_cgcs2000(ctx):
         ci = inspect_crs(info.crs)
         if not ci.is_cgcs2000:
             return f"{ci.name}（{ci.datum}）"
-        if ci.is_geographic:
+        if ci.is_geographic and role in PLOT_ROLES:
             return f"{ci.name}（地理坐标/geographic）"
         return None
 
