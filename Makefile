@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 
 bench: $(STAMP)
+	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python scripts/bench/run.py --size county
 
 clean:

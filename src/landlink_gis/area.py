@@ -84,7 +84,8 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     ----------
     geoms
         Array-like of shapely geometries (polygons, multipolygons; other types and null or empty
-        geometries give 0).
+        geometries give 0). Polygons are expected valid (make invalid ones valid first; the
+        area of a self-intersecting ring is not defined).
     crs
         CRS of the coordinates: a projected CGCS2000 Gauss-Krüger CRS or a geographic CRS.
     max_edge_m
@@ -100,37 +101,67 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     out = np.zeros(n, dtype=float)
     if n == 0:
         return out
-    polygonal = shapely.get_type_id(arr)
-    keep = np.isin(polygonal, (3, 6)) & ~shapely.is_empty(arr)
+    type_id = shapely.get_type_id(arr)
+    keep = np.isin(type_id, (3, 6)) & ~shapely.is_empty(arr)
     if not keep.any():
         return out
     idx = np.flatnonzero(keep)
     work = arr[idx]
     transformer = _to_geographic(crs)
     if transformer is not None and max_edge_m:
-        work = shapely.segmentize(work, max_edge_m)
-    parts, part_owner = shapely.get_parts(work, return_index=True)
+        work = _densified(work, max_edge_m)
+    if (type_id[idx] == 3).all():
+        parts, part_owner = work, np.arange(len(work))
+    else:
+        parts, part_owner = shapely.get_parts(work, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     # first ring of each part is its exterior, the rest are holes
     ring_count = shapely.get_num_interior_rings(parts) + 1
     first_ring = np.repeat(np.cumsum(ring_count) - ring_count, ring_count)
     is_hole = np.arange(len(rings)) != first_ring
     coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
-    x, y = coords[:, 0], coords[:, 1]
-    if transformer is not None:
-        x, y = transformer.transform(x, y)
     # coordinates outside the projection's domain give a NaN area, silently: CRS003 reports why
     with np.errstate(invalid="ignore", over="ignore"):
-        lam = np.radians(x)
-        lat = np.radians(y)
+        if transformer is not None:
+            lam, lat = transformer.transform(coords[:, 0], coords[:, 1], radians=True)
+        else:
+            lam, lat = np.radians(coords[:, 0]), np.radians(coords[:, 1])
+        del coords
         same_ring = ring_of_coord[1:] == ring_of_coord[:-1]
-        lam0, lam1 = lam[:-1][same_ring], lam[1:][same_ring]
-        b0, b1 = lat[:-1][same_ring], lat[1:][same_ring]
-        g_mean = (_zone_integral(b0) + 4.0 * _zone_integral(0.5 * (b0 + b1)) + _zone_integral(b1)) / 6.0
-        contrib = (lam1 - lam0) * g_mean
-        ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib, minlength=len(rings)))
+        # Simpson's rule per edge: G at both ends (once per vertex) and at the middle
+        g_vertex = _zone_integral(lat)
+        g_mid = _zone_integral(0.5 * (lat[:-1] + lat[1:]))
+        g_mean = (g_vertex[:-1] + 4.0 * g_mid + g_vertex[1:]) / 6.0
+        contrib = np.diff(lam) * g_mean
+        ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib[same_ring], minlength=len(rings)))
         signed = np.where(is_hole, -ring_area, ring_area)
         part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
         geom_area = np.bincount(part_owner, weights=part_area, minlength=len(work))
     out[idx] = geom_area
+    return out
+
+
+def _densified(geoms: np.ndarray, max_edge_m: float) -> np.ndarray:
+    """``geoms`` with every edge longer than ``max_edge_m`` split (``shapely.segmentize``).
+
+    Only geometries that have such an edge are passed to GEOS: a geometry whose envelope diagonal
+    is at most ``max_edge_m`` cannot have one, and for the others the edge lengths are measured
+    on the coordinate array. Densifying a geometry without a long edge changes nothing (for the
+    valid polygons this module is given), so the result equals ``segmentize`` of the whole array.
+    """
+    bounds = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        wide = np.flatnonzero(~(np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) <= max_edge_m))
+    if not len(wide):
+        return geoms
+    xy, owner = shapely.get_coordinates(geoms[wide], return_index=True)
+    with np.errstate(invalid="ignore"):
+        edge = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+        # an "edge" between two rings of one geometry can only flag it needlessly, never miss one
+        long_edge = (owner[1:] == owner[:-1]) & ~(edge <= max_edge_m)
+    flagged = wide[np.unique(owner[1:][long_edge])]
+    if not len(flagged):
+        return geoms
+    out = geoms.copy()
+    out[flagged] = shapely.segmentize(geoms[flagged], max_edge_m)
     return out

@@ -138,11 +138,21 @@ def _render(template: str, row: dict[str, Any]) -> str:
         return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(clean.get(m.group(1), "?")), template)
 
 
-def _finding_id(rule_id: str, layer: str, plot_id: Any, other_id: Any, geom: Any) -> str:
-    h = hashlib.sha1(f"{rule_id}|{layer}|{plot_id}|{other_id}|".encode())
-    if geom is not None and not shapely.is_empty(geom):
-        h.update(shapely.to_wkb(shapely.transform(geom, lambda c: np.round(c, 3)), output_dimension=2))
-    return f"{rule_id}-{h.hexdigest()[:10]}"
+def _finding_ids(rule_id: str, layers, plot_ids, other_ids, geoms) -> list[str]:
+    """Stable id of each finding: SHA-1 of rule, layer, plot, other id and the geometry rounded to 1 mm.
+
+    The geometry part (rounding and WKB) is computed on the whole array; only the hashing is per row.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    wkb = np.full(len(geoms), b"", dtype=object)
+    has = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if len(has):
+        wkb[has] = shapely.to_wkb(shapely.transform(geoms[has], lambda c: np.round(c, 3)), output_dimension=2)
+    sha1 = hashlib.sha1
+    return [
+        f"{rule_id}-{sha1(f'{rule_id}|{layer}|{plot}|{other}|'.encode() + w).hexdigest()[:10]}"
+        for layer, plot, other, w in zip(layers, plot_ids, other_ids, wkb, strict=True)
+    ]
 
 
 def finalise(
@@ -176,16 +186,13 @@ def finalise(
         return empty_findings(crs)
     raw = raw.reset_index(drop=True)
     sev = raw["severity"].where(raw["severity"].notna(), severity).astype(object)
-    rows = raw.drop(columns="geometry").to_dict("records")
-    messages = []
-    for row in rows:
-        row = dict(row)
-        row["rule_id"] = rule_id
-        messages.append(_render(template, row))
+    names = [c for c in raw.columns if c != "geometry"]
+    values = [raw[c].to_numpy(dtype=object) for c in names]
+    names.append("rule_id")
+    messages = [_render(template, dict(zip(names, (*row, rule_id), strict=True))) for row in zip(*values, strict=True)]
     geoms = raw.geometry.array
-    ids = [
-        _finding_id(rule_id, r["layer"], r["plot_id"], r["other_id"], g) for r, g in zip(rows, geoms, strict=True)
-    ]
+    ids = _finding_ids(rule_id, raw["layer"].to_numpy(dtype=object), raw["plot_id"].to_numpy(dtype=object),
+                       raw["other_id"].to_numpy(dtype=object), np.asarray(geoms, dtype=object))
     out = pd.DataFrame(
         {
             "finding_id": ids,

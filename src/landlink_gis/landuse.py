@@ -65,7 +65,7 @@ def _declared(ctx, role: str, class_field: str) -> pd.DataFrame:
 def _from_landuse(ctx, role: str) -> pd.DataFrame:
     """Farmland figures from the overlay of the plots with the land-survey layer."""
     frame = ctx.layer(role)
-    landuse = ctx.layer("landuse")
+    landuse = ctx.attributes("landuse")  # classes and grades only: no need for its areas
     pairs = overlay_pairs(
         ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method
     )

@@ -14,10 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from .area import ellipsoidal_area, planar_area
-from .context import CheckContext, SourceInfo
+from .context import CheckContext, SourceInfo, geometry_state
 from .errors import DataSourceError, InputError
 from .geomops import finite_coordinates, force_2d, polygonal
 from .io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
@@ -27,7 +27,7 @@ from .project import PLOT_ROLES, LayerSpec, Project
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_FIELD_NAMES", "load_context", "normalise_layer"]
+__all__ = ["DEFAULT_FIELD_NAMES", "add_areas", "layer_areas", "load_context", "normalise_layer"]
 
 #: Reference layers that only matter where they meet the plots (every rule overlays them with the
 #: plots): read in batches, keeping the features near a plot, so memory never holds a whole
@@ -63,21 +63,34 @@ def _find_field(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _repaired_for_area(geoms: np.ndarray) -> np.ndarray:
+def _repaired_for_area(geoms: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Geometries whose area can be measured: invalid polygons are made valid first.
 
     The area of an invalid ring is not defined (a bow-tie's signed parts cancel); the area of
     its valid repair (GEOS ``make_valid``) is what a surveyor would measure. GEOM001 still
-    reports the invalidity.
+    reports the invalidity. ``state`` is :func:`~landlink_gis.context.geometry_state` of
+    ``geoms`` when already known.
     """
+    present, bad = geometry_state(geoms) if state is None else state
     out = geoms.copy()
-    finite = finite_coordinates(geoms)
-    out[~finite] = None  # NaN/inf coordinates: no area (GEOM001 reports them)
-    present = ~(shapely.is_missing(out) | shapely.is_empty(out))
-    bad = present & ~shapely.is_valid(out)
+    out[~present] = None  # NaN/inf coordinates: no area (GEOM001 reports them); null/empty: none
     if bad.any():
         out[bad] = polygonal(shapely.make_valid(out[bad]))
     return out
+
+
+def layer_areas(geoms: np.ndarray, crs: CRS, state: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ellipsoidal and planar area (m²) of each geometry of a layer, invalid ones repaired first.
+
+    The ellipsoidal area is computed in chunks on all cores; the planar area is NaN in a
+    geographic CRS.
+    """
+    from .overlay import elementwise
+
+    measurable = _repaired_for_area(geoms, state)
+    area = elementwise(lambda g: ellipsoidal_area(g, crs), measurable) if len(measurable) else np.zeros(0)
+    planar = planar_area(measurable) if not crs.is_geographic else np.full(len(geoms), np.nan)
+    return area, planar
 
 
 def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,9 +132,24 @@ def normalise_kind(values: pd.Series) -> np.ndarray:
 
 
 def normalise_layer(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, crs: CRS
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    crs: CRS,
+    *,
+    areas: bool = True,
+    state: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
     """Canonical-field frame of one layer (geometry already in the project CRS).
+
+    Parameters
+    ----------
+    frame, spec, crs
+        The layer as read, its specification and the project CRS.
+    areas
+        Compute ``area_m2`` and ``area_planar_m2`` now; ``False`` leaves them out, for
+        :func:`add_areas` to add when first needed.
+    state
+        :func:`~landlink_gis.context.geometry_state` of the geometries when already known.
 
     Returns
     -------
@@ -156,11 +184,18 @@ def normalise_layer(
     if "kind" in data:
         data["kind"] = normalise_kind(pd.Series(data["kind"]))
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    measurable = _repaired_for_area(geoms)
-    data["area_m2"] = ellipsoidal_area(measurable, crs)
-    data["area_planar_m2"] = planar_area(measurable) if not crs.is_geographic else np.full(len(frame), np.nan)
+    if areas:
+        data["area_m2"], data["area_planar_m2"] = layer_areas(geoms, crs, state)
     out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs, index=frame.index), index=frame.index, crs=crs)
     return out, tuple(missing)
+
+
+def add_areas(frame: gpd.GeoDataFrame, crs: CRS, state: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Insert ``area_m2`` and ``area_planar_m2`` before the geometry column of a frame made with ``areas=False`` (in place)."""
+    area, planar = layer_areas(np.asarray(frame.geometry.array, dtype=object), crs, state)
+    at = frame.columns.get_loc(frame.geometry.name)
+    frame.insert(at, "area_m2", area)
+    frame.insert(at + 1, "area_planar_m2", planar)
 
 
 def _plot_geoms(frames: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
@@ -263,6 +298,10 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
             source_crs = frame.attrs.get("source_crs")
             infos[role].crs = CRS.from_user_input(source_crs) if source_crs is not None else None
             infos[role].reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(crs)
+            if infos[role].reprojected and np.all(np.isfinite(infos[role].bounds)):
+                # the CRS rules judge coordinates in the layer's own CRS
+                back = Transformer.from_crs(crs, infos[role].crs, always_xy=True)
+                infos[role].bounds = tuple(back.transform_bounds(*infos[role].bounds))
             frames[role] = frame
             continue
         frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
@@ -283,11 +322,21 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
         spec = project.layers[role]
         had_z = np.asarray(shapely.has_z(np.asarray(frame.geometry.array, dtype=object)), dtype=bool)
         had_z |= bool(frame.attrs.get("had_m", False))
-        frame = frame.set_geometry(gpd.GeoSeries(force_2d(frame.geometry.array), crs=crs, index=frame.index))
+        geoms = np.asarray(frame.geometry.array, dtype=object)
+        has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.ones(len(geoms), dtype=bool)
+        if had_z.any() or has_m.any():  # 2-D already: nothing to drop (saves copying millions of polygons)
+            frame = frame.set_geometry(gpd.GeoSeries(force_2d(geoms), crs=crs, index=frame.index))
         if repair and role in PLOT_ROLES:
             frame = _repair(ctx, role, frame, crs)
         ctx.raw[role] = frame
-        ctx.layers[role], missing = normalise_layer(frame, spec, crs)
+        state = geometry_state(np.asarray(frame.geometry.array, dtype=object))
+        ctx._cache[("geometry_state", role)] = state
+        if role in STREAMED_ROLES:
+            # reference layers: their areas are computed only if a rule asks for them
+            normalised, missing = normalise_layer(frame, spec, crs, areas=False)
+            ctx.layers.defer(role, normalised, lambda f, state=state: add_areas(f, crs, state))
+        else:
+            ctx.layers[role], missing = normalise_layer(frame, spec, crs, state=state)
         infos[role].had_z = had_z
         infos[role].missing_fields = missing
         ctx.sources[role] = infos[role]

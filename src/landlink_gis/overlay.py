@@ -26,6 +26,8 @@ import contextlib
 import contextvars
 import logging
 import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,7 +40,7 @@ from .geomops import polygonal
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["compute_pairs", "overlay_pairs", "set_threads", "threads", "uncovered_parts", "use_backend"]
+__all__ = ["compute_pairs", "elementwise", "overlay_pairs", "set_threads", "threads", "uncovered_parts", "use_backend"]
 
 #: Pairs (or features) per chunk below which splitting the work is not worth a thread hand-off.
 MIN_CHUNK = 4_000
@@ -119,6 +121,27 @@ def _elementwise(func, *arrays: np.ndarray, n_threads: int | None = None) -> np.
     return np.concatenate(_map(lambda ab: func(*(x[ab[0]:ab[1]] for x in arrays)), parts, nt))
 
 
+def elementwise(func, *arrays: np.ndarray, n_threads: int | None = None) -> np.ndarray:
+    """``func(*arrays)`` for an elementwise shapely/numpy function, run in chunks on all cores.
+
+    Parameters
+    ----------
+    func
+        A function of equal-length arrays returning one value per element (``shapely.is_valid`` …)
+        that releases the GIL; it must not touch prepared geometries shared between chunks.
+    *arrays
+        Its arguments.
+    n_threads
+        Overrides :func:`threads`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The concatenated result, as ``func(*arrays)`` would give it.
+    """
+    return _elementwise(func, *arrays, n_threads=n_threads)
+
+
 def _n_chunks(n: int, n_threads: int) -> int:
     # a few chunks per thread balance uneven chunks; none smaller than MIN_CHUNK
     return max(1, min(4 * n_threads, n // MIN_CHUNK))
@@ -147,7 +170,7 @@ def compute_pairs(
     right_pos = np.flatnonzero(_usable(right))
     if len(left_pos) == 0 or len(right_pos) == 0:
         return _empty()
-    tree = shapely.STRtree(right[right_pos])
+    tree = _tree(right, right_pos)
 
     # 1. candidate pairs: bulk envelope query per chunk of left plots (the exact tests follow)
     def query(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -186,8 +209,9 @@ def compute_pairs(
             out = np.full(len(idx), None, dtype=object)
             covered = shapely.covers(lg, rg)
             out[covered] = rg[covered]
+            # no `intersects` filter first: GEOS answers a disjoint pair's intersection (empty,
+            # dropped below) about as fast as the test itself, and most candidates do intersect
             todo = np.flatnonzero(~covered)
-            todo = todo[shapely.intersects(lg[todo], rg[todo])]
             if len(todo):
                 out[todo] = shapely.intersection(lg[todo], rg[todo])
             return out
@@ -212,6 +236,33 @@ def compute_pairs(
         {"left": li[order].astype(np.int64), "right": rj[order].astype(np.int64), "geometry": geoms[order],
          "area_m2": area[order], "area_planar_m2": planar[order]}
     )
+
+
+#: STRtrees of recently used right-hand arrays, by ``id``: (weak reference, usable positions, tree).
+_TREES: dict[int, tuple[weakref.ref, np.ndarray, shapely.STRtree]] = {}
+_TREES_LOCK = threading.Lock()
+
+
+def _tree(right: np.ndarray, right_pos: np.ndarray) -> shapely.STRtree:
+    """STRtree of ``right[right_pos]``, shared by the calls that overlay the same array.
+
+    A check overlays several plot layers with the same reference array (the land survey under
+    the demolition and the construction plots); the tree is built once while that array lives.
+    Arrays given to the engine are not modified in place (the check context's are cached).
+    """
+    key = id(right)
+    with _TREES_LOCK:
+        hit = _TREES.get(key)
+    if hit is not None and hit[0]() is right and np.array_equal(hit[1], right_pos):
+        return hit[2]
+    tree = shapely.STRtree(right[right_pos])
+    try:
+        ref = weakref.ref(right, lambda _r, key=key: _TREES.pop(key, None))
+    except TypeError:  # pragma: no cover - ndarrays support weak references
+        return tree
+    with _TREES_LOCK:
+        _TREES[key] = (ref, right_pos, tree)
+    return tree
 
 
 def _bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:

@@ -225,7 +225,7 @@ def grade_out_of_scale(ctx):
         for name, zh, en, lo, hi, valid in fields:
             if not ctx.has_field(role, name):
                 continue
-            frame = ctx.layer(role)
+            frame = ctx.attributes(role)
             values = frame[name].to_numpy(dtype=float)
             mask = np.isfinite(values) & ~np.asarray(valid(values), dtype=bool) if len(values) else np.zeros(0, bool)
             if role == "landuse":

@@ -25,7 +25,7 @@ _REF_ID_FIELDS = ("DKBH", "BSM", "TBBH", "XMBH", "WFBH", "id", "ID")
 def reference_ids(ctx, role: str) -> np.ndarray:
     """Printable ids of the features of a reference layer."""
     frame = ctx.raw[role]
-    ids = ctx.layer(role)["plot_id"].to_numpy(dtype=object)
+    ids = ctx.attributes(role)["plot_id"].to_numpy(dtype=object)
     if all(v is None for v in ids):
         for name in _REF_ID_FIELDS:
             if name in frame.columns:
@@ -33,7 +33,7 @@ def reference_ids(ctx, role: str) -> np.ndarray:
                 break
     out = np.asarray(ids, dtype=object).copy()
     blank = np.array([v is None or str(v).strip() in ("", "None", "nan") for v in out], dtype=bool)
-    out[blank] = ["#" + str(n) for n in ctx.layer(role)["fid"].to_numpy()[blank]]
+    out[blank] = ["#" + str(n) for n in ctx.attributes(role)["fid"].to_numpy()[blank]]
     return out
 
 

@@ -273,7 +273,7 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     n = len(plots)
     plot_area = np.nan_to_num(ctx.area("demolition"))
     li = pairs["left"].to_numpy()
-    codes = normalise_code(ctx.layer("landuse")["land_class"].to_numpy(dtype=object)[pairs["right"].to_numpy()])
+    codes = normalise_code(ctx.attributes("landuse")["land_class"].to_numpy(dtype=object)[pairs["right"].to_numpy()])
     codes = np.array(["?" if c is None else c for c in codes], dtype=object) if len(pairs) else np.zeros(0, object)
     area = _measure(ctx, pairs)
     built = np.asarray(is_construction(codes), dtype=bool) if len(pairs) else np.zeros(0, bool)
