@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -155,6 +155,13 @@ def _finding_ids(rule_id: str, layers, plot_ids, other_ids, geoms) -> list[str]:
     ]
 
 
+def _labelled(column: pd.Series, labels: Mapping[str, str] | None) -> np.ndarray:
+    values = column.to_numpy(dtype=object)
+    if not labels:
+        return values
+    return np.array([labels.get(v, v) if isinstance(v, str) else v for v in values], dtype=object)
+
+
 def finalise(
     raw: gpd.GeoDataFrame,
     *,
@@ -163,6 +170,7 @@ def finalise(
     template: str,
     reference: str,
     crs: Any = None,
+    labels: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Turn raw findings of one rule into rows of the findings table.
 
@@ -176,6 +184,9 @@ def finalise(
         Message template in the run's language, formatted with each row's values.
     crs
         CRS of the findings table.
+    labels
+        How layer roles read in the message (``{"demolition": "拆旧地块", …}``); the ``layer`` and
+        ``other_layer`` columns keep the role codes.
 
     Returns
     -------
@@ -187,7 +198,7 @@ def finalise(
     raw = raw.reset_index(drop=True)
     sev = raw["severity"].where(raw["severity"].notna(), severity).astype(object)
     names = [c for c in raw.columns if c != "geometry"]
-    values = [raw[c].to_numpy(dtype=object) for c in names]
+    values = [_labelled(raw[c], labels) if c in ("layer", "other_layer") else raw[c].to_numpy(dtype=object) for c in names]
     names.append("rule_id")
     messages = [_render(template, dict(zip(names, (*row, rule_id), strict=True))) for row in zip(*values, strict=True)]
     geoms = raw.geometry.array

@@ -43,6 +43,23 @@ LAYER_ROLES: tuple[str, ...] = (
     "landuse",
     "boundary",
 )
+#: How layer roles read in messages, per language.
+LAYER_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "demolition": "拆旧地块",
+        "construction": "建新地块",
+        "compensation": "占补平衡已用地",
+        "ledger": "其他挂钩项目地块",
+        "illegal_land": "违法违规用地",
+        "basic_farmland": "永久基本农田",
+        "ecological_redline": "生态保护红线",
+        "development_boundary": "城镇开发边界",
+        "landuse": "三调地类图斑",
+        "boundary": "县域/项目区界线",
+        "project": "项目区",
+    },
+    "en": {},
+}
 #: Raster roles of DOMAIN.md §3.
 RASTER_ROLES: tuple[str, ...] = ("dem", "slope", "quality")
 PLOT_ROLES: tuple[str, ...] = ("demolition", "construction")

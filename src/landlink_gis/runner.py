@@ -24,7 +24,7 @@ from .balance import balance_table, compute_balance
 from .config import RunConfig, resolve_config
 from .context import CheckContext
 from .load import load_context
-from .project import PLOT_ROLES, Project, load_project
+from .project import LAYER_LABELS, PLOT_ROLES, Project, load_project
 from .result import CheckResult
 from .rules import REGISTRY, Rule
 
@@ -67,19 +67,19 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
     missing = missing_requirements(rule, ctx)
     if missing:
         raw = fnd.make(layer="", plot_id="", missing=", ".join(missing), title=rule.title(lang), crs=ctx.crs)
-        return fnd.finalise(raw, rule_id=rule.id, severity="info", template=_MISSING_MSG[lang], reference=rule.reference, crs=ctx.crs)
+        return fnd.finalise(raw, rule_id=rule.id, severity="info", template=_MISSING_MSG[lang], reference=rule.reference, crs=ctx.crs, labels=LAYER_LABELS[lang])
     kwargs = {p.name: config.params[p.name] for p in rule.params}
     try:
         raw = rule.func(ctx, **kwargs)
     except Exception as exc:  # noqa: BLE001 - a rule crash must not stop the run
         logger.exception("rule %s crashed", rule.id)
         raw = fnd.make(layer="", plot_id="", error=f"{type(exc).__name__}: {exc}", crs=ctx.crs)
-        return fnd.finalise(raw, rule_id=rule.id, severity="error", template=_CRASH_MSG[lang], reference=rule.reference, crs=ctx.crs)
+        return fnd.finalise(raw, rule_id=rule.id, severity="error", template=_CRASH_MSG[lang], reference=rule.reference, crs=ctx.crs, labels=LAYER_LABELS[lang])
     if raw is None or len(raw) == 0:
         return fnd.empty_findings(ctx.crs)
     if raw.crs is None:
         raw = raw.set_crs(ctx.crs, allow_override=True)
-    return fnd.finalise(raw, rule_id=rule.id, severity=severity, template=rule.message(lang), reference=rule.reference, crs=ctx.crs)
+    return fnd.finalise(raw, rule_id=rule.id, severity=severity, template=rule.message(lang), reference=rule.reference, crs=ctx.crs, labels=LAYER_LABELS[lang])
 
 
 def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:

@@ -78,3 +78,24 @@ def test_messages_name_plot_figure_and_threshold_in_both_languages(tmp_path):
     for text in (zh, en):
         assert "CJ001" in text and "410.00" in text and "10.00" in text and "2.00" in text
     assert "申报面积" in zh and "declared area" in en
+
+
+def test_chinese_messages_name_layers_in_chinese_and_keep_role_codes(tmp_path):
+    """The zh message reads 拆旧地块 D1 …; the layer/other_layer columns stay role codes."""
+    from geoms import square
+    from helpers import frame, write_project
+    from landlink_gis.runner import check
+
+    toml = write_project(
+        tmp_path,
+        {
+            "demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 20)}]),
+            "compensation": frame([{"XMBH": "B1", "geometry": square(10, 10, 20)}]),
+        },
+    )
+    res = check(toml, rules=["OVL001"], lang="zh")
+    row = res.findings.iloc[0]
+    assert row["layer"] == "demolition" and row["other_layer"] == "compensation"
+    assert row["message"].startswith("拆旧地块 D1 与 占补平衡已用地 B1 重叠")
+    en = check(toml, rules=["OVL001"], lang="en").findings.iloc[0]
+    assert en["message"].startswith("demolition plot D1 overlaps compensation B1")

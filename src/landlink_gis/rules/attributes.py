@@ -25,7 +25,7 @@ def _blank(values: np.ndarray) -> np.ndarray:
     severity="error",
     title=("必填字段缺失或为空", "Required field missing or empty"),
     message=(
-        "{layer} 地块 {plot_id} 的必填字段 {field}（{field_zh}）缺失或为空",
+        "{layer} {plot_id} 的必填字段 {field}（{field_zh}）缺失或为空",
         "{layer} plot {plot_id}: required field {field} is missing or empty",
     ),
     reference="002 §§11,21",
@@ -65,7 +65,7 @@ def required(ctx, require_occupied_quality):
     name="attributes.duplicate_id",
     severity="error",
     title=("地块编号重复", "Duplicate plot id"),
-    message=("{layer} 地块编号 {plot_id} 重复出现 {measured:.0f} 次", "{layer} plot id {plot_id} occurs {measured:.0f} times"),
+    message=("{layer}编号 {plot_id} 重复出现 {measured:.0f} 次", "{layer} plot id {plot_id} occurs {measured:.0f} times"),
     reference="DOMAIN §4 ATTR002",
     example='two demolition plots both numbered DKBH = CJ001',
 )
@@ -93,7 +93,7 @@ def duplicate_id(ctx):
     severity="warning",
     title=("申报面积与椭球面积不符", "Declared area differs from the ellipsoidal area"),
     message=(
-        "{layer} 地块 {plot_id} 申报面积 {declared:.2f} m² 与计算的椭球面积 {measured:.2f} m² 相差 {diff:.2f} m²，超过允许误差 {threshold:.2f} m²",
+        "{layer} {plot_id} 申报面积 {declared:.2f} m² 与计算的椭球面积 {measured:.2f} m² 相差 {diff:.2f} m²，超过允许误差 {threshold:.2f} m²",
         "{layer} plot {plot_id}: declared area {declared:.2f} m² differs from the ellipsoidal area {measured:.2f} m² by {diff:.2f} m², more than the tolerance {threshold:.2f} m²",
     ),
     reference="002 §21 界址、面积、权属一致; TD/T 1055-2019 椭球面积",
@@ -134,7 +134,7 @@ def _filled(values: np.ndarray) -> np.ndarray:
     severity="error",
     title=("地类编码不在 GB/T 21010-2017 / 三调分类中", "Land-class code not in GB/T 21010-2017 / 三调"),
     message=(
-        "{layer} 地块 {plot_id} 的{field_zh} {code} 不是 GB/T 21010-2017 或三调工作分类中的地类编码",
+        "{layer} {plot_id} 的{field_zh} {code} 不是 GB/T 21010-2017 或三调工作分类中的地类编码",
         "{layer} plot {plot_id}: {field} {code} is not a GB/T 21010-2017 or 三调 land-class code",
     ),
     reference="GB/T 21010-2017 土地利用现状分类; TD/T 1055-2019 第三次全国国土调查技术规程",
@@ -206,7 +206,7 @@ def not_rural_construction(ctx):
     severity="error",
     title=("质量等别/等级或坡度级别超出范围", "Quality grade or slope class outside its scale"),
     message=(
-        "{layer} 地块 {plot_id} 的{field_zh} {measured:g} 超出范围 {low}–{high}",
+        "{layer} {plot_id} 的{field_zh} {measured:g} 超出范围 {low}–{high}",
         "{layer} plot {plot_id}: {field} {measured:g} is outside {low}–{high}",
     ),
     reference="GB/T 28407 耕地质量等别 1–15; GB/T 33469 耕地质量等级 1–10; 耕地坡度级别 1–5",

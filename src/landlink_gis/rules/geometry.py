@@ -61,7 +61,7 @@ _REPAIRED = {
     severity="error",
     title=("几何图形无效", "Invalid geometry"),
     message=(
-        "{layer} 地块 {plot_id} 几何图形无效：{reason}",
+        "{layer} {plot_id} 几何图形无效：{reason}",
         "{layer} plot {plot_id} has an invalid geometry: {reason}",
     ),
     reference="002 §21 界址清楚; OGC simple features validity",
@@ -99,7 +99,7 @@ def invalid(ctx):
     name="geometry.empty",
     severity="error",
     title=("几何图形为空", "Empty or null geometry"),
-    message=("{layer} 地块 {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
+    message=("{layer} {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
     reference="DOMAIN §5 (no empty geometries in plot layers)",
     example="a shapefile record with a NULL shape",
 )
@@ -118,7 +118,7 @@ def empty(ctx):
     name="geometry.not_polygon",
     severity="error",
     title=("不是面状图形", "Not a polygon"),
-    message=("{layer} 地块 {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
+    message=("{layer} {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
     reference="DOMAIN §5",
     example="a plot stored as a LineString (its boundary) in a GeoJSON layer",
 )
@@ -142,7 +142,7 @@ def not_polygon(ctx):
     severity="error",
     title=("同一图层地块相互重叠", "Plots of the same layer overlap"),
     message=(
-        "{layer} 地块 {plot_id} 与地块 {other_id} 重叠 {measured:.2f} m²（容差 {threshold:g} m²）",
+        "{layer} {plot_id} 与地块 {other_id} 重叠 {measured:.2f} m²（容差 {threshold:g} m²）",
         "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance {threshold:g} m²)",
     ),
     reference="002 §21 界址清楚",
@@ -179,7 +179,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
     severity="warning",
     title=("碎小或狭长图斑", "Sliver plot"),
     message=(
-        "{layer} 地块 {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
+        "{layer} {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
         "{layer} plot {plot_id} is a sliver: area {area:.2f} m² (minimum {min_area:g} m²), compactness 4πA/P² = {compactness:.3f} (minimum {min_compactness:g})",
     ),
     reference="DOMAIN §4 GEOM005",
@@ -221,7 +221,7 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
     name="geometry.irregular",
     severity="warning",
     title=("多部件、重复节点或 Z/M 值", "Multipart plot, duplicate vertices or Z/M values"),
-    message=("{layer} 地块 {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
+    message=("{layer} {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
     reference="DOMAIN §4 GEOM006",
     example="a plot of two separate polygons, or a PolygonZ from a CAD export",
 )

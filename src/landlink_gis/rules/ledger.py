@@ -21,7 +21,7 @@ from ._registry import rule
     severity="error",
     title=("地块已在台账中登记于其他项目", "Plot already registered in the ledger for another project"),
     message=(
-        "{layer} 地块 {plot_id} 已作为项目 {other_project} 的地块 {other_plot} 登记在台账中（重叠 {measured:.2f} m²，占本地块 {share:.1f}%），同一土地不得重复使用",
+        "{layer} {plot_id} 已作为项目 {other_project} 的地块 {other_plot} 登记在台账中（重叠 {measured:.2f} m²，占本地块 {share:.1f}%），同一土地不得重复使用",
         "{layer} plot {plot_id} is already registered in the ledger as plot {other_plot} of project {other_project} (overlap {measured:.2f} m², {share:.1f}% of the plot): the same land cannot be used twice",
     ),
     reference="000 台账管理; 004 不得重复使用",

@@ -68,7 +68,7 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
 
 
 _MSG = (
-    "{layer} 地块 {plot_id} 与 {other_layer} {other_id} 重叠 {measured:.2f} m²（占地块 {share:.1f}%）",
+    "{layer} {plot_id} 与 {other_layer} {other_id} 重叠 {measured:.2f} m²（占地块 {share:.1f}%）",
     "{layer} plot {plot_id} overlaps {other_layer} {other_id} by {measured:.2f} m² ({share:.1f}% of the plot)",
 )
 
