@@ -13,6 +13,7 @@ _LABELS = {
         "findings": "检查结果：错误 {error} 条，警告 {warning} 条，提示 {info} 条",
         "balance": "面积平衡",
         "by_rule": "按规则",
+        "grade": "加权等别",
         "verdict_ok": "结论：未发现错误，可以报备",
         "verdict_bad": "结论：存在错误，须整改后报备",
     },
@@ -22,6 +23,7 @@ _LABELS = {
         "findings": "Findings: {error} errors, {warning} warnings, {info} info",
         "balance": "Area balance",
         "by_rule": "By rule",
+        "grade": "weighted grade",
         "verdict_ok": "Verdict: no errors; ready for filing",
         "verdict_bad": "Verdict: errors found; fix them before filing",
     },
@@ -55,6 +57,10 @@ def summary_text(result, *, lang: str = "zh") -> str:
     for row in result.balance.itertuples():
         scope = "" if row.scope == "project" else f" [{row.scope}]"
         status = f"  {row.rule_id} {row.status}" if row.rule_id else ""
+        grade = getattr(row, "grade", None)
+        if grade is not None and grade == grade:  # an area-weighted quality grade (NaN elsewhere)
+            lines.append(f"  {getattr(row, label)}{scope}: {t['grade']} {grade:.2f} ({row.area_m2:,.2f} m²){status}")
+            continue
         lines.append(
             f"  {getattr(row, label)}{scope}: {row.area_m2:,.2f} m² = {float(to_hectare(row.area_m2)):.4f} 公顷 = {float(to_mu(row.area_m2)):.4f} 亩{status}"
         )
