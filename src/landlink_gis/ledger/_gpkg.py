@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS
 
 from .errors import LedgerError
-from .schema import MIGRATIONS
+from .schema import apply_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -211,14 +211,7 @@ class GpkgBackend:
         con.close()
 
     def _migrate(self, tx: _Tx, srs_id: int) -> None:
-        done = {int(r[0]) for r in tx.rows("SELECT id FROM ll_migrations")}
-        for version, description, ddl in MIGRATIONS:
-            if version in done:
-                continue
-            for stmt in ddl[self.name](srs_id):
-                tx.run(stmt)
-            tx.run("INSERT INTO ll_migrations VALUES (?, ?, ?)", (version, description, self.now_param()))
-            logger.info("%s: applied ledger migration %d (%s)", self.path, version, description)
+        apply_migrations(tx, self.name, srs_id, self.now_param(), str(self.path))
 
     def migrate(self) -> None:
         """Apply pending migrations (one transaction)."""

@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from ..io.redact import redact_text, redact_url
 from .errors import LedgerError
-from .schema import MIGRATIONS
+from .schema import apply_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -158,14 +158,7 @@ class PostgisBackend:
             con.close()
 
     def _migrate(self, tx: _Tx, srs_id: int) -> None:
-        done = {int(r[0]) for r in tx.rows("SELECT id FROM ll_migrations")}
-        for version, description, ddl in MIGRATIONS:
-            if version in done:
-                continue
-            for stmt in ddl[self.name](srs_id):
-                tx.run(stmt)
-            tx.run("INSERT INTO ll_migrations VALUES (%s, %s, %s)", (version, description, self.now_param()))
-            logger.info("%s: applied ledger migration %d (%s)", self.location, version, description)
+        apply_migrations(tx, self.name, srs_id, self.now_param(), str(self.location))
 
     def migrate(self) -> None:
         """Apply pending migrations (one transaction, under the advisory lock)."""

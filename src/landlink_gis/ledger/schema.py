@@ -8,11 +8,16 @@ triggers that abort any ``UPDATE`` or ``DELETE`` on them, so an auditor can repl
 
 from __future__ import annotations
 
+import logging
+
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "CONSTRUCTION_STATES",
     "DEMOLITION_STATES",
     "LEDGER_KINDS",
     "MIGRATIONS",
+    "apply_migrations",
     "PROJECT_STATES",
     "QUOTA_KINDS",
     "SCHEMA_VERSION",
@@ -137,3 +142,29 @@ MIGRATIONS: tuple[tuple[int, str, dict], ...] = (
     (1, "projects, plots, status history, quota account", {"gpkg": _gpkg_v1, "postgis": _pg_v1}),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1][0]
+
+
+def apply_migrations(tx, backend: str, srs_id: int, now, where: str) -> None:
+    """Apply the migrations not yet recorded in ``ll_migrations``, inside the caller's transaction.
+
+    Parameters
+    ----------
+    tx
+        The backend's transaction (``rows``/``run`` with ``?`` placeholders).
+    backend
+        ``gpkg`` or ``postgis``: which DDL of each migration to run.
+    srs_id
+        SRS of the plot geometries.
+    now
+        The timestamp recorded with each applied migration.
+    where
+        The ledger's printable location, for the log.
+    """
+    done = {int(r[0]) for r in tx.rows("SELECT id FROM ll_migrations")}
+    for version, description, ddl in MIGRATIONS:
+        if version in done:
+            continue
+        for stmt in ddl[backend](srs_id):
+            tx.run(stmt)
+        tx.run("INSERT INTO ll_migrations VALUES (?, ?, ?)", (version, description, now))
+        logger.info("%s: applied ledger migration %d (%s)", where, version, description)
