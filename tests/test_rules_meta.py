@@ -81,3 +81,12 @@ def test_cli_rules_lists_profile_severities_and_explain():
     assert "sichuan: error" in res.output and "national: off" in res.output
     res = CliRunner().invoke(cli, ["explain", "XYZ001"])
     assert res.exit_code == 2 and "unknown rule ID" in res.output
+
+
+def test_every_domain_rule_is_registered_with_its_severity():
+    """DOMAIN.md §4 (in ../shared, beside the repo in CI) is the rulebook: every ID there is registered."""
+    domain = (REPO.parent / "shared" / "DOMAIN.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| ((?:CRS|GEOM|ATTR|BAL|OVL|PLAN|TIME|ADJ|LED)\d{3}) \| (error|warning|info) \|", domain, re.M))
+    assert len(table) == 44
+    assert set(table) == set(REGISTRY)
+    assert {rid: REGISTRY[rid].severity for rid in table} == table

@@ -122,3 +122,11 @@ def test_gpkg_output_contract(demo, tmp_path):
     gp = points[points["rule_id"] == "GEOM001"]
     assert gp.geometry.iloc[0].x == pytest.approx(382330.0) and gp.geometry.iloc[0].y == pytest.approx(3526030.0)
     assert pyogrio.read_info(out, layer="findings")["crs"] == "EPSG:4545"
+
+
+def test_every_planted_rule_is_registered_and_runs_in_the_demo(demo):
+    result, expected = demo
+    planted = {e["rule_id"] for e in expected["findings"]}
+    assert planted <= set(result.config.rules), planted - set(result.config.rules)
+    families = {rid.rstrip("0123456789") for rid in planted}
+    assert families >= {"CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME"}
