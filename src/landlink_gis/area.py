@@ -110,16 +110,8 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     transformer = _to_geographic(crs)
     if transformer is not None and max_edge_m:
         work = _densified(work, max_edge_m)
-    if (type_id[idx] == 3).all():
-        parts, part_owner = work, np.arange(len(work))
-    else:
-        parts, part_owner = shapely.get_parts(work, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    # first ring of each part is its exterior, the rest are holes
-    ring_count = shapely.get_num_interior_rings(parts) + 1
-    first_ring = np.repeat(np.cumsum(ring_count) - ring_count, ring_count)
-    is_hole = np.arange(len(rings)) != first_ring
-    coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
+    coords, ring_of_coord, ring_part, is_hole, part_owner, n_parts = _ring_coordinates(work, type_id[idx])
+    n_rings = len(is_hole)
     # coordinates outside the projection's domain give a NaN area, silently: CRS003 reports why
     with np.errstate(invalid="ignore", over="ignore"):
         if transformer is not None:
@@ -133,12 +125,51 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
         g_mid = _zone_integral(0.5 * (lat[:-1] + lat[1:]))
         g_mean = (g_vertex[:-1] + 4.0 * g_mid + g_vertex[1:]) / 6.0
         contrib = np.diff(lam) * g_mean
-        ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib[same_ring], minlength=len(rings)))
+        ring_area = np.abs(np.bincount(ring_of_coord[:-1][same_ring], weights=contrib[same_ring], minlength=n_rings))
         signed = np.where(is_hole, -ring_area, ring_area)
-        part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
+        part_area = np.bincount(ring_part, weights=signed, minlength=n_parts)
         geom_area = np.bincount(part_owner, weights=part_area, minlength=len(work))
     out[idx] = geom_area
     return out
+
+
+def _ring_coordinates(geoms: np.ndarray, type_id: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Coordinates of every ring of the (multi)polygons ``geoms``, each ring contiguous, in order.
+
+    Returns ``(coords, ring_of_coord, ring_part, is_hole, part_owner, n_parts)``. Rings come
+    part by part (exterior first, then the holes), parts geometry by geometry, as
+    ``get_parts`` / ``get_rings`` give them; but no part or ring geometry is created for the
+    common cases (a polygon is its own part; a part without holes is one ring whose
+    coordinates are the part's), which would clone every geometry while holding the GIL.
+    """
+    poly = type_id == 3
+    if poly.all():
+        parts, part_owner = geoms, np.arange(len(geoms))
+    else:
+        # parts of the multipolygons; a polygon is its own part (order within a geometry kept)
+        multi = np.flatnonzero(~poly)
+        sub, sub_owner = shapely.get_parts(geoms[multi], return_index=True)
+        single = np.flatnonzero(poly)
+        parts = np.concatenate([geoms[single], sub])
+        part_owner = np.concatenate([single, multi[sub_owner]])
+    n_parts = len(parts)
+    holes = shapely.get_num_interior_rings(parts)
+    plain = np.flatnonzero(holes == 0)
+    holed = np.flatnonzero(holes > 0)
+    # a part without holes: one ring, numbered as the part's position among the plain parts
+    coords, ring_of_coord = shapely.get_coordinates(parts[plain], return_index=True)
+    ring_part = plain
+    is_hole = np.zeros(len(plain), dtype=bool)
+    if len(holed):
+        rings, ring_sub = shapely.get_rings(parts[holed], return_index=True)
+        ring_count = holes[holed] + 1
+        first_ring = np.repeat(np.cumsum(ring_count) - ring_count, ring_count)
+        hole_coords, hole_ring = shapely.get_coordinates(rings, return_index=True)
+        coords = np.concatenate([coords, hole_coords])
+        ring_of_coord = np.concatenate([ring_of_coord, hole_ring + len(plain)])
+        ring_part = np.concatenate([plain, holed[ring_sub]])
+        is_hole = np.concatenate([is_hole, np.arange(len(rings)) != first_ring])
+    return coords, ring_of_coord, ring_part, is_hole, part_owner, n_parts
 
 
 def _densified(geoms: np.ndarray, max_edge_m: float) -> np.ndarray:

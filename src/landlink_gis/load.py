@@ -8,6 +8,7 @@ files are only read.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -257,6 +258,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     """
     frames: dict[str, gpd.GeoDataFrame] = {}
     infos: dict[str, SourceInfo] = {}
+    hashes = _hash_inputs(project)
     for role in PLOT_ROLES:
         if role in project.layers:
             frames[role] = _read(project.layers[role])
@@ -278,7 +280,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     extent = None
     for role, frame in list(frames.items()):
         spec = project.layers[role]
-        infos[role] = _source_info(role, spec, frame)
+        infos[role] = _source_info(role, spec, frame, hashes)
         projected, moved = _to_project_crs(frame, crs, spec)
         infos[role].reprojected = moved
         frames[role] = projected
@@ -294,7 +296,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
         if role in STREAMED_ROLES and extent is not None and spec.path is not None and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES:
             # big reference layers: streamed in batches, keeping only features near the plots
             frame, _ = read_near(spec.path, _plot_geoms(frames), crs=crs, layer=spec.layer or None, bbox=extent)
-            infos[role] = _source_info(role, spec, frame)
+            infos[role] = _source_info(role, spec, frame, hashes)
             source_crs = frame.attrs.get("source_crs")
             infos[role].crs = CRS.from_user_input(source_crs) if source_crs is not None else None
             infos[role].reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(crs)
@@ -305,7 +307,7 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
             frames[role] = frame
             continue
         frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
-        infos[role] = _source_info(role, spec, frame)
+        infos[role] = _source_info(role, spec, frame, hashes)
         frames[role], infos[role].reprojected = _to_project_crs(frame, crs, spec)
         if role in STREAMED_ROLES and extent is not None:
             # the same "near the plots" filter as the streamed path, whatever the source (PostGIS, shapefile …)
@@ -343,11 +345,30 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     return ctx
 
 
-def _source_info(role: str, spec: LayerSpec, frame: gpd.GeoDataFrame) -> SourceInfo:
+def _hash_inputs(project: Project) -> dict[Any, Future]:
+    """SHA-256 of every layer file, computed on a background thread while the layers are read.
+
+    ``hashlib`` and file reads release the GIL, so on a second core the hash of a big
+    reference layer costs no wall time; :func:`_source_info` takes the result.
+    """
+    # the plot layers' files first: they are read (and their hash wanted) first
+    roles = sorted(project.layers, key=lambda role: role not in PLOT_ROLES)
+    paths = list(dict.fromkeys(project.layers[r].path for r in roles if project.layers[r].path is not None))
+    if not paths:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landlink-sha256")
+    try:
+        return {path: pool.submit(file_sha256, path) for path in paths}
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _source_info(role: str, spec: LayerSpec, frame: gpd.GeoDataFrame, hashes: dict[Any, Future] | None = None) -> SourceInfo:
     sha = frame_sha256(spec.frame) if spec.frame is not None else None
     if spec.path is not None:
         try:
-            sha = file_sha256(spec.path)
+            pending = (hashes or {}).get(spec.path)
+            sha = pending.result() if pending is not None else file_sha256(spec.path)
         except OSError:
             sha = None
     return SourceInfo(

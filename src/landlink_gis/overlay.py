@@ -3,18 +3,20 @@
 For two arrays of polygons it finds every intersecting pair with one bulk query of a shapely 2
 STRtree, then computes the intersection geometry of all pairs at once. A pair where one polygon
 lies wholly inside the other skips the GEOS intersection (the inner polygon *is* the
-intersection), which a ``covers`` test decides far more cheaply; pairs whose envelopes meet but
-whose polygons do not are dropped by an ``intersects`` test before any intersection is computed. Areas are ellipsoidal
+intersection), which a ``covered_by``/``covers`` test decides far more cheaply; pairs whose
+envelopes meet but whose polygons do not give an empty intersection and are dropped. Areas are ellipsoidal
 (CGCS2000) by default. Every OVL and PLAN rule, and GEOM004, use this engine.
 
-All cores are used: shapely 2 releases the GIL inside its vectorised functions, so the work is
-cut into chunks that a thread pool runs side by side. GEOS prepared geometries build caches
-lazily and are not safe to share between threads; shapely uses the prepared form of a predicate's
-first argument when it has one (the check context prepares its layers), so every predicate phase
-partitions the pairs by that argument (by right feature for ``right covers left``, by left plot for
-``left covers right`` and ``intersects``): no prepared geometry is touched by two threads. The engine
-itself prepares nothing: most reference features meet one plot, where preparing costs more than it
-saves. The result is sorted by (left, right), so it does not depend on the chunking.
+All cores are used: shapely 2 releases the GIL inside its vectorised functions, so the plots are
+cut into chunks that a thread pool runs side by side, each chunk doing its whole pipeline (tree
+query, covered-by/covers shortcut, intersection, polygonal part, areas) in a few large vectorised
+calls, with no hand-over between phases. GEOS prepared geometries build caches lazily and are not
+safe to share between threads; shapely uses the prepared form of a predicate's first argument when
+it has one (the check context prepares its layers), so the predicates take the chunk's own plot
+first (``left covered_by right``, ``left covers right``): no prepared geometry is touched by two
+threads. The engine itself prepares nothing: most reference features meet one plot, where
+preparing costs more than it saves. The result is sorted by (left, right), so it does not depend
+on the chunking.
 
 Another backend (the dask engine, :mod:`landlink_gis.dask_engine`) can take over the pair
 computation for a block of code with :func:`use_backend`; the rules do not change.
@@ -44,6 +46,8 @@ __all__ = ["compute_pairs", "elementwise", "overlay_pairs", "set_threads", "thre
 
 #: Pairs (or features) per chunk below which splitting the work is not worth a thread hand-off.
 MIN_CHUNK = 4_000
+#: Plots per chunk of the overlay pipeline, at least (each plot gives a few candidate pairs).
+MIN_LEFT_CHUNK = 1_000
 
 _threads: int | None = None
 _backend: contextvars.ContextVar[Callable[..., pd.DataFrame] | None] = contextvars.ContextVar(
@@ -91,18 +95,6 @@ def _empty() -> pd.DataFrame:
         {"left": np.zeros(0, np.int64), "right": np.zeros(0, np.int64), "geometry": np.zeros(0, object),
          "area_m2": np.zeros(0), "area_planar_m2": np.zeros(0)}
     )
-
-
-def _group_cuts(keys: np.ndarray, n_chunks: int) -> list[slice]:
-    """Slices of the sorted array ``keys`` into about ``n_chunks`` parts, never splitting equal keys."""
-    n = len(keys)
-    if n_chunks <= 1 or n < 2 * MIN_CHUNK:
-        return [slice(0, n)]
-    targets = np.linspace(0, n, n_chunks + 1)[1:-1].astype(np.int64)
-    # move each cut to the start of its key's run, so one key stays in one chunk
-    cuts = np.searchsorted(keys, keys[targets], side="left")
-    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 def _map(func, parts: list, n_threads: int) -> list:
@@ -171,66 +163,42 @@ def compute_pairs(
     if len(left_pos) == 0 or len(right_pos) == 0:
         return _empty()
     tree = _tree(right, right_pos)
+    use_planar = area_method == "planar"
 
-    # 1. candidate pairs: bulk envelope query per chunk of left plots (the exact tests follow)
-    def query(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        li, rj = tree.query(left[pos])
-        return pos[li], right_pos[rj]
-
-    chunks = np.array_split(left_pos, _n_chunks(len(left_pos), nt))
-    found = _map(query, chunks, nt)
-    li = np.concatenate([f[0] for f in found])
-    rj = np.concatenate([f[1] for f in found])
-    if self_join:
-        keep = li < rj
-        li, rj = li[keep], rj[keep]
-    if len(li) == 0:
-        return _empty()
-    geoms = np.empty(len(li), dtype=object)
-
-    # 2. left wholly inside right: the overlap is the left plot (pairs grouped by right feature)
-    order = np.argsort(rj, kind="stable")
-    li, rj = li[order], rj[order]
-
-    def inside(s: slice) -> np.ndarray:
-        return shapely.covers(right[rj[s]], left[li[s]])
-
-    within = np.concatenate(_map(inside, _group_cuts(rj, _n_chunks(len(rj), nt)), nt))
-    geoms[within] = left[li[within]]
-
-    # 3. the rest, grouped by left plot: right wholly inside left, else (if they meet) a true intersection
-    rest = np.flatnonzero(~within)
-    if len(rest):
-        rest = rest[np.argsort(li[rest], kind="stable")]
-
-        def cut(s: slice) -> np.ndarray:
-            idx = rest[s]
-            lg, rg = left[li[idx]], right[rj[idx]]
-            out = np.full(len(idx), None, dtype=object)
-            covered = shapely.covers(lg, rg)
-            out[covered] = rg[covered]
-            # no `intersects` filter first: GEOS answers a disjoint pair's intersection (empty,
-            # dropped below) about as fast as the test itself, and most candidates do intersect
-            todo = np.flatnonzero(~covered)
+    def work(pos: np.ndarray) -> tuple[np.ndarray, ...]:
+        # the whole pipeline for one chunk of left plots, in a few large vectorised calls (each
+        # releases the GIL), so that the threads do not wait for each other between phases
+        qi, qj = tree.query(left[pos])
+        li, rj = pos[qi], right_pos[qj]
+        if self_join:
+            keep = li < rj
+            li, rj = li[keep], rj[keep]
+        lg, rg = left[li], right[rj]
+        # left wholly inside right: the overlap is the left plot; `covered_by` with the plot as
+        # first argument, so only this chunk's (possibly prepared) plots are used as prepared
+        within = shapely.covered_by(lg, rg)
+        geoms = np.where(within, lg, None)
+        rest = np.flatnonzero(~within)
+        if len(rest):
+            # right wholly inside left, else a true intersection; no `intersects` filter first:
+            # GEOS answers a disjoint pair's intersection (empty, dropped below) about as fast
+            # as the test itself, and most candidates do intersect
+            covered = shapely.covers(lg[rest], rg[rest])
+            geoms[rest[covered]] = rg[rest[covered]]
+            todo = rest[~covered]
             if len(todo):
-                out[todo] = shapely.intersection(lg[todo], rg[todo])
-            return out
+                geoms[todo] = shapely.intersection(lg[todo], rg[todo])
+        geoms = polygonal(geoms)
+        area, planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
+        value = planar if use_planar else area
+        keep = _usable(geoms) & (value > 0) & (value >= tolerance_m2)
+        return li[keep], rj[keep], geoms[keep], area[keep], planar[keep]
 
-        geoms[rest] = np.concatenate(_map(cut, _group_cuts(li[rest], _n_chunks(len(rest), nt)), nt))
-
-    # 4. polygonal part and areas, in chunks (no prepared geometry involved)
-    def measure(s: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        g = polygonal(geoms[s])
-        return g, ellipsoidal_area(g, crs), planar_area(g)
-
-    parts = [slice(int(a), int(b)) for a, b in _bounds(len(geoms), _n_chunks(len(geoms), nt))]
-    measured = _map(measure, parts, nt)
-    geoms = np.concatenate([m[0] for m in measured])
-    area = np.concatenate([m[1] for m in measured])
-    planar = np.concatenate([m[2] for m in measured])
-    value = planar if area_method == "planar" else area
-    keep = _usable(geoms) & (value > 0) & (value >= tolerance_m2)
-    li, rj, geoms, area, planar = li[keep], rj[keep], geoms[keep], area[keep], planar[keep]
+    # chunks of plots, not of pairs: a plot meets several reference features, so plot chunks
+    # are smaller than pair chunks; more of them balance the threads' loads
+    n_chunks = 1 if nt <= 1 else max(1, min(8 * nt, len(left_pos) // MIN_LEFT_CHUNK))
+    found = _map(work, np.array_split(left_pos, n_chunks), nt)
+    li, rj, geoms, area, planar = (np.concatenate([f[k] for f in found]) for k in range(5))
     order = np.lexsort((rj, li))
     return pd.DataFrame(
         {"left": li[order].astype(np.int64), "right": rj[order].astype(np.int64), "geometry": geoms[order],
