@@ -8,7 +8,9 @@ files are only read.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -23,6 +25,7 @@ from .errors import DataSourceError, InputError
 from .geomops import finite_coordinates, force_2d, polygonal
 from .io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
 from .io.memory import frame_sha256, read_frame
+from .io.shared import STREAMED_ROLES, SharedLayer, shared_key
 from .io.vector import file_sha256, read_vector
 from .project import PLOT_ROLES, LayerSpec, Project
 
@@ -33,7 +36,6 @@ __all__ = ["DEFAULT_FIELD_NAMES", "add_areas", "layer_areas", "load_context", "n
 #: Reference layers that only matter where they meet the plots (every rule overlays them with the
 #: plots): read in batches, keeping the features near a plot, so memory never holds a whole
 #: county or province layer. Ledger and boundary layers are read whole (within the extent).
-STREAMED_ROLES = frozenset({"landuse", "compensation", "basic_farmland", "ecological_redline", "development_boundary", "illegal_land"})
 
 #: Input field names recognised for each canonical field when the project maps none (case-insensitive).
 DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -244,12 +246,21 @@ def _to_project_crs(frame: gpd.GeoDataFrame, crs: CRS, spec: LayerSpec) -> tuple
         ) from None
 
 
-def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", repair: bool = False) -> CheckContext:
+def load_context(
+    project: Project,
+    *,
+    params: dict[str, Any],
+    lang: str = "zh",
+    repair: bool = False,
+    shared: Mapping[tuple[str, str, str], SharedLayer] | None = None,
+) -> CheckContext:
     """Read every layer of ``project`` into a :class:`CheckContext`.
 
     Plot layers are read whole; reference layers only where they meet the plots' extent. With
     ``repair``, invalid plot polygons are replaced by their ``make_valid(method="structure")``
-    repair; the originals and the areas before/after go to ``ctx.extras["repairs"]``.
+    repair; the originals and the areas before/after go to ``ctx.extras["repairs"]``. ``shared``
+    holds reference layers a batch has already read once (:mod:`landlink_gis.io.shared`); they
+    are used instead of reading the file again.
 
     Raises
     ------
@@ -258,7 +269,8 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     """
     frames: dict[str, gpd.GeoDataFrame] = {}
     infos: dict[str, SourceInfo] = {}
-    hashes = _hash_inputs(project)
+    shared = shared or {}
+    hashes = _hash_inputs(project, skip={Path(k[0]) for k in shared})
     for role in PLOT_ROLES:
         if role in project.layers:
             frames[role] = _read(project.layers[role])
@@ -293,9 +305,18 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     for role, spec in project.layers.items():
         if role in frames:
             continue
-        if role in STREAMED_ROLES and extent is not None and spec.path is not None and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES:
+        streamed = role in STREAMED_ROLES and spec.path is not None and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES
+        pre = shared.get(shared_key(spec.path, spec.layer, crs)) if streamed else None
+        if pre is not None:
+            # read once for the whole batch: keep what lies near this project's plots
+            keep = near_positions(pre.frame.geometry.array, plots_tree(_plot_geoms(frames)))
+            frame = pre.frame.iloc[keep].reset_index(drop=True)
+            frame.attrs["source_crs"] = pre.source_crs
+            hashes[spec.path] = _done(pre.sha256)
+        elif streamed and extent is not None:
             # big reference layers: streamed in batches, keeping only features near the plots
             frame, _ = read_near(spec.path, _plot_geoms(frames), crs=crs, layer=spec.layer or None, bbox=extent)
+        if pre is not None or (streamed and extent is not None):
             infos[role] = _source_info(role, spec, frame, hashes)
             source_crs = frame.attrs.get("source_crs")
             infos[role].crs = CRS.from_user_input(source_crs) if source_crs is not None else None
@@ -345,7 +366,14 @@ def load_context(project: Project, *, params: dict[str, Any], lang: str = "zh", 
     return ctx
 
 
-def _hash_inputs(project: Project) -> dict[Any, Future]:
+def _done(value: Any) -> Future:
+    """A future that already holds ``value``."""
+    fut: Future = Future()
+    fut.set_result(value)
+    return fut
+
+
+def _hash_inputs(project: Project, skip: set[Path] | frozenset = frozenset()) -> dict[Any, Future]:
     """SHA-256 of every layer file, computed on a background thread while the layers are read.
 
     ``hashlib`` and file reads release the GIL, so on a second core the hash of a big
@@ -354,6 +382,7 @@ def _hash_inputs(project: Project) -> dict[Any, Future]:
     # the plot layers' files first: they are read (and their hash wanted) first
     roles = sorted(project.layers, key=lambda role: role not in PLOT_ROLES)
     paths = list(dict.fromkeys(project.layers[r].path for r in roles if project.layers[r].path is not None))
+    paths = [p for p in paths if Path(p).resolve() not in skip]
     if not paths:
         return {}
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landlink-sha256")

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import platform
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,7 @@ def check(
     lang: str | None = None,
     previous: str | Path | None = None,
     repair: bool = False,
+    shared: Mapping[Any, Any] | None = None,
 ) -> CheckResult:
     """Check a linkage project against the rulebook.
 
@@ -191,6 +193,9 @@ def check(
         Repair invalid plot polygons with ``shapely.make_valid(method="structure")`` before the
         rules run; GEOM001 still reports each invalidity and records the repair (info) with the
         ellipsoidal area before and after, and the checked plots carry the repaired geometry.
+    shared
+        Reference layers a batch has read once for all its projects
+        (:func:`landlink_gis.io.shared.preload_shared_layers`); used instead of reading them again.
 
     Returns
     -------
@@ -207,7 +212,7 @@ def check(
         project = load_project(project)
     lang = lang or project.language
     config = resolve_config(project, profile=profile, rules=rules, ignore=ignore, params=params)
-    ctx = load_context(project, params=config.params, lang=lang, repair=repair)
+    ctx = load_context(project, params=config.params, lang=lang, repair=repair, shared=shared)
     ctx.extras["repair_requested"] = repair
     if project.ledger or previous is not None:
         from .ledger.attach import attach_ledger

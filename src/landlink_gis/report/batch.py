@@ -98,10 +98,21 @@ def _figure(balance: pd.DataFrame, item: str, column: str = "area_m2") -> float 
     return float(rows[column].iloc[0]) if len(rows) else None
 
 
-def check_one(project_file: str, gpkg: str, options: dict[str, Any]) -> dict[str, Any]:
+#: Reference layers read once for the whole batch, set in each worker by :func:`_init_worker`.
+_SHARED: dict = {}
+
+
+def _init_worker(shared: dict) -> None:
+    """Worker initialiser: receive the batch's shared reference layers once."""
+    global _SHARED
+    _SHARED = shared
+
+
+def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dict | None = None) -> dict[str, Any]:
     """Check one project and write its outputs; never raises for a bad project (a ``failed`` row).
 
-    Runs in a worker process; arguments and result are plain, picklable values.
+    Runs in a worker process; arguments and result are plain, picklable values. ``shared``
+    (default: what the worker was initialised with) holds reference layers read once for the batch.
     """
     from ..runner import check
 
@@ -115,6 +126,7 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any]) -> dict[str
             ignore=options.get("ignore") or (),
             lang=options.get("lang"),
             repair=options.get("repair", False),
+            shared=_SHARED if shared is None else shared,
         )
         written = write_outputs(result, gpkg, report=options.get("report", False), xlsx=options.get("xlsx", False))
     except LandlinkError as exc:
@@ -140,6 +152,20 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any]) -> dict[str
         **{k: str(v) for k, v in written.items()},
     )
     return row
+
+
+def _shared_layers(files: Sequence[Path]) -> dict:
+    """The reference layers several projects of the batch share, each read once."""
+    from ..io.shared import preload_shared_layers
+    from ..project import load_project
+
+    projects = []
+    for f in files:
+        try:
+            projects.append(load_project(f))
+        except LandlinkError:
+            continue  # its own check reports the problem
+    return preload_shared_layers(projects)
 
 
 def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
@@ -197,14 +223,17 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
     options = {**check_options, "report": report, "xlsx": xlsx}
+    shared = _shared_layers(files) if len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:
         for i, (f, g) in enumerate(zip(files, gpkgs, strict=True)):
-            rows[i] = check_one(str(f), str(g), options)
+            rows[i] = check_one(str(f), str(g), options, shared)
             if on_done:
                 on_done(rows[i])
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(files)), mp_context=get_context("spawn"), initializer=_init_worker, initargs=(shared,)
+        ) as pool:
             futures = {pool.submit(check_one, str(f), str(g), options): i for i, (f, g) in enumerate(zip(files, gpkgs, strict=True))}
             for fut in as_completed(futures):
                 i = futures[fut]
