@@ -48,7 +48,7 @@ def test_batch_reads_each_shared_layer_once_with_identical_findings(tmp_path, mo
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(chunks, "read_vector_chunks", counting)
-    summary = run_batch(files, out_dir=tmp_path / "out", workers=1)
+    summary = run_batch(files, out_dir=tmp_path / "out", workers=1, shared_reads=True)
     assert list(summary["status"]) == ["errors", "errors"]
     # six streamed roles of the shared reference.gpkg, each read once for both projects
     assert len(calls) == 6 and len(set(calls)) == 1
@@ -64,7 +64,16 @@ def test_batch_reads_each_shared_layer_once_with_identical_findings(tmp_path, mo
 
 def test_parallel_batch_with_shared_layers_matches(tmp_path):
     files = two_projects_sharing_reference(tmp_path)
-    summary = run_batch(files, out_dir=tmp_path / "out", workers=2)
+    summary = run_batch(files, out_dir=tmp_path / "out", workers=2, shared_reads=True)
     alone = [check(f).counts() for f in files]
     assert [int(e) for e in summary["errors"]] == [c["error"] for c in alone]
     assert [int(w) for w in summary["warnings"]] == [c["warning"] for c in alone]
+
+
+def test_without_shared_reads_each_project_reads_its_own(tmp_path, monkeypatch):
+    files = two_projects_sharing_reference(tmp_path)
+    calls = []
+    real = chunks.read_vector_chunks
+    monkeypatch.setattr(chunks, "read_vector_chunks", lambda path, *a, **k: calls.append(str(path)) or real(path, *a, **k))
+    run_batch(files, out_dir=tmp_path / "out", workers=1)
+    assert len(calls) == 12

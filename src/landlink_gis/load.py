@@ -309,9 +309,7 @@ def load_context(
         pre = shared.get(shared_key(spec.path, spec.layer, crs)) if streamed else None
         if pre is not None:
             # read once for the whole batch: keep what lies near this project's plots
-            keep = near_positions(pre.frame.geometry.array, plots_tree(_plot_geoms(frames)))
-            frame = pre.frame.iloc[keep].reset_index(drop=True)
-            frame.attrs["source_crs"] = pre.source_crs
+            frame = pre.near(_plot_geoms(frames))
             hashes[spec.path] = _done(pre.sha256)
         elif streamed and extent is not None:
             # big reference layers: streamed in batches, keeping only features near the plots

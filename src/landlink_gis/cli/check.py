@@ -96,11 +96,12 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
 @click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel worker processes for several projects.")
+@click.option("--shared-reads", is_flag=True, help="Batch: read each county reference layer once for all projects (faster when the projects overlap the same area; slower for many small, scattered projects).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).")
 @lang_option
 @verbosity
-def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, engine, scheduler, lang, verbose, quiet) -> None:
+def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
     """Check one project and write the filing GeoPackage (and on request the report and xlsx).
 
     Several project files, or a folder of them, are checked as a batch: each in a worker
@@ -111,7 +112,7 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     configure_logging(verbose, quiet)
     options = {"profile": profile, "rules": _split(select), "ignore": _split(ignore) or (), "lang": lang, "repair": repair}
     if len(project_files) > 1 or project_files[0].is_dir():
-        _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, quiet=quiet)
+        _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, shared_reads=shared_reads, quiet=quiet)
         return
     project_file = project_files[0]
     from ..report.batch import output_paths
@@ -157,7 +158,7 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     sys.exit(result.exit_code)
 
 
-def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, quiet: bool) -> None:
+def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, shared_reads: bool, quiet: bool) -> None:
     from ..report.batch import find_projects, run_batch, write_batch_summary
 
     projects = find_projects(paths)
@@ -169,7 +170,7 @@ def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: boo
         return
     try:
         with _DelayedProgress(len(projects), f"checking {len(projects)} projects", enabled=not quiet) as bar:
-            summary = run_batch(projects, out_dir=output, workers=workers, report=report, xlsx=xlsx,
+            summary = run_batch(projects, out_dir=output, workers=workers, report=report, xlsx=xlsx, shared_reads=shared_reads,
                                 on_done=lambda row: bar.advance(Path(row["project_file"]).name), **options)
         csv_path, html_path = write_batch_summary(summary, output or Path("."))
     except LandlinkError as exc:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS
 
 from ..errors import LandlinkError
@@ -40,6 +42,20 @@ class SharedLayer:
     source_crs: str | None
     sha256: str
     scanned: int
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index of the features (built once per process, on first use)."""
+        return shapely.STRtree(np.asarray(self.frame.geometry.array, dtype=object))
+
+    def near(self, plots) -> gpd.GeoDataFrame:
+        """The features whose envelope meets the envelope of one of ``plots`` (in file order)."""
+        plots = np.asarray(plots, dtype=object)
+        plots = plots[~(shapely.is_missing(plots) | shapely.is_empty(plots))]
+        hit = np.unique(self.tree.query(shapely.envelope(plots))[1]) if len(plots) else np.zeros(0, dtype=int)
+        frame = self.frame.iloc[hit].reset_index(drop=True)
+        frame.attrs["source_crs"] = self.source_crs
+        return frame
 
 
 def shared_key(path: Path, layer: str | None, crs: CRS) -> tuple[str, str, str]:

@@ -191,6 +191,7 @@ def run_batch(
     workers: int = 2,
     report: bool = False,
     xlsx: bool = False,
+    shared_reads: bool = False,
     on_done: Callable[[dict[str, Any]], None] | None = None,
     **check_options: Any,
 ) -> pd.DataFrame:
@@ -207,6 +208,12 @@ def run_batch(
         Worker processes (1: in this process).
     report, xlsx
         Also write the HTML report / the xlsx beside each GeoPackage.
+    shared_reads
+        Read each reference layer that several projects name once, in this process, and hand it
+        to every check (:mod:`landlink_gis.io.shared`). Measured on 2 cores: 4 projects over the
+        same county-size area 36.3 s instead of 39.1 s; 8 small projects in separate parts of the
+        county 20.0 s instead of 14.5 s (each project's own extent read is cheap there, while the
+        shared read is serial and is copied to every worker). Off by default.
     on_done
         Called with each row as its project finishes (progress display).
     **check_options
@@ -223,7 +230,7 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
     options = {**check_options, "report": report, "xlsx": xlsx}
-    shared = _shared_layers(files) if len(files) > 1 else {}
+    shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:
         for i, (f, g) in enumerate(zip(files, gpkgs, strict=True)):
