@@ -96,16 +96,21 @@ _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级",
 )
 def cultivated_quantity(ctx):
     """Cultivated land after reclamation (demolition plots by their class after reclamation) must be at least the cultivated land occupied by new construction (from the land-survey layer when given, else the declared class): 数量不减少."""
+    return _occupied_within_reclaimed(ctx, "BAL002", "cultivated")
+
+
+def _occupied_within_reclaimed(ctx, rule_id: str, what: str):
+    """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records the status."""
     sheet = compute_balance(ctx)
-    reclaimed = sheet.value("reclaimed_cultivated")
-    occupied = sheet.value("occupied_cultivated")
-    if occupied > reclaimed:
-        sheet.set_status("occupied_cultivated", "BAL002", "fail")
-        return make(layer="project", plot_id="", measured=occupied, threshold=reclaimed, unit="m2",
-                    measured_mu=float(to_mu(occupied)), threshold_mu=float(to_mu(reclaimed)), shortfall=occupied - reclaimed,
-                    **_source_args(ctx), crs=ctx.crs)
-    sheet.set_status("occupied_cultivated", "BAL002", "pass")
-    return None
+    reclaimed = sheet.value(f"reclaimed_{what}")
+    occupied = sheet.value(f"occupied_{what}")
+    if occupied <= reclaimed:
+        sheet.set_status(f"occupied_{what}", rule_id, "pass")
+        return None
+    sheet.set_status(f"occupied_{what}", rule_id, "fail")
+    return make(layer="project", plot_id="", measured=occupied, threshold=reclaimed, unit="m2",
+                measured_mu=float(to_mu(occupied)), threshold_mu=float(to_mu(reclaimed)), shortfall=occupied - reclaimed,
+                **_source_args(ctx), crs=ctx.crs)
 
 
 def _source_args(ctx) -> dict:
@@ -166,15 +171,7 @@ def cultivated_quality(ctx):
 )
 def paddy(ctx):
     """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed (占水田补水田)."""
-    sheet = compute_balance(ctx)
-    reclaimed = sheet.value("reclaimed_paddy")
-    occupied = sheet.value("occupied_paddy")
-    if occupied > reclaimed:
-        sheet.set_status("occupied_paddy", "BAL004", "fail")
-        return make(layer="project", plot_id="", measured=occupied, threshold=reclaimed, unit="m2",
-                    measured_mu=float(to_mu(occupied)), threshold_mu=float(to_mu(reclaimed)), **_source_args(ctx), crs=ctx.crs)
-    sheet.set_status("occupied_paddy", "BAL004", "pass")
-    return None
+    return _occupied_within_reclaimed(ctx, "BAL004", "paddy")
 
 
 @rule(
