@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -194,17 +197,93 @@ def test_bad_rasters_are_clear_errors(tmp_path):
     good = write_tif(tmp_path / "dem.tif", plane(0.1, 0.1, shape=(5, 5)))
     with pytest.raises(DataSourceError, match="band 2 does not exist"):
         inspect_raster(good, band=2)
-    geo = tmp_path / "geo.tif"
-    with rasterio.open(
-        geo, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32", crs="EPSG:4490",
-        transform=Affine(0.001, 0.0, 106.7, 0.0, -0.001, 31.9),
-    ) as ds:
-        ds.write(np.zeros((4, 4), dtype="float32"), 1)
-    with pytest.raises(DataSourceError, match="geographic CRS"):
-        plot_slope(np.array([shapely.box(106.7, 31.897, 106.702, 31.899)], dtype=object), crs="EPSG:4490", dem=geo)
+
+
+def _warp(src, dst, crs: str):
+    """Write ``src`` reprojected to ``crs`` (bilinear) as ``dst``, as a GIS user would with gdalwarp."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    with rasterio.open(src) as ds, warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # rasterio multiplies Affine with `*`
+        transform, width, height = calculate_default_transform(ds.crs, crs, ds.width, ds.height, *ds.bounds)
+        profile = ds.profile | {"crs": crs, "transform": transform, "width": width, "height": height, "nodata": -9999.0}
+        with rasterio.open(dst, "w", **profile) as out:
+            reproject(rasterio.band(ds, 1), rasterio.band(out, 1), resampling=Resampling.bilinear, dst_nodata=-9999.0)
+    return dst
+
+
+def test_geographic_dem_is_warped_to_metres_before_the_slope(tmp_path):
+    projected = write_tif(tmp_path / "dem.tif", plane(0.3, -0.4, shape=(120, 120)))
+    geo = _warp(projected, tmp_path / "dem_4490.tif", "EPSG:4490")
+    with rasterio.open(geo) as ds:
+        assert ds.crs.is_geographic
+    plots = np.array([rect(150, 200, 80, 60), rect(300, 300, 100, 100)], dtype=object)
+    stats = plot_slope(plots, crs=CRS, dem=geo)
+    # the analytic 26.565° survives the round trip through degrees (bilinear resampling twice)
+    assert np.allclose(stats["mean"], math.degrees(math.atan(0.5)), atol=0.3)
+    assert stats["reason"].isna().all()
+    # plots given in degrees too: a local transverse Mercator is used
+    to_geo = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
+    geo_plots = [shapely.transform(shapely.segmentize(p, 5.0), lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))) for p in plots]
+    stats = plot_slope(np.array(geo_plots, dtype=object), crs="EPSG:4490", dem=geo)
+    assert np.allclose(stats["mean"], math.degrees(math.atan(0.5)), atol=0.3)
+
+
+def test_unusable_rasters_give_nan_with_a_reason_never_an_exception(tmp_path):
+    plots = np.array([rect(100, 100, 40, 40), None], dtype=object)
+    # no CRS
+    nocrs = tmp_path / "nocrs.tif"
+    with rasterio.open(nocrs, "w", driver="GTiff", width=30, height=30, count=1, dtype="float32",
+                       transform=Affine(PIXEL, 0.0, X0, 0.0, -PIXEL, Y0 + 150.0)) as ds:
+        ds.write(plane(0.3, 0.0, shape=(30, 30)).astype("float32"), 1)
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"II*\x00" + b"\x00" * 50)
+    for kwargs in ({"dem": nocrs}, {"slope": nocrs}, {"dem": junk}, {"dem": tmp_path / "missing.tif"}):
+        stats = plot_slope(plots, crs=CRS, **kwargs)
+        assert stats["mean"].isna().all()
+        assert "not usable" in stats["reason"].iloc[0] and Path(next(iter(kwargs.values()))).name in stats["reason"].iloc[0]
+        assert stats["reason"].iloc[1] == "the plot has no usable geometry"
+    stats = raster_mean(plots, nocrs, crs=CRS)
+    assert "no CRS" in stats["reason"].iloc[0]
+    # a CRS that cannot reach the plots' CRS: a raster in an engineering CRS is "not usable", not a crash
+    local = tmp_path / "local.tif"
+    with rasterio.open(local, "w", driver="GTiff", width=30, height=30, count=1, dtype="float32",
+                       crs='LOCAL_CS["site grid",UNIT["metre",1]]',
+                       transform=Affine(PIXEL, 0.0, 0.0, 0.0, -PIXEL, 150.0)) as ds:
+        ds.write(np.ones((30, 30), dtype="float32"), 1)
+    stats = plot_slope(plots, crs=CRS, dem=local)
+    assert stats["mean"].isna().all() and "not usable" in stats["reason"].iloc[0]
+
+
+def test_dem_in_another_projected_crs_and_off_raster_plots(tmp_path):
+    dem = write_tif(tmp_path / "dem.tif", plane(0.3, -0.4, shape=(120, 120)))
+    other = _warp(dem, tmp_path / "dem_4546.tif", "EPSG:4546")  # the neighbouring 3° zone
+    plots = np.array([rect(200, 200, 80, 60), rect(50_000, 0, 10, 10), shapely.Polygon()], dtype=object)
+    stats = plot_slope(plots, crs=CRS, dem=other)
+    assert stats["mean"].iloc[0] == pytest.approx(math.degrees(math.atan(0.5)), abs=0.3)
+    assert pd.isna(stats["reason"].iloc[0])
+    assert stats["reason"].iloc[1] == "the plot does not lie on the raster"
+    assert stats["reason"].iloc[2] == "the plot has no usable geometry"
 
 
 def test_plots_off_the_raster_get_nan(tmp_path):
     dem = write_tif(tmp_path / "dem.tif", plane(0.3, 0.0, shape=(10, 10)))
     stats = plot_slope(np.array([rect(5000, 5000, 10, 10)], dtype=object), crs=CRS, dem=dem)
     assert np.isnan(stats["mean"].iloc[0])
+    assert stats["reason"].iloc[0] == "the plot does not lie on the raster"
+
+
+def test_raster_paths_that_would_hang_are_refused(tmp_path):
+    import os
+    import time
+
+    fifo = tmp_path / "dem.tif"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    with pytest.raises(DataSourceError, match=r"named pipe.*raster 'dem'"):
+        inspect_raster(fifo, role="dem")
+    with pytest.raises(DataSourceError, match="character device"):
+        inspect_raster("/dev/zero", role="dem")
+    stats = plot_slope(np.array([rect(0, 0, 10, 10)], dtype=object), crs=CRS, dem=fifo)
+    assert "named pipe" in stats["reason"].iloc[0]
+    assert time.monotonic() - start < 2.0

@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS
 
 from ..errors import DataSourceError
+from .inputs import ensure_readable_source, gdal_source
 
 logger = logging.getLogger(__name__)
 
@@ -75,26 +76,32 @@ def read_vector_chunks(
     DataSourceError
         The file cannot be opened or read.
     """
-    path = Path(path)
+    path = ensure_readable_source(path, layer or Path(path).stem)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         yield from _parquet_chunks(path, bbox, bbox_crs, batch_size)
         return
     try:
-        info = pyogrio.read_info(str(path), layer=layer)
-        box = _box_in(bbox, bbox_crs, info.get("crs"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            with pyogrio.open_arrow(str(path), layer=layer, bbox=box, batch_size=batch_size, use_pyarrow=True) as (meta, reader):
-                name = meta.get("geometry_name") or "wkb_geometry"
-                for batch in reader:
-                    if batch.num_rows:
-                        import pyarrow as pa
-
-                        yield _frame(pa.Table.from_batches([batch]), name, meta.get("crs"))
+        with gdal_source(path) as (src, options):
+            yield from _ogr_chunks(src, options, layer, bbox, bbox_crs, batch_size)
     except DataSourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(f"{path}: cannot read layer '{layer or path.stem}' in batches ({type(exc).__name__}: {exc})") from None
+
+
+def _ogr_chunks(src: str, options: dict[str, Any], layer, bbox, bbox_crs, batch_size: int) -> Iterator[gpd.GeoDataFrame]:
+    """Batches of a GDAL source opened with ``options`` (see :func:`read_vector_chunks`)."""
+    info = pyogrio.read_info(src, layer=layer, **options)
+    box = _box_in(bbox, bbox_crs, info.get("crs"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pyogrio.open_arrow(src, layer=layer, bbox=box, batch_size=batch_size, use_pyarrow=True, **options) as (meta, reader):
+            name = meta.get("geometry_name") or "wkb_geometry"
+            for batch in reader:
+                if batch.num_rows:
+                    import pyarrow as pa
+
+                    yield _frame(pa.Table.from_batches([batch]), name, meta.get("crs"))
 
 
 def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd.GeoDataFrame]:

@@ -40,6 +40,8 @@ import shapely
 from pyproj import CRS
 
 from ..errors import DataSourceError
+from .inputs import ensure_readable_source
+from .rasterprep import REASONS, metric_crs, reason_column, slope_degrees, warp_to_metric
 
 logger = logging.getLogger(__name__)
 
@@ -96,16 +98,18 @@ def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> 
     """
     import rasterio
 
-    path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: raster file not found (raster '{role}'); check the path in the project file")
+    path = ensure_readable_source(path, role, kind="raster")
+    if path.is_dir():
+        raise DataSourceError(f"{path}: is a folder, not a raster file (raster '{role}'); give the path of a GeoTIFF")
     try:
         with rasterio.open(path) as ds:
             count, crs, transform = ds.count, ds.crs, ds.transform
             width, height = ds.width, ds.height
             nodata = ds.nodatavals[band - 1] if 1 <= band <= count else None
-    except rasterio.errors.RasterioIOError as exc:
-        raise DataSourceError(f"{path}: cannot open as a raster (raster '{role}'): {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise several types
+        raise DataSourceError(
+            f"{path}: cannot open as a raster (raster '{role}'): {exc}; check that the file is a complete GeoTIFF"
+        ) from None
     if not 1 <= band <= count:
         raise DataSourceError(f"{path}: raster '{role}' has {count} band(s); band {band} does not exist")
     if crs is None:
@@ -117,42 +121,6 @@ def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> 
             f"{path}: raster '{role}' is rotated or not north-up; warp it to a north-up grid (gdalwarp)"
         )
     return RasterInfo(path, band, CRS.from_user_input(crs), transform, width, height, nodata)
-
-
-def slope_degrees(z: np.ndarray, *, xres: float, yres: float, nodata: float | None = None) -> np.ndarray:
-    """Slope in degrees of a DEM array by Horn's method.
-
-    Parameters
-    ----------
-    z
-        Elevations (rows north to south), in the same unit as ``xres``/``yres`` (metres).
-    xres, yres
-        Pixel size in x and y (positive).
-    nodata
-        Value marking missing elevations (NaN always does).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 slope in degrees, same shape as ``z``; NaN where the 3×3 window touches nodata
-        or the edge of the array.
-    """
-    zz = np.asarray(z, dtype=float).copy()
-    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-        zz[zz == nodata] = np.nan
-    out = np.full(zz.shape, np.nan)
-    if zz.shape[0] < 3 or zz.shape[1] < 3:
-        return out
-    a, b, c = zz[:-2, :-2], zz[:-2, 1:-1], zz[:-2, 2:]
-    d, f = zz[1:-1, :-2], zz[1:-1, 2:]
-    g, h, i = zz[2:, :-2], zz[2:, 1:-1], zz[2:, 2:]
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * xres)
-    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * yres)
-    centre_missing = np.isnan(zz[1:-1, 1:-1])
-    slope = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
-    slope[centre_missing] = np.nan
-    out[1:-1, 1:-1] = slope
-    return out
 
 
 def read_window(
@@ -186,6 +154,9 @@ def read_window(
     transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
     values = np.ma.filled(data.astype(float), np.nan)
     return values, transform
+
+
+_NAMES = ("mean", "max", "pixels")
 
 
 def _stats_frame(n: int, names: tuple[str, ...]) -> pd.DataFrame:
@@ -254,13 +225,17 @@ def zonal_stats(
     return _exact_extract(source, geoms, crs, ["mean", "max", "count"], len(geoms), ("mean", "max", "pixels"))
 
 
+def _transform(geoms: np.ndarray, src: Any, dst: Any) -> np.ndarray:
+    import geopandas as gpd
+
+    return np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(dst).array, dtype=object)
+
+
 def _to_raster_crs(geoms: np.ndarray, crs: Any, info: RasterInfo) -> np.ndarray:
     src = CRS.from_user_input(crs)
     if info.crs is None or src.equals(info.crs):
         return geoms
-    import geopandas as gpd
-
-    return np.asarray(gpd.GeoSeries(geoms, crs=src).to_crs(info.crs).array, dtype=object)
+    return _transform(geoms, src, info.crs)
 
 
 def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -298,39 +273,83 @@ def plot_slope(
     Returns
     -------
     pandas.DataFrame
-        ``mean``, ``max`` (degrees) and ``pixels`` (covered valid pixels) per plot; NaN where a
-        plot has no valid pixel.
+        ``mean``, ``max`` (degrees) and ``pixels`` (covered valid pixels) per plot, and
+        ``reason``: missing (None/NaN) where the plot has a value, else why it has none (a text for the
+        rule's "not checked" info): the plot has no geometry, lies off the raster, has only
+        nodata under it, or the raster cannot be used at all (missing, unreadable, no CRS,
+        rotated, CRS not transformable — the whole column then carries that message).
+        A DEM in a geographic CRS is not refused: the window around the plots is warped to a
+        metric CRS (the plots' CRS when projected) before the slope is computed.
 
     Raises
     ------
-    DataSourceError
-        The raster cannot be read, or a DEM is in a geographic CRS (degrees cannot be mixed
-        with metres of elevation).
+    ValueError
+        Neither ``dem`` nor ``slope`` is given (a programming error). An unusable raster never
+        raises: its plots get NaN with a reason, so the rule reports them as not checked.
     """
     if slope is None and dem is None:
         raise ValueError("plot_slope needs a dem or a slope raster")
     geoms = np.asarray(geoms, dtype=object)
-    names = ("mean", "max", "pixels")
     path = Path(slope if slope is not None else dem)
     role = "slope" if slope is not None else "dem"
-    info = inspect_raster(path, band=band, role=role)
-    if role == "dem" and info.crs is not None and not info.crs.is_projected:
-        raise DataSourceError(
-            f"{path}: the DEM is in a geographic CRS ({info.crs.name}); slope needs a projected CRS in "
-            "metres: reproject it first (e.g. gdalwarp -t_srs EPSG:4545)"
+    return _guarded(geoms, path, role, lambda: _plot_slope(geoms, CRS.from_user_input(crs), path, role, band))
+
+
+def _guarded(geoms: np.ndarray, path: Path, role: str, compute) -> pd.DataFrame:
+    """``compute()``, or NaN rows whose ``reason`` says why when the raster cannot be used."""
+    try:
+        return compute()
+    except Exception as exc:  # noqa: BLE001 - an unusable raster is "not checked", never a crashed rule
+        reason = f"raster '{role}' not usable: {exc}" if isinstance(exc, DataSourceError) else (
+            f"raster '{role}' ({path.name}) not usable: {type(exc).__name__}: {exc}"
         )
+        logger.warning("%s", reason)
+        logger.debug("raster failure", exc_info=True)
+        out = _stats_frame(len(geoms), _NAMES)
+        out["reason"] = reason_column(geoms, out["mean"].to_numpy(), reason)
+        return out
+
+
+def _with_reasons(stats: pd.DataFrame, geoms: np.ndarray, local: np.ndarray, info: RasterInfo) -> pd.DataFrame:
+    """Add the ``reason`` column: no geometry, off the raster, or only nodata under the plot."""
+    t = info.transform
+    extent = shapely.box(t.c, t.f + info.height * t.e, t.c + info.width * t.a, t.f)
+    reasons = reason_column(geoms, stats["mean"].to_numpy(dtype=float))
+    present = ~(shapely.is_missing(local) | shapely.is_empty(local))
+    off = present & ~shapely.intersects(local, extent) & (reasons != None)  # noqa: E711
+    reasons[off] = REASONS["off_raster"]
+    stats["reason"] = reasons
+    return stats
+
+
+def _metric(crs: CRS | None) -> bool:
+    return crs is not None and crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info)
+
+
+def _plot_slope(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -> pd.DataFrame:
+    info = inspect_raster(path, band=band, role=role)
     local = _to_raster_crs(geoms, crs, info)
     bounds = _bounds(local)
-    if bounds is None:
-        return _stats_frame(len(geoms), names)
-    window = read_window(info, bounds, pad=1 if role == "dem" else 0)
+    window = None if bounds is None else read_window(info, bounds, pad=1 if role == "dem" else 0)
     if window is None:
-        logger.info("%s: no plot lies on the raster; no slope", path)
-        return _stats_frame(len(geoms), names)
+        if bounds is not None:
+            logger.info("%s: no plot lies on the raster; no slope", path)
+        return _with_reasons(_stats_frame(len(geoms), _NAMES), geoms, local, info)
     values, transform = window
-    if role == "dem":
+    if role == "slope":
+        stats = zonal_stats(local, values, transform=transform, crs=info.crs)
+    elif _metric(info.crs):
         values = slope_degrees(values, xres=abs(transform.a), yres=abs(transform.e))
-    return zonal_stats(local, values, transform=transform, crs=info.crs)
+        stats = zonal_stats(local, values, transform=transform, crs=info.crs)
+    else:
+        # degrees (or feet) cannot be mixed with metres of elevation: warp the window to metres first
+        target = metric_crs(crs, geoms)
+        grid = read_window(info, bounds, pad=3) or window
+        warped, wt = warp_to_metric(grid[0], grid[1], info.crs, target)
+        values = slope_degrees(warped, xres=abs(wt.a), yres=abs(wt.e))
+        plots = geoms if target.equals(crs) else _transform(geoms, crs, target)
+        stats = zonal_stats(plots, values, transform=wt, crs=target)
+    return _with_reasons(stats.drop(columns="reason", errors="ignore"), geoms, local, info)
 
 
 def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str = "quality") -> pd.DataFrame:
@@ -353,18 +372,21 @@ def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str =
     -------
     pandas.DataFrame
         ``mean`` (each pixel weighted by the area of it inside the plot), ``max`` and
-        ``pixels`` per plot; NaN where a plot has no valid pixel.
+        ``pixels`` per plot; NaN where a plot has no valid pixel, with ``reason`` saying why
+        (see :func:`plot_slope`). Never raises for an unusable raster.
     """
     geoms = np.asarray(geoms, dtype=object)
+    path = Path(path)
+    return _guarded(geoms, path, role, lambda: _raster_mean(geoms, CRS.from_user_input(crs), path, role, band))
+
+
+def _raster_mean(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -> pd.DataFrame:
     info = inspect_raster(path, band=band, role=role)
     local = _to_raster_crs(geoms, crs, info)
     bounds = _bounds(local)
-    names = ("mean", "max", "pixels")
-    if bounds is None:
-        return _stats_frame(len(geoms), names)
-    window = read_window(info, bounds)
+    window = None if bounds is None else read_window(info, bounds)
     if window is None:
-        return _stats_frame(len(geoms), names)
+        return _with_reasons(_stats_frame(len(geoms), _NAMES), geoms, local, info)
     values, transform = window
     if info.crs is not None and info.crs.is_geographic:
         from exactextract.raster import NumPyRasterSource
@@ -375,5 +397,7 @@ def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str =
             values, xmin, ymax + height * transform.e, xmin + width * transform.a, ymax, srs_wkt=info.crs.to_wkt()
         )
         ops = ["mean(coverage_weight=area_spherical_m2)", "max", "count"]
-        return _exact_extract(source, local, info.crs, ops, len(geoms), names)
-    return zonal_stats(local, values, transform=transform, crs=info.crs)
+        stats = _exact_extract(source, local, info.crs, ops, len(geoms), _NAMES)
+    else:
+        stats = zonal_stats(local, values, transform=transform, crs=info.crs)
+    return _with_reasons(stats.drop(columns="reason", errors="ignore"), geoms, local, info)

@@ -7,10 +7,9 @@ as explicit value → ``.cpg`` → detection (UTF-8 if the DBF decodes as UTF-8,
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
-import re
+import os
 import sqlite3
 import warnings
 from pathlib import Path
@@ -23,121 +22,50 @@ import pyogrio
 import shapely
 
 from ..errors import DataSourceError
+from .inputs import (
+    ensure_readable_source,
+    gdal_source,
+    is_regular_file,
+    open_regular,
+    sqlite_journals,
+)
 from .redact import redact_url
+from .shapefile import check_shapefile, detect_dbf_encoding, shapefile_encoding
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["detect_dbf_encoding", "file_sha256", "list_layers", "read_vector"]
+__all__ = ["detect_dbf_encoding", "ensure_readable_source", "file_sha256", "list_layers", "read_vector"]
 
-_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")  # hashed together, in this order
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file (of all sidecar files together for a shapefile; of every file of a folder)."""
+    """SHA-256 of a file (of all sidecar files together for a shapefile; of every file of a folder).
+
+    Only regular files are read (opened without blocking, see
+    :func:`landlink_gis.io.inputs.open_regular`): a FIFO or a device raises at once instead of
+    blocking the hashing thread (which would keep the process alive at exit) or never ending.
+
+    Raises
+    ------
+    DataSourceError
+        ``path`` (or a sidecar) is a FIFO, a device, a socket or another non-regular file.
+    OSError
+        A file cannot be read.
+    """
     p = Path(path)
     h = hashlib.sha256()
     if p.is_dir():
-        files = sorted(x for x in p.rglob("*") if x.is_file())
+        files = sorted(x for x in p.rglob("*") if is_regular_file(x))
     elif p.suffix.lower() == ".shp":
-        files = [p.with_suffix(s) for s in _SHP_SIDECARS if p.with_suffix(s).exists()]
+        files = [p.with_suffix(s) for s in _SHP_SIDECARS if os.path.lexists(p.with_suffix(s))]
     else:
         files = [p]
     for f in files:
-        with f.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
+        with open_regular(f) as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
-
-
-def _dbf_text(dbf: Path, limit: int = 4 << 20) -> bytes:
-    """The record bytes of a DBF file (header skipped), up to ``limit`` bytes."""
-    with dbf.open("rb") as fh:
-        head = fh.read(32)
-        if len(head) < 32:
-            return b""
-        header_len = int.from_bytes(head[8:10], "little")
-        fh.seek(header_len)
-        return fh.read(limit)
-
-
-def detect_dbf_encoding(dbf: str | Path) -> str | None:
-    """Guess the text encoding of a DBF file: ``None`` (ASCII only), ``UTF-8``, ``GBK`` or ``GB18030``."""
-    data = _dbf_text(Path(dbf))
-    if not data or data.isascii():
-        return None
-    try:
-        data.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the read limit is still UTF-8
-        if exc.start >= len(data) - 3 and len(data) >= (4 << 20):
-            return "UTF-8"
-    for enc in ("gbk", "gb18030"):
-        try:
-            data.decode(enc)
-            return enc.upper()
-        except UnicodeDecodeError:
-            continue
-    return "GB18030"
-
-
-_CPG_ALIASES = {"88591": "latin-1", "1252": "cp1252", "936": "gbk", "CP936": "gbk", "65001": "utf-8", "UTF8": "utf-8"}
-_SINGLE_BYTE = {"iso8859-1", "cp1252", "latin-1"}
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-
-
-def _cpg_codec(text: str) -> str | None:
-    """Python codec named by a ``.cpg`` file (``UTF-8``, ``1252``, ``ANSI 936`` …), None if unknown."""
-    name = text.strip().upper().replace("ANSI ", "")
-    try:
-        return codecs.lookup(_CPG_ALIASES.get(name, name)).name
-    except LookupError:
-        return None
-
-
-def _mostly_cjk(data: bytes) -> bool:
-    """Whether ``data`` decodes strictly as GBK and its non-ASCII text is Chinese characters."""
-    try:
-        text = data.decode("gbk")
-    except UnicodeDecodeError:
-        return False
-    wide = [c for c in text if ord(c) > 127]
-    return bool(wide) and sum(bool(_CJK.match(c)) for c in wide) >= 0.9 * len(wide)
-
-
-def _shapefile_encoding(path: Path, explicit: str | None) -> tuple[str | None, str | None]:
-    """DBF encoding to read with (None: let GDAL decide) and a note when the ``.cpg`` was overruled.
-
-    Order: explicit value → ``.cpg`` → detection. A ``.cpg`` that contradicts the bytes (it says
-    UTF-8 but the text does not decode as UTF-8; it names a single-byte code page but the text is
-    GBK Chinese, which would come out as mojibake) is overruled by detection.
-    """
-    if explicit:
-        return explicit, None
-    dbf = path.with_suffix(".dbf")
-    if not dbf.exists():
-        return None, None
-    cpg = path.with_suffix(".cpg")
-    if not cpg.exists():
-        enc = detect_dbf_encoding(dbf)
-        if enc:
-            logger.info("%s: no .cpg file; detected DBF encoding %s", path.name, enc)
-        return enc, None
-    declared = cpg.read_text(encoding="ascii", errors="replace").strip()
-    codec = _cpg_codec(declared)
-    data = _dbf_text(dbf)
-    if codec is None or not data or data.isascii():
-        return None, None  # GDAL honours the .cpg itself
-    if codec == "utf-8":
-        detected = detect_dbf_encoding(dbf)
-        enc = detected if detected not in (None, "UTF-8") else None
-    else:
-        enc = "GBK" if codec in _SINGLE_BYTE and _mostly_cjk(data) else None
-    if enc is None:
-        return None, None
-    note = f"{cpg.name} says {declared!r} but the DBF text is {enc}; read as {enc} (fix or delete the .cpg file)"
-    logger.warning("%s: %s", path, note)
-    return enc, note
 
 
 def _has_m(path: Path, layer: str | None) -> bool:
@@ -149,7 +77,9 @@ def _has_m(path: Path, layer: str | None) -> bool:
                 head = fh.read(36)
             return len(head) == 36 and int.from_bytes(head[32:36], "little") in (21, 23, 25, 28)
         if suffix == ".gpkg":
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            if sqlite_journals(path):
+                return False  # the copy read by GDAL is checked instead (see read_vector)
+            con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
             try:
                 rows = con.execute("SELECT table_name, m FROM gpkg_geometry_columns").fetchall()
             finally:
@@ -160,40 +90,7 @@ def _has_m(path: Path, layer: str | None) -> bool:
     return False
 
 
-def _check_shapefile_complete(path: Path, role: str) -> None:
-    """Raise when the .shp/.shx/.dbf are shorter than their headers say (a truncated copy)."""
-    checks: list[tuple[Path, int | None]] = []
-    for suffix in (".shp", ".shx"):
-        part = path.with_suffix(suffix)
-        if part.exists():
-            with part.open("rb") as fh:
-                head = fh.read(28)
-            if len(head) >= 4 and int.from_bytes(head[:4], "big") != 9994:
-                raise DataSourceError(
-                    f"{part}: not a shapefile (its header lacks the shapefile file code 9994) (layer '{role}'); "
-                    "check that the file is really a shapefile and not renamed or corrupted"
-                )
-            checks.append((part, int.from_bytes(head[24:28], "big") * 2 if len(head) == 28 else None))
-    dbf = path.with_suffix(".dbf")
-    if dbf.exists():
-        with dbf.open("rb") as fh:
-            head = fh.read(12)
-        declared = None
-        if len(head) == 12:
-            n, header_len, rec_len = (int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12)))
-            declared = header_len + n * rec_len
-        checks.append((dbf, declared))
-    for part, declared in checks:
-        size = part.stat().st_size
-        if declared is None or size < declared:
-            expected = f"{declared} bytes" if declared is not None else "a complete header"
-            raise DataSourceError(
-                f"{part}: shapefile part is truncated ({size} bytes, its header declares {expected}) "
-                f"(layer '{role}'); copy the complete shapefile again"
-            )
-
-
-def _read_fixing_rings(path: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
+def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
     """Read a layer whose WKB has unclosed rings: close them, and list the features that had one.
 
     GEOS refuses a ring whose last point differs from its first; shapely's ``on_invalid="fix"``
@@ -213,25 +110,27 @@ def _read_fixing_rings(path: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _layer_names(src: str) -> list[str]:
+    return [str(name) for name in pyogrio.list_layers(src)[:, 0]]
+
+
 def list_layers(path: str | Path) -> list[str]:
-    """Names of the layers in a multi-layer source (GeoPackage, FileGDB …)."""
+    """Names of the layers in a multi-layer source (GeoPackage, FileGDB …); the file is not changed."""
+    ensure_readable_source(path, Path(path).stem)
     try:
-        return [str(name) for name in pyogrio.list_layers(str(path))[:, 0]]
+        with gdal_source(path) as (src, _):
+            return _layer_names(src)
+    except DataSourceError:
+        raise
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(f"{path}: cannot open as vector data ({exc})") from None
 
 
 def _check_exists(path: Path, role: str) -> None:
-    if not path.exists():
-        raise DataSourceError(f"{path}: file not found (layer '{role}'); check the path in the project file")
+    """Refuse a path that is missing, not a regular file or data folder, or a damaged shapefile."""
+    ensure_readable_source(path, role)
     if path.suffix.lower() == ".shp":
-        missing = [s for s in (".shx", ".dbf") if not path.with_suffix(s).exists() and not path.with_suffix(s.upper()).exists()]
-        if missing:
-            raise DataSourceError(
-                f"{path}: shapefile is missing its {' and '.join(missing)} file(s) (layer '{role}'); "
-                "copy every part of the shapefile (.shp, .shx, .dbf, .prj, .cpg) together"
-            )
-        _check_shapefile_complete(path, role)
+        check_shapefile(path, role)
 
 
 def read_vector(
@@ -289,15 +188,38 @@ def read_vector(
     kwargs: dict[str, Any] = {}
     note = None
     if suffix == ".shp":
-        enc, note = _shapefile_encoding(path, encoding)
+        enc, note = shapefile_encoding(path, encoding)
         if enc:
             kwargs["encoding"] = enc
     elif encoding:
         kwargs["encoding"] = encoding
+    with gdal_source(path) as (src, options):
+        gdf = _read_ogr(path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs)
+        if _has_m(Path(src), layer):
+            gdf.attrs["had_m"] = True
+    if kwargs.get("encoding"):
+        gdf.attrs["encoding"] = kwargs["encoding"]
+    if note:
+        gdf.attrs["encoding_note"] = note
+    return gdf
+
+
+def _read_ogr(
+    path: Path,
+    src: str,
+    options: dict[str, Any],
+    *,
+    role: str,
+    layer: str | None,
+    bbox: Any,
+    bbox_crs: Any,
+    kwargs: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """Read ``src`` (``path`` itself or a private copy of it) through pyogrio with open ``options``."""
     if layer:
         try:
-            names = list_layers(path)
-        except DataSourceError:
+            names = _layer_names(src)
+        except Exception:  # noqa: BLE001 - GDAL raises many types; the read below reports it
             names = None
         if names is not None and layer not in names:
             raise DataSourceError(
@@ -305,16 +227,16 @@ def read_vector(
             )
         kwargs["layer"] = layer
     if bbox is not None:
-        kwargs["bbox"] = _bbox_in_layer_crs(path, layer, bbox, bbox_crs)
+        kwargs["bbox"] = _bbox_in_layer_crs(src, layer, bbox, bbox_crs, options)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)
-            gdf = pyogrio.read_dataframe(str(path), use_arrow=False, **kwargs)
+            gdf = pyogrio.read_dataframe(src, use_arrow=False, **kwargs, **options)
     except shapely.errors.GEOSException as exc:
         if "closed linestring" not in str(exc):
             raise DataSourceError(f"{path}: layer '{layer or role}' has a geometry GEOS cannot read ({exc}); repair it in a GIS") from None
-        gdf = _read_fixing_rings(path, kwargs)
+        gdf = _read_fixing_rings(src, {**kwargs, **options})
         logger.warning("%s: %d feature(s) with unclosed rings; closed them for the check", path, len(gdf.attrs["unclosed_rings"]))
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(
@@ -323,12 +245,6 @@ def read_vector(
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataSourceError(f"{path}: layer '{layer or role}' has no geometry column; a spatial layer is needed")
-    if kwargs.get("encoding"):
-        gdf.attrs["encoding"] = kwargs["encoding"]
-    if note:
-        gdf.attrs["encoding_note"] = note
-    if _has_m(path, layer):
-        gdf.attrs["had_m"] = True
     return gdf
 
 
@@ -341,11 +257,11 @@ def _bbox_geom(bbox, bbox_crs, target_crs):
     return geom
 
 
-def _bbox_in_layer_crs(path: Path, layer: str | None, bbox, bbox_crs) -> tuple[float, float, float, float]:
+def _bbox_in_layer_crs(path: str, layer: str | None, bbox, bbox_crs, options=None) -> tuple[float, float, float, float]:
     if bbox_crs is None:
         return tuple(bbox)
     try:
-        info = pyogrio.read_info(str(path), layer=layer)
+        info = pyogrio.read_info(path, layer=layer, **(options or {}))
     except Exception:  # noqa: BLE001
         return tuple(bbox)
     layer_crs = info.get("crs")
