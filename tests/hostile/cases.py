@@ -22,6 +22,8 @@ class Case:
     extra: str | None = None
     args: tuple[str, ...] = ()
     needs_postgis: bool = False
+    #: wall-clock limit of the whole CLI run (a path that could block must be refused at once)
+    max_seconds: float | None = None
 
 
 def _fail(name: str, *fragments: str, **kw) -> Case:
@@ -30,6 +32,13 @@ def _fail(name: str, *fragments: str, **kw) -> Case:
 
 def _found(name: str, exit_code: int, *rules: str, **kw) -> Case:
     return Case(name, exit_code, rules=rules, **kw)
+
+
+def _hang(name: str, *fragments: str) -> Case:
+    return Case(name, 2, fragments=fragments, max_seconds=2.0)
+
+
+_REGULAR = "give the path of a regular file"
 
 
 CASES: tuple[Case, ...] = (
@@ -87,6 +96,30 @@ CASES: tuple[Case, ...] = (
     _fail("postgis_refused", "postgresql://landlink:***@127.0.0.1", "Connection refused", "check that the server is running"),
     _fail("postgis_wrong_password", "postgresql://landlink:***@", "password", needs_postgis=True),
     _fail("coordtxt_broken_line", "demolition.txt", "line 20", "expected 4", "Fix or remove the line"),
+    # paths that would block or never end: refused before any open, in under 2 s
+    _hang("layer_is_fifo", "demolition.gpkg", "named pipe", "layer 'demolition'", _REGULAR),
+    _hang("layer_is_dev_zero", "/dev/zero", "character device", "layer 'demolition'", _REGULAR),
+    _hang("layer_is_dev_urandom", "/dev/urandom", "character device", "layer 'demolition'", _REGULAR),
+    _hang("layer_is_socket", "demolition.gpkg", "socket", "layer 'demolition'", _REGULAR),
+    _hang("layer_is_plain_folder", "plots", "is a folder", "not a FileGDB", "give the path of the data file"),
+    _hang("shx_is_fifo", "demolition.shx", "named pipe", "layer 'demolition'", _REGULAR),
+    _hang("cpg_is_fifo", "demolition.cpg", "named pipe", "layer 'demolition'", _REGULAR),
+    _hang("raster_is_fifo", "dem.tif", "named pipe", "raster 'dem'", _REGULAR),
+    # shapefile parts that disagree on the number of records: never a dropped or invented plot
+    _fail("dbf_fewer_records", "demolition.shp", "disagree", ".shp 3, .shx 3, .dbf 2", "export the layer again"),
+    _fail("dbf_more_records", "demolition.shp", "disagree", ".shp 3, .shx 3, .dbf 4", "export the layer again"),
+    _fail("shx_fewer_records", "demolition.shp", "disagree", ".shp 3, .shx 2, .dbf 3", "export the layer again"),
+    # .cpg files that name no usable code page: detection, a note, never mojibake
+    _found("dbf_gbk_cpg_garbage", 0, extra="gbk_text_overruled"),
+    _found("dbf_gbk_cpg_empty", 0, extra="gbk_text_overruled"),
+    _found("dbf_gbk_cpg_unknown", 0, extra="gbk_text_overruled"),
+    # GeoPackages in WAL mode, with and without a pending -wal: read, never changed
+    _found("gpkg_pending_wal", 0, extra="wal_edit_read"),
+    _found("gpkg_wal_mode", 0),
+    # rasters that cannot be used as given: reprojected, or "not checked" — never a crashed rule
+    _found("dem_geographic", 0, "PLAN006:warning", extra="slope_31deg"),
+    _found("dem_far_from_plots", 0, "PLAN006:info", extra="not_on_raster"),
+    _fail("dem_no_crs", "dem.tif", "no CRS", "gdal_edit.py -a_srs"),
 )
 
 

@@ -510,12 +510,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args(argv)
+    import make_corpus  # noqa: PLC0415 - as a script this module is __main__; its twin holds make_corpus2's cases
+    import make_corpus2  # noqa: F401
+
+    BUILDERS.update(make_corpus.BUILDERS)
     for name in BUILDERS:
         if name == "postgis_wrong_password":
             continue
         build(name, args.out_dir / name)
     return 0
 
+
+if __package__:
+    from . import make_corpus2  # noqa: E402,F401 - registers the cases of make_corpus2
 
 if __name__ == "__main__":
     raise SystemExit(main())

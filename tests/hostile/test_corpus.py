@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import sqlite3
+import time
 import warnings
 from pathlib import Path
 
@@ -59,8 +60,12 @@ def test_case(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> Non
     args = [a.replace("{in}", str(tmp_path / "in")) for a in case.args]
     if "-o" not in args:
         args += ["-o", str(out)]
+    start = time.monotonic()
     result = CliRunner().invoke(cli, ["check", str(toml), "--lang", "en", *args])
+    elapsed = time.monotonic() - start
     text = result.output
+    if case.max_seconds is not None:
+        assert elapsed < case.max_seconds, f"took {elapsed:.2f} s"
     assert result.exit_code == case.exit_code, text
     assert "Traceback" not in text and "internal error" not in text, text
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -159,7 +164,36 @@ def _outside_recorded(out: Path, findings: pd.DataFrame, root: Path) -> None:
         con.close()
 
 
+def _wal_edit_read(out: Path, findings: pd.DataFrame, root: Path) -> None:
+    from .make_corpus2 import EDITED
+
+    plots = _read(out, "demolition_plots")
+    assert len(plots) == 3
+    assert list(plots["DKMC"]) == ["拆旧地块0", EDITED, "拆旧地块2"]  # the edit still in the -wal is read
+    assert (root / "in" / "demolition.gpkg-wal").stat().st_size > 0
+
+
+def _plan006(findings: pd.DataFrame, severity: str) -> pd.DataFrame:
+    rows = findings[(findings["rule_id"] == "PLAN006") & (findings["severity"] == severity)]
+    assert len(rows) == 3, rows
+    return rows
+
+
+def _slope_31deg(out: Path, findings: pd.DataFrame, root: Path) -> None:
+    rows = _plan006(findings, "warning")
+    # the plane z = 0.6·E, written on a grid in degrees: atan(0.6) after warping to metres
+    assert rows["measured"].to_numpy() == pytest.approx(math.degrees(math.atan(0.6)), abs=0.3)
+
+
+def _not_on_raster(out: Path, findings: pd.DataFrame, root: Path) -> None:
+    rows = _plan006(findings, "info")
+    assert rows["measured"].isna().all()
+
+
 EXTRA = {
+    "wal_edit_read": _wal_edit_read,
+    "slope_31deg": _slope_31deg,
+    "not_on_raster": _not_on_raster,
     "gbk_text": _gbk_text,
     "gbk_text_overruled": _gbk_text_overruled,
     "geos_location": _geos_location,
