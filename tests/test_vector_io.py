@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 
@@ -91,3 +93,128 @@ def test_bbox_reads_only_the_extent(tmp_path):
     b = square(95, -5, 20).bounds
     got = read_vector(role="compensation", path=gpkg, layer="ref", bbox=b)
     assert list(got["DKBH"]) == ["CJ2"]
+
+
+# ----------------------------------------------------------------------------- hostile paths and parts
+def test_non_regular_paths_are_refused_before_any_open(tmp_path):
+    import os
+    import socket
+    import time
+
+    from landlink_gis.io.vector import ensure_readable_source, file_sha256
+
+    fifo = tmp_path / "plots.gpkg"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "plots.shp"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    sock.close()
+    (tmp_path / "empty").mkdir()
+    start = time.monotonic()
+    for path, words in ((fifo, "named pipe"), ("/dev/zero", "character device"), ("/dev/urandom", "character device"),
+                        (sock_path, "socket"), (tmp_path / "empty", "is a folder")):
+        with pytest.raises(DataSourceError, match=words) as err:
+            read_vector(role="demolition", path=Path(path))
+        assert str(path) in str(err.value) and "layer 'demolition'" in str(err.value)
+        with pytest.raises(DataSourceError, match=words):
+            ensure_readable_source(path, "demolition")
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(DataSourceError, match="not a regular file"):
+            file_sha256(path)
+    assert time.monotonic() - start < 2.0
+
+
+def test_shapefile_folder_and_filegdb_folder_are_accepted(tmp_path):
+    from landlink_gis.io.vector import ensure_readable_source
+
+    sample_frame().to_file(tmp_path / "plots.shp", encoding="UTF-8")
+    assert ensure_readable_source(tmp_path, "demolition") == tmp_path
+    gdb = tmp_path / "county.gdb"
+    gdb.mkdir()
+    (gdb / "a00000001.gdbtable").write_bytes(b"")
+    assert ensure_readable_source(gdb, "landuse") == gdb
+
+
+def test_a_hashing_thread_on_a_fifo_never_keeps_the_process_alive(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "plots.shp"
+    os.mkfifo(fifo)
+    code = (
+        "import sys; from concurrent.futures import ThreadPoolExecutor\n"
+        "from landlink_gis.io.vector import file_sha256\n"
+        "pool = ThreadPoolExecutor(1); fut = pool.submit(file_sha256, sys.argv[1]); pool.shutdown(wait=False)\n"
+        "print(type(fut.exception(timeout=5)).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout.strip() == "DataSourceError", done.stderr
+
+
+def test_record_counts_of_parts(tmp_path):
+    from landlink_gis.io.shapefile import record_counts
+
+    gdf = sample_frame()
+    gdf.loc[1, "geometry"] = None  # a null shape is still a record
+    gdf.to_file(tmp_path / "plots.shp", encoding="UTF-8")
+    assert record_counts(tmp_path / "plots.shp") == (2, 2, 2)
+    dbf = tmp_path / "plots.dbf"
+    data = bytearray(dbf.read_bytes())
+    data[4:8] = (1).to_bytes(4, "little")
+    dbf.write_bytes(bytes(data))
+    with pytest.raises(DataSourceError, match=r"\.shp 2, \.shx 2, \.dbf 1"):
+        read_vector(role="demolition", path=tmp_path / "plots.shp")
+
+
+def _wal_gpkg(path):
+    import shutil
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / path.name
+        sample_frame().to_file(scratch, layer="plots", driver="GPKG")
+        con = sqlite3.connect(scratch)
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda g: 0)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute("UPDATE plots SET DKMC = 'edited' WHERE fid = 2")
+        con.commit()
+        for suffix in ("", "-wal", "-shm"):
+            shutil.copyfile(f"{scratch}{suffix}", f"{path}{suffix}")
+        con.close()
+
+
+def _folder_hashes(folder):
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_gpkg_with_pending_wal_is_read_with_its_edits_and_left_unchanged(tmp_path):
+    from landlink_gis.io.chunks import read_vector_chunks
+    from landlink_gis.io.vector import list_layers
+
+    path = tmp_path / "plots.gpkg"
+    _wal_gpkg(path)
+    before = _folder_hashes(tmp_path)
+    assert set(before) == {"plots.gpkg", "plots.gpkg-wal", "plots.gpkg-shm"}
+    gdf = read_vector(role="demolition", path=path, layer="plots", bbox=(-1e7, -1e7, 1e8, 1e8), bbox_crs=CRS)
+    assert list(gdf["DKMC"]) == [NAMES[0], "edited"]
+    assert list_layers(path) == ["plots"]
+    chunks = list(read_vector_chunks(path, layer="plots", batch_size=1))
+    assert [c["DKMC"].iloc[0] for c in chunks] == [NAMES[0], "edited"]
+    assert _folder_hashes(tmp_path) == before
+
+
+@pytest.mark.parametrize("cpg", [b"", b"\xff\xfe\x00garbage\x01\x02", b"KOI-99-FOO\r\n", b"   \n"])
+def test_unusable_cpg_falls_back_to_detection_with_a_note(tmp_path, cpg):
+    path = tmp_path / "plots.shp"
+    sample_frame().to_file(path, encoding="GBK")
+    (tmp_path / "plots.cpg").write_bytes(cpg)
+    gdf = read_vector(role="demolition", path=path)
+    assert list(gdf["DKMC"]) == NAMES
+    assert gdf.attrs["encoding"] == "GBK"
+    assert "plots.cpg" in gdf.attrs["encoding_note"] and "GBK" in gdf.attrs["encoding_note"]
