@@ -18,7 +18,8 @@ from pyproj import Transformer
 
 import postgis_server
 from landlink_gis.errors import DataSourceError, InputError
-from landlink_gis.io.postgis import explain_postgis, read_postgis, redact_url, write_postgis
+from landlink_gis.io.postgis import explain_postgis, read_postgis, write_postgis
+from landlink_gis.io.redact import redact_url
 
 # The `postgis_url` fixture (a live server). tests/ is on sys.path (no __init__.py). Not
 # `pytest_plugins`: that warns (an error here) once a conftest has imported postgis_server.
@@ -235,8 +236,10 @@ def test_missing_table_is_named(postgis_url, caplog):
 
 def test_bad_sql(postgis_url, caplog):
     with pytest.raises(DataSourceError, match="syntax") as excinfo:
-        read_postgis(postgis_url, sql="SELEC id FROM nowhere")
+        read_postgis(postgis_url, sql="SELECT id, FROM nowhere")
     _assert_secret_free(excinfo, caplog, PASSWORD)
+    with pytest.raises(DataSourceError, match="must be one SELECT query"):
+        read_postgis(postgis_url, sql="SELEC id FROM nowhere", role="landuse")
 
 
 def test_sql_cannot_modify_data(postgis_url, squares_table):

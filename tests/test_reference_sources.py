@@ -65,7 +65,7 @@ def baseline():
     result = check(DEMO / "project.toml", rules=RULES)
     rows = summary(result.findings)
     assert {r[0] for r in rows} >= {"OVL001", "OVL003", "OVL004", "PLAN001", "PLAN002", "PLAN003", "PLAN004", "PLAN007"}
-    counts = {role: info.count for role, info in result.context.sources.items()}
+    counts = {role: meta["features"] for role, meta in result.run_info["inputs"].items() if not role.startswith("raster:")}
     assert counts["landuse"] < len(reference_layers()["landuse"])  # the GPKG read is filtered too
     return rows, counts
 
@@ -74,7 +74,7 @@ def assert_same(result, baseline) -> None:
     """Same findings and the same features read per layer (so the far feature was never read)."""
     rows, counts = baseline
     assert summary(result.findings) == rows
-    assert {role: info.count for role, info in result.context.sources.items()} == counts
+    assert {role: meta["features"] for role, meta in result.run_info["inputs"].items() if not role.startswith("raster:")} == counts
 
 
 def with_far_feature(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -93,7 +93,7 @@ def test_filegdb_reference_layers(tmp_path, baseline):
     toml = retarget(tmp_path, lambda layer: [f'path = "{gdb.as_posix()}"', f'layer = "{layer}"'])
     result = check(toml, rules=RULES)
     assert_same(result, baseline)
-    assert result.context.sources["landuse"].sha256  # a folder source is hashed too
+    assert result.run_info["inputs"]["landuse"]["sha256"]  # a folder source is hashed too
 
 
 @pytest.mark.parametrize("covering", [False, True], ids=["wkb", "bbox-covering"])
@@ -143,19 +143,26 @@ def test_filegdb_bbox_filter(tmp_path):
     assert list(near["BSM"]) == ["a"]
 
 
-def test_postgis_reference_layers(tmp_path, baseline, postgis_url):
+@pytest.mark.parametrize("source", ["table", "sql"])
+def test_postgis_reference_layers(tmp_path, baseline, postgis_url, source):
     from landlink_gis.io.postgis import write_postgis
+    from landlink_gis.io.redact import url_password
 
     tables = {}
     for name, gdf in reference_layers().items():
         table = f"demo_ref_{name}"
         write_postgis(with_far_feature(gdf), postgis_url, table, if_exists="replace")
         tables[name] = table
-    toml = retarget(tmp_path, lambda layer: [f'url = "{postgis_url}"', f'table = "{tables[layer]}"'])
+
+    def entry(layer: str) -> list[str]:
+        if source == "table":
+            return [f'url = "{postgis_url}"', f'table = "{tables[layer]}"']
+        return [f'url = "{postgis_url}"', f'sql = "SELECT * FROM {tables[layer]} -- one read-only query;"']
+
+    toml = retarget(tmp_path, entry)
     result = check(toml, rules=RULES)
     assert_same(result, baseline)
-    password = re.search(r"://[^:/@]+:([^@]+)@", postgis_url)
-    if password:
-        secret = password.group(1)
+    secret = url_password(postgis_url)
+    if secret:
         assert secret not in repr(result.run_info)
         assert not result.findings["message"].str.contains(secret, regex=False).any()

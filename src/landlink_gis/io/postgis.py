@@ -5,9 +5,18 @@ PostGIS >= 3 brings its own ``geom && envelope`` index condition; older PostGIS 
 spelled out) so that PostgreSQL can use the GIST index, streams rows through a server-side cursor
 and decodes the geometries with one vectorised :func:`shapely.from_wkb` call.
 
-Secrets never leave this module: every message, log record and exception names the source by
-:func:`redact_url`, and psycopg's own error texts are scrubbed of the password before they are
-quoted. Errors raised by psycopg are not chained (``__cause__``/``__context__``) for the same reason.
+Every connection goes through :func:`~landlink_gis.io.pg_session.pg_session` (read-only for
+reads), so secrets never leave this module: messages and logs name the source by
+:func:`~landlink_gis.io.redact.redact_url`, psycopg's texts are scrubbed before they are quoted,
+and the errors raised are not chained to psycopg's.
+
+An ``sql`` source runs as exactly one read-only query. Three layers make sure of it: a light
+check of the text (:func:`check_select_sql`: one ``SELECT`` or ``WITH … SELECT``, nothing after
+a ``;``) gives a clear message; every statement that embeds it is sent with the extended query
+protocol (``prepare=True``, or the ``DECLARE`` of a server-side cursor), which refuses several
+statements in one string; and the session and its transaction are read-only
+(``default_transaction_read_only=on`` and ``BEGIN READ ONLY``), so DML, DDL, ``nextval`` and
+``set_config('transaction_read_only', …)`` fail on the server.
 """
 
 from __future__ import annotations
@@ -16,9 +25,9 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,125 +37,109 @@ import shapely
 from psycopg import sql as pgsql
 from psycopg.types.numeric import FloatLoader
 
-from landlink_gis.errors import DataSourceError
+from .pg_session import pg_session, raise_unchained, source_error
+from .redact import redact_url
 
-__all__ = ["explain_postgis", "read_postgis", "redact_url", "write_postgis"]
+__all__ = ["check_select_sql", "explain_postgis", "read_postgis", "write_postgis"]
 
 log = logging.getLogger(__name__)
 
-_SECRET_KEYS = r"password|passwd|pwd|sslpassword|token|access_token|api_key|apikey|secret"
-_QUERY_SECRET = re.compile(rf"(?i)(^|[?&;])({_SECRET_KEYS})=([^&;#\s]*)")
-_KV_SECRET = re.compile(rf"(?i)\b({_SECRET_KEYS})\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
-_URL_USERINFO = re.compile(r"(?i)\b(postgres(?:ql)?://[^:/@\s?#]*):([^@\s/?#]*)@")
-_CONNECT_TIMEOUT_S = 10
 _CHUNK_ROWS = 50_000
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` with its password and secret query parameters replaced by ``***``.
+def _run(
+    conn: psycopg.Connection, query: Any, params: Sequence[Any] | None = None
+) -> psycopg.Cursor:
+    """Execute ``query`` with the extended query protocol: one statement, never several."""
+    return conn.execute(query, params, prepare=True)
 
-    Handles URLs (``postgresql://user:pw@host/db?password=…&token=…``) and libpq key/value
-    strings (``host=… password=…``).
 
-    Examples
-    --------
-    >>> redact_url("postgresql://landlink:pw@127.0.0.1:5432/landlink?token=abc&sslmode=require")
-    'postgresql://landlink:***@127.0.0.1:5432/landlink?token=***&sslmode=require'
+# -- the SQL of an ``sql`` layer -----------------------------------------------------------------
+# Comments, string literals (also E'' and dollar-quoted) and quoted identifiers: masked before the
+# text is looked at, so a ";" or a keyword inside them does not count.
+_OPAQUE = re.compile(
+    r"--[^\n]*"
+    r"|/\*.*?(?:\*/|$)"
+    r"|[Ee]'(?:[^'\\]|\\.|'')*(?:'|$)"
+    r"|'(?:[^']|'')*(?:'|$)"
+    r'|"(?:[^"]|"")*(?:"|$)'
+    r"|(\$[A-Za-z_]*\$).*?(?:\1|$)",
+    re.S,
+)
+_DML_IN_WITH = re.compile(
+    r"(?i)\bAS\s*(?:NOT\s+)?(?:MATERIALIZED\s*)?\(\s*(?:INSERT|UPDATE|DELETE|MERGE)\b"
+)
+_LOCKING = re.compile(r"(?i)\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b")
+# SQLSTATEs of a statement that tries to write or is not a plain query.
+_WRITE_STATES = {"25006", "0A000", "2F002", "2F003", "2F004", "25001"}
+_SELECT_HINT = (
+    "write a single SELECT (or WITH … SELECT) that only reads, without a second statement after "
+    "a ';' and without anything that changes the database"
+)
+
+
+def _not_one_select(role: str | None, why: str) -> str:
+    layer = f"layer '{role}'" if role else "this layer"
+    return f"the sql of {layer} must be one SELECT query ({why})"
+
+
+def check_select_sql(query: str, role: str | None = None) -> str:
+    """Check that ``query`` is one ``SELECT`` / ``WITH … SELECT``; return it without a trailing ``;``.
+
+    A light client-side check for a clear message, **not** the guarantee: the query is also sent
+    with the extended protocol (one statement only) inside a read-only transaction.
+
+    Parameters
+    ----------
+    query
+        The ``sql`` of a layer entry.
+    role
+        The layer's role, named in the message.
+
+    Returns
+    -------
+    str
+        The query, stripped, without trailing ``;``.
+
+    Raises
+    ------
+    ValueError
+        ``the sql of layer X must be one SELECT query (why)``.
     """
-    if "://" not in url:
-        return _KV_SECRET.sub(lambda m: f"{m.group(1)}=***", url)
-    head, sep, query = url.partition("?")
-    scheme, _, rest = head.partition("://")
-    netloc, slash, path = rest.partition("/")
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        netloc = f"{userinfo}@{hosts}"
-    if sep:
-        query = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}=***", query)
-    return f"{scheme}://{netloc}{slash}{path}{sep}{query}"
-
-
-def _secrets_of(url: str) -> list[str]:
-    """Literal secret values in ``url`` (raw and percent-decoded), longest first."""
-    found: set[str] = set()
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.Error:
-        params = {}
-    for key in ("password", "sslpassword"):
-        if params.get(key):
-            found.add(str(params[key]))
-    for m in _URL_USERINFO.finditer(url):
-        found.add(m.group(2))
-    for m in _QUERY_SECRET.finditer(url):
-        found.add(m.group(3))
-    for m in _KV_SECRET.finditer(url):
-        found.add(m.group(2).strip("'"))
-    more = {unquote(s) for s in found} | {quote(s, safe="") for s in found}
-    return sorted((s for s in found | more if s), key=len, reverse=True)
-
-
-def _scrub(text: str, url: str) -> str:
-    """Remove every trace of the secrets in ``url`` from ``text`` (e.g. a psycopg message)."""
-    text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}:***@", text)
-    text = _KV_SECRET.sub(lambda m: f"{m.group(1)}=***", text)
-    text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}=***", text)
-    for secret in _secrets_of(url):
-        text = text.replace(secret, "***")
-    return text.strip()
-
-
-_HINTS = {
-    "28P01": "check the user name and password (in the URL, PGPASSWORD or ~/.pgpass)",
-    "28000": "the server refuses this user/host; check the user name and the server's pg_hba.conf",
-    "3D000": "the database does not exist; check the database name in the URL",
-    "42P01": "the table does not exist or is not visible; check its name (schema.table)",
-    "42703": "a column does not exist; check the geometry_column and the SQL",
-    "42601": "the SQL has a syntax error",
-    "42501": "the user lacks permission; ask the database owner for SELECT on it",
-    "25006": "the SQL tries to modify data; a layer query must be a read-only SELECT",
-}
-
-
-def _source_error(
-    exc: BaseException | None, url: str, what: str, action: str, hint: str | None = None
-) -> DataSourceError:
-    """A :class:`DataSourceError` naming the redacted source; never quotes a secret."""
-    where = redact_url(url)
-    detail = _scrub(str(exc), url) if exc is not None else ""
-    sqlstate = getattr(exc, "sqlstate", None)
-    if hint is None:
-        if sqlstate in _HINTS:
-            hint = _HINTS[sqlstate]
-        elif isinstance(exc, psycopg.OperationalError) and sqlstate is None:
-            hint = "check that the server is running and the host, port and URL are right"
-        else:
-            hint = "check the connection URL and the layer entry of the project file"
-    msg = f"PostGIS source {where} ({what}): {action} failed"
-    if detail:
-        msg += f": {detail}"
-    return DataSourceError(f"{msg}. Fix: {hint}.")
-
-
-def _connect(url: str, what: str, *, read_only: bool) -> psycopg.Connection:
-    if not re.match(r"(?i)^postgres(ql)?://", url) and "=" not in url:
-        raise _source_error(
-            None, url, what, "opening", "use a URL of the form postgresql://user@host:port/db"
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError(_not_one_select(role, "it is empty"))
+    text = query.strip()
+    # Same length as ``text``: opaque parts become spaces ("x" for literals, so they stay words).
+    masked = _OPAQUE.sub(
+        lambda m: ("x" if m.group(0)[:1] not in "-/" else " ") * len(m.group(0)), text
+    )
+    body = masked.rstrip().rstrip(";").rstrip()
+    while body.endswith(";"):
+        body = body.rstrip(";").rstrip()
+    if ";" in body:
+        raise ValueError(_not_one_select(role, "it holds several statements separated by ';'"))
+    words = re.findall(r"[A-Za-z_]+", body)
+    first = words[0].upper() if words else ""
+    if first not in ("SELECT", "WITH"):
+        raise ValueError(_not_one_select(role, f"it starts with {first or body[:10]!r}"))
+    if _DML_IN_WITH.search(body):
+        raise ValueError(_not_one_select(role, "its WITH clause changes data"))
+    if _LOCKING.search(body):
+        raise ValueError(
+            _not_one_select(role, "SELECT … INTO and FOR UPDATE/SHARE write or lock rows")
         )
-    err: DataSourceError | None = None
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
-        extra = {} if "connect_timeout" in params else {"connect_timeout": _CONNECT_TIMEOUT_S}
-        conn = psycopg.connect(url, application_name="landlink-gis", **extra)
-    except psycopg.Error as exc:
-        err = _source_error(exc, url, what, "connecting")
-    if err is not None:
-        raise err  # outside the except block: no chained psycopg text
-    conn.read_only = read_only
-    conn.adapters.register_loader("numeric", FloatLoader)
-    return conn
+    return text[: len(body)].rstrip()
+
+
+def _sql_explainer(role: str | None) -> Callable[[psycopg.Error], tuple[str, str] | None]:
+    """Messages for what the server refuses in an ``sql`` source (see :func:`pg_session`)."""
+
+    def explain(exc: psycopg.Error) -> tuple[str, str] | None:
+        if getattr(exc, "sqlstate", None) in _WRITE_STATES or "multiple commands" in str(exc):
+            return _not_one_select(role, "the server refused it"), _SELECT_HINT
+        return None
+
+    return explain
 
 
 def _split_table(table: str) -> tuple[str | None, str]:
@@ -178,7 +171,8 @@ def _table_source(conn: psycopg.Connection, table: str, geometry_column: str | N
     row = None
     for cand_schema, cand_name in candidates:
         ident = pgsql.Identifier(*((cand_schema, cand_name) if cand_schema else (cand_name,)))
-        row = conn.execute(
+        row = _run(
+            conn,
             "SELECT n.nspname, c.relname, c.oid FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)",
             (ident.as_string(conn),),
@@ -191,14 +185,16 @@ def _table_source(conn: psycopg.Connection, table: str, geometry_column: str | N
             "(schema.table, case-sensitive when quoted) and the user's privileges"
         )
     schema, name, oid = row
-    columns = conn.execute(
+    columns = _run(
+        conn,
         "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
         "WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (oid,),
     ).fetchall()
     geoms = [c for c, t in columns if t == "geometry"]
     geom = _pick_geometry(geoms, geometry_column, table)
-    found = conn.execute(
+    found = _run(
+        conn,
         "SELECT srid FROM geometry_columns "
         "WHERE f_table_schema = %s AND f_table_name = %s AND f_geometry_column = %s",
         (schema, name, geom),
@@ -213,13 +209,11 @@ def _table_source(conn: psycopg.Connection, table: str, geometry_column: str | N
 
 
 def _sql_source(conn: psycopg.Connection, query: str, geometry_column: str | None) -> _Source:
-    query = query.strip().rstrip(";").strip()
-    relation = pgsql.SQL("({}) AS _ll_src").format(pgsql.SQL(query))  # type: ignore[arg-type]
-    with conn.cursor() as cur:
-        cur.execute(pgsql.SQL("SELECT * FROM {} LIMIT 0").format(relation))
-        desc = cur.description or []
+    # ``query`` passed check_select_sql; the newline keeps a trailing ``--`` comment inside.
+    relation = pgsql.SQL("({}\n) AS _ll_src").format(pgsql.SQL(query))  # type: ignore[arg-type]
+    desc = _run(conn, pgsql.SQL("SELECT * FROM {} LIMIT 0").format(relation)).description or []
     geom_oids = {
-        r[0] for r in conn.execute("SELECT oid FROM pg_type WHERE typname = 'geometry'").fetchall()
+        r[0] for r in _run(conn, "SELECT oid FROM pg_type WHERE typname = 'geometry'").fetchall()
     }
     columns = tuple(d.name for d in desc)
     if len(set(columns)) != len(columns):
@@ -245,10 +239,11 @@ def _pick_geometry(geoms: Sequence[str], wanted: str | None, what: str) -> str:
 
 
 def _probe_srid(conn: psycopg.Connection, relation: pgsql.Composable, geom: str) -> int:
-    row = conn.execute(
+    row = _run(
+        conn,
         pgsql.SQL("SELECT ST_SRID({g}) FROM {r} WHERE {g} IS NOT NULL LIMIT 1").format(
             g=pgsql.Identifier(geom), r=relation
-        )
+        ),
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -256,8 +251,8 @@ def _probe_srid(conn: psycopg.Connection, relation: pgsql.Composable, geom: str)
 def _crs_of_srid(conn: psycopg.Connection, srid: int) -> object | None:
     if srid <= 0:
         return None
-    row = conn.execute(
-        "SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys WHERE srid = %s", (srid,)
+    row = _run(
+        conn, "SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys WHERE srid = %s", (srid,)
     ).fetchone()
     if row is None:
         log.warning("SRID %d is not in spatial_ref_sys; the layer has no CRS", srid)
@@ -333,16 +328,36 @@ def _select(src: _Source, env: pgsql.Composable | None, explicit_bbox: bool) -> 
 
 
 def _postgis_major(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT postgis_lib_version()").fetchone()
+    row = _run(conn, "SELECT postgis_lib_version()").fetchone()
     return int(str(row[0]).split(".")[0]) if row else 0
 
 
-def _plan(conn, url, table, sql_text, bbox, bbox_crs, geometry_column, crs):
-    """Resolve the source and build the SELECT; raises DataSourceError."""
+def _what(table: str | None, sql: str | None) -> str:
+    return f"table {table!r}" if table is not None else "sql query"
+
+
+def _prepare_args(
+    url: str, table: str | None, sql_text: str | None, role: str | None
+) -> str | None:
+    """Check the arguments before connecting; return the checked SQL (or ``None`` for a table)."""
+    what = _what(table, sql_text)
     if (table is None) == (sql_text is None):
-        raise _source_error(None, url, "layer", "reading", "give exactly one of table= or sql=")
-    what = f"table {table!r}" if table is not None else "sql query"
-    err: DataSourceError | None = None
+        raise_unchained(
+            source_error(url, "layer", "reading failed", "give exactly one of table= or sql=")
+        )
+    if sql_text is None:
+        return None
+    try:
+        return check_select_sql(sql_text, role)
+    except ValueError as exc:
+        problem = str(exc)
+    raise_unchained(source_error(url, what, problem, _SELECT_HINT))
+
+
+def _plan(conn, url, table, sql_text, bbox, bbox_crs, geometry_column, crs):
+    """Resolve the source and build the SELECT; raises DataSourceError (psycopg errors pass)."""
+    what = _what(table, sql_text)
+    problem: str | None = None
     try:
         if table is not None:
             src = _table_source(conn, table, geometry_column)
@@ -350,11 +365,9 @@ def _plan(conn, url, table, sql_text, bbox, bbox_crs, geometry_column, crs):
             src = _sql_source(conn, sql_text, geometry_column)
         env = _envelope(bbox, bbox_crs, src.srid, crs) if bbox is not None else None
         return src, _select(src, env, explicit_bbox=_postgis_major(conn) < 3)
-    except psycopg.Error as exc:
-        err = _source_error(exc, url, what, "inspecting the layer")
     except (LookupError, ValueError) as exc:
-        err = _source_error(None, url, what, "inspecting the layer", str(exc))
-    raise err
+        problem = str(exc)
+    raise_unchained(source_error(url, what, "inspecting the layer failed", problem))
 
 
 def read_postgis(
@@ -367,6 +380,7 @@ def read_postgis(
     geometry_column: str | None = None,
     crs: object | None = None,
     chunk_size: int = _CHUNK_ROWS,
+    role: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a PostGIS table or query into a GeoDataFrame.
 
@@ -374,11 +388,15 @@ def read_postgis(
     ----------
     url
         ``postgresql://user:password@host:port/dbname`` (libpq URL; key/value strings work too).
+        Special characters in the password must be percent-encoded (``@`` → ``%40``).
     table
         Table or view name, optionally schema-qualified (``schema.table``; quote mixed-case names
         as ``"Schema"."Table"``). Exactly one of ``table`` and ``sql``.
     sql
-        A read-only SELECT; it is wrapped as a subquery so the bbox filter still applies.
+        One read-only ``SELECT`` (or ``WITH … SELECT``); it is wrapped as a subquery so the bbox
+        filter still applies. Several statements, DML, DDL, ``SET``, ``COMMIT`` … are refused
+        (checked on the client, and impossible on the server: extended protocol, read-only
+        transaction).
     bbox
         ``(xmin, ymin, xmax, ymax)``: only features intersecting it are read; filtered on the
         server with ``&&`` (GIST index) and ``ST_Intersects``.
@@ -390,6 +408,8 @@ def read_postgis(
         CRS of the result; default: from the column's SRID.
     chunk_size
         Rows fetched per round trip from the server-side cursor.
+    role
+        The layer's role in the project (``demolition``, ``landuse`` …), named in messages.
 
     Returns
     -------
@@ -400,30 +420,24 @@ def read_postgis(
     Raises
     ------
     DataSourceError
-        The server cannot be reached, authentication fails, the table, column or SQL is wrong,
-        or the arguments are inconsistent. The message names the redacted URL, never a password.
+        The URL is malformed, the server cannot be reached, authentication fails, the table,
+        column or SQL is wrong (``the sql of layer X must be one SELECT query``), or the
+        arguments are inconsistent. The message names the redacted URL, never a password.
     """
-    what = f"table {table!r}" if table is not None else "sql query"
+    what = _what(table, sql)
+    sql = _prepare_args(url, table, sql, role)
     started = time.perf_counter()
-    conn = _connect(url, what, read_only=True)
-    err: DataSourceError | None = None
-    try:
+    explain = _sql_explainer(role) if sql is not None else None
+    with pg_session(url, what, read_only=True, action="reading", explain=explain) as conn:
+        conn.adapters.register_loader("numeric", FloatLoader)
         src, query = _plan(conn, url, table, sql, bbox, bbox_crs, geometry_column, crs)
         result_crs = crs if crs is not None else _crs_of_srid(conn, src.srid)
         rows: list[tuple] = []
-        with conn.cursor(name="landlink_read") as cur:
+        with conn.cursor(name="landlink_read") as cur:  # DECLARE: extended protocol
             cur.itersize = chunk_size
             cur.execute(query)
             while chunk := cur.fetchmany(chunk_size):
                 rows.extend(chunk)
-    except DataSourceError as exc:
-        err = exc
-    except psycopg.Error as exc:
-        err = _source_error(exc, url, what, "reading")
-    finally:
-        conn.close()
-    if err is not None:
-        raise err
     frame = pd.DataFrame.from_records(rows, columns=list(src.columns), coerce_float=True)
     for col in src.geometries:
         wkb = np.asarray(frame[col].to_numpy(dtype=object), dtype=object)
@@ -448,26 +462,27 @@ def explain_postgis(
     bbox_crs: object | None = None,
     geometry_column: str | None = None,
     analyze: bool = False,
+    role: str | None = None,
 ) -> str:
     """Return PostgreSQL's ``EXPLAIN`` plan of the query :func:`read_postgis` would run.
 
-    For checking that a bbox read uses the spatial index (benchmarks, tests, support).
+    For checking that a bbox read uses the spatial index (benchmarks, tests, support). Runs in a
+    read-only session like :func:`read_postgis` (``analyze=True`` executes the query).
+
+    Raises
+    ------
+    DataSourceError
+        As :func:`read_postgis`.
     """
-    what = f"table {table!r}" if table is not None else "sql query"
-    conn = _connect(url, what, read_only=True)
-    err: DataSourceError | None = None
-    try:
+    what = _what(table, sql)
+    sql = _prepare_args(url, table, sql, role)
+    explain = _sql_explainer(role) if sql is not None else None
+    with pg_session(
+        url, what, read_only=True, action="explaining the query", explain=explain
+    ) as conn:
         _, query = _plan(conn, url, table, sql, bbox, bbox_crs, geometry_column, None)
         prefix = pgsql.SQL("EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN ")
-        lines = [r[0] for r in conn.execute(prefix + query).fetchall()]
-    except DataSourceError as exc:
-        err = exc
-    except psycopg.Error as exc:
-        err = _source_error(exc, url, what, "explaining the query")
-    finally:
-        conn.close()
-    if err is not None:
-        raise err
+        lines = [r[0] for r in _run(conn, prefix + query).fetchall()]
     return "\n".join(lines)
 
 
@@ -546,19 +561,29 @@ def write_postgis(
     """
     what = f"table {table!r}"
     if if_exists not in ("fail", "replace"):
-        raise _source_error(None, url, what, "writing", "if_exists must be 'fail' or 'replace'")
+        raise_unchained(
+            source_error(url, what, "writing failed", "if_exists must be 'fail' or 'replace'")
+        )
     srid = 0
     if gdf.crs is not None:
         code = gdf.crs.to_epsg()
         if code is None:
-            raise _source_error(
-                None, url, what, "writing", "reproject the data to a CRS with an EPSG code first"
+            raise_unchained(
+                source_error(
+                    url,
+                    what,
+                    "writing failed",
+                    "reproject the data to a CRS with an EPSG code first",
+                )
             )
         srid = int(code)
+    problem: str | None = None
     try:
         schema, name = _split_table(table)
     except ValueError as exc:
-        raise _source_error(None, url, what, "writing", str(exc)) from None
+        problem = str(exc)
+    if problem is not None:
+        raise_unchained(source_error(url, what, "writing failed", problem))
     ident = pgsql.Identifier(schema, name) if schema else pgsql.Identifier(name)
     geom_cols = [c for c in gdf.columns if isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
     defs, data = [], []
@@ -578,15 +603,20 @@ def write_postgis(
             defs.append(pgsql.SQL("{} {}").format(pgsql.Identifier(str(col)), pgsql.SQL(pg_type)))
             data.append(_py_values(gdf[col], pg_type))
     started = time.perf_counter()
-    conn = _connect(url, what, read_only=False)
-    err: DataSourceError | None = None
-    try:
-        exists = conn.execute("SELECT to_regclass(%s)", (ident.as_string(conn),)).fetchone()
+    with pg_session(url, what, read_only=False, action="writing") as conn:
+        exists = _run(conn, "SELECT to_regclass(%s)", (ident.as_string(conn),)).fetchone()
         if exists and exists[0] is not None:
             if if_exists == "fail":
-                raise LookupError(f"table {table!r} already exists; pass if_exists='replace'")
-            conn.execute(pgsql.SQL("DROP TABLE {}").format(ident))
-        conn.execute(pgsql.SQL("CREATE TABLE {} ({})").format(ident, pgsql.SQL(", ").join(defs)))
+                raise_unchained(
+                    source_error(
+                        url,
+                        what,
+                        "writing failed",
+                        f"table {table!r} already exists; pass if_exists='replace'",
+                    )
+                )
+            _run(conn, pgsql.SQL("DROP TABLE {}").format(ident))
+        _run(conn, pgsql.SQL("CREATE TABLE {} ({})").format(ident, pgsql.SQL(", ").join(defs)))
         names = pgsql.SQL(", ").join(pgsql.Identifier(str(c)) for c in gdf.columns)
         with conn.cursor() as cur:
             with cur.copy(pgsql.SQL("COPY {} ({}) FROM STDIN").format(ident, names)) as copy:
@@ -594,21 +624,14 @@ def write_postgis(
                     copy.write_row(row)
         if spatial_index and gdf.geometry.name in geom_cols:
             geom = str(gdf.geometry.name)
-            conn.execute(
+            _run(
+                conn,
                 pgsql.SQL("CREATE INDEX {} ON {} USING GIST ({})").format(
                     pgsql.Identifier(f"{name}_{geom}_gist"[:63]), ident, pgsql.Identifier(geom)
-                )
+                ),
             )
-        conn.execute(pgsql.SQL("ANALYZE {}").format(ident))
+        _run(conn, pgsql.SQL("ANALYZE {}").format(ident))
         conn.commit()
-    except psycopg.Error as exc:
-        err = _source_error(exc, url, what, "writing")
-    except LookupError as exc:
-        err = _source_error(None, url, what, "writing", str(exc))
-    finally:
-        conn.close()  # without commit: rolled back
-    if err is not None:
-        raise err
     log.info(
         "wrote %d features to %s (%s) in %.2f s",
         len(gdf),

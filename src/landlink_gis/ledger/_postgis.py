@@ -4,7 +4,9 @@ Every write is one transaction that first takes a transaction-scoped advisory lo
 (``pg_advisory_xact_lock``) on the ledger schema, so concurrent writers are serialised exactly
 as the GeoPackage backend's ``BEGIN IMMEDIATE`` serialises them; PostgreSQL rolls back the
 transaction of a client that dies. The URL may carry ``?schema=NAME`` (default
-``landlink_ledger``); passwords never appear in messages.
+``landlink_ledger``). Connections go through :func:`landlink_gis.io.pg_session.pg_session`
+(driver errors become :class:`LedgerError` with the URL redacted; passwords never appear in
+messages).
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import logging
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..io.redact import redact_text, redact_url
+from ..io.redact import redact_url
 from .errors import LedgerError
 from .schema import apply_migrations
 
@@ -34,19 +36,28 @@ _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def split_schema(url: str) -> tuple[str, str]:
-    """``(libpq URL without the schema parameter, schema name)`` of a ledger URL."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    """``(libpq URL without the schema parameter, schema name)`` of a ledger URL.
+
+    Works on the raw string (the query starts at the first ``?`` after the last ``@``), so a
+    password is passed on exactly as typed and a malformed URL reaches
+    :func:`~landlink_gis.io.pg_session.pg_session`, which explains it without quoting it.
+    """
+    at = url.rfind("@")
+    start = at + 1 if at >= 0 else (url.find("://") + 3 if "://" in url else len(url))
+    q = url.find("?", start)
     schema = DEFAULT_SCHEMA
-    rest = []
-    for key, value in query:
-        if key == "schema":
-            schema = value
-        else:
-            rest.append((key, value))
+    if q >= 0:
+        rest = []
+        for part in url[q + 1 :].split("&"):
+            key, _, value = part.partition("=")
+            if key == "schema":
+                schema = unquote(value)
+            elif part:
+                rest.append(part)
+        url = url[:q] + ("?" + "&".join(rest) if rest else "")
     if not _IDENT.match(schema):
         raise LedgerError(f"{redact_url(url)}: schema {schema!r} must be a lower-case SQL identifier (letters, digits, _)")
-    return urlunsplit(parts._replace(query=urlencode(rest))), schema
+    return url, schema
 
 
 class PostgisBackend:
@@ -59,33 +70,33 @@ class PostgisBackend:
         self.url, self.schema = split_schema(url)
         self.location = redact_url(url)
 
-    def _connect(self):
-        import psycopg
+    def _session(self, action: str, *, read_only: bool = False):
+        """A :func:`pg_session` on the ledger database; errors become :class:`LedgerError`."""
+        from ..io.pg_session import pg_session  # psycopg only when a PostGIS ledger is used
 
-        try:
-            con = psycopg.connect(self.url, connect_timeout=15)
-        except psycopg.Error as exc:
-            raise LedgerError(f"{self.location}: cannot connect to the ledger database ({redact_text(str(exc).strip(), self.url)})") from None
+        return pg_session(
+            self.url,
+            f"ledger schema {self.schema}",
+            read_only=read_only,
+            action=action,
+            error=LedgerError,
+            label="ledger database",
+        )
+
+    def _use_schema(self, con) -> None:
         con.execute(f"SET search_path TO {self.schema}, public")
         con.commit()
-        return con
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool) -> Iterator[_Tx]:
         """One transaction; ``write`` first takes the ledger's advisory lock."""
-        import psycopg
-
-        con = self._connect()
-        try:
+        with self._session("the ledger transaction") as con:
+            self._use_schema(con)
             with con.transaction():
                 tx = _Tx(con)
                 if write:
                     self.lock(tx)
                 yield tx
-        except psycopg.Error as exc:
-            raise LedgerError(f"{self.location}: ledger database error ({redact_text(str(exc).strip(), self.url)})") from None
-        finally:
-            con.close()
 
     def lock(self, tx: _Tx) -> None:
         """Take the transaction-scoped advisory lock of this ledger schema."""
@@ -114,7 +125,7 @@ class PostgisBackend:
 
     # -- schema ------------------------------------------------------------------------------
     def exists(self) -> bool:
-        with contextlib.closing(self._connect()) as con:
+        with self._session("looking for the ledger", read_only=True) as con:
             row = con.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'll_migrations'",
                 (self.schema,),
@@ -132,30 +143,22 @@ class PostgisBackend:
         epsg = crs.to_epsg()
         if epsg is None:
             raise LedgerError(f"ledger CRS {crs.name!r} has no EPSG code; use a CGCS2000 EPSG code such as EPSG:4545")
-        import psycopg
-
-        con = self._connect()
-        try:
-            with con.transaction():
-                tx = _Tx(con)
-                tx.run("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"landlink_ledger:{self.schema}",))
-                if not tx.rows("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"):
-                    raise LedgerError(f"{self.location}: the database has no PostGIS; run `CREATE EXTENSION postgis` as its owner first")
-                if not tx.rows("SELECT 1 FROM spatial_ref_sys WHERE srid = %s", (epsg,)):
-                    raise LedgerError(f"{self.location}: EPSG:{epsg} is not in PostGIS's spatial_ref_sys")
-                if tx.rows(
-                    "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'll_migrations'",
-                    (self.schema,),
-                ):
-                    raise LedgerError(f"{self.location}: schema {self.schema} already holds a ledger; use it, or pick another ?schema=")
-                tx.run(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-                tx.run(f"SET LOCAL search_path TO {self.schema}, public")
-                tx.run("CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
-                self._migrate(tx, epsg)
-        except psycopg.Error as exc:
-            raise LedgerError(f"{self.location}: cannot create the ledger ({redact_text(str(exc).strip(), self.url)})") from None
-        finally:
-            con.close()
+        with self._session("creating the ledger") as con, con.transaction():
+            tx = _Tx(con)
+            tx.run("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"landlink_ledger:{self.schema}",))
+            if not tx.rows("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"):
+                raise LedgerError(f"{self.location}: the database has no PostGIS; run `CREATE EXTENSION postgis` as its owner first")
+            if not tx.rows("SELECT 1 FROM spatial_ref_sys WHERE srid = %s", (epsg,)):
+                raise LedgerError(f"{self.location}: EPSG:{epsg} is not in PostGIS's spatial_ref_sys")
+            if tx.rows(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'll_migrations'",
+                (self.schema,),
+            ):
+                raise LedgerError(f"{self.location}: schema {self.schema} already holds a ledger; use it, or pick another ?schema=")
+            tx.run(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            tx.run(f"SET LOCAL search_path TO {self.schema}, public")
+            tx.run("CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+            self._migrate(tx, epsg)
 
     def _migrate(self, tx: _Tx, srs_id: int) -> None:
         apply_migrations(tx, self.name, srs_id, self.now_param(), str(self.location))
