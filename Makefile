@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= bazhong_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint clean samples bench
+.PHONY: demo test venv lint clean samples bench system-deps fuzz
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,9 +21,17 @@ demo: $(STAMP)
 	$(BIN)/landlink check data/samples/$(SAMPLE)/project.toml -o out/$(SAMPLE)_checked.gpkg --report --xlsx; \
 	  rc=$$?; if [ $$rc -eq 2 ]; then exit 2; fi; echo "landlink exit code: $$rc (1 = the sample's planted error findings)"
 
-test: $(STAMP)
+# the system packages the tests need (PostgreSQL/PostGIS, Chromium, a CJK font): idempotent, sudo when not root
+system-deps:
+	bash scripts/ci/system-deps.sh
+
+test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
+
+# the seeded fuzzer with many more cases than the test run's 300
+fuzz: $(STAMP)
+	LANDLINK_FUZZ_CASES=5000 $(BIN)/python -m pytest -q tests/hostile/test_fuzz.py
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py

@@ -52,7 +52,7 @@ sorted(project.layers)
 
 # %%
 result = ll.check(project, lang="en")
-print(result.summary(lang="en"))
+print(ll.summary(result, lang="en"))
 
 # %%
 result.counts()
@@ -96,10 +96,10 @@ demolition.groupby("QSDWMC")[["MJ", "ll_area_m2"]].sum().round(2)
 # findings outlined; click a finding on the interactive map for its message.
 
 # %%
-ax = result.plot(figsize=(7, 7))
+ax = ll.plot(result, figsize=(7, 7))
 
 # %%
-result.explore(height=500)
+ll.explore(result, height=500)
 
 # %% [markdown]
 # ## Write the filing GeoPackage
@@ -107,7 +107,7 @@ result.explore(height=500)
 # `docs/qgis.md` explains how to open it in QGIS.
 
 # %%
-path = result.to_gpkg(OUT / "quickstart_checked.gpkg")
+path = ll.write_gpkg(result, OUT / "quickstart_checked.gpkg")
 pyogrio.list_layers(path)
 
 # %%

@@ -51,7 +51,7 @@ rows = []
 for path in project_files:
     started = time.perf_counter()
     result = ll.check(path, lang="en")
-    result.to_gpkg(OUT / f"{path.parent.name}_checked.gpkg")
+    ll.write_gpkg(result, OUT / f"{path.parent.name}_checked.gpkg")
     surplus = result.balance.loc[result.balance["item"] == "surplus_quota", "area_m2"].iloc[0]
     rows.append(
         {

@@ -75,3 +75,14 @@ def write_project(
     path = folder / "project.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def load_ctx(path: Path | str, **check_options: Any):
+    """The finished check context of a project file, as the runner builds it (for tests of rule helpers)."""
+    from landlink_gis.config import resolve_config
+    from landlink_gis.load import load_context
+    from landlink_gis.project import load_project
+
+    project = load_project(path)
+    config = resolve_config(project, **check_options)
+    return load_context(project, params=config.params, lang=project.language)

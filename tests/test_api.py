@@ -223,7 +223,7 @@ def test_read_layer_with_extent_filter():
 def test_explore_map(demo_result):
     import folium
 
-    fmap = demo_result.explore(lang="en", tiles=None)
+    fmap = ll.explore(demo_result, lang="en", tiles=None)
     assert isinstance(fmap, folium.Map)
     layers = {c.layer_name: c for c in fmap._children.values() if isinstance(c, folium.GeoJson)}
     assert set(layers) == {"demolition plots", "new-construction plots", "findings"}
@@ -251,7 +251,7 @@ def test_static_plot_draws_without_warnings(demo_result):
     from landlink_gis.report.maps_interactive import STATUS_COLOURS
 
     for lang in ("en", "zh"):  # zh falls back to English labels when no CJK font is installed
-        ax = demo_result.plot(lang=lang)
+        ax = ll.plot(demo_result, lang=lang)
         ax.figure.canvas.draw()  # missing glyphs would warn here (warnings are errors in tests)
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert len(labels) == 5

@@ -27,7 +27,7 @@ from landlink_gis.cli.main import cli
 # marker file, then sleeps until the test interrupts it.
 _DRIVER = """
 import pathlib, sys, time
-import landlink_gis.io.gpkg as gpkg
+import landlink_gis.report.gpkg as gpkg
 from landlink_gis.cli.main import cli
 marker = pathlib.Path(sys.argv[1])
 real = gpkg._write

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gpkg_validate import assert_valid_gpkg
+from landlink_gis.batch import SUMMARY_COLUMNS, find_projects, run_batch, write_batch_summary
 from landlink_gis.cli.main import cli
-from landlink_gis.report.batch import SUMMARY_COLUMNS, find_projects, run_batch, write_batch_summary
 from small_project import build_small_project
 
 

@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import landlink_gis as ll
 from conftest import SAMPLES
 from gpkg_validate import assert_valid_gpkg
-from landlink_gis.io.gpkg import RUN_INFO_STANDARD_URI
+from landlink_gis.contract import RUN_INFO_STANDARD_URI
 from landlink_gis.runner import check
 from small_project import build_small_project
 
@@ -23,7 +24,7 @@ def result(tmp_path_factory):
 
 
 def test_layers_validate_and_read_back(result, tmp_path):
-    out = result.to_gpkg(tmp_path / "out.gpkg")
+    out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     frames = assert_valid_gpkg(out)
     assert set(frames) == {"demolition_plots", "construction_plots", "findings", "finding_points", "balance", "run_info", "layer_styles"}
     plots = frames["demolition_plots"].set_index("DKBH")
@@ -37,7 +38,7 @@ def test_layers_validate_and_read_back(result, tmp_path):
 
 
 def test_layer_styles_colour_plots_by_status_and_findings_by_severity(result, tmp_path):
-    out = result.to_gpkg(tmp_path / "out.gpkg")
+    out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     with sqlite3.connect(out) as con:
         rows = con.execute(
             "SELECT f_table_name, f_geometry_column, styleQML, styleSLD, useAsDefault FROM layer_styles ORDER BY id"
@@ -61,7 +62,7 @@ def test_layer_styles_colour_plots_by_status_and_findings_by_severity(result, tm
 
 
 def test_run_info_in_geopackage_metadata(result, tmp_path):
-    out = result.to_gpkg(tmp_path / "out.gpkg")
+    out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     with sqlite3.connect(out) as con:
         (md_id, doc) = con.execute(
             "SELECT id, metadata FROM gpkg_metadata WHERE md_standard_uri = ? AND mime_type = 'application/json'",
@@ -80,7 +81,7 @@ def test_run_info_in_geopackage_metadata(result, tmp_path):
 def test_passwords_never_reach_the_file(result, tmp_path):
     result.run_info["inputs"]["ledger"] = {"source": f"postgresql://landlink:{SECRET}@db.example:5432/ledger table=plots", "sha256": None}
     try:
-        out = result.to_gpkg(tmp_path / "out.gpkg")
+        out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     finally:
         del result.run_info["inputs"]["ledger"]
     assert_valid_gpkg(out)
@@ -91,7 +92,7 @@ def test_passwords_never_reach_the_file(result, tmp_path):
 
 @pytest.mark.parametrize(("version", "user_version"), [("1.2", 10200), ("1.4", 10400)])
 def test_geopackage_version(result, tmp_path, version, user_version):
-    out = result.to_gpkg(tmp_path / "out.gpkg", gpkg_version=version)
+    out = ll.write_gpkg(result, tmp_path / "out.gpkg", gpkg_version=version)
     assert_valid_gpkg(out)
     with sqlite3.connect(out) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == user_version
@@ -105,7 +106,7 @@ def test_clean_project_with_empty_finding_layers(tmp_path):
     toml = write_project(tmp_path / "p", {"demolition": demolition}, fmt="shp", rules={"select": ["GEOM001"]})
     result = check(toml)
     assert len(result.findings) == 0
-    frames = assert_valid_gpkg(result.to_gpkg(tmp_path / "clean.gpkg"))
+    frames = assert_valid_gpkg(ll.write_gpkg(result, tmp_path / "clean.gpkg"))
     assert len(frames["findings"]) == 0 and len(frames["finding_points"]) == 0
     assert list(frames["demolition_plots"]["ll_status"]) == ["pass"]
 
@@ -114,5 +115,5 @@ def test_demo_sample_output_is_valid(tmp_path):
     project = SAMPLES / "bazhong_demo" / "project.toml"
     if not project.exists():
         pytest.fail("data/samples/bazhong_demo is missing; run `make samples`")
-    frames = assert_valid_gpkg(check(project).to_gpkg(tmp_path / "demo.gpkg"))
+    frames = assert_valid_gpkg(ll.write_gpkg(check(project), tmp_path / "demo.gpkg"))
     assert {"error", "pass"} <= set(frames["demolition_plots"]["ll_status"])

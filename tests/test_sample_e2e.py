@@ -11,6 +11,7 @@ import json
 import pyogrio
 import pytest
 
+import landlink_gis as ll
 from conftest import SAMPLES
 from landlink_gis.runner import check
 
@@ -100,7 +101,7 @@ def test_clean_sample_has_no_problems():
 
 def test_gpkg_output_contract(demo, tmp_path):
     result, _ = demo
-    out = result.to_gpkg(tmp_path / "demo_checked.gpkg")
+    out = ll.write_gpkg(result, tmp_path / "demo_checked.gpkg")
     layers = dict(pyogrio.list_layers(out))
     assert layers == {
         "demolition_plots": "MultiPolygon",

@@ -9,7 +9,7 @@ import pyogrio
 
 import landlink_gis.io.chunks as chunks
 from conftest import SAMPLES
-from landlink_gis.report.batch import run_batch
+from landlink_gis.batch import run_batch
 from landlink_gis.runner import check
 
 

@@ -4,15 +4,26 @@ The public API, re-exported here; the work is done in the modules named in ``doc
 
     import landlink_gis as ll
     result = ll.check(ll.load_project("project.toml"))
-    result.findings, result.balance, result.plots, result.summary(), result.to_gpkg("out.gpkg")
+    result.findings, result.balance, result.plots
+    ll.summary(result), ll.write_gpkg(result, "out.gpkg"), ll.explore(result)
 
 Heavy optional packages (folium, matplotlib, dask) are imported only by the functions that
-use them (``CheckResult.explore``, ``CheckResult.plot`` …).
+use them (``explore``, ``plot`` …).
 """
 
-__version__ = "0.1.0"
-
-from .api import check, explain, load_project, project_from_frames, read_layer, rules_table
+from ._version import __version__
+from .api import (
+    check,
+    explain,
+    explore,
+    load_project,
+    plot,
+    project_from_frames,
+    read_layer,
+    rules_table,
+    summary,
+    write_gpkg,
+)
 from .errors import DataSourceError, InputError, LandlinkError, OutputError, ProjectFileError
 from .project import LayerSpec, Project, RasterSpec
 from .result import CheckResult
@@ -30,8 +41,12 @@ __all__ = [
     "__version__",
     "check",
     "explain",
+    "explore",
     "load_project",
+    "plot",
     "project_from_frames",
     "read_layer",
     "rules_table",
+    "summary",
+    "write_gpkg",
 ]

@@ -9,6 +9,7 @@ Examples
 >>> import landlink_gis as ll
 >>> result = ll.check(ll.load_project("data/samples/bazhong_demo/project.toml"))  # doctest: +SKIP
 >>> result.findings[["rule_id", "severity", "plot_id"]]                            # doctest: +SKIP
+>>> ll.write_gpkg(result, "out.gpkg")                                              # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,16 +23,26 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import InputError
+from .io.vector import read_vector
 from .project import LAYER_ROLES, RASTER_ROLES, Project, load_project, parse_project
+from .report.gpkg import write_checked_gpkg
+from .report.maps_interactive import explore_result, plot_result
+from .report.summary import summary_text
+from .result import CheckResult
+from .rules import REGISTRY, sorted_rules
 from .runner import check
 
 __all__ = [
     "check",
     "explain",
+    "explore",
     "load_project",
+    "plot",
     "project_from_frames",
     "read_layer",
     "rules_table",
+    "summary",
+    "write_gpkg",
 ]
 
 LayerInput = gpd.GeoDataFrame | str | Path | Mapping[str, Any]
@@ -199,8 +210,6 @@ def read_layer(
     DataSourceError
         The source cannot be opened or read; the message says which and why.
     """
-    from .io.vector import read_vector
-
     text = str(source)
     is_url = text.startswith(("postgresql://", "postgres://"))
     return read_vector(
@@ -224,8 +233,6 @@ def rules_table(lang: str = "zh") -> pd.DataFrame:
     lang
         Language of the titles, ``zh`` or ``en``.
     """
-    from .rules import sorted_rules
-
     rows = [
         {
             "rule_id": r.id,
@@ -256,8 +263,6 @@ def explain(rule_id: str, lang: str = "zh") -> str:
     InputError
         The ID is not a registered rule.
     """
-    from .rules import REGISTRY
-
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
         raise InputError(f"unknown rule ID {rule_id!r}; rules_table() lists them")
@@ -270,3 +275,34 @@ def explain(rule_id: str, lang: str = "zh") -> str:
     if r.example:
         lines.append(f"Example: {r.example}")
     return "\n".join(lines)
+
+
+def write_gpkg(result: CheckResult, path: str | Path, **kwargs: Any) -> Path:
+    """Write the filing GeoPackage of ``result`` atomically, exactly as ``landlink check`` does.
+
+    Keyword arguments go to :func:`landlink_gis.report.gpkg.write_checked_gpkg` (``gpkg_version``).
+    """
+    return write_checked_gpkg(result, path, **kwargs)
+
+
+def summary(result: CheckResult, lang: str | None = None) -> str:
+    """A short text summary: plots checked, findings by severity, the area balance."""
+    return summary_text(result, lang=lang or result.lang)
+
+
+def explore(result: CheckResult, **kwargs: Any) -> Any:
+    """An interactive folium map: plots coloured by ``ll_status``, findings as popups.
+
+    Keyword arguments go to :func:`landlink_gis.report.maps_interactive.explore_result` (``lang``,
+    ``tiles``, ``findings``, ``width``, ``height``). Needs the ``notebook`` extra (folium).
+    """
+    return explore_result(result, **kwargs)
+
+
+def plot(result: CheckResult, **kwargs: Any) -> Any:
+    """A static matplotlib map of plots by status and the findings; returns the Axes.
+
+    Keyword arguments go to :func:`landlink_gis.report.maps_interactive.plot_result` (``ax``,
+    ``lang``, ``findings``, ``figsize``). Needs the ``notebook`` extra (matplotlib).
+    """
+    return plot_result(result, **kwargs)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .area import to_hectare, to_mu
+from .landuse import farmland_reclaimed, farmland_under, weighted_grade
 
 __all__ = ["BalanceFigure", "BalanceSheet", "compute_balance", "balance_table"]
 
@@ -78,7 +79,6 @@ _SCALE_ZH = {"dengbie": "等别", "dengji": "等级"}
 
 def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
     """Cultivated, paddy and quality figures: reclaimed (demolition) vs occupied (construction)."""
-    from .landuse import farmland_reclaimed, farmland_under, weighted_grade
 
     scale = ctx.project.quality_scale
     reclaimed = farmland_reclaimed(ctx)

@@ -1,25 +1,43 @@
 """The check context: a project's layers, normalised and in one CRS, handed to every rule.
 
-Rules read the context and never do I/O. It holds, per layer role, the frame as read (attributes
-unchanged, geometry reprojected to the project CRS) and a normalised frame with the canonical
-fields of DOMAIN.md §3 (``plot_id``, ``land_class``, ``area_declared`` …) plus computed areas.
+Loading (:mod:`landlink_gis.load`) builds one :class:`CheckContext` and hands it on finished: its
+layers, the ledger's plots, the previous plan, the geometry repairs and the opened rasters are
+all set when it is made, and nothing replaces them afterwards (the dataclass is frozen and the
+layer mappings are read-only). Rules read it and never do I/O: zonal statistics of a raster go
+through :meth:`CheckContext.zonal_stats`, whose reader loading opened. The only state that
+changes is the memo of derived figures (:meth:`CheckContext.cached`), which rules share.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .fields import printable_ids
 from .geomops import finite_coordinates, polygonal
+from .overlay import elementwise
 from .project import Project, RasterSpec
 
-__all__ = ["CheckContext", "LayerFrames", "SourceInfo"]
+__all__ = [
+    "CheckContext",
+    "GeometryRepair",
+    "LayerFrames",
+    "LedgerView",
+    "PreviousPlan",
+    "RasterReader",
+    "ReadProblem",
+    "SourceInfo",
+]
 
 #: Columns a :class:`LayerFrames` entry may get only when it is first looked at.
 LAZY_COLUMNS = ("area_m2", "area_planar_m2")
@@ -38,9 +56,20 @@ class LayerFrames(dict):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._pending: dict[str, Any] = {}
+        self._frozen = False
+
+    def freeze(self) -> LayerFrames:
+        """Refuse every later change of the mapping (loading calls it when the context is made)."""
+        self._frozen = True
+        return self
+
+    def _check_open(self) -> None:
+        if getattr(self, "_frozen", False):
+            raise TypeError("the layers of a finished CheckContext cannot be replaced")
 
     def defer(self, role: str, frame: gpd.GeoDataFrame, fill) -> None:
         """Store ``frame`` under ``role``; ``fill(frame)`` adds its lazy columns on first access."""
+        self._check_open()
         dict.__setitem__(self, role, frame)
         self._pending[role] = fill
 
@@ -60,10 +89,12 @@ class LayerFrames(dict):
         return frame
 
     def __setitem__(self, role: str, frame: gpd.GeoDataFrame) -> None:
+        self._check_open()
         self._pending.pop(role, None)
         dict.__setitem__(self, role, frame)
 
     def __delitem__(self, role: str) -> None:
+        self._check_open()
         self._pending.pop(role, None)
         dict.__delitem__(self, role)
 
@@ -77,6 +108,7 @@ class LayerFrames(dict):
         return [(r, self[r]) for r in self]
 
     def pop(self, role, *default):  # noqa: D102 - as dict.pop, with the pending columns
+        self._check_open()
         if role not in self:
             return dict.pop(self, role, *default)
         frame = self[role]
@@ -91,7 +123,6 @@ class LayerFrames(dict):
 
 def geometry_state(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks ``(present, invalid)`` of ``geoms`` (see :meth:`CheckContext.geometry_state`), on all cores."""
-    from .overlay import elementwise
 
     geoms = np.asarray(geoms, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -103,9 +134,26 @@ def geometry_state(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return present, invalid
 
 
+@dataclass(frozen=True)
+class ReadProblem:
+    """A problem a reader found in one feature and kept for the rules (it never drops the feature).
+
+    ``code`` says what: ``unclosed`` (a ring closed on reading), ``point_count`` (a coordinate
+    TXT plot whose 界址点数 disagrees with its point lines; ``declared``/``found`` give both).
+    """
+
+    position: int
+    code: str
+    declared: float | None = None
+    found: float | None = None
+
+
 @dataclass
 class SourceInfo:
-    """What was read for one layer: where from, its own CRS and extent, and what loading changed."""
+    """What was read for one layer: where from, its own CRS and extent, and what loading changed.
+
+    Loading fills it while it reads; once the context is made it is not changed.
+    """
 
     role: str
     source: str
@@ -122,26 +170,106 @@ class SourceInfo:
     encoding_note: str | None = None
     #: positions of features whose unclosed rings were closed on reading (GEOM001 reports them)
     unclosed: np.ndarray | None = None
+    #: other per-feature problems the reader found (GEOM001 reports them as errors)
+    problems: tuple[ReadProblem, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
+class LedgerView:
+    """The county ledger as a check sees it: the registered plots of every other project."""
+
+    plots: gpd.GeoDataFrame
+    location: str
+
+
+@dataclass(frozen=True)
+class PreviousPlan:
+    """The previously approved plan of this project (ADJ rules): its plots and where they came from."""
+
+    plots: gpd.GeoDataFrame
+    source: str
+
+
+@dataclass(frozen=True)
+class GeometryRepair:
+    """Invalid plot polygons repaired on loading (``--repair``): the originals and the areas before/after."""
+
+    original: np.ndarray
+    table: pd.DataFrame
+
+
+class RasterReader(Protocol):
+    """An opened raster that computes statistics per polygon (loading supplies it)."""
+
+    role: str
+    path: Path
+
+    def stats(self, geoms: np.ndarray, crs: CRS) -> pd.DataFrame:
+        """``mean``, ``max`` and ``pixels`` per polygon (NaN where none); slope in degrees for a DEM."""
+        ...
+
+
+def _readonly(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
 class CheckContext:
-    """Everything a rule may look at during one check."""
+    """Everything a rule may look at during one check, complete when it is made.
+
+    Attributes
+    ----------
+    project
+        The project (facts, layer specifications).
+    crs
+        The project CRS every layer is in.
+    params
+        Rule parameters after profile, project and caller overrides.
+    lang
+        Language of the messages (``zh`` or ``en``).
+    layers
+        Role → normalised frame (canonical fields, ``fid``, areas, geometry).
+    raw
+        Role → the frame as read (input attributes unchanged, geometry in the project CRS).
+    sources
+        Role → :class:`SourceInfo`.
+    rasters
+        Raster role → :class:`RasterReader` opened by loading.
+    raster_specs
+        Raster role → its :class:`~landlink_gis.project.RasterSpec`.
+    ledger
+        Other projects' plots from the ledger, when the project names one.
+    previous
+        The previously approved plan, when there is one.
+    repairs
+        Role → :class:`GeometryRepair` of the plot layers repaired on loading.
+    repair_requested
+        Whether the check was asked to repair invalid plots.
+    today
+        The date deadlines are judged on (None: the day of the run).
+    """
 
     project: Project
     crs: CRS
-    params: dict[str, Any]
+    params: Mapping[str, Any]
     lang: str = "zh"
     layers: LayerFrames = field(default_factory=LayerFrames)
-    raw: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    sources: dict[str, SourceInfo] = field(default_factory=dict)
-    rasters: dict[str, RasterSpec] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    raw: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    sources: Mapping[str, SourceInfo] = field(default_factory=dict)
+    rasters: Mapping[str, RasterReader] = field(default_factory=dict)
+    raster_specs: Mapping[str, RasterSpec] = field(default_factory=dict)
+    ledger: LedgerView | None = None
+    previous: PreviousPlan | None = None
+    repairs: Mapping[str, GeometryRepair] = field(default_factory=dict)
+    repair_requested: bool = False
+    today: dt.date | None = None
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.layers, LayerFrames):
-            self.layers = LayerFrames(self.layers)
+        layers = self.layers if isinstance(self.layers, LayerFrames) else LayerFrames(self.layers)
+        object.__setattr__(self, "layers", layers.freeze())
+        for name in ("params", "raw", "sources", "rasters", "raster_specs", "repairs"):
+            object.__setattr__(self, name, _readonly(getattr(self, name)))
 
     def attributes(self, role: str) -> gpd.GeoDataFrame:
         """Normalised frame of ``role`` for its geometry and attributes: pending area columns are not computed.
@@ -151,11 +279,9 @@ class CheckContext:
         """
         return self.layers.peek(role)
 
-    _frame = attributes
-
     def column(self, role: str, name: str) -> np.ndarray:
         """Values of column ``name`` of layer ``role`` (areas computed only when asked for)."""
-        frame = self.layers[role] if name in LAZY_COLUMNS else self._frame(role)
+        frame = self.layers[role] if name in LAZY_COLUMNS else self.attributes(role)
         return frame[name].to_numpy()
 
     def has(self, role: str) -> bool:
@@ -170,17 +296,13 @@ class CheckContext:
         """Whether layer ``role`` has canonical field ``name`` mapped to an input field."""
         if role not in self.layers:
             return False
-        frame = self.layers[role] if name in LAZY_COLUMNS else self._frame(role)
+        frame = self.layers[role] if name in LAZY_COLUMNS else self.attributes(role)
         return name in frame.columns and name not in self.sources[role].missing_fields
 
     def plot_ids(self, role: str) -> np.ndarray:
         """Printable id of each feature of ``role``: its plot id, or ``#n`` (feature number) when empty."""
-        frame = self._frame(role)
-        ids = frame["plot_id"].to_numpy(dtype=object)
-        blank = np.array([v is None or not str(v).strip() for v in ids], dtype=bool) if len(ids) else np.zeros(0, bool)
-        out = ids.copy()
-        out[blank] = ["#" + str(n) for n in frame["fid"].to_numpy()[blank]]
-        return out
+        frame = self.attributes(role)
+        return printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
 
     def valid_geoms(self, role: str) -> np.ndarray:
         """Polygonal, valid geometries of layer ``role`` (invalid ones made valid; None if unusable).
@@ -188,9 +310,9 @@ class CheckContext:
         Overlaps and areas are computed on these, so that one invalid plot does not stop the
         checks of the others; the invalidity itself is reported by GEOM001.
         """
-        key = ("valid", role)
-        if key not in self._cache:
-            geoms = np.asarray(self._frame(role).geometry.array, dtype=object)
+
+        def build() -> np.ndarray:
+            geoms = np.asarray(self.attributes(role).geometry.array, dtype=object)
             out = geoms.copy()
             present, bad = self.geometry_state(role)
             if bad.any():
@@ -198,8 +320,9 @@ class CheckContext:
             out[~present] = None
             out = polygonal(out)
             shapely.prepare(out[~shapely.is_missing(out)])
-            self._cache[key] = out
-        return self._cache[key]
+            return out
+
+        return self.cached(("valid", role), build)
 
     def geometry_state(self, role: str) -> tuple[np.ndarray, np.ndarray]:
         """Masks ``(present, invalid)`` of the geometries of ``role``, computed once per layer.
@@ -207,22 +330,32 @@ class CheckContext:
         ``present``: not null, not empty, all coordinates finite; ``invalid``: present and not
         GEOS-valid. Loading (area repair), :meth:`valid_geoms` and GEOM001 share them.
         """
-        key = ("geometry_state", role)
-        if key not in self._cache:
-            geoms = np.asarray(self._frame(role).geometry.array, dtype=object)
-            self._cache[key] = geometry_state(geoms)
-        return self._cache[key]
+        return self.cached(("geometry_state", role), lambda: geometry_state(np.asarray(self.attributes(role).geometry.array, dtype=object)))
 
     def area(self, role: str) -> np.ndarray:
         """Area of each plot of ``role`` by the project's area method (ellipsoidal by default)."""
         col = "area_planar_m2" if self.project.area_method == "planar" else "area_m2"
         return self.layers[role][col].to_numpy(dtype=float)
 
-    def cached(self, key: Any, compute):
+    def zonal_stats(self, raster: str, role: str) -> pd.DataFrame:
+        """Statistics of raster ``raster`` under each (valid) geometry of layer ``role``.
+
+        Returns ``mean``, ``max`` and ``pixels`` per feature (NaN where no valid pixel lies under
+        it; slope in degrees when the raster is a DEM), and ``reason`` where the raster could
+        not be used for a feature. Computed once per context.
+        """
+        reader = self.rasters[raster]
+        return self.cached(("zonal", raster, role), lambda: reader.stats(self.valid_geoms(role), self.crs))
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Compute ``compute()`` once per context under ``key`` (shared results between rules)."""
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def seed(self, key: Any, value: Any) -> None:
+        """Record a derived figure loading has already computed (e.g. the geometry state)."""
+        self._memo.setdefault(key, value)
 
     @property
     def folder(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["finite_coordinates", "force_2d", "polygonal", "to_multipolygon"]
+__all__ = ["bounds_of", "finite_coordinates", "force_2d", "polygonal", "to_multipolygon"]
 
 _POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
 _COLLECTION = 7
@@ -60,3 +60,14 @@ def to_multipolygon(geoms) -> np.ndarray:
     if is_poly.any():
         arr[is_poly] = [shapely.MultiPolygon([g]) for g in arr[is_poly]]
     return arr
+
+
+def bounds_of(frame) -> tuple[float, float, float, float]:
+    """Total bounds of the present (non-null, non-empty) geometries of a frame; NaNs when none."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return (np.nan, np.nan, np.nan, np.nan)
+    with np.errstate(invalid="ignore"):
+        b = shapely.bounds(geoms[present])
+    return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))

@@ -20,6 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .errors import ProjectFileError
+from .io.redact import redact_url
 
 __all__ = [
     "LAYER_ROLES",
@@ -27,6 +28,7 @@ __all__ = [
     "LayerSpec",
     "Project",
     "RasterSpec",
+    "input_paths",
     "load_project",
 ]
 
@@ -128,7 +130,6 @@ class LayerSpec:
     @property
     def source(self) -> str:
         """A printable name of the source (path or redacted URL plus layer/table)."""
-        from .io.redact import redact_url
 
         if self.frame is not None:
             return f"<GeoDataFrame:{self.role}>"
@@ -380,3 +381,22 @@ def load_project(path: str | Path) -> Project:
     except UnicodeDecodeError:
         raise ProjectFileError(f"{path}: not UTF-8 text; save the project file as UTF-8") from None
     return parse_project(doc, path)
+
+
+def input_paths(project: Project | None) -> set[Path]:
+    """Resolved paths of every file a project reads (shapefile sidecars included)."""
+    paths: set[Path] = set()
+    if project is None:
+        return paths
+    if project.path is not None:
+        paths.add(Path(project.path).resolve())
+    specs = list(project.layers.values()) + list(project.rasters.values())
+    for spec in specs:
+        p = getattr(spec, "path", None)
+        if p is None:
+            continue
+        p = Path(p).resolve()
+        paths.add(p)
+        if p.suffix.lower() == ".shp":
+            paths.update(p.with_suffix(s) for s in (".shx", ".dbf", ".prj", ".cpg"))
+    return paths

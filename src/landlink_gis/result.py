@@ -1,45 +1,74 @@
-"""The result of a check: findings, balance, checked plots and run information."""
+"""The result of a check: the output contract every writer and report reads.
+
+A :class:`CheckResult` carries everything the outputs need — findings, balance, checked plots,
+the canonical attributes and printable ids of each plot, the reference geometries the maps draw,
+the rule titles and the run information — so that no writer reaches back into the loading
+context or the rule registry. Writing it is the job of :mod:`landlink_gis.report`
+(``landlink_gis.write_gpkg``, ``summary``, ``explore`` … in the public API).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import CRS
+
+from .config import RunConfig
+from .project import Project
 
 __all__ = ["CheckResult"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckResult:
-    """Everything a check produced; reports and exports read only this.
+    """Everything a check produced.
 
     Attributes
     ----------
+    project
+        The project that was checked.
+    config
+        Profile, rules, severities and parameters the check ran with.
+    crs
+        The project CRS of every layer.
+    lang
+        Language of the messages (``zh`` or ``en``).
     findings
-        One row per finding, columns of DOMAIN.md §5 plus geometry.
+        One row per finding, the ``findings`` columns of the output contract plus geometry.
     balance
         The ``balance`` table: each figure in m², 公顷 and 亩 with its rule status.
     plots
         ``{"demolition": …, "construction": …}``: every input feature with its attributes
         unchanged plus ``ll_area_m2``, ``ll_area_planar_m2``, ``ll_status``, ``ll_rule_ids``.
+    plot_attributes
+        Role → the canonical attributes of each plot (``plot_id`` printable, ``land_class``,
+        ``kind`` …), row for row with ``plots[role]``.
+    reference_layers
+        Role → geometries of each reference layer near the plots (for maps).
+    rule_titles
+        Rule ID → its title in Chinese and English.
     run_info
-        Tool version, profile, parameters, inputs with SHA-256, time, CRS.
+        Tool version, profile, parameters, inputs with SHA-256, time, CRS, project facts.
     extra_layers
         Further layers for the filing GeoPackage, name → (Geo)DataFrame (e.g. ``changes``).
     """
 
-    project: Any
+    project: Project
+    config: RunConfig
+    crs: CRS
     findings: gpd.GeoDataFrame
     balance: pd.DataFrame
-    plots: dict[str, gpd.GeoDataFrame]
-    run_info: dict[str, Any]
-    config: Any = None
-    crs: Any = None
-    context: Any = field(default=None, repr=False)
-    extra_layers: dict[str, Any] = field(default_factory=dict)
+    plots: Mapping[str, gpd.GeoDataFrame]
+    run_info: Mapping[str, Any]
+    lang: str = "zh"
+    plot_attributes: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    reference_layers: Mapping[str, gpd.GeoSeries] = field(default_factory=dict, repr=False)
+    rule_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    extra_layers: Mapping[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of findings by severity."""
@@ -56,34 +85,17 @@ class CheckResult:
         """CLI exit code of this result: 1 with error findings, else 0."""
         return 1 if self.has_errors else 0
 
-    def summary(self, lang: str = "zh") -> str:
-        """A short text summary: plots checked, findings by severity, the area balance."""
-        from .report.summary import summary_text
+    def rule_title(self, rule_id: str, lang: str | None = None) -> str:
+        """Title of ``rule_id`` in ``lang`` (default: the run's language); empty when unknown."""
+        titles = self.rule_titles.get(rule_id)
+        if titles is None:
+            return ""
+        return titles[0] if (lang or self.lang) == "zh" else titles[1]
 
-        return summary_text(self, lang=lang)
-
-    def to_gpkg(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the filing GeoPackage (DOMAIN.md §5) atomically; returns its path."""
-        from .io.gpkg import write_checked_gpkg
-
-        return write_checked_gpkg(self, path, **kwargs)
-
-    def explore(self, **kwargs: Any) -> Any:
-        """An interactive folium map: plots coloured by ``ll_status``, findings as popups.
-
-        Keyword arguments go to :func:`landlink_gis.report.maps_interactive.explore_result` (``lang``,
-        ``tiles``, ``findings``, ``width``, ``height``). Needs the ``notebook`` extra (folium).
-        """
-        from .report.maps_interactive import explore_result
-
-        return explore_result(self, **kwargs)
-
-    def plot(self, **kwargs: Any) -> Any:
-        """A static matplotlib map of plots by status and the findings; returns the Axes.
-
-        Keyword arguments go to :func:`landlink_gis.report.maps_interactive.plot_result` (``ax``, ``lang``,
-        ``findings``, ``figsize``). Needs the ``notebook`` extra (matplotlib).
-        """
-        from .report.maps_interactive import plot_result
-
-        return plot_result(self, **kwargs)
+    def plot_ids(self, role: str) -> Any:
+        """Printable id of each plot of ``role`` (``#n`` where the id is blank), row for row with ``plots[role]``."""
+        attrs = self.plot_attributes.get(role)
+        if attrs is None:
+            n = len(self.plots.get(role, ()))
+            return pd.Series([f"#{i}" for i in range(1, n + 1)], dtype=object).to_numpy()
+        return attrs["plot_id"].to_numpy(dtype=object)

@@ -8,7 +8,6 @@ missing is skipped and an ``info`` finding says what was not checked.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import platform
 from collections.abc import Mapping
@@ -19,55 +18,81 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from . import findings as fnd
+from ._version import __version__
 from .balance import balance_table, compute_balance
 from .config import RunConfig, resolve_config
 from .context import CheckContext
+from .io.inputs import is_regular_file
+from .io.vector import file_sha256
 from .load import load_context
 from .project import LAYER_LABELS, PLOT_ROLES, Project, load_project
 from .result import CheckResult
 from .rules import REGISTRY, Rule
+from .rules.adjustments import plan_changes
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["check", "missing_requirements"]
 
 _MISSING_MSG = {
-    "zh": "规则 {rule_id}（{title}）未检查：缺少 {missing}",
+    "zh": "规则 {rule_id}（{title}）未检查：缺少{missing}",
     "en": "Rule {rule_id} ({title}) not checked: missing {missing}",
 }
 _CRASH_MSG = {
     "zh": "规则 {rule_id} 运行出错，未完成检查：{error}（请报告此问题）",
     "en": "Rule {rule_id} failed and did not complete: {error} (please report this)",
 }
+#: how a missing requirement is named, per language
+_RASTER_LABELS = {"zh": {"dem": "数字高程模型（DEM）", "slope": "坡度栅格", "quality": "耕地质量等别栅格"}, "en": {}}
+_FIELD_LABELS = {
+    "zh": {"plot_id": "地块编号", "land_class": "地类编码", "area_declared": "面积", "reclaim_class": "复垦后地类",
+           "quality": "耕地质量等别", "kind": "建新类型", "owner": "权属单位", "czcsxm": "城镇村属性码", "slope_class": "坡度级别"},
+    "en": {},
+}
+_MISSING_WHAT = {
+    "zh": {"layer": "图层 {what}", "raster": "{what}", "fact": "项目信息 [project] {what}", "field": "字段 {what}",
+           "previous": "原批准方案（--previous 或 [ledger]）", "ledger": "台账（[ledger] path/url）"},
+    "en": {"layer": "layer {what}", "raster": "raster {what}", "fact": "[project] {what}", "field": "field {what}",
+           "previous": "previous approved plan (--previous or [ledger])", "ledger": "[ledger] path/url"},
+}
 
 
-def missing_requirements(rule: Rule, ctx: CheckContext) -> list[str]:
-    """What ``rule`` needs that the project lacks (empty: it can run)."""
+def _label(options: list[str], labels: dict[str, str], sep: str) -> str:
+    return sep.join(labels.get(o, o) for o in options)
+
+
+def missing_requirements(rule: Rule, ctx: CheckContext, lang: str = "en") -> list[str]:
+    """What ``rule`` needs that the project lacks, named in ``lang`` (empty: it can run)."""
+    what_text = _MISSING_WHAT[lang]
+    sep = "或" if lang == "zh" else "|"
     missing = []
     for req in rule.requires:
         kind, _, what = req.partition(":")
         options = what.split("|")
         if kind == "layer" and not any(ctx.has(o) for o in options):
-            missing.append(f"layer {what}")
+            missing.append(what_text["layer"].format(what=_label(options, LAYER_LABELS[lang], sep)))
         elif kind == "raster" and not any(o in ctx.rasters for o in options):
-            missing.append(f"raster {what}")
+            missing.append(what_text["raster"].format(what=_label(options, _RASTER_LABELS[lang], sep)))
         elif kind == "fact" and not any(getattr(ctx.project, o, None) is not None for o in options):
-            missing.append(f"[project] {what}")
+            missing.append(what_text["fact"].format(what=sep.join(options)))
         elif kind == "field":
             if not any(ctx.has_field(*o.split(".", 1)) for o in options):
-                missing.append(f"field {what}")
-        elif kind == "ledger" and ctx.extras.get("previous" if what == "previous" else "ledger_plots") is None:
-            missing.append("previous approved plan (--previous or [ledger])" if what == "previous" else "[ledger] path/url")
+                shown = [f"{LAYER_LABELS[lang].get(r, r)}.{_FIELD_LABELS[lang].get(f, f)}" for r, f in (o.split(".", 1) for o in options)]
+                missing.append(what_text["field"].format(what=sep.join(shown)))
+        elif kind == "ledger":
+            if what == "previous" and ctx.previous is None:
+                missing.append(what_text["previous"])
+            elif what != "previous" and ctx.ledger is None:
+                missing.append(what_text["ledger"])
     return missing
 
 
 def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gpd.GeoDataFrame:
     severity = config.severity[rule.id]
-    missing = missing_requirements(rule, ctx)
+    missing = missing_requirements(rule, ctx, lang)
     if missing:
-        raw = fnd.make(layer="", plot_id="", missing=", ".join(missing), title=rule.title(lang), crs=ctx.crs)
+        raw = fnd.make(layer="", plot_id="", missing=("、" if lang == "zh" else ", ").join(missing), title=rule.title(lang), crs=ctx.crs)
         return fnd.finalise(raw, rule_id=rule.id, severity="info", template=_MISSING_MSG[lang], reference=rule.reference, crs=ctx.crs, labels=LAYER_LABELS[lang])
     kwargs = {p.name: config.params[p.name] for p in rule.params}
     try:
@@ -120,12 +145,10 @@ def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: 
         }
         for role, info in ctx.sources.items()
     }
-    for role, spec in ctx.rasters.items():
-        from .io.vector import file_sha256
-
+    for role, spec in ctx.raster_specs.items():
         inputs[f"raster:{role}"] = {
             "source": str(spec.path),
-            "sha256": file_sha256(spec.path) if Path(spec.path).exists() else None,
+            "sha256": file_sha256(spec.path) if is_regular_file(spec.path) else None,
             "outside_project_folder": spec.outside,
         }
     return {
@@ -145,7 +168,7 @@ def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: 
         "inputs": inputs,
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "repair": bool(ctx.extras.get("repair_requested", False)),
+        "repair": ctx.repair_requested,
         "facts": _facts(project),
     }
 
@@ -169,6 +192,7 @@ def check(
     previous: str | Path | None = None,
     repair: bool = False,
     shared: Mapping[Any, Any] | None = None,
+    today: dt.date | None = None,
 ) -> CheckResult:
     """Check a linkage project against the rulebook.
 
@@ -196,6 +220,8 @@ def check(
     shared
         Reference layers a batch has read once for all its projects
         (:func:`landlink_gis.io.shared.preload_shared_layers`); used instead of reading them again.
+    today
+        The date deadlines (TIME rules) are judged on; default: the day of the run.
 
     Returns
     -------
@@ -212,40 +238,34 @@ def check(
         project = load_project(project)
     lang = lang or project.language
     config = resolve_config(project, profile=profile, rules=rules, ignore=ignore, params=params)
-    ctx = load_context(project, params=config.params, lang=lang, repair=repair, shared=shared)
-    ctx.extras["repair_requested"] = repair
-    if project.ledger or previous is not None:
-        from .ledger.attach import attach_ledger
-
-        attach_ledger(ctx, previous=previous)
-    frames = []
-    for rid in config.rules:
-        frames.append(_run_rule(REGISTRY[rid], ctx, config, lang))
-    findings = fnd.concat(frames, crs=ctx.crs)
-    sheet = compute_balance(ctx)
+    ctx = load_context(project, params=config.params, lang=lang, repair=repair, shared=shared, previous=previous, today=today)
+    findings = fnd.concat([_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs)
+    extra_layers: dict[str, Any] = {}
+    if ctx.previous is not None:
+        extra_layers["changes"] = plan_changes(ctx)
     result = CheckResult(
         project=project,
-        findings=findings,
-        balance=balance_table(sheet),
-        plots=_plot_outputs(ctx, findings),
-        run_info=_run_info(ctx, config, started, lang),
         config=config,
         crs=ctx.crs,
-        context=ctx,
-        extra_layers=ctx.extras.get("extra_layers", {}),
+        lang=lang,
+        findings=findings,
+        balance=balance_table(compute_balance(ctx)),
+        plots=_plot_outputs(ctx, findings),
+        plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
+        reference_layers={role: ctx.raw[role].geometry for role in ctx.raw if role not in PLOT_ROLES},
+        rule_titles={rid: (REGISTRY[rid].title("zh"), REGISTRY[rid].title("en")) for rid in REGISTRY},
+        run_info=_run_info(ctx, config, started, lang),
+        extra_layers=extra_layers,
     )
     logger.info("checked %s: %s", project.name or project.path, result.counts())
     return result
 
 
-def run_info_table(run_info: dict[str, Any]) -> pd.DataFrame:
-    """``run_info`` as a key/value table (nested values as JSON)."""
-    rows = []
-    for key, value in run_info.items():
-        if key == "inputs":
-            for role, meta in value.items():
-                rows.append({"key": f"input.{role}", "value": json.dumps(meta, ensure_ascii=False, default=str)})
-        else:
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-            rows.append({"key": key, "value": text})
-    return pd.DataFrame(rows, columns=["key", "value"])
+def _plot_attributes(ctx: CheckContext, role: str) -> pd.DataFrame:
+    """The canonical attributes of each plot of ``role`` (printable id first), row for row with the plots."""
+    norm = ctx.layer(role)
+    cols = [c for c in ("land_class", "reclaim_class", "kind", "quality", "area_declared", "owner") if c in norm.columns]
+    out = pd.DataFrame({"plot_id": ctx.plot_ids(role)}, index=norm.index)
+    for c in cols:
+        out[c] = norm[c].to_numpy()
+    return out

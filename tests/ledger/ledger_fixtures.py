@@ -6,6 +6,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import landlink_gis as ll
 from geoms import square
 from helpers import frame, write_project
 from landlink_gis.runner import check
@@ -39,7 +40,7 @@ def checked(folder: Path, code: str, demolition, construction, **kwargs) -> Path
     """Check a small project and write its checked GeoPackage; returns the .gpkg path."""
     toml = project(folder, code, demolition, construction, **kwargs)
     out = folder / f"{code}_checked.gpkg"
-    check(toml, rules=["GEOM", "ATTR", "BAL001"]).to_gpkg(out)
+    ll.write_gpkg(check(toml, rules=["GEOM", "ATTR", "BAL001"]), out)
     return out
 
 

@@ -8,6 +8,7 @@ import pyogrio
 import pytest
 from ledger_fixtures import checked, project
 
+import landlink_gis as ll
 from geoms import square
 from helpers import frame
 from landlink_gis.ledger import init_ledger
@@ -53,7 +54,7 @@ def test_adjustment_rules_against_previous_file(tmp_path, approved):
     assert len(_by_rule(result, "ADJ004")) == 1 and _by_rule(result, "ADJ004")["severity"][0] == "warning"
     assert len(_by_rule(result, "ADJ001")) == 0  # no confirmed construction plot known from a file
     out = tmp_path / "v2.gpkg"
-    result.to_gpkg(out)
+    ll.write_gpkg(result, out)
     layer = pyogrio.read_dataframe(str(out), layer="changes")
     assert sorted(layer["change"]) == ["added", "added", "removed", "reshaped"]
 

@@ -15,7 +15,7 @@ from pyproj import CRS, Geod, Transformer
 
 from geoms import CRS as EPSG
 from geoms import rect, square
-from helpers import frame, write_project
+from helpers import frame, load_ctx, write_project
 from landlink_gis.landuse import farmland_reclaimed, farmland_under, weighted_grade
 from landlink_gis.runner import check
 
@@ -49,12 +49,11 @@ def _project(tmp_path, *, landuse=True, **facts):
             {"BSM": "L3", "DLBM": "0702", "GDDB": 0, "geometry": rect(125, -10, 40, 40)},
         ])
     path = write_project(tmp_path, layers, project=facts, fmt="gpkg")
-    return check(path, rules=["BAL"])
+    return check(path, rules=["BAL"]), load_ctx(path)
 
 
 def test_farmland_from_landuse_overlay_matches_geodesic_area(tmp_path):
-    result = _project(tmp_path)
-    ctx = result.context
+    result, ctx = _project(tmp_path)
     occ = farmland_under(ctx, "construction")
     assert list(occ.columns) == ["cultivated_m2", "paddy_m2", "quality_area_product", "quality_area_m2", "source"]
     assert (occ["source"] == "landuse").all()
@@ -68,13 +67,13 @@ def test_farmland_from_landuse_overlay_matches_geodesic_area(tmp_path):
 
 
 def test_farmland_declared_without_landuse(tmp_path):
-    result = _project(tmp_path, landuse=False, area_method="planar")
-    occ = farmland_under(result.context, "construction")
+    result, ctx = _project(tmp_path, landuse=False, area_method="planar")
+    occ = farmland_under(ctx, "construction")
     assert (occ["source"] == "declared").all()
     assert occ["cultivated_m2"].tolist() == [0.0, 400.0]
     assert occ["paddy_m2"].tolist() == [0.0, 400.0]
     assert occ["quality_area_product"].tolist() == [0.0, 2000.0]
-    rec = farmland_reclaimed(result.context)
+    rec = farmland_reclaimed(ctx)
     # D1 paddy 400 m² of 等别 6, D2 旱地 200 m² of 等别 12, D3 forest (its grade is ignored)
     assert rec["cultivated_m2"].tolist() == [400.0, 200.0, 0.0]
     assert rec["paddy_m2"].tolist() == [400.0, 0.0, 0.0]
@@ -82,7 +81,7 @@ def test_farmland_declared_without_landuse(tmp_path):
 
 
 def test_balance_table_per_kind_in_three_units(tmp_path):
-    result = _project(tmp_path, landuse=False, area_method="planar", advance_quota_m2=30.0)
+    result, _ = _project(tmp_path, landuse=False, area_method="planar", advance_quota_m2=30.0)
     table = result.balance.set_index(["item", "scope"])
     assert table.loc[("demolition_area", "project"), "area_m2"] == 1000.0
     assert table.loc[("construction_area", "resettlement"), "area_m2"] == 400.0
@@ -104,7 +103,7 @@ def test_balance_table_per_kind_in_three_units(tmp_path):
 
 
 def test_balance_with_landuse_ellipsoidal(tmp_path):
-    result = _project(tmp_path)
+    result, _ = _project(tmp_path)
     table = result.balance.set_index(["item", "scope"])
     c1 = geodesic_area(square(100, 0, 20))
     assert table.loc[("occupied_cultivated", "resettlement"), "area_m2"] == pytest.approx(c1, rel=1e-6)

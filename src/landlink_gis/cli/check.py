@@ -9,8 +9,13 @@ from pathlib import Path
 
 import click
 
+from ..batch import find_projects, run_batch, write_batch_summary
+from ..dask_engine import dask_engine
 from ..errors import LandlinkError
 from ..io.redact import redact_text
+from ..report.outputs import default_output, write_outputs
+from ..report.summary import summary_text
+from ..runner import check
 from .options import configure_logging, lang_option, verbosity
 
 logger = logging.getLogger(__name__)
@@ -115,34 +120,16 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
         _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, shared_reads=shared_reads, quiet=quiet)
         return
     project_file = project_files[0]
-    from ..report.batch import output_paths
-    from ..runner import check
-
-    out = output or project_file.with_name(project_file.stem + "_checked.gpkg")
-    steps = 2 + report + xlsx
+    out = output or default_output(project_file)
+    kinds = [k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted]
     try:
-        with _DelayedProgress(steps, f"checking {project_file.name}", enabled=not quiet) as bar:
+        with _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar:
             if engine == "dask":
-                from ..dask_engine import dask_engine
-
                 with dask_engine(scheduler):
                     result = check(project_file, **options)
             else:
                 result = check(project_file, **options)
-            bar.advance("writing GeoPackage")
-            result.to_gpkg(out)
-            paths = output_paths(out)
-            written = [out]
-            if report:
-                from ..report.html import write_html
-
-                bar.advance("writing HTML report")
-                written.append(write_html(result, paths["report"]))
-            if xlsx:
-                from ..report.xlsx import write_xlsx
-
-                bar.advance("writing xlsx")
-                written.append(write_xlsx(result, paths["xlsx"]))
+            written = list(write_outputs(result, out, kinds, on_step=bar.advance).values())
             bar.advance("done")
     except LandlinkError as exc:
         fail(str(exc))
@@ -152,15 +139,13 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
         fail(f"internal error while checking {project_file}: {type(exc).__name__}: {exc} (run with -vv for details and report it)")
         return
     if not quiet:
-        click.echo(result.summary(lang=result.run_info["language"]))
+        click.echo(summary_text(result, lang=result.lang))
         for path in written:
             click.echo(f"→ {path}")
     sys.exit(result.exit_code)
 
 
 def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, shared_reads: bool, quiet: bool) -> None:
-    from ..report.batch import find_projects, run_batch, write_batch_summary
-
     projects = find_projects(paths)
     if not projects:
         fail(f"no project files (*.toml with a [project] table) found in {', '.join(map(str, paths))}")

@@ -10,7 +10,10 @@ from pathlib import Path
 import click
 
 from ..errors import LandlinkError
+from ..io.atomic import atomic_path
 from ..io.redact import redact_text
+from ..ledger import init_ledger, open_ledger
+from ..ledger.report import export_ledger, monthly_report
 from .options import configure_logging, verbosity
 
 logger = logging.getLogger(__name__)
@@ -43,7 +46,6 @@ def _date(ctx, param, value):
 
 
 def _open(location: str):
-    from ..ledger import open_ledger
 
     return _run(open_ledger, location)
 
@@ -83,7 +85,6 @@ def _location() -> str:
 @verbosity
 def init_cmd(location, crs, verbose, quiet):
     """Create a new ledger at LOCATION (.gpkg path or postgresql://…[?schema=NAME])."""
-    from ..ledger import init_ledger
 
     configure_logging(verbose, quiet)
     ledger = _run(init_ledger, location, crs=crs)
@@ -175,7 +176,6 @@ def list_cmd(all_versions):
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Excel workbook to write (one sheet per ledger).")
 def export_cmd(output, xlsx):
     """Export the ledger as GeoPackage and/or xlsx."""
-    from ..ledger.report import export_ledger
 
     if output is None and xlsx is None:
         _fail("give -o OUT.gpkg and/or --xlsx OUT.xlsx")
@@ -189,8 +189,6 @@ def export_cmd(output, xlsx):
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Also write the report as xlsx.")
 def report_cmd(month, xlsx):
     """Monthly progress figures for online filing (m², 公顷, 亩) and acceptances of the month."""
-    from ..io.atomic import atomic_path
-    from ..ledger.report import monthly_report
 
     ledger = _open(_location())
     figures, acceptances = _run(monthly_report, ledger, month)

@@ -9,6 +9,9 @@ import click
 
 from ..errors import ProjectFileError
 from ..io.atomic import write_text_atomic
+from ..profiles import PROFILE_NAMES
+from ..rules import REGISTRY
+from ..rules.docs import explain_text, rules_markdown, rules_table
 
 DEFAULT_DOC = Path("docs") / "rules.md"
 
@@ -27,8 +30,6 @@ DEFAULT_DOC = Path("docs") / "rules.md"
 )
 def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
     """List every rule: ID, severity under each profile (off = disabled), title."""
-    from ..profiles import PROFILE_NAMES
-    from ..rules.docs import rules_markdown, rules_table
 
     if markdown is not None:
         text = rules_markdown()
@@ -53,8 +54,6 @@ def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def explain_cmd(rule_id: str, lang: str) -> None:
     """Explain one rule: purpose, parameters, reference and an example."""
-    from ..rules import REGISTRY
-    from ..rules.docs import explain_text
 
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:

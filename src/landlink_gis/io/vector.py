@@ -174,7 +174,7 @@ def read_vector(
     if url is not None:
         from .postgis import read_postgis
 
-        return read_postgis(url, table=table, sql=sql, bbox=bbox, bbox_crs=bbox_crs, geometry_column=geometry_column)
+        return read_postgis(url, table=table, sql=sql, role=role, bbox=bbox, bbox_crs=bbox_crs, geometry_column=geometry_column)
     assert path is not None
     _check_exists(path, role)
     suffix = path.suffix.lower()

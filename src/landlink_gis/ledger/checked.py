@@ -18,9 +18,9 @@ import shapely
 from pyproj import CRS
 
 from ..area import ellipsoidal_area, planar_area
+from ..contract import PLOT_LAYER_NAMES, parse_run_info
+from ..fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
 from ..geomops import polygonal
-from ..io.gpkg import PLOT_LAYER_NAMES
-from ..load import DEFAULT_FIELD_NAMES, normalise_kind
 from .errors import LedgerError
 
 logger = logging.getLogger(__name__)
@@ -68,33 +68,11 @@ def _run_info(path: Path) -> dict[str, Any]:
         table = pyogrio.read_dataframe(str(path), layer="run_info", read_geometry=False)
     except Exception:  # noqa: BLE001 - a missing layer is reported below
         return {}
-    out: dict[str, Any] = {}
-    for key, value in zip(table["key"], table["value"], strict=True):
-        try:
-            out[str(key)] = json.loads(value)
-        except (TypeError, ValueError):
-            out[str(key)] = value
-    return out
+    return parse_run_info(table)
 
 
 def _pick(columns, preferred: str | None, defaults: tuple[str, ...]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    for cand in ((preferred,) if preferred else ()) + defaults:
-        if cand and cand.lower() in lower:
-            return lower[cand.lower()]
-    return None
-
-
-def _text(values) -> np.ndarray:
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and not np.isfinite(v)):
-            out.append(None)
-        elif isinstance(v, float) and v == round(v):
-            out.append(str(int(v)))
-        else:
-            out.append(str(v).strip())
-    return np.asarray(out, dtype=object)
+    return find_field(columns, ((preferred,) if preferred else ()) + defaults)
 
 
 def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[str, dict[str, str]] | None = None) -> gpd.GeoDataFrame:
@@ -119,9 +97,7 @@ def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[st
         class_col = _pick(cols, mapping.get("land_class"), DEFAULT_FIELD_NAMES["land_class"])
         kind_col = _pick(cols, mapping.get("kind"), DEFAULT_FIELD_NAMES["kind"])
         n = len(frame)
-        ids = _text(frame[id_col]) if id_col else np.full(n, None, dtype=object)
-        blank = np.array([v is None or v == "" for v in ids], dtype=bool)
-        ids[blank] = ["#" + str(i + 1) for i in np.flatnonzero(blank)]
+        ids = printable_ids(as_text(frame[id_col]) if id_col else np.full(n, None, dtype=object), np.arange(1, n + 1))
         geoms = polygonal(np.asarray(frame.geometry.array, dtype=object))
         bad = ~shapely.is_missing(geoms)
         bad[bad] = ~shapely.is_valid(geoms[bad])
@@ -137,7 +113,7 @@ def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[st
                     "layer": role,
                     "kind": kind,
                     "plot_id": ids,
-                    "land_class": _text(frame[class_col]) if class_col else np.full(n, None, dtype=object),
+                    "land_class": as_text(frame[class_col]) if class_col else np.full(n, None, dtype=object),
                     "area_m2": ellipsoidal_area(geoms, crs),
                     "area_planar_m2": planar_area(geoms) if not crs.is_geographic else np.full(n, np.nan),
                     "attributes": attrs,

@@ -22,7 +22,8 @@ import shapely
 
 from ..errors import OutputError
 from ..io.atomic import atomic_path
-from ..io.gpkg import input_paths, redact_obj
+from ..project import input_paths
+from .gpkg import redact_obj
 from .svgmap import MapLayer, expand_bounds, svg_map
 
 logger = logging.getLogger(__name__)
@@ -152,13 +153,6 @@ def _balance(result, t, lang) -> str:
     return f"<table id='balance-table'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _rule_title(rule_id: str, lang: str) -> str:
-    from ..rules import REGISTRY
-
-    rule = REGISTRY.get(rule_id)
-    return rule.title(lang) if rule is not None else ""
-
-
 def _findings(result, t, lang) -> str:
     f = result.findings
     if not len(f):
@@ -171,7 +165,7 @@ def _findings(result, t, lang) -> str:
         f"<label><input type='checkbox' data-sev='{s}' checked> {_SEV_LABEL[lang][s]}</label> " for s in ("warning", "info")
     )
     summary = "".join(
-        f"<tr class='sev-{_e(r.severity)}'><td><a href='#rule-{_e(r.rule_id)}'>{_e(r.rule_id)}</a></td><td>{_e(_rule_title(r.rule_id, lang))}</td>"
+        f"<tr class='sev-{_e(r.severity)}'><td><a href='#rule-{_e(r.rule_id)}'>{_e(r.rule_id)}</a></td><td>{_e(result.rule_title(r.rule_id, lang))}</td>"
         f"<td><span class='badge b-{_e(r.severity)}'>{_SEV_LABEL[lang].get(r.severity, r.severity)}</span></td><td class='num rule-count'>{r.n}</td></tr>"
         for r in counts.itertuples()
     )
@@ -190,7 +184,7 @@ def _findings(result, t, lang) -> str:
         ref = grp["reference"].iloc[0] if len(grp) else ""
         parts.append(
             f"<details class='rule sev-{_e(sev)}' id='rule-{_e(rule_id)}' {'open' if sev == 'error' else ''}><summary>{_e(rule_id)} "
-            f"{_e(_rule_title(rule_id, lang))} — {_SEV_LABEL[lang].get(sev, sev)} × {len(grp)}</summary>"
+            f"{_e(result.rule_title(rule_id, lang))} — {_SEV_LABEL[lang].get(sev, sev)} × {len(grp)}</summary>"
             f"<p>{t['reference']}: {_e(redact_obj(str(ref)))}</p><table><tr>{head}</tr>{body}</table></details>"
         )
     return "".join(parts)
@@ -198,15 +192,13 @@ def _findings(result, t, lang) -> str:
 
 def _layer_geoms(result, role: str) -> tuple[np.ndarray, np.ndarray]:
     """(geometries, ids) of a layer role: checked plots, else the context's raw layer."""
-    ctx = result.context
     if role in result.plots:
         geoms = np.asarray(result.plots[role].geometry.array, dtype=object)
-    elif ctx is not None and role in ctx.raw:
-        geoms = np.asarray(ctx.raw[role].geometry.array, dtype=object)
-    else:
-        return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
-    ids = ctx.plot_ids(role).astype(str) if ctx is not None and ctx.has(role) else np.arange(1, len(geoms) + 1).astype(str)
-    return geoms, ids
+        return geoms, result.plot_ids(role).astype(str)
+    if role in result.reference_layers:
+        geoms = np.asarray(result.reference_layers[role].array, dtype=object)
+        return geoms, np.arange(1, len(geoms) + 1).astype(str)
+    return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
 
 
 def _legend(lang: str, keys) -> str:
@@ -216,16 +208,14 @@ def _legend(lang: str, keys) -> str:
 
 def _overview(result, lang: str, t) -> str:
     layers: list[MapLayer] = []
-    ctx = result.context
     extents = []
-    if ctx is not None:
-        for role, frame in ctx.raw.items():
-            if role in result.plots or role in ("boundary", "landuse") or not len(frame):
-                continue
-            fill, stroke = _STYLE["reference"][:2]
-            layers.append(MapLayer(frame.geometry.array, fill=fill, stroke=stroke, fill_opacity=0.25, stroke_width=0.6, name=role, dash="3 2"))
-        if "boundary" in ctx.raw:
-            layers.insert(0, MapLayer(ctx.raw["boundary"].geometry.array, fill="none", stroke="#555", stroke_width=1.2, name="boundary", dash="6 3"))
+    for role, geoms in result.reference_layers.items():
+        if role in result.plots or role in ("boundary", "landuse") or not len(geoms):
+            continue
+        fill, stroke = _STYLE["reference"][:2]
+        layers.append(MapLayer(geoms.array, fill=fill, stroke=stroke, fill_opacity=0.25, stroke_width=0.6, name=role, dash="3 2"))
+    if "boundary" in result.reference_layers:
+        layers.insert(0, MapLayer(result.reference_layers["boundary"].array, fill="none", stroke="#555", stroke_width=1.2, name="boundary", dash="6 3"))
     for role in ("demolition", "construction"):
         geoms, _ = _layer_geoms(result, role)
         if len(geoms):

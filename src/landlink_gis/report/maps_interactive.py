@@ -82,11 +82,7 @@ def plot_frame(result: Any, role: str) -> gpd.GeoDataFrame:
     are still in the findings table).
     """
     frame = result.plots[role]
-    ctx = result.context
-    if ctx is not None and ctx.has(role) and len(ctx.layers[role]) == len(frame):
-        ids = ctx.plot_ids(role)
-    else:
-        ids = np.array([f"#{n}" for n in range(1, len(frame) + 1)], dtype=object)
+    ids = result.plot_ids(role)
     out = gpd.GeoDataFrame(
         {
             "plot_id": pd.Series(ids, index=frame.index).astype(str),

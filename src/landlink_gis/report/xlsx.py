@@ -19,7 +19,8 @@ import pandas as pd
 from ..area import to_hectare, to_mu
 from ..errors import OutputError
 from ..io.atomic import atomic_path
-from ..io.gpkg import input_paths, redact_obj
+from ..project import input_paths
+from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,7 @@ def plots_table(result) -> pd.DataFrame:
     """
     frames = []
     for role, plots in result.plots.items():
-        ctx = result.context
-        norm = ctx.layer(role) if ctx is not None and ctx.has(role) else None
+        norm = result.plot_attributes.get(role)
         n = len(plots)
 
         def canon(name: str, default: Any, norm=norm, n=n) -> np.ndarray:

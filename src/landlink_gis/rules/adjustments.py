@@ -1,6 +1,6 @@
 """Plan adjustment rules (ADJ001–ADJ005): an adjusted plan checked against the approved one.
 
-The previous plan (``ctx.extras['previous']``: the ledger's latest registered plan of this
+The previous plan (``ctx.previous``: the ledger's latest registered plan of this
 project code, or ``landlink check --previous APPROVED_CHECKED.gpkg``) has columns ``layer``,
 ``plot_id``, ``area_m2``, ``state`` and geometry. Plots are matched by layer and plot id: a plot
 only in the new plan is *added*, only in the old one *removed*, in both with more than
@@ -22,6 +22,7 @@ from ..geomops import polygonal
 from ..overlay import overlay_pairs, uncovered_parts
 from ..project import PLOT_ROLES
 from ._registry import rule
+from .overlaps import reference_ids
 
 __all__ = ["ALLOWED_REASONS", "CHANGE_COLUMNS", "plan_changes", "reason_allowed"]
 
@@ -61,7 +62,7 @@ def plan_changes(ctx) -> gpd.GeoDataFrame:
     """
 
     def compute() -> gpd.GeoDataFrame:
-        prev = ctx.extras["previous"]
+        prev = ctx.previous.plots
         tol = float(ctx.params.get("overlap_tolerance_m2", 1.0))
         parts = []
         for role in PLOT_ROLES:
@@ -110,7 +111,7 @@ def plan_changes(ctx) -> gpd.GeoDataFrame:
 def _moved_in(ctx, role: str) -> tuple[np.ndarray, np.ndarray]:
     """Ids and geometries of the land a plan adds to ``role``: added plots whole, reshaped plots' gained part."""
     changes = plan_changes(ctx)
-    prev = ctx.extras["previous"]
+    prev = ctx.previous.plots
     ids, geoms, _ = _current(ctx, role)
     pos = {p: i for i, p in enumerate(ids)}
     mine = changes[(changes["layer"] == role) & changes["change"].isin(["added", "reshaped"])]
@@ -135,7 +136,6 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
     pairs = overlay_pairs(geoms, ctx.valid_geoms(other), crs=ctx.crs, tolerance_m2=tol, area_method=ctx.project.area_method)
     if not len(pairs):
         return None
-    from .overlaps import reference_ids
 
     li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
     col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
@@ -161,7 +161,7 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
 )
 def removes_confirmed(ctx, overlap_tolerance_m2):
     """A construction plot that is built and confirmed by the change survey cannot leave the plan."""
-    prev = ctx.extras["previous"]
+    prev = ctx.previous.plots
     done = prev[(prev["layer"] == "construction") & (prev["state"].astype(str) == "confirmed")]
     if not len(done):
         return None
@@ -270,5 +270,5 @@ def summary(ctx):
         unit="m2", layer_zh=np.asarray([_LAYER_ZH[r] for r in roles], dtype=object),
         added=np.asarray(cols["added"]), removed=np.asarray(cols["removed"]), reshaped=np.asarray(cols["reshaped"]),
         added_m2=np.asarray(cols["added_m2"]), removed_m2=np.asarray(cols["removed_m2"]), reshaped_m2=np.asarray(cols["reshaped_m2"]),
-        delta_mu=delta * 15.0 / 10000.0, source=ctx.extras.get("previous_source", ""), crs=ctx.crs,
+        delta_mu=delta * 15.0 / 10000.0, source=ctx.previous.source, crs=ctx.crs,
     )

@@ -6,17 +6,15 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
+from ..fields import blank
 from ..findings import combine, make
+from ..landuse import farmland_under
 from ..project import PLOT_ROLES
 from ._registry import rule
+from .overlaps import reference_ids
 
 _NAMES_ZH = {"plot_id": "地块编号", "land_class": "地类编码", "quality": "耕地质量等别/等级"}
 
-
-
-def _blank(values: np.ndarray) -> np.ndarray:
-    s = pd.Series(values, dtype=object)
-    return (s.isna() | s.astype(str).str.strip().eq("")).to_numpy()
 
 
 @rule(
@@ -39,7 +37,6 @@ def required(ctx, require_occupied_quality):
         frame = ctx.layer(role)
         needed = [("plot_id", None), ("land_class", None)]
         if role == "construction" and require_occupied_quality:
-            from ..landuse import farmland_under
 
             needed.append(("quality", farmland_under(ctx, role)["cultivated_m2"].to_numpy(dtype=float) > 0))
         for name, scope in needed:
@@ -49,10 +46,10 @@ def required(ctx, require_occupied_quality):
                 out.append(make(layer=role, plot_id="(全部/all)", field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs))
                 continue
             values = frame[name].to_numpy()
-            blank = _blank(values) if values.dtype == object else np.isnan(values.astype(float))
+            empty = blank(values) if values.dtype == object else np.isnan(values.astype(float))
             if scope is not None:
-                blank &= scope
-            bad = np.flatnonzero(blank)
+                empty &= scope
+            bad = np.flatnonzero(empty)
             if len(bad):
                 out.append(
                     make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs)
@@ -125,7 +122,7 @@ def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
 
 
 def _filled(values: np.ndarray) -> np.ndarray:
-    return ~_blank(values) if len(values) else np.zeros(0, bool)
+    return ~blank(values) if len(values) else np.zeros(0, bool)
 
 
 @rule(
@@ -241,6 +238,5 @@ def grade_out_of_scale(ctx):
 
 
 def _reference_ids(ctx, role):
-    from .overlaps import reference_ids
 
     return reference_ids(ctx, role)

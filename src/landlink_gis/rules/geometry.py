@@ -49,6 +49,16 @@ def _first_finite_point(geom) -> shapely.Point | None:
 
 
 _UNCLOSED = {"zh": "环未闭合（读取时已闭合）", "en": "ring not closed (closed when read)"}
+_POINT_COUNT = {
+    "zh": "界址点数为 {declared}，但坐标行有 {found} 行：请核对坐标文件中该地块的界址点",
+    "en": "the plot line declares {declared} boundary points but {found} point lines follow: check the plot's points in the coordinate file",
+}
+
+
+def _num(value) -> str:
+    """A count as text (``?`` when unknown)."""
+    return "?" if value is None else str(int(value)) if float(value).is_integer() else str(value)
+
 _REPAIRED = {
     "zh": "已用 make_valid(structure) 修复：原图形平面面积 {before:.2f} m²，修复后椭球面积 {after:.2f} m²",
     "en": "repaired with make_valid(structure): planar area of the stored geometry {before:.2f} m², ellipsoidal area after repair {after:.2f} m²",
@@ -72,7 +82,8 @@ def invalid(ctx):
     out = []
     for role in _plot_layers(ctx):
         # with --repair the layer holds the repaired geometries; the invalidity is the original's
-        geoms = ctx.extras.get("unrepaired", {}).get(role, _geoms(ctx, role))
+        repair = ctx.repairs.get(role)
+        geoms = repair.original if repair is not None else _geoms(ctx, role)
         bad, reasons, points = invalid_reasons(geoms)
         if len(bad):
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=reasons, crs=ctx.crs))
@@ -80,10 +91,14 @@ def invalid(ctx):
         if unclosed is not None and len(unclosed):
             first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0)
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unclosed], geometry=first, reason=_UNCLOSED[ctx.lang], crs=ctx.crs))
-        repairs = ctx.extras.get("repairs", {}).get(role)
-        if repairs is not None and len(repairs):
-            pos = repairs["position"].to_numpy()
-            before, after = repairs["area_before_m2"].to_numpy(), repairs["area_after_m2"].to_numpy()
+        problems = [p for p in ctx.sources[role].problems if p.code == "point_count"]
+        if problems:
+            pos = np.array([p.position for p in problems], dtype=int)
+            text = [_POINT_COUNT[ctx.lang].format(declared=_num(p.declared), found=_num(p.found)) for p in problems]
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[pos], geometry=_geoms(ctx, role)[pos], reason=np.asarray(text, dtype=object), crs=ctx.crs))
+        if repair is not None and len(repair.table):
+            pos = repair.table["position"].to_numpy()
+            before, after = repair.table["area_before_m2"].to_numpy(), repair.table["area_after_m2"].to_numpy()
             text = [_REPAIRED[ctx.lang].format(before=b, after=a) for b, a in zip(before, after, strict=True)]
             out.append(
                 make(

@@ -34,7 +34,7 @@ from ._registry import rule
 )
 def registered_elsewhere(ctx, overlap_tolerance_m2, ledger_match_share):
     """A plot of this project is the same land as a plot another project registered in the ledger."""
-    others = ctx.extras["ledger_plots"]
+    others = ctx.ledger.plots
     if not len(others):
         return None
     right = np.asarray(others.geometry.array, dtype=object)

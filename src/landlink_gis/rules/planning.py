@@ -356,13 +356,7 @@ def farmland_occupied(ctx):
     grade_text = np.array(["—" if np.isnan(g) else f"{g:.2f}" for g in grade], dtype=object)
     note = np.full(len(frame), "", dtype=object)
     if "quality" in ctx.rasters:
-        from ..io.raster import raster_mean
-
-        spec = ctx.rasters["quality"]
-        stats = ctx.cached(
-            ("raster_mean", "quality", "construction"),
-            lambda: raster_mean(ctx.valid_geoms("construction"), spec.path, crs=ctx.crs, band=spec.band),
-        )
+        stats = ctx.zonal_stats("quality", "construction")
         label = "；质量等别栅格均值 " if ctx.lang == "zh" else "; quality raster mean "
         note = np.array(["" if np.isnan(m) else f"{label}{m:.2f}" for m in stats["mean"].to_numpy()], dtype=object)
     return make(
@@ -403,15 +397,8 @@ def steep_demolition(ctx, max_slope_deg):
     no valid raster value under it (nodata, or off the raster) gets an ``info`` finding saying
     its slope was not checked.
     """
-    from ..io.raster import plot_slope
-
-    spec = ctx.rasters.get("slope") or ctx.rasters["dem"]
-    kwargs = {"slope": spec.path} if spec.role == "slope" else {"dem": spec.path}
     geoms = ctx.valid_geoms("demolition")
-    stats = ctx.cached(
-        ("plot_slope", spec.role, "demolition"),
-        lambda: plot_slope(geoms, crs=ctx.crs, band=spec.band, **kwargs),
-    )
+    stats = ctx.zonal_stats("slope" if "slope" in ctx.rasters else "dem", "demolition")
     mean = stats["mean"].to_numpy(dtype=float)
     peak = stats["max"].to_numpy(dtype=float)
     has_geom = ~shapely.is_missing(geoms)

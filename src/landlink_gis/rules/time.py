@@ -5,7 +5,7 @@ deadline counts Chinese working days (public holidays off, adjusted weekend days
 ``chinesecalendar`` package through :mod:`landlink_gis.workdays`. For years that package does
 not know, Monday–Friday is counted and an ``info`` finding says so. A deadline that has passed
 without the event (no acceptance or filing date yet) is measured against today's date
-(``ctx.extras["today"]`` when set, for reproducible runs).
+(``ctx.today`` when set, for reproducible runs).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ _PENDING = ("（截至 {today} 尚未{event_zh}）", " (not yet {event_en} as of
 
 
 def _today(ctx) -> dt.date:
-    today = ctx.extras.get("today")
-    return today if isinstance(today, dt.date) else dt.date.today()
+    return ctx.today if ctx.today is not None else dt.date.today()
 
 
 def _late(ctx, *, start: dt.date, years: int, done: dt.date | None, event_zh: str, event_en: str, **extra):

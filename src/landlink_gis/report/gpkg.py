@@ -22,17 +22,18 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ..contract import PLOT_LAYER_NAMES, RUN_INFO_STANDARD_URI, run_info_table
 from ..errors import OutputError
 from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
-from .atomic import atomic_path
-from .redact import redact_text
+from ..io.atomic import atomic_path
+from ..io.redact import redact_text
+from ..project import input_paths
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "input_paths", "redact_obj", "write_checked_gpkg"]
 
-PLOT_LAYER_NAMES = {"demolition": "demolition_plots", "construction": "construction_plots"}
 #: layer → style file stem in ``landlink_gis/styles`` (QML + SLD, stored in ``layer_styles``)
 STYLED_LAYERS = {
     "demolition_plots": "plots",
@@ -45,27 +46,6 @@ _STYLE_TITLES = {
     "findings": "按严重程度着色 (severity)",
     "finding_points": "按严重程度着色 (severity)",
 }
-#: URI recorded as ``md_standard_uri`` of the JSON run metadata in ``gpkg_metadata``
-RUN_INFO_STANDARD_URI = "https://landlink-gis.invalid/run_info/1"
-
-
-def input_paths(project) -> set[Path]:
-    """Resolved paths of every file a project reads (shapefile sidecars included)."""
-    paths: set[Path] = set()
-    if project is None:
-        return paths
-    if project.path is not None:
-        paths.add(Path(project.path).resolve())
-    specs = list(project.layers.values()) + list(project.rasters.values())
-    for spec in specs:
-        p = getattr(spec, "path", None)
-        if p is None:
-            continue
-        p = Path(p).resolve()
-        paths.add(p)
-        if p.suffix.lower() == ".shp":
-            paths.update(p.with_suffix(s) for s in (".shx", ".dbf", ".prj", ".cpg"))
-    return paths
 
 
 def _plot_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -216,8 +196,6 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     pathlib.Path
         The written file.
     """
-    from ..runner import run_info_table
-
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
         raise OutputError(f"{path}: the filing output must be a .gpkg file")

@@ -1,13 +1,14 @@
-"""Batch checks: several projects in parallel, one summary row each, CSV + a small HTML index.
+"""Batch checks: several projects in parallel, one summary row each.
 
 A project that cannot be read (a bad TOML, a missing layer) does not stop the batch: its row
 says ``failed`` with the reason, and the other projects are checked. Workers are separate
-processes (``spawn``), two by default for the two-core machines of county offices.
+processes (``spawn``), two by default for the two-core machines of county offices. The outputs
+of each project are written by the same table of writers as a single check
+(:mod:`landlink_gis.report.outputs`); the summary by :mod:`landlink_gis.report.batch_summary`.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -18,20 +19,17 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import LandlinkError, OutputError
-from ..io.atomic import atomic_path
-from ..io.redact import redact_text
+from .errors import LandlinkError
+from .io.redact import redact_text
+from .io.shared import preload_shared_layers
+from .project import load_project
+from .report.batch_summary import SUMMARY_COLUMNS, write_batch_summary
+from .report.outputs import default_output, write_outputs
+from .runner import check
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUMMARY_COLUMNS", "find_projects", "output_paths", "run_batch", "write_batch_summary", "write_outputs"]
-
-#: Columns of the batch summary, in order
-SUMMARY_COLUMNS = [
-    "project_file", "name", "code", "status", "exit_code", "errors", "warnings", "infos",
-    "demolition_area_m2", "construction_area_m2", "surplus_quota_m2", "surplus_quota_mu",
-    "gpkg", "report", "xlsx", "message",
-]
+__all__ = ["SUMMARY_COLUMNS", "check_one", "find_projects", "run_batch", "write_batch_summary"]
 
 
 def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -66,33 +64,6 @@ def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return unique
 
 
-def output_paths(gpkg: str | os.PathLike[str]) -> dict[str, Path]:
-    """The report and Excel paths that go beside a filing GeoPackage (same stem)."""
-    gpkg = Path(gpkg)
-    return {"gpkg": gpkg, "report": gpkg.with_suffix(".html"), "xlsx": gpkg.with_suffix(".xlsx")}
-
-
-def write_outputs(result, gpkg: str | os.PathLike[str], *, report: bool = False, xlsx: bool = False) -> dict[str, Path]:
-    """Write the GeoPackage and, on request, the HTML report and the xlsx beside it.
-
-    Returns
-    -------
-    dict
-        ``{"gpkg": …, "report": …, "xlsx": …}`` of the files written.
-    """
-    paths = output_paths(gpkg)
-    written = {"gpkg": result.to_gpkg(paths["gpkg"])}
-    if report:
-        from .html import write_html
-
-        written["report"] = write_html(result, paths["report"])
-    if xlsx:
-        from .xlsx import write_xlsx
-
-        written["xlsx"] = write_xlsx(result, paths["xlsx"])
-    return written
-
-
 def _figure(balance: pd.DataFrame, item: str, column: str = "area_m2") -> float | None:
     rows = balance[(balance["item"] == item) & (balance["scope"] == "project")]
     return float(rows[column].iloc[0]) if len(rows) else None
@@ -114,8 +85,6 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
     Runs in a worker process; arguments and result are plain, picklable values. ``shared``
     (default: what the worker was initialised with) holds reference layers read once for the batch.
     """
-    from ..runner import check
-
     row: dict[str, Any] = dict.fromkeys(SUMMARY_COLUMNS, None)
     row["project_file"] = str(project_file)
     try:
@@ -128,7 +97,8 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             repair=options.get("repair", False),
             shared=_SHARED if shared is None else shared,
         )
-        written = write_outputs(result, gpkg, report=options.get("report", False), xlsx=options.get("xlsx", False))
+        kinds = [k for k in ("report", "xlsx") if options.get(k)]
+        written = write_outputs(result, gpkg, kinds)
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
     except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
@@ -156,9 +126,6 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
 
 def _shared_layers(files: Sequence[Path]) -> dict:
     """The reference layers several projects of the batch share, each read once."""
-    from ..io.shared import preload_shared_layers
-    from ..project import load_project
-
     projects = []
     for f in files:
         try:
@@ -171,7 +138,7 @@ def _shared_layers(files: Sequence[Path]) -> dict:
 def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
     """Output GeoPackage per project: beside the TOML, or in ``out_dir`` with unique names."""
     if out_dir is None:
-        return [p.with_name(p.stem + "_checked.gpkg") for p in projects]
+        return [default_output(p) for p in projects]
     names, used = [], set()
     for p in projects:
         base = p.parent.name if p.stem == "project" and p.parent.name else p.stem
@@ -180,7 +147,7 @@ def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
             n += 1
             name = f"{base}_{n}"
         used.add(name.lower())
-        names.append(out_dir / f"{name}_checked.gpkg")
+        names.append(default_output(p, out_dir, name=name))
     return names
 
 
@@ -253,51 +220,3 @@ def run_batch(
                     on_done(rows[i])
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return out.astype({c: "Int64" for c in ("exit_code", "errors", "warnings", "infos")})
-
-
-def _index_html(summary: pd.DataFrame, csv_name: str) -> str:
-    def link(path: Any, label: str) -> str:
-        return f"<a href='{html.escape(Path(path).name)}'>{label}</a>" if isinstance(path, str) and path else ""
-
-    rows = []
-    for r in summary.to_dict("records"):
-        num = lambda v, d=2: "" if v is None or pd.isna(v) else f"{float(v):,.{d}f}"  # noqa: E731
-        cells = [
-            html.escape(str(r["project_file"])), html.escape(str(r["name"] or "")), html.escape(str(r["code"] or "")),
-            f"<span class='st-{r['status']}'>{r['status']}</span>",
-            *(num(r[k], 0) for k in ("errors", "warnings", "infos")),
-            *(num(r[k]) for k in ("demolition_area_m2", "construction_area_m2", "surplus_quota_m2")),
-            " ".join(x for x in (link(r["gpkg"], "gpkg"), link(r["report"], "report"), link(r["xlsx"], "xlsx")) if x),
-            html.escape(str(r["message"] or "")),
-        ]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("项目文件 project", "名称 name", "编号 code", "状态 status", "错误", "警告", "提示",
-                                             "拆旧 m²", "建新 m²", "节余 m²", "输出 outputs", "说明 message"))
-    n = summary["status"].value_counts()
-    return (
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>landlink batch</title>"
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        "<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
-        ".st-ok{color:#2e7d32}.st-errors{color:#c62828;font-weight:bold}.st-failed{background:#555;color:#fff;padding:0 4px}</style></head>"
-        f"<body><h1>批量检查汇总 Batch summary</h1><p id='totals'>{len(summary)} projects: ok {int(n.get('ok', 0))}, "
-        f"errors {int(n.get('errors', 0))}, failed {int(n.get('failed', 0))} · <a href='{html.escape(csv_name)}'>CSV</a></p>"
-        f"<table id='batch'><tr>{head}</tr>{''.join(rows)}</table></body></html>"
-    )
-
-
-def write_batch_summary(summary: pd.DataFrame, folder: str | os.PathLike[str], *, stem: str = "batch_summary") -> tuple[Path, Path]:
-    """Write ``summary`` as ``<stem>.csv`` (UTF-8 with BOM, for Excel) and ``<stem>.html`` in ``folder``.
-
-    Links in the HTML index are relative, so they work when outputs sit in the same folder.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    csv_path, html_path = folder / f"{stem}.csv", folder / f"{stem}.html"
-    try:
-        with atomic_path(csv_path) as tmp:
-            summary.to_csv(tmp, index=False, encoding="utf-8-sig")
-        with atomic_path(html_path) as tmp:
-            tmp.write_text(_index_html(summary, csv_path.name), encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write the batch summary ({exc})") from exc
-    return csv_path, html_path
