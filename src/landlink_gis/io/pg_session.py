@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import psycopg
 
@@ -27,6 +27,8 @@ from ..errors import DataSourceError, InputError
 from .redact import redact_text, redact_url, url_password, url_secrets
 
 __all__ = [
+    "run_statement",
+    "split_table",
     "CONNECT_TIMEOUT_S",
     "check_url",
     "pg_session",
@@ -270,3 +272,17 @@ def pg_session(
         conn.close()  # without commit: rolled back
     if err is not None:
         raise_unchained(err)
+
+
+def run_statement(conn: psycopg.Connection, query: Any, params: Sequence[Any] | None = None) -> psycopg.Cursor:
+    """Execute ``query`` with the extended query protocol: one statement, never several."""
+    return conn.execute(query, params, prepare=True)
+
+
+def split_table(table: str) -> tuple[str | None, str]:
+    """``schema.table`` / ``"My Schema"."Tbl"`` / ``table`` → (schema, table)."""
+    tokens = re.findall(r'"(?:[^"]|"")*"|[^."]+', table.strip())
+    parts = [t[1:-1].replace('""', '"') if t.startswith('"') else t.strip() for t in tokens]
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ValueError(f"{table!r} is not a table name; use 'table' or 'schema.table'")
+    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])

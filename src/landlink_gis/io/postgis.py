@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +35,10 @@ import shapely
 from psycopg import sql as pgsql
 from psycopg.types.numeric import FloatLoader
 
-from .pg_session import pg_session, raise_unchained, source_error
+from .pg_session import pg_session, raise_unchained, source_error, split_table
+from .pg_session import run_statement as _run
+from .pg_sql import SELECT_HINT, check_select_sql, sql_explainer
+from .pg_write import write_postgis
 from .redact import redact_url
 
 __all__ = ["check_select_sql", "explain_postgis", "read_postgis", "write_postgis"]
@@ -45,110 +46,6 @@ __all__ = ["check_select_sql", "explain_postgis", "read_postgis", "write_postgis
 log = logging.getLogger(__name__)
 
 _CHUNK_ROWS = 50_000
-
-
-def _run(
-    conn: psycopg.Connection, query: Any, params: Sequence[Any] | None = None
-) -> psycopg.Cursor:
-    """Execute ``query`` with the extended query protocol: one statement, never several."""
-    return conn.execute(query, params, prepare=True)
-
-
-# -- the SQL of an ``sql`` layer -----------------------------------------------------------------
-# Comments, string literals (also E'' and dollar-quoted) and quoted identifiers: masked before the
-# text is looked at, so a ";" or a keyword inside them does not count.
-_OPAQUE = re.compile(
-    r"--[^\n]*"
-    r"|/\*.*?(?:\*/|$)"
-    r"|[Ee]'(?:[^'\\]|\\.|'')*(?:'|$)"
-    r"|'(?:[^']|'')*(?:'|$)"
-    r'|"(?:[^"]|"")*(?:"|$)'
-    r"|(\$[A-Za-z_]*\$).*?(?:\1|$)",
-    re.S,
-)
-_DML_IN_WITH = re.compile(
-    r"(?i)\bAS\s*(?:NOT\s+)?(?:MATERIALIZED\s*)?\(\s*(?:INSERT|UPDATE|DELETE|MERGE)\b"
-)
-_LOCKING = re.compile(r"(?i)\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b")
-# SQLSTATEs of a statement that tries to write or is not a plain query.
-_WRITE_STATES = {"25006", "0A000", "2F002", "2F003", "2F004", "25001"}
-_SELECT_HINT = (
-    "write a single SELECT (or WITH … SELECT) that only reads, without a second statement after "
-    "a ';' and without anything that changes the database"
-)
-
-
-def _not_one_select(role: str | None, why: str) -> str:
-    layer = f"layer '{role}'" if role else "this layer"
-    return f"the sql of {layer} must be one SELECT query ({why})"
-
-
-def check_select_sql(query: str, role: str | None = None) -> str:
-    """Check that ``query`` is one ``SELECT`` / ``WITH … SELECT``; return it without a trailing ``;``.
-
-    A light client-side check for a clear message, **not** the guarantee: the query is also sent
-    with the extended protocol (one statement only) inside a read-only transaction.
-
-    Parameters
-    ----------
-    query
-        The ``sql`` of a layer entry.
-    role
-        The layer's role, named in the message.
-
-    Returns
-    -------
-    str
-        The query, stripped, without trailing ``;``.
-
-    Raises
-    ------
-    ValueError
-        ``the sql of layer X must be one SELECT query (why)``.
-    """
-    if not isinstance(query, str) or not query.strip():
-        raise ValueError(_not_one_select(role, "it is empty"))
-    text = query.strip()
-    # Same length as ``text``: opaque parts become spaces ("x" for literals, so they stay words).
-    masked = _OPAQUE.sub(
-        lambda m: ("x" if m.group(0)[:1] not in "-/" else " ") * len(m.group(0)), text
-    )
-    body = masked.rstrip().rstrip(";").rstrip()
-    while body.endswith(";"):
-        body = body.rstrip(";").rstrip()
-    if ";" in body:
-        raise ValueError(_not_one_select(role, "it holds several statements separated by ';'"))
-    words = re.findall(r"[A-Za-z_]+", body)
-    first = words[0].upper() if words else ""
-    if first not in ("SELECT", "WITH"):
-        raise ValueError(_not_one_select(role, f"it starts with {first or body[:10]!r}"))
-    if _DML_IN_WITH.search(body):
-        raise ValueError(_not_one_select(role, "its WITH clause changes data"))
-    if _LOCKING.search(body):
-        raise ValueError(
-            _not_one_select(role, "SELECT … INTO and FOR UPDATE/SHARE write or lock rows")
-        )
-    return text[: len(body)].rstrip()
-
-
-def _sql_explainer(role: str | None) -> Callable[[psycopg.Error], tuple[str, str] | None]:
-    """Messages for what the server refuses in an ``sql`` source (see :func:`pg_session`)."""
-
-    def explain(exc: psycopg.Error) -> tuple[str, str] | None:
-        if getattr(exc, "sqlstate", None) in _WRITE_STATES or "multiple commands" in str(exc):
-            return _not_one_select(role, "the server refused it"), _SELECT_HINT
-        return None
-
-    return explain
-
-
-def _split_table(table: str) -> tuple[str | None, str]:
-    """``schema.table`` / ``"My Schema"."Tbl"`` / ``table`` → (schema, table)."""
-    tokens = re.findall(r'"(?:[^"]|"")*"|[^."]+', table.strip())
-    parts = [t[1:-1].replace('""', '"') if t.startswith('"') else t.strip() for t in tokens]
-    if not 1 <= len(parts) <= 2 or not all(parts):
-        raise ValueError(f"{table!r} is not a table name; use 'table' or 'schema.table'")
-    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
 
 
 @dataclass(frozen=True)
@@ -164,7 +61,7 @@ class _Source:
 
 
 def _table_source(conn: psycopg.Connection, table: str, geometry_column: str | None) -> _Source:
-    schema, name = _split_table(table)
+    schema, name = split_table(table)
     candidates = [(schema, name)]
     if '"' not in table and table != table.lower():  # DLTB in the TOML, dltb from shp2pgsql
         candidates.append((schema and schema.lower(), name.lower()))
@@ -351,7 +248,7 @@ def _prepare_args(
         return check_select_sql(sql_text, role)
     except ValueError as exc:
         problem = str(exc)
-    raise_unchained(source_error(url, what, problem, _SELECT_HINT))
+    raise_unchained(source_error(url, what, problem, SELECT_HINT))
 
 
 def _plan(conn, url, table, sql_text, bbox, bbox_crs, geometry_column, crs):
@@ -427,7 +324,7 @@ def read_postgis(
     what = _what(table, sql)
     sql = _prepare_args(url, table, sql, role)
     started = time.perf_counter()
-    explain = _sql_explainer(role) if sql is not None else None
+    explain = sql_explainer(role) if sql is not None else None
     with pg_session(url, what, read_only=True, action="reading", explain=explain) as conn:
         conn.adapters.register_loader("numeric", FloatLoader)
         src, query = _plan(conn, url, table, sql, bbox, bbox_crs, geometry_column, crs)
@@ -476,7 +373,7 @@ def explain_postgis(
     """
     what = _what(table, sql)
     sql = _prepare_args(url, table, sql, role)
-    explain = _sql_explainer(role) if sql is not None else None
+    explain = sql_explainer(role) if sql is not None else None
     with pg_session(
         url, what, read_only=True, action="explaining the query", explain=explain
     ) as conn:
@@ -484,158 +381,3 @@ def explain_postgis(
         prefix = pgsql.SQL("EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN ")
         lines = [r[0] for r in _run(conn, prefix + query).fetchall()]
     return "\n".join(lines)
-
-
-def _pg_type(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(series):
-        return "bigint"
-    if pd.api.types.is_float_dtype(series):
-        return "double precision"
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return "timestamptz"
-    if pd.api.types.is_datetime64_dtype(series):
-        return "timestamp"
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
-    return {"date": "date", "decimal": "numeric", "bytes": "bytea"}.get(inferred, "text")
-
-
-def _py_values(series: pd.Series, pg_type: str) -> list:
-    """Python values for COPY, with NULL for every kind of missing value."""
-    if pg_type in ("timestamp", "timestamptz"):
-        values = list(series.dt.to_pydatetime())
-    else:
-        values = series.tolist()
-    mask = series.isna().to_numpy()
-    out = [None if missing else v for v, missing in zip(values, mask, strict=True)]
-    if pg_type == "text":
-        out = [None if v is None else str(v) for v in out]
-    return out
-
-
-def _geometry_type(geoms: np.ndarray) -> str:
-    present = geoms[~shapely.is_missing(geoms)]
-    if len(present) == 0:
-        return "Geometry"
-    names = set(shapely.get_type_id(present).tolist())
-    with_z = shapely.has_z(present)
-    suffix = "Z" if with_z.all() else ""
-    if len(names) == 1:
-        return gpd.GeoSeries(present[:1]).geom_type.iloc[0] + suffix
-    return "Geometry" + suffix
-
-
-def write_postgis(
-    gdf: gpd.GeoDataFrame,
-    url: str,
-    table: str,
-    *,
-    if_exists: str = "fail",
-    spatial_index: bool = True,
-) -> None:
-    """Write a GeoDataFrame to a new PostGIS table with ``COPY``, a GIST index and ``ANALYZE``.
-
-    For tests, benchmarks and preparing shared reference layers. The whole write is one
-    transaction: on any error the database is left as it was.
-
-    Parameters
-    ----------
-    gdf
-        Features to write; the CRS must have an EPSG code (it becomes the column's SRID) or be
-        unset (SRID 0). Every geometry column is written; the index is not.
-    url
-        ``postgresql://…`` URL of a role allowed to create tables.
-    table
-        Table name, optionally schema-qualified (``schema.table``).
-    if_exists
-        ``"fail"`` (default): raise if the table exists; ``"replace"``: drop it first.
-    spatial_index
-        Create a GIST index on the active geometry column.
-
-    Raises
-    ------
-    DataSourceError
-        Connection, permission or SQL errors, an existing table with ``if_exists="fail"``, or a
-        CRS without an EPSG code. The message names the redacted URL, never a password.
-    """
-    what = f"table {table!r}"
-    if if_exists not in ("fail", "replace"):
-        raise_unchained(
-            source_error(url, what, "writing failed", "if_exists must be 'fail' or 'replace'")
-        )
-    srid = 0
-    if gdf.crs is not None:
-        code = gdf.crs.to_epsg()
-        if code is None:
-            raise_unchained(
-                source_error(
-                    url,
-                    what,
-                    "writing failed",
-                    "reproject the data to a CRS with an EPSG code first",
-                )
-            )
-        srid = int(code)
-    problem: str | None = None
-    try:
-        schema, name = _split_table(table)
-    except ValueError as exc:
-        problem = str(exc)
-    if problem is not None:
-        raise_unchained(source_error(url, what, "writing failed", problem))
-    ident = pgsql.Identifier(schema, name) if schema else pgsql.Identifier(name)
-    geom_cols = [c for c in gdf.columns if isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
-    defs, data = [], []
-    for col in gdf.columns:
-        if col in geom_cols:
-            geoms = np.asarray(gdf[col].array, dtype=object)
-            gtype = _geometry_type(geoms)
-            defs.append(
-                pgsql.SQL("{} geometry({}, {})").format(
-                    pgsql.Identifier(str(col)), pgsql.SQL(gtype), pgsql.Literal(srid)
-                )
-            )
-            hexwkb = shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
-            data.append(hexwkb.tolist())
-        else:
-            pg_type = _pg_type(gdf[col])
-            defs.append(pgsql.SQL("{} {}").format(pgsql.Identifier(str(col)), pgsql.SQL(pg_type)))
-            data.append(_py_values(gdf[col], pg_type))
-    started = time.perf_counter()
-    with pg_session(url, what, read_only=False, action="writing") as conn:
-        exists = _run(conn, "SELECT to_regclass(%s)", (ident.as_string(conn),)).fetchone()
-        if exists and exists[0] is not None:
-            if if_exists == "fail":
-                raise_unchained(
-                    source_error(
-                        url,
-                        what,
-                        "writing failed",
-                        f"table {table!r} already exists; pass if_exists='replace'",
-                    )
-                )
-            _run(conn, pgsql.SQL("DROP TABLE {}").format(ident))
-        _run(conn, pgsql.SQL("CREATE TABLE {} ({})").format(ident, pgsql.SQL(", ").join(defs)))
-        names = pgsql.SQL(", ").join(pgsql.Identifier(str(c)) for c in gdf.columns)
-        with conn.cursor() as cur:
-            with cur.copy(pgsql.SQL("COPY {} ({}) FROM STDIN").format(ident, names)) as copy:
-                for row in zip(*data, strict=True):
-                    copy.write_row(row)
-        if spatial_index and gdf.geometry.name in geom_cols:
-            geom = str(gdf.geometry.name)
-            _run(
-                conn,
-                pgsql.SQL("CREATE INDEX {} ON {} USING GIST ({})").format(
-                    pgsql.Identifier(f"{name}_{geom}_gist"[:63]), ident, pgsql.Identifier(geom)
-                ),
-            )
-        _run(conn, pgsql.SQL("ANALYZE {}").format(ident))
-        conn.commit()
-    log.info(
-        "wrote %d features to %s (%s) in %.2f s",
-        len(gdf),
-        redact_url(url),
-        what,
-        time.perf_counter() - started,
-    )
