@@ -272,11 +272,37 @@ def test_no_zone_information_gives_no_crs(tmp_path, caplog):
     assert "no CRS set" in caplog.text
 
 
-def test_point_count_mismatch_is_logged(tmp_path, caplog):
-    text = SAMPLE.replace("10,0.9600,CJ-001", "7,0.9600,CJ-001")
+def test_point_count_mismatch_is_recorded_and_plot_kept(tmp_path, caplog):
+    text = SAMPLE.replace("10,0.9600,CJ-001", "7,0.9600,CJ-001").replace("4,0.2000,CJ-002", "6,0.2000,CJ-002")
     with caplog.at_level(logging.WARNING, logger="landlink_gis.io.coordtxt"):
-        read_coordtxt(write_text(tmp_path, text))
+        gdf = read_coordtxt(write_text(tmp_path, text))
     assert "line 13: 界址点数 7 but 10 coordinate lines" in caplog.text
+    assert gdf.attrs["read_problems"] == [
+        {"position": 0, "code": "point_count", "declared": 7, "found": 10, "line": 13},
+        {"position": 1, "code": "point_count", "declared": 6, "found": 4, "line": 24},
+    ]
+    # nothing dropped or fixed: both plots with the geometry read and the declared count
+    assert gdf["JZDS"].tolist() == [7, 6] and gdf["DKBH"].tolist() == ["CJ-001", "CJ-002"]
+    assert gdf.geometry.area.tolist() == pytest.approx([100 * 100 - 20 * 20, 50 * 40])
+
+
+@pytest.mark.parametrize(("declared", "problem"), [(10, False), (8, False), (9, True), (11, True)])
+def test_point_count_with_or_without_closing_points(tmp_path, declared, problem):
+    # plot 1 has 10 lines, of which 2 repeat their ring's first point: 10 and 8 are both right
+    text = SAMPLE.replace("10,0.9600,CJ-001", f"{declared},0.9600,CJ-001")
+    gdf = read_coordtxt(write_text(tmp_path, text))
+    expected = [{"position": 0, "code": "point_count", "declared": declared, "found": 10, "line": 13}]
+    assert gdf.attrs["read_problems"] == (expected if problem else [])
+
+
+def test_area_is_in_hectares_and_unclosed_rings_are_recorded(sample):
+    gdf = read_coordtxt(sample)
+    assert gdf.attrs["area_units"] == {"MJ_HA": "hm2"}
+    assert gdf.attrs["read_problems"] == []
+    # hand-computed: (100 m × 100 m − 20 m × 20 m) / 10 000 = 0.96 hm², 50 m × 40 m = 0.2 hm²
+    assert gdf["MJ_HA"].tolist() == [0.96, 0.2]
+    assert (gdf.geometry.area / 10_000).tolist() == pytest.approx([0.96, 0.2])
+    assert gdf.attrs["coordtxt"]["unclosed_rings"] == [1]  # CJ-002's ring is not closed in the file
 
 
 def test_extra_columns_of_the_compensation_variant(tmp_path):

@@ -1,0 +1,362 @@
+"""Reading a coordinate exchange TXT into a GeoDataFrame: CRS, polygons, attribute columns, problems."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry import MultiPolygon, Polygon
+
+from landlink_gis.crs import GK_ZONES, gk_epsg, zone_of_meridian
+from landlink_gis.errors import DataSourceError
+
+from .format import AREA_COLUMN, AREA_UNIT, ATTRIBUTE_COLUMNS, datum_of_label, fail, logger, short
+from .parse import Parsed, decode, parse
+
+__all__ = ["MAX_RINGS_PER_PLOT", "read_coordtxt"]
+
+#: A plot with more rings (圈号) than this is refused: assembling holes and parts compares rings
+#: pairwise, and no real plot comes near it.
+MAX_RINGS_PER_PLOT = 2_000
+# point-in-ring tests allowed for one plot's assembly (bounded time for pathological nesting)
+_MAX_CONTAINMENT_TESTS = 20_000_000
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _digits(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return np.floor(np.log10(np.maximum(np.abs(values), 1.0))).astype(int) + 1
+
+
+def _header_int(header: Mapping[str, str], key: str) -> int | None:
+    m = re.search(r"\d+", header.get(key, "") or "")
+    return int(m.group()) if m and len(m.group()) <= 6 else None
+
+
+def _resolve_crs(
+    path: Path, header: Mapping[str, str], prefix: int | None, info: dict[str, Any]
+) -> int | None:
+    """EPSG code from the zone prefix of Y, or from the header's 带号 and 几度分带 (via crs.py)."""
+    label = header.get("坐标系", "")
+    datum = datum_of_label(label)
+    if not label:
+        logger.info("%s: header gives no 坐标系; assuming CGCS2000", path)
+    if datum is None:
+        logger.warning(
+            "%s: coordinate system %s is not a Gauss-Krüger system known here; no CRS set",
+            path,
+            short(label),
+        )
+        return None
+    width = _header_int(header, "几度分带")
+    zone = _header_int(header, "带号")
+    if width not in GK_ZONES:
+        width = 6 if prefix is not None and prefix in GK_ZONES[6] else 3
+    if zone is not None and zone >= 70:  # some producers write the central meridian
+        by_cm = zone_of_meridian(zone, width=width)
+        if by_cm is None:
+            logger.warning(
+                "%s: header 带号 %d is neither a zone nor the central meridian of a %d° zone",
+                path,
+                zone,
+                width,
+            )
+        zone = by_cm
+    if prefix is not None:
+        if zone is not None and zone != prefix:
+            logger.warning(
+                "%s: header 带号 %s differs from the zone prefix %d of Y; using %d",
+                path,
+                zone,
+                prefix,
+                prefix,
+            )
+        if prefix not in GK_ZONES[width]:
+            other = 6 if width == 3 else 3
+            if prefix not in GK_ZONES[other]:
+                logger.warning(
+                    "%s: zone prefix %d is not a Chinese Gauss-Krüger zone; no CRS set",
+                    path,
+                    prefix,
+                )
+                return None
+            logger.warning(
+                "%s: zone %d does not exist with 几度分带=%d; using %d° zones",
+                path,
+                prefix,
+                width,
+                other,
+            )
+            width = other
+        zone = prefix
+    if zone is None or zone not in GK_ZONES[width]:
+        logger.warning(
+            "%s: no usable zone (Y has no prefix, header 带号=%s); no CRS set",
+            path,
+            short(header.get("带号", "")),
+        )
+        return None
+    epsg = gk_epsg(zone, width=width, prefix=prefix is not None, datum=datum)
+    info.update(datum=datum, zone=zone, zone_width=width, epsg=epsg)
+    return epsg
+
+
+def _containment(polys: np.ndarray, points: Sequence[np.ndarray], path: Path, line: int) -> tuple:
+    """Pairs (i, j) of rings where every point of ring i is covered by the larger ring j.
+
+    Candidates come from an STRtree and bounding-box containment (exact as a pre-filter: points
+    covered by ring j lie in its box), so spread-out rings cost little; the point tests are one
+    vectorised call, with a per-pair fallback when GEOS refuses an invalid ring.
+    """
+    areas = shapely.area(polys)
+    box = shapely.bounds(polys)
+    ii, jj = shapely.STRtree(polys).query(polys)
+    keep = (
+        (areas[jj] > areas[ii])
+        & (box[jj, :2] <= box[ii, :2]).all(1)
+        & (box[jj, 2:] >= box[ii, 2:]).all(1)
+    )
+    ii, jj = ii[keep], jj[keep]
+    sizes = np.array([len(p) for p in points])[ii]
+    if sizes.sum() > _MAX_CONTAINMENT_TESTS:
+        raise fail(
+            path,
+            line,
+            f"plot has {len(polys)} rings nested too deeply to sort into parts and holes "
+            f"({int(sizes.sum())} point tests)",
+            "Split the plot into several plots",
+        )
+    if not len(ii):
+        return ii, jj
+    xy = np.concatenate([points[i] for i in ii])
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    try:  # a point intersects a polygon exactly when the polygon covers it
+        shapely.prepare(polys)
+        covered = shapely.intersects_xy(polys[np.repeat(jj, sizes)], xy[:, 0], xy[:, 1])
+        inside = np.logical_and.reduceat(covered, starts)
+    except GEOSException:  # an invalid ring: GEOM001 reports it later; test pair by pair
+        inside = np.zeros(len(ii), dtype=bool)
+        for k, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
+            try:
+                inside[k] = bool(shapely.covers(polys[j], shapely.points(points[i])).all())
+            except GEOSException:
+                inside[k] = False
+    return ii[inside], jj[inside]
+
+
+def _assemble(
+    rings: np.ndarray, points: Sequence[np.ndarray], path: Path, line: int
+) -> Polygon | MultiPolygon:
+    """One plot's rings → polygon: a ring inside an odd number of others is a hole, else a part."""
+    n = len(rings)
+    if n > MAX_RINGS_PER_PLOT:
+        raise fail(
+            path,
+            line,
+            f"plot has {n} rings (圈号), more than {MAX_RINGS_PER_PLOT}",
+            "Split the plot into several plots",
+        )
+    polys = shapely.polygons(rings)
+    areas = shapely.area(polys)
+    ii, jj = _containment(polys, points, path, line)  # ring ii lies in ring jj
+    depth = np.bincount(ii, minlength=n)
+    # a hole's parent: the smallest of its containers one level up (lowest index on ties)
+    direct = (depth[ii] % 2 == 1) & (depth[jj] == depth[ii] - 1)
+    hi, hj = ii[direct], jj[direct]
+    order = np.lexsort((hj, areas[hj], hi))
+    hi, hj = hi[order], hj[order]
+    first = np.r_[True, hi[1:] != hi[:-1]] if len(hi) else np.zeros(0, dtype=bool)
+    parent = dict(zip(hi[first].tolist(), hj[first].tolist(), strict=True))
+    exteriors = [i for i in range(n) if depth[i] % 2 == 0]
+    holes: dict[int, list[Any]] = {i: [] for i in exteriors}
+    for i in range(n):
+        if depth[i] % 2 == 1:
+            if i in parent:
+                holes[parent[i]].append(rings[i])
+            else:  # inconsistent nesting (e.g. crossing rings): keep the ring as a part
+                exteriors.append(i)
+                holes[i] = []
+    exteriors.sort()
+    parts = [Polygon(rings[i], holes[i]) for i in exteriors]
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def _number_column(
+    path: Path, parsed: Parsed, table: pd.DataFrame, col: str, what: str
+) -> pd.api.extensions.ExtensionArray:
+    """``table[col]`` as Int64 (界址点数) or float64 (地块面积); a bad value fails naming its line."""
+    whole = col == "JZDS"
+    values: list[Any] = []
+    for i, v in enumerate(table[col]):
+        if v is None:
+            values.append(None)
+            continue
+        try:
+            number = int(v) if whole else float(v)
+        except ValueError:
+            raise fail(
+                path,
+                parsed.plot_lines[i],
+                f"{col} value {short(v)} is not a number",
+                "Fix the plot line",
+            ) from None
+        if whole and abs(number) > _INT64_MAX:
+            raise fail(
+                path,
+                parsed.plot_lines[i],
+                f"{col} ({what}) value {short(v)} is not a plausible count",
+                "Write the number of the plot's coordinate lines",
+            )
+        if not whole and not np.isfinite(number):
+            raise fail(
+                path,
+                parsed.plot_lines[i],
+                f"{col} ({what}) value {short(v)} is not a finite number",
+                "Write the plot's area in 公顷",
+            )
+        values.append(number)
+    return pd.array(values, dtype="Int64" if whole else "float64")
+
+
+def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a coordinate exchange TXT (坐标交换格式) into a GeoDataFrame.
+
+    Parameters
+    ----------
+    path
+        The TXT file.
+    encoding
+        Text encoding; by default a BOM decides, else UTF-8 if the file decodes as UTF-8, else GBK.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per plot with columns ``JZDS`` (Int64), ``MJ_HA`` (float, 公顷), ``DKBH``, ``DKMC``,
+        ``TXSX``, ``TFH``, ``DKYT``, ``DLBM`` (text, ``None`` when empty), ``EXTRA_1``… for extra
+        columns of the 占补平衡 variant, and Polygon/MultiPolygon geometry (x = easting, y =
+        northing, as in the file). The CRS is CGCS2000 Gauss-Krüger (Xian 1980 or Beijing 1954 when
+        the header says so): with the zone prefix when Y carries it (3°: EPSG 4488 + zone), else
+        the zone of the header's 带号 (3°: EPSG 4534 + zone − 25); ``None`` when neither tells.
+        ``attrs``: ``"coordtxt_header"`` the header; ``"coordtxt"`` what was detected (encoding,
+        swapped X/Y, zone prefix, zone, EPSG, extra columns, ``unclosed_rings``: positions of plots
+        with a ring the file did not close); ``"area_units"`` ``{"MJ_HA": "hm2"}``;
+        ``"read_problems"`` a list (empty when none) of ``{"position", "code", "declared",
+        "found", "line"}`` dicts, code ``"point_count"`` when 界址点数 is neither the number of
+        coordinate lines nor that number less the closing points (the plot is kept as read).
+        Unclosed rings are closed; X/Y written the wrong way round (detected by digit count) are
+        swapped back (both logged and recorded in ``attrs["coordtxt"]``).
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be read or is malformed; the message names the file, the line and the fix.
+    InputError
+        ``encoding`` is not a known text encoding.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataSourceError(
+            f"{path}: cannot read the coordinate TXT ({exc.strerror or exc})"
+        ) from exc
+    text, enc = decode(data, encoding, path)
+    parsed = parse(text, path)
+
+    xs, ys = np.asarray(parsed.xs), np.asarray(parsed.ys)  # file X (northing), Y (easting)
+    info: dict[str, Any] = {"path": str(path), "encoding": enc, "swapped_xy": False}
+    info.update(datum=None, zone=None, zone_width=None, epsg=None)
+    xd, yd = _digits(xs), _digits(ys)
+    if np.mean((xd == 8) | ((xd == 6) & (yd == 7))) > 0.5 and np.mean(yd == 7) > 0.5:
+        logger.warning("%s: X holds eastings and Y northings (digit count); swapping them", path)
+        xs, ys, xd, yd = ys, xs, yd, xd
+        info["swapped_xy"] = True
+    prefixed = yd == 8
+    if prefixed.any() and not prefixed.all():
+        bad = int(np.flatnonzero(prefixed != prefixed[0])[0])
+        raise fail(
+            path,
+            parsed.lines[bad],
+            "some Y values carry the zone prefix and others do not",
+            "Write every easting the same way (all with or all without the zone number)",
+        )
+    prefix = None
+    if prefixed.all():
+        zones = (ys // 1_000_000).astype(int)
+        if (zones != zones[0]).any():
+            bad = int(np.flatnonzero(zones != zones[0])[0])
+            raise fail(
+                path,
+                parsed.lines[bad],
+                f"zone prefix {zones[bad]} differs from {zones[0]} on earlier lines",
+                "A file holds one zone; split it or reproject the plots",
+            )
+        prefix = int(zones[0])
+    info["zone_prefix"] = prefix is not None
+    epsg = _resolve_crs(path, parsed.header, prefix, info)
+
+    ring_of_point = np.asarray(parsed.ring_of_point)
+    rings = shapely.linearrings(np.column_stack([ys, xs]), indices=ring_of_point)
+    ring_plot = np.asarray(parsed.ring_plot)
+    n_plots = len(parsed.plots)
+    rings_per_plot = np.bincount(ring_plot, minlength=n_plots)
+    geoms = np.empty(n_plots, dtype=object)
+    single = rings_per_plot == 1
+    first_ring = np.searchsorted(ring_plot, np.arange(n_plots))
+    geoms[single] = shapely.polygons(rings[first_ring[single]])
+    if not single.all():
+        coords = np.column_stack([ys, xs])
+        starts = np.searchsorted(ring_of_point, np.arange(len(rings) + 1))
+        for p in np.flatnonzero(~single):
+            idx = np.arange(first_ring[p], first_ring[p] + rings_per_plot[p])
+            pts = [coords[starts[r] : starts[r + 1]] for r in idx]
+            geoms[p] = _assemble(rings[idx], pts, path, parsed.plot_lines[p])
+
+    width = max(len(a) for a in parsed.plots)
+    columns = list(ATTRIBUTE_COLUMNS) + [f"EXTRA_{i}" for i in range(1, width - 7)]
+    rows = [[v or None for v in a] + [None] * (width - len(a)) for a in parsed.plots]
+    table = pd.DataFrame(rows, columns=columns, dtype=object)
+    table["JZDS"] = _number_column(path, parsed, table, "JZDS", "界址点数")
+    table[AREA_COLUMN] = _number_column(path, parsed, table, AREA_COLUMN, "地块面积")
+
+    n_lines = np.bincount(ring_plot[ring_of_point], minlength=n_plots)
+    closed = np.bincount(
+        ring_plot, weights=np.asarray(parsed.ring_closed, dtype=float), minlength=n_plots
+    )
+    problems: list[dict[str, Any]] = []
+    for i, declared in enumerate(table["JZDS"].tolist()):
+        if declared is pd.NA or declared in (n_lines[i], n_lines[i] - int(closed[i])):
+            continue
+        logger.warning(
+            "%s, line %d: 界址点数 %d but %d coordinate lines",
+            path,
+            parsed.plot_lines[i],
+            declared,
+            n_lines[i],
+        )
+        problems.append(
+            {
+                "position": i,
+                "code": "point_count",
+                "declared": int(declared),
+                "found": int(n_lines[i]),
+                "line": parsed.plot_lines[i],
+            }
+        )
+    unclosed = rings_per_plot - closed
+    info["unclosed_rings"] = np.flatnonzero(unclosed > 0).tolist()
+    info["extra_columns"] = columns[8:]
+    gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=epsg))
+    gdf.attrs["coordtxt_header"] = dict(parsed.header)
+    gdf.attrs["coordtxt"] = info
+    gdf.attrs["area_units"] = {AREA_COLUMN: AREA_UNIT}
+    gdf.attrs["read_problems"] = problems
+    return gdf
