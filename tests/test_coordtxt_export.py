@@ -99,10 +99,6 @@ def test_long_lists_are_cut(tmp_path):
     assert "P29" not in res.stderr
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
-
-
 @pytest.mark.parametrize("how", ["same", "dotted", "symlink", "hardlink"])
 def test_output_never_replaces_the_input(tmp_path, how):
     gpkg = make_gpkg(tmp_path / "checked.gpkg")
