@@ -19,14 +19,16 @@ from pathlib import Path
 
 import click
 
+from ..contract import PLOT_LAYER_NAMES
 from ..errors import LandlinkError
+from ..fields import DEFAULT_FIELD_NAMES, find_field
 from .check import fail
 from .options import configure_logging, verbosity
 
 logger = logging.getLogger(__name__)
 
-_LAYERS = {"demolition": "demolition_plots", "construction": "construction_plots"}
-_ID = ("DKBH", "BSM", "TBBH", "id")
+_LAYERS = PLOT_LAYER_NAMES
+_ID = DEFAULT_FIELD_NAMES["plot_id"]
 _NAME, _USE, _CLASS, _SHEET = ("DKMC",), ("DKYT",), ("DLBM",), ("TFH",)
 
 
@@ -53,11 +55,6 @@ def same_file(a: Path, b: Path) -> bool:
     except OSError:
         return False
     return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
-
-
-def _pick(columns: list[str], candidates: tuple[str, ...]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    return next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
 
 
 @click.command("export-txt")
@@ -87,7 +84,7 @@ def export_txt_cmd(
             )
         plots = read_vector(role=layer, path=checked_gpkg, layer=_LAYERS[layer])
         columns = [c for c in plots.columns if c != plots.geometry.name]
-        id_col = id_field or _pick(columns, _ID)
+        id_col = id_field or find_field(columns, _ID)
         if id_col is None or id_col not in columns:
             raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no plot id column ({id_field or '/'.join(_ID)}); name it with --id-field")
         plots, skipped = _drop_without_geometry(plots, id_col, checked_gpkg, _LAYERS[layer], strict)
@@ -108,10 +105,10 @@ def export_txt_cmd(
             plots,
             output,
             id_field=id_col,
-            name_field=_pick(columns, _NAME),
-            use_field=_pick(columns, _USE),
-            class_field=_pick(columns, _CLASS),
-            sheet_field=_pick(columns, _SHEET),
+            name_field=find_field(columns, _NAME),
+            use_field=find_field(columns, _USE),
+            class_field=find_field(columns, _CLASS),
+            sheet_field=find_field(columns, _SHEET),
             area_field_ha="_area_ha",
             extra_fields=extras,
             zone_prefix=not no_zone_prefix,
