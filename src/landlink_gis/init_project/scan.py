@@ -1,0 +1,452 @@
+"""Read every layer of a folder and guess what it is: role, field mapping, encoding and CRS.
+
+The layers are read with the toolkit's own readers (:func:`~landlink_gis.io.vector.read_vector`,
+:func:`~landlink_gis.io.vector.list_layers`, :func:`~landlink_gis.io.raster.inspect_raster`), so
+what :mod:`landlink_gis.init_project` writes is what ``landlink check`` will read; inputs are only
+read, never changed. Every guess keeps its evidence (the name or field it came from) so that the
+project file can say why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from pyproj import CRS
+
+from ..crs import GK_ZONES, gk_epsg, inspect_crs
+from ..errors import DataSourceError
+from ..fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
+from ..io.raster import inspect_raster
+from ..io.shapefile import detect_dbf_encoding, shapefile_encoding
+from ..io.vector import list_layers, read_vector
+from ..project import LAYER_ROLES, PLOT_ROLES
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FolderScan", "LayerGuess", "RasterGuess", "Skipped", "crs_from_bounds", "guess_role", "scan_folder"]
+
+#: Words in a file or layer name that name a role, most specific role first (城镇开发边界 is a
+#: development boundary, not urban construction; 拆旧地块边界 is demolition, not a boundary).
+ROLE_NAME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("development_boundary", ("开发边界", "允许建设区", "CZKFBJ", "KFBJ", "YXJSQ", "development_boundary")),
+    ("basic_farmland", ("基本农田", "YJJBNT", "JBNT", "basic_farmland", "farmland")),
+    ("ecological_redline", ("生态保护红线", "红线", "STBHHX", "ecological_redline", "redline")),
+    ("compensation", ("占补", "补充耕地", "ZBPH", "BCGD", "compensation")),
+    ("illegal_land", ("违法", "违规", "WFYD", "illegal")),
+    ("ledger", ("台账", "其他挂钩", "其他项目", "ledger", "other_project")),
+    ("demolition", ("拆旧", "CJ", "demolition")),
+    ("construction", ("建新", "安置", "城镇", "JX", "AZ", "construction")),
+    ("landuse", ("地类图斑", "三调", "土地利用现状", "DLTB", "landuse", "land_use")),
+    ("boundary", ("行政区", "边界", "界线", "XZQ", "boundary")),
+)
+#: Fields whose presence tells a role when the name does not: (role, any of, all of).
+ROLE_FIELDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("demolition", DEFAULT_FIELD_NAMES["reclaim_class"], ()),
+    ("construction", DEFAULT_FIELD_NAMES["kind"], ()),
+    ("illegal_land", ("WFBH", "WFYDBH"), ()),
+    ("compensation", ("BCGDMJ", "ZBXMBH"), ()),
+    ("basic_farmland", ("JBNTBH", "JBNTTBBH", "JBNTMJ"), ()),
+    ("ecological_redline", ("HXMC", "HXBH", "HXLX"), ()),
+    ("development_boundary", ("GNFQ", "GNFQDM", "KFBJMC"), ()),
+    ("boundary", ("XZQDM", "XZQMC"), ()),
+    ("landuse", (), ("DLBM", "CZCSXM", "TBMJ")),
+    ("ledger", (), ("XMBH", "DKBH")),
+)
+#: Raster roles by name: (role, words).
+RASTER_NAME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("slope", ("坡度", "slope", "PD")),
+    ("quality", ("质量", "等别", "等级", "quality", "ZLDB", "GDZL")),
+    ("dem", ("高程", "地形", "dem", "dtm", "elev")),
+)
+#: Province (first two digits of the 行政区代码) → profile; other provinces use ``national``.
+PROVINCE_PROFILES: dict[str, str] = {"51": "sichuan", "14": "shanxi", "22": "jilin"}
+
+_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".parquet", ".geoparquet", ".txt")
+_RASTER_SUFFIXES = (".tif", ".tiff", ".img")
+_MAX_DEPTH = 3
+_TWO_LETTER_TAILS = frozenset({"", "dk", "tb", "dkb", "qy", "fw", "xm"})
+# a coordinate exchange TXT names one of its sections in the first few kilobytes
+_TXT_MARKS = tuple(m.encode(enc) for m in ("[属性描述]", "[地块坐标]") for enc in ("gbk", "utf-8"))
+# a filing GeoPackage written by `landlink check` (an output, not an input)
+_OUTPUT_LAYERS = frozenset({"findings", "run_info", "demolition_plots"})
+
+
+@dataclass(frozen=True)
+class LayerGuess:
+    """What one vector layer of the folder seems to be, with the evidence of each guess."""
+
+    source: Path
+    layer: str | None
+    features: int
+    columns: tuple[str, ...]
+    role: str | None = None
+    #: where the role came from: ``layer_name``, ``file_name``, ``fields`` or ``""`` (none)
+    role_basis: str = ""
+    role_evidence: str = ""
+    id_field: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    #: ``cpg``, ``detected``, ``overruled`` (a wrong .cpg), ``ascii``, ``utf8_format``, ``coordtxt``
+    encoding_basis: str = ""
+    encoding_note: str | None = None
+    crs: str | None = None
+    crs_name: str = ""
+    #: ``layer`` (declared by the file) or ``coordinates`` (inferred; the file declares none) or ``""``
+    crs_basis: str = ""
+    geographic: bool = False
+    bounds: tuple[float, float, float, float] | None = None
+    area_unit: str | None = None
+    kinds: dict[str, int] = field(default_factory=dict)
+    admin: tuple[str, str] | None = None
+
+    @property
+    def label(self) -> str:
+        """``file`` or ``file:layer`` as written in messages."""
+        return f"{self.source.name}:{self.layer}" if self.layer else self.source.name
+
+
+@dataclass(frozen=True)
+class RasterGuess:
+    """A raster of the folder and the raster role its name suggests."""
+
+    path: Path
+    role: str | None
+    evidence: str
+    crs: str | None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or layer that was not used, and why (``unreadable``, ``output``, ``not_coordtxt``)."""
+
+    path: Path
+    layer: str | None
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """Everything :func:`scan_folder` found, and the choice of one layer per role."""
+
+    folder: Path
+    layers: tuple[LayerGuess, ...]
+    rasters: tuple[RasterGuess, ...]
+    skipped: tuple[Skipped, ...]
+    chosen: dict[str, LayerGuess]
+    alternatives: dict[str, tuple[LayerGuess, ...]]
+    unassigned: tuple[LayerGuess, ...]
+    chosen_rasters: dict[str, RasterGuess]
+    crs: str | None
+    #: (basis, label of the layer it came from, detail): basis ``layer``, ``zone_of_longitude``, ``coordinates``, ``other_layer``
+    crs_basis: tuple[str, str, str] = ("", "", "")
+    admin: tuple[str, str] | None = None
+    ledger_store: Path | None = None
+
+    @property
+    def profile_hint(self) -> str | None:
+        """The profile the 行政区代码 of the boundary layer points to (None without one)."""
+        if self.admin is None:
+            return None
+        return PROVINCE_PROFILES.get(self.admin[0][:2], "national")
+
+
+def _ascii_hit(name: str, word: str) -> bool:
+    lower = name.lower()
+    w = word.lower()
+    if "_" in w:
+        return w in re.sub(r"[^0-9a-z]+", "_", lower)
+    for token in re.findall(r"[a-z]+", lower):
+        if token == w or (len(w) >= 3 and token.startswith(w)):
+            return True
+        if len(w) == 2 and token.startswith(w) and token[2:] in _TWO_LETTER_TAILS:
+            return True
+    return False
+
+
+def _name_role(name: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, str] | None:
+    for role, words in table:
+        for word in words:
+            if (word.isascii() and _ascii_hit(name, word)) or (not word.isascii() and word in name):
+                return role, word
+    return None
+
+
+def guess_role(names: list[tuple[str, str]], columns: list[str]) -> tuple[str | None, str, str]:
+    """The role of a layer from its names (tried in order) and then its fields.
+
+    Parameters
+    ----------
+    names
+        ``(basis, name)`` pairs, e.g. ``[("layer_name", "DLTB"), ("file_name", "参考数据")]``.
+    columns
+        The layer's attribute columns.
+
+    Returns
+    -------
+    (role or None, basis, evidence)
+        ``basis`` is the name's basis or ``"fields"``; ``evidence`` the word or fields that decided.
+    """
+    for basis, name in names:
+        hit = _name_role(name, ROLE_NAME_WORDS)
+        if hit:
+            return hit[0], basis, hit[1]
+    for role, any_of, all_of in ROLE_FIELDS:
+        found = find_field(columns, any_of) if any_of else None
+        if found:
+            return role, "fields", found
+        if all_of and all(find_field(columns, (f,)) for f in all_of):
+            return role, "fields", "+".join(find_field(columns, (f,)) or f for f in all_of)
+    return None, "", ""
+
+
+def crs_from_bounds(bounds: tuple[float, float, float, float]) -> tuple[int | None, str]:
+    """EPSG code that coordinates with these bounds fit when a layer declares no CRS.
+
+    Longitude/latitude in China → CGCS2000 geographic (4490); eastings carrying a zone prefix
+    (36 512 345) → the prefixed CGCS2000 Gauss-Krüger zone (3°: 4488 + zone; 6°: via
+    :func:`landlink_gis.crs.gk_epsg`). Eastings without prefix do not tell the zone: ``None``.
+
+    Returns
+    -------
+    (int or None, str)
+        The EPSG code and what it was inferred from (``geographic``, ``prefix:36``, or the reason
+        for None: ``no_prefix``, ``not_china``).
+    """
+    minx, miny, maxx, maxy = bounds
+    if not np.all(np.isfinite(bounds)):
+        return None, "not_china"
+    if 70 <= minx and maxx <= 140 and 0 <= miny and maxy <= 56:
+        return 4490, "geographic"
+    if not (300_000 <= miny and maxy <= 6_100_000):
+        return None, "not_china"
+    zone = int(minx // 1_000_000)
+    if minx >= 1_000_000 and int(maxx // 1_000_000) == zone:
+        for width in (3, 6):
+            if zone in GK_ZONES[width]:
+                return gk_epsg(zone, width=width, prefix=True), f"prefix:{zone}"
+    if 0 < minx and maxx < 1_000_000:
+        return None, "no_prefix"
+    return None, "not_china"
+
+
+def _epsg_text(crs: CRS) -> tuple[str | None, str]:
+    epsg = crs.to_epsg(min_confidence=70)
+    return (f"EPSG:{epsg}" if epsg else None), crs.name
+
+
+def _shapefile_encoding(path: Path) -> tuple[str | None, str, str | None]:
+    """(encoding, basis, note) of a shapefile DBF, as the reader resolves it."""
+    enc, note = shapefile_encoding(path, None)
+    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    found = detect_dbf_encoding(dbf) if dbf is not None else None
+    if note:
+        return enc, "overruled", note
+    if enc:
+        return enc, "detected", None
+    if found is None:
+        return None, "ascii", None
+    return found, "cpg", None
+
+
+def _admin(frame: gpd.GeoDataFrame, columns: list[str]) -> tuple[str, str] | None:
+    code_col, name_col = find_field(columns, ("XZQDM",)), find_field(columns, ("XZQMC",))
+    if code_col is None:
+        return None
+    codes = frame[code_col].dropna().astype(str).str.strip().unique()
+    names = frame[name_col].dropna().astype(str).str.strip().unique() if name_col else np.array([])
+    if len(codes) != 1:
+        return None
+    return str(codes[0]), str(names[0]) if len(names) == 1 else ""
+
+
+def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> LayerGuess:
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    names = [("layer_name", layer)] if layer else []
+    names.append(("file_name", source.stem))
+    role, basis, evidence = guess_role(names, columns)
+    mapping = {canon: col for canon, defaults in DEFAULT_FIELD_NAMES.items() if (col := find_field(columns, defaults))}
+    id_field = mapping.pop("plot_id", None)
+    area_unit = None
+    units = frame.attrs.get("area_units") or {}
+    if "area_declared" not in mapping and units:
+        column, area_unit = next(iter(units.items()))
+        mapping["area_declared"] = column
+    suffix = source.suffix.lower()
+    encoding, enc_basis, enc_note = None, "utf8_format", None
+    if suffix == ".shp":
+        encoding, enc_basis, enc_note = _shapefile_encoding(source)
+    elif suffix == ".txt":
+        encoding, enc_basis = (frame.attrs.get("coordtxt") or {}).get("encoding"), "coordtxt"
+    crs_text, crs_name, crs_basis, geographic = None, "", "", False
+    bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) and frame.geometry.notna().any() else None
+    if frame.crs is not None:
+        crs_text, crs_name = _epsg_text(frame.crs)
+        crs_basis, geographic = "layer", bool(frame.crs.is_geographic)
+    elif bounds is not None:
+        epsg, detail = crs_from_bounds(bounds)
+        if epsg is not None:
+            crs_text, crs_name, crs_basis, geographic = f"EPSG:{epsg}", detail, "coordinates", epsg == 4490
+        else:
+            crs_name = detail
+    kinds: dict[str, int] = {}
+    if "kind" in mapping:
+        values, counts = np.unique(normalise_kind(frame[mapping["kind"]]).astype(str), return_counts=True)
+        kinds = {str(v) or "unknown": int(n) for v, n in zip(values, counts, strict=True)}
+    return LayerGuess(
+        source=source, layer=layer, features=len(frame), columns=tuple(columns), role=role, role_basis=basis,
+        role_evidence=evidence, id_field=id_field, fields=mapping, encoding=encoding, encoding_basis=enc_basis,
+        encoding_note=enc_note, crs=crs_text, crs_name=crs_name, crs_basis=crs_basis, geographic=geographic,
+        bounds=bounds, area_unit=area_unit, kinds=kinds, admin=_admin(frame, columns),
+    )
+
+
+def _is_coordtxt(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return False
+    return any(mark in head for mark in _TXT_MARKS)
+
+
+def _candidates(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Vector sources (files and .gdb folders) and rasters under ``folder``, sorted, hidden ones left out."""
+    vectors: list[Path] = []
+    rasters: list[Path] = []
+
+    def walk(d: Path, depth: int) -> None:
+        for p in sorted(d.iterdir()):
+            if p.name.startswith("."):
+                continue
+            if p.is_dir():
+                if p.suffix.lower() == ".gdb":
+                    vectors.append(p)
+                elif depth < _MAX_DEPTH:
+                    walk(p, depth + 1)
+            elif p.suffix.lower() in _VECTOR_SUFFIXES:
+                vectors.append(p)
+            elif p.suffix.lower() in _RASTER_SUFFIXES:
+                rasters.append(p)
+
+    walk(folder, 1)
+    return vectors, rasters
+
+
+def _read_source(path: Path, skipped: list[Skipped]) -> list[LayerGuess]:
+    suffix = path.suffix.lower()
+    if suffix == ".txt" and not _is_coordtxt(path):
+        skipped.append(Skipped(path, None, "not_coordtxt"))
+        return []
+    layers: list[str | None] = [None]
+    if suffix in (".gpkg", ".gdb"):
+        try:
+            layers = list(list_layers(path))
+        except DataSourceError as exc:
+            skipped.append(Skipped(path, None, "unreadable", str(exc)))
+            return []
+        if _OUTPUT_LAYERS <= set(layers):
+            skipped.append(Skipped(path, None, "output"))
+            return []
+        if "ll_projects" in layers:
+            skipped.append(Skipped(path, None, "ledger_store"))
+            return []
+    out = []
+    for name in layers:
+        try:
+            frame = read_vector(role=name or path.stem, path=path, layer=name)
+        except DataSourceError as exc:
+            skipped.append(Skipped(path, name, "unreadable", str(exc)))
+            continue
+        out.append(_guess_layer(path, name if len(layers) > 1 or suffix in (".gpkg", ".gdb") else None, frame))
+    return out
+
+
+def _rank(guess: LayerGuess) -> tuple[int, int, str]:
+    basis = {"layer_name": 0, "file_name": 1, "fields": 2}.get(guess.role_basis, 3)
+    txt = 1 if guess.source.suffix.lower() == ".txt" else 0  # a shapefile/GeoPackage keeps attributes a TXT lacks
+    return basis, txt, guess.label
+
+
+def _project_crs(chosen: dict[str, LayerGuess], layers: tuple[LayerGuess, ...]) -> tuple[str | None, tuple[str, str, str]]:
+    for role in PLOT_ROLES:
+        g = chosen.get(role)
+        if g is None or g.crs is None:
+            continue
+        if not g.geographic:
+            return g.crs, ("layer" if g.crs_basis == "layer" else "coordinates", g.label, g.crs_name)
+        if g.bounds is not None:
+            lon = (g.bounds[0] + g.bounds[2]) / 2
+            zone = int(round(lon / 3))
+            if zone in GK_ZONES[3]:
+                return f"EPSG:{gk_epsg(zone, width=3)}", ("zone_of_longitude", g.label, f"{lon:.2f}")
+    projected = [g for g in layers if g.crs and not g.geographic and inspect_crs(g.crs).is_cgcs2000]
+    if projected:
+        return projected[0].crs, ("other_layer", projected[0].label, projected[0].crs_name)
+    return None, ("", "", "")
+
+
+def scan_folder(folder: str | Path) -> FolderScan:
+    """Read every layer and raster in ``folder`` (sub-folders included) and guess the project.
+
+    Parameters
+    ----------
+    folder
+        A folder of shapefiles, GeoPackages, FileGDBs, coordinate TXT files and rasters.
+
+    Returns
+    -------
+    FolderScan
+        One guess per layer, the layer chosen for each role (the best-named one; the others are
+        kept as alternatives), the rasters, what was skipped and why, and the project CRS.
+
+    Raises
+    ------
+    DataSourceError
+        ``folder`` is not a folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataSourceError(f"{folder}: is not a folder; give the folder that holds the project's layers")
+    vectors, raster_paths = _candidates(folder)
+    skipped: list[Skipped] = []
+    layers = tuple(g for path in vectors for g in _read_source(path, skipped))
+    by_role: dict[str, list[LayerGuess]] = {}
+    for g in layers:
+        if g.role:
+            by_role.setdefault(g.role, []).append(g)
+    chosen: dict[str, LayerGuess] = {}
+    alternatives: dict[str, tuple[LayerGuess, ...]] = {}
+    for role in LAYER_ROLES:
+        ranked = sorted(by_role.get(role, []), key=_rank)
+        if ranked:
+            chosen[role], alternatives[role] = ranked[0], tuple(ranked[1:])
+    rasters = []
+    for path in raster_paths:
+        hit = _name_role(path.stem, RASTER_NAME_WORDS)
+        try:
+            info = inspect_raster(path, role=hit[0] if hit else "raster")
+            crs = _epsg_text(info.crs)[0] if info.crs is not None else None
+        except DataSourceError as exc:
+            skipped.append(Skipped(path, None, "unreadable", str(exc)))
+            continue
+        rasters.append(RasterGuess(path, hit[0] if hit else None, hit[1] if hit else "", crs))
+    chosen_rasters = {}
+    for r in rasters:
+        if r.role and r.role not in chosen_rasters:
+            chosen_rasters[r.role] = r
+    crs, basis = _project_crs(chosen, layers)
+    admin = next((g.admin for g in ([chosen["boundary"]] if "boundary" in chosen else []) + list(layers) if g.admin), None)
+    store = next((s.path for s in skipped if s.reason == "ledger_store"), None)
+    unassigned = tuple(g for g in layers if g.role is None)
+    logger.info("%s: %d layer(s), %d raster(s); roles found: %s", folder, len(layers), len(rasters), ", ".join(chosen) or "none")
+    return FolderScan(
+        folder=folder, layers=layers, rasters=tuple(rasters), skipped=tuple(skipped), chosen=chosen,
+        alternatives=alternatives, unassigned=unassigned, chosen_rasters=chosen_rasters, crs=crs, crs_basis=basis,
+        admin=admin, ledger_store=store,
+    )
