@@ -7,9 +7,10 @@ import geopandas as gpd
 from ..crs import coordinate_problems, inspect_crs
 from ..findings import combine, make
 from ..project import PLOT_ROLES
+from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
 from ._registry import rule
 
-_REF = "004 在线报备数据要求 (CGCS2000)"
+_REF = f"{CGCS2000_NOTICE}：土地管理数据采用 2000 国家大地坐标系; {SURVEY_TDT1055} 数学基础：CGCS2000、高斯-克吕格投影"
 
 
 def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
@@ -31,7 +32,7 @@ def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
         "图层 {layer}（{source}）没有坐标系定义（缺少 .prj）；已按项目坐标系处理，请补充 CGCS2000 坐标系文件",
         "Layer {layer} ({source}) has no CRS (no .prj); it was read as the project CRS — add the CGCS2000 .prj",
     ),
-    reference="DOMAIN §2; 报备数据须为 CGCS2000",
+    reference=_REF,
     example="拆旧地块.shp without 拆旧地块.prj",
 )
 def missing_crs(ctx):
@@ -75,7 +76,7 @@ def not_cgcs2000(ctx):
     severity="error",
     title=("坐标与坐标系/分带不符", "Coordinates do not fit the CRS/zone"),
     message=("图层 {layer}：{reason}", "Layer {layer}: {reason}"),
-    reference="DOMAIN §2 (带号前缀、坐标范围)",
+    reference=f"{SURVEY_TDT1055} 数学基础：高斯-克吕格投影 3° 分带，横坐标加带号时须与分带一致",
     example="eastings of 36 512 345 in EPSG:4545 (which expects no zone prefix)",
 )
 def coordinates_mismatch(ctx):
@@ -99,7 +100,7 @@ def coordinates_mismatch(ctx):
         "图层 {layer} 的坐标系 {reason} 与项目坐标系不同，已转换到项目坐标系",
         "Layer {layer} in {reason} differs from the project CRS; reprojected to it",
     ),
-    reference="DOMAIN §2",
+    reference=f"{SURVEY_TDT1055} 数学基础：全部图层统一采用项目的 CGCS2000 投影坐标系",
     example="the compensation layer in EPSG:4524 (zone prefix) while the plots are in EPSG:4545",
 )
 def reprojected(ctx):

@@ -11,6 +11,7 @@ from ..findings import combine, make
 from ..geomops import finite_coordinates
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
+from ._citations import JILIN_2017, MONITORING_2014, OGC_SFA, SURVEY_TDT1055
 from ._registry import rule
 
 _LOCATION = re.compile(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)")
@@ -39,6 +40,44 @@ def invalid_reasons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
         m = _LOCATION.search(reason or "")
         points[i] = shapely.Point(float(m.group(1)), float(m.group(2))) if m else _first_finite_point(geoms[bad[i]])
     return bad, np.asarray(reasons, dtype=object), points
+
+
+#: GEOS validity reasons (``shapely.is_valid_reason`` prefixes) in Chinese; longer prefixes first
+_GEOS_REASONS_ZH: tuple[tuple[str, str], ...] = (
+    ("Ring Self-intersection", "环自相交"),
+    ("Self-intersection", "自相交"),
+    ("Too few distinct points in geometry component", "几何部件的有效点数过少"),
+    ("Too few points in geometry component", "几何部件的点数过少"),
+    ("Hole lies outside shell", "内环（洞）位于外环之外"),
+    ("Holes are nested", "内环相互嵌套"),
+    ("Nested holes", "内环相互嵌套"),
+    ("Nested shells", "外环相互嵌套"),
+    ("Interior is disconnected", "面内部不连通（被内环分割）"),
+    ("Invalid Coordinate", "坐标无效（非有限数值）"),
+    ("Duplicate Rings", "存在重复的环"),
+    ("Ring is not closed", "环未闭合"),
+    ("Repeated Point", "重复点"),
+    ("Topology Validation Error", "拓扑错误"),
+)
+
+
+def translate_reasons(reasons: np.ndarray, lang: str) -> np.ndarray:
+    """GEOS validity reasons in ``lang``: under ``zh`` the reason words in Chinese, the location kept.
+
+    ``"Ring Self-intersection[5 0]"`` becomes ``"环自相交，位置 [5 0]"``; a reason GEOS may add
+    later that has no translation is kept as GEOS wrote it.
+    """
+    out = np.asarray(reasons, dtype=object).copy()
+    if lang != "zh":
+        return out
+    for i, reason in enumerate(out):
+        text = str(reason or "")
+        for prefix, zh in _GEOS_REASONS_ZH:
+            if text.startswith(prefix):
+                rest = text[len(prefix) :].strip()
+                out[i] = f"{zh}，位置 {rest}" if rest.startswith("[") else f"{zh}{rest}"
+                break
+    return out
 
 
 def _first_finite_point(geom) -> shapely.Point | None:
@@ -74,7 +113,7 @@ _REPAIRED = {
         "{layer} {plot_id} 几何图形无效：{reason}",
         "{layer} plot {plot_id} has an invalid geometry: {reason}",
     ),
-    reference="002 §21 界址清楚; OGC simple features validity",
+    reference=f"{OGC_SFA} §6.1.11 Polygon（环不自相交、闭合）; {JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
     example="a bow-tie polygon (ring self-intersection)",
 )
 def invalid(ctx):
@@ -86,7 +125,7 @@ def invalid(ctx):
         geoms = repair.original if repair is not None else _geoms(ctx, role)
         bad, reasons, points = invalid_reasons(geoms)
         if len(bad):
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=reasons, crs=ctx.crs))
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=translate_reasons(reasons, ctx.lang), crs=ctx.crs))
         unclosed = ctx.sources[role].unclosed
         if unclosed is not None and len(unclosed):
             first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0)
@@ -115,7 +154,7 @@ def invalid(ctx):
     severity="error",
     title=("几何图形为空", "Empty or null geometry"),
     message=("{layer} {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
-    reference="DOMAIN §5 (no empty geometries in plot layers)",
+    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二(一) 报备信息完整、准确",
     example="a shapefile record with a NULL shape",
 )
 def empty(ctx):
@@ -134,7 +173,7 @@ def empty(ctx):
     severity="error",
     title=("不是面状图形", "Not a polygon"),
     message=("{layer} {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
-    reference="DOMAIN §5",
+    reference=f"{SURVEY_TDT1055} 图斑为闭合的面状要素; {OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon",
     example="a plot stored as a LineString (its boundary) in a GeoJSON layer",
 )
 def not_polygon(ctx):
@@ -160,7 +199,7 @@ def not_polygon(ctx):
         "{layer} {plot_id} 与地块 {other_id} 重叠 {measured:.2f} m²（容差 {threshold:g} m²）",
         "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance {threshold:g} m²)",
     ),
-    reference="002 §21 界址清楚",
+    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
     params={"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")},
     example="two demolition plots sharing a 10 m × 10 m corner (100 m²)",
 )
@@ -197,7 +236,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
         "{layer} {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
         "{layer} plot {plot_id} is a sliver: area {area:.2f} m² (minimum {min_area:g} m²), compactness 4πA/P² = {compactness:.3f} (minimum {min_compactness:g})",
     ),
-    reference="DOMAIN §4 GEOM005",
+    reference=f"{SURVEY_TDT1055} 最小上图图斑面积（碎小、狭长图斑应核实）",
     params={
         "min_plot_area_m2": (10.0, "plots smaller than this (m²) are slivers"),
         "min_compactness": (0.05, "plots with 4πA/P² below this are slivers"),
@@ -237,7 +276,7 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
     severity="warning",
     title=("多部件、重复节点或 Z/M 值", "Multipart plot, duplicate vertices or Z/M values"),
     message=("{layer} {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
-    reference="DOMAIN §4 GEOM006",
+    reference=f"{OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon（二维坐标、无重复节点）; {JILIN_2017} 第二十一条 界址清楚",
     example="a plot of two separate polygons, or a PolygonZ from a CAD export",
 )
 def irregular(ctx):

@@ -12,6 +12,7 @@ import numpy as np
 from ..findings import combine, make
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
+from ._citations import MONITORING_2014, SICHUAN_2017
 from ._registry import rule
 
 
@@ -24,7 +25,7 @@ from ._registry import rule
         "{layer} {plot_id} 已作为项目 {other_project} 的地块 {other_plot} 登记在台账中（重叠 {measured:.2f} m²，占本地块 {share:.1f}%），同一土地不得重复使用",
         "{layer} plot {plot_id} is already registered in the ledger as plot {other_plot} of project {other_project} (overlap {measured:.2f} m², {share:.1f}% of the plot): the same land cannot be used twice",
     ),
-    reference="000 台账管理; 004 不得重复使用",
+    reference=f"{SICHUAN_2017} 二(六) 拆旧地区实行台账式动态管理; {MONITORING_2014} 三(一) 不得重复使用",
     requires=("ledger:plots",),
     params={
         "overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers"),

@@ -14,6 +14,7 @@ import pandas as pd
 from ..findings import combine, make
 from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
+from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
 _TOL = {"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")}
@@ -79,7 +80,7 @@ _MSG = (
     severity="error",
     title=("拆旧地块与占补平衡已用地重叠", "Demolition plot overlaps land used for 占补平衡"),
     message=_MSG,
-    reference="004 调整规定：已用于占补平衡的不得作为拆旧地块",
+    reference=f"{MONITORING_2014} 三(一) 整理复垦的耕地已经作为建设占用耕地占补平衡的，不得调入作为项目区拆旧地块",
     requires=("layer:compensation",),
     params=_TOL,
     example='a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project',
@@ -95,7 +96,7 @@ def compensation(ctx, overlap_tolerance_m2):
     severity="error",
     title=("拆旧地块与本项目建新地块重叠", "Demolition plot overlaps a construction plot of the project"),
     message=_MSG,
-    reference="DOMAIN §4 OVL002",
+    reference=f"{SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",
     requires=("layer:construction",),
     params=_TOL,
     example='a resettlement plot drawn on a homestead that is also a demolition plot',
@@ -111,7 +112,7 @@ def own_construction(ctx, overlap_tolerance_m2):
     severity="error",
     title=("与其他挂钩项目地块重叠（重复使用）", "Plot overlaps another linkage project's plot"),
     message=_MSG,
-    reference="000 台账管理; 004 不得重复",
+    reference=f"{SICHUAN_2017} 二(六) 拆旧地区实行台账式动态管理; {MONITORING_2014} 三(一) 不得重复使用",
     requires=("layer:ledger",),
     params=_TOL,
     example='a demolition plot already listed in another project area of the county ledger',
@@ -136,7 +137,7 @@ def other_project(ctx, overlap_tolerance_m2):
     severity="error",
     title=("建新地块占用违法违规用地", "Construction plot on illegal land"),
     message=_MSG,
-    reference="004 调整规定：违法违规用地不得作为建新地块",
+    reference=f"{MONITORING_2014} 三(一) 违法违规用地，不得调入作为项目区建新地块",
     requires=("layer:construction", "layer:illegal_land"),
     params=_TOL,
     example='an urban construction plot on land listed in the 违法用地 layer',
@@ -171,7 +172,7 @@ def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
         "拆旧地块 {plot_id} 已复垦并归还挂钩指标（{returned}），其中 {measured:.2f} m² 又被占补平衡地块 {other_id}{dated_zh}使用，同一复垦耕地不得重复用于占补平衡",
         "Demolition plot {plot_id}, reclaimed and returned as linkage quota on {returned}, is reused by compensation plot {other_id}{dated_en} over {measured:.2f} m²; the same reclaimed land cannot also count for 占补平衡",
     ),
-    reference="004 调整规定：增减挂钩复垦耕地不得重复用于占补平衡",
+    reference=f"{MONITORING_2014} 三(一) 项目区拆旧地块复垦的耕地已作为归还增减挂钩指标的，不得重复用于建设占用耕地占补平衡",
     requires=("layer:compensation", "fact:accepted|quota_returned"),
     params={
         **_TOL,

@@ -34,6 +34,14 @@ from ..findings import combine, make
 from ..geomops import polygonal
 from ..landuse import farmland_under
 from ..overlay import overlay_pairs, uncovered_parts
+from ._citations import (
+    JILIN_2017,
+    LAND_LAW,
+    SHANXI_2018,
+    SICHUAN_2017,
+    SOIL_WATER_LAW,
+    SURVEY_TDT1055,
+)
 from ._registry import rule
 from .overlaps import reference_ids
 
@@ -152,7 +160,7 @@ def outside_parts(ctx, left_role: str, right_role: str, tolerance: float):
         "construction plot {plot_id} occupies {measured:.2f} m² of permanent basic farmland "
         "({share:.1f}% of the plot; features {other_id})",
     ),
-    reference="《土地管理法》第三十五条；永久基本农田不得占用",
+    reference=f"{LAND_LAW} 第三十五条 永久基本农田经依法划定后，任何单位和个人不得擅自占用或者改变其用途",
     requires=("layer:construction", "layer:basic_farmland"),
     params=_TOL,
     example="a resettlement plot half inside a 永久基本农田 polygon: the inside half, in m²",
@@ -176,7 +184,7 @@ def basic_farmland(ctx, overlap_tolerance_m2):
         "construction plot {plot_id} lies {measured:.2f} m² inside the ecological red line "
         "({share:.1f}% of the plot; {other_id})",
     ),
-    reference="《关于在国土空间规划中统筹划定落实三条控制线的指导意见》：生态保护红线内禁止开发性、生产性建设",
+    reference="《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（中办发〔2019〕48号）：生态保护红线内严格禁止开发性、生产性建设活动",
     requires=("layer:construction", "layer:ecological_redline"),
     params=_TOL,
     example="an urban plot with 300 m² inside a 生态保护红线 polygon",
@@ -199,7 +207,7 @@ def ecological_redline(ctx, overlap_tolerance_m2):
         "construction plot {plot_id} ({kind_en}) has {measured:.2f} m² outside the urban development "
         "boundary / allowed construction zone ({share:.1f}% of the plot)",
     ),
-    reference="001、002 建新地块应符合国土空间规划（城镇开发边界/允许建设区）",
+    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地情况包括符合规划情况; {SHANXI_2018} 二(一) 依据土地利用总体规划编制项目区实施方案",
     requires=("layer:construction", "layer:development_boundary"),
     params=_TOL,
     example="an urban plot of 2000 m² with 800 m² beyond the 城镇开发边界",
@@ -247,7 +255,7 @@ def development_boundary(ctx, overlap_tolerance_m2):
         "demolition plot {plot_id}: construction land covers only {construction_pct:.1f}% of it in the land "
         "survey (at least {min_pct:.0f}% required); non-construction land {measured:.2f} m²; classes: {classes}",
     ),
-    reference="000 拆旧图斑合法性、真实性（以第三次全国国土调查成果为准）",
+    reference=f"{SICHUAN_2017} 二(六) 确保拆旧图斑和农民集中居住区的合法性、真实性; {SURVEY_TDT1055}（三调地类）",
     requires=("layer:demolition", "layer:landuse", "field:landuse.land_class"),
     params={
         **_TOL,
@@ -335,7 +343,7 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
         "construction plot {plot_id} occupies {measured:.2f} m² of cultivated land ({paddy_m2:.2f} m² paddy), "
         "area-weighted quality grade {grade} (from {source}){raster_note}",
     ),
-    reference="002 §11 建新地块占用耕地的数量、质量",
+    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地的地类及耕地质量等级，第十条(二) 建新占用耕地质量等级的说明",
     requires=("layer:construction",),
     example="a resettlement plot on 2998.98 m² of 0101 水田, 等别 11",
 )
@@ -383,7 +391,7 @@ def farmland_occupied(ctx):
         "demolition plot {plot_id} has a mean slope of {measured:.2f}° (max {max_deg:.2f}°), above "
         "{threshold:.0f}°: not suitable for reclamation to cultivated land",
     ),
-    reference="《土地管理法》第三十条 / 坡度大于25度的不宜开垦为耕地",
+    reference=f"{SOIL_WATER_LAW} 第二十条 禁止在二十五度以上陡坡地开垦种植农作物; {SURVEY_TDT1055} 耕地坡度分级（>25° 为第 5 级）",
     requires=("layer:demolition", "raster:dem|slope"),
     params={"max_slope_deg": (25.0, "demolition plots steeper than this mean slope (degrees) are flagged")},
     example="a homestead on a 36.9° hillside",
@@ -429,7 +437,7 @@ def steep_demolition(ctx, max_slope_deg):
         "{layer_zh}地块 {plot_id} 有 {measured:.2f} m² 位于县域/项目区范围外（占地块 {share:.1f}%）",
         "{layer} plot {plot_id} has {measured:.2f} m² outside the county / project boundary ({share:.1f}% of the plot)",
     ),
-    reference="DOMAIN §4 PLAN007：项目区地块应位于本县（区）行政区域内",
+    reference=f"{JILIN_2017} 第八条 拆旧复垦地块与本县域内的建新安置地块组成项目区; {SICHUAN_2017} 二(二) 项目区相对集中、封闭运行",
     requires=("layer:boundary",),
     params=_TOL,
     example="a demolition plot drawn across the county line: the part beyond it",
