@@ -4,16 +4,19 @@
     <se:Name>finding_points</se:Name>
     <UserStyle>
       <se:Name>finding_points</se:Name>
+      <se:Description>
+        <se:Abstract>每个严重程度一个 FeatureTypeStyle，按 提示→警告→错误 的顺序绘制，错误在最上层</se:Abstract>
+      </se:Description>
       <se:FeatureTypeStyle>
         <se:Rule>
-          <se:Name>error</se:Name>
+          <se:Name>info</se:Name>
           <se:Description>
-            <se:Title>错误 error</se:Title>
+            <se:Title>提示</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
               <ogc:PropertyName>severity</ogc:PropertyName>
-              <ogc:Literal>error</ogc:Literal>
+              <ogc:Literal>info</ogc:Literal>
             </ogc:PropertyIsEqualTo>
           </ogc:Filter>
           <se:PointSymbolizer>
@@ -21,21 +24,23 @@
               <se:Mark>
                 <se:WellKnownName>x</se:WellKnownName>
                 <se:Fill>
-                  <se:SvgParameter name="fill">#e31a1c</se:SvgParameter>
+                  <se:SvgParameter name="fill">#1f78b4</se:SvgParameter>
                 </se:Fill>
                 <se:Stroke>
-                  <se:SvgParameter name="stroke">#e31a1c</se:SvgParameter>
+                  <se:SvgParameter name="stroke">#1f78b4</se:SvgParameter>
                   <se:SvgParameter name="stroke-width">2</se:SvgParameter>
                 </se:Stroke>
               </se:Mark>
-              <se:Size>14</se:Size>
+              <se:Size>10</se:Size>
             </se:Graphic>
           </se:PointSymbolizer>
         </se:Rule>
+      </se:FeatureTypeStyle>
+      <se:FeatureTypeStyle>
         <se:Rule>
           <se:Name>warning</se:Name>
           <se:Description>
-            <se:Title>警告 warning</se:Title>
+            <se:Title>警告</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
@@ -59,15 +64,17 @@
             </se:Graphic>
           </se:PointSymbolizer>
         </se:Rule>
+      </se:FeatureTypeStyle>
+      <se:FeatureTypeStyle>
         <se:Rule>
-          <se:Name>info</se:Name>
+          <se:Name>error</se:Name>
           <se:Description>
-            <se:Title>提示 info</se:Title>
+            <se:Title>错误</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
               <ogc:PropertyName>severity</ogc:PropertyName>
-              <ogc:Literal>info</ogc:Literal>
+              <ogc:Literal>error</ogc:Literal>
             </ogc:PropertyIsEqualTo>
           </ogc:Filter>
           <se:PointSymbolizer>
@@ -75,10 +82,10 @@
               <se:Mark>
                 <se:WellKnownName>x</se:WellKnownName>
                 <se:Fill>
-                  <se:SvgParameter name="fill">#1f78b4</se:SvgParameter>
+                  <se:SvgParameter name="fill">#e31a1c</se:SvgParameter>
                 </se:Fill>
                 <se:Stroke>
-                  <se:SvgParameter name="stroke">#1f78b4</se:SvgParameter>
+                  <se:SvgParameter name="stroke">#e31a1c</se:SvgParameter>
                   <se:SvgParameter name="stroke-width">2</se:SvgParameter>
                 </se:Stroke>
               </se:Mark>

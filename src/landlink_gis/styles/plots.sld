@@ -4,11 +4,14 @@
     <se:Name>plots</se:Name>
     <UserStyle>
       <se:Name>plots</se:Name>
+      <se:Description>
+        <se:Abstract>每个严重程度一个 FeatureTypeStyle，按 通过→警告→错误 的顺序绘制，错误在最上层</se:Abstract>
+      </se:Description>
       <se:FeatureTypeStyle>
         <se:Rule>
           <se:Name>pass</se:Name>
           <se:Description>
-            <se:Title>通过 pass</se:Title>
+            <se:Title>通过</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
@@ -27,10 +30,12 @@
             </se:Stroke>
           </se:PolygonSymbolizer>
         </se:Rule>
+      </se:FeatureTypeStyle>
+      <se:FeatureTypeStyle>
         <se:Rule>
           <se:Name>warning</se:Name>
           <se:Description>
-            <se:Title>警告 warning</se:Title>
+            <se:Title>警告</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
@@ -49,10 +54,12 @@
             </se:Stroke>
           </se:PolygonSymbolizer>
         </se:Rule>
+      </se:FeatureTypeStyle>
+      <se:FeatureTypeStyle>
         <se:Rule>
           <se:Name>error</se:Name>
           <se:Description>
-            <se:Title>错误 error</se:Title>
+            <se:Title>错误</se:Title>
           </se:Description>
           <ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">
             <ogc:PropertyIsEqualTo>
