@@ -15,9 +15,14 @@ else:  # pragma: no cover
 
 from ..errors import ProjectFileError
 
-__all__ = ["PROFILE_NAMES", "Profile", "load_profile"]
+__all__ = ["PROFILE_LABELS", "PROFILE_NAMES", "Profile", "load_profile"]
 
 PROFILE_NAMES: tuple[str, ...] = ("national", "sichuan", "shanxi", "jilin")
+#: Profile name → how a report names it, per language (``PROFILE_LABELS["zh"]["sichuan"]`` is 四川省)
+PROFILE_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"national": "全国通用", "sichuan": "四川省", "shanxi": "山西省", "jilin": "吉林省"},
+    "en": {"national": "national", "sichuan": "Sichuan", "shanxi": "Shanxi", "jilin": "Jilin"},
+}
 
 
 @dataclass(frozen=True)
