@@ -28,10 +28,13 @@ CGCS2000_RF = 298.257222101
 
 SQM_PER_HECTARE = 10_000.0
 SQM_PER_MU = 10_000.0 / 15.0
+#: no edge of a land plot is longer than this (m): a longer one comes from a broken coordinate
+MAX_EDGE_SPAN_M = 1.0e7
 
 __all__ = [
     "CGCS2000_A",
     "CGCS2000_RF",
+    "MAX_EDGE_SPAN_M",
     "SQM_PER_HECTARE",
     "SQM_PER_MU",
     "ellipsoidal_area",
@@ -94,7 +97,8 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Area in square metres, one value per input geometry.
+        Area in square metres, one value per input geometry; NaN where it is not computable (an
+        edge longer than :data:`MAX_EDGE_SPAN_M`, or coordinates outside the projection's domain).
     """
     arr = np.asarray(geoms, dtype=object)
     n = len(arr)
@@ -108,8 +112,9 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
     idx = np.flatnonzero(keep)
     work = arr[idx]
     transformer = _to_geographic(crs)
+    absurd = np.zeros(len(work), dtype=bool)
     if transformer is not None and max_edge_m:
-        work = _densified(work, max_edge_m)
+        work, absurd = _densified(work, max_edge_m)
     coords, ring_of_coord, ring_part, is_hole, part_owner, n_parts = _ring_coordinates(work, type_id[idx])
     n_rings = len(is_hole)
     # coordinates outside the projection's domain give a NaN area, silently: CRS003 reports why
@@ -129,6 +134,8 @@ def ellipsoidal_area(geoms, crs, *, max_edge_m: float = 50.0) -> np.ndarray:
         signed = np.where(is_hole, -ring_area, ring_area)
         part_area = np.bincount(ring_part, weights=signed, minlength=n_parts)
         geom_area = np.bincount(part_owner, weights=part_area, minlength=len(work))
+    # an edge longer than any plot can have: the coordinates are broken, the area is not computable
+    geom_area[absurd] = np.nan
     out[idx] = geom_area
     return out
 
@@ -172,27 +179,47 @@ def _ring_coordinates(geoms: np.ndarray, type_id: np.ndarray) -> tuple[np.ndarra
     return coords, ring_of_coord, ring_part, is_hole, part_owner, n_parts
 
 
-def _densified(geoms: np.ndarray, max_edge_m: float) -> np.ndarray:
+def _densified(geoms: np.ndarray, max_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
     """``geoms`` with every edge longer than ``max_edge_m`` split (``shapely.segmentize``).
 
     Only geometries that have such an edge are passed to GEOS: a geometry whose envelope diagonal
     is at most ``max_edge_m`` cannot have one, and for the others the edge lengths are measured
     on the coordinate array. Densifying a geometry without a long edge changes nothing (for the
     valid polygons this module is given), so the result equals ``segmentize`` of the whole array.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The densified geometries, and a mask of those left as they were because an edge is longer
+        than :data:`MAX_EDGE_SPAN_M` (a broken coordinate; GEOS refuses to split such an edge,
+        "Tolerance is too small compared to geometry length"): their area is not computable.
     """
+    absurd = np.zeros(len(geoms), dtype=bool)
     bounds = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):
         wide = np.flatnonzero(~(np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) <= max_edge_m))
     if not len(wide):
-        return geoms
+        return geoms, absurd
     xy, owner = shapely.get_coordinates(geoms[wide], return_index=True)
     with np.errstate(invalid="ignore"):
         edge = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+        same = owner[1:] == owner[:-1]
         # an "edge" between two rings of one geometry can only flag it needlessly, never miss one
-        long_edge = (owner[1:] == owner[:-1]) & ~(edge <= max_edge_m)
+        long_edge = same & ~(edge <= max_edge_m)
+        too_long = same & ~(edge <= max(MAX_EDGE_SPAN_M, max_edge_m))
+    absurd[wide[np.unique(owner[1:][too_long])]] = True
     flagged = wide[np.unique(owner[1:][long_edge])]
+    flagged = flagged[~absurd[flagged]]
     if not len(flagged):
-        return geoms
+        return geoms, absurd
     out = geoms.copy()
-    out[flagged] = shapely.segmentize(geoms[flagged], max_edge_m)
-    return out
+    try:
+        out[flagged] = shapely.segmentize(geoms[flagged], max_edge_m)
+    except shapely.errors.GEOSException:
+        # one geometry GEOS cannot split: find it, keep the others densified
+        for i in flagged:
+            try:
+                out[i] = shapely.segmentize(geoms[i], max_edge_m)
+            except shapely.errors.GEOSException:
+                absurd[i] = True
+    return out, absurd

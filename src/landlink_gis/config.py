@@ -1,11 +1,15 @@
 """Resolve which rules run, with which severity and parameters: registry → profile → project → call.
 
 Rule IDs may be given exactly (``GEOM005``) or by family prefix (``GEOM``). Unknown IDs and
-unknown parameters are a :class:`~landlink_gis.errors.ProjectFileError` naming them.
+unknown parameters are a :class:`~landlink_gis.errors.ProjectFileError` naming them, and so is a
+parameter value of the wrong type or range (the type comes from the parameter's default: a number
+for a numeric default — finite and ≥ 0, 0–1 for shares and ratios, 0–90 for degrees —, a whole
+number for an integer default, true/false, a text), wherever it is set: profile, project, call.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +19,7 @@ from .profiles import load_profile
 from .project import Project
 from .rules import REGISTRY, all_params, sorted_rules
 
-__all__ = ["RunConfig", "expand_rule_ids", "resolve_config"]
+__all__ = ["RunConfig", "allowed_values", "expand_rule_ids", "resolve_config"]
 
 
 @dataclass(frozen=True)
@@ -43,17 +47,63 @@ def expand_rule_ids(ids: Iterable[str], *, where: str, strict: bool = True) -> l
     return out
 
 
+def _is_fraction(name: str) -> bool:
+    """Whether parameter ``name`` is a share of a whole (0–1): its name says share, ratio or relative."""
+    return any(word in name for word in ("share", "ratio", "rel_tol", "compactness"))
+
+
+def allowed_values(name: str, default: Any) -> str:
+    """The values parameter ``name`` (with this ``default``) accepts, in words."""
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number ≥ 0"
+    if isinstance(default, float):
+        if _is_fraction(name):
+            return "a number from 0 to 1"
+        if name.endswith("_deg"):
+            return "a number of degrees from 0 to 90"
+        return "a finite number ≥ 0"
+    return "a text (string)"
+
+
 def _coerce_param(name: str, value: Any, default: Any, where: str) -> Any:
+    """``value`` of parameter ``name`` checked against the type of its ``default`` and its range.
+
+    Raises
+    ------
+    ProjectFileError
+        Wrong type (a string for a number, a list …), NaN or infinite, negative, a share outside
+        0–1, or degrees outside 0–90; the message names ``where``, the key and the allowed values.
+    """
+
+    def bad() -> ProjectFileError:
+        return ProjectFileError(
+            f"{where}: parameter {name} = {value!r} is not allowed; it must be {allowed_values(name, default)} "
+            f"(default {default!r}); fix the value or remove the key"
+        )
+
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ProjectFileError(f"{where}: parameter {name} must be true or false, got {value!r}")
+            raise bad()
         return value
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ProjectFileError(f"{where}: parameter {name} must be a number, got {value!r}")
-        return type(default)(value) if isinstance(default, float) else value
+            raise bad()
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            raise bad()
+        if isinstance(default, int):
+            if not number.is_integer():
+                raise bad()
+            return int(number)
+        if _is_fraction(name) and number > 1:
+            raise bad()
+        if name.endswith("_deg") and number > 90:
+            raise bad()
+        return number
     if not isinstance(value, type(default)):
-        raise ProjectFileError(f"{where}: parameter {name} must be a {type(default).__name__}, got {value!r}")
+        raise bad()
     return value
 
 

@@ -44,12 +44,7 @@ SEED = 20_250_101
 #: Seeds whose failure is in a file the fuzzer's owner may not change, with where it fails.
 #: Each entry is a known bug waiting for a fix; the lead empties this list as they are fixed.
 #: A seed listed here must still fail (so a fixed bug is noticed and its entry removed).
-KNOWN_FAILURES: dict[int, str] = {
-    # inserted bytes give a coordinate of absurd magnitude; shapely.segmentize in
-    # area.py:_densified (via load.py:layer_areas → area.ellipsoidal_area) raises GEOSException
-    # "Tolerance is too small compared to geometry length" → "internal error" exit 2
-    311: "area.py _densified: GEOSException on a huge coordinate",
-}
+KNOWN_FAILURES: dict[int, str] = {}
 
 TEMPLATES = {
     "shp": ("demolition.shp", "demolition.shx", "demolition.dbf", "construction.gpkg", "project.toml"),

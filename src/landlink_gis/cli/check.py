@@ -97,6 +97,7 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--profile", type=click.Choice(["national", "sichuan", "shanxi", "jilin"]), help="Provincial profile (default: the project's).")
 @click.option("--rules", "select", help="Run only these rule IDs/prefixes, comma-separated.")
 @click.option("--ignore", help="Skip these rule IDs/prefixes, comma-separated.")
+@click.option("--previous", type=click.Path(path_type=Path), help="The previously approved plan (its checked GeoPackage) for the plan-adjustment rules ADJ001–ADJ005 (default: the project's latest plan in its [ledger]).")
 @click.option("--repair", is_flag=True, help="Repair invalid plot polygons (make_valid, structure method); GEOM001 records each repair.")
 @click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
 @click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
@@ -106,7 +107,7 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).")
 @lang_option
 @verbosity
-def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, repair, report, xlsx, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
+def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, previous, repair, report, xlsx, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
     """Check one project and write the filing GeoPackage (and on request the report and xlsx).
 
     Several project files, or a folder of them, are checked as a batch: each in a worker
@@ -117,6 +118,9 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     configure_logging(verbose, quiet)
     options = {"profile": profile, "rules": _split(select), "ignore": _split(ignore) or (), "lang": lang, "repair": repair}
     if len(project_files) > 1 or project_files[0].is_dir():
+        if previous is not None:
+            fail("--previous names the previous plan of one project; check the projects of a batch one by one to use it")
+            return
         _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, shared_reads=shared_reads, quiet=quiet)
         return
     project_file = project_files[0]
@@ -126,10 +130,11 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
         with _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar:
             if engine == "dask":
                 with dask_engine(scheduler):
-                    result = check(project_file, **options)
+                    result = check(project_file, previous=previous, **options)
             else:
-                result = check(project_file, **options)
-            written = list(write_outputs(result, out, kinds, on_step=bar.advance).values())
+                result = check(project_file, previous=previous, **options)
+            extra = [previous] if previous is not None else []
+            written = list(write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values())
             bar.advance("done")
     except LandlinkError as exc:
         fail(str(exc))

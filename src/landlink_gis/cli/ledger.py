@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from ..errors import LandlinkError
-from ..io.atomic import atomic_path
+from ..io.atomic import refuse_protected
 from ..io.redact import redact_text
 from ..ledger import init_ledger, open_ledger
-from ..ledger.report import export_ledger, monthly_report
+from ..ledger.report import export_ledger, ledger_guard, monthly_report, write_monthly_xlsx
 from .options import configure_logging, verbosity
 
 logger = logging.getLogger(__name__)
@@ -191,15 +191,13 @@ def report_cmd(month, xlsx):
     """Monthly progress figures for online filing (m², 公顷, 亩) and acceptances of the month."""
 
     ledger = _open(_location())
+    if xlsx:  # refuse a bad output before printing anything
+        _run(refuse_protected, xlsx, ledger_guard(ledger))
     figures, acceptances = _run(monthly_report, ledger, month)
     click.echo(f"monthly progress report {month} — {ledger.location}")
     _echo_table(figures)
     click.echo("\nprojects accepted this month (filing due within 10 working days):")
     _echo_table(acceptances)
     if xlsx:
-        import pandas as pd
-
-        with atomic_path(xlsx) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            figures.to_excel(writer, sheet_name="progress", index=False)
-            acceptances.to_excel(writer, sheet_name="acceptances", index=False)
+        _run(write_monthly_xlsx, figures, acceptances, xlsx, ledger=ledger)
         click.echo(f"→ {xlsx}")

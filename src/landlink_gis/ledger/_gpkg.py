@@ -27,7 +27,7 @@ from .schema import apply_migrations
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GpkgBackend", "decode_gpkg_geometry", "encode_gpkg_geometry"]
+__all__ = ["GpkgBackend", "decode_gpkg_geometry", "describe_non_sqlite", "encode_gpkg_geometry"]
 
 BUSY_TIMEOUT_S = 60.0
 _APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -82,6 +82,44 @@ def _st(index: int):
 
 def _st_is_empty(blob):
     return None if blob is None else int(_header_flags(blob)[0])
+
+
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx/.docx workbook or zipped data)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x00\x00\x27\x0a", "an ESRI shapefile geometry file (.shp)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (.xls/.doc/.mdb)"),
+)
+
+
+def describe_non_sqlite(path: Path) -> str | None:
+    """What ``path`` is when it is not a SQLite database (``"an empty file"`` …), else None."""
+    if path.is_dir():
+        return "a folder"
+    if not path.is_file():
+        return "not a regular file"
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"SQLite format 3\x00"):
+        return None
+    if not head:
+        return "an empty file (0 bytes)"
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if b"\x00" not in head:
+        for encoding in ("utf-8", "gbk"):
+            try:
+                text = head.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            first = text.strip().splitlines()[0][:40] if text.strip() else ""
+            return f"a text file (it starts with {first!r})"
+    return f"a binary file that is not SQLite (it starts with bytes {head[:8].hex(' ')})"
 
 
 class GpkgBackend:
@@ -154,11 +192,34 @@ class GpkgBackend:
 
     # -- schema ------------------------------------------------------------------------------
     def exists(self) -> bool:
-        """Whether the file exists and has the ledger tables."""
+        """Whether the file exists and has the ledger tables.
+
+        Raises
+        ------
+        LedgerError
+            The path exists but is not a ledger: a folder, a file that is not SQLite (saying what
+            it looks like), or a SQLite/GeoPackage file without the ledger tables.
+        """
         if not self.path.exists():
             return False
-        with contextlib.closing(sqlite3.connect(str(self.path))) as con:
-            return con.execute("SELECT 1 FROM sqlite_master WHERE name = 'll_migrations'").fetchone() is not None
+        what = describe_non_sqlite(self.path)
+        if what is not None:
+            raise LedgerError(
+                f"{self.path}: not a ledger: {what}, not a GeoPackage (SQLite) ledger; give the ledger file made by "
+                f"`landlink ledger init`, or create one with `landlink ledger init NEW.gpkg --crs EPSG:45xx`"
+            )
+        try:
+            with contextlib.closing(sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)) as con:
+                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'll_migrations'").fetchone() is not None:
+                    return True
+                tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'gpkg%' AND name NOT LIKE 'rtree%' ORDER BY name LIMIT 8")]
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: not a readable SQLite database ({exc}); give the ledger file made by `landlink ledger init`") from None
+        raise LedgerError(
+            f"{self.path}: a GeoPackage/SQLite file but not a ledger (no ll_migrations table; tables: {', '.join(tables) or 'none'}); "
+            f"give the ledger's path (a `landlink check` output is registered with `landlink ledger add`), "
+            f"or create a ledger with `landlink ledger init NEW.gpkg --crs EPSG:45xx`"
+        )
 
     def srs_id(self, tx: _Tx) -> int:
         """SRS id of the plots' geometry column."""

@@ -21,6 +21,7 @@ from ..area import ellipsoidal_area, planar_area
 from ..contract import PLOT_LAYER_NAMES, parse_run_info
 from ..fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
 from ..geomops import polygonal
+from ..io.gpkg_digest import content_digest, no_aux_files, stored_digest
 from .errors import LedgerError
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,24 @@ class CheckedProject:
     warnings: int
     sha256: str
     run_info: dict[str, Any] = field(default_factory=dict)
+    #: whether the file is as ``landlink check`` wrote it: ``verified``, ``changed`` (its plots,
+    #: statuses, findings or balance were edited afterwards) or ``unverified`` (no digest: an older version)
+    content: str = "verified"
+
+    @property
+    def content_problem(self) -> str | None:
+        """Why the file cannot be trusted as the check's output, or None when it can."""
+        if self.content == "changed":
+            return (
+                f"{self.source} was changed after `landlink check` (its plots, statuses, findings or balance differ "
+                "from what the check wrote): check it again"
+            )
+        if self.content == "unverified":
+            return (
+                f"{self.source} carries no content digest (written by an older landlink-gis, or its run_info was "
+                "edited), so it cannot be shown to be unchanged since `landlink check`: check it again"
+            )
+        return None
 
     @property
     def demolition_m2(self) -> float:
@@ -139,7 +158,7 @@ def plan_digest(plots: gpd.GeoDataFrame) -> str:
 
 
 def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
-    """Read a ``landlink check`` GeoPackage.
+    """Read a ``landlink check`` GeoPackage (nothing is written beside it).
 
     Parameters
     ----------
@@ -156,6 +175,11 @@ def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
     path = Path(path)
     if not path.is_file():
         raise LedgerError(f"{path}: file not found; pass the GeoPackage written by `landlink check`")
+    with no_aux_files():
+        return _read_checked(path, crs)
+
+
+def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
     try:
         names = {str(n) for n in pyogrio.list_layers(str(path))[:, 0]}
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types
@@ -179,6 +203,12 @@ def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
             sev = pyogrio.read_dataframe(str(path), layer=name, read_geometry=False, columns=["severity"])["severity"]
             errors += int((sev == "error").sum())
             warnings += int((sev == "warning").sum())
+    stored = stored_digest(info)
+    try:
+        content = "unverified" if stored is None else ("verified" if content_digest(path) == stored else "changed")
+    except Exception as exc:  # noqa: BLE001 - sqlite3 and GDAL errors: the file cannot be verified
+        logger.debug("content digest of %s failed: %s", path, exc)
+        content = "changed"
     code = str(info.get("project_code") or "").strip()
     if not code:
         raise LedgerError(f"{path}: the project has no code ([project] code in its TOML); the ledger keys projects by code")
@@ -194,4 +224,5 @@ def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
         warnings=warnings,
         sha256=plan_digest(plots),
         run_info=info,
+        content=content,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import warnings
 from pathlib import Path
 
@@ -13,13 +14,21 @@ import pandas as pd
 import pyogrio
 
 from ..area import to_hectare, to_mu
-from ..io.atomic import atomic_path
+from ..errors import OutputError
+from ..io.atomic import (
+    atomic_path,
+    os_error_message,
+    protected_paths,
+    refuse_protected,
+    staging_path,
+)
+from ..io.spreadsheet import safe_frame
 from ..workdays import add_working_days
 from .history import replay
 from .schema import states_for
 from .store import Ledger
 
-__all__ = ["export_ledger", "ledger_layers", "month_bounds", "monthly_report"]
+__all__ = ["export_ledger", "ledger_layers", "ledger_guard", "month_bounds", "monthly_report", "write_monthly_xlsx"]
 
 #: (figure, layer, construction kind or None, state) of the monthly report.
 _FIGURES = (
@@ -130,31 +139,106 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None) -> list[Path]:
+def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], protected: set[Path]) -> None:
+    """Write ``sheets`` (name → table) as one workbook, text that could run as a formula neutralised."""
+    with atomic_path(path, protected=protected) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                safe_frame(pd.DataFrame(frame)).to_excel(writer, sheet_name=name, index=False)
+
+
+def ledger_guard(ledger: Ledger, protected=()) -> set[Path]:
+    """The files an output made from ``ledger`` must not replace: the ledger file and ``protected``."""
+    location = getattr(getattr(ledger, "backend", None), "path", None)
+    return protected_paths(ledger=location, extra=protected or ())
+
+
+def write_monthly_xlsx(
+    figures: pd.DataFrame, acceptances: pd.DataFrame, path: str | Path, *, ledger: Ledger | None = None, protected=()
+) -> Path:
+    """Write the monthly report (sheets ``progress`` and ``acceptances``) atomically, never over the ledger.
+
+    Parameters
+    ----------
+    figures, acceptances
+        The tables of :func:`monthly_report`.
+    path
+        The ``.xlsx`` to write.
+    ledger
+        The ledger the report was made from (its file is protected).
+    protected
+        Further files the workbook must not replace.
+    """
+    path = Path(path)
+    guard = ledger_guard(ledger, protected) if ledger is not None else protected_paths(extra=protected)
+    refuse_protected(path, guard)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: the report must be an .xlsx file")
+    _write_xlsx(path, {"progress": _table(figures), "acceptances": _table(acceptances)}, guard)
+    return path
+
+
+def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], protected: set[Path]) -> None:
+    with atomic_path(path, protected=protected) as tmp:
+        first = True
+        for name, frame in layers.items():
+            options = {"dataset_options": {"VERSION": "1.2"}} if first else {}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.write_dataframe(frame, str(tmp), layer=f"{name}_ledger", driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True, **options)
+            first = False
+        for name, frame in tables.items():
+            pyogrio.write_dataframe(frame, str(tmp), layer=name, driver="GPKG")
+
+
+def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None, *, protected=()) -> list[Path]:
     """Write the ledger as a GeoPackage (``demolition_ledger``, ``resettlement_ledger``,
     ``urban_ledger``, ``projects``, ``status_history``, ``quota_events``) and/or an xlsx workbook
-    (one sheet per ledger and table), each atomically."""
+    (one sheet per ledger and table).
+
+    Both are written to temporary files and renamed when both are complete (all or nothing);
+    neither may replace the ledger itself or a file of ``protected``; text cells of the workbook
+    that a spreadsheet would run as a formula are neutralised.
+
+    Raises
+    ------
+    OutputError
+        An output is the ledger (or another protected file), or cannot be written.
+    """
+    guard = ledger_guard(ledger, protected)
+    targets = [Path(p) for p in (gpkg, xlsx) if p is not None]
+    for target in targets:
+        refuse_protected(target, guard)
+    if gpkg is not None and xlsx is not None and Path(gpkg).resolve() == Path(xlsx).resolve():
+        raise OutputError(f"{gpkg}: -o and --xlsx name the same file; give two different files")
+    if xlsx is not None and Path(xlsx).suffix.lower() != ".xlsx":
+        raise OutputError(f"{xlsx}: the workbook must be an .xlsx file")
     layers = ledger_layers(ledger)
     tables = {"projects": _table(ledger.projects(all_versions=True)), "status_history": _table(ledger.status_history()), "quota_events": _table(ledger.quota_events())}
-    written = []
-    if gpkg is not None:
-        with atomic_path(gpkg) as tmp:
-            first = True
-            for name, frame in layers.items():
-                options = {"dataset_options": {"VERSION": "1.2"}} if first else {}
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    pyogrio.write_dataframe(frame, str(tmp), layer=f"{name}_ledger", driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True, **options)
-                first = False
-            for name, frame in tables.items():
-                pyogrio.write_dataframe(frame, str(tmp), layer=name, driver="GPKG")
-        written.append(Path(gpkg))
-    if xlsx is not None:
-        with atomic_path(xlsx) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for name, frame in layers.items():
-                    pd.DataFrame(frame.drop(columns="geometry")).to_excel(writer, sheet_name=_SHEETS[name], index=False)
-                for name, frame in tables.items():
-                    frame.to_excel(writer, sheet_name=name, index=False)
-        written.append(Path(xlsx))
-    return written
+    staged: list[tuple[Path, Path]] = []
+    done: list[Path] = []
+    try:
+        if gpkg is not None:
+            staged.append((staging_path(gpkg), Path(gpkg)))
+            _write_gpkg(staged[-1][0], layers, tables, guard)
+        if xlsx is not None:
+            staged.append((staging_path(xlsx), Path(xlsx)))
+            sheets = {_SHEETS[name]: frame.drop(columns="geometry") for name, frame in layers.items()} | tables
+            _write_xlsx(staged[-1][0], sheets, guard)
+        for tmp, target in staged:
+            refuse_protected(target, guard)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise OutputError(os_error_message(target, exc)) from None
+            done.append(target)
+    except BaseException as exc:
+        for path in [t for t, _ in staged] + done:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OutputError):
+            message = str(exc)
+            for tmp, target in staged:
+                message = message.replace(str(tmp), str(target))
+            raise OutputError(message) from None
+        raise
+    return [target for _, target in staged]

@@ -27,6 +27,7 @@ from ..errors import OutputError
 from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
 from ..io.atomic import atomic_path
+from ..io.gpkg_digest import DIGEST_KEY, content_digest
 from ..io.redact import redact_text
 from ..project import input_paths
 
@@ -49,9 +50,13 @@ _STYLE_TITLES = {
 
 
 def _plot_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with only polygonal geometries: a point, line or empty geometry becomes null.
+
+    The row (and its attributes) stays; the finding that says why (GEOM002/GEOM003) is in
+    ``findings``. A collection keeps its polygons. So the MultiPolygon layer holds what it declares.
+    """
     out = frame.copy()
-    geoms = np.asarray(out.geometry.array, dtype=object)
-    geoms = np.where(shapely.is_empty(geoms), None, geoms)
+    geoms = polygonal(np.asarray(out.geometry.array, dtype=object))
     out = out.set_geometry(gpd.GeoSeries(geoms, crs=frame.crs, index=frame.index))
     return out
 
@@ -181,6 +186,9 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     layer in QML and SLD: plots coloured by ``ll_status``, findings by ``severity``) and the run
     information in the GeoPackage metadata tables (GDAL's dataset metadata and a JSON document in
     ``gpkg_metadata`` referenced by every layer). Passwords in connection strings are redacted.
+    ``run_info`` also holds ``content_sha256``, the digest of the plot layers, findings and balance
+    (:func:`~landlink_gis.io.gpkg_digest.content_digest`), so that ``landlink ledger add`` can tell
+    a file edited after the check.
 
     Parameters
     ----------
@@ -218,6 +226,8 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
             spatial = isinstance(extra, gpd.GeoDataFrame)
             _write(_plot_frame(extra) if spatial else extra, tmp, name, first=False, geometry_type="MultiPolygon" if spatial else None)
             layers.append(name)
+        # the digest of what the filing rests on, once those layers are final (ledger add checks it)
+        run_info = {**run_info, DIGEST_KEY: content_digest(tmp)}
         meta = {
             "landlink_tool_version": str(run_info.get("tool_version", "")),
             "landlink_profile": str(run_info.get("profile", "")),

@@ -120,13 +120,16 @@ def plots_table(result) -> pd.DataFrame:
 
 
 def _cell_value(value: Any) -> Any:
+    """A value as an openpyxl cell: NaN/NA empty, numpy scalars plain, formula-like text neutralised."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, (float, np.floating)):
         return None if not np.isfinite(value) else float(value)
     if isinstance(value, np.integer):
         return int(value)
-    return value
+    from ..io.spreadsheet import safe_cell
+
+    return safe_cell(value)
 
 
 def _fill_sheet(ws, frame: pd.DataFrame, columns: list[tuple[str, str, str | None]], *, status_column: str | None = None) -> None:
