@@ -236,10 +236,24 @@ class Ledger:
         Refused when the check found errors or a plot overlaps another project's plot, unless
         ``force`` with a ``reason`` (recorded). A project already registered with the same plan is
         not added again; a changed plan of a registered code becomes its next plan version.
+
+        Raises
+        ------
+        LedgerError
+            The file was changed after ``landlink check`` (its content digest does not match) or
+            carries no digest, and ``force`` is not given; forced, it is registered with the
+            reason and a note of what could not be verified.
         """
         if force and not (reason and reason.strip()):
             raise LedgerError("--force needs --reason \"…\" (the reason is recorded in the ledger)")
         project = read_checked(path, self.crs)
+        problem = project.content_problem
+        if problem is not None:
+            if not force:
+                raise LedgerError(f"{problem}, or register it anyway with --force --reason \"…\" (the reason is recorded)")
+            note = "unchanged since the check not verified" if project.content == "unverified" else "file changed after the check"
+            reason = f"{reason.strip()} [{note}]"
+            logger.warning("%s; registered anyway (forced: %s)", problem, reason)
         return self.add_project(project, force=force, reason=reason, tolerance_m2=tolerance_m2)
 
     def add_project(self, project: CheckedProject, *, force: bool = False, reason: str | None = None, tolerance_m2: float = 1.0) -> AddResult:
