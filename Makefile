@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= bazhong_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint clean samples bench system-deps fuzz
+.PHONY: demo test venv lint clean samples bench system-deps fuzz qgis-plugin
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python scripts/bench/run.py --size county
+
+# the QGIS plugin (Processing provider) as an installable zip: dist/landlink_qgis.zip
+qgis-plugin:
+	mkdir -p dist
+	rm -f dist/landlink_qgis.zip
+	cd qgis_plugin && $(PY) -c "import pathlib, zipfile; z = zipfile.ZipFile('../dist/landlink_qgis.zip', 'w', zipfile.ZIP_DEFLATED); [z.write(p) for p in sorted(pathlib.Path('landlink_qgis').rglob('*')) if p.is_file() and '__pycache__' not in p.parts]; z.close()"
+	@echo "→ dist/landlink_qgis.zip (QGIS: Plugins → Manage and Install Plugins → Install from ZIP)"
 
 clean:
 	rm -rf out .pytest_cache

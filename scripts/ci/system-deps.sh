@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need (Debian): PostgreSQL + PostGIS for the PostGIS tests,
-# Chromium for the HTML report test. Idempotent; uses sudo only when not root.
+# Chromium for the HTML report test, QGIS 3 (PyQGIS + processing) for the QGIS plugin test.
+# Idempotent; uses sudo only when not root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -f "$here/../postgis/install.sh" ]; then
@@ -14,4 +15,15 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+# PyQGIS with the processing framework and the data providers (tests/test_qgis_plugin.py,
+# scripts/screenshots.py), run headless with Debian's /usr/bin/python3; no desktop recommends.
+qgis_need=()
+for pkg in python3-qgis qgis-providers; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || qgis_need+=("$pkg")
+done
+if [ ${#qgis_need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${qgis_need[@]}"
 fi

@@ -1,0 +1,249 @@
+"""The Processing algorithms: Check linkage project, Register in ledger, Build filing package."""
+
+import os
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+    QgsVectorLayer,
+)
+
+from .project_toml import REFERENCE_ROLES, write_project_toml
+from .runner import EXIT_INPUT, failure, run_landlink
+
+PROFILES = ["national", "sichuan", "shanxi", "jilin"]
+LANGS = ["zh", "en"]
+#: layers of the filing GeoPackage, loaded in this order (DOMAIN.md §5; the plot layers only when present)
+GPKG_LAYERS = ["findings", "finding_points", "demolition_plots", "construction_plots"]
+
+
+class _Base(QgsProcessingAlgorithm):
+    def group(self):
+        return ""
+
+    def groupId(self):  # noqa: N802 - QGIS API name
+        return ""
+
+    def createInstance(self):  # noqa: N802 - QGIS API name
+        return type(self)()
+
+    def flags(self):
+        # layers are opened and the report is opened in the main thread
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
+
+class CheckProjectAlgorithm(_Base):
+    """Run ``landlink check`` on a project TOML, or on layers loaded in QGIS plus the project facts."""
+
+    PROJECT, OUTPUT, REPORT, LANG = "PROJECT", "OUTPUT", "REPORT", "LANG"
+    DEMOLITION, CONSTRUCTION, DEM = "DEMOLITION", "CONSTRUCTION", "DEM"
+    NAME, CODE, COUNTY, PROFILE = "NAME", "CODE", "COUNTY", "PROFILE"
+    APPROVED, ACCEPTED, FILED, TRADED = "APPROVED", "ACCEPTED", "FILED", "TRADED"
+    POVERTY, ADVANCE = "POVERTY_COUNTY", "ADVANCE_QUOTA_M2"
+    LOAD, OPEN_REPORT = "LOAD_LAYERS", "OPEN_REPORT"
+
+    def name(self):
+        return "check_project"
+
+    def displayName(self):  # noqa: N802 - QGIS API name
+        return "Check linkage project"
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API name
+        return (
+            "Checks a land-linkage project (城乡建设用地增减挂钩项目区) with landlink-gis and writes the filing "
+            "GeoPackage and the HTML report. Give a project TOML, or the demolition and construction layers "
+            "(and optional reference layers) loaded in QGIS together with the project facts. The GeoPackage's "
+            "layers are loaded with their embedded styles. Exit code 2 of landlink (inputs that cannot be "
+            "checked) fails the algorithm with landlink's message."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API name
+        self.addParameter(QgsProcessingParameterFile(self.PROJECT, "Project file (TOML)", extension="toml", optional=True))
+        polygons = [QgsProcessing.TypeVectorPolygon]
+        self.addParameter(QgsProcessingParameterVectorLayer(self.DEMOLITION, "Demolition plots (拆旧地块), when no project file", polygons, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.CONSTRUCTION, "New-construction plots (建新地块)", polygons, optional=True))
+        for role, label in REFERENCE_ROLES.items():
+            self.addParameter(QgsProcessingParameterVectorLayer(role.upper(), label, polygons, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, "DEM (高程)", optional=True))
+        for key, label in ((self.NAME, "Project name (项目区名称)"), (self.CODE, "Project code (项目区编号)"), (self.COUNTY, "County (县区)")):
+            self.addParameter(QgsProcessingParameterString(key, label, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.PROFILE, "Profile", PROFILES, defaultValue=0))
+        for key, label in ((self.APPROVED, "Approved (批准日期, YYYY-MM-DD)"), (self.ACCEPTED, "Accepted (验收日期)"),
+                           (self.FILED, "Filed (报备日期)"), (self.TRADED, "Traded (交易日期)")):
+            self.addParameter(QgsProcessingParameterString(key, label, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.POVERTY, "Poverty county (贫困县)", defaultValue=False))
+        self.addParameter(QgsProcessingParameterNumber(self.ADVANCE, "Advanced surplus quota, m² (预支指标)", QgsProcessingParameterNumber.Double, optional=True, minValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.LANG, "Language", LANGS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean(self.REPORT, "Write the HTML report", defaultValue=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.LOAD, "Load the result layers", defaultValue=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.OPEN_REPORT, "Open the HTML report", defaultValue=True))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, "Filing GeoPackage", "GeoPackage (*.gpkg)"))
+        self.addOutput(QgsProcessingOutputNumber("FINDINGS", "Findings"))
+        self.addOutput(QgsProcessingOutputNumber("ERRORS", "Error findings"))
+        self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
+        self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", "Result layers"))
+
+    def _project_file(self, parameters, context, feedback):
+        project = self.parameterAsFile(parameters, self.PROJECT, context)
+        if project:
+            return project
+        demolition = self.parameterAsVectorLayer(parameters, self.DEMOLITION, context)
+        if demolition is None:
+            raise QgsProcessingException("Give a project file (TOML) or at least the demolition plots layer")
+        layers = {"demolition": demolition, "construction": self.parameterAsVectorLayer(parameters, self.CONSTRUCTION, context)}
+        for role in REFERENCE_ROLES:
+            layers[role] = self.parameterAsVectorLayer(parameters, role.upper(), context)
+        dem = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        facts = {
+            "name": self.parameterAsString(parameters, self.NAME, context),
+            "code": self.parameterAsString(parameters, self.CODE, context),
+            "county": self.parameterAsString(parameters, self.COUNTY, context),
+            "profile": PROFILES[self.parameterAsEnum(parameters, self.PROFILE, context)],
+            "poverty_county": self.parameterAsBool(parameters, self.POVERTY, context),
+        }
+        for key in (self.APPROVED, self.ACCEPTED, self.FILED, self.TRADED):
+            facts[key.lower()] = self.parameterAsString(parameters, key, context)
+        if parameters.get(self.ADVANCE) not in (None, ""):
+            facts["advance_quota_m2"] = self.parameterAsDouble(parameters, self.ADVANCE, context)
+        folder = QgsProcessingUtils.tempFolder()
+        return write_project_toml(os.path.join(folder, "landlink_project.toml"), facts, layers, dem.source() if dem else None, feedback)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
+        project = self._project_file(parameters, context, feedback)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        lang = LANGS[self.parameterAsEnum(parameters, self.LANG, context)]
+        args = ["check", project, "-o", output, "--lang", lang]
+        if self.parameterAsBool(parameters, self.REPORT, context):
+            args.append("--report")
+        result = run_landlink(args, feedback)
+        if result.returncode not in (0, 1) or not os.path.exists(output):
+            raise failure(result, "landlink check")
+        counts = {name: _feature_count(output, name) for name in GPKG_LAYERS}
+        findings = counts["findings"] + counts["finding_points"]
+        errors = _count_where(output, "\"severity\" = 'error'")
+        loaded = []
+        if self.parameterAsBool(parameters, self.LOAD, context):
+            loaded = _load_layers(output, context, feedback)
+        report = os.path.splitext(output)[0] + ".html"
+        if os.path.exists(report) and self.parameterAsBool(parameters, self.OPEN_REPORT, context):
+            from qgis.PyQt.QtCore import QUrl
+            from qgis.PyQt.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QUrl.fromLocalFile(report))
+        feedback.pushInfo(f"{findings} findings, {errors} errors; landlink exit code {result.returncode}")
+        return {self.OUTPUT: output, "REPORT_HTML": report if os.path.exists(report) else None, "FINDINGS": findings,
+                "ERRORS": errors, "EXIT_CODE": result.returncode, "LAYERS": loaded}
+
+
+def _layer(path, name):
+    return QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+
+
+def _feature_count(path, name):
+    layer = _layer(path, name)
+    return layer.featureCount() if layer.isValid() else 0
+
+
+def _count_where(path, expression):
+    total = 0
+    for name in ("findings", "finding_points"):
+        layer = _layer(path, name)
+        if layer.isValid():
+            layer.setSubsetString(expression)
+            total += layer.featureCount()
+    return total
+
+
+def _load_layers(path, context, feedback):
+    """Open the GeoPackage's layers (QGIS applies the default style from ``layer_styles``) and load them when done."""
+    ids = []
+    base = os.path.splitext(os.path.basename(path))[0]
+    for name in GPKG_LAYERS:
+        layer = _layer(path, name)
+        if not layer.isValid():
+            continue
+        layer.setName(f"{base} — {name}")
+        context.temporaryLayerStore().addMapLayer(layer)
+        context.addLayerToLoadOnCompletion(layer.id(), QgsProcessingContext.LayerDetails(layer.name(), context.project(), name))
+        ids.append(layer.id())
+    feedback.pushInfo(f"loaded {len(ids)} layers from {path}")
+    return ids
+
+
+class LedgerAddAlgorithm(_Base):
+    """``landlink ledger -L LEDGER add CHECKED.gpkg``."""
+
+    def name(self):
+        return "ledger_add"
+
+    def displayName(self):  # noqa: N802 - QGIS API name
+        return "Register in ledger"
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API name
+        return ("Registers a checked project (the filing GeoPackage of “Check linkage project”) in the county ledger "
+                "(台账): a ledger GeoPackage or a postgresql:// URL. landlink refuses projects with error findings or "
+                "plots already used by another project unless forced with a reason.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API name
+        self.addParameter(QgsProcessingParameterFile("CHECKED", "Checked project (filing GeoPackage)", extension="gpkg"))
+        self.addParameter(QgsProcessingParameterString("LEDGER", "Ledger (.gpkg path or postgresql:// URL)"))
+        self.addParameter(QgsProcessingParameterBoolean("FORCE", "Register despite error findings or overlaps", defaultValue=False))
+        self.addParameter(QgsProcessingParameterString("REASON", "Reason (needed with force)", optional=True))
+        self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
+        args = ["ledger", "-L", self.parameterAsString(parameters, "LEDGER", context), "add",
+                self.parameterAsFile(parameters, "CHECKED", context)]
+        if self.parameterAsBool(parameters, "FORCE", context):
+            args += ["--force", "--reason", self.parameterAsString(parameters, "REASON", context)]
+        result = run_landlink(args, feedback)
+        if result.returncode != 0:
+            raise failure(result, "landlink ledger add")
+        return {"EXIT_CODE": result.returncode}
+
+
+class BuildPackageAlgorithm(_Base):
+    """``landlink package INPUT -o OUTPUT``: the filing package."""
+
+    def name(self):
+        return "build_package"
+
+    def displayName(self):  # noqa: N802 - QGIS API name
+        return "Build filing package"
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API name
+        return ("Builds the filing package of a project with `landlink package` (the project TOML or its checked "
+                "GeoPackage as input). Needs a landlink-gis version that has the package command.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API name
+        self.addParameter(QgsProcessingParameterFile("INPUT", "Project file (TOML) or checked GeoPackage", fileFilter="Project (*.toml *.gpkg)"))
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Package folder"))
+        self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
+        probe = run_landlink(["package", "--help"])
+        if probe.returncode == EXIT_INPUT and "no such command" in (probe.stderr + probe.stdout).lower():
+            raise QgsProcessingException(
+                "This landlink-gis has no `landlink package` command (building filing packages needs a newer "
+                "landlink-gis): update it with pip install -U landlink-gis"
+            )
+        output = self.parameterAsString(parameters, "OUTPUT", context)
+        result = run_landlink(["package", self.parameterAsFile(parameters, "INPUT", context), "-o", output], feedback)
+        if result.returncode != 0:
+            raise failure(result, "landlink package")
+        return {"OUTPUT": output, "EXIT_CODE": result.returncode}
+
