@@ -27,7 +27,7 @@ STAGES: dict[str, int] = {
     "rules": 5,
     "config": 6, "runner": 6, "result": 6,
     "report": 7,
-    "batch": 8, "api": 8, "__init__": 8,
+    "batch": 8, "api": 8, "__init__": 8, "package": 8, "package_verify": 8, "package_summary": 8,
     "cli": 9,
 }
 

@@ -9,6 +9,7 @@ from .check import check_cmd
 from .coordtxt import export_txt_cmd
 from .init import init_cmd
 from .ledger import ledger_cmd
+from .package import package_cmd
 from .rules import explain_cmd, rules_cmd
 
 
@@ -26,6 +27,7 @@ cli.add_command(export_txt_cmd)
 cli.add_command(rules_cmd)
 cli.add_command(explain_cmd)
 cli.add_command(ledger_cmd)
+cli.add_command(package_cmd)
 cli.add_command(init_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
