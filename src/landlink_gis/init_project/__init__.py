@@ -24,14 +24,13 @@ else:  # pragma: no cover
 from ..errors import InputError, OutputError
 from ..io.atomic import write_text_atomic
 from ..project import parse_project
+from .guess import crs_from_bounds, guess_role
 from .render import render_project
 from .scan import (
     FolderScan,
     LayerGuess,
     RasterGuess,
     Skipped,
-    crs_from_bounds,
-    guess_role,
     scan_folder,
 )
 
