@@ -59,6 +59,12 @@ PIXEL = 5.0
 NODATA = -9999.0
 FIXED_DATE = "2024-01-01"  # DBF "last update" header and GeoPackage timestamps
 SQM_PER_MU = 10000.0 / 15.0
+#: 田坎 coefficient (扣除系数 KCXS) of the land survey's cultivated polygons, one per class (as a
+#: county table per class would give on gentle ground); written as KCXS on the DLTB layer.
+KCXS = {"0101": 0.05, "0102": 0.06, "0103": 0.10}
+#: Rural construction land (ATTR005, DOMAIN.md §4): land classes, and CZCSXM values (blank counts).
+RURAL_CLASSES = ("05", "06", "07", "08", "09", "1004", "1005", "1201")
+RURAL_CZCSXM = (None, "", "203", "203A", "204", "204A")
 
 DLMC = {
     "0101": "水田",
@@ -319,6 +325,7 @@ def landuse_tessellation(rng, sample: Sample) -> list[dict]:
         rec["TBBH"] = str(k)
         rec["DLMC"] = DLMC[rec["DLBM"]]
         rec["TBMJ"] = round(ellipsoidal_area(rec["geometry"]), 2)
+        rec["KCXS"] = KCXS.get(rec["DLBM"])
     return records
 
 
@@ -590,7 +597,18 @@ def build_demo(rng: np.random.Generator) -> Sample:
         forbidden,
         paddy_p=0.08,
     )
+    _partly_farmland(s, "王家湾村", (1170, 2300, 1210, 2320), split_x=1200, grade=11)
     return s
+
+
+def _partly_farmland(s: Sample, village: str, lr, *, split_x: float, grade: int) -> None:
+    """A demolition plot 3/4 on a hamlet (0702, 村庄) and 1/4 on 旱地 in the survey: only the
+    hamlet part is quota basis; PLAN004 (share 0.75 ≥ 0.5) does not fire. Added after the
+    clean homesteads so that their random placement is unchanged."""
+    x0, y0, x1, y1 = lr
+    s.zones.append((s.r(x0 - 10, y0 - 10, split_x, y1 + 10), "0702", "203", None))
+    s.zones.append((s.r(split_x, y0 - 10, x1 + 20, y1 + 10), "0103", None, grade))
+    s.demolition.append(demolition_row(s.r(*lr), village, _partly_farmland=True))
 
 
 def build_clean(rng: np.random.Generator) -> Sample:
@@ -682,6 +700,7 @@ def build_clean(rng: np.random.Generator) -> Sample:
     _clean_homesteads(
         rng, s, {v: (village_zone[v], n) for v, (_, n) in villages.items()}, forbidden, paddy_p=0.4
     )
+    _partly_farmland(s, "龙背村", (1250, 700, 1290, 720), split_x=1280, grade=10)
     return s
 
 
@@ -942,7 +961,7 @@ def expected_findings(s: Sample, landuse: list[dict]) -> list[dict]:
 
 
 def plan005(s: Sample, landuse: list[dict]) -> list[dict]:
-    """PLAN005 (info): cultivated and paddy area each construction plot occupies in the DLTB layer."""
+    """PLAN005 (info): cultivated and paddy area each construction plot occupies in the DLTB layer, net of 田坎."""
     out = []
     for c in s.construction:
         g = c["geometry"]
@@ -955,11 +974,11 @@ def plan005(s: Sample, landuse: list[dict]) -> list[dict]:
                 "layer": "construction",
                 "rule_id": "PLAN005",
                 "cultivated_m2": round(
-                    sum(ellipsoidal_area(p) for lu, p in parts if lu["DLBM"].startswith("01")), 2
+                    sum(ellipsoidal_area(p) * (1.0 - KCXS[lu["DLBM"]]) for lu, p in parts if lu["DLBM"] in KCXS), 2
                 )
                 + 0.0,
                 "paddy_m2": round(
-                    sum(ellipsoidal_area(p) for lu, p in parts if lu["DLBM"] == "0101"), 2
+                    sum(ellipsoidal_area(p) * (1.0 - KCXS["0101"]) for lu, p in parts if lu["DLBM"] == "0101"), 2
                 )
                 + 0.0,
                 "declared_class": c["DLBM"],
@@ -969,12 +988,31 @@ def plan005(s: Sample, landuse: list[dict]) -> list[dict]:
     return out
 
 
+def _rural(lu: dict) -> bool:
+    """Rural construction land in the survey (ATTR005's classes; CZCSXM 村庄/采矿 or blank)."""
+    code = lu["DLBM"]
+    return code.startswith(RURAL_CLASSES) and code != "0701" and lu["CZCSXM"] in RURAL_CZCSXM
+
+
 def balance(s: Sample, landuse: list[dict]) -> dict:
-    """Balance figures (ellipsoidal m²) computed from the plots, independently of the package."""
+    """Balance figures (ellipsoidal m²) computed from the plots, independently of the package.
+
+    Quota basis: each demolition plot's overlap with the survey's rural construction polygons
+    (a plot of an overlapping pair counts in full, like its own area). Cultivated areas are net
+    of 田坎: occupied = Σ overlap × (1 − KCXS of the survey class); reclaimed = area × (1 − KCXS
+    of the class after reclamation) — the samples use one coefficient per class (:data:`KCXS`),
+    so the area-weighted mean over any set of survey polygons of a class is that coefficient.
+    A plot without geometry has no area: the figures it would change are "not checked"
+    (``unmeasured``); the sums here leave it out.
+    """
     dem = [(d, ellipsoidal_area(d["geometry"])) for d in s.demolition if d["geometry"] is not None]
+    unmeasured = [d["DKBH"] for d in s.demolition if d["geometry"] is None]
     con = [(c, ellipsoidal_area(c["geometry"])) for c in s.construction]
     dem_m2 = sum(a for _, a in dem)
     con_m2 = sum(a for _, a in con)
+    rural = shapely.union_all([lu["geometry"] for lu in landuse if _rural(lu)])
+    basis = [(d, ellipsoidal_area(shapely.make_valid(d["geometry"]).intersection(rural))) for d, _ in dem]
+    basis_m2 = sum(b for _, b in basis)
     planted_err = {
         "GEOM001",
         "GEOM002",
@@ -992,38 +1030,49 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "PLAN007",
     }
     clean_dem = sum(a for d, a in dem if not set(d["_planted"]) & planted_err)
-    rec_cult = [(d, a) for d, a in dem if d["FKDL"].startswith("01")]
-    rec_paddy = sum(a for d, a in dem if d["FKDL"] == "0101")
+    net = [(d, a * (1.0 - KCXS.get(d["FKDL"], 0.0))) for d, a in dem]  # a list: two plots share an id (ATTR002)
+    rec_cult = [(d, a) for d, a in net if d["FKDL"].startswith("01")]
+    rec_paddy = sum(a for d, a in net if d["FKDL"] == "0101")
     occ_cult = [(c, a) for c, a in con if c["DLBM"].startswith("01")]
     occ_paddy = sum(a for c, a in con if c["DLBM"] == "0101")
-    lu_cult = shapely.union_all([lu["geometry"] for lu in landuse if lu["DLBM"].startswith("01")])
-    lu_paddy = shapely.union_all([lu["geometry"] for lu in landuse if lu["DLBM"] == "0101"])
-    surplus = dem_m2 - con_m2
+    pieces = [
+        (lu, ellipsoidal_area(c["geometry"].intersection(lu["geometry"])) * (1.0 - KCXS[lu["DLBM"]]))
+        for c in s.construction
+        for lu in landuse
+        if lu["DLBM"] in KCXS and c["geometry"].intersects(lu["geometry"])
+    ]
+    surplus = basis_m2 - con_m2
+    partly = [d for d in s.demolition if d.get("_partly_farmland")]
     return {
         "demolition_m2": round(dem_m2, 2),
         "construction_m2": round(con_m2, 2),
+        "quota_basis_m2": round(basis_m2, 2),
+        "quota_basis_source": "landuse",
+        "unmeasured_plots": unmeasured,
+        "partly_farmland_plot": partly[0]["DKBH"] if partly else None,
+        "partly_farmland_plot_area_m2": round(ellipsoidal_area(partly[0]["geometry"]), 2) if partly else None,
+        "partly_farmland_plot_basis_m2": round(sum(b for d, b in basis if d.get("_partly_farmland")), 2) if partly else None,
+        "plan004_plot_basis_m2": round(sum(b for d, b in basis if "PLAN004" in d["_planted"]), 2),
         "surplus_m2": round(surplus, 2),
         "surplus_hm2": round(surplus / 10000.0, 4),
         "surplus_mu": round(surplus / SQM_PER_MU, 2),
+        "surplus_status": "not checked" if unmeasured else ("pass" if surplus >= 0 else "fail"),
         "demolition_m2_clean_plots_only": round(clean_dem, 2),
         "reclaimed_cultivated_m2": round(sum(a for _, a in rec_cult), 2),
-        "occupied_cultivated_m2": round(sum(a for _, a in occ_cult), 2),
-        "occupied_cultivated_landuse_m2": round(
-            sum(ellipsoidal_area(c["geometry"].intersection(lu_cult)) for c in s.construction), 2
-        ),
+        "occupied_cultivated_declared_m2": round(sum(a for _, a in occ_cult), 2),
+        "occupied_cultivated_m2": round(sum(a for _, a in pieces), 2),
         "reclaimed_paddy_m2": round(rec_paddy, 2),
-        "occupied_paddy_m2": round(occ_paddy, 2),
-        "occupied_paddy_landuse_m2": round(
-            sum(ellipsoidal_area(c["geometry"].intersection(lu_paddy)) for c in s.construction), 2
-        ),
+        "occupied_paddy_declared_m2": round(occ_paddy, 2),
+        "occupied_paddy_m2": round(sum(a for lu, a in pieces if lu["DLBM"] == "0101"), 2),
         "reclaimed_quality_weighted": round(
             sum(d["ZLDB"] * a for d, a in rec_cult) / sum(a for _, a in rec_cult), 3
         ),
         "occupied_quality_weighted": round(
-            sum(c["ZLDB"] * a for c, a in occ_cult) / sum(a for _, a in occ_cult), 3
+            sum(lu["GDDB"] * a for lu, a in pieces) / sum(a for _, a in pieces), 3
         ),
         "advance_quota_m2": s.facts["advance_quota_m2"],
         "advance_quota_limit_m2": round(0.3 * surplus, 2),
+        "kcxs": KCXS,
     }
 
 
@@ -1074,7 +1123,7 @@ def write_reference(s: Sample, landuse: list[dict], path: Path) -> None:
         "basic_farmland": ["BSM", "DLBM"],
         "ecological_redline": ["HXMC"],
         "development_boundary": ["GNFQ"],
-        "landuse": ["BSM", "TBBH", "DLBM", "DLMC", "CZCSXM", "TBMJ", "GDDB"],
+        "landuse": ["BSM", "TBBH", "DLBM", "DLMC", "CZCSXM", "TBMJ", "GDDB", "KCXS"],
         "boundary": ["XZQDM", "XZQMC"],
         "illegal_land": ["WFBH"],
         "other_projects": ["XMBH", "DKBH"],
@@ -1247,13 +1296,7 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
             " CRS004 (info) is planted: `illegal_land` is stored in EPSG:4490 and reprojected.",
             "- GEOM003: a shapefile cannot mix geometry types. ADJ001–ADJ005: need an adjusted plan.",
             "- TIME003 is Shanxi-only (profile here is sichuan).",
-            f"- BAL001 passes: construction {bal['construction_m2']} ≤ demolition {bal['demolition_m2']}.",
-            f"- BAL002 passes: reclaimed cultivated {bal['reclaimed_cultivated_m2']} ≥ occupied "
-            f"{bal['occupied_cultivated_m2']} (DLTB overlay: {bal['occupied_cultivated_landuse_m2']}).",
-            f"- BAL003 passes: reclaimed weighted 等别 {bal['reclaimed_quality_weighted']} is better (lower) than "
-            f"occupied {bal['occupied_quality_weighted']}.",
-            f"- BAL006 passes: advance quota {bal['advance_quota_m2']} ≤ 30 % of surplus = "
-            f"{bal['advance_quota_limit_m2']}.",
+            *_balance_lines(bal),
             "- Every plot listed under `clean_plots` in expected.json must end with `ll_status = pass`.",
             "  All balance margins hold even if plots with error findings are left out of the totals",
             f"  (clean demolition plots alone: {bal['demolition_m2_clean_plots_only']} m²).",
@@ -1273,6 +1316,34 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
         "",
     ]
     return "\n".join(out)
+
+
+def _balance_lines(bal: dict) -> list[str]:
+    """What EXPECTED.md says about BAL001–BAL006 (quota basis, 田坎, not-checked figures)."""
+    lines = [
+        f"- Quota basis (BAL001/BAL005): {bal['quota_basis_m2']} m² of rural construction land in the survey "
+        f"(whole demolition plots: {bal['demolition_m2']}); the PLAN004 plot counts {bal['plan004_plot_basis_m2']} m², "
+        f"the partly-farmland plot {bal['partly_farmland_plot']} counts {bal['partly_farmland_plot_basis_m2']} of its "
+        f"{bal['partly_farmland_plot_area_m2']} m².",
+        f"- Cultivated areas net of 田坎 (KCXS per class {bal['kcxs']}): reclaimed {bal['reclaimed_cultivated_m2']} vs "
+        f"occupied {bal['occupied_cultivated_m2']} (declared classes, gross: {bal['occupied_cultivated_declared_m2']}).",
+        f"- BAL003: reclaimed weighted 等别 {bal['reclaimed_quality_weighted']} vs occupied (survey GDDB) "
+        f"{bal['occupied_quality_weighted']}.",
+    ]
+    if bal["unmeasured_plots"]:
+        ids = ", ".join(bal["unmeasured_plots"])
+        lines.append(
+            f"- BAL001, BAL002, BAL005, BAL006: `info` not checked — plot(s) {ids} have no geometry, so their area is "
+            "unknown and is never counted as 0; the balance table keeps the sums of the other plots (figures "
+            "below) with status `not checked`. BAL004 is judged: the unmeasured plot is not reclaimed to paddy."
+        )
+    else:
+        lines += [
+            f"- BAL001 passes: construction {bal['construction_m2']} ≤ quota basis {bal['quota_basis_m2']}.",
+            f"- BAL002 passes: reclaimed cultivated {bal['reclaimed_cultivated_m2']} ≥ occupied {bal['occupied_cultivated_m2']}.",
+            f"- BAL006 passes: advance quota {bal['advance_quota_m2']} ≤ 30 % of surplus = {bal['advance_quota_limit_m2']}.",
+        ]
+    return lines
 
 
 def project_level_findings(s: Sample, bal: dict) -> list[dict]:

@@ -35,9 +35,9 @@ def test_profile_names_only_registered_rules_and_params(name):
 @pytest.mark.parametrize(
     ("profile", "on", "off", "params"),
     [
-        ("national", {"BAL001", "TIME001", "TIME004"}, {"BAL006", "TIME002", "TIME003"}, {"equal_area_warning": False}),
+        ("national", {"BAL001", "TIME001", "TIME004"}, {"BAL006", "TIME002", "TIME003"}, {"completion_in_principle": False}),
         ("sichuan", {"BAL006", "TIME002"}, {"TIME003"}, {"advance_quota_share": 0.30, "advance_return_years": 1}),
-        ("shanxi", {"TIME003", "BAL001"}, {"BAL006", "TIME002"}, {"equal_area_warning": True, "trade_acceptance_years": 2}),
+        ("shanxi", {"TIME003", "BAL001"}, {"BAL006", "TIME002"}, {"completion_in_principle": True, "trade_acceptance_years": 2}),
         ("jilin", {"ATTR001"}, {"BAL006", "TIME002", "TIME003"}, {"require_occupied_quality": True}),
     ],
 )

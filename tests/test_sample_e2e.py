@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyogrio
 import pytest
 
@@ -85,10 +86,39 @@ def test_balance_figures(demo):
     exp = expected["balance"]
     assert bal.loc[("demolition_area", "project"), "area_m2"] == pytest.approx(exp["demolition_m2"], abs=0.02)
     assert bal.loc[("construction_area", "project"), "area_m2"] == pytest.approx(exp["construction_m2"], abs=0.02)
+    basis = bal.loc[("quota_basis", "project")]
+    assert basis["area_m2"] == pytest.approx(exp["quota_basis_m2"], abs=0.02)
+    assert basis["basis"] == exp["quota_basis_source"] == "landuse"
     surplus = bal.loc[("surplus_quota", "project")]
     assert surplus["area_m2"] == pytest.approx(exp["surplus_m2"], abs=0.02)
     assert surplus["area_ha"] == pytest.approx(exp["surplus_hm2"], abs=1e-4)
     assert surplus["area_mu"] == pytest.approx(exp["surplus_mu"], abs=0.01)
+    # the plot without geometry is never counted as 0: the figures it would change are not checked
+    assert surplus["status"] == exp["surplus_status"] == "not checked"
+    assert surplus["unmeasured"] == ",".join(exp["unmeasured_plots"]) == "CJ001"
+    for item in ("occupied_cultivated", "occupied_paddy", "reclaimed_cultivated", "reclaimed_paddy"):
+        assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(exp[f"{item}_m2"], abs=0.02), item
+    assert bal.loc[("occupied_cultivated", "project"), "basis"] == "landuse_kcxs"
+    assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_kcxs"
+    assert bal.loc[("occupied_quality", "project"), "grade"] == pytest.approx(exp["occupied_quality_weighted"], abs=1e-3)
+    assert bal.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(exp["reclaimed_quality_weighted"], abs=1e-3)
+    not_checked = result.findings[result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL005", "BAL006"])]
+    assert set(not_checked["severity"]) == {"info"} and not_checked["message"].str.contains("CJ001").all()
+
+
+def test_quota_basis_per_plot(demo):
+    """CJ061 lies wholly on 0103 旱地 (PLAN004): no quota; the partly-farmland plot counts its hamlet part only."""
+    result, expected = demo
+    exp = expected["balance"]
+    plots = result.plots["demolition"]
+    cols = list(plots.columns)
+    at = cols.index("ll_area_m2")
+    assert cols[at : at + 5] == ["ll_area_m2", "ll_area_planar_m2", "ll_quota_basis_m2", "ll_status", "ll_rule_ids"]
+    basis = dict(zip(plots["DKBH"], plots["ll_quota_basis_m2"], strict=True))
+    plan004 = next(e["plot_id"] for e in expected["findings"] if e["rule_id"] == "PLAN004")
+    assert basis[plan004] == pytest.approx(exp["plan004_plot_basis_m2"], abs=0.01) and exp["plan004_plot_basis_m2"] == 0.0
+    assert basis[exp["partly_farmland_plot"]] == pytest.approx(exp["partly_farmland_plot_basis_m2"], abs=0.01)
+    assert np.isnan(basis["CJ001"])
 
 
 def test_clean_sample_has_no_problems():
@@ -114,7 +144,9 @@ def test_gpkg_output_contract(demo, tmp_path):
     plots = pyogrio.read_dataframe(out, layer="demolition_plots")
     for col in ("DKBH", "DKMC", "MJ", "ll_area_m2", "ll_area_planar_m2", "ll_status", "ll_rule_ids"):
         assert col in plots.columns
-    assert len(plots) == 61
+    assert len(plots) == 62
+    assert "ll_quota_basis_m2" in plots.columns
+    assert "landuse_change" in layers
     findings = pyogrio.read_dataframe(out, layer="findings")
     points = pyogrio.read_dataframe(out, layer="finding_points")
     cols = ["finding_id", "rule_id", "severity", "layer", "plot_id", "other_layer", "other_id", "measured", "threshold", "unit", "message", "reference"]

@@ -37,6 +37,7 @@ __all__ = [
     "RasterReader",
     "ReadProblem",
     "SourceInfo",
+    "SourceQuota",
 ]
 
 #: Columns a :class:`LayerFrames` entry may get only when it is first looked at.
@@ -175,11 +176,35 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class SourceQuota:
+    """The surplus-quota account of a source project a construction-only plan draws from (BAL009).
+
+    ``available = generated − advanced − traded − drawn`` (m²), where ``drawn`` counts the draws
+    of other plans only (this plan's own earlier registration is not held against it).
+    """
+
+    code: str
+    registered: bool
+    accepted: bool
+    generated: float = 0.0
+    advanced: float = 0.0
+    traded: float = 0.0
+    drawn: float = 0.0
+
+    @property
+    def available(self) -> float:
+        """Surplus quota still available to draw (m²)."""
+        return self.generated - self.advanced - self.traded - self.drawn
+
+
+@dataclass(frozen=True)
 class LedgerView:
-    """The county ledger as a check sees it: the registered plots of every other project."""
+    """The county ledger as a check sees it: the registered plots of every other project, and the
+    quota accounts of the projects a construction-only plan draws from (``[[quota_sources]]``)."""
 
     plots: gpd.GeoDataFrame
     location: str
+    quota_sources: Mapping[str, SourceQuota] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,12 @@ DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "owner": ("QSDWMC",),
     "czcsxm": ("CZCSXM",),
     "slope_class": ("GDPDJB",),
+    "seat": ("ZLDWMC",),
+    "kcxs": ("KCXS",),
+    "kcmj": ("KCMJ",),
 }
 #: Canonical fields read as numbers (anything else is text).
-NUMERIC_FIELDS: frozenset[str] = frozenset({"area_declared", "quality", "slope_class"})
+NUMERIC_FIELDS: frozenset[str] = frozenset({"area_declared", "quality", "slope_class", "kcxs", "kcmj"})
 
 #: Values of the construction ``kind`` field that mean resettlement / urban.
 KIND_VALUES: dict[str, frozenset[str]] = {

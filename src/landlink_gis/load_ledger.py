@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .context import LedgerView, PreviousPlan, SourceInfo
+from .context import LedgerView, PreviousPlan, SourceInfo, SourceQuota
 from .geomops import bounds_of
 from .ledger.checked import plan_digest, plan_frame, read_checked
 from .ledger.store import open_ledger
@@ -24,7 +24,7 @@ from .project import PLOT_ROLES, LayerSpec, Project
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LedgerInputs", "merge_ledger_layer", "read_ledger_inputs"]
+__all__ = ["LedgerInputs", "merge_ledger_layer", "read_ledger_inputs", "source_quotas"]
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,37 @@ def read_ledger_inputs(
                 prev = PreviousPlan(plots=plots.rename(columns={"ll_state": "state"}), source=f"ledger {ledger.location}: {code} plan version {version}")
     logger.info("ledger %s: %d plots of other projects", ledger.location, len(others))
     return LedgerInputs(
-        ledger=LedgerView(plots=others, location=ledger.location),
+        ledger=LedgerView(plots=others, location=ledger.location, quota_sources=source_quotas(ledger, project)),
         previous=prev,
         ledger_frame=_ledger_features(others, spec, crs),
         spec=spec,
     )
+
+
+def source_quotas(ledger, project: Project) -> dict[str, SourceQuota]:
+    """The quota account of each ``[[quota_sources]]`` project in the ledger (BAL009).
+
+    A source is ``accepted`` when the ledger's project-level status is ``accepted`` or later
+    (``filed``); draws recorded for this plan's own code are left out, so re-checking a
+    registered plan does not count its own draw twice.
+    """
+    if not project.quota_sources:
+        return {}
+    registered = set(ledger.projects()["code"].astype(str))
+    states = ledger.states()
+    project_states = states[states["layer"] == ""] if len(states) else states
+    accepted = set(project_states.loc[project_states["state"].isin(["accepted", "filed"]), "project_code"].astype(str)) if len(project_states) else set()
+    out = {}
+    for src in project.quota_sources:
+        events = ledger.quota_events(src.code)
+        if len(events) and project.code:
+            events = events[~((events["kind"] == "drawn") & (events["counterpart"].astype(str) == project.code))]
+        sums = events.groupby("kind")["area_m2"].sum() if len(events) else {}
+        out[src.code] = SourceQuota(
+            code=src.code, registered=src.code in registered, accepted=src.code in accepted,
+            **{k: float(sums.get(k, 0.0)) if len(events) else 0.0 for k in ("generated", "advanced", "traded", "drawn")},
+        )
+    return out
 
 
 def merge_ledger_layer(

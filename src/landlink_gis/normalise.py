@@ -22,7 +22,24 @@ from .geomops import finite_coordinates, polygonal
 from .overlay import elementwise
 from .project import LayerSpec
 
-__all__ = ["add_areas", "layer_areas", "normalise_layer", "repair_geometries"]
+__all__ = ["AREA_FACTORS", "add_areas", "area_unit_of", "layer_areas", "normalise_layer", "repair_geometries"]
+
+#: m² per unit of a declared area column (``LayerSpec.area_unit``; 1 亩 = 10000/15 m²).
+AREA_FACTORS: dict[str, float] = {"m2": 1.0, "hm2": 10000.0, "mu": 10000.0 / 15.0}
+#: canonical fields that hold areas (converted to m² by their column's unit)
+_AREA_FIELDS = ("area_declared", "kcmj")
+_READER_UNITS = {"m2": "m2", "m²": "m2", "hm2": "hm2", "ha": "hm2", "公顷": "hm2", "mu": "mu", "亩": "mu"}
+
+
+def area_unit_of(frame: gpd.GeoDataFrame, spec: LayerSpec, column: str) -> str:
+    """Unit of an area column: the project's ``area_unit``, else the reader's
+    ``frame.attrs["area_units"][column]`` (e.g. the coordinate TXT's 地块面积 in 公顷), else m².
+    """
+    if spec.area_unit:
+        return spec.area_unit
+    declared = (frame.attrs.get("area_units") or {}).get(column)
+    return _READER_UNITS.get(str(declared).strip().lower(), _READER_UNITS.get(str(declared).strip(), "m2")) if declared else "m2"
+
 
 
 def _repaired_for_area(geoms: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -87,6 +104,8 @@ def normalise_layer(
     state
         :func:`~landlink_gis.context.geometry_state` of the geometries when already known.
 
+    Declared areas (``area_declared``, ``kcmj``) are converted to m² by :func:`area_unit_of`.
+
     Returns
     -------
     (frame, missing)
@@ -115,6 +134,8 @@ def normalise_layer(
         col = frame[found]
         if canon in NUMERIC_FIELDS:
             data[canon] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            if canon in _AREA_FIELDS:
+                data[canon] = data[canon] * AREA_FACTORS[area_unit_of(frame, spec, found)]
         else:
             data[canon] = as_text(col)
     if "kind" in data:

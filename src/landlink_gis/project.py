@@ -9,6 +9,7 @@ so run_info can record them. Unknown keys, roles and bad values raise
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,8 +26,10 @@ from .io.redact import redact_url
 __all__ = [
     "LAYER_ROLES",
     "RASTER_ROLES",
+    "AREA_UNITS",
     "LayerSpec",
     "Project",
+    "QuotaSource",
     "RasterSpec",
     "input_paths",
     "load_project",
@@ -77,6 +80,9 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "owner",
     "czcsxm",
     "slope_class",
+    "seat",
+    "kcxs",
+    "kcmj",
 )
 # accepted spellings in the `fields` mapping → canonical field
 _FIELD_ALIASES = {"area": "area_declared", "id": "plot_id", "slope": "slope_class"}
@@ -99,12 +105,24 @@ _PROJECT_KEYS = {
     "area_method": str,
     "adjustment_reason": str,
     "language": str,
+    "kind": str,
+    "turnover_quota_m2": float,
+    "filing_code": str,
+    "households": int,
+    "funds_wan_yuan": float,
 }
-_LAYER_KEYS = {"path", "url", "layer", "table", "sql", "encoding", "id", "fields", "geometry_column"}
+#: ``[project] kind`` values: an ordinary linkage project, or a plan that only builds with quota drawn from others.
+PROJECT_KINDS = ("linkage", "construction_only")
+#: Facts that are amounts: finite and not negative.
+_AMOUNT_KEYS = ("advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan")
+#: Units an area column may declare (``area_unit``) → the canonical unit name.
+AREA_UNITS: dict[str, str] = {"m2": "m2", "m²": "m2", "平方米": "m2", "hm2": "hm2", "ha": "hm2", "公顷": "hm2", "mu": "mu", "亩": "mu"}
+_LAYER_KEYS = {"path", "url", "layer", "table", "sql", "encoding", "id", "fields", "geometry_column", "area_unit"}
+_QUOTA_SOURCE_KEYS = {"code", "area_m2"}
 _RASTER_KEYS = {"path", "band"}
 _RULES_KEYS = {"ignore", "select", "params", "severity"}
 _LEDGER_KEYS = {"path", "url"}
-_TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger"}
+_TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger", "quota_sources"}
 PROFILES = ("national", "sichuan", "shanxi", "jilin")
 QUALITY_SCALES = ("dengbie", "dengji")
 
@@ -124,6 +142,8 @@ class LayerSpec:
     fields: dict[str, str] = field(default_factory=dict)
     geometry_column: str | None = None
     outside: bool = False
+    #: unit of the declared-area columns (``m2``, ``hm2`` 公顷, ``mu`` 亩); None: the reader's, else m²
+    area_unit: str | None = None
     #: An in-memory GeoDataFrame used instead of ``path``/``url`` (see :func:`landlink_gis.project_from_frames`).
     frame: Any = field(default=None, repr=False, compare=False)
 
@@ -149,6 +169,14 @@ class RasterSpec:
 
 
 @dataclass(frozen=True)
+class QuotaSource:
+    """One ``[[quota_sources]]`` entry: surplus quota a construction-only plan draws from a project."""
+
+    code: str
+    area_m2: float
+
+
+@dataclass(frozen=True)
 class Project:
     """A linkage project as described by its TOML file."""
 
@@ -170,6 +198,12 @@ class Project:
     area_method: str = "ellipsoidal"
     adjustment_reason: str | None = None
     language: str = "zh"
+    kind: str = "linkage"
+    turnover_quota_m2: float | None = None
+    filing_code: str | None = None
+    households: int | None = None
+    funds_wan_yuan: float | None = None
+    quota_sources: tuple[QuotaSource, ...] = ()
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     rasters: dict[str, RasterSpec] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
@@ -224,8 +258,14 @@ def _normpath(p: Path) -> str:
 
 def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
     where = f"layers.{role}"
+    if isinstance(table, str):  # `demolition = "拆旧.shp"`: shorthand for `path = …`
+        table = {"path": table}
     if not isinstance(table, dict):
-        raise _err(path, f"[{where}] must be a table")
+        raise _err(
+            path,
+            f"[{where}] must be a table such as [layers.{role}] with path = \"…\" (or the shorthand "
+            f"{role} = \"file.shp\" under [layers]), got {type(table).__name__} {table!r}",
+        )
     _check_keys(path, where, table, _LAYER_KEYS)
     has_path, has_url = "path" in table, "url" in table
     if has_path == has_url:
@@ -248,9 +288,14 @@ def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
                 + ", ".join(sorted(set(CANONICAL_FIELDS) | set(_FIELD_ALIASES))),
             )
         mapping[canon] = source
-    for key in ("layer", "table", "sql", "encoding", "id", "geometry_column", "url"):
+    for key in ("layer", "table", "sql", "encoding", "id", "geometry_column", "url", "area_unit"):
         if key in table and not isinstance(table[key], str):
             raise _err(path, f"[{where}] '{key}' must be a string")
+    unit = None
+    if "area_unit" in table:
+        unit = AREA_UNITS.get(table["area_unit"].strip().lower()) or AREA_UNITS.get(table["area_unit"].strip())
+        if unit is None:
+            raise _err(path, f"[{where}] area_unit = {table['area_unit']!r}; use m2, hm2 (公顷) or mu (亩)")
     return LayerSpec(
         role=role,
         path=spec_path,
@@ -263,12 +308,20 @@ def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
         fields=mapping,
         geometry_column=table.get("geometry_column"),
         outside=outside,
+        area_unit=unit,
     )
 
 
 def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
+        if not math.isfinite(value):
+            raise _err(path, f"[project] {key} = {value!r} is not a finite number")
+        if key in _AMOUNT_KEYS and value < 0:
+            raise _err(path, f"[project] {key} = {value!r} must not be negative")
+        return value
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and key in _AMOUNT_KEYS and value < 0:
+        raise _err(path, f"[project] {key} = {value!r} must not be negative")
     if kind is dt.date and isinstance(value, dt.datetime):
         return value.date()
     if kind is dt.date and isinstance(value, str):
@@ -298,6 +351,10 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
         raise _err(path, "[project] area_method must be 'ellipsoidal' or 'planar'")
     if values.get("language", "zh") not in ("zh", "en"):
         raise _err(path, "[project] language must be 'zh' or 'en'")
+    if values.get("kind", "linkage") not in PROJECT_KINDS:
+        raise _err(path, f"[project] kind = {values['kind']!r}; use linkage or construction_only")
+    construction_only = values.get("kind") == "construction_only"
+    sources = _quota_sources(path, doc.get("quota_sources"), construction_only)
 
     layers_in = doc.get("layers", {})
     if not isinstance(layers_in, dict):
@@ -306,7 +363,12 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
     if unknown_roles:
         raise _err(path, f"unknown layer role(s) {', '.join(unknown_roles)}; known: {', '.join(LAYER_ROLES)}")
     layers = {role: _layer(path, folder, role, t) for role, t in layers_in.items()}
-    if "demolition" not in layers:
+    if construction_only:
+        if "demolition" in layers:
+            raise _err(path, "[layers.demolition]: a construction_only plan has no demolition plots; remove the layer or set [project] kind = \"linkage\"")
+        if "construction" not in layers:
+            raise _err(path, "[layers.construction] is required for kind = \"construction_only\"")
+    elif "demolition" not in layers:
         raise _err(path, "[layers.demolition] is required (the demolition plots)")
 
     rasters_in = doc.get("rasters", {})
@@ -348,8 +410,36 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
         params=dict(rules_in.get("params", {})),
         severity=dict(rules_in.get("severity", {})),
         ledger=ledger,
+        quota_sources=sources,
         **values,
     )
+
+
+def _quota_sources(path: Path, raw: Any, construction_only: bool) -> tuple[QuotaSource, ...]:
+    """The ``[[quota_sources]]`` tables: required (and only allowed) for construction-only plans."""
+    if raw is None:
+        if construction_only:
+            raise _err(path, "[[quota_sources]] is required for kind = \"construction_only\" (one table per source project: code, area_m2)")
+        return ()
+    if not construction_only:
+        raise _err(path, "[[quota_sources]] is only for [project] kind = \"construction_only\"")
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
+        raise _err(path, "quota_sources must be [[quota_sources]] tables with code and area_m2")
+    out = []
+    for i, table in enumerate(raw, start=1):
+        where = f"quota_sources #{i}"
+        _check_keys(path, where, table, _QUOTA_SOURCE_KEYS)
+        code = table.get("code")
+        if not isinstance(code, str) or not code.strip():
+            raise _err(path, f"[{where}] code must be the source project's code (a non-empty string)")
+        area = table.get("area_m2")
+        if isinstance(area, bool) or not isinstance(area, (int, float)) or not math.isfinite(float(area)) or float(area) <= 0:
+            raise _err(path, f"[{where}] area_m2 = {area!r} must be a positive number of m²")
+        out.append(QuotaSource(code=code.strip(), area_m2=float(area)))
+    codes = [q.code for q in out]
+    if len(set(codes)) != len(codes):
+        raise _err(path, "[[quota_sources]] names a source code twice; give one table per source project")
+    return tuple(out)
 
 
 def load_project(path: str | Path) -> Project:
@@ -374,8 +464,10 @@ def load_project(path: str | Path) -> Project:
     if not path.is_file():
         raise ProjectFileError(f"{path}: project file not found; pass the path of a project .toml file")
     try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+        data = path.read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):  # Notepad's UTF-8 byte-order mark
+            data = data[3:]
+        doc = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProjectFileError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
     except UnicodeDecodeError:

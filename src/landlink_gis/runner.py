@@ -25,6 +25,8 @@ from .config import RunConfig, resolve_config
 from .context import CheckContext
 from .io.inputs import is_regular_file
 from .io.vector import file_sha256
+from .landuse import quota_basis
+from .landuse.change import landuse_change_table
 from .load import load_context
 from .project import LAYER_LABELS, PLOT_ROLES, Project, load_project
 from .result import CheckResult
@@ -126,6 +128,8 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
         norm = ctx.layer(role)
         frame["ll_area_m2"] = np.round(norm["area_m2"].to_numpy(dtype=float), 4)
         frame["ll_area_planar_m2"] = np.round(norm["area_planar_m2"].to_numpy(dtype=float), 4)
+        if role == "demolition":
+            frame["ll_quota_basis_m2"] = np.round(quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4)
         frame["ll_status"] = [status_names[worst.get(str(i), 0)] for i in ids]
         frame["ll_rule_ids"] = [",".join(sorted(rule_ids.get(str(i), ()))) for i in ids]
         out[role] = frame
@@ -169,14 +173,19 @@ def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: 
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "repair": ctx.repair_requested,
-        "facts": _facts(project),
+        "facts": _facts(project, compute_balance(ctx)),
     }
 
 
-def _facts(project: Project) -> dict[str, Any]:
-    """Project facts the ledger reads back from a checked GeoPackage."""
-    facts: dict[str, Any] = {k: getattr(project, k) for k in ("approved", "accepted", "filed", "traded", "poverty_county", "advance_quota_m2", "adjustment_reason")}
+def _facts(project: Project, sheet=None) -> dict[str, Any]:
+    """Project facts the ledger reads back from a checked GeoPackage (and the quota basis the balance used)."""
+    keys = ("approved", "accepted", "filed", "traded", "poverty_county", "advance_quota_m2", "adjustment_reason",
+            "kind", "turnover_quota_m2", "filing_code", "households", "funds_wan_yuan")
+    facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
+    facts["quota_sources"] = [{"code": q.code, "area_m2": q.area_m2} for q in project.quota_sources]
+    basis = sheet.get("quota_basis") if sheet is not None else None
+    facts["quota_basis_m2"] = round(basis.m2, 4) if basis is not None and not basis.unmeasured else None
     facts["layer_fields"] = {r: {**s.fields, **({"plot_id": s.id_field} if s.id_field else {})} for r, s in project.layers.items() if r in PLOT_ROLES}
     return facts
 
@@ -243,6 +252,7 @@ def check(
     extra_layers: dict[str, Any] = {}
     if ctx.previous is not None:
         extra_layers["changes"] = plan_changes(ctx)
+    extra_layers["landuse_change"] = landuse_change_table(ctx)
     result = CheckResult(
         project=project,
         config=config,

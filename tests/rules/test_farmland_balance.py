@@ -99,7 +99,9 @@ def test_balance_table_per_kind_in_three_units(tmp_path):
     assert table.loc[("occupied_cultivated", "project"), ["rule_id", "status"]].tolist() == ["BAL002", "pass"]
     assert table.loc[("occupied_quality", "project"), ["rule_id", "status"]].tolist() == ["BAL003", "fail"]
     assert table.loc[("occupied_paddy", "project"), ["rule_id", "status"]].tolist() == ["BAL004", "pass"]
-    assert set(result.findings["rule_id"]) == {"BAL003", "BAL005", "BAL006"}
+    assert set(result.findings["rule_id"]) == {"BAL001", "BAL003", "BAL005", "BAL006", "BAL007", "BAL008"}
+    # BAL001: only the info that the quota basis is declared (no land-survey layer); BAL007: no turnover quota stated
+    assert set(result.findings.loc[result.findings["rule_id"].isin(["BAL001", "BAL007", "BAL008"]), "severity"]) == {"info"}
 
 
 def test_balance_with_landuse_ellipsoidal(tmp_path):

@@ -37,6 +37,7 @@ __all__ = [
     "is_known",
     "is_paddy",
     "is_rural_construction",
+    "is_rural_construction_land",
     "land_classes",
     "normalise_code",
     "normalise_czcsxm",
@@ -325,6 +326,40 @@ def is_rural_construction(codes: Any, czcsxm: Any = None) -> Any:
     if rural.shape != eligible.shape:
         raise ValueError(f"codes and czcsxm differ in length ({eligible.size} and {rural.size})")
     return eligible & rural
+
+
+def is_rural_construction_land(codes: Any, czcsxm: Any = None) -> np.ndarray:
+    """Rural construction land as ATTR005 and the quota basis judge it, element by element.
+
+    The land class must be eligible (:func:`is_rural_construction` without ``czcsxm``) and,
+    where a 城镇村属性码 is filled in, it must be 村庄 or 采矿 (203/203A/204/204A); a blank
+    CZCSXM (or ``czcsxm=None``) does not disqualify the land. This is the one definition shared
+    by rule ATTR005 (declared class of a demolition plot) and the quota basis of the balance
+    (land-survey classes under a demolition plot).
+
+    Parameters
+    ----------
+    codes
+        An array-like of land-class codes.
+    czcsxm
+        ``None`` or an array-like of 城镇村属性码 of the same length.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    values = np.asarray(codes, dtype=object)
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    eligible = np.asarray(_flag(values, "rural_construction_eligible"), dtype=bool)
+    if czcsxm is None:
+        return eligible
+    cz = np.asarray(czcsxm, dtype=object)
+    if cz.shape != values.shape:
+        raise ValueError(f"codes and czcsxm differ in length ({values.size} and {cz.size})")
+    cleaned = np.asarray(normalise_czcsxm(cz), dtype=object)
+    blank = np.array([c is None for c in cleaned], dtype=bool)
+    return eligible & (blank | np.isin(cleaned, sorted(RURAL_CZCSXM)))
 
 
 def class_name(values: Any, *, lang: str = "zh") -> Any:

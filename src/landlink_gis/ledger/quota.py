@@ -1,10 +1,11 @@
 """The quota account of a project: turnover quota lent and returned, surplus quota generated,
 advanced and traded.
 
-Rules (DOMAIN.md §4a, BAL006): returned ≤ lent; traded ≤ generated; advanced ≤ the advance
-limit (30 % of the planned surplus in Sichuan poverty counties, else 0). So the surplus balance
-``generated − advanced − traded`` is ≥ 0 unless an advance within the 30 % rule is outstanding,
-and then it is ≥ −advanced. The rules hold on every day of the account, not only at its end:
+Rules (DOMAIN.md §4a, BAL006, BAL009): returned ≤ lent; traded + drawn ≤ generated; advanced ≤
+the advance limit (30 % of the planned surplus in Sichuan poverty counties, else 0). ``drawn`` is
+surplus quota used by construction-only plans of other codes (单独编制建新实施方案). So the surplus
+balance ``generated − advanced − traded − drawn`` is ≥ 0 unless an advance within the 30 % rule
+is outstanding, and then it is ≥ −advanced. The rules hold on every day of the account, not only at its end:
 an event dated in the past must not make any later day go wrong.
 """
 
@@ -42,6 +43,7 @@ class QuotaAccount:
     generated: float = 0.0
     advanced: float = 0.0
     traded: float = 0.0
+    drawn: float = 0.0
     traded_value_yuan: float = 0.0
 
     @property
@@ -51,8 +53,8 @@ class QuotaAccount:
 
     @property
     def surplus_balance(self) -> float:
-        """Surplus quota still available: generated − advanced − traded."""
-        return self.generated - self.advanced - self.traded
+        """Surplus quota still available: generated − advanced − traded − drawn."""
+        return self.generated - self.advanced - self.traded - self.drawn
 
 
 def _ordered(events: pd.DataFrame) -> pd.DataFrame:
@@ -107,9 +109,9 @@ def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> N
                 f"{code}: on {date} advanced quota {totals['advanced']:.2f} m² would exceed the advance limit "
                 f"{limit_m2:.2f} m² (30 % of the planned surplus, Sichuan poverty counties only)"
             )
-        if totals["traded"] > totals["generated"] + _EPS:
+        if totals["traded"] + totals["drawn"] > totals["generated"] + _EPS:
             raise QuotaError(
-                f"{code}: on {date} traded surplus quota {totals['traded']:.2f} m² would exceed the "
-                f"{totals['generated']:.2f} m² generated (record the reclaimed surplus as 'generated' first, "
+                f"{code}: on {date} traded {totals['traded']:.2f} m² plus drawn {totals['drawn']:.2f} m² surplus quota "
+                f"would exceed the {totals['generated']:.2f} m² generated (record the reclaimed surplus as 'generated' first, "
                 "or trade in advance as 'advanced' within the 30 % rule)"
             )

@@ -29,8 +29,9 @@ DEMOLITION_STATES: tuple[str, ...] = ("approved", "demolished", "reclaimed", "ac
 CONSTRUCTION_STATES: tuple[str, ...] = ("approved", "built", "confirmed")
 #: Project-level states (``filed``: the acceptance reported online, 004 报备).
 PROJECT_STATES: tuple[str, ...] = ("approved", "accepted", "filed")
-#: Quota account event kinds.
-QUOTA_KINDS: tuple[str, ...] = ("lent", "returned", "generated", "advanced", "traded")
+#: Quota account event kinds (``drawn``: surplus quota a construction-only plan of another code
+#: uses, recorded on the source's account with that plan's code as counterpart).
+QUOTA_KINDS: tuple[str, ...] = ("lent", "returned", "generated", "advanced", "traded", "drawn")
 #: The separate ledgers of 000 §(五): demolition, resettlement and urban construction.
 LEDGER_KINDS: tuple[str, ...] = ("demolition", "resettlement", "urban")
 

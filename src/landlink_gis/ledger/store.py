@@ -24,7 +24,7 @@ from ..overlay import overlay_pairs
 from ._gpkg import GpkgBackend
 from ._postgis import PostgisBackend
 from .checked import CheckedProject, read_checked
-from .errors import LedgerError, StatusError
+from .errors import LedgerError, QuotaError, StatusError
 from .history import EVENT_COLUMNS, check_transition, replay
 from .quota import QuotaAccount, account, advance_limit, check_account
 from .schema import QUOTA_KINDS, SCHEMA_VERSION
@@ -278,11 +278,13 @@ class Ledger:
             if problems and not force:
                 msg = f"{project.code}: refused: " + "; ".join(problems) + ". Fix and re-check, or register anyway with --force --reason \"…\""
                 return AddResult("refused", project.code, None, msg, errors=project.errors, overlaps=overlaps)
+            facts = project.facts
+            draws = self._draws(tx, project) if facts.get("quota_sources") else []
             srs = self.backend.srs_id(tx)
             now = self.backend.now_param()
             dparam = self.backend.date_param
-            facts = project.facts
-            surplus = project.demolition_m2 - project.construction_m2
+            basis = facts.get("quota_basis_m2")
+            surplus = (float(basis) if basis is not None else project.demolition_m2) - project.construction_m2
             pid = tx.insert(
                 f"INSERT INTO ll_projects ({', '.join(_PROJECT_COLS[1:])}) VALUES ({', '.join('?' * (len(_PROJECT_COLS) - 1))})",
                 (
@@ -318,7 +320,12 @@ class Ledger:
                 "INSERT INTO ll_status_events (project_code, layer, plot_id, state, event_date, note, recorded_at) VALUES (?, ?, ?, 'approved', ?, ?, ?)",
                 [(project.code, layer, p, dparam(approved), f"registered with plan version {version}", now) for layer, p in new],
             )
-            if version == 1 and project.construction_m2 > 0:
+            if draws:
+                tx.many(
+                    "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, counterpart, price_yuan, note, recorded_at) VALUES (?, 'drawn', ?, ?, ?, NULL, ?, ?)",
+                    [(src, dparam(approved), area, project.code, f"surplus quota drawn by construction-only plan {project.code} version {version}", now) for src, area in draws],
+                )
+            if version == 1 and project.construction_m2 > 0 and facts.get("kind") != "construction_only":
                 tx.run(
                     "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, counterpart, price_yuan, note, recorded_at) VALUES (?, 'lent', ?, ?, NULL, NULL, ?, ?)",
                     (project.code, dparam(approved), project.construction_m2, "turnover quota for the new-construction plots", now),
@@ -329,6 +336,42 @@ class Ledger:
             msg += " despite: " + "; ".join(problems) + f" (forced: {reason})"
         logger.info(msg)
         return AddResult("registered", project.code, version, msg, errors=project.errors, overlaps=overlaps)
+
+    def _draws(self, tx, project: CheckedProject) -> list[tuple[str, float]]:
+        """The quota draws of a construction-only plan still to record, checked inside the write transaction.
+
+        Each ``[[quota_sources]]`` entry needs a registered, accepted source whose surplus still
+        available (generated − advanced − traded − drawn) covers the part of the draw this code has
+        not recorded before; a new plan version records only the increase.
+
+        Raises
+        ------
+        QuotaError
+            A source is unknown, not accepted, or has too little surplus quota left.
+        """
+        out = []
+        projects = {str(r[0]) for r in tx.rows("SELECT DISTINCT code FROM ll_projects")}
+        states = replay(self._events(tx))
+        accepted = set(states.loc[(states["layer"] == "") & states["state"].isin(["accepted", "filed"]), "project_code"].astype(str)) if len(states) else set()
+        for entry in project.facts.get("quota_sources") or []:
+            code, area = str(entry["code"]), float(entry["area_m2"])
+            if code not in projects:
+                raise QuotaError(f"{project.code}: quota source {code} is not in the ledger; register it first")
+            if code not in accepted:
+                raise QuotaError(f"{project.code}: quota source {code} is not accepted yet; its surplus quota cannot be drawn")
+            events = self._quota(tx, code)
+            mine = float(events.loc[(events["kind"] == "drawn") & (events["counterpart"].astype(str) == project.code), "area_m2"].sum()) if len(events) else 0.0
+            delta = area - mine
+            if delta <= 1e-6:
+                continue
+            acc = account(events)
+            if delta > acc.surplus_balance + 1e-6:
+                raise QuotaError(
+                    f"{project.code}: drawing {delta:.2f} m² from {code} exceeds its surplus quota still available "
+                    f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
+                )
+            out.append((code, delta))
+        return out
 
     def set_status(self, code: str, plot_ids: list[str] | tuple[str, ...], state: str, date: dt.date, *, layer: str | None = None, note: str | None = None) -> int:
         """Record ``state`` on ``date`` for plots of ``code`` (no plots: the project itself); all or nothing.
@@ -379,7 +422,7 @@ class Ledger:
         """
         if kind not in QUOTA_KINDS:
             raise LedgerError(f"unknown quota kind {kind!r}; use one of {', '.join(QUOTA_KINDS)}")
-        if kind in ("traded", "advanced") and not (counterpart and counterpart.strip()):
+        if kind in ("traded", "advanced", "drawn") and not (counterpart and counterpart.strip()):
             raise LedgerError(f"a {kind} quota event needs the counterpart (--counterpart) and price (--price)")
         with self._write() as tx:
             projects = self._projects(tx)

@@ -3,7 +3,18 @@
 One module per rule family; each registers its rules with :func:`._registry.rule`.
 """
 
-from . import adjustments, attributes, balance, crs, geometry, ledger, overlaps, planning, time  # noqa: F401  (registration side effect)
+from . import (  # noqa: F401  (registration side effect)
+    adjustments,
+    attributes,
+    balance,
+    crs,
+    geometry,
+    ledger,
+    overlaps,
+    planning,
+    quota_sources,
+    time,
+)
 from ._registry import REGISTRY, Param, Rule, all_params, get_rule, sorted_rules
 
 __all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "sorted_rules"]

@@ -215,25 +215,68 @@ def construction_on_illegal_land(ctx, overlap_tolerance_m2):
     return _moved_in_overlaps(ctx, "construction", "illegal_land", overlap_tolerance_m2)
 
 
+#: The allowed reason of each plot type (004 (一)): (1) farmers' wishes for demolition and
+#: resettlement plots, (2) planning or administrative change for (urban) construction plots.
+REASON_FOR_TYPE: dict[str, str] = {"demolition": "farmers_wishes", "resettlement": "farmers_wishes", "urban": "planning_change"}
+_TYPE_ZH = {"demolition": "拆旧地块", "resettlement": "安置地块", "urban": "城镇建新地块"}
+_TYPE_EN = {"demolition": "demolition", "resettlement": "resettlement", "urban": "urban construction"}
+_REASON_ZH = {"farmers_wishes": "农民意愿发生变化", "planning_change": "规划或行政区划调整"}
+_REASON_EN = {"farmers_wishes": "farmers' wishes changed", "planning_change": "planning or administrative change"}
+
+
+def _change_types(ctx, changes) -> np.ndarray:
+    """Plot type of each change: ``demolition``, ``resettlement`` or ``urban`` (construction of unknown kind: ``urban``)."""
+    types = np.where(changes["layer"].to_numpy(dtype=object) == "demolition", "demolition", "urban").astype(object)
+    con = np.flatnonzero(changes["layer"].to_numpy(dtype=object) == "construction")
+    if len(con):
+        kinds = {}
+        prev = ctx.previous.plots
+        if "kind" in prev.columns:
+            old = prev[prev["layer"] == "construction"]
+            kinds.update(zip(old["plot_id"].astype(str), old["kind"].astype(str), strict=True))
+        if ctx.has("construction"):
+            kinds.update(zip(ctx.plot_ids("construction").astype(str), ctx.layer("construction")["kind"].astype(str), strict=True))
+        ids = changes["plot_id"].astype(str).to_numpy()[con]
+        types[con] = ["resettlement" if kinds.get(i) == "resettlement" else "urban" for i in ids]
+    return types
+
+
 @rule(
     "ADJ004",
     name="adjustments.reason",
     severity="warning",
     title=("方案调整缺少允许的调整理由", "Adjustment without an allowed reason"),
     message=(
-        "方案调整了 {measured:.0f} 个地块，但 [project] adjustment_reason（{reason}）不是允许的情形（群众意愿变化；规划或行政区划调整）",
-        "{measured:.0f} plot(s) changed but [project] adjustment_reason ({reason}) is not an allowed case (farmers' wishes changed; planning or administrative change)",
+        "方案调整了 {measured:.0f} 个{type_zh}（{ids}），但 [project] adjustment_reason（{reason}）不是该类地块允许的情形：{allowed_zh}",
+        "{measured:.0f} {type_en} plot(s) changed ({ids}) but [project] adjustment_reason ({reason}) is not the case allowed for them: {allowed_en}",
     ),
-    reference="004 可调整情形",
+    reference="004 (一) 严格在线报备信息修改条件：(1) 农民意愿发生变化，造成拆旧地块无法复垦和安置地块无法落实的；(2) 规划或行政区划调整，需对建新地块进行调整的",
     requires=("ledger:previous",),
-    example="plots changed but `adjustment_reason` is empty or says 施工方便 instead of 群众意愿变化 / 规划调整",
+    example="a demolition plot removed with adjustment_reason = 规划调整 (demolition plots need 农民意愿发生变化)",
 )
 def reason(ctx):
-    """A plan may only be adjusted because the farmers' wishes changed or planning/administrative divisions changed."""
+    """A plan may only be adjusted for the reason allowed for the plots it changes: demolition and resettlement plots when the farmers' wishes changed (the land cannot be reclaimed or the resettlement cannot be placed), urban construction plots when planning or administrative divisions changed. One finding per plot type whose changes the stated ``adjustment_reason`` does not cover."""
     changes = plan_changes(ctx)
-    if not len(changes) or reason_allowed(ctx.project.adjustment_reason):
+    if not len(changes):
         return None
-    return make(layer="", plot_id="", measured=float(len(changes)), threshold=None, unit="plots", reason=ctx.project.adjustment_reason or "—", crs=ctx.crs)
+    stated = reason_allowed(ctx.project.adjustment_reason)
+    types = _change_types(ctx, changes)
+    rows = []
+    for kind in ("demolition", "resettlement", "urban"):
+        mask = types == kind
+        if not mask.any() or stated == REASON_FOR_TYPE[kind]:
+            continue
+        ids = list(dict.fromkeys(changes["plot_id"].astype(str).to_numpy()[mask]))
+        rows.append((kind, float(mask.sum()), ",".join(ids[:10]) + (",…" if len(ids) > 10 else "")))
+    if not rows:
+        return None
+    return make(
+        layer="", plot_id="", measured=np.array([r[1] for r in rows]), threshold=None, unit="plots",
+        reason=ctx.project.adjustment_reason or "—", ids=np.array([r[2] for r in rows], dtype=object),
+        type_zh=np.array([_TYPE_ZH[r[0]] for r in rows], dtype=object), type_en=np.array([_TYPE_EN[r[0]] for r in rows], dtype=object),
+        allowed_zh=np.array([_REASON_ZH[REASON_FOR_TYPE[r[0]]] for r in rows], dtype=object),
+        allowed_en=np.array([_REASON_EN[REASON_FOR_TYPE[r[0]]] for r in rows], dtype=object), crs=ctx.crs,
+    )
 
 
 @rule(

@@ -1,4 +1,4 @@
-"""Attribute rules (ATTR001–ATTR006): ids, land classes, grades and declared areas of the plots."""
+"""Attribute rules (ATTR001–ATTR007): ids, land classes, grades and declared areas of the plots."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from .. import codes
 from ..fields import blank
 from ..findings import combine, make
 from ..landuse import farmland_under
+from ..overlay import overlay_pairs
 from ..project import PLOT_ROLES
 from ._registry import rule
 from .overlaps import reference_ids
@@ -180,8 +181,7 @@ def not_rural_construction(ctx):
     eligible = np.asarray(codes.is_rural_construction(classes), dtype=bool)
     cz = frame["czcsxm"].to_numpy(dtype=object) if ctx.has_field("demolition", "czcsxm") else np.full(len(frame), None, dtype=object)
     has_cz = _filled(cz)
-    rural_cz = np.isin(np.asarray(codes.normalise_czcsxm(cz), dtype=object), sorted(codes.RURAL_CZCSXM))
-    ok = eligible & (~has_cz | rural_cz)
+    ok = codes.is_rural_construction_land(classes, cz)
     bad = np.flatnonzero(considered & ~ok)
     if not len(bad):
         return None
@@ -240,3 +240,47 @@ def grade_out_of_scale(ctx):
 def _reference_ids(ctx, role):
 
     return reference_ids(ctx, role)
+
+
+@rule(
+    "ATTR007",
+    name="attributes.owner_mismatch",
+    severity="warning",
+    title=("申报权属单位与三调权属单位不一致", "Declared owner differs from the land-survey owner"),
+    message=(
+        "{layer} {plot_id} 申报权属单位“{declared}”与三调地类图斑权属单位“{surveyed}”（占地块 {share:.1f}%）不一致",
+        "{layer} plot {plot_id}: declared owner '{declared}' differs from the land-survey owner '{surveyed}' ({share:.1f}% of the plot)",
+    ),
+    reference="002 第二十一条 查清项目区土地利用现状及其权属，界址、面积、权属一致",
+    requires=("layer:landuse", "field:landuse.owner"),
+    example="a homestead declared under 王家湾村股份经济合作联合社 lying in a 李子垭村 survey polygon",
+)
+def owner_mismatch(ctx):
+    """A plot's declared owner (权属单位, canonical field ``owner``: QSDWMC) must be the owner the land survey (``QSDWMC`` of the ``landuse`` layer) records for most of the land under the plot (the owner with the largest overlap area). Plots without a declared owner, or whose land the survey gives no owner, are not judged; a declared owner that ties with the largest share passes. ``measured`` is the share (%) of the plot under the survey's owner. Names are compared after trimming spaces."""
+    survey_owner = ctx.attributes("landuse")["owner"].to_numpy(dtype=object)
+    out = []
+    for role in (r for r in PLOT_ROLES if ctx.has_field(r, "owner")):
+        declared = ctx.attributes(role)["owner"].to_numpy(dtype=object)
+        pairs = overlay_pairs(ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method)
+        if not len(pairs):
+            continue
+        col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+        table = pd.DataFrame({"left": pairs["left"].to_numpy(), "owner": survey_owner[pairs["right"].to_numpy()], "area": pairs[col].to_numpy(dtype=float)})
+        table = table[_filled(table["owner"].to_numpy(dtype=object))]
+        table["owner"] = table["owner"].astype(str).str.strip()
+        per = table.groupby(["left", "owner"], as_index=False)["area"].sum().sort_values(["left", "area"], ascending=[True, False], kind="stable")
+        top = per.drop_duplicates("left")
+        left = top["left"].to_numpy()
+        mine = np.array([str(v).strip() if v is not None else "" for v in declared[left]], dtype=object)
+        # the declared owner's own area under the plot: a tie with the largest share passes
+        own = per.merge(pd.DataFrame({"left": left, "owner": mine}), on=["left", "owner"], how="right")["area"].fillna(0.0).to_numpy(dtype=float)
+        top_area = top["area"].to_numpy(dtype=float)
+        bad = _filled(mine) & (mine != top["owner"].to_numpy(dtype=object)) & (own < top_area - np.maximum(1e-6, 1e-9 * top_area))
+        if not bad.any():
+            continue
+        area = ctx.area(role)[left[bad]]
+        share = np.where(area > 0, 100.0 * top["area"].to_numpy(dtype=float)[bad] / np.where(area > 0, area, 1.0), 0.0)
+        frame = ctx.attributes(role)
+        out.append(make(layer=role, plot_id=ctx.plot_ids(role)[left[bad]], geometry=frame.geometry.array[left[bad]], other_layer="landuse",
+                        measured=share, unit="%", declared=mine[bad], surveyed=top["owner"].to_numpy(dtype=object)[bad], share=share, crs=ctx.crs))
+    return combine(out)

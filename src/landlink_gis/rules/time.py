@@ -45,18 +45,26 @@ def _late(ctx, *, start: dt.date, years: int, done: dt.date | None, event_zh: st
     severity="error",
     title=("项目区未在批准后 3 年内完成验收", "Project not accepted within 3 years of approval"),
     message=(
-        "项目区于 {start} 批准，应在 {deadline} 前完成验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}（不得延期）",
-        "Approved on {start}, the project had to be accepted by {deadline}; acceptance {done} is {measured:.0f} days late{pending_en} (no extension)",
+        "项目区于 {start} 批准，应在 {deadline} 前完成验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}（{wording_zh}）",
+        "Approved on {start}, the project had to be accepted by {deadline}; acceptance {done} is {measured:.0f} days late{pending_en} ({wording_en})",
     ),
-    reference="000 §(三) 3 年内实施完成，不得延期; 001 复垦验收期限原则上不得超过 3 年",
+    reference="000 二(三) 挂钩项目需按规定在3年内实施完成，不得延期; 001 二(二) 项目拆旧区复垦验收期限原则上不得超过3年",
     requires=("fact:approved",),
-    params={"completion_years": (3, "years from approval within which the project must be accepted")},
+    params={
+        "completion_years": (3, "years from approval within which the project must be accepted"),
+        "completion_in_principle": (False, "the province words the deadline as 原则上不得超过 (shanxi) instead of 不得延期"),
+    },
     example="approved 2019-05-06, accepted 2022-09-15 (deadline 2022-05-06: 132 days late)",
 )
-def completion(ctx, completion_years):
-    """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the project's approval, without extension."""
+def completion(ctx, completion_years, completion_in_principle):
+    """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the project's approval. The message follows the profile's wording: 不得延期 (no extension; Sichuan 000) or, where ``completion_in_principle`` (Shanxi 001), 原则上不得超过 N 年."""
     p = ctx.project
-    return _late(ctx, start=p.approved, years=completion_years, done=p.accepted, event_zh="验收", event_en="accepted")
+    if completion_in_principle:
+        wording = (f"原则上不得超过{completion_years}年", f"in principle no more than {completion_years} years")
+    else:
+        wording = ("不得延期", "no extension")
+    return _late(ctx, start=p.approved, years=completion_years, done=p.accepted, event_zh="验收", event_en="accepted",
+                 wording_zh=wording[0], wording_en=wording[1])
 
 
 @rule(
