@@ -106,10 +106,25 @@ def test_report_loads_in_chromium_without_console_errors(report, result, tmp_pat
     assert {"OVL001", "OVL002", "GEOM001"} <= set(shown)
     n_errors = int((result.findings["severity"] == "error").sum())
     assert f"存在 {n_errors} 个错误" in dom
-    # a zoomed map for every error finding with a geometry, plus the overview
-    errors = result.findings[result.findings["severity"] == "error"]
-    assert dom.count("class=\"zoom-map\"") == int((~errors.geometry.is_empty & errors.geometry.notna()).sum())
+    # a zoomed map for every error and warning finding with a geometry, plus the overview
+    shown = result.findings[result.findings["severity"].isin(["error", "warning"])]
+    drawable = int((~shown.geometry.is_empty & shown.geometry.notna()).sum())
+    assert drawable >= 4 and len(re.findall(r'<figure class="zoom-map ', dom)) == drawable
     assert 'id="overview-map"' in dom
+
+
+def test_link_to_a_finding_opens_its_rule(report, result, tmp_path):
+    # info findings sit in closed <details>; following a link to one (map, plot row) must open it
+    info = result.findings[result.findings["severity"] == "info"].iloc[0]
+    target = report.parent / "linked.html"
+    target.write_text(report.read_text(encoding="utf-8"), encoding="utf-8")
+    page = target.resolve().as_uri() + f"#f-{info['finding_id']}"
+    proc = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'p'}", "--dump-dom", page], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    opened = re.search(rf"<details class=\"rule sev-info\" id=\"rule-{info['rule_id']}\"([^>]*)>", proc.stdout)
+    assert opened and "open" in opened.group(1)
+    closed = [m.group(1) for m in re.finditer(r"<details class=\"rule sev-info\" id=\"rule-(\w+)\"(?! open)", proc.stdout)]
+    assert info["rule_id"] not in closed and closed  # the others stay closed
 
 
 def test_screenshot(report, tmp_path):

@@ -39,6 +39,14 @@ class MapLayer:
         Optional text per geometry, written at its representative point.
     dash
         SVG ``stroke-dasharray`` (e.g. ``"4 3"``), or ``""``.
+    links
+        Optional in-page link per geometry (``"#plot-demolition-0"``): the feature and its label
+        become ``<a href>`` elements, so a click on the map jumps to the finding or plot row.
+    anchors
+        Optional point per geometry where its label goes (default: a point inside the drawn part).
+    label_colour
+        Text colour of the labels. Labels are drawn above every layer of the map with a white
+        halo, so they stay readable on any fill (a red overlap included).
     """
 
     geometries: Sequence
@@ -50,6 +58,9 @@ class MapLayer:
     labels: Sequence[str] | None = None
     dash: str = ""
     point_size: float = 6.0
+    links: Sequence[str] | None = None
+    anchors: Sequence | None = None
+    label_colour: str = "#111111"
     extra: dict = field(default_factory=dict)
 
 
@@ -102,23 +113,37 @@ def _paths(geoms: np.ndarray, bounds, width: int, height: int, margin: int, *, c
     return ["".join(tok[starts[i] : starts[i + 1]]) for i in range(len(geoms))]
 
 
-def _prepare(geoms: Sequence, bounds, tolerance: float) -> np.ndarray:
+def _prepare(geoms: Sequence, bounds, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in ``geoms``, geometries) of what is drawn: present, inside ``bounds``, clipped and simplified."""
     arr = np.asarray(list(geoms), dtype=object)
     if not len(arr):
-        return arr
-    keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    arr = arr[keep]
+        return np.zeros(0, dtype=int), arr
+    pos = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
     box = shapely.box(*bounds)
-    arr = arr[shapely.intersects(arr, box)]
+    pos = pos[shapely.intersects(arr[pos], box)]
+    arr = arr[pos]
     if not len(arr):
-        return arr
+        return pos, arr
     types = shapely.get_type_id(arr)
     areal = ~np.isin(types, _POINTS)
     if areal.any():
         clipped = shapely.clip_by_rect(arr[areal], *bounds)
         arr = arr.copy()
         arr[areal] = shapely.simplify(clipped, tolerance, preserve_topology=True)
-    return arr[~shapely.is_empty(arr)]
+    keep = ~shapely.is_empty(arr)
+    return pos[keep], arr[keep]
+
+
+def _linked(element: str, href: str | None) -> str:
+    return f'<a href="{html.escape(href)}">{element}</a>' if href else element
+
+
+def _label(x: float, y: float, text: str, colour: str) -> str:
+    """A label with a white halo (the stroke painted under the fill), readable on any background."""
+    return (
+        f'<text x="{x}" y="{y}" class="lbl" text-anchor="middle" dominant-baseline="middle" fill="{colour}" '
+        f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{html.escape(str(text))}</text>'
+    )
 
 
 def svg_map(
@@ -160,47 +185,53 @@ def svg_map(
         f"<title>{html.escape(title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fbfbf8" stroke="#bbb"/>',
     ]
+    labels_out: list[str] = []
     for layer in layers:
-        labels_all = None if layer.labels is None else np.asarray(list(layer.labels), dtype=object)
-        raw = np.asarray(list(layer.geometries), dtype=object)
-        if labels_all is not None:
-            keep = ~(shapely.is_missing(raw) | shapely.is_empty(raw)) if len(raw) else np.zeros(0, bool)
-            keep[keep] = shapely.intersects(raw[keep], shapely.box(*bounds))
-            labels = labels_all[keep]
-            anchors = shapely.point_on_surface(raw[keep]) if keep.any() else np.zeros(0, dtype=object)
-        geoms = _prepare(raw, bounds, tolerance)
+        pos, geoms = _prepare(layer.geometries, bounds, tolerance)
         if not len(geoms):
             continue
+        links = None if layer.links is None else np.asarray(list(layer.links), dtype=object)[pos]
         cls = html.escape(layer.name or "layer")
         dash = f' stroke-dasharray="{layer.dash}"' if layer.dash else ""
         out.append(f'<g class="lyr" data-layer="{cls}">')
         types = shapely.get_type_id(geoms)
-        polys = geoms[~np.isin(types, _POINTS + _LINES)]
-        for d in _paths(polys, bounds, width, height, margin, close=True):
-            if d:
-                out.append(
-                    f'<path d="{d}" fill="{layer.fill}" fill-opacity="{layer.fill_opacity}" fill-rule="evenodd" '
-                    f'stroke="{layer.stroke}" stroke-width="{layer.stroke_width}"{dash}/>'
-                )
-        lines = geoms[np.isin(types, _LINES)]
-        for d in _paths(lines, bounds, width, height, margin, close=False):
-            if d:
-                out.append(f'<path d="{d}" fill="none" stroke="{layer.stroke}" stroke-width="{layer.stroke_width}"{dash}/>')
-        pts = geoms[np.isin(types, _POINTS)]
-        if len(pts):
-            coords = shapely.get_coordinates(pts)
+        for mask, close in ((~np.isin(types, _POINTS + _LINES), True), (np.isin(types, _LINES), False)):
+            paint = (
+                f'fill="{layer.fill}" fill-opacity="{layer.fill_opacity}" fill-rule="evenodd" '
+                if close
+                else 'fill="none" '
+            )
+            hrefs = links[mask] if links is not None else [None] * int(mask.sum())
+            for d, href in zip(_paths(geoms[mask], bounds, width, height, margin, close=close), hrefs, strict=True):
+                if d:
+                    out.append(_linked(f'<path d="{d}" {paint}stroke="{layer.stroke}" stroke-width="{layer.stroke_width}"{dash}/>', href))
+        pts = np.isin(types, _POINTS)
+        if pts.any():
+            coords, which = shapely.get_coordinates(geoms[pts], return_index=True)
+            hrefs = links[pts][which] if links is not None else [None] * len(coords)
             s = layer.point_size
-            for x, y in np.round(_transform(coords, bounds, width, height, margin), 1).tolist():
-                out.append(
+            for (x, y), href in zip(np.round(_transform(coords, bounds, width, height, margin), 1).tolist(), hrefs, strict=True):
+                cross = (
                     f'<path d="M{x - s:.1f} {y - s:.1f}L{x + s:.1f} {y + s:.1f}M{x - s:.1f} {y + s:.1f}L{x + s:.1f} {y - s:.1f}" '
                     f'stroke="{layer.stroke}" stroke-width="{max(layer.stroke_width, 2)}"/>'
                     f'<circle cx="{x}" cy="{y}" r="{s * 1.4:.1f}" fill="none" stroke="{layer.stroke}" stroke-width="1"/>'
                 )
-        if labels_all is not None and len(labels):
-            xy = np.round(_transform(shapely.get_coordinates(anchors), bounds, width, height, margin), 1)
-            for (x, y), text in zip(xy.tolist(), labels.tolist(), strict=True):
-                out.append(f'<text x="{x}" y="{y}" class="lbl">{html.escape(str(text))}</text>')
+                out.append(_linked(cross, href))
         out.append("</g>")
+        if layer.labels is not None:
+            labels = np.asarray(list(layer.labels), dtype=object)[pos]
+            anchors = shapely.point_on_surface(geoms)
+            if layer.anchors is not None:
+                given = np.asarray(list(layer.anchors), dtype=object)[pos]
+                usable = ~shapely.is_missing(given) & ~shapely.is_empty(given)
+                anchors = np.where(usable, given, anchors)
+            xy = np.round(_transform(shapely.get_coordinates(anchors), bounds, width, height, margin), 1).tolist()
+            hrefs = links if links is not None else [None] * len(xy)
+            for (x, y), text, href in zip(xy, labels.tolist(), hrefs, strict=True):
+                if text is not None and str(text) != "":
+                    labels_out.append(_linked(_label(x, y, text, layer.label_colour), href))
+    if labels_out:  # above every layer: a later fill never covers a label
+        out.append('<g class="labels">' + "".join(labels_out) + "</g>")
     out.append(_scale_bar(scale, width, height))
     out.append("</svg>")
     return "".join(out)
