@@ -217,7 +217,7 @@ class LedgerAddAlgorithm(_Base):
 
 
 class BuildPackageAlgorithm(_Base):
-    """``landlink package INPUT -o OUTPUT``: the filing package."""
+    """``landlink package CHECKED.gpkg -o FOLDER``: the online filing package (报部备案)."""
 
     def name(self):
         return "build_package"
@@ -226,11 +226,17 @@ class BuildPackageAlgorithm(_Base):
         return "Build filing package"
 
     def shortHelpString(self):  # noqa: N802 - QGIS API name
-        return ("Builds the filing package of a project with `landlink package` (the project TOML or its checked "
-                "GeoPackage as input). Needs a landlink-gis version that has the package command.")
+        return ("Builds the online filing package (报部备案) of a checked project with `landlink package`: the "
+                "coordinate exchange TXTs, the summary table, the GeoPackage and its report and a manifest. Input: "
+                "the filing GeoPackage of “Check linkage project”. landlink refuses projects with error findings "
+                "unless forced with a reason. Needs a landlink-gis version that has the package command.")
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API name
-        self.addParameter(QgsProcessingParameterFile("INPUT", "Project file (TOML) or checked GeoPackage", fileFilter="Project (*.toml *.gpkg)"))
+        self.addParameter(QgsProcessingParameterFile("INPUT", "Checked project (filing GeoPackage)", extension="gpkg"))
+        self.addParameter(QgsProcessingParameterBoolean("ZIP", "Also write a .zip of the package", defaultValue=True))
+        self.addParameter(QgsProcessingParameterString("PRODUCER", "数据产生单位 (default: the county)", optional=True))
+        self.addParameter(QgsProcessingParameterBoolean("FORCE", "Package despite error findings", defaultValue=False))
+        self.addParameter(QgsProcessingParameterString("REASON", "Reason (needed with force)", optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Package folder"))
         self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
 
@@ -242,8 +248,18 @@ class BuildPackageAlgorithm(_Base):
                 "landlink-gis): update it with pip install -U landlink-gis"
             )
         output = self.parameterAsString(parameters, "OUTPUT", context)
-        result = run_landlink(["package", self.parameterAsFile(parameters, "INPUT", context), "-o", output], feedback)
-        if result.returncode != 0:
+        args = ["package", self.parameterAsFile(parameters, "INPUT", context), "-o", output]
+        if self.parameterAsBool(parameters, "ZIP", context):
+            args.append("--zip")
+        producer = self.parameterAsString(parameters, "PRODUCER", context)
+        if producer:
+            args += ["--producer", producer]
+        if self.parameterAsBool(parameters, "FORCE", context):
+            args += ["--force", "--reason", self.parameterAsString(parameters, "REASON", context)]
+        result = run_landlink(args, feedback)
+        # exit 1 with a package written: it has items to fix before upload (missing facts …), listed in the log
+        if result.returncode not in (0, 1) or not os.path.exists(os.path.join(output, "manifest.json")):
             raise failure(result, "landlink package")
+        if result.returncode == 1:
+            feedback.reportError("landlink package wrote the package but reports items to fix before upload (see the log)", False)
         return {"OUTPUT": output, "EXIT_CODE": result.returncode}
-
