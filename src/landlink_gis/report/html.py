@@ -162,6 +162,29 @@ def _balance(result, t, lang) -> str:
     return f"<table id='balance-table'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+def _landuse_change(result, lang) -> str:
+    """BAL008's land-use structure table (项目区土地利用结构调整表): per side, village and class, before/after/change."""
+    table = getattr(result, "extra_layers", {}).get("landuse_change")
+    zh = lang == "zh"
+    title = "土地利用结构调整表" if zh else "Land-use structure before and after"
+    if table is None or not len(table):
+        return ""
+    sides = {"demolition": ("拆旧区", "demolition"), "construction": ("建新区", "construction"), "total": ("项目区合计", "project total")}
+    heads = ("范围", "村", "地类编码", "地类名称", "调整前 m²", "调整后 m²", "变化 m²", "变化 公顷", "变化 亩") if zh else (
+        "side", "village", "class", "name", "before m²", "after m²", "change m²", "change ha", "change mu")
+    rows = []
+    for r in table.to_dict("records"):
+        side = sides.get(r["side"], (r["side"], r["side"]))[0 if zh else 1]
+        village = r["village"] or ("全部" if zh else "all")
+        rows.append(
+            f"<tr><td>{_e(side)}</td><td>{_e(village)}</td><td>{_e(r['land_class'])}</td><td>{_e(r['class_name'])}</td>"
+            f"<td class='num'>{_num(r['before_m2'], 2)}</td><td class='num'>{_num(r['after_m2'], 2)}</td><td class='num'>{_num(r['change_m2'], 2)}</td>"
+            f"<td class='num'>{_num(r['change_ha'], 4)}</td><td class='num'>{_num(r['change_mu'], 4)}</td></tr>"
+        )
+    head = "".join(f"<th>{_e(h)}</th>" for h in heads)
+    return f"<section id='landuse-change'><h2>{_e(title)}</h2><table id='landuse-change-table'><tr>{head}</tr>{''.join(rows)}</table></section>"
+
+
 def _findings(result, t, lang, mapped: set[str]) -> str:
     f = result.findings
     if not len(f):
@@ -287,6 +310,7 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
         f"<main><h1>{t['title']}：{_e(p.name)}</h1><p>{_e(p.code)} · {sev}</p>{verdict}",
         f"<section id='facts'><h2>{t['facts']}</h2>{_facts(result, t, lang)}</section>",
         f"<section id='balance'><h2>{t['balance']}</h2>{_balance(result, t, lang)}</section>",
+        _landuse_change(result, lang),
         f"<section id='findings'><h2>{t['findings']}</h2>{_findings(result, t, lang, mapped)}</section>",
         f"<section id='maps'><h2>{t['maps']}</h2>{_maps(result, lang, t, max_zoom_maps)}</section>",
         f"<footer>{t['generated'].format(v=_e(version), t=now)}</footer></main>",
