@@ -35,16 +35,16 @@ def rows(ws):
 
 def test_sheets_and_chinese_headers(workbook):
     _, wb = workbook
-    assert wb.sheetnames == ["balance", "findings", "plots", "run_info"]
-    header, _ = rows(wb["balance"])
+    assert wb.sheetnames[:3] == ["面积平衡", "检查问题", "地块"] and wb.sheetnames[-1] == "运行信息"
+    header, _ = rows(wb["面积平衡"])
     assert header[:5] == ["项目 (item)", "范围 (scope)", "面积（平方米 m²）", "面积（公顷）", "面积（亩）"]
-    assert "严重程度 (severity)" in rows(wb["findings"])[0]
-    assert "椭球面积（亩）" in rows(wb["plots"])[0]
+    assert "严重程度 (severity)" in rows(wb["检查问题"])[0]
+    assert "椭球面积（亩）" in rows(wb["地块"])[0]
 
 
 def test_balance_values_and_unit_conversions(workbook, result):
     _, wb = workbook
-    ws = wb["balance"]
+    ws = wb["面积平衡"]
     _, data = rows(ws)
     assert len(data) == len(result.balance)
     first = data[0]
@@ -62,7 +62,7 @@ def test_balance_values_and_unit_conversions(workbook, result):
 
 def test_findings_sheet_matches_result(workbook, result):
     _, wb = workbook
-    _, data = rows(wb["findings"])
+    _, data = rows(wb["检查问题"])
     assert len(data) == len(result.findings)
     assert {r["编号 (finding_id)"] for r in data} == set(result.findings["finding_id"])
     sev = [r["严重程度 (severity)"] for r in data]
@@ -74,7 +74,7 @@ def test_findings_sheet_matches_result(workbook, result):
 
 def test_plots_sheet(workbook):
     _, wb = workbook
-    ws = wb["plots"]
+    ws = wb["地块"]
     header, data = rows(ws)
     assert [r["地块编号 (plot_id)"] for r in data] == ["D1", "D2", "D3", "C1", "C2"]
     by_id = {r["地块编号 (plot_id)"]: r for r in data}
