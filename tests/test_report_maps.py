@@ -156,3 +156,16 @@ def test_clean_report_has_no_empty_map_heading(tmp_path):
     page = render_html(result)
     assert "未发现错误" in page and "zoom-map" not in page and "错误与警告问题详图" not in page
     assert "项目区总览" in page and "id='overview-map'" in page
+
+
+def test_unknown_area_is_empty_in_the_balance(tmp_path):
+    layers = {
+        "demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)}, {"DKBH": "D2", "DLBM": "0702", "geometry": None}]),
+        "construction": frame([{"DKBH": "C1", "DLBM": "0103", "geometry": square(300, 0, 30)}]),
+    }
+    result = check(write_project(tmp_path, layers, fmt="gpkg"), lang="zh")
+    page = render_html(result)
+    row = re.search(r"<tr data-item='surplus_quota'>(.*?)</tr>", page).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[2:5] == ["", "", ""]  # m², 公顷, 亩: unknown while D2 has no area
+    assert "未检查" in row and "not checked" not in row

@@ -65,7 +65,7 @@ _T = {
     },
 }
 _SEV_LABEL = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
-_STATUS_LABEL = {"zh": {"pass": "通过", "fail": "不通过", "error": "不通过", "warning": "警告"}, "en": {}}
+_STATUS_LABEL = {"zh": {"pass": "通过", "fail": "不通过", "error": "不通过", "warning": "警告", "not checked": "未检查"}, "en": {}}
 #: Project facts shown, in order (labels and formatting: :mod:`.display`)
 _FACTS = ("name", "code", "county", "profile", "kind", "filing_code", "approved", "accepted", "filed", "traded",
           "poverty_county", "advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan", "quality_scale")
@@ -79,7 +79,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .verdict{padding:10px 14px;border-radius:6px;font-weight:bold;font-size:1.15em}
 .verdict.ok{background:#d5edd0;color:#1b5e20}.verdict.bad{background:#f8cbcb;color:#8b0000}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.85em;color:#fff}
-.b-error,.b-fail{background:#d62728}.b-warning{background:#ef8a17}.b-info{background:#1f78b4}.b-pass{background:#2e7d32}
+.b-error,.b-fail{background:#d62728}.b-not-checked{background:#777}.b-warning{background:#ef8a17}.b-info{background:#1f78b4}.b-pass{background:#2e7d32}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}
 .maps{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;border:1px solid #ddd;padding:6px;background:#fff}
 figcaption{font-size:.85em;max-width:420px}svg .lbl{font-size:11px;fill:#111;paint-order:stroke;stroke:#fff;stroke-width:3px}
@@ -144,7 +144,7 @@ def _badge(status: str, lang: str) -> str:
     if not status:
         return ""
     label = _STATUS_LABEL.get(lang, {}).get(status, status)
-    return f"<span class='badge b-{_e(status)}'>{_e(label)}</span>"
+    return f"<span class='badge b-{_e(status.replace(' ', '-'))}'>{_e(label)}</span>"
 
 
 def _balance(result, t, lang) -> str:
@@ -153,6 +153,9 @@ def _balance(result, t, lang) -> str:
     for r in result.balance.to_dict("records"):
         scope = scope_label(r.get("scope"), lang)
         grade = _num(r.get("grade"), 2) if "grade" in r else ""
+        if r.get("unmeasured"):  # a plot's area could not be computed: the figure is unknown, never 0 or a partial sum
+            r = {**r, "area_m2": None, "area_ha": None, "area_mu": None}
+            grade = ""
         rows.append(
             f"<tr data-item='{_e(r['item'])}'><td>{_e(r[label])}</td><td>{_e(scope)}</td><td class='num'>{_num(r['area_m2'], 2)}</td>"
             f"<td class='num'>{_num(r['area_ha'], 4)}</td><td class='num'>{_num(r['area_mu'], 4)}</td><td class='num'>{grade}</td>"
