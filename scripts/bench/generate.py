@@ -13,6 +13,16 @@ Plot layers (10 irregular star-shaped vertices, rotated and stretched):
 - ``construction``: 40-110 m plots crossing several cells (true intersections), resettlement or urban;
 - ``compensation``: 25-70 m reclaimed plots anywhere.
 
+Data shapes (``--shape``), the same layers and land-survey coverage each time:
+
+- ``containment`` (default): the plots above; many plot–polygon pairs are containments;
+- ``partial``: star-shaped plots of 5–12 vertices at random positions (not cell centres), so most
+  pairs truly cross;
+- ``slivers``: plots that are land-survey cells digitised a second time with ±1 mm noise on every
+  vertex (compensation plots: the right-hand neighbour cells, digitised again), so neighbours share
+  edges up to millimetres and most pairs are slivers;
+- ``holes``: the partial plots with a hole (an inner star at 30–50 % of the size).
+
 Sizes (demolition / construction / compensation / landuse):
 ``small`` 2 000 / 400 / 4 000 / 20 000; ``county`` 100 000 / 20 000 / 200 000 / 1 000 000;
 ``province`` the same plots over 10 000 000 land-survey polygons. ``--landuse N`` overrides the
@@ -43,6 +53,8 @@ logger = logging.getLogger("bench.generate")
 CRS = "EPSG:4545"  # CGCS2000 3-degree Gauss-Krüger, CM 108°E (Bazhong)
 X0, Y0 = 470_000.0, 3_480_000.0
 CELL = 50.0
+
+SHAPES = ("containment", "partial", "slivers", "holes")
 
 SIZES = {
     "small": {"demolition": 2_000, "construction": 400, "compensation": 4_000, "landuse": 20_000},
@@ -164,6 +176,57 @@ def star_polygons(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float
     return shapely.polygons(coords)
 
 
+def star_polygons_var(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float, *, hole: bool = False) -> np.ndarray:
+    """Star-shaped polygons of 5–12 vertices centred on (cx, cy) (with an inner star hole when ``hole``)."""
+    n = len(cx)
+    idx = np.arange(n, dtype=np.int64)
+    k = 5 + np.floor(uniform(seed, stream, idx, 99) * 8).astype(np.int64)
+    owner = np.repeat(idx, k + 1)
+    pos = np.arange(len(owner)) - np.repeat(np.cumsum(k + 1) - (k + 1), k + 1)
+    kk = k[owner]
+    j = np.where(pos == kk, 0, pos)  # closing vertex = first
+    ang = (j + (uniform(seed, stream + 1, owner, j) - 0.5) * 0.6) / kk * 2 * math.pi
+    rad = 0.75 + 0.25 * uniform(seed, stream + 2, owner, j)
+    size = (size_lo + (size_hi - size_lo) * uniform(seed, stream + 3, idx))[owner]
+    theta = (uniform(seed, stream + 4, idx) * math.pi)[owner]
+    px, py = np.cos(ang) * rad * size / 2, np.sin(ang) * rad * size / 2 * 0.8
+    x = cx[owner] + px * np.cos(theta) - py * np.sin(theta)
+    y = cy[owner] + px * np.sin(theta) + py * np.cos(theta)
+    shells = shapely.linearrings(np.stack([x, y], axis=1), indices=owner)
+    if not hole:
+        return shapely.polygons(shells)
+    f = (0.3 + 0.2 * uniform(seed, stream + 5, idx))[owner]
+    hx, hy = cx[owner] + (x - cx[owner]) * f * 0.7, cy[owner] + (y - cy[owner]) * f * 0.7
+    holes = shapely.reverse(shapely.linearrings(np.stack([hx, hy], axis=1), indices=owner))
+    return shapely.polygons(shells, holes=holes[:, None])
+
+
+def _redigitised(seed: int, stream: int, i, j) -> np.ndarray:
+    """Land-survey cells (i, j) digitised again: every vertex moved by up to ±1 mm (the ring kept closed)."""
+    cells = cell_polygons(seed, i, j)
+    xy, owner = shapely.get_coordinates(cells, return_index=True)
+    pos = np.arange(len(owner)) - np.searchsorted(owner, owner)
+    last = np.r_[owner[1:] != owner[:-1], True]
+    key = np.where(last, 0, pos)
+    dx = (uniform(seed, stream, owner, key) - 0.5) * 0.002
+    dy = (uniform(seed, stream + 1, owner, key) - 0.5) * 0.002
+    return shapely.polygons(shapely.linearrings(xy + np.stack([dx, dy], axis=1), indices=owner))
+
+
+def _shaped(seed: int, shape: str, layer: str, n: int, nx: int, ny: int, size: tuple[float, float]) -> np.ndarray:
+    """Geometries of one plot layer for the data shapes other than ``containment``."""
+    stream = {"demolition": 400, "construction": 500, "compensation": 600}[layer]
+    idx = np.arange(n, dtype=np.int64)
+    if shape == "slivers":
+        i, j = _cells(seed, stream, n, nx - 1, ny)
+        if layer == "compensation":
+            i = i + 1  # the right-hand neighbour of a random cell: shares one edge with it, twice digitised
+        return _redigitised(seed, stream + 10, i, j)
+    cx = X0 + uniform(seed, stream + 20, idx) * nx * CELL
+    cy = Y0 + uniform(seed, stream + 21, idx) * ny * CELL
+    return star_polygons_var(seed, stream + 30, cx, cy, *size, hole=shape == "holes")
+
+
 def _cells(seed: int, stream: int, n: int, nx: int, ny: int, want=None) -> tuple[np.ndarray, np.ndarray]:
     """``n`` distinct random cells (optionally of the classes ``want``)."""
     got_i, got_j, start = [], [], 0
@@ -191,14 +254,17 @@ def _centre(seed, i, j):
     return sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
 
 
-def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int) -> dict[str, gpd.GeoDataFrame]:
+def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str = "containment") -> dict[str, gpd.GeoDataFrame]:
     """The demolition, construction and compensation layers."""
     out = {}
     i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
     cx, cy = _centre(seed, i, j)
     # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
     shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)
-    g = star_polygons(seed, 120, cx + shift, cy, 12.0, 35.0)
+    if shape == "containment":
+        g = star_polygons(seed, 120, cx + shift, cy, 12.0, 35.0)
+    else:
+        g = _shaped(seed, shape, "demolition", counts["demolition"], nx, ny, (20.0, 45.0))
     n = len(g)
     area = shapely.area(g)
     out["demolition"] = gpd.GeoDataFrame(
@@ -213,7 +279,8 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int) -> dict[str
     )
     i, j = _cells(seed, 200, counts["construction"], nx, ny)
     cx, cy = _centre(seed, i, j)
-    g = star_polygons(seed, 220, cx, cy, 40.0, 110.0)
+    g = star_polygons(seed, 220, cx, cy, 40.0, 110.0) if shape == "containment" else _shaped(
+        seed, shape, "construction", counts["construction"], nx, ny, (40.0, 110.0))
     n = len(g)
     cls = cell_class(seed, i, j)
     out["construction"] = gpd.GeoDataFrame(
@@ -228,7 +295,8 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int) -> dict[str
     )
     i, j = _cells(seed, 300, counts["compensation"], nx, ny)
     cx, cy = _centre(seed, i, j)
-    g = star_polygons(seed, 320, cx + 0.2 * CELL, cy - 0.1 * CELL, 25.0, 70.0)
+    g = star_polygons(seed, 320, cx + 0.2 * CELL, cy - 0.1 * CELL, 25.0, 70.0) if shape == "containment" else _shaped(
+        seed, shape, "compensation", counts["compensation"], nx, ny, (25.0, 70.0))
     n = len(g)
     out["compensation"] = gpd.GeoDataFrame(
         {"XMBH": np.char.add("BC", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object), "MJ": np.round(shapely.area(g), 2)},
@@ -269,11 +337,19 @@ fields = {{ land_class = "DLBM", area = "TBMJ", quality = "GDDB", czcsxm = "CZCS
 """
 
 
-def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None = None, band_rows: int = 200) -> dict:
-    """Write the benchmark data set of ``size`` to ``out``; returns its description."""
+def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None = None, band_rows: int = 200,
+             shape: str = "containment", plots: int | None = None) -> dict:
+    """Write the benchmark data set of ``size`` and ``shape`` to ``out``; returns its description.
+
+    ``plots`` overrides the demolition count (construction = plots / 5, compensation = plots).
+    """
+    if shape not in SHAPES:
+        raise ValueError(f"unknown data shape {shape!r}; one of {SHAPES}")
     counts = dict(SIZES[size])
     if landuse:
         counts["landuse"] = int(landuse)
+    if plots:
+        counts.update(demolition=int(plots), construction=max(1, int(plots) // 5), compensation=int(plots))
     n_land = counts["landuse"]
     nx = int(math.ceil(math.sqrt(n_land)))
     ny = int(math.ceil(n_land / nx))
@@ -302,13 +378,13 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
         logger.info("landuse rows %d-%d: %d polygons (%.0f s)", j0, j1, written, time.perf_counter() - started)
     if writer is not None:
         writer.close()
-    plots = plot_layers(seed, counts, nx, ny)
-    for name, frame in plots.items():
+    layers = plot_layers(seed, counts, nx, ny, shape)
+    for name, frame in layers.items():
         pyogrio.write_dataframe(frame, out / "plots.gpkg", layer=name, SPATIAL_INDEX="YES")
     (out / "project.toml").write_text(
         PROJECT_TOML.format(seed=seed, size=size, crs=CRS, landuse="landuse.gpkg"), encoding="utf-8"
     )
-    info = {"size": size, "seed": seed, "counts": {**{k: len(v) for k, v in plots.items()}, "landuse": written},
+    info = {"size": size, "shape": shape, "seed": seed, "counts": {**{k: len(v) for k, v in layers.items()}, "landuse": written},
             "grid": [nx, ny], "cell_m": CELL, "seconds": round(time.perf_counter() - started, 1)}
     (out / "dataset.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     return info
@@ -320,10 +396,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="output folder (default: out/bench/SIZE)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--landuse", type=int, default=None, help="number of land-survey polygons (overrides the size's)")
+    ap.add_argument("--shape", choices=SHAPES, default="containment", help="data shape (see the module docstring)")
+    ap.add_argument("--plots", type=int, default=None, help="demolition plots (overrides the size's; construction = /5)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or Path("out/bench") / args.size
-    info = generate(out, args.size, seed=args.seed, landuse=args.landuse)
+    info = generate(out, args.size, seed=args.seed, landuse=args.landuse, shape=args.shape, plots=args.plots)
     print(json.dumps(info))
 
 

@@ -55,11 +55,12 @@ def _import_dask():
     return dask_geopandas, distributed
 
 
-def _partition_task(left_geoms, left_pos, part, crs_wkt, tolerance_m2, self_join, area_method):
-    """One partition on a worker: the local engine, then positions mapped back to the whole layers."""
+def _partition_task(left_geoms, left_pos, part, crs_wkt, tolerance_m2, self_join, area_method, geometry=True):
+    """One partition on a worker: the local engine (compiled area kernel included), then positions mapped back."""
     right_geoms = np.asarray(part.geometry.array, dtype=object)
     right_pos = part["pos"].to_numpy()
-    pairs = compute_pairs(left_geoms, right_geoms, crs=crs_wkt, tolerance_m2=tolerance_m2, area_method=area_method, n_threads=1)
+    pairs = compute_pairs(left_geoms, right_geoms, crs=crs_wkt, tolerance_m2=tolerance_m2, area_method=area_method,
+                          geometry=geometry, n_threads=1)
     pairs["left"] = left_pos[pairs["left"].to_numpy()]
     pairs["right"] = right_pos[pairs["right"].to_numpy()]
     if self_join:
@@ -75,6 +76,7 @@ def dask_pairs(
     tolerance_m2: float = 0.0,
     self_join: bool = False,
     area_method: str = "ellipsoidal",
+    geometry: bool = True,
     client: Any,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
@@ -82,7 +84,7 @@ def dask_pairs(
 
     Parameters
     ----------
-    left, right, crs, tolerance_m2, self_join, area_method
+    left, right, crs, tolerance_m2, self_join, area_method, geometry
         As for :func:`~landlink_gis.overlay.overlay_pairs`.
     client
         A ``dask.distributed.Client``.
@@ -98,7 +100,7 @@ def dask_pairs(
     left_pos = np.flatnonzero(_usable(left)) if len(left) else np.zeros(0, np.int64)
     right_pos = np.flatnonzero(_usable(right)) if len(right) else np.zeros(0, np.int64)
     if len(left_pos) == 0 or len(right_pos) == 0:
-        return _empty()
+        return _empty(geometry)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     n = npartitions or max(workers, math.ceil(len(right_pos) / FEATURES_PER_PARTITION))
     n = max(1, min(n, len(right_pos)))
@@ -121,13 +123,13 @@ def dask_pairs(
             continue
         futures.append(
             client.submit(
-                _partition_task, left[cand], cand, part, crs_wkt, tolerance_m2, self_join, area_method, pure=False,
+                _partition_task, left[cand], cand, part, crs_wkt, tolerance_m2, self_join, area_method, geometry, pure=False,
             )
         )
     results = [r for r in client.gather(futures) if len(r)]
     logger.debug("dask engine: %d partitions, %d tasks", len(parts), len(futures))
     if not results:
-        return _empty()
+        return _empty(geometry)
     out = pd.concat(results, ignore_index=True)
     order = np.lexsort((out["right"].to_numpy(), out["left"].to_numpy()))
     return out.iloc[order].reset_index(drop=True).astype({"left": np.int64, "right": np.int64})

@@ -18,6 +18,15 @@ threads. The engine itself prepares nothing: most reference features meet one pl
 preparing costs more than it saves. The result is sorted by (left, right), so it does not depend
 on the chunking.
 
+Areas without GEOS: the compiled kernel of :mod:`landlink_gis.overlap_kernel` computes every pair's
+exact planar and ellipsoidal intersection area and whether one polygon lies inside the other, from the
+coordinate arrays, in the same chunk threads (it runs without the GIL). GEOS is used only for the pairs
+the kernel leaves undecided (shared or collinear edges, touching vertices, other geometry types, CRSs
+other than Transverse Mercator) and, with ``geometry=True``, to build the overlap geometry of the pairs
+that are kept (above the tolerance): those pairs' areas are then measured on that geometry, exactly as
+before, so findings do not change. ``geometry=False`` (figures that need only areas) builds no geometry
+at all. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
+
 Another backend (the dask engine, :mod:`landlink_gis.dask_engine`) can take over the pair
 computation for a block of code with :func:`use_backend`; the rules do not change.
 """
@@ -42,7 +51,8 @@ from .geomops import polygonal
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["compute_pairs", "elementwise", "overlay_pairs", "set_threads", "threads", "uncovered_parts", "use_backend"]
+__all__ = ["compute_pairs", "elementwise", "kernel", "overlay_pairs", "set_kernel", "set_threads", "threads", "uncovered_parts",
+           "use_backend"]
 
 #: Pairs (or features) per chunk below which splitting the work is not worth a thread hand-off.
 MIN_CHUNK = 4_000
@@ -50,6 +60,9 @@ MIN_CHUNK = 4_000
 MIN_LEFT_CHUNK = 1_000
 
 _threads: int | None = None
+_kernel: str | None = None
+#: relative slack of the kernel's tolerance pre-filter (its areas agree with GEOS to ~1e-12)
+_PREFILTER_SLACK = 1e-9
 _backend: contextvars.ContextVar[Callable[..., pd.DataFrame] | None] = contextvars.ContextVar(
     "landlink_overlay_backend", default=None
 )
@@ -76,6 +89,41 @@ def set_threads(n: int | None) -> None:
     _threads = None if n is None else int(n)
 
 
+def kernel() -> str:
+    """The area path: ``"kernel"`` (compiled, GEOS for undecided pairs) or ``"geos"``.
+
+    :func:`set_kernel`, else ``LANDLINK_OVERLAP_KERNEL`` (``geos`` / ``kernel``), else ``"kernel"``.
+    """
+    if _kernel is not None:
+        return _kernel
+    env = os.environ.get("LANDLINK_OVERLAP_KERNEL", "").strip().lower()
+    return "geos" if env == "geos" else "kernel"
+
+
+def set_kernel(name: str | None) -> None:
+    """Force the area path (``"kernel"`` or ``"geos"``; ``None``: back to ``LANDLINK_OVERLAP_KERNEL``)."""
+    global _kernel
+    if name not in (None, "kernel", "geos"):
+        raise ValueError(f"overlap kernel must be 'kernel' or 'geos', got {name!r}")
+    _kernel = name
+
+
+def _kernel_module(crs):
+    """(the kernel module, its TM constants for ``crs``) or None when the GEOS path must be used."""
+    if kernel() == "geos" or crs is None:
+        return None
+    try:
+        from . import overlap_kernel
+    except ImportError:  # pragma: no cover - numba is a dependency
+        logger.info("numba is not installed: overlap areas by GEOS")
+        return None
+    tm = overlap_kernel.tm_params(crs)
+    if tm is None:
+        logger.debug("CRS %s is not Transverse Mercator: overlap areas by GEOS", crs)
+        return None
+    return overlap_kernel, tm
+
+
 @contextlib.contextmanager
 def use_backend(backend: Callable[..., pd.DataFrame] | None) -> Iterator[None]:
     """Route :func:`overlay_pairs` to ``backend`` (same signature) inside a ``with`` block."""
@@ -90,11 +138,12 @@ def _usable(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"left": np.zeros(0, np.int64), "right": np.zeros(0, np.int64), "geometry": np.zeros(0, object),
-         "area_m2": np.zeros(0), "area_planar_m2": np.zeros(0)}
-    )
+def _empty(geometry: bool = True) -> pd.DataFrame:
+    cols = {"left": np.zeros(0, np.int64), "right": np.zeros(0, np.int64), "geometry": np.zeros(0, object),
+            "area_m2": np.zeros(0), "area_planar_m2": np.zeros(0)}
+    if not geometry:
+        del cols["geometry"]
+    return pd.DataFrame(cols)
 
 
 def _map(func, parts: list, n_threads: int) -> list:
@@ -147,6 +196,7 @@ def compute_pairs(
     tolerance_m2: float = 0.0,
     self_join: bool = False,
     area_method: str = "ellipsoidal",
+    geometry: bool = True,
     n_threads: int | None = None,
 ) -> pd.DataFrame:
     """The local engine behind :func:`overlay_pairs` (same parameters and result).
@@ -156,23 +206,18 @@ def compute_pairs(
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     if len(left) == 0 or len(right) == 0:
-        return _empty()
+        return _empty(geometry)
     nt = threads() if n_threads is None else max(1, int(n_threads))
     left_pos = np.flatnonzero(_usable(left))
     right_pos = np.flatnonzero(_usable(right))
     if len(left_pos) == 0 or len(right_pos) == 0:
-        return _empty()
+        return _empty(geometry)
     tree = _tree(right, right_pos)
     use_planar = area_method == "planar"
+    fast = _kernel_module(crs)
 
-    def work(pos: np.ndarray) -> tuple[np.ndarray, ...]:
-        # the whole pipeline for one chunk of left plots, in a few large vectorised calls (each
-        # releases the GIL), so that the threads do not wait for each other between phases
-        qi, qj = tree.query(left[pos])
-        li, rj = pos[qi], right_pos[qj]
-        if self_join:
-            keep = li < rj
-            li, rj = li[keep], rj[keep]
+    def geos(li: np.ndarray, rj: np.ndarray) -> tuple[np.ndarray, ...]:
+        # the GEOS path: predicates, intersection, areas of the geometry, in a few large calls
         lg, rg = left[li], right[rj]
         # left wholly inside right: the overlap is the left plot; `covered_by` with the plot as
         # first argument, so only this chunk's (possibly prepared) plots are used as prepared
@@ -194,16 +239,63 @@ def compute_pairs(
         keep = _usable(geoms) & (value > 0) & (value >= tolerance_m2)
         return li[keep], rj[keep], geoms[keep], area[keep], planar[keep]
 
+    def work(pos: np.ndarray) -> tuple[np.ndarray, ...]:
+        # the whole pipeline for one chunk of left plots, in a few large calls that release the GIL
+        qi, qj = tree.query(left[pos])
+        li, rj = pos[qi], right_pos[qj]
+        if self_join:
+            keep = li < rj
+            li, rj = li[keep], rj[keep]
+        if fast is None:
+            return geos(li, rj)
+        return _by_kernel(fast, left, right, li, rj, geos, crs=crs, use_planar=use_planar, tolerance_m2=tolerance_m2,
+                          geometry=geometry)
+
     # chunks of plots, not of pairs: a plot meets several reference features, so plot chunks
     # are smaller than pair chunks; more of them balance the threads' loads
     n_chunks = 1 if nt <= 1 else max(1, min(8 * nt, len(left_pos) // MIN_LEFT_CHUNK))
     found = _map(work, np.array_split(left_pos, n_chunks), nt)
     li, rj, geoms, area, planar = (np.concatenate([f[k] for f in found]) for k in range(5))
     order = np.lexsort((rj, li))
-    return pd.DataFrame(
-        {"left": li[order].astype(np.int64), "right": rj[order].astype(np.int64), "geometry": geoms[order],
-         "area_m2": area[order], "area_planar_m2": planar[order]}
-    )
+    cols = {"left": li[order].astype(np.int64), "right": rj[order].astype(np.int64), "geometry": geoms[order],
+            "area_m2": area[order], "area_planar_m2": planar[order]}
+    if not geometry:
+        del cols["geometry"]
+    return pd.DataFrame(cols)
+
+
+def _by_kernel(fast, left, right, li, rj, geos, *, crs, use_planar, tolerance_m2, geometry) -> tuple[np.ndarray, ...]:
+    """One chunk's pairs by the compiled kernel; undecided pairs (and kept pairs' geometry) by GEOS."""
+    module, tm = fast
+    n = len(li)
+    if n == 0:
+        return geos(li, rj)
+    ul, linv = np.unique(li, return_inverse=True)
+    ur, rinv = np.unique(rj, return_inverse=True)
+    planar, area, cls = module.pair_areas(module.ragged(left[ul]), module.ragged(right[ur]), linv, rinv, tm)
+    undecided = np.flatnonzero(cls == module.FALLBACK)
+    value = planar if use_planar else area
+    floor = tolerance_m2 * (1.0 - _PREFILTER_SLACK) - _PREFILTER_SLACK if tolerance_m2 > 0 else 0.0
+    keep = np.flatnonzero((cls != module.FALLBACK) & (cls != module.DISJOINT) & (value > 0) & (value >= floor))
+    parts = [geos(li[undecided], rj[undecided])] if len(undecided) else []
+    if geometry:
+        if len(keep):
+            k_li, k_rj, k_cls = li[keep], rj[keep], cls[keep]
+            geoms = np.where(k_cls == module.LEFT_INSIDE, left[k_li], np.where(k_cls == module.RIGHT_INSIDE, right[k_rj], None))
+            cross = np.flatnonzero(k_cls == module.CROSSING)
+            if len(cross):
+                geoms[cross] = polygonal(shapely.intersection(left[k_li[cross]], right[k_rj[cross]]))
+            # the kept pairs' areas measured on their geometry, as on the GEOS path: identical findings
+            g_area, g_planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
+            g_value = g_planar if use_planar else g_area
+            ok = _usable(geoms) & (g_value > 0) & (g_value >= tolerance_m2)
+            parts.append((k_li[ok], k_rj[ok], geoms[ok], g_area[ok], g_planar[ok]))
+    else:
+        exact = keep[(value[keep] >= tolerance_m2)]
+        parts.append((li[exact], rj[exact], np.full(len(exact), None, dtype=object), area[exact], planar[exact]))
+    if not parts:
+        return geos(li[:0], rj[:0])
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
 
 
 #: STRtrees of recently used right-hand arrays, by ``id``: (weak reference, usable positions, tree).
@@ -246,6 +338,7 @@ def overlay_pairs(
     tolerance_m2: float = 0.0,
     self_join: bool = False,
     area_method: str = "ellipsoidal",
+    geometry: bool = True,
 ) -> pd.DataFrame:
     """Intersecting pairs of two polygon arrays with their intersection geometry and area.
 
@@ -262,6 +355,9 @@ def overlay_pairs(
         feature with itself.
     area_method
         ``ellipsoidal`` (default) or ``planar``: which area ``tolerance_m2`` is compared with.
+    geometry
+        False: areas only, no ``geometry`` column; no GEOS geometry is built except for the few
+        pairs the compiled kernel leaves to GEOS (figures such as the balance need only areas).
 
     Returns
     -------
@@ -271,9 +367,10 @@ def overlay_pairs(
         and ≥ ``tolerance_m2``, sorted by (left, right).
     """
     backend = _backend.get()
+    kw = {} if geometry else {"geometry": False}
     if backend is not None:
-        return backend(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method)
-    return compute_pairs(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method)
+        return backend(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method, **kw)
+    return compute_pairs(left, right, crs=crs, tolerance_m2=tolerance_m2, self_join=self_join, area_method=area_method, **kw)
 
 
 def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFrame:
