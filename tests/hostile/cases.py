@@ -61,7 +61,7 @@ CASES: tuple[Case, ...] = (
     _found("dbf_gbk_cpg_utf8", 0, extra="gbk_text_overruled"),
     _found("dbf_gbk_cpg_latin1", 0, extra="gbk_text_overruled"),
     # geometry types and emptiness
-    _found("mixed_geometry_types", 1, "GEOM003"),
+    _found("mixed_geometry_types", 1, "GEOM003", extra="polygonal_only"),
     _found("points_not_polygons", 1, "GEOM003"),
     _found("lines_not_polygons", 1, "GEOM003"),
     _fail("empty_layer", "demolition.shp", "no features", "demolition"),

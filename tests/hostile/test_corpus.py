@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from gpkg_validate import run_validator
 from landlink_gis.cli.main import cli
 
 from .cases import CASES, Case, case_id
@@ -83,6 +84,8 @@ def test_case(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> Non
 
     assert out.exists()
     assert SECRET.encode() not in out.read_bytes()
+    validation = run_validator(out)  # GDAL's GeoPackage validator passes on every output
+    assert validation.returncode == 0, validation.stdout + validation.stderr
     assert [p.name for p in out.parent.iterdir()] == [out.name], "temporary files left beside the output"
     findings = _findings(out)
     present = set(findings["rule_id"]) | {f"{r}:{s}" for r, s in zip(findings["rule_id"], findings["severity"], strict=True)}
@@ -190,7 +193,21 @@ def _not_on_raster(out: Path, findings: pd.DataFrame, root: Path) -> None:
     assert rows["measured"].isna().all()
 
 
+def _polygonal_only(out: Path, findings: pd.DataFrame, root: Path) -> None:
+    """A point and a line plot keep their rows with a null geometry; the file passes GDAL's validator."""
+    proc = run_validator(out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plots = _read(out, "demolition_plots")
+    assert list(plots["DKBH"]) == ["CJ001", "CJ002", "CJ003", "CJ004"]
+    assert list(plots.geometry.isna()) == [False, True, True, False]
+    assert set(plots.geometry.dropna().geom_type) == {"MultiPolygon"}
+    assert list(plots["ll_status"].iloc[1:3]) == ["error", "error"]
+    geom003 = findings[findings["rule_id"] == "GEOM003"]
+    assert sorted(geom003["plot_id"]) == ["CJ002", "CJ003"]
+
+
 EXTRA = {
+    "polygonal_only": _polygonal_only,
     "wal_edit_read": _wal_edit_read,
     "slope_31deg": _slope_31deg,
     "not_on_raster": _not_on_raster,

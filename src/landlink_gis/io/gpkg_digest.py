@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,10 +62,12 @@ def _canonical_wkb(blobs: list) -> list[bytes | None]:
     """Canonical ISO WKB of GeoPackage geometry blobs (None stays None; an unreadable blob as is)."""
     wkbs = np.array([None if b is None else bytes(b)[8 + _envelope_size(b[3]) :] if len(b) > 8 and bytes(b[:2]) == b"GP" else bytes(b) for b in blobs], dtype=object)
     try:
-        geoms = shapely.from_wkb(wkbs, on_invalid="raise")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NaN coordinates are hashed as they are
+            geoms = shapely.from_wkb(wkbs, on_invalid="raise")
+            return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
     except shapely.errors.GEOSException:
         return [None if b is None else bytes(b) for b in blobs]
-    return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
 
 
 def _canon(value) -> str:
