@@ -49,9 +49,20 @@ def test_batch_in_parallel_keeps_going_past_a_broken_project(folder, tmp_path):
     csv_path, html_path = write_batch_summary(summary, tmp_path)
     with open(csv_path, encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh))
-    assert [r["status"] for r in table] == ["errors", "errors", "failed"] and table[0]["name"] == "甲项目"
+    assert [r["检查结论"] for r in table] == ["有错误", "有错误", "无法检查"] and table[0]["项目区名称"] == "甲项目"
+    # the project that could not be checked: empty cells, never "nan"; counts as whole numbers
+    broken = table[2]
+    assert broken["项目区名称"] == "" and broken["错误"] == "" and broken["拆旧地块面积（m²）"] == "" and broken["退出码"] == "2"
+    assert table[0]["错误"] == str(int(summary["errors"].iloc[0]))
     index = html_path.read_text(encoding="utf-8")
-    assert "failed 1" in index and "href='alpha_checked.html'" in index and "http" not in index.replace("http-equiv", "")
+    assert "无法检查 1 个" in index and "href='alpha_checked.html'" in index and "http" not in index.replace("http-equiv", "")
+    assert "nan" not in index.lower().replace("nanum", "") and "None" not in index
+    # English: the column codes and status codes
+    csv_en, html_en = write_batch_summary(summary, tmp_path / "en", lang="en")
+    with open(csv_en, encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert list(table[0]) == SUMMARY_COLUMNS and [r["status"] for r in table] == ["errors", "errors", "failed"]
+    assert table[2]["name"] == "" and "failed 1" in html_en.read_text(encoding="utf-8")
 
 
 def test_cli_single_project_with_report_and_xlsx_quiet(folder, tmp_path):
