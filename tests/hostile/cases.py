@@ -120,6 +120,10 @@ CASES: tuple[Case, ...] = (
     _found("dem_geographic", 0, "PLAN006:warning", extra="slope_31deg"),
     _found("dem_far_from_plots", 0, "PLAN006:info", extra="not_on_raster"),
     _fail("dem_no_crs", "dem.tif", "no CRS", "gdal_edit.py -a_srs"),
+    # project files as editors save them: a UTF-8 BOM, a layer given as a bare path string
+    _found("toml_utf8_bom", 0, extra="three_plots_read"),
+    _found("layer_bare_string", 0, extra="three_plots_read"),
+    _found("toml_bom_and_bare_strings", 0, extra="three_plots_read"),
 )
 
 

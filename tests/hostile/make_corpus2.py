@@ -238,3 +238,35 @@ def _dem_far(folder, rng):
 @case("dem_no_crs")
 def _dem_no_crs(folder, rng):
     return _with_dem(folder, rng, crs=None, x0=X0 - 200.0, y0=Y0 - 200.0, res=5.0)
+
+
+# ----------------------------------------------------------------------------- project files as editors save them
+@case("toml_utf8_bom")
+def _toml_bom(folder, rng):
+    """Saved by Windows Notepad: a UTF-8 byte-order mark before ``[project]`` (and CRLF line ends)."""
+    path = standard(folder, rng)
+    text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    return path
+
+
+@case("layer_bare_string")
+def _bare_string(folder, rng):
+    """``demolition = "拆旧地块.shp"`` under ``[layers]``: the path shorthand (a Chinese file name too)."""
+    dem = demolition(rng)
+    dem.to_file(folder / "拆旧地块.shp", encoding="UTF-8")
+    standard(folder, rng)
+    path = folder / "project.toml"
+    path.write_text(
+        '[project]\nname = "hostile"\ncode = "HOSTILE-001"\n\n[layers]\ndemolition = "拆旧地块.shp"\n'
+        'construction = "construction.shp"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@case("toml_bom_and_bare_strings")
+def _bom_bare(folder, rng):
+    path = _bare_string(folder, rng)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    return path

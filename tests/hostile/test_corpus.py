@@ -206,7 +206,15 @@ def _polygonal_only(out: Path, findings: pd.DataFrame, root: Path) -> None:
     assert sorted(geom003["plot_id"]) == ["CJ002", "CJ003"]
 
 
+def _three_plots_read(out: Path, findings: pd.DataFrame, root: Path) -> None:
+    plots = _read(out, "demolition_plots")
+    assert list(plots["DKBH"]) == ["CJ001", "CJ002", "CJ003"]
+    assert len(_read(out, "construction_plots")) == 2
+    assert _run_info(out)["project_code"] == "HOSTILE-001"
+
+
 EXTRA = {
+    "three_plots_read": _three_plots_read,
     "polygonal_only": _polygonal_only,
     "wal_edit_read": _wal_edit_read,
     "slope_31deg": _slope_31deg,
