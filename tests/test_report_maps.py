@@ -169,3 +169,29 @@ def test_unknown_area_is_empty_in_the_balance(tmp_path):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[2:5] == ["", "", ""]  # m², 公顷, 亩: unknown while D2 has no area
     assert "未检查" in row and "not checked" not in row
+
+
+def test_notebook_map_popups_in_chinese_errors_on_top(result):
+    import folium
+
+    from landlink_gis.report.maps_interactive import explore_result
+
+    fmap = explore_result(result, lang="zh", tiles=None)
+    layers = {c.layer_name: c for c in fmap._children.values() if isinstance(c, folium.GeoJson)}
+    features = layers["问题"].data["features"]
+    props = [f["properties"] for f in features]
+    assert [p["severity"] for p in props] == ["警告", "错误", "错误", "错误"]  # drawn in this order: errors last
+    assert {p["layer"] for p in props} == {"拆旧地块", "建新地块"} and {p["unit"] for p in props} == {"m²"}
+    plots = [f["properties"]["ll_status"] for f in layers["建新地块"].data["features"]]
+    assert set(plots) <= {"通过", "警告", "错误"} and "错误" in plots
+    style = layers["问题"].style_function
+    assert style({"properties": {"severity_code": "info"}})["fillOpacity"] == 0.0
+    assert style({"properties": {"severity_code": "error"}})["fillOpacity"] > 0
+
+
+def test_printed_summary_names_the_profile_in_chinese(result):
+    from landlink_gis.report.summary import summary_text
+
+    text = summary_text(result, lang="zh")
+    assert "省级规则 四川省" in text.splitlines()[0] and "sichuan" not in text
+    assert "profile Sichuan" in summary_text(result, lang="en").splitlines()[0]

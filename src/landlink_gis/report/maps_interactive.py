@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .display import layer_label, unit_label
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["STATUS_COLOURS", "explore_result", "plot_result"]
@@ -66,6 +68,7 @@ _LABELS = {
     },
 }
 
+_SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {}}
 _PLOT_FIELDS = ["plot_id", "ll_status", "ll_rule_ids", "ll_area_m2"]
 _FINDING_FIELDS = ["rule_id", "severity", "layer", "plot_id", "message", "measured", "threshold", "unit"]
 
@@ -160,9 +163,11 @@ def explore_result(
             continue
         bounds.append(frame.total_bounds)
         dashed = role == "construction"
+        frame["status_code"] = frame["ll_status"]  # the style reads the code; the tooltip shows the word
+        frame["ll_status"] = [t.get(s, s) for s in frame["ll_status"]]
 
         def style(feature: dict, dashed: bool = dashed) -> dict:
-            colour = STATUS_COLOURS.get(feature["properties"]["ll_status"], "#777777")
+            colour = STATUS_COLOURS.get(feature["properties"]["status_code"], "#777777")
             return {
                 "fillColor": colour,
                 "color": "#222222" if dashed else colour,
@@ -181,10 +186,19 @@ def explore_result(
         found = finding_frame(result).to_crs(4326)
         if len(found):
             bounds.append(found.total_bounds)
+            # drawn info → warning → error, so errors lie on top; words for the popup under zh
+            found = found.iloc[np.argsort(found["severity"].map({"info": 0, "warning": 1, "error": 2}).fillna(0).to_numpy(), kind="stable")]
+            found["severity_code"] = found["severity"]
+            found["severity"] = [_SEVERITY_WORDS[lang].get(s, s) for s in found["severity"]]
+            found["layer"] = [layer_label(v, lang) for v in found["layer"]]
+            found["unit"] = [unit_label(v, lang) for v in found["unit"]]
 
             def finding_style(feature: dict) -> dict:
-                colour = SEVERITY_COLOURS.get(feature["properties"]["severity"], "#000000")
-                return {"color": colour, "weight": 3, "fillColor": colour, "fillOpacity": 0.25}
+                severity = feature["properties"]["severity_code"]
+                colour = SEVERITY_COLOURS.get(severity, "#000000")
+                # info findings (e.g. PLAN005 over a whole plot) are outlines only: they never hide an error
+                return {"color": colour, "weight": 3 if severity != "info" else 1, "fillColor": colour,
+                        "fillOpacity": 0.0 if severity == "info" else 0.25, "dashArray": "4 3" if severity == "info" else None}
 
             folium.GeoJson(
                 found.to_json(drop_id=True, na="null"),

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from ..area import to_hectare, to_mu
+from .display import profile_label
 
 __all__ = ["summary_text"]
+
+_STATUS = {"zh": {"pass": "通过", "fail": "不通过", "not checked": "未检查", "warning": "警告"}, "en": {}}
 
 _LABELS = {
     "zh": {
         "title": "项目区",
+        "profile": "省级规则",
         "plots": "检查地块：拆旧 {d} 个，建新 {c} 个",
         "findings": "检查结果：错误 {error} 条，警告 {warning} 条，提示 {info} 条",
         "balance": "面积平衡",
@@ -19,6 +23,7 @@ _LABELS = {
     },
     "en": {
         "title": "Project",
+        "profile": "profile",
         "plots": "Plots checked: {d} demolition, {c} new construction",
         "findings": "Findings: {error} errors, {warning} warnings, {info} info",
         "balance": "Area balance",
@@ -42,7 +47,7 @@ def summary_text(result, *, lang: str = "zh") -> str:
     """
     t = _LABELS[lang]
     p = result.project
-    lines = [f"{t['title']}: {p.name} ({p.code}) — profile {result.run_info.get('profile')}"]
+    lines = [f"{t['title']}: {p.name} ({p.code}) — {t['profile']} {profile_label(result.run_info.get('profile'), lang)}"]
     nd = len(result.plots.get("demolition", []))
     nc = len(result.plots.get("construction", []))
     lines.append(t["plots"].format(d=nd, c=nc))
@@ -56,7 +61,7 @@ def summary_text(result, *, lang: str = "zh") -> str:
     label = "label_zh" if lang == "zh" else "label_en"
     for row in result.balance.itertuples():
         scope = "" if row.scope == "project" else f" [{row.scope}]"
-        status = f"  {row.rule_id} {row.status}" if row.rule_id else ""
+        status = f"  {row.rule_id} {_STATUS.get(lang, {}).get(row.status, row.status)}" if row.rule_id else ""
         grade = getattr(row, "grade", None)
         if grade is not None and grade == grade:  # an area-weighted quality grade (NaN elsewhere)
             lines.append(f"  {getattr(row, label)}{scope}: {t['grade']} {grade:.2f} ({row.area_m2:,.2f} m²){status}")
