@@ -9,7 +9,8 @@ overlap figures every method computes:
 - ``construction×landuse`` (PLAN005: the farmland each construction plot occupies),
 - ``demolition×compensation`` (OVL001).
 
-Methods: ``engine`` (landlink's engine, all cores), ``engine1`` (the same on one thread),
+Methods: ``engine`` (landlink's engine, all cores, areas only: the compiled kernel), ``engine1`` (the
+same on one thread), ``engine_geos`` (the engine forced onto its GEOS path, LANDLINK_OVERLAP_KERNEL=geos),
 ``floor`` (one core: STRtree bulk query + vectorised intersection, no shortcut), ``geopandas``
 (``geopandas.overlay`` + groupby, as analysts do today), ``postgis`` (GIST-indexed tables, one SQL
 join; load+index and query timed apart), ``arrow`` (reading the layers with pyogrio's Arrow path,
@@ -54,15 +55,17 @@ def m_arrow(data: Path, args) -> dict:
     return {"read_s": secs, "features": {k: len(v) for k, v in geoms.items()}}
 
 
-def m_engine(data: Path, args, n_threads=None) -> dict:
-    from landlink_gis.overlay import compute_pairs, threads
+def m_engine(data: Path, args, n_threads=None, path: str = "kernel") -> dict:
+    from landlink_gis.overlay import compute_pairs, set_kernel, threads
+
+    set_kernel(path)
 
     geoms, read_s = read_geoms(data)
     t = time.perf_counter()
     parts, per_set = [], {}
     for left, right in PAIR_SETS:
         t0 = time.perf_counter()
-        p = compute_pairs(geoms[left], geoms[right], crs=CRS, n_threads=n_threads)
+        p = compute_pairs(geoms[left], geoms[right], crs=CRS, n_threads=n_threads, geometry=False)
         per_set[f"{left}×{right}"] = time.perf_counter() - t0
         parts.append(pd.DataFrame({"set": f"{left}×{right}", "left": p["left"], "right": p["right"], "area": p["area_planar_m2"]}))
     secs = time.perf_counter() - t
@@ -169,6 +172,7 @@ def m_scaling(data: Path, args) -> dict:
 
 
 METHODS = {"arrow": m_arrow, "engine": m_engine, "engine1": lambda d, a: m_engine(d, a, n_threads=1),
+           "engine_geos": lambda d, a: m_engine(d, a, path="geos"),
            "floor": m_floor, "geopandas": m_geopandas, "postgis": m_postgis, "scaling": m_scaling}
 
 

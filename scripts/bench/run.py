@@ -154,17 +154,37 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     ap.add_argument("--size", default="county", choices=["small", "county", "province"])
     ap.add_argument("--data", type=Path, default=None, help="data folder (default out/bench/SIZE; generated when missing)")
     ap.add_argument("--landuse", type=int, default=None, help="land-survey polygons when generating (overrides the size's)")
-    ap.add_argument("--methods", default="arrow,engine,engine1,floor,check,geopandas,postgis,scaling,profile")
+    ap.add_argument("--methods", default="arrow,engine,engine1,engine_geos,floor,check,geopandas,postgis,scaling,profile")
+    ap.add_argument("--shape", default="containment", help="data shape(s), comma-separated: containment,partial,slivers,holes")
+    ap.add_argument("--plots", type=int, default=None, help="demolition plots when generating (overrides the size's)")
     ap.add_argument("--url", default=None, help="PostGIS URL (default: start a throw-away server)")
     ap.add_argument("--results", type=Path, default=None, help="results file (default scripts/bench/RESULTS.md for county)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    data = args.data or ROOT / "out" / "bench" / args.size
+    shapes = [s.strip() for s in args.shape.split(",") if s.strip()]
+    results = args.results or (HERE / "RESULTS.md" if args.size == "county" else ROOT / "out" / "bench" / f"RESULTS-{args.size}.md")
+    sections = []
+    for shape in shapes:
+        sections.append(run_shape(args, shape))
+        from report import write_sections
+
+        write_sections(results, sections)
+        logger.info("wrote %s", results)
+
+
+def run_shape(args, shape: str) -> dict:  # noqa: PLR0915 - a linear script
+    """Every method on one data shape, side by side; the measurements as a dict."""
+    name = args.size if shape == "containment" else f"{args.size}-{shape}"
+    if args.plots:
+        name += f"-{args.plots}"
+    data = args.data or ROOT / "out" / "bench" / name
     if not (data / "project.toml").exists():
-        logger.info("generating %s data in %s", args.size, data)
-        cmd = [PY, str(HERE / "generate.py"), "--size", args.size, "--out", str(data)]
+        logger.info("generating %s data in %s", name, data)
+        cmd = [PY, str(HERE / "generate.py"), "--size", args.size, "--out", str(data), "--shape", shape]
         if args.landuse:
             cmd += ["--landuse", str(args.landuse)]
+        if args.plots:
+            cmd += ["--plots", str(args.plots)]
         subprocess.run(cmd, check=True, cwd=ROOT)
     dataset = json.loads((data / "dataset.json").read_text())
     res = data / "results"
@@ -201,16 +221,12 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         if pg_dir is not None:
             stop_postgis(pg_dir)
     load_after = os.getloadavg()
-    agree, notes = agreement(res, [m for m in ("engine", "geopandas", "postgis") if times.get(m, {}).get("ok")])
-    results = args.results or (HERE / "RESULTS.md" if args.size == "county" else data / "RESULTS.md")
-    payload = {"size": args.size, "dataset": dataset, "times": {k: {kk: vv for kk, vv in v.items() if kk not in ("stdout", "stderr")} for k, v in times.items()},
+    agree, notes = agreement(res, [m for m in ("engine", "engine_geos", "geopandas", "postgis") if times.get(m, {}).get("ok")])
+    payload = {"size": args.size, "shape": shape, "dataset": dataset, "times": {k: {kk: vv for kk, vv in v.items() if kk not in ("stdout", "stderr")} for k, v in times.items()},
                "agreement": agree.to_dict(orient="records"), "notes": notes, "machine": machine(), "versions": versions(),
                "load_before": load_before, "load_after": load_after}
     (res / "summary.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-    from report import write_report
-
-    write_report(results, payload)
-    logger.info("wrote %s", results)
+    return payload
 
 
 if __name__ == "__main__":
