@@ -255,27 +255,31 @@ def _change_types(ctx, changes) -> np.ndarray:
     example="a demolition plot removed with adjustment_reason = 规划调整 (demolition plots need 农民意愿发生变化)",
 )
 def reason(ctx):
-    """A plan may only be adjusted for the reason allowed for the plots it changes: demolition and resettlement plots when the farmers' wishes changed (the land cannot be reclaimed or the resettlement cannot be placed), urban construction plots when planning or administrative divisions changed. One finding per plot type whose changes the stated ``adjustment_reason`` does not cover."""
+    """A plan may only be adjusted for the reason allowed for the plots it changes: demolition and resettlement plots when the farmers' wishes changed (the land cannot be reclaimed or the resettlement cannot be placed), urban construction plots when planning or administrative divisions changed. One finding per allowed reason the stated ``adjustment_reason`` does not give (farmers' wishes for the changed demolition and resettlement plots; planning change for the changed urban plots), naming the plots."""
     changes = plan_changes(ctx)
     if not len(changes):
         return None
     stated = reason_allowed(ctx.project.adjustment_reason)
     types = _change_types(ctx, changes)
+    needed = np.array([REASON_FOR_TYPE[t] for t in types], dtype=object)
+    ids_all = changes["plot_id"].astype(str).to_numpy()
     rows = []
-    for kind in ("demolition", "resettlement", "urban"):
-        mask = types == kind
-        if not mask.any() or stated == REASON_FOR_TYPE[kind]:
+    for need in ("farmers_wishes", "planning_change"):  # one finding per allowed reason that is missing
+        mask = needed == need
+        if not mask.any() or stated == need:
             continue
-        ids = list(dict.fromkeys(changes["plot_id"].astype(str).to_numpy()[mask]))
-        rows.append((kind, float(mask.sum()), ",".join(ids[:10]) + (",…" if len(ids) > 10 else "")))
+        kinds = [k for k in ("demolition", "resettlement", "urban") if (mask & (types == k)).any()]
+        ids = list(dict.fromkeys(ids_all[mask]))
+        rows.append((need, kinds, float(mask.sum()), ",".join(ids[:10]) + (",…" if len(ids) > 10 else "")))
     if not rows:
         return None
     return make(
-        layer="", plot_id="", measured=np.array([r[1] for r in rows]), threshold=None, unit="plots",
-        reason=ctx.project.adjustment_reason or "—", ids=np.array([r[2] for r in rows], dtype=object),
-        type_zh=np.array([_TYPE_ZH[r[0]] for r in rows], dtype=object), type_en=np.array([_TYPE_EN[r[0]] for r in rows], dtype=object),
-        allowed_zh=np.array([_REASON_ZH[REASON_FOR_TYPE[r[0]]] for r in rows], dtype=object),
-        allowed_en=np.array([_REASON_EN[REASON_FOR_TYPE[r[0]]] for r in rows], dtype=object), crs=ctx.crs,
+        layer="", plot_id="", measured=np.array([r[2] for r in rows]), threshold=None, unit="plots",
+        reason=ctx.project.adjustment_reason or "—", ids=np.array([r[3] for r in rows], dtype=object),
+        type_zh=np.array(["、".join(_TYPE_ZH[k] for k in r[1]) for r in rows], dtype=object),
+        type_en=np.array([", ".join(_TYPE_EN[k] for k in r[1]) for r in rows], dtype=object),
+        allowed_zh=np.array([_REASON_ZH[r[0]] for r in rows], dtype=object),
+        allowed_en=np.array([_REASON_EN[r[0]] for r in rows], dtype=object), crs=ctx.crs,
     )
 
 
