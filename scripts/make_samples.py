@@ -1333,7 +1333,7 @@ def _balance_lines(bal: dict) -> list[str]:
     if bal["unmeasured_plots"]:
         ids = ", ".join(bal["unmeasured_plots"])
         lines.append(
-            f"- BAL001, BAL002, BAL005, BAL006: `info` not checked — plot(s) {ids} have no geometry, so their area is "
+            f"- BAL001, BAL002, BAL003, BAL005, BAL006: `info` not checked — plot(s) {ids} have no geometry, so their area is "
             "unknown and is never counted as 0; the balance table keeps the sums of the other plots (figures "
             "below) with status `not checked`. BAL004 is judged: the unmeasured plot is not reclaimed to paddy."
         )

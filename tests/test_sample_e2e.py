@@ -102,7 +102,7 @@ def test_balance_figures(demo):
     assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_kcxs"
     assert bal.loc[("occupied_quality", "project"), "grade"] == pytest.approx(exp["occupied_quality_weighted"], abs=1e-3)
     assert bal.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(exp["reclaimed_quality_weighted"], abs=1e-3)
-    not_checked = result.findings[result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL005", "BAL006"])]
+    not_checked = result.findings[result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL003", "BAL005", "BAL006"])]
     assert set(not_checked["severity"]) == {"info"} and not_checked["message"].str.contains("CJ001").all()
 
 

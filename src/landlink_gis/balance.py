@@ -126,7 +126,8 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
         for key, col, zh, en in (("reclaimed_cultivated", "cultivated_m2", "复垦耕地面积", "cultivated land reclaimed"), ("reclaimed_paddy", "paddy_m2", "复垦水田面积", "paddy reclaimed")):
             m2, unknown = _sum(ctx, "demolition", reclaimed[col].to_numpy(dtype=float))
             sheet.add(key, zh + note_zh, en + note_en, m2, basis=basis, unmeasured=unknown)
-        known = reclaimed[np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))]
+        finite = np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))
+        known = reclaimed[finite]
         sheet.add(
             "reclaimed_quality",
             f"复垦耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
@@ -134,6 +135,7 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
             float(known["quality_area_m2"].sum()),
             grade=weighted_grade(known),
             basis=basis,
+            unmeasured=_ids(ctx, "demolition", ~finite),
         )
     if not ctx.has("construction"):
         return
@@ -152,7 +154,10 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
             values[mask] = part[col].to_numpy(dtype=float)
             m2, unknown = _sum(ctx, "construction", values)
             sheet.add(key, f"{pre_zh}{zh}{src_zh}", f"{pre_en}{en}{src_en}", m2, scope=scope, basis=basis, unmeasured=unknown)
-        known = part[np.isfinite(part["quality_area_m2"].to_numpy(dtype=float))]
+        finite = np.isfinite(part["quality_area_m2"].to_numpy(dtype=float))
+        known = part[finite]
+        unknown = np.zeros(len(kinds), dtype=bool)
+        unknown[np.flatnonzero(mask)[~finite]] = True
         sheet.add(
             "occupied_quality",
             f"{pre_zh}建新占用耕地加权质量{_SCALE_ZH[scale]}（已评定面积）{src_zh}",
@@ -161,6 +166,7 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
             scope=scope,
             grade=weighted_grade(known),
             basis=basis,
+            unmeasured=_ids(ctx, "construction", unknown),
         )
 
 

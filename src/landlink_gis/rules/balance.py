@@ -177,10 +177,7 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
     name="balance.cultivated_quality",
     severity="error",
     title=("复垦耕地质量低于建新占用耕地质量", "Quality of reclaimed cultivated land below that of the occupied"),
-    message=(
-        "复垦耕地面积加权质量{scale_zh} {measured:.3f} 劣于建新占用耕地 {threshold:.3f}（{source_zh}；数值越小越好）{note_zh}",
-        "Area-weighted quality grade of reclaimed cultivated land {measured:.3f} is worse than that of the occupied {threshold:.3f} ({scale_en}; {source_en}; lower is better){note_en}",
-    ),
+    message=("耕地质量（{scale_zh}，数值越小越好）：{detail_zh}", "Cultivated-land quality ({scale_en}; lower is better): {detail_en}"),
     reference="002 第十一条、第十五条 耕地质量; 000 二(六) 耕地数量不减、质量不降",
     requires=("layer:construction",),
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
@@ -190,10 +187,14 @@ def cultivated_quality(ctx):
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
+    scale_zh, scale_en = _SCALE[ctx.project.quality_scale]
+    common = dict(layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, crs=ctx.crs)
+    missing = _not_checked(ctx, sheet, ("reclaimed_quality", "occupied_quality"), "BAL003")
+    if missing is not None:
+        return make(severity="info", measured=np.nan, threshold=np.nan, detail_zh=missing["detail_zh"].iloc[0], detail_en=missing["detail_en"].iloc[0], **common)
     rec = sheet.get("reclaimed_quality")
     occ = sheet.get("occupied_quality")
-    scale_zh, scale_en = _SCALE[ctx.project.quality_scale]
-    common = dict(layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, **_source_args(ctx, sheet), crs=ctx.crs)
+    src = _source_args(ctx, sheet)
     if sheet.value("occupied_cultivated") <= 0:
         sheet.set_status("occupied_quality", "BAL003", "pass")
         return None
@@ -201,12 +202,13 @@ def cultivated_quality(ctx):
         sheet.set_status("occupied_quality", "BAL003", "not checked")
         side_zh = "建新占用耕地" if occ is None or not np.isfinite(occ.grade) else "复垦耕地"
         side_en = "occupied" if side_zh == "建新占用耕地" else "reclaimed"
-        return make(measured=rec.grade if rec is not None else np.nan, threshold=occ.grade if occ is not None else np.nan,
-                    severity="info", note_zh=f"——{side_zh}无有效质量{scale_zh}，无法比较",
-                    note_en=f" — the {side_en} cultivated land has no valid grade, so quality could not be compared", **common)
+        return make(measured=rec.grade if rec is not None else np.nan, threshold=occ.grade if occ is not None else np.nan, severity="info",
+                    detail_zh=f"{side_zh}无有效质量{scale_zh}，无法比较", detail_en=f"the {side_en} cultivated land has no valid grade, so quality could not be compared", **common)
     if rec.grade > occ.grade:
         sheet.set_status("occupied_quality", "BAL003", "fail")
-        return make(measured=rec.grade, threshold=occ.grade, note_zh="", note_en="", **common)
+        return make(measured=rec.grade, threshold=occ.grade,
+                    detail_zh=f"复垦耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",
+                    detail_en=f"area-weighted quality grade of reclaimed cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})", **common)
     sheet.set_status("occupied_quality", "BAL003", "pass")
     return None
 
