@@ -76,14 +76,23 @@ def test_profile_param_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         resolve_config(load_project(project(tmp_path)))
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), [
-    ("overlap_tolerance_m2", 0, 0.0),
-    ("area_rel_tol", 1, 1.0),
-    ("completion_years", 4.0, 4),
-    ("max_slope_deg", 90, 90.0),
-    ("compensation_date_field", "RKSJ", "RKSJ"),
-    ("equal_area_warning", True, True),
-])
+def _good_values() -> list[tuple[str, object, object]]:
+    """Edge values every parameter accepts, by the type of its default."""
+    out = []
+    for name, p in sorted(PARAMS.items()):
+        if isinstance(p.default, bool):
+            out.append((name, not p.default, not p.default))
+        elif isinstance(p.default, int):
+            out += [(name, 0, 0), (name, 4.0, 4)]
+        elif isinstance(p.default, float):
+            top = 1 if any(w in name for w in ("share", "ratio", "rel_tol", "compactness")) else (90 if name.endswith("_deg") else 1e6)
+            out += [(name, 0, 0.0), (name, top, float(top))]
+        else:
+            out.append((name, "RKSJ", "RKSJ"))
+    return out
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), _good_values())
 def test_good_values_pass_with_the_default_type(tmp_path: Path, name: str, value, expected) -> None:
     cfg = resolve_config(load_project(project(tmp_path)), params={name: value})
     assert cfg.params[name] == expected and type(cfg.params[name]) is type(PARAMS[name].default)
