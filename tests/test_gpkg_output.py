@@ -26,7 +26,7 @@ def result(tmp_path_factory):
 def test_layers_validate_and_read_back(result, tmp_path):
     out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     frames = assert_valid_gpkg(out)
-    assert set(frames) == {"demolition_plots", "construction_plots", "findings", "finding_points", "balance", "run_info", "layer_styles"}
+    assert set(frames) == {"demolition_plots", "construction_plots", "findings", "finding_points", "balance", "landuse_change", "run_info", "layer_styles"}
     plots = frames["demolition_plots"].set_index("DKBH")
     # D1 overlaps C1 (OVL002) and D2 holds compensation land (OVL001): both errors; attributes kept
     assert plots.loc["D1", "ll_status"] == "error" and "OVL002" in plots.loc["D1", "ll_rule_ids"]

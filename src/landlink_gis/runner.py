@@ -126,8 +126,10 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
             rule_ids.setdefault(pid, set()).add(rid)
         status_names = {0: "pass", 1: "warning", 2: "error"}
         norm = ctx.layer(role)
-        frame["ll_area_m2"] = np.round(norm["area_m2"].to_numpy(dtype=float), 4)
-        frame["ll_area_planar_m2"] = np.round(norm["area_planar_m2"].to_numpy(dtype=float), 4)
+        # a plot whose area could not be computed (no geometry, non-finite coordinates) is NULL, never 0
+        present, _ = ctx.geometry_state(role)
+        frame["ll_area_m2"] = np.where(present, np.round(norm["area_m2"].to_numpy(dtype=float), 4), np.nan)
+        frame["ll_area_planar_m2"] = np.where(present, np.round(norm["area_planar_m2"].to_numpy(dtype=float), 4), np.nan)
         if role == "demolition":
             frame["ll_quota_basis_m2"] = np.round(quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4)
         frame["ll_status"] = [status_names[worst.get(str(i), 0)] for i in ids]
