@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import LandlinkError
+from .io.atomic import protected_paths
 from .io.redact import redact_text
 from .io.shared import preload_shared_layers
 from .project import load_project
@@ -29,7 +30,7 @@ from .runner import check
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUMMARY_COLUMNS", "check_one", "find_projects", "run_batch", "write_batch_summary"]
+__all__ = ["SUMMARY_COLUMNS", "batch_inputs", "check_one", "find_projects", "run_batch", "write_batch_summary"]
 
 
 def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -98,7 +99,7 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             shared=_SHARED if shared is None else shared,
         )
         kinds = [k for k in ("report", "xlsx") if options.get(k)]
-        written = write_outputs(result, gpkg, kinds)
+        written = write_outputs(result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())})
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
     except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
@@ -122,6 +123,17 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
         **{k: str(v) for k, v in written.items()},
     )
     return row
+
+
+def batch_inputs(files: Sequence[Path]) -> set[Path]:
+    """Every input file (and ledger) of every readable project of a batch: what no output may replace."""
+    out: set[Path] = set()
+    for f in files:
+        try:
+            out |= protected_paths(load_project(f))
+        except LandlinkError:
+            out.add(Path(f).resolve())  # its own check reports the problem; the TOML stays protected
+    return out
 
 
 def _shared_layers(files: Sequence[Path]) -> dict:
@@ -196,7 +208,8 @@ def run_batch(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
-    options = {**check_options, "report": report, "xlsx": xlsx}
+    # no project's output may land on any project's input (or ledger) of the batch
+    options = {**check_options, "report": report, "xlsx": xlsx, "protected": sorted(str(p) for p in batch_inputs(files))}
     shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..batch import find_projects, run_batch, write_batch_summary
+from ..batch import batch_inputs, find_projects, run_batch, write_batch_summary
 from ..dask_engine import dask_engine
 from ..errors import LandlinkError
 from ..io.redact import redact_text
@@ -153,7 +153,13 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
 def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, shared_reads: bool, quiet: bool) -> None:
     projects = find_projects(paths)
     if not projects:
-        fail(f"no project files (*.toml with a [project] table) found in {', '.join(map(str, paths))}")
+        folders = [p for p in map(Path, paths) if p.is_dir()]
+        if options.get("lang") == "en":
+            hint = f"; to write one from the layers there, run: landlink init {folders[0]}" if folders else ""
+            fail(f"no project files (*.toml with a [project] table) found in {', '.join(map(str, paths))}{hint}")
+        else:
+            hint = f"；可运行 landlink init {folders[0]} 根据其中的图层生成项目文件" if folders else ""
+            fail(f"{'、'.join(map(str, paths))} 中没有项目文件（含 [project] 的 *.toml）{hint}")
         return
     if output is not None and output.suffix.lower() == ".gpkg":
         fail(f"{output}: with several projects -o names an output folder, not a .gpkg file")
@@ -162,7 +168,8 @@ def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: boo
         with _DelayedProgress(len(projects), f"checking {len(projects)} projects", enabled=not quiet) as bar:
             summary = run_batch(projects, out_dir=output, workers=workers, report=report, xlsx=xlsx, shared_reads=shared_reads,
                                 on_done=lambda row: bar.advance(Path(row["project_file"]).name), **options)
-        csv_path, html_path = write_batch_summary(summary, output or Path("."))
+        csv_path, html_path = write_batch_summary(summary, output or Path("."), lang=options.get("lang") or "zh",
+                                                  protected=batch_inputs(projects))
     except LandlinkError as exc:
         fail(str(exc))
         return

@@ -45,6 +45,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_cell)
+            # a list keeps each value's type (Series.map would infer float for ints beside None)
+            out[col] = pd.Series([safe_cell(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import OutputError
 from ..io.atomic import atomic_path
+from ..io.spreadsheet import safe_frame
 
 __all__ = ["SUMMARY_COLUMNS", "SUMMARY_HEADERS", "write_batch_summary"]
 
@@ -110,7 +111,12 @@ def _index_html(summary: pd.DataFrame, csv_name: str, lang: str) -> str:
 
 
 def write_batch_summary(
-    summary: pd.DataFrame, folder: str | os.PathLike[str], *, stem: str = "batch_summary", lang: str = "zh"
+    summary: pd.DataFrame,
+    folder: str | os.PathLike[str],
+    *,
+    stem: str = "batch_summary",
+    lang: str = "zh",
+    protected: set[Path] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``summary`` as ``<stem>.csv`` (UTF-8 with BOM, for Excel) and ``<stem>.html`` in ``folder``.
 
@@ -126,6 +132,8 @@ def write_batch_summary(
         File name without suffix.
     lang
         ``zh`` (Chinese headers and statuses) or ``en`` (the column codes).
+    protected
+        Files neither output may replace (the batch's inputs).
     """
     if lang not in _TEXT:
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -133,9 +141,10 @@ def write_batch_summary(
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = folder / f"{stem}.csv", folder / f"{stem}.html"
     try:
-        with atomic_path(csv_path) as tmp:
-            _table(summary, lang).to_csv(tmp, index=False, encoding="utf-8-sig")
-        with atomic_path(html_path) as tmp:
+        with atomic_path(csv_path, protected=protected) as tmp:
+            # project names and messages are text from the inputs: neutralise formula-like cells for Excel
+            safe_frame(_table(summary, lang)).to_csv(tmp, index=False, encoding="utf-8-sig")
+        with atomic_path(html_path, protected=protected) as tmp:
             tmp.write_text(_index_html(summary, csv_path.name, lang), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the batch summary ({exc})") from exc
