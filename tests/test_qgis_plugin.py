@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,10 @@ def _count(path: Path, layer: str | None = None) -> int:
 def qgis_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("qgis")
     assert Path(QGIS_PYTHON).exists() and LANDLINK.exists()
+    # QGIS and GDAL may leave .aux.xml files beside what they open: work on copies of the samples
+    samples = tmp / "samples"
+    for name in ("bazhong_demo", "bazhong_clean"):
+        shutil.copytree(SAMPLES / name, samples / name)
     subprocess.run([str(LANDLINK), "ledger", "init", str(tmp / "ledger.gpkg"), "--crs", "EPSG:4545"], check=True, capture_output=True)
     bad = tmp / "bad.toml"
     bad.write_text('[project]\nname = "x"\n[layers.demolition]\npath = "missing.shp"\n', encoding="utf-8")
@@ -116,8 +121,8 @@ def qgis_run(tmp_path_factory):
     script = tmp / "run_plugin.py"
     script.write_text(SCRIPT, encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PLUGIN_ROOT=str(PLUGIN_ROOT), LANDLINK_EXE=str(LANDLINK),
-               TMP_OUT=str(tmp), DEMO=str(SAMPLES / "bazhong_demo" / "project.toml"),
-               CLEAN=str(SAMPLES / "bazhong_clean" / "project.toml"), BAD=str(bad), STUB_EXE=str(stub),
+               TMP_OUT=str(tmp), DEMO=str(samples / "bazhong_demo" / "project.toml"),
+               CLEAN=str(samples / "bazhong_clean" / "project.toml"), BAD=str(bad), STUB_EXE=str(stub),
                XDG_RUNTIME_DIR=str(tmp), DEMO_FACTS=json.dumps(DEMO_FACTS))
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([QGIS_PYTHON, str(script)], env=env, capture_output=True, text=True, timeout=600)

@@ -102,7 +102,7 @@ def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> 
     if path.is_dir():
         raise DataSourceError(f"{path}: is a folder, not a raster file (raster '{role}'); give the path of a GeoTIFF")
     try:
-        with rasterio.open(path) as ds:
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as ds:  # no .aux.xml beside an input
             count, crs, transform = ds.count, ds.crs, ds.transform
             width, height = ds.width, ds.height
             nodata = ds.nodatavals[band - 1] if 1 <= band <= count else None
@@ -149,7 +149,7 @@ def read_window(
     if col1 <= col0 or row1 <= row0:
         return None
     window = Window(col0, row0, col1 - col0, row1 - row0)
-    with rasterio.open(info.path) as ds:
+    with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(info.path) as ds:  # no .aux.xml beside an input
         data = ds.read(info.band, window=window, masked=True)
     transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
     values = np.ma.filled(data.astype(float), np.nan)
