@@ -52,6 +52,8 @@ def test_written_to_gpkg_xlsx_and_html(result, tmp_path):
     table = pyogrio.read_dataframe(out, layer="landuse_change", read_geometry=False)
     assert len(table) == len(result.extra_layers["landuse_change"])
     xlsx = write_xlsx(result, tmp_path / "out.xlsx")
-    assert "landuse_change" in load_workbook(xlsx).sheetnames
+    assert "土地利用结构调整表" in load_workbook(xlsx).sheetnames  # a Chinese sheet name under zh
+    xlsx_en = write_xlsx(result, tmp_path / "out_en.xlsx", lang="en")
+    assert "landuse_change" in load_workbook(xlsx_en).sheetnames
     html = render_html(result, lang="zh")
     assert "id='landuse-change-table'" in html and "土地利用结构调整表" in html

@@ -92,6 +92,11 @@ def test_an_edited_file_is_refused(checked: tuple[Path, Path], edit: str) -> Non
     listed = invoke("ledger", "-L", ledger, "list").output
     note = "not verified" if edit == "digest_removed" else "file changed after the check"
     assert "复核后登记" in listed and note in listed, listed
+    # the register says the plan went in forced, for the unverifiable content itself
+    from landlink_gis.ledger import open_ledger
+
+    row = open_ledger(ledger).projects().iloc[0]
+    assert bool(row["forced"]) and row["reason"].startswith("复核后登记")
 
 
 def test_the_digest_covers_what_the_filing_rests_on(checked: tuple[Path, Path]) -> None:

@@ -13,7 +13,6 @@ compared resolved and by device/inode (symbolic and hard links), and the TXT is 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import click
 from ..contract import PLOT_LAYER_NAMES
 from ..errors import LandlinkError
 from ..fields import DEFAULT_FIELD_NAMES, find_field
+from ..io.atomic import refuse_protected
 from .check import fail
 from .options import configure_logging, verbosity
 
@@ -33,28 +33,6 @@ _NAME, _USE, _CLASS, _SHEET = ("DKMC",), ("DKYT",), ("DLBM",), ("TFH",)
 
 
 _LIST_AT_MOST = 20
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` name the same file: same resolved path, or same device and inode.
-
-    Parameters
-    ----------
-    a, b
-        Paths; either may not exist yet (then only the resolved paths are compared).
-
-    Returns
-    -------
-    bool
-        ``True`` for the same path, a symbolic link to the other, or a hard link of the other.
-    """
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        sa, sb = os.stat(a), os.stat(b)
-    except OSError:
-        return False
-    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 @click.command("export-txt")
@@ -78,10 +56,7 @@ def export_txt_cmd(
 
     configure_logging(verbose, quiet)
     try:
-        if same_file(output, checked_gpkg):
-            raise LandlinkError(
-                f"{output}: refusing to write over the input {checked_gpkg} (they are the same file); choose another output path"
-            )
+        refuse_protected(output, {checked_gpkg})
         plots = read_vector(role=layer, path=checked_gpkg, layer=_LAYERS[layer])
         columns = [c for c in plots.columns if c != plots.geometry.name]
         id_col = id_field or find_field(columns, _ID)

@@ -266,6 +266,8 @@ class Ledger:
             others = self._plots(tx, exclude_code=project.code)
             overlaps = plot_overlaps(project.plots, others, tolerance_m2=tolerance_m2)
             problems = []
+            if project.content_problem and force:  # add_checked refused it unforced; forced, it counts as forced
+                problems.append(project.content_problem)
             if project.errors:
                 problems.append(f"the check found {project.errors} error finding(s)")
             if len(overlaps):

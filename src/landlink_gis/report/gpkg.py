@@ -43,9 +43,9 @@ STYLED_LAYERS = {
     "finding_points": "finding_points",
 }
 _STYLE_TITLES = {
-    "plots": "按检查状态着色 (ll_status)",
-    "findings": "按严重程度着色 (severity)",
-    "finding_points": "按严重程度着色 (severity)",
+    "plots": "按检查状态着色（字段 ll_status）",
+    "findings": "按严重程度着色（字段 severity）",
+    "finding_points": "按严重程度着色（字段 severity）",
 }
 
 

@@ -44,6 +44,7 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "balance": ("面积平衡", "balance"),
     "findings": ("检查问题", "findings"),
     "plots": ("地块", "plots"),
+    "landuse_change": ("土地利用结构调整表", "landuse_change"),
     "run_info": ("运行信息", "run_info"),
 }
 #: columns whose text is wrapped in the cell (and their width in characters)
@@ -297,7 +298,7 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
 
     change = getattr(result, "extra_layers", {}).get("landuse_change")
     if change is not None:  # BAL008: 项目区土地利用结构调整表
-        _fill_sheet(wb.create_sheet("landuse_change"), change, _LANDUSE_CHANGE_COLUMNS)
+        _fill_sheet(_sheet(wb, "landuse_change", lang), change, _LANDUSE_CHANGE_COLUMNS)
 
     info = redact_obj(result.run_info)
     rows = pd.DataFrame(run_info_rows(info, lang), columns=["label", "value", "key"])
