@@ -97,7 +97,7 @@ def compensation(ctx, overlap_tolerance_m2):
     title=("拆旧地块与本项目建新地块重叠", "Demolition plot overlaps a construction plot of the project"),
     message=_MSG,
     reference=f"{SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",
-    requires=("layer:construction",),
+    requires=("layer:demolition", "layer:construction"),
     params=_TOL,
     example='a resettlement plot drawn on a homestead that is also a demolition plot',
 )
