@@ -70,6 +70,21 @@ FARMLAND_COLUMNS: tuple[str, ...] = (
 )
 
 
+
+def survey_pairs(ctx, role: str) -> pd.DataFrame:
+    """Areas of every plot of ``role`` × land-survey polygon overlap, computed once per check.
+
+    Areas only (``left``, ``right``, ``area_m2``, ``area_planar_m2``; no geometry): the balance,
+    PLAN004/PLAN005, ATTR007 and the land-use structure table all sum these same figures, so
+    the overlay runs once and on the compiled area kernel of :mod:`landlink_gis.overlay`.
+    """
+    return ctx.cached(
+        ("survey_pairs", role),
+        lambda: overlay_pairs(
+            ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method, geometry=False
+        ),
+    )
+
 def plot_area(ctx, role: str) -> np.ndarray:
     """Area of each plot of ``role`` (project's area method), NaN where it could not be computed.
 
@@ -188,9 +203,7 @@ def _from_landuse(ctx, role: str) -> pd.DataFrame:
     """Farmland figures from the overlay of the plots with the land-survey layer."""
     frame = ctx.layer(role)
     landuse = ctx.attributes("landuse")  # classes and grades only: no need for its areas
-    pairs = overlay_pairs(
-        ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method
-    )
+    pairs = survey_pairs(ctx, role)
     n = len(frame)
     out = {k: np.zeros(n) for k in ("cultivated_m2", "paddy_m2", "quality_area_product", "quality_area_m2")}
     if len(pairs):
@@ -295,7 +308,7 @@ def quota_basis(ctx) -> pd.DataFrame:
         n = len(frame)
         if has_survey(ctx):
             survey = ctx.attributes("landuse")
-            pairs = overlay_pairs(ctx.valid_geoms("demolition"), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method)
+            pairs = survey_pairs(ctx, "demolition")
             li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
             cz = survey["czcsxm"].to_numpy(dtype=object)[rj] if ctx.has_field("landuse", "czcsxm") else None
             rural = is_rural_construction_land(survey["land_class"].to_numpy(dtype=object)[rj], cz)

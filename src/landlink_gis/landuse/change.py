@@ -24,8 +24,7 @@ import pandas as pd
 from ..area import to_hectare, to_mu
 from ..codes import class_name, normalise_code
 from ..fields import blank
-from ..overlay import overlay_pairs
-from . import has_survey
+from . import has_survey, survey_pairs
 
 __all__ = ["CONSTRUCTION_CLASS", "LANDUSE_CHANGE_COLUMNS", "landuse_change_table"]
 
@@ -51,7 +50,7 @@ def _pieces(ctx, role: str) -> pd.DataFrame:
     owner = _text(plots["owner"].to_numpy(dtype=object)) if len(plots) else np.zeros(0, object)
     if has_survey(ctx):
         survey = ctx.attributes("landuse")
-        pairs = overlay_pairs(ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method)
+        pairs = survey_pairs(ctx, role)
         li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
         seat = _text(survey["seat"].to_numpy(dtype=object)[rj]) if ctx.has_field("landuse", "seat") else np.full(len(rj), "", object)
         lu_owner = _text(survey["owner"].to_numpy(dtype=object)[rj]) if ctx.has_field("landuse", "owner") else np.full(len(rj), "", object)

@@ -8,8 +8,7 @@ import pandas as pd
 from .. import codes
 from ..fields import blank
 from ..findings import combine, make
-from ..landuse import farmland_under
-from ..overlay import overlay_pairs
+from ..landuse import farmland_under, survey_pairs
 from ..project import PLOT_ROLES
 from ._registry import rule
 from .overlaps import reference_ids
@@ -261,7 +260,7 @@ def owner_mismatch(ctx):
     out = []
     for role in (r for r in PLOT_ROLES if ctx.has_field(r, "owner")):
         declared = ctx.attributes(role)["owner"].to_numpy(dtype=object)
-        pairs = overlay_pairs(ctx.valid_geoms(role), ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method)
+        pairs = survey_pairs(ctx, role)
         if not len(pairs):
             continue
         col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"

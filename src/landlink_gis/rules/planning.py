@@ -32,7 +32,7 @@ from ..area import ellipsoidal_area, planar_area
 from ..codes import class_name, is_construction, normalise_code
 from ..findings import combine, make
 from ..geomops import polygonal
-from ..landuse import farmland_under
+from ..landuse import farmland_under, survey_pairs
 from ..overlay import overlay_pairs, uncovered_parts
 from ._citations import (
     JILIN_2017,
@@ -277,7 +277,7 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     non-construction area the share allows; the message lists every class with its area.
     """
     plots = ctx.valid_geoms("demolition")
-    pairs = overlay_pairs(plots, ctx.valid_geoms("landuse"), crs=ctx.crs, area_method=ctx.project.area_method)
+    pairs = survey_pairs(ctx, "demolition")
     n = len(plots)
     plot_area = np.nan_to_num(ctx.area("demolition"))
     li = pairs["left"].to_numpy()
@@ -314,6 +314,10 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     geoms = plots[fire].copy()
     built_pairs = pairs.loc[built & np.isin(li, fire)]
     if len(built_pairs):
+        # geometry only for the pairs of plots that become findings (the pair table holds areas only)
+        built_pairs = built_pairs.assign(
+            geometry=shapely.intersection(plots[built_pairs["left"].to_numpy()], ctx.valid_geoms("landuse")[built_pairs["right"].to_numpy()])
+        )
         built_union = built_pairs.groupby("left")["geometry"].agg(lambda g: shapely.union_all(np.asarray(g, dtype=object)))
         at = np.searchsorted(fire, built_union.index.to_numpy())
         geoms[at] = polygonal(shapely.difference(geoms[at], built_union.to_numpy(dtype=object)))
