@@ -24,11 +24,12 @@ import pandas as pd
 
 from .errors import InputError
 from .io.vector import read_vector
-from .project import LAYER_ROLES, RASTER_ROLES, Project, load_project, parse_project
+from .project import Project, load_project, parse_project
 from .report.gpkg import write_checked_gpkg
 from .report.maps_interactive import explore_result, plot_result
 from .report.summary import summary_text
 from .result import CheckResult
+from .roles import LAYER_ROLES, RASTER_ROLES
 from .rules import REGISTRY, sorted_rules
 from .runner import check
 

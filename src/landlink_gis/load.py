@@ -31,8 +31,9 @@ from .io.shared import STREAMED_ROLES, SharedLayer, shared_key
 from .io.vector import file_sha256, read_vector
 from .load_ledger import merge_ledger_layer, read_ledger_inputs
 from .normalise import add_areas, normalise_layer, repair_geometries
-from .project import PLOT_ROLES, LayerSpec, Project
+from .project import LayerSpec, Project
 from .rasters import open_raster, read_problems
+from .roles import PLOT_ROLES
 
 logger = logging.getLogger(__name__)
 

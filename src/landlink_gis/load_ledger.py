@@ -20,7 +20,8 @@ from .context import LedgerView, PreviousPlan, SourceInfo, SourceQuota
 from .geomops import bounds_of
 from .ledger.checked import plan_digest, plan_frame, read_checked
 from .ledger.store import open_ledger
-from .project import PLOT_ROLES, LayerSpec, Project
+from .project import LayerSpec, Project
+from .roles import PLOT_ROLES
 
 logger = logging.getLogger(__name__)
 

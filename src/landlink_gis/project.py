@@ -9,7 +9,6 @@ so run_info can record them. Unknown keys, roles and bad values raise
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,9 @@ else:  # pragma: no cover
 
 from .errors import ProjectFileError
 from .io.redact import redact_url
+from .profiles import PROFILE_NAMES
+from .project_values import QuotaSource, check_keys, coerce_fact, project_error, quota_sources
+from .roles import LAYER_ROLES, RASTER_ROLES
 
 __all__ = [
     "LAYER_ROLES",
@@ -34,40 +36,6 @@ __all__ = [
     "input_paths",
     "load_project",
 ]
-
-#: Vector layer roles of DOMAIN.md §3.
-LAYER_ROLES: tuple[str, ...] = (
-    "demolition",
-    "construction",
-    "compensation",
-    "ledger",
-    "illegal_land",
-    "basic_farmland",
-    "ecological_redline",
-    "development_boundary",
-    "landuse",
-    "boundary",
-)
-#: How layer roles read in messages, per language.
-LAYER_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "demolition": "拆旧地块",
-        "construction": "建新地块",
-        "compensation": "占补平衡已用地",
-        "ledger": "其他挂钩项目地块",
-        "illegal_land": "违法违规用地",
-        "basic_farmland": "永久基本农田",
-        "ecological_redline": "生态保护红线",
-        "development_boundary": "城镇开发边界",
-        "landuse": "三调地类图斑",
-        "boundary": "县域/项目区界线",
-        "project": "项目区",
-    },
-    "en": {},
-}
-#: Raster roles of DOMAIN.md §3.
-RASTER_ROLES: tuple[str, ...] = ("dem", "slope", "quality")
-PLOT_ROLES: tuple[str, ...] = ("demolition", "construction")
 
 #: Canonical fields inside the toolkit (DOMAIN.md §3).
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -113,17 +81,13 @@ _PROJECT_KEYS = {
 }
 #: ``[project] kind`` values: an ordinary linkage project, or a plan that only builds with quota drawn from others.
 PROJECT_KINDS = ("linkage", "construction_only")
-#: Facts that are amounts: finite and not negative.
-_AMOUNT_KEYS = ("advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan")
 #: Units an area column may declare (``area_unit``) → the canonical unit name.
 AREA_UNITS: dict[str, str] = {"m2": "m2", "m²": "m2", "平方米": "m2", "hm2": "hm2", "ha": "hm2", "公顷": "hm2", "mu": "mu", "亩": "mu"}
 _LAYER_KEYS = {"path", "url", "layer", "table", "sql", "encoding", "id", "fields", "geometry_column", "area_unit"}
-_QUOTA_SOURCE_KEYS = {"code", "area_m2"}
 _RASTER_KEYS = {"path", "band"}
 _RULES_KEYS = {"ignore", "select", "params", "severity"}
 _LEDGER_KEYS = {"path", "url"}
 _TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger", "quota_sources"}
-PROFILES = ("national", "sichuan", "shanxi", "jilin")
 QUALITY_SCALES = ("dengbie", "dengji")
 
 
@@ -166,14 +130,6 @@ class RasterSpec:
     path: Path
     band: int = 1
     outside: bool = False
-
-
-@dataclass(frozen=True)
-class QuotaSource:
-    """One ``[[quota_sources]]`` entry: surplus quota a construction-only plan draws from a project."""
-
-    code: str
-    area_m2: float
 
 
 @dataclass(frozen=True)
@@ -222,22 +178,9 @@ class Project:
         return self.path.parent if self.path is not None else Path.cwd()
 
 
-def _err(path: Path, msg: str) -> ProjectFileError:
-    return ProjectFileError(f"{path}: {msg}")
-
-
-def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str] | dict) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise _err(
-            path,
-            f"unknown key(s) {', '.join(unknown)} in [{where}]; allowed: {', '.join(sorted(allowed))}",
-        )
-
-
 def _resolve(path: Path, folder: Path, value: Any, where: str) -> tuple[Path, bool]:
     if not isinstance(value, str) or not value.strip():
-        raise _err(path, f"[{where}] path must be a non-empty string")
+        raise project_error(path, f"[{where}] path must be a non-empty string")
     p = Path(value)
     if not p.is_absolute():
         p = folder / p
@@ -261,28 +204,28 @@ def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
     if isinstance(table, str):  # `demolition = "拆旧.shp"`: shorthand for `path = …`
         table = {"path": table}
     if not isinstance(table, dict):
-        raise _err(
+        raise project_error(
             path,
             f"[{where}] must be a table such as [layers.{role}] with path = \"…\" (or the shorthand "
             f"{role} = \"file.shp\" under [layers]), got {type(table).__name__} {table!r}",
         )
-    _check_keys(path, where, table, _LAYER_KEYS)
+    check_keys(path, where, table, _LAYER_KEYS)
     has_path, has_url = "path" in table, "url" in table
     if has_path == has_url:
-        raise _err(path, f"[{where}] needs exactly one of 'path' or 'url'")
+        raise project_error(path, f"[{where}] needs exactly one of 'path' or 'url'")
     spec_path, outside = (None, False)
     if has_path:
         spec_path, outside = _resolve(path, folder, table["path"], where)
     if has_url and not ("table" in table or "sql" in table):
-        raise _err(path, f"[{where}] a 'url' needs 'table' or 'sql'")
+        raise project_error(path, f"[{where}] a 'url' needs 'table' or 'sql'")
     fields_in = table.get("fields", {})
     if not isinstance(fields_in, dict) or not all(isinstance(v, str) for v in fields_in.values()):
-        raise _err(path, f"[{where}] 'fields' must map canonical names to field names (strings)")
+        raise project_error(path, f"[{where}] 'fields' must map canonical names to field names (strings)")
     mapping: dict[str, str] = {}
     for key, source in fields_in.items():
         canon = _FIELD_ALIASES.get(key, key)
         if canon not in CANONICAL_FIELDS:
-            raise _err(
+            raise project_error(
                 path,
                 f"[{where}] unknown canonical field {key!r} in 'fields'; known: "
                 + ", ".join(sorted(set(CANONICAL_FIELDS) | set(_FIELD_ALIASES))),
@@ -290,12 +233,12 @@ def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
         mapping[canon] = source
     for key in ("layer", "table", "sql", "encoding", "id", "geometry_column", "url", "area_unit"):
         if key in table and not isinstance(table[key], str):
-            raise _err(path, f"[{where}] '{key}' must be a string")
+            raise project_error(path, f"[{where}] '{key}' must be a string")
     unit = None
     if "area_unit" in table:
         unit = AREA_UNITS.get(table["area_unit"].strip().lower()) or AREA_UNITS.get(table["area_unit"].strip())
         if unit is None:
-            raise _err(path, f"[{where}] area_unit = {table['area_unit']!r}; use m2, hm2 (公顷) or mu (亩)")
+            raise project_error(path, f"[{where}] area_unit = {table['area_unit']!r}; use m2, hm2 (公顷) or mu (亩)")
     return LayerSpec(
         role=role,
         path=spec_path,
@@ -312,94 +255,72 @@ def _layer(path: Path, folder: Path, role: str, table: Any) -> LayerSpec:
     )
 
 
-def _coerce(path: Path, key: str, value: Any, kind: type) -> Any:
-    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = float(value)
-        if not math.isfinite(value):
-            raise _err(path, f"[project] {key} = {value!r} is not a finite number")
-        if key in _AMOUNT_KEYS and value < 0:
-            raise _err(path, f"[project] {key} = {value!r} must not be negative")
-        return value
-    if kind is int and isinstance(value, int) and not isinstance(value, bool) and key in _AMOUNT_KEYS and value < 0:
-        raise _err(path, f"[project] {key} = {value!r} must not be negative")
-    if kind is dt.date and isinstance(value, dt.datetime):
-        return value.date()
-    if kind is dt.date and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise _err(path, f"[project] {key} = {value!r} is not a date (use YYYY-MM-DD)") from None
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise _err(path, f"[project] {key} must be a {kind.__name__}, got {value!r}")
-    return value
-
-
 def parse_project(doc: dict[str, Any], path: Path) -> Project:
     """Build a :class:`Project` from a parsed TOML document (``path`` names it in errors)."""
     folder = path.parent.resolve()
-    _check_keys(path, "top level", doc, _TOP_KEYS)
+    check_keys(path, "top level", doc, _TOP_KEYS)
     facts = doc.get("project", {})
     if not isinstance(facts, dict):
-        raise _err(path, "[project] must be a table")
-    _check_keys(path, "project", facts, _PROJECT_KEYS)
-    values = {k: _coerce(path, k, v, _PROJECT_KEYS[k]) for k, v in facts.items()}
-    if values.get("profile", "national") not in PROFILES:
-        raise _err(path, f"[project] profile = {values['profile']!r}; use one of {', '.join(PROFILES)}")
+        raise project_error(path, "[project] must be a table")
+    check_keys(path, "project", facts, _PROJECT_KEYS)
+    values = {k: coerce_fact(path, k, v, _PROJECT_KEYS[k]) for k, v in facts.items()}
+    if values.get("profile", "national") not in PROFILE_NAMES:
+        raise project_error(path, f"[project] profile = {values['profile']!r}; use one of {', '.join(PROFILE_NAMES)}")
     if values.get("quality_scale", "dengbie") not in QUALITY_SCALES:
-        raise _err(path, f"[project] quality_scale = {values['quality_scale']!r}; use dengbie or dengji")
+        raise project_error(path, f"[project] quality_scale = {values['quality_scale']!r}; use dengbie or dengji")
     if values.get("area_method", "ellipsoidal") not in ("ellipsoidal", "planar"):
-        raise _err(path, "[project] area_method must be 'ellipsoidal' or 'planar'")
+        raise project_error(path, "[project] area_method must be 'ellipsoidal' or 'planar'")
     if values.get("language", "zh") not in ("zh", "en"):
-        raise _err(path, "[project] language must be 'zh' or 'en'")
+        raise project_error(path, "[project] language must be 'zh' or 'en'")
     if values.get("kind", "linkage") not in PROJECT_KINDS:
-        raise _err(path, f"[project] kind = {values['kind']!r}; use linkage or construction_only")
+        raise project_error(path, f"[project] kind = {values['kind']!r}; use linkage or construction_only")
     construction_only = values.get("kind") == "construction_only"
-    sources = _quota_sources(path, doc.get("quota_sources"), construction_only)
+    sources = quota_sources(path, doc.get("quota_sources"), construction_only)
 
     layers_in = doc.get("layers", {})
     if not isinstance(layers_in, dict):
-        raise _err(path, "[layers] must be a table of layer roles")
+        raise project_error(path, "[layers] must be a table of layer roles")
     unknown_roles = sorted(set(layers_in) - set(LAYER_ROLES))
     if unknown_roles:
-        raise _err(path, f"unknown layer role(s) {', '.join(unknown_roles)}; known: {', '.join(LAYER_ROLES)}")
+        raise project_error(path, f"unknown layer role(s) {', '.join(unknown_roles)}; known: {', '.join(LAYER_ROLES)}")
     layers = {role: _layer(path, folder, role, t) for role, t in layers_in.items()}
     if construction_only:
         if "demolition" in layers:
-            raise _err(path, "[layers.demolition]: a construction_only plan has no demolition plots; remove the layer or set [project] kind = \"linkage\"")
+            raise project_error(path, "[layers.demolition]: a construction_only plan has no demolition plots; remove the layer or set [project] kind = \"linkage\"")
         if "construction" not in layers:
-            raise _err(path, "[layers.construction] is required for kind = \"construction_only\"")
+            raise project_error(path, "[layers.construction] is required for kind = \"construction_only\"")
     elif "demolition" not in layers:
-        raise _err(path, "[layers.demolition] is required (the demolition plots)")
+        raise project_error(path, "[layers.demolition] is required (the demolition plots)")
 
     rasters_in = doc.get("rasters", {})
     unknown_rasters = sorted(set(rasters_in) - set(RASTER_ROLES))
     if unknown_rasters:
-        raise _err(path, f"unknown raster role(s) {', '.join(unknown_rasters)}; known: {', '.join(RASTER_ROLES)}")
+        raise project_error(path, f"unknown raster role(s) {', '.join(unknown_rasters)}; known: {', '.join(RASTER_ROLES)}")
     rasters = {}
     for role, t in rasters_in.items():
-        _check_keys(path, f"rasters.{role}", t, _RASTER_KEYS)
+        check_keys(path, f"rasters.{role}", t, _RASTER_KEYS)
         rpath, outside = _resolve(path, folder, t.get("path"), f"rasters.{role}")
         rasters[role] = RasterSpec(role=role, path=rpath, band=int(t.get("band", 1)), outside=outside)
 
     rules_in = doc.get("rules", {})
-    _check_keys(path, "rules", rules_in, _RULES_KEYS)
+    check_keys(path, "rules", rules_in, _RULES_KEYS)
     for key in ("ignore", "select"):
         if not isinstance(rules_in.get(key, []), list) or not all(isinstance(x, str) for x in rules_in.get(key, [])):
-            raise _err(path, f"[rules] {key} must be a list of rule IDs")
+            raise project_error(path, f"[rules] {key} must be a list of rule IDs")
     for key in ("params", "severity"):
         if not isinstance(rules_in.get(key, {}), dict):
-            raise _err(path, f"[rules] {key} must be a table")
+            raise project_error(path, f"[rules] {key} must be a table")
 
     ledger_in = doc.get("ledger")
     ledger = None
     if ledger_in is not None:
-        _check_keys(path, "ledger", ledger_in, _LEDGER_KEYS)
+        check_keys(path, "ledger", ledger_in, _LEDGER_KEYS)
         if "url" in ledger_in:
             ledger = str(ledger_in["url"])
         elif "path" in ledger_in:
             ledger = str(_resolve(path, folder, ledger_in["path"], "ledger")[0])
         else:
-            raise _err(path, "[ledger] needs 'path' or 'url'")
+            raise project_error(path, "[ledger] needs 'path' or 'url'")
 
     return Project(
         path=path,
@@ -413,33 +334,6 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
         quota_sources=sources,
         **values,
     )
-
-
-def _quota_sources(path: Path, raw: Any, construction_only: bool) -> tuple[QuotaSource, ...]:
-    """The ``[[quota_sources]]`` tables: required (and only allowed) for construction-only plans."""
-    if raw is None:
-        if construction_only:
-            raise _err(path, "[[quota_sources]] is required for kind = \"construction_only\" (one table per source project: code, area_m2)")
-        return ()
-    if not construction_only:
-        raise _err(path, "[[quota_sources]] is only for [project] kind = \"construction_only\"")
-    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
-        raise _err(path, "quota_sources must be [[quota_sources]] tables with code and area_m2")
-    out = []
-    for i, table in enumerate(raw, start=1):
-        where = f"quota_sources #{i}"
-        _check_keys(path, where, table, _QUOTA_SOURCE_KEYS)
-        code = table.get("code")
-        if not isinstance(code, str) or not code.strip():
-            raise _err(path, f"[{where}] code must be the source project's code (a non-empty string)")
-        area = table.get("area_m2")
-        if isinstance(area, bool) or not isinstance(area, (int, float)) or not math.isfinite(float(area)) or float(area) <= 0:
-            raise _err(path, f"[{where}] area_m2 = {area!r} must be a positive number of m²")
-        out.append(QuotaSource(code=code.strip(), area_m2=float(area)))
-    codes = [q.code for q in out]
-    if len(set(codes)) != len(codes):
-        raise _err(path, "[[quota_sources]] names a source code twice; give one table per source project")
-    return tuple(out)
 
 
 def load_project(path: str | Path) -> Project:

@@ -28,8 +28,9 @@ from .io.vector import file_sha256
 from .landuse import quota_basis
 from .landuse.change import landuse_change_table
 from .load import load_context
-from .project import LAYER_LABELS, PLOT_ROLES, Project, load_project
+from .project import Project, load_project
 from .result import CheckResult
+from .roles import LAYER_LABELS, PLOT_ROLES
 from .rules import REGISTRY, Rule
 from .rules.adjustments import plan_changes
 

@@ -13,6 +13,7 @@ from ..batch import batch_inputs, find_projects, run_batch, write_batch_summary
 from ..dask_engine import dask_engine
 from ..errors import LandlinkError
 from ..io.redact import redact_text
+from ..profiles import PROFILE_NAMES
 from ..report.outputs import default_output, write_outputs
 from ..report.summary import summary_text
 from ..runner import check
@@ -94,7 +95,7 @@ def _split(value: str | None) -> list[str] | None:
 @click.command("check")
 @click.argument("project_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML); with several projects: the output folder.")
-@click.option("--profile", type=click.Choice(["national", "sichuan", "shanxi", "jilin"]), help="Provincial profile (default: the project's).")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), help="Provincial profile (default: the project's).")
 @click.option("--rules", "select", help="Run only these rule IDs/prefixes, comma-separated.")
 @click.option("--ignore", help="Skip these rule IDs/prefixes, comma-separated.")
 @click.option("--previous", type=click.Path(path_type=Path), help="The previously approved plan (its checked GeoPackage) for the plan-adjustment rules ADJ001–ADJ005 (default: the project's latest plan in its [ledger]).")

@@ -8,7 +8,7 @@ import click
 
 from ..errors import LandlinkError
 from ..init_project import PROJECT_FILE_NAME, init_project
-from ..project import LAYER_LABELS, PLOT_ROLES
+from ..roles import LAYER_LABELS, PLOT_ROLES
 from .check import fail
 from .options import configure_logging, verbosity
 

@@ -18,7 +18,7 @@ DEFAULT_DOC = Path("docs") / "rules.md"
 
 @click.command("rules")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the titles.")
-@click.option("--profile", type=click.Choice(["national", "sichuan", "shanxi", "jilin"]), help="Show only this profile's severities.")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), help="Show only this profile's severities.")
 @click.option(
     "--markdown",
     "markdown",

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .._version import __version__
-from ..project import LAYER_LABELS, LAYER_ROLES, RASTER_ROLES
+from ..roles import LAYER_LABELS, LAYER_ROLES, RASTER_ROLES
 from .scan import FolderScan, LayerGuess
 
 __all__ = ["render_project"]

@@ -23,7 +23,7 @@ from ..fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
 from ..io.raster import inspect_raster
 from ..io.shapefile import detect_dbf_encoding, shapefile_encoding
 from ..io.vector import list_layers, read_vector
-from ..project import LAYER_ROLES, PLOT_ROLES
+from ..roles import LAYER_ROLES, PLOT_ROLES
 from .guess import PROVINCE_PROFILES, RASTER_NAME_WORDS, crs_from_bounds, guess_role, name_role
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ import shapely
 from pyproj import CRS
 
 from ..errors import LandlinkError
-from ..project import PLOT_ROLES, Project
+from ..project import Project
+from ..roles import PLOT_ROLES
 from .chunks import CHUNKABLE_SUFFIXES, read_near
 from .vector import file_sha256, read_vector
 

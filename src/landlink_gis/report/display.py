@@ -14,7 +14,7 @@ from typing import Any
 
 from ..balance import KINDS
 from ..profiles import PROFILE_LABELS
-from ..project import LAYER_LABELS
+from ..roles import LAYER_LABELS
 
 __all__ = [
     "CHINA_TZ",

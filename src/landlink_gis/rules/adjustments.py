@@ -20,7 +20,7 @@ from ..area import ellipsoidal_area
 from ..findings import make
 from ..geomops import polygonal
 from ..overlay import overlay_pairs, uncovered_parts
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._registry import rule
 from .overlaps import reference_ids
 

@@ -9,7 +9,7 @@ from .. import codes
 from ..fields import blank
 from ..findings import combine, make
 from ..landuse import farmland_under, survey_pairs
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._registry import rule
 from .overlaps import reference_ids
 

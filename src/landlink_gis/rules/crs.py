@@ -6,7 +6,7 @@ import geopandas as gpd
 
 from ..crs import coordinate_problems, inspect_crs
 from ..findings import combine, make
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
 from ._registry import rule
 

@@ -10,7 +10,7 @@ import shapely
 from ..findings import combine, make
 from ..geomops import finite_coordinates
 from ..overlay import overlay_pairs
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._citations import JILIN_2017, MONITORING_2014, OGC_SFA, SURVEY_TDT1055
 from ._registry import rule
 

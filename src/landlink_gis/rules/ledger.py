@@ -11,7 +11,7 @@ import numpy as np
 
 from ..findings import combine, make
 from ..overlay import overlay_pairs
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._citations import MONITORING_2014, SICHUAN_2017
 from ._registry import rule
 

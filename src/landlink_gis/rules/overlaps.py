@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..findings import combine, make
 from ..overlay import overlay_pairs
-from ..project import PLOT_ROLES
+from ..roles import PLOT_ROLES
 from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
