@@ -12,14 +12,16 @@ an event dated in the past must not make any later day go wrong.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from .errors import QuotaError
 from .schema import QUOTA_KINDS
 
-__all__ = ["ADVANCE_SHARE", "QuotaAccount", "account", "advance_limit", "check_account"]
+__all__ = ["ADVANCE_SHARE", "QuotaAccount", "account", "advance_limit", "check_account", "pending_draws"]
 
 #: Share of the planned surplus a Sichuan poverty county may trade in advance (000 §(三)).
 ADVANCE_SHARE = 0.30
@@ -115,3 +117,44 @@ def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> N
                 f"would exceed the {totals['generated']:.2f} m² generated (record the reclaimed surplus as 'generated' first, "
                 "or trade in advance as 'advanced' within the 30 % rule)"
             )
+
+
+def pending_draws(
+    code: str,
+    sources: Iterable[Mapping[str, Any]],
+    registered: set[str],
+    accepted: set[str],
+    events_of: Callable[[str], pd.DataFrame],
+) -> list[tuple[str, float]]:
+    """The draws of construction-only plan ``code`` still to record: (source code, m²) each.
+
+    Each ``[[quota_sources]]`` entry needs a registered (``registered``), accepted (``accepted``)
+    source whose surplus still available (generated − advanced − traded − drawn, from
+    ``events_of(source)``) covers the part of the draw ``code`` has not recorded before; a new
+    plan version records only the increase.
+
+    Raises
+    ------
+    QuotaError
+        A source is unknown, not accepted, or has too little surplus quota left.
+    """
+    out = []
+    for entry in sources:
+        source, area = str(entry["code"]), float(entry["area_m2"])
+        if source not in registered:
+            raise QuotaError(f"{code}: quota source {source} is not in the ledger; register it first")
+        if source not in accepted:
+            raise QuotaError(f"{code}: quota source {source} is not accepted yet; its surplus quota cannot be drawn")
+        events = events_of(source)
+        mine = float(events.loc[(events["kind"] == "drawn") & (events["counterpart"].astype(str) == code), "area_m2"].sum()) if len(events) else 0.0
+        delta = area - mine
+        if delta <= 1e-6:
+            continue
+        acc = account(events)
+        if delta > acc.surplus_balance + 1e-6:
+            raise QuotaError(
+                f"{code}: drawing {delta:.2f} m² from {source} exceeds its surplus quota still available "
+                f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
+            )
+        out.append((source, delta))
+    return out

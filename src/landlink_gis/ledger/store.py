@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ..overlay import overlay_pairs
 from ._gpkg import GpkgBackend
 from ._postgis import PostgisBackend
 from .checked import CheckedProject, read_checked
-from .errors import LedgerError, QuotaError, StatusError
+from .errors import LedgerError, StatusError
 from .history import EVENT_COLUMNS, check_transition, replay
-from .quota import QuotaAccount, account, advance_limit, check_account
+from .overlaps import plot_overlaps
+from .quota import QuotaAccount, account, advance_limit, check_account, pending_draws
 from .schema import QUOTA_KINDS, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -351,29 +351,10 @@ class Ledger:
         QuotaError
             A source is unknown, not accepted, or has too little surplus quota left.
         """
-        out = []
         projects = {str(r[0]) for r in tx.rows("SELECT DISTINCT code FROM ll_projects")}
         states = replay(self._events(tx))
         accepted = set(states.loc[(states["layer"] == "") & states["state"].isin(["accepted", "filed"]), "project_code"].astype(str)) if len(states) else set()
-        for entry in project.facts.get("quota_sources") or []:
-            code, area = str(entry["code"]), float(entry["area_m2"])
-            if code not in projects:
-                raise QuotaError(f"{project.code}: quota source {code} is not in the ledger; register it first")
-            if code not in accepted:
-                raise QuotaError(f"{project.code}: quota source {code} is not accepted yet; its surplus quota cannot be drawn")
-            events = self._quota(tx, code)
-            mine = float(events.loc[(events["kind"] == "drawn") & (events["counterpart"].astype(str) == project.code), "area_m2"].sum()) if len(events) else 0.0
-            delta = area - mine
-            if delta <= 1e-6:
-                continue
-            acc = account(events)
-            if delta > acc.surplus_balance + 1e-6:
-                raise QuotaError(
-                    f"{project.code}: drawing {delta:.2f} m² from {code} exceeds its surplus quota still available "
-                    f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
-                )
-            out.append((code, delta))
-        return out
+        return pending_draws(project.code, project.facts.get("quota_sources") or [], projects, accepted, lambda code: self._quota(tx, code))
 
     def set_status(self, code: str, plot_ids: list[str] | tuple[str, ...], state: str, date: dt.date, *, layer: str | None = None, note: str | None = None) -> int:
         """Record ``state`` on ``date`` for plots of ``code`` (no plots: the project itself); all or nothing.
@@ -460,36 +441,3 @@ def _float(v) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if np.isfinite(f) else None
-
-
-def plot_overlaps(plots: gpd.GeoDataFrame, others: gpd.GeoDataFrame, *, tolerance_m2: float = 1.0) -> pd.DataFrame:
-    """Overlaps above ``tolerance_m2`` between a plan's plots and registered plots of other projects.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``layer``, ``plot_id``, ``other_code``, ``other_layer``, ``other_id``, ``area_m2``, ``geometry``.
-    """
-    cols = ["layer", "plot_id", "other_code", "other_layer", "other_id", "area_m2", "geometry"]
-    if not len(plots) or not len(others):
-        return pd.DataFrame(columns=cols)
-    pairs = overlay_pairs(
-        np.asarray(plots.geometry.array, dtype=object), np.asarray(others.geometry.array, dtype=object),
-        crs=plots.crs, tolerance_m2=tolerance_m2,
-    )
-    if not len(pairs):
-        return pd.DataFrame(columns=cols)
-    li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    return pd.DataFrame(
-        {
-            "layer": plots["layer"].to_numpy()[li],
-            "plot_id": plots["plot_id"].to_numpy()[li],
-            "other_code": others["project_code"].to_numpy()[rj],
-            "other_layer": others["layer"].to_numpy()[rj],
-            "other_id": others["plot_id"].to_numpy()[rj],
-            "area_m2": pairs["area_m2"].to_numpy(),
-            "geometry": pairs["geometry"].to_numpy(),
-        }
-    )
-
-
