@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registration side effect)
     overlaps,
     planning,
     quota_sources,
+    survey,
     time,
 )
 from ._registry import REGISTRY, Param, Rule, all_params, get_rule, sorted_rules
