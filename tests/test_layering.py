@@ -21,7 +21,7 @@ STAGES: dict[str, int] = {
     "errors": 0, "codes": 0, "profiles": 0, "crs": 0, "area": 0, "geomops": 0, "workdays": 0,
     "units": 0, "io.redact": 0, "findings": 0, "contract": 0, "fields": 0, "_version": 0, "roles": 0,
     "project": 1, "project_values": 1,
-    "io": 2, "overlay": 2, "overlap_kernel": 2, "dask_engine": 2, "init_project": 2,
+    "io": 2, "overlay": 2, "tm_numba": 2, "overlap_kernel": 2, "dask_engine": 2, "init_project": 2,
     "ledger": 3,
     "context": 4, "normalise": 4, "load": 4, "load_ledger": 4, "landuse": 4, "balance": 4, "rasters": 4,
     "rules": 5,
