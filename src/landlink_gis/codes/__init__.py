@@ -4,10 +4,15 @@ The tables are package data (``landclass.csv``, ``czcsxm.csv``); the functions a
 over scalars, lists, numpy arrays and pandas Series.
 """
 
-from landlink_gis.codes._tables import (
+from landlink_gis.codes._grades import (
     QUALITY_SCALES,
-    RURAL_CZCSXM,
     SLOPE_CLASS_BOUNDS,
+    slope_class,
+    valid_quality,
+    valid_slope_class,
+)
+from landlink_gis.codes._tables import (
+    RURAL_CZCSXM,
     class_name,
     czcsxm_classes,
     is_construction,
@@ -19,9 +24,6 @@ from landlink_gis.codes._tables import (
     land_classes,
     normalise_code,
     normalise_czcsxm,
-    slope_class,
-    valid_quality,
-    valid_slope_class,
 )
 
 __all__ = [
