@@ -71,3 +71,23 @@ def test_cli_exits_1_naming_the_plot(tmp_path):
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output
     assert re.search(r"GEOM001:1", res.output)
+
+
+def test_txt_plot_area_in_hectares_is_the_declared_area_checked_by_attr003(tmp_path):
+    """地块面积 is in 公顷: the file's own 0.16 hm² passes; a declared 0.2 hm² is 2000 m², not 0.2 m²."""
+    toml = _txt_project(tmp_path, tamper=False)
+    txt = tmp_path / "demolition.txt"
+    lines = txt.read_bytes().decode("gbk").splitlines()
+    plot_lines = [i for i, line in enumerate(lines) if line.rstrip().endswith("@")]
+    fields = lines[plot_lines[0]].split(",")
+    assert abs(float(fields[1]) - 0.16) < 0.001  # the writer's own 地块面积 for T1, in 公顷
+    result = check(toml, rules=["ATTR003"])
+    assert len(result.findings) == 0  # hectares read as hectares: no mismatch
+    fields[1] = "0.2000"  # declare 2000 m² for a 1600 m² plot
+    lines[plot_lines[0]] = ",".join(fields)
+    txt.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    f = check(toml, rules=["ATTR003"]).findings
+    assert list(f["plot_id"]) == ["T1"]
+    # declared 0.2 hm² = 2000.00 m² against the computed area (a 40 m square, scale factor < 1 here)
+    assert "申报面积 2000.00 m²" in f["message"].iloc[0]
+    assert 1590.0 < float(f["measured"].iloc[0]) < 1600.0

@@ -126,6 +126,9 @@ def normalise_layer(
                 missing.append(canon)
         else:
             found = find_field(columns, defaults)
+            if found is None and canon == "area_declared":
+                # a reader that knows its area column says so (the coordinate TXT's 地块面积, in 公顷)
+                found = find_field(columns, tuple(frame.attrs.get("area_units") or ()))
             if found is None:
                 missing.append(canon)
         if found is None:
