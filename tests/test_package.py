@@ -232,3 +232,13 @@ def test_formula_text_is_neutralised(tmp_path):
     name = ws.cell(row=2, column=[c.value for c in ws[1]].index("项目区名称") + 1)
     assert name.value == "'=HYPERLINK(\"http://x\")" and name.data_type == "s"
     assert pd.read_csv(out / "summary.csv", encoding="utf-8-sig").iloc[0]["项目区名称"].startswith("'=")
+
+
+@pytest.mark.parametrize(("ratio", "code"), [(1.0, 0), (1.02, 1)])
+def test_approved_scale_from_the_project_file(tmp_path, ratio, code):
+    """``[project] approved_scale_m2`` travels in run_info to the package, like the --approved-scale option."""
+    total = sum(geod_area_m2(square(x, 0, s), "EPSG:4545") for x, s in ((0, 50), (200, 40), (400, 30), (600, 20)))
+    gpkg = checked_gpkg(tmp_path, **FACTS, approved_scale_m2=round(total * ratio, 4))
+    res = run("package", str(gpkg), "-o", str(tmp_path / "pkg"))
+    assert res.exit_code == code, res.output
+    assert ("批准规模" in res.stderr) == (code == 1)

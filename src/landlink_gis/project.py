@@ -78,6 +78,7 @@ _PROJECT_KEYS = {
     "filing_code": str,
     "households": int,
     "funds_wan_yuan": float,
+    "approved_scale_m2": float,
 }
 #: ``[project] kind`` values: an ordinary linkage project, or a plan that only builds with quota drawn from others.
 PROJECT_KINDS = ("linkage", "construction_only")
@@ -159,6 +160,8 @@ class Project:
     filing_code: str | None = None
     households: int | None = None
     funds_wan_yuan: float | None = None
+    #: the approved project scale (批准规模, m²): the filing package compares the plots' total area with it
+    approved_scale_m2: float | None = None
     quota_sources: tuple[QuotaSource, ...] = ()
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     rasters: dict[str, RasterSpec] = field(default_factory=dict)

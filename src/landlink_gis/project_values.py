@@ -17,7 +17,7 @@ from .errors import ProjectFileError
 __all__ = ["QuotaSource", "check_keys", "coerce_fact", "project_error", "quota_sources"]
 
 #: Facts that are amounts: finite and not negative.
-_AMOUNT_KEYS = ("advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan")
+_AMOUNT_KEYS = ("advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan", "approved_scale_m2")
 _QUOTA_SOURCE_KEYS = {"code", "area_m2"}
 
 

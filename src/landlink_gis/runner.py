@@ -183,7 +183,7 @@ def _run_info(ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: 
 def _facts(project: Project, sheet=None) -> dict[str, Any]:
     """Project facts the ledger reads back from a checked GeoPackage (and the quota basis the balance used)."""
     keys = ("approved", "accepted", "filed", "traded", "poverty_county", "advance_quota_m2", "adjustment_reason",
-            "kind", "turnover_quota_m2", "filing_code", "households", "funds_wan_yuan")
+            "kind", "turnover_quota_m2", "filing_code", "households", "funds_wan_yuan", "approved_scale_m2")
     facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
     facts["quota_sources"] = [{"code": q.code, "area_m2": q.area_m2} for q in project.quota_sources]
