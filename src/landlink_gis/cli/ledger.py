@@ -145,14 +145,15 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
         if area is None or date is None:
             _fail("--record needs --area and --date")
         _run(ledger.record_quota, project, kind, area * _UNITS[unit], date, counterpart=counterpart, price_yuan=price, note=note)
-        click.echo(f"{project}: recorded {kind} {area:g} {unit} on {date}")
+        click.echo(f"{project}: recorded {kind} {area:.2f} {unit} on {date}")
     acc = _run(ledger.quota_account, project, at)
     limit = _run(ledger.advance_limit, project)
     click.echo(f"quota account of {project}" + (f" on {at}" if at else "") + " (m²):")
     for label, value in (
         ("turnover lent", acc.lent), ("turnover returned", acc.returned), ("turnover outstanding", acc.turnover_outstanding),
         ("surplus generated", acc.generated), ("advanced", acc.advanced), ("traded", acc.traded),
-        ("surplus balance (generated − advanced − traded)", acc.surplus_balance), ("advance limit (30 % rule)", limit),
+        ("drawn by construction-only plans", acc.drawn),
+        ("surplus balance (generated − advanced − traded − drawn)", acc.surplus_balance), ("advance limit (30 % rule)", limit),
         ("traded value (yuan)", acc.traded_value_yuan),
     ):
         click.echo(f"  {label:<50} {value:>14.2f}")
