@@ -33,6 +33,14 @@ def test_references_cite_documents_never_the_rulebook():
     assert "二(六)" in REGISTRY["LED001"].reference and "台账" in REGISTRY["LED001"].reference
 
 
+def test_no_rule_cites_the_internal_rulebook():
+    """Every registered rule (all families) cites a policy document or standard, never DOMAIN.md."""
+    assert len(REGISTRY) == 48
+    for r in REGISTRY.values():
+        assert "DOMAIN" not in r.reference, (r.id, r.reference)
+        assert r.reference.strip(), r.id
+
+
 def test_geos_reasons_translated_with_their_location():
     bad = np.array(
         [

@@ -10,6 +10,7 @@ from ..fields import blank
 from ..findings import combine, make
 from ..landuse import farmland_under, survey_pairs
 from ..roles import PLOT_ROLES
+from ._citations import JILIN_2017, MONITORING_2014
 from ._registry import rule
 from .overlaps import reference_ids
 
@@ -63,7 +64,7 @@ def required(ctx, require_occupied_quality):
     severity="error",
     title=("地块编号重复", "Duplicate plot id"),
     message=("{layer}编号 {plot_id} 重复出现 {measured:.0f} 次", "{layer} plot id {plot_id} occurs {measured:.0f} times"),
-    reference="DOMAIN §4 ATTR002",
+    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二 及时、准确、完整地填报项目信息",
     example='two demolition plots both numbered DKBH = CJ001',
 )
 def duplicate_id(ctx):
