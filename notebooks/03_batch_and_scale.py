@@ -37,7 +37,9 @@ import landlink_gis as ll
 
 SAMPLES = Path.cwd().parent / "data" / "samples"
 OUT = Path(tempfile.mkdtemp(prefix="landlink_batch_"))
-project_files = sorted(SAMPLES.glob("*/project.toml"))
+# the linkage samples; the construction-only sample draws quota through a county ledger that is built
+# first (see data/samples/bazhong_construction_only/EXPECTED.md and docs/ledger.md)
+project_files = [p for p in sorted(SAMPLES.glob("*/project.toml")) if ll.load_project(p).kind != "construction_only"]
 [p.parent.name for p in project_files]
 
 # %% [markdown]
