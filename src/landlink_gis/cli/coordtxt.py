@@ -22,6 +22,8 @@ from ..contract import PLOT_LAYER_NAMES
 from ..errors import LandlinkError
 from ..fields import DEFAULT_FIELD_NAMES, find_field
 from ..io.atomic import refuse_protected
+from ..io.coordtxt import write_coordtxt
+from ..io.vector import read_vector
 from .check import fail
 from .options import configure_logging, verbosity
 
@@ -51,9 +53,6 @@ def export_txt_cmd(
     checked_gpkg: Path, output: Path, layer, area, id_field, encoding, no_zone_prefix, precision, strict, verbose, quiet
 ) -> None:
     """Write the plots of a checked project (its filing GeoPackage) as a coordinate exchange TXT."""
-    from ..io.coordtxt import write_coordtxt
-    from ..io.vector import read_vector
-
     configure_logging(verbose, quiet)
     try:
         refuse_protected(output, {checked_gpkg})

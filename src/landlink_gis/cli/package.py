@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 
 from ..errors import LandlinkError
+from ..package import build_package
+from ..package_verify import verify_package, verify_txt
 from .check import fail
 from .options import configure_logging, verbosity
 
@@ -49,8 +51,6 @@ def package_cmd(source: Path, output, make_zip, force, reason, producer, approve
     if output is None:
         fail("give the package folder with -o DIR (or --verify to check a package)")
         return
-    from ..package import build_package
-
     try:
         result = build_package(source, output, make_zip=make_zip, force=force, reason=reason, producer=producer,
                                approved_scale_m2=approved_scale, scale_tolerance=scale_tolerance)
@@ -70,8 +70,6 @@ def package_cmd(source: Path, output, make_zip, force, reason, producer, approve
 
 
 def _verify(source: Path, filing_code: str | None, quiet: bool) -> None:
-    from ..package_verify import verify_package, verify_txt
-
     try:
         problems = verify_package(source) if source.is_dir() else verify_txt(source, filing_code=filing_code)
     except LandlinkError as exc:

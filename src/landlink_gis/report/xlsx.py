@@ -23,6 +23,7 @@ import shapely
 from ..area import to_hectare, to_mu
 from ..errors import OutputError
 from ..io.atomic import atomic_path
+from ..io.spreadsheet import safe_cell
 from ..project import input_paths
 from .display import layer_label, run_info_rows, scope_label, unit_label
 from .gpkg import redact_obj
@@ -163,8 +164,6 @@ def _cell_value(value: Any) -> Any:
         return None if not np.isfinite(value) else float(value)
     if isinstance(value, np.integer):
         return int(value)
-    from ..io.spreadsheet import safe_cell
-
     return safe_cell(value)
 
 
