@@ -257,20 +257,24 @@ def _centre(seed, i, j):
 def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str = "containment") -> dict[str, gpd.GeoDataFrame]:
     """The demolition, construction and compensation layers."""
     out = {}
-    i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
-    cx, cy = _centre(seed, i, j)
-    # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
-    shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)
     if shape == "containment":
+        i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
+        cx, cy = _centre(seed, i, j)
+        # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
+        shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)
         g = star_polygons(seed, 120, cx + shift, cy, 12.0, 35.0)
+        demolition_class = _CODES[cell_class(seed, i, j)]
     else:
+        # the plots are placed by the shape; only the declared land class is drawn, 0702 : 0602 as in
+        # the survey (no distinct 0702/0602 cells are needed, so any plot count up to the grid works)
         g = _shaped(seed, shape, "demolition", counts["demolition"], nx, ny, (20.0, 45.0))
+        demolition_class = np.where(uniform(seed, 100, np.arange(len(g))) < 0.14 / 0.16, "0702", "0602").astype(object)
     n = len(g)
     area = shapely.area(g)
     out["demolition"] = gpd.GeoDataFrame(
         {
             "DKBH": np.char.add("CJ", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
-            "DLBM": _CODES[cell_class(seed, i, j)],
+            "DLBM": demolition_class,
             "MJ": np.round(area * (1 + 0.002 * (uniform(seed, 130, np.arange(n)) - 0.5)), 2),
             "FKDL": np.where(uniform(seed, 131, np.arange(n)) < 0.8, "0103", "0101").astype(object),
             "ZLDB": (4 + np.floor(uniform(seed, 132, np.arange(n)) * 8)).astype(np.int32),

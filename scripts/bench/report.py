@@ -77,6 +77,10 @@ def _lines(p: dict) -> list[str]:
         lines += ["", f"PostGIS {pg.get('postgis')} on PostgreSQL {pg.get('postgresql')}, max_parallel_workers_per_gather = "
                   f"{pg.get('parallel_workers_per_gather')}: load (binary COPY) + GIST index + ANALYZE {_s(pg.get('load_index_s'))} s, "
                   f"query {_s(pg.get('query_s'))} s (fetching every pair's area). Server memory is not in the RSS column."]
+    warm = {m: t[m]["warmup_s"] for m in ("engine", "engine1", "engine_geos") if t.get(m, {}).get("warmup_s") is not None}
+    if warm:
+        lines += ["", "Warm-up (the engine on one tiny pair before timing: numba loads or compiles the kernel, once per process; "
+                  "not in the overlap step, but in the process wall time): " + ", ".join(f"{m} {v:.2f} s" for m, v in warm.items()) + "."]
     for m in ("engine", "engine1", "geopandas", "postgis"):
         if m in t and t[m].get("per_set_s"):
             lines.append(f"- {labels[m]} per pair set: " + ", ".join(f"{k} {v:.2f} s" for k, v in t[m]["per_set_s"].items()))
