@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
+
 import numpy as np
 import pyproj
 import pytest
@@ -124,3 +127,83 @@ def test_random_and_degenerate_pairs_agree_with_geos(pairs):
     b = [p[1] for p in pairs] + [p[0] for p in pairs]  # every polygon also against itself (identical)
     cls = _check_against_geos(a, b)
     assert (cls[len(pairs):] == K.FALLBACK).all()
+
+
+
+def _exact_overlap_area(a: shapely.Polygon, b: shapely.Polygon) -> Fraction:
+    """Exact area of a ∩ b (simple polygons, no holes, general position) in rational arithmetic.
+
+    The overlap's boundary is the parts of a's edges inside b plus the parts of b's edges inside a:
+    each edge is split at its exact crossings with the other ring, each piece kept when its midpoint
+    is inside (exact winding number), and the shoelace terms of the kept pieces summed.
+    """
+
+    def ring(g):
+        pts = [(Fraction(x), Fraction(y)) for x, y in shapely.get_coordinates(g.exterior)]
+        twice = sum(p[0] * q[1] - q[0] * p[1] for p, q in itertools.pairwise(pts))
+        return pts if twice > 0 else pts[::-1]
+
+    def inside(x, y, pts):
+        wn = 0
+        for (x1, y1), (x2, y2) in itertools.pairwise(pts):
+            c = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
+            assert c != 0 or not (min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2)), "degenerate"
+            wn += 1 if (y1 <= y < y2 and c > 0) else -1 if (y2 <= y < y1 and c < 0) else 0
+        return wn != 0
+
+    def kept(p, q):
+        total = Fraction(0)
+        for (x1, y1), (x2, y2) in itertools.pairwise(p):
+            dx, dy, ts = x2 - x1, y2 - y1, {Fraction(0), Fraction(1)}
+            for (u1, v1), (u2, v2) in itertools.pairwise(q):
+                ex, ey = u2 - u1, v2 - v1
+                den = dx * ey - dy * ex
+                if den:
+                    t, u = ((u1 - x1) * ey - (v1 - y1) * ex) / den, ((u1 - x1) * dy - (v1 - y1) * dx) / den
+                    if 0 <= t <= 1 and 0 <= u <= 1:
+                        ts.add(t)
+            ts = sorted(ts)
+            for t0, t1 in itertools.pairwise(ts):
+                if inside(x1 + (t0 + t1) / 2 * dx, y1 + (t0 + t1) / 2 * dy, q):
+                    total += (x1 + t0 * dx) * (y1 + t1 * dy) - (x1 + t1 * dx) * (y1 + t0 * dy)
+        return total
+
+    pa, pb = ring(a), ring(b)
+    return (kept(pa, pb) + kept(pb, pa)) / 2
+
+
+def _redigitised_neighbours(n: int, seed: int) -> tuple[list, list]:
+    """Pairs of neighbouring parcels whose shared, bent edge is digitised twice (±1 mm noise): slivers."""
+    rng = np.random.default_rng(seed)
+    lefts, rights = [], []
+    for _ in range(n):
+        x0, y0 = X0 + rng.uniform(0, 5000), Y0 + rng.uniform(0, 5000)
+        ys = y0 + np.linspace(0.0, 50.0, 6)
+        xs = x0 + 50.0 + rng.uniform(-3.0, 3.0, 6)
+        edge = np.column_stack([xs, ys])
+        again = edge + rng.uniform(-0.001, 0.001, edge.shape)
+        lefts.append(shapely.Polygon([(x0, y0 - 10.0), *edge, (x0, y0 + 60.0)]))
+        rights.append(shapely.Polygon([*again[::-1], (x0 + 100.0, y0 - 10.0), (x0 + 100.0, y0 + 60.0)]))
+    return lefts, rights
+
+
+def test_redigitised_slivers_match_the_exact_rational_area():
+    # the overlap of two digitisings of one edge: millimetre slivers between nearly parallel edges.
+    # The kernel shares each crossing point between the two polygons' pieces; placing it on each
+    # edge separately (before) was off by 1e-7 relative here (up to 3e-4 on µm² slivers); GEOS by 2e-7.
+    lefts, rights = _redigitised_neighbours(40, seed=7)
+    planar, _ell, cls = _run(lefts, rights)
+    decided = np.flatnonzero(cls == K.CROSSING)
+    assert len(decided) >= 30
+    exact = np.array([float(_exact_overlap_area(lefts[k], rights[k])) for k in decided])
+    assert (exact > 0).all() and exact.max() < 0.5  # slivers: m² at most
+    np.testing.assert_allclose(planar[decided], exact, rtol=1e-9)
+    swapped, _ell, cls2 = _run(rights, lefts)
+    both = decided[cls2[decided] == K.CROSSING]
+    np.testing.assert_allclose(swapped[both], exact[np.isin(decided, both)], rtol=1e-9)
+
+
+def test_exact_rational_area_is_right_on_a_hand_known_pair():
+    # the reference method itself: a unit square against a square shifted by (0.5, 0.25): 0.375 m²
+    a, b = square(0, 0, 1), square(0.5, 0.25, 1)
+    assert _exact_overlap_area(a, b) == Fraction(3, 8)

@@ -163,9 +163,17 @@ def _ell_piece(tm, x0, y0, l0, b0, g0, x1, y1, l1, b1, g1, max_edge, gref):
 
 @numba.njit(cache=True, nogil=True)
 def _walk(a, b, left_is_a, ax_, ay_, aring, ageom, asign, alam, alat, agz,
-          bx_, by_, bring, bgeom, ox, oy, ibox, tm, max_edge, gref, cross_key, cross_val, ncross_in, tbuf, kbuf, mult):
+          bx_, by_, bring, bgeom, ox, oy, ibox, tm, max_edge, gref, cross_key, cross_val, ncross_in, tbuf, kbuf, lbuf, mult):
     """Pieces of polygon a's edges inside polygon b: (planar, ellipsoidal, edges inside, edges, crossings found,
-    crossings stored, status)."""
+    crossings stored, status).
+
+    The planar area is the shoelace sum over the pieces' end points; a crossing's point is computed
+    once, from the left polygon's edge and the parameter along it (:func:`_cross_xy`), bit for bit
+    the same in both walks, so the two pieces meeting there share it exactly. (Summing
+    ``(t1 − t0) · (p × q)`` per piece instead places the crossing once on each polygon's edge:
+    the two points differ along nearly parallel edges, which on millimetre slivers gave errors of
+    1e-4 relative to the exact area.)"""
+    lxs, lys = (ax_, ay_) if left_is_a else (bx_, by_)
     found = 0
     planar = 0.0
     ell = 0.0
@@ -198,8 +206,10 @@ def _walk(a, b, left_is_a, ax_, ay_, aring, ageom, asign, alam, alat, agz,
                         continue
                     if left_is_a:
                         code, t, _u = _segments(px, py, qx, qy, rx, ry, sx, sy)
+                        tl = t
                     else:
                         code, _u, t = _segments(rx, ry, sx, sy, px, py, qx, qy)
+                        tl = _u
                     if code == 2:
                         return planar, ell, n_in, n_edges, found, ncross, -1
                     if code == 1:
@@ -210,20 +220,23 @@ def _walk(a, b, left_is_a, ax_, ay_, aring, ageom, asign, alam, alat, agz,
                         while k > 0 and tbuf[k - 1] > t:
                             tbuf[k] = tbuf[k - 1]
                             kbuf[k] = kbuf[k - 1]
+                            lbuf[k] = lbuf[k - 1]
                             k -= 1
                         tbuf[k] = t
+                        lbuf[k] = tl
                         kbuf[k] = (i * mult + j) if left_is_a else (j * mult + i)
                         nc += 1
             found += nc
-            cr = 0.5 * (px * qy - qx * py)
-            inside_frac = 0.0
+            piece = 0.0
             t_prev = 0.0
             had_inside = state == 1
             x0o, y0o, x1o, y1o = ax_[i], ay_[i], ax_[i + 1], ay_[i + 1]
             for c in range(nc + 1):
                 t_next = tbuf[c] if c < nc else 1.0
                 if state == 1:
-                    inside_frac += t_next - t_prev
+                    x0, y0 = (px, py) if c == 0 else _cross_xy(kbuf[c - 1] // mult, lbuf[c - 1], lxs, lys, ox, oy)
+                    x1, y1 = (qx, qy) if c == nc else _cross_xy(kbuf[c] // mult, lbuf[c], lxs, lys, ox, oy)
+                    piece += x0 * y1 - x1 * y0
                     if tm[0] > 0:
                         # ends of the piece: a vertex or a crossing
                         if c == 0:
@@ -239,10 +252,18 @@ def _walk(a, b, left_is_a, ax_, ay_, aring, ageom, asign, alam, alat, agz,
                 if c < nc:
                     state ^= 1
                     t_prev = t_next
-            planar += sg * inside_frac * cr
+            planar += sg * 0.5 * piece
             if had_inside and nc == 0:
                 n_in += 1
     return planar, ell, n_in, n_edges, found, ncross, 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _cross_xy(e, tl, lxs, lys, ox, oy):
+    """The crossing on the left polygon's edge ``e`` at parameter ``tl``, relative to (ox, oy)."""
+    x0, y0 = lxs[e] - ox, lys[e] - oy
+    x1, y1 = lxs[e + 1] - ox, lys[e + 1] - oy
+    return x0 + tl * (x1 - x0), y0 + tl * (y1 - y0)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -309,6 +330,7 @@ def _kernel(pl, pr, lx, ly, lring, lgeom, lhole, lok, rx, ry, rring, rgeom, rhol
     cross_val = np.empty((_MAX_CROSS, 3))
     tbuf = np.empty(_MAX_CROSS)
     kbuf = np.empty(_MAX_CROSS, np.int64)
+    lbuf = np.empty(_MAX_CROSS)
     ibox = np.empty(4)
     mult = len(rx) + 1
     for k in range(len(pl)):
@@ -337,12 +359,12 @@ def _kernel(pl, pr, lx, ly, lring, lgeom, lhole, lok, rx, ry, rring, rgeom, rhol
         if tm[0] > 0:
             _l, _b, gref = _vertex(tm, lring[lgeom[a]], lx, ly, llam, llat, lgz)
         pa, ea, ina, nea, nc, stored, st = _walk(a, b, True, lx, ly, lring, lgeom, lsign, llam, llat, lgz, rx, ry, rring,
-                                                 rgeom, ox, oy, ibox, tm, max_edge, gref, cross_key, cross_val, 0, tbuf, kbuf, mult)
+                                                 rgeom, ox, oy, ibox, tm, max_edge, gref, cross_key, cross_val, 0, tbuf, kbuf, lbuf, mult)
         if st < 0:
             continue
         pb, eb, inb, neb, nc2, stored, st = _walk(b, a, False, rx, ry, rring, rgeom, rsign, rlam, rlat, rgz, lx, ly, lring,
                                                   lgeom, ox, oy, ibox, tm, max_edge, gref, cross_key, cross_val, stored, tbuf, kbuf,
-                                                  mult)
+                                                  lbuf, mult)
         if st < 0 or nc != nc2:
             continue
         out_planar[k] = pa + pb
