@@ -157,27 +157,41 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     ap.add_argument("--methods", default="arrow,engine,engine1,engine_geos,floor,check,geopandas,postgis,scaling,profile")
     ap.add_argument("--shape", default="containment", help="data shape(s), comma-separated: containment,partial,slivers,holes")
     ap.add_argument("--plots", type=int, default=None, help="demolition plots when generating (overrides the size's)")
+    ap.add_argument("--first-only", default="engine1,scaling,profile",
+                    help="methods run on the first shape only (the slow diagnostics), comma-separated")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the results file from the shapes' summary.json, no run")
     ap.add_argument("--url", default=None, help="PostGIS URL (default: start a throw-away server)")
     ap.add_argument("--results", type=Path, default=None, help="results file (default scripts/bench/RESULTS.md for county)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     shapes = [s.strip() for s in args.shape.split(",") if s.strip()]
     results = args.results or (HERE / "RESULTS.md" if args.size == "county" else ROOT / "out" / "bench" / f"RESULTS-{args.size}.md")
+    from report import write_sections
+
     sections = []
-    for shape in shapes:
-        sections.append(run_shape(args, shape))
-        from report import write_sections
+    first_only = {m.strip() for m in args.first_only.split(",") if m.strip()}
+    for k, shape in enumerate(shapes):
+        if args.report_only:
+            sections.append(json.loads((data_dir(args, shape) / "results" / "summary.json").read_text(encoding="utf-8")))
+        else:
+            sections.append(run_shape(args, shape, skip=first_only if k else set()))
 
         write_sections(results, sections)
         logger.info("wrote %s", results)
 
 
-def run_shape(args, shape: str) -> dict:  # noqa: PLR0915 - a linear script
-    """Every method on one data shape, side by side; the measurements as a dict."""
+def data_dir(args, shape: str) -> Path:
+    """The data folder of one shape: ``--data``, else out/bench/SIZE[-SHAPE][-PLOTS]."""
     name = args.size if shape == "containment" else f"{args.size}-{shape}"
     if args.plots:
         name += f"-{args.plots}"
-    data = args.data or ROOT / "out" / "bench" / name
+    return args.data or ROOT / "out" / "bench" / name
+
+
+def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: PLR0915 - a linear script
+    """Every method (but ``skip``) on one data shape, side by side; the measurements as a dict."""
+    data = data_dir(args, shape)
+    name = data.name
     if not (data / "project.toml").exists():
         logger.info("generating %s data in %s", name, data)
         cmd = [PY, str(HERE / "generate.py"), "--size", args.size, "--out", str(data), "--shape", shape]
@@ -189,7 +203,7 @@ def run_shape(args, shape: str) -> dict:  # noqa: PLR0915 - a linear script
     dataset = json.loads((data / "dataset.json").read_text())
     res = data / "results"
     res.mkdir(exist_ok=True)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    methods = [m.strip() for m in args.methods.split(",") if m.strip() and m.strip() not in skip]
     load_before = os.getloadavg()
     times: dict[str, dict] = {}
     pg_dir = None
