@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from click.testing import CliRunner
@@ -70,3 +71,14 @@ def test_rules_and_explain():
     assert res.exit_code == 0 and "GEOM001" in res.output and "OVL001" in res.output
     res = run("explain", "OVL001", "--lang", "en")
     assert res.exit_code == 0 and "overlap_tolerance_m2" in res.output and "004" in res.output
+
+
+def test_chinese_summary_has_no_english_words(tmp_path):
+    """Under zh every word the reviewer reads in the printed summary is Chinese (rule IDs and units aside)."""
+    out = tmp_path / "demo.gpkg"
+    res = run("check", SAMPLES / "bazhong_demo" / "project.toml", "-o", out)
+    assert res.exit_code == 1, res.output
+    text = "\n".join(line for line in res.output.splitlines() if not line.startswith("→"))  # output paths
+    words = re.findall(r"[A-Za-z]{2,}", re.sub(r"[A-Z]{3,4}\d{3}", "", text))
+    assert words == [], words
+    assert "安置地块面积" in text and "[resettlement]" not in text

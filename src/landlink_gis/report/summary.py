@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..area import to_hectare, to_mu
-from .display import profile_label
+from .display import profile_label, scope_label
 
 __all__ = ["summary_text"]
 
@@ -60,7 +60,7 @@ def summary_text(result, *, lang: str = "zh") -> str:
     lines.append(f"{t['balance']}:")
     label = "label_zh" if lang == "zh" else "label_en"
     for row in result.balance.itertuples():
-        scope = "" if row.scope == "project" else f" [{row.scope}]"
+        scope = _scope(getattr(row, label), row.scope, lang)
         status = f"  {row.rule_id} {_STATUS.get(lang, {}).get(row.status, row.status)}" if row.rule_id else ""
         grade = getattr(row, "grade", None)
         if grade is not None and grade == grade:  # an area-weighted quality grade (NaN elsewhere)
@@ -71,3 +71,11 @@ def summary_text(result, *, lang: str = "zh") -> str:
         )
     lines.append(t["verdict_bad"] if result.has_errors else t["verdict_ok"])
     return "\n".join(lines)
+
+
+def _scope(label: str, scope, lang: str) -> str:
+    """The scope after a balance line's label: none for the project or when the label already names it."""
+    text = scope_label(scope, lang)
+    if not text or str(label).startswith(text):
+        return ""
+    return f"（{text}）" if lang == "zh" else f" [{text}]"
