@@ -103,9 +103,12 @@ def _lines(p: dict) -> list[str]:
         target("10× plots ≤ 11× time (engine, plots vs landuse)", f"{sc['ratio']:.2f}× ({sc['0.1']['plots']:,} → {sc['1']['plots']:,} plots)", sc["ratio"] <= 11)
     lines += ["", "## Agreement (each method against the landlink engine, planar overlap area per pair)", "",
               "Pairs with area ≤ 1e-6 m² in every method (shared-edge touches) are left out; tolerance 1e-6 relative.", "",
-              "| pair set | method | pairs | max rel diff | pairs > 1e-6 | total m² engine | total m² method |", "|---|---|---|---|---|---|---|"]
+              "| pair set | method | pairs | max rel diff | max abs diff m² | pairs > 1e-6 | largest such pair m² | total m² engine | "
+              "total m² method |", "|---|---|---|---|---|---|---|---|---|"]
     for row in p["agreement"]:
-        lines.append(f"| {row['pair set']} | {row['method']} | {row['pairs']:,} | {row['max rel diff']:.2e} | {row['pairs > 1e-6']} | "
+        lines.append(f"| {row['pair set']} | {row['method']} | {row['pairs']:,} | {row['max rel diff']:.2e} | "
+                     f"{row.get('max abs diff m²', float('nan')):.1e} | {row['pairs > 1e-6']} | "
+                     f"{row.get('largest pair > 1e-6 (m²)', float('nan')):.2g} | "
                      f"{row['total m² (engine)']:,.2f} | {row['total m² (method)']:,.2f} |")
     for n in p.get("notes", []):
         lines.append(f"- {n}")

@@ -91,7 +91,8 @@ def agreement(res: Path, methods: list[str]) -> tuple[pd.DataFrame, list[str]]:
             rel = diff / np.maximum(g["area_a"].abs(), g["area_b"].abs())
             bad = int((rel > REL_TOL).sum())
             rows.append({"pair set": name, "method": m, "pairs": len(g), "max rel diff": float(rel.max()) if len(g) else 0.0,
-                         "pairs > 1e-6": bad, "total m² (engine)": float(g["area_a"].sum()), "total m² (method)": float(g["area_b"].sum())})
+                         "pairs > 1e-6": bad, "max abs diff m²": float(diff.max()) if len(g) else 0.0,
+                         "largest pair > 1e-6 (m²)": float(np.maximum(g["area_a"], g["area_b"])[rel > REL_TOL].max()) if bad else 0.0, "total m² (engine)": float(g["area_a"].sum()), "total m² (method)": float(g["area_b"].sum())})
             if bad:
                 worst = g.assign(rel=rel).sort_values("rel").tail(3)
                 notes.append(f"{m} {name}: {bad} pairs beyond 1e-6; worst: " + worst[["left", "right", "area_a", "area_b"]].to_json(orient="records"))
@@ -172,7 +173,12 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     first_only = {m.strip() for m in args.first_only.split(",") if m.strip()}
     for k, shape in enumerate(shapes):
         if args.report_only:
-            sections.append(json.loads((data_dir(args, shape) / "results" / "summary.json").read_text(encoding="utf-8")))
+            res = data_dir(args, shape) / "results"
+            payload = json.loads((res / "summary.json").read_text(encoding="utf-8"))
+            ok = [m for m in ("engine", "engine_geos", "geopandas", "postgis") if payload["times"].get(m, {}).get("ok")]
+            agree, payload["notes"] = agreement(res, ok)
+            payload["agreement"] = agree.to_dict(orient="records")
+            sections.append(payload)
         else:
             sections.append(run_shape(args, shape, skip=first_only if k else set()))
 
