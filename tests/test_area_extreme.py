@@ -43,3 +43,25 @@ def test_a_geos_refusal_marks_only_that_geometry(monkeypatch: pytest.MonkeyPatch
     other = shapely.box(X0, Y0 + 1000.0, X0 + 200.0, Y0 + 1200.0)
     out = ellipsoidal_area([victim, other], "EPSG:4545")
     assert np.isnan(out[0]) and out[1] == pytest.approx(40_000.0, rel=1e-3)
+
+
+def test_a_plot_whose_area_cannot_be_computed_is_a_geom001_error(tmp_path) -> None:
+    """Such a plot never reads ``pass``: GEOM001 names it, and its ll_area_m2 is NULL."""
+    import geopandas as gpd
+
+    from landlink_gis.runner import check
+
+    absurd = shapely.Polygon([(X0, Y0), (X0 + 100.0, Y0), (X0 + 1e12, Y0 + 100.0), (X0, Y0 + 100.0)])
+    plots = gpd.GeoDataFrame({"DKBH": ["OK1", "BAD1"], "DLBM": ["0702", "0702"]},
+                             geometry=[shapely.box(X0, Y0 + 500.0, X0 + 50.0, Y0 + 550.0), absurd], crs="EPSG:4545")
+    plots.to_file(tmp_path / "demolition.gpkg", layer="demolition", driver="GPKG")
+    (tmp_path / "project.toml").write_text(
+        '[project]\nname = "x"\ncode = "X-1"\n[layers.demolition]\npath = "demolition.gpkg"\n', encoding="utf-8"
+    )
+    result = check(tmp_path / "project.toml", rules=["GEOM001"])
+    f = result.findings
+    assert list(zip(f["plot_id"], f["severity"], strict=True)) == [("BAD1", "error")]
+    assert "面积无法计算" in f["message"].iloc[0]
+    plots_out = result.plots["demolition"]
+    assert list(plots_out["ll_status"]) == ["pass", "error"]
+    assert plots_out["ll_area_m2"].isna().tolist() == [False, True]

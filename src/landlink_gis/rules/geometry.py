@@ -88,6 +88,10 @@ def _first_finite_point(geom) -> shapely.Point | None:
 
 
 _UNCLOSED = {"zh": "环未闭合（读取时已闭合）", "en": "ring not closed (closed when read)"}
+_UNMEASURED = {
+    "zh": "面积无法计算（坐标超出投影的有效范围或边长异常）：请核对该地块的坐标与坐标系",
+    "en": "its area cannot be computed (coordinates beyond the projection's valid range or an absurd edge): check the plot's coordinates and CRS",
+}
 _POINT_COUNT = {
     "zh": "界址点数为 {declared}，但坐标行有 {found} 行：请核对坐标文件中该地块的界址点",
     "en": "the plot line declares {declared} boundary points but {found} point lines follow: check the plot's points in the coordinate file",
@@ -130,6 +134,13 @@ def invalid(ctx):
         if unclosed is not None and len(unclosed):
             first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0)
             out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unclosed], geometry=first, reason=_UNCLOSED[ctx.lang], crs=ctx.crs))
+        # a present, GEOS-valid geometry whose area could not be computed (coordinates far outside the
+        # projection's range): an error for that plot, so that its row never reads "pass"
+        present, invalid_mask = ctx.geometry_state(role)
+        unmeasured = np.flatnonzero(present & ~invalid_mask & ~np.isfinite(ctx.area(role)))
+        if len(unmeasured):
+            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unmeasured], geometry=_geoms(ctx, role)[unmeasured],
+                            reason=_UNMEASURED[ctx.lang], crs=ctx.crs))
         problems = [p for p in ctx.sources[role].problems if p.code == "point_count"]
         if problems:
             pos = np.array([p.position for p in problems], dtype=int)
