@@ -18,6 +18,7 @@ _LABELS = {
         "balance": "面积平衡",
         "by_rule": "按规则",
         "grade": "加权等别",
+        "partial": "（不含面积无法计算的地块 {ids}，仅供参考）",
         "verdict_ok": "结论：未发现错误，可以报备",
         "verdict_bad": "结论：存在错误，须整改后报备",
     },
@@ -29,6 +30,7 @@ _LABELS = {
         "balance": "Area balance",
         "by_rule": "By rule",
         "grade": "weighted grade",
+        "partial": " (without plot(s) {ids}, whose area could not be computed: for reference only)",
         "verdict_ok": "Verdict: no errors; ready for filing",
         "verdict_bad": "Verdict: errors found; fix them before filing",
     },
@@ -62,6 +64,9 @@ def summary_text(result, *, lang: str = "zh") -> str:
     for row in result.balance.itertuples():
         scope = _scope(getattr(row, label), row.scope, lang)
         status = f"  {row.rule_id} {_STATUS.get(lang, {}).get(row.status, row.status)}" if row.rule_id else ""
+        missing = str(getattr(row, "unmeasured", "") or "").strip()
+        if missing:  # a sum without the plots whose area is unknown: never presented as the figure
+            status = t["partial"].format(ids=missing) + status
         grade = getattr(row, "grade", None)
         if grade is not None and grade == grade:  # an area-weighted quality grade (NaN elsewhere)
             lines.append(f"  {getattr(row, label)}{scope}: {t['grade']} {grade:.2f} ({row.area_m2:,.2f} m²){status}")
