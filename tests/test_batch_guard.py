@@ -44,3 +44,19 @@ def test_folder_without_project_file_suggests_init(tmp_path):
     assert f"landlink init {tmp_path}" in res.output and "没有项目文件" in res.output
     res = CliRunner().invoke(cli, ["check", str(tmp_path), "--lang", "en"])
     assert res.exit_code == 2 and f"run: landlink init {tmp_path}" in res.output
+
+
+def test_with_names_any_writer_of_the_table(tmp_path):
+    """``--with KIND`` offers every output of report/outputs.py WRITERS, single check and batch alike."""
+    from landlink_gis.report.outputs import WRITERS
+
+    plots = frame([{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS)
+    a = write_project(tmp_path / "a", {"demolition": plots}, project={"code": "A-1"}, fmt="gpkg")
+    out = tmp_path / "out" / "a.gpkg"
+    res = CliRunner().invoke(cli, ["check", str(a), "-o", str(out), "--with", "xlsx", "--with", "report", "-q"])
+    assert res.exit_code in (0, 1), res.output
+    assert {p.suffix for p in out.parent.iterdir()} == {w.suffix for w in WRITERS.values()}
+    b = write_project(tmp_path / "b", {"demolition": plots}, project={"code": "B-1"}, fmt="gpkg")
+    res = CliRunner().invoke(cli, ["check", str(a), str(b), "-o", str(tmp_path / "batch"), "--workers", "1", "--with", "xlsx", "-q"])
+    assert res.exit_code in (0, 1), res.output
+    assert sorted(p.name for p in (tmp_path / "batch").glob("*.xlsx")) == ["a_checked.xlsx", "b_checked.xlsx"]

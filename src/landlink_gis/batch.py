@@ -98,8 +98,7 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             repair=options.get("repair", False),
             shared=_SHARED if shared is None else shared,
         )
-        kinds = [k for k in ("report", "xlsx") if options.get(k)]
-        written = write_outputs(result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())})
+        written = write_outputs(result, gpkg, options.get("outputs", ()), protected={Path(p) for p in options.get("protected", ())})
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
     except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
@@ -170,6 +169,7 @@ def run_batch(
     workers: int = 2,
     report: bool = False,
     xlsx: bool = False,
+    outputs: Sequence[str] = (),
     shared_reads: bool = False,
     on_done: Callable[[dict[str, Any]], None] | None = None,
     **check_options: Any,
@@ -187,6 +187,9 @@ def run_batch(
         Worker processes (1: in this process).
     report, xlsx
         Also write the HTML report / the xlsx beside each GeoPackage.
+    outputs
+        Further outputs to write beside each GeoPackage, keys of
+        :data:`landlink_gis.report.outputs.WRITERS` (``report``, ``xlsx`` …).
     shared_reads
         Read each reference layer that several projects name once, in this process, and hand it
         to every check (:mod:`landlink_gis.io.shared`). Measured on 2 cores: 4 projects over the
@@ -209,7 +212,8 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
     # no project's output may land on any project's input (or ledger) of the batch
-    options = {**check_options, "report": report, "xlsx": xlsx, "protected": sorted(str(p) for p in batch_inputs(files))}
+    kinds = list(dict.fromkeys([*(k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted), *outputs]))
+    options = {**check_options, "outputs": kinds, "protected": sorted(str(p) for p in batch_inputs(files))}
     shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:

@@ -14,7 +14,7 @@ from ..dask_engine import dask_engine
 from ..errors import LandlinkError
 from ..io.redact import redact_text
 from ..profiles import PROFILE_NAMES
-from ..report.outputs import default_output, write_outputs
+from ..report.outputs import WRITERS, default_output, write_outputs
 from ..report.summary import summary_text
 from ..runner import check
 from .options import configure_logging, lang_option, verbosity
@@ -102,13 +102,15 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--repair", is_flag=True, help="Repair invalid plot polygons (make_valid, structure method); GEOM001 records each repair.")
 @click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
 @click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
+@click.option("--with", "extra_outputs", multiple=True, type=click.Choice(sorted(k for k in WRITERS if k != "gpkg")),
+              help="Also write this output beside the GeoPackage (any output of the writer table; repeatable).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel worker processes for several projects.")
 @click.option("--shared-reads", is_flag=True, help="Batch: read each county reference layer once for all projects (faster when the projects overlap the same area; slower for many small, scattered projects).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).")
 @lang_option
 @verbosity
-def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, previous, repair, report, xlsx, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
+def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, previous, repair, report, xlsx, extra_outputs, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
     """Check one project and write the filing GeoPackage (and on request the report and xlsx).
 
     Several project files, or a folder of them, are checked as a batch: each in a worker
@@ -118,15 +120,15 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     """
     configure_logging(verbose, quiet)
     options = {"profile": profile, "rules": _split(select), "ignore": _split(ignore) or (), "lang": lang, "repair": repair}
+    kinds = list(dict.fromkeys([*(k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted), *extra_outputs]))
     if len(project_files) > 1 or project_files[0].is_dir():
         if previous is not None:
             fail("--previous names the previous plan of one project; check the projects of a batch one by one to use it")
             return
-        _batch(project_files, output, options, report=report, xlsx=xlsx, workers=workers, shared_reads=shared_reads, quiet=quiet)
+        _batch(project_files, output, options, kinds=kinds, workers=workers, shared_reads=shared_reads, quiet=quiet)
         return
     project_file = project_files[0]
     out = output or default_output(project_file)
-    kinds = [k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted]
     try:
         with _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar:
             if engine == "dask":
@@ -151,7 +153,7 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     sys.exit(result.exit_code)
 
 
-def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: bool, workers: int, shared_reads: bool, quiet: bool) -> None:
+def _batch(paths, output: Path | None, options: dict, *, kinds: list[str], workers: int, shared_reads: bool, quiet: bool) -> None:
     projects = find_projects(paths)
     if not projects:
         folders = [p for p in map(Path, paths) if p.is_dir()]
@@ -167,7 +169,7 @@ def _batch(paths, output: Path | None, options: dict, *, report: bool, xlsx: boo
         return
     try:
         with _DelayedProgress(len(projects), f"checking {len(projects)} projects", enabled=not quiet) as bar:
-            summary = run_batch(projects, out_dir=output, workers=workers, report=report, xlsx=xlsx, shared_reads=shared_reads,
+            summary = run_batch(projects, out_dir=output, workers=workers, outputs=kinds, shared_reads=shared_reads,
                                 on_done=lambda row: bar.advance(Path(row["project_file"]).name), **options)
         csv_path, html_path = write_batch_summary(summary, output or Path("."), lang=options.get("lang") or "zh",
                                                   protected=batch_inputs(projects))
