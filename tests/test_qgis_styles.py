@@ -18,7 +18,6 @@ import pyogrio
 import pytest
 
 import landlink_gis as ll
-from landlink_gis.fields import DEFAULT_FIELD_NAMES
 from landlink_gis.runner import check
 from small_project import build_small_project
 
@@ -88,14 +87,20 @@ def test_plot_labels_pick_the_id_column(styles):
     assert text.get("isExpression") == "1"
     assert text.find("text-buffer").get("bufferDraw") == "1"  # a white halo keeps it readable on red
     assert labeling.find("settings/rendering").get("drawLabels") == "1"
-    # attribute(@feature, 'X') is NULL for a missing column (a bare "X" would fail the whole expression)
+    # the writer labels each plot layer with its own id column (a plain field reference QGIS evaluates)
     expression = text.get("fieldName")
-    assert expression.startswith("coalesce(") and '"' not in expression
-    names = re.findall(r"attribute\(@feature, '(\w+)'\)", expression)
-    defaults = DEFAULT_FIELD_NAMES["plot_id"]
-    assert [n for n in names if n in defaults] == list(defaults)  # the id fields fields.py tries, in its order
-    # evaluated as QGIS would on the written layer: the first present, non-null column is the plot id
+    column = re.fullmatch(r'"(.+)"', expression).group(1)
     frame = pyogrio.read_dataframe(out, layer="demolition_plots")
-    present = [n for n in names if n in frame.columns]
-    labels = frame[present].bfill(axis=1).iloc[:, 0].tolist()
-    assert labels == ["D1", "D2", "D3"]
+    assert frame[column].tolist() == ["D1", "D2", "D3"]
+
+
+def test_label_expression_per_layer():
+    """A Chinese id column is quoted; a layer without any id column is labelled by feature number."""
+    from landlink_gis.report.gpkg import _label_qml, _style_text
+
+    qml = _style_text("plots", "qml")
+    assert 'fieldName="&quot;地块编号&quot;"' in _label_qml(qml, "地块编号")
+    bare = ET.fromstring(_label_qml(qml, None)).find("labeling/settings/text-style").get("fieldName")
+    assert bare == "'#' || to_string($id)"
+    odd = ET.fromstring(_label_qml(qml, 'A"B&C')).find("labeling/settings/text-style").get("fieldName")
+    assert odd == '"A""B&C"'  # well-formed XML, and the QGIS expression quotes the name

@@ -8,8 +8,10 @@ is written by default for the older GIS used by filing offices.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import logging
+import re
 import sqlite3
 import warnings
 from importlib import resources
@@ -24,6 +26,7 @@ import shapely
 
 from ..contract import PLOT_LAYER_NAMES, RUN_INFO_STANDARD_URI, run_info_table
 from ..errors import OutputError
+from ..fields import DEFAULT_FIELD_NAMES, find_field
 from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
 from ..io.atomic import atomic_path
@@ -101,8 +104,31 @@ def _style_text(stem: str, suffix: str) -> str:
     return resources.files("landlink_gis.styles").joinpath(f"{stem}.{suffix}").read_text(encoding="utf-8")
 
 
-def _write_styles(path: Path, layers: list[str]) -> None:
-    """Store a default QGIS style (QML and SLD) per layer in ``layer_styles``, as QGIS does itself."""
+#: the label expression of the plot style, replaced per layer by the layer's own plot id column
+_LABEL_EXPRESSION = re.compile(r'fieldName="coalesce\(attribute\(@feature[^"]*"')
+
+
+def plot_id_column(result, role: str) -> str | None:
+    """The input column that holds the plot ids of ``role`` (the project's ``id``, else the usual names)."""
+    frame = result.plots.get(role)
+    if frame is None:
+        return None
+    spec = result.project.layers.get(role)
+    wanted = ((spec.id_field,) if spec is not None and spec.id_field else ()) + DEFAULT_FIELD_NAMES["plot_id"]
+    return find_field([c for c in frame.columns if c != frame.geometry.name], wanted)
+
+
+def _label_qml(qml: str, column: str | None) -> str:
+    """The plot style labelling ``column`` (the feature number when the layer has no id column)."""
+    expression = '"' + column.replace('"', '""') + '"' if column else "'#' || to_string($id)"
+    return _LABEL_EXPRESSION.sub(lambda _m: f'fieldName="{html.escape(expression, quote=True)}"', qml, count=1)
+
+
+def _write_styles(path: Path, layers: list[str], label_columns: dict[str, str | None] | None = None) -> None:
+    """Store a default QGIS style (QML and SLD) per layer in ``layer_styles``, as QGIS does itself.
+
+    Plot layers are labelled with their own plot id column (``label_columns``: layer → column).
+    """
     rows = []
     now = pd.Timestamp(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     for layer in layers:
@@ -116,7 +142,8 @@ def _write_styles(path: Path, layers: list[str]) -> None:
                 "f_table_name": layer,
                 "f_geometry_column": "geom",
                 "styleName": f"landlink_{stem}",
-                "styleQML": _style_text(stem, "qml"),
+                "styleQML": _label_qml(_style_text(stem, "qml"), (label_columns or {}).get(layer))
+                if layer in (label_columns or {}) else _style_text(stem, "qml"),
                 "styleSLD": _style_text(stem, "sld"),
                 "useAsDefault": True,
                 "description": _STYLE_TITLES[stem],
@@ -234,7 +261,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
             "landlink_run_info": json.dumps(run_info, ensure_ascii=False, default=str),
         }
         _write(run_info_table(run_info), tmp, "run_info", first=False, dataset_metadata=meta)
-        _write_styles(tmp, layers)
+        _write_styles(tmp, layers, {name: plot_id_column(result, role) for role, name in PLOT_LAYER_NAMES.items() if role in result.plots})
         _write_metadata(tmp, run_info, layers)
     logger.info("wrote %s", path)
     return path
