@@ -76,7 +76,7 @@ def test_cli_rules_lists_profile_severities_and_explain():
     assert line.split()[1:5] == ["off", "error", "off", "off"]
     res = CliRunner().invoke(cli, ["explain", "TIME004", "--lang", "en"])
     assert res.exit_code == 0
-    assert "filing_working_days = 10" in res.output and "Reference: 004" in res.output and "Example:" in res.output
+    assert "filing_working_days = 10" in res.output and "Reference: 《国土资源部办公厅关于城乡建设用地增减挂钩在线监管工作有关要求的通知》" in res.output and "(004)" in res.output and "Example:" in res.output
     res = CliRunner().invoke(cli, ["explain", "BAL006"])
     assert "sichuan: error" in res.output and "national: off" in res.output
     res = CliRunner().invoke(cli, ["explain", "XYZ001"])

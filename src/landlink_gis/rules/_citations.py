@@ -8,6 +8,7 @@ seed numbers of the project's source documents (000–004), so a reviewer can fi
 from __future__ import annotations
 
 __all__ = [
+    "BAZHONG_CASE",
     "CGCS2000_NOTICE",
     "JILIN_2017",
     "LAND_LAW",
@@ -25,6 +26,8 @@ SICHUAN_2017 = "《四川省进一步深化城乡建设用地增减挂钩试点�
 SHANXI_2018 = "《山西省人民政府办公厅关于进一步加快推进城乡建设用地增减挂钩促进开发区转型升级助力脱贫攻坚的通知》（晋政办发〔2018〕24号）(001)"
 #: seed 002
 JILIN_2017 = "《吉林省运用城乡建设用地增减挂钩政策支持脱贫攻坚实施办法》(002)"
+#: seed 003 (a case study of the Bazhong practice)
+BAZHONG_CASE = "《国土资源政策创新与助推脱贫攻坚的效果探析——基于四川省巴中市实践探索的思考》(003)"
 #: seed 004 (the Ministry notice as forwarded by Sichuan, 川国资办发〔2014〕17号)
 MONITORING_2014 = "《国土资源部办公厅关于城乡建设用地增减挂钩在线监管工作有关要求的通知》（国土资厅函〔2014〕134号）(004)"
 #: national standards and laws

@@ -21,6 +21,7 @@ from ..findings import make
 from ..geomops import polygonal
 from ..overlay import overlay_pairs, uncovered_parts
 from ..roles import PLOT_ROLES
+from ._citations import MONITORING_2014
 from ._registry import rule
 from .overlaps import reference_ids
 
@@ -154,7 +155,7 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
         "调整方案调出已建成并经土地变更调查确认的建新地块 {plot_id}：{measured:.2f} m² 不在新方案的建新地块内",
         "The adjusted plan drops {measured:.2f} m² of construction plot {plot_id}, already built and confirmed by the land-use change survey",
     ),
-    reference="004 调整规定：已建成并经变更调查确认的建新地块不得调出",
+    reference=f"{MONITORING_2014} 调整规定：已建成并经变更调查确认的建新地块不得调出",
     requires=("ledger:previous",),
     params=_TOL,
     example="the approved plan's JX001 is built and confirmed (ledger status `confirmed`); the adjusted plan no longer has it",
@@ -186,7 +187,7 @@ def removes_confirmed(ctx, overlap_tolerance_m2):
         "调整方案调入的拆旧地块 {plot_id} 与占补平衡已用地 {other_id} 重叠 {measured:.2f} m²",
         "Demolition plot {plot_id} added by the adjustment overlaps 占补平衡 land {other_id} by {measured:.2f} m²",
     ),
-    reference="004 调整规定：已用于占补平衡的不得调入作为拆旧地块",
+    reference=f"{MONITORING_2014} 调整规定：已用于占补平衡的不得调入作为拆旧地块",
     requires=("ledger:previous", "layer:compensation"),
     params=_TOL,
     example="the adjusted plan adds demolition plot CJ004, half of which is reclaimed land already used for 占补平衡",
@@ -205,7 +206,7 @@ def demolition_on_compensation(ctx, overlap_tolerance_m2):
         "调整方案调入的建新地块 {plot_id} 与违法违规用地 {other_id} 重叠 {measured:.2f} m²",
         "Construction plot {plot_id} added by the adjustment overlaps illegal land {other_id} by {measured:.2f} m²",
     ),
-    reference="004 调整规定：违法违规用地不得调入作为建新地块",
+    reference=f"{MONITORING_2014} 调整规定：违法违规用地不得调入作为建新地块",
     requires=("ledger:previous", "layer:construction", "layer:illegal_land"),
     params=_TOL,
     example="the adjusted plan adds resettlement plot JX003 on a mapped illegal-use patch",
@@ -250,7 +251,7 @@ def _change_types(ctx, changes) -> np.ndarray:
         "方案调整了 {measured:.0f} 个{type_zh}（{ids}），但 [project] adjustment_reason（{reason}）不是该类地块允许的情形：{allowed_zh}",
         "{measured:.0f} {type_en} plot(s) changed ({ids}) but [project] adjustment_reason ({reason}) is not the case allowed for them: {allowed_en}",
     ),
-    reference="004 (一) 严格在线报备信息修改条件：(1) 农民意愿发生变化，造成拆旧地块无法复垦和安置地块无法落实的；(2) 规划或行政区划调整，需对建新地块进行调整的",
+    reference=f"{MONITORING_2014} (一) 严格在线报备信息修改条件：(1) 农民意愿发生变化，造成拆旧地块无法复垦和安置地块无法落实的；(2) 规划或行政区划调整，需对建新地块进行调整的",
     requires=("ledger:previous",),
     example="a demolition plot removed with adjustment_reason = 规划调整 (demolition plots need 农民意愿发生变化)",
 )
@@ -292,7 +293,7 @@ def reason(ctx):
         "{layer_zh}：新增 {added} 块（+{added_m2:.2f} m²），调出 {removed} 块（−{removed_m2:.2f} m²），形状调整 {reshaped} 块（{reshaped_m2:+.2f} m²）；面积变化 {measured:+.2f} m²（{delta_mu:+.2f} 亩），对比 {source}",
         "{layer}: {added} added (+{added_m2:.2f} m²), {removed} removed (−{removed_m2:.2f} m²), {reshaped} reshaped ({reshaped_m2:+.2f} m²); area change {measured:+.2f} m² ({delta_mu:+.2f} mu) against {source}",
     ),
-    reference="004 报备信息修改",
+    reference=f"{MONITORING_2014} 报备信息修改",
     requires=("ledger:previous",),
     example="拆旧：新增 1 块（+400 m²），调出 1 块（−1600 m²）…",
 )

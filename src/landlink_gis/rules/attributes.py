@@ -10,7 +10,7 @@ from ..fields import blank
 from ..findings import combine, make
 from ..landuse import farmland_under, survey_pairs
 from ..roles import PLOT_ROLES
-from ._citations import JILIN_2017, MONITORING_2014
+from ._citations import JILIN_2017, MONITORING_2014, SHANXI_2018
 from ._registry import rule
 from .overlaps import reference_ids
 
@@ -24,10 +24,10 @@ _NAMES_ZH = {"plot_id": "地块编号", "land_class": "地类编码", "quality":
     severity="error",
     title=("必填字段缺失或为空", "Required field missing or empty"),
     message=(
-        "{layer} {plot_id} 的必填字段 {field}（{field_zh}）缺失或为空",
+        "{layer} {plot_id} 的必填字段“{field_zh}”缺失或为空",
         "{layer} plot {plot_id}: required field {field} is missing or empty",
     ),
-    reference="002 §§11,21",
+    reference=f"{JILIN_2017} 第十一条、第二十一条",
     params={"require_occupied_quality": (False, "construction plots on cultivated land must state the quality grade of the farmland they occupy (jilin)")},
     example="a construction plot with an empty DKBH; in jilin, a construction plot on 0103 旱地 with an empty ZLDB",
 )
@@ -94,7 +94,7 @@ def duplicate_id(ctx):
         "{layer} {plot_id} 申报面积 {declared:.2f} m² 与计算的椭球面积 {measured:.2f} m² 相差 {diff:.2f} m²，超过允许误差 {threshold:.2f} m²",
         "{layer} plot {plot_id}: declared area {declared:.2f} m² differs from the ellipsoidal area {measured:.2f} m² by {diff:.2f} m², more than the tolerance {threshold:.2f} m²",
     ),
-    reference="002 §21 界址、面积、权属一致; TD/T 1055-2019 椭球面积",
+    reference=f"{JILIN_2017} 第二十一条 界址、面积、权属一致; TD/T 1055-2019 椭球面积",
     params={
         "area_abs_tol_m2": (1.0, "absolute tolerance (m²) between declared and computed area"),
         "area_rel_tol": (0.005, "relative tolerance (fraction of the computed area)"),
@@ -166,7 +166,7 @@ def unknown_class(ctx):
         "拆旧地块 {plot_id} 的地类 {code}（{class_name}）{where}不是农村建设用地，不能作为拆旧地块",
         "Demolition plot {plot_id}: class {code} ({class_name_en}){where_en} is not rural construction land and cannot be demolished for quota",
     ),
-    reference="001 §1 定义（拆旧地块为农村建设用地）; GB/T 21010-2017; 三调 城镇村属性码",
+    reference=f"{SHANXI_2018} 一 定义（拆旧地块为农村建设用地）; GB/T 21010-2017; 三调 城镇村属性码",
     example="DLBM = 0701 城镇住宅用地, or 0702 with CZCSXM = 201 (城市)",
 )
 def not_rural_construction(ctx):
@@ -251,7 +251,7 @@ def _reference_ids(ctx, role):
         "{layer} {plot_id} 申报权属单位“{declared}”与三调地类图斑权属单位“{surveyed}”（占地块 {share:.1f}%）不一致",
         "{layer} plot {plot_id}: declared owner '{declared}' differs from the land-survey owner '{surveyed}' ({share:.1f}% of the plot)",
     ),
-    reference="002 第二十一条 查清项目区土地利用现状及其权属，界址、面积、权属一致",
+    reference=f"{JILIN_2017} 第二十一条 查清项目区土地利用现状及其权属，界址、面积、权属一致",
     requires=("layer:landuse", "field:landuse.owner"),
     example="a homestead declared under 王家湾村股份经济合作联合社 lying in a 李子垭村 survey polygon",
 )

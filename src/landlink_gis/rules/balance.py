@@ -17,6 +17,7 @@ from ..area import to_hectare, to_mu
 from ..balance import BASIS_LABELS, compute_balance
 from ..findings import combine, make
 from ..landuse.change import landuse_change_table
+from ._citations import BAZHONG_CASE, JILIN_2017, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
 _MAX_IDS = 10
@@ -69,7 +70,7 @@ def _m2_en(v: float) -> str:
     severity="error",
     title=("建新面积大于拆旧指标基数", "New construction exceeds the quota basis of the demolition plots"),
     message=("建新面积与拆旧指标基数：{detail_zh}", "New construction against the quota basis: {detail_en}"),
-    reference="《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）建新地块总面积必须小于拆旧地块总面积; 000 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",
+    reference=f"《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",
     requires=("layer:construction",),
     example="demolition plots with 20 000 m² of rural construction land in the land survey, new construction 21 000 m²",
 )
@@ -105,7 +106,7 @@ def area_balance(ctx):
     severity="info",
     title=("节余指标", "Surplus quota"),
     message=("节余指标：{detail_zh}", "Surplus quota: {detail_en}"),
-    reference="000 二(三) 节余指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）节余指标",
+    reference=f"{SICHUAN_2017} 二(三) 节余指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）节余指标",
     example="quota basis 20 000 m² − new construction 15 000 m² = 5 000 m² = 0.5 公顷 = 7.5 亩",
 )
 def surplus(ctx):
@@ -133,7 +134,7 @@ def surplus(ctx):
     severity="error",
     title=("复垦耕地面积少于建新占用耕地面积", "Reclaimed cultivated land less than cultivated land occupied"),
     message=("耕地数量（扣除田坎后）：{detail_zh}", "Cultivated land (net of field ridges): {detail_en}"),
-    reference="002 第六条 耕地保有量不低于规划目标; 000 二(六) 耕地数量不减、质量不降; TD/T 1055-2019 田坎系数扣除",
+    reference=f"{JILIN_2017} 第六条 耕地保有量不低于规划目标; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降; TD/T 1055-2019 田坎系数扣除",
     requires=("layer:construction",),
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
 )
@@ -178,7 +179,7 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
     severity="error",
     title=("复垦耕地质量低于建新占用耕地质量", "Quality of reclaimed cultivated land below that of the occupied"),
     message=("耕地质量（{scale_zh}，数值越小越好）：{detail_zh}", "Cultivated-land quality ({scale_en}; lower is better): {detail_en}"),
-    reference="002 第十一条、第十五条 耕地质量; 000 二(六) 耕地数量不减、质量不降",
+    reference=f"{JILIN_2017} 第十一条、第十五条 耕地质量; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降",
     requires=("layer:construction",),
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
 )
@@ -219,7 +220,7 @@ def cultivated_quality(ctx):
     severity="warning",
     title=("占用水田多于补充水田", "Paddy occupied exceeds paddy reclaimed"),
     message=("水田（扣除田坎后）：{detail_zh}", "Paddy (net of field ridges): {detail_en}"),
-    reference="003 占水田补水田",
+    reference=f"{BAZHONG_CASE} 占水田补水田",
     requires=("layer:construction",),
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
 )
@@ -237,7 +238,7 @@ def paddy(ctx):
         "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）超过允许上限 {threshold:.2f} m²（{threshold_mu:.4f} 亩）：{why_zh}",
         "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) exceeds the allowed {threshold:.2f} m² ({threshold_mu:.4f} mu): {why_en}",
     ),
-    reference="000 二(三) 贫困县项目立项审批后可提前使用30%的节余指标",
+    reference=f"{SICHUAN_2017} 二(三) 贫困县项目立项审批后可提前使用30%的节余指标",
     requires=("fact:advance_quota_m2",),
     params={
         "advance_quota_share": (0.30, "share of the surplus quota that may be used in advance"),
@@ -276,7 +277,7 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
     severity="error",
     title=("建新面积超过下达的周转指标", "New construction exceeds the turnover quota issued"),
     message=("周转指标：{detail_zh}", "Turnover quota: {detail_en}"),
-    reference="001 三(一) 增减挂钩周转指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）周转指标专项用于项目区内建新地块",
+    reference=f"{SHANXI_2018} 三(一) 增减挂钩周转指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）周转指标专项用于项目区内建新地块",
     requires=("layer:construction", "fact:turnover_quota_m2"),
     example="turnover_quota_m2 = 15000 for 15 994.55 m² of new construction",
 )
@@ -303,7 +304,7 @@ def turnover_quota(ctx):
     severity="info",
     title=("项目区土地利用结构调整", "Land-use structure before and after"),
     message=("项目区土地利用结构调整表（landuse_change）：{detail_zh}", "Land-use structure table (landuse_change): {detail_en}"),
-    reference="002 第十一条 项目区实施规划（土地利用结构调整）; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）项目区内各类土地面积平衡",
+    reference=f"{JILIN_2017} 第十一条 项目区实施规划（土地利用结构调整）; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）项目区内各类土地面积平衡",
     example="拆旧：0702 农村宅基地 −1 200 m² → 0103 旱地 +1 080 m²；建新：0103 旱地 −900 m² → 建设用地 +900 m²",
 )
 def landuse_structure(ctx):

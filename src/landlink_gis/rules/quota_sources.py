@@ -15,6 +15,7 @@ import numpy as np
 from ..area import to_mu
 from ..balance import compute_balance
 from ..findings import make
+from ._citations import SICHUAN_2017
 from ._registry import rule
 
 
@@ -24,7 +25,7 @@ from ._registry import rule
     severity="error",
     title=("使用的节余指标超过来源项目可用节余指标", "Surplus quota drawn exceeds what the source project has left"),
     message=("节余指标来源 {other_id}：{detail_zh}", "Quota source {other_id}: {detail_en}"),
-    reference="000 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源; 000 二(六) 分别按台账方式管理",
+    reference=f"{SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源; {SICHUAN_2017} 二(六) 分别按台账方式管理",
     example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",
 )
 def quota_sources(ctx):

@@ -14,6 +14,7 @@ import datetime as dt
 
 from ..findings import combine, make
 from ..workdays import add_working_days, add_years, working_days_between
+from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
 _PENDING = ("（截至 {today} 尚未{event_zh}）", " (not yet {event_en} as of {today})")
@@ -48,7 +49,7 @@ def _late(ctx, *, start: dt.date, years: int, done: dt.date | None, event_zh: st
         "项目区于 {start} 批准，应在 {deadline} 前完成验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}（{wording_zh}）",
         "Approved on {start}, the project had to be accepted by {deadline}; acceptance {done} is {measured:.0f} days late{pending_en} ({wording_en})",
     ),
-    reference="000 二(三) 挂钩项目需按规定在3年内实施完成，不得延期; 001 二(二) 项目拆旧区复垦验收期限原则上不得超过3年",
+    reference=f"{SICHUAN_2017} 二(三) 挂钩项目需按规定在3年内实施完成，不得延期; {SHANXI_2018} 二(二) 项目拆旧区复垦验收期限原则上不得超过3年",
     requires=("fact:approved",),
     params={
         "completion_years": (3, "years from approval within which the project must be accepted"),
@@ -76,7 +77,7 @@ def completion(ctx, completion_years, completion_in_principle):
         "预支节余指标 {quota:.2f} m² 自 {start} 起应在 {deadline} 前验收归还，实际 {done}，超期 {measured:.0f} 天{pending_zh}",
         "Surplus quota of {quota:.2f} m² advanced from {start} had to be returned (accepted) by {deadline}; {done} is {measured:.0f} days late{pending_en}",
     ),
-    reference="000 §(三) 预支部分的节余指标需在 1 年内验收归还",
+    reference=f"{SICHUAN_2017} 二(三) 预支部分的节余指标需在 1 年内验收归还",
     requires=("fact:advance_quota_m2", "fact:advanced|approved"),
     params={"advance_return_years": (1, "years within which advanced surplus quota must be returned by acceptance")},
     example="advance_quota_m2 = 1500, approved 2019-05-06, accepted 2022-09-15",
@@ -101,7 +102,7 @@ def advance_return(ctx, advance_return_years):
         "项目区节余指标于 {start} 交易，应在 {deadline} 前完成复垦验收，实际 {done}，超期 {measured:.0f} 天{pending_zh}",
         "Surplus quota traded on {start}: reclamation had to be accepted by {deadline}; {done} is {measured:.0f} days late{pending_en}",
     ),
-    reference="001 进行易地交易的增减挂钩项目自交易之日起要在 2 年内完成复垦验收",
+    reference=f"{SHANXI_2018} 进行易地交易的增减挂钩项目自交易之日起要在 2 年内完成复垦验收",
     requires=("fact:traded",),
     params={"trade_acceptance_years": (2, "years from the trade within which reclamation must be accepted")},
     example="traded 2019-08-01, accepted 2022-09-15 (deadline 2021-08-01)",
@@ -121,7 +122,7 @@ def trade_acceptance(ctx, trade_acceptance_years):
         "项目区于 {accepted} 验收，应在 {deadline}（{threshold:.0f} 个工作日）前在线报备，{filed_zh}为第 {measured:.0f} 个工作日{note_zh}",
         "Accepted on {accepted}, the project had to be filed online by {deadline} ({threshold:.0f} working days); {filed_en} is working day {measured:.0f}{note_en}",
     ),
-    reference="004 项目区实施完成后在验收 10 个工作日内在线报备",
+    reference=f"{MONITORING_2014} 项目区实施完成后在验收 10 个工作日内在线报备",
     requires=("fact:accepted",),
     params={"filing_working_days": (10, "working days after acceptance within which the project must be filed")},
     example="accepted 2021-09-28, filed 2021-10-19 (deadline 2021-10-18 after the National Day week)",
