@@ -68,3 +68,14 @@ def test_geom001_message_is_chinese_under_zh(tmp_path):
     # the bow-tie crosses itself at its centre; GEOS prints the coordinates without decimals
     assert f"自相交，位置 [{X0 + 10:.0f} {Y0 + 10:.0f}]" in message
     assert not re.search(r"[A-Za-z]{3,}", message), message
+
+
+def test_crs_and_sources_read_in_chinese():
+    """CRS004 names the datum in Chinese with its EPSG code; PLAN005 names its source in Chinese."""
+    from pyproj import CRS
+
+    from landlink_gis.rules.crs import crs_label
+
+    assert crs_label(CRS.from_epsg(4490), "zh") == "2000国家大地坐标系地理坐标（EPSG:4490）"
+    assert crs_label(CRS.from_epsg(2383), "zh") == "1980西安坐标系投影坐标（EPSG:2383）"
+    assert crs_label(CRS.from_epsg(4545), "en").endswith("(EPSG:4545)")
