@@ -98,7 +98,8 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             repair=options.get("repair", False),
             shared=_SHARED if shared is None else shared,
         )
-        written = write_outputs(result, gpkg, options.get("outputs", ()), protected={Path(p) for p in options.get("protected", ())})
+        kinds = [*options.get("outputs", ()), *(k for k in ("report", "xlsx") if options.get(k))]
+        written = write_outputs(result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())})
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
     except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch

@@ -62,9 +62,9 @@ def not_cgcs2000(ctx):
             return None
         ci = inspect_crs(info.crs)
         if not ci.is_cgcs2000:
-            return f"{ci.name}（{ci.datum}）"
+            return crs_label(info.crs, ctx.lang)
         if ci.is_geographic and role in PLOT_ROLES:
-            return f"{ci.name}（地理坐标/geographic）"
+            return crs_label(info.crs, ctx.lang)
         return None
 
     return _per_layer(ctx, test)
