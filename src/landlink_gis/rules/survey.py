@@ -89,10 +89,12 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     table = table[table["left"].isin(fire)].groupby(["left", "code"], as_index=False)["area"].sum()
     table["name"] = class_name(table["code"].to_numpy(dtype=object), lang=ctx.lang) if len(table) else []
     table = table.sort_values(["left", "area"], ascending=[True, False])
-    text = {
-        k: "; ".join(f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ") for c, nm, a in zip(g["code"], g["name"], g["area"], strict=True))
-        for k, g in table.groupby("left")
-    }
+    # one "code name area" piece per row, joined per plot (rows are sorted by plot): no per-group Python loop
+    left = table["left"].to_numpy()
+    piece = [f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ") for c, nm, a in zip(table["code"], table["name"], table["area"], strict=True)]
+    last = np.r_[left[1:] != left[:-1], True] if len(left) else np.zeros(0, dtype=bool)
+    joined = "".join(p + ("\x1f" if end else "; ") for p, end in zip(piece, last, strict=True)).split("\x1f")[:-1]
+    text = dict(zip(left[last].tolist(), joined, strict=True))
     none_label = "无图斑" if ctx.lang == "zh" else "no survey polygon"
     classes = []
     for k in fire:
