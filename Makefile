@@ -41,7 +41,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python scripts/bench/run.py --size county
+	$(BIN)/python scripts/bench/run.py --size county --shape partial,containment,slivers,holes --plots 100000
 
 # the QGIS plugin (Processing provider) as an installable zip: dist/landlink_qgis.zip
 qgis-plugin:
