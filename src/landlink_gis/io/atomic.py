@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import LandlinkError, OutputError
+from ..project import input_paths
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +148,6 @@ def protected_paths(project=None, *, ledger: str | os.PathLike[str] | None = Non
     set of pathlib.Path
         Resolved paths, to pass as ``protected`` to :func:`refuse_protected` / :class:`atomic_path`.
     """
-    from ..project import input_paths
-
     paths = set(input_paths(project))
     candidates = [ledger, getattr(project, "ledger", None), *extra]
     for item in candidates:
