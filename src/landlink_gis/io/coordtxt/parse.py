@@ -172,15 +172,8 @@ def parse(text: str, path: Path) -> Parsed:
                     f"plot line has more than {MAX_PLOT_FIELDS} fields before '@'",
                     f"Write it as {ATTR_HELP} (the 占补平衡 variant adds a few columns before '@')",
                 )
-            if out.plots and not _plot_has_points(out):
-                raise fail(
-                    path,
-                    out.plot_lines[-1],
-                    "plot has no coordinate lines",
-                    "Add its 点号,圈号,X,Y lines or remove the plot",
-                )
-            if ring_len:
-                _check_ring(path, out, ring_len, ring_closed)
+            if out.plots:
+                _end_plot(path, out, ring_len, ring_closed)
             out.plots.append(attrs)
             out.plot_lines.append(lineno)
             prev_ring_no, ring_len = None, 0
@@ -249,6 +242,12 @@ def parse(text: str, path: Path) -> Parsed:
         )
     if not out.plots:
         raise fail(path, None, "the [地块坐标] section holds no plot", "Add at least one plot")
+    _end_plot(path, out, ring_len, ring_closed)
+    return out
+
+
+def _end_plot(path: Path, out: Parsed, ring_len: int, ring_closed: bool) -> None:
+    """Checks at the end of a plot's point lines: it has points, and its last ring is complete."""
     if not _plot_has_points(out):
         raise fail(
             path,
@@ -258,7 +257,6 @@ def parse(text: str, path: Path) -> Parsed:
         )
     if ring_len:
         _check_ring(path, out, ring_len, ring_closed)
-    return out
 
 
 def _plot_has_points(out: Parsed) -> bool:
