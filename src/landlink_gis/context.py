@@ -357,10 +357,14 @@ class CheckContext:
         """
         return self.cached(("geometry_state", role), lambda: geometry_state(np.asarray(self.attributes(role).geometry.array, dtype=object)))
 
+    @property
+    def area_column(self) -> str:
+        """The area column the project's area method uses, in layers and overlay pairs alike."""
+        return "area_planar_m2" if self.project.area_method == "planar" else "area_m2"
+
     def area(self, role: str) -> np.ndarray:
         """Area of each plot of ``role`` by the project's area method (ellipsoidal by default)."""
-        col = "area_planar_m2" if self.project.area_method == "planar" else "area_m2"
-        return self.layers[role][col].to_numpy(dtype=float)
+        return self.layers[role][self.area_column].to_numpy(dtype=float)
 
     def zonal_stats(self, raster: str, role: str) -> pd.DataFrame:
         """Statistics of raster ``raster`` under each (valid) geometry of layer ``role``.

@@ -209,7 +209,7 @@ def _from_landuse(ctx, role: str) -> pd.DataFrame:
     if len(pairs):
         li = pairs["left"].to_numpy()
         rj = pairs["right"].to_numpy()
-        area = (pairs["area_planar_m2"] if ctx.project.area_method == "planar" else pairs["area_m2"]).to_numpy(dtype=float)
+        area = pairs[ctx.area_column].to_numpy(dtype=float)
         classes = landuse["land_class"].to_numpy(dtype=object)[rj]
         grade = landuse["quality"].to_numpy(dtype=float)[rj]
         cultivated = np.asarray(is_cultivated(classes), dtype=bool)
@@ -312,7 +312,7 @@ def quota_basis(ctx) -> pd.DataFrame:
             li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
             cz = survey["czcsxm"].to_numpy(dtype=object)[rj] if ctx.has_field("landuse", "czcsxm") else None
             rural = is_rural_construction_land(survey["land_class"].to_numpy(dtype=object)[rj], cz)
-            col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+            col = ctx.area_column
             weights = np.where(rural, pairs[col].to_numpy(dtype=float), 0.0) if len(pairs) else np.zeros(0)
             basis = np.bincount(li, weights=weights, minlength=n).astype(float) if n else np.zeros(0)
             basis = np.minimum(basis, np.where(np.isfinite(area), area, np.inf))

@@ -55,7 +55,7 @@ def _pieces(ctx, role: str) -> pd.DataFrame:
         seat = _text(survey["seat"].to_numpy(dtype=object)[rj]) if ctx.has_field("landuse", "seat") else np.full(len(rj), "", object)
         lu_owner = _text(survey["owner"].to_numpy(dtype=object)[rj]) if ctx.has_field("landuse", "owner") else np.full(len(rj), "", object)
         village = np.where(seat != "", seat, np.where(lu_owner != "", lu_owner, owner[li] if len(li) else lu_owner))
-        col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+        col = ctx.area_column
         return pd.DataFrame({"plot": li, "village": village, "before": survey["land_class"].to_numpy(dtype=object)[rj],
                              "area": pairs[col].to_numpy(dtype=float)})
     area = ctx.area(role).astype(float)

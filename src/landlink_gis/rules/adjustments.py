@@ -139,7 +139,7 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
         return None
 
     li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+    col = ctx.area_column
     return make(
         layer=role, plot_id=ids[li], other_layer=other, other_id=reference_ids(ctx, other)[rj],
         geometry=pairs["geometry"].to_numpy(), measured=pairs[col].to_numpy(), threshold=tol, unit="m2", crs=ctx.crs,
@@ -171,7 +171,7 @@ def removes_confirmed(ctx, overlap_tolerance_m2):
     parts = uncovered_parts(old, cur, crs=ctx.crs, tolerance_m2=overlap_tolerance_m2)
     if not len(parts):
         return None
-    col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+    col = ctx.area_column
     return make(
         layer="construction", plot_id=done["plot_id"].astype(str).to_numpy()[parts["left"].to_numpy()],
         geometry=parts["geometry"].to_numpy(), measured=parts[col].to_numpy(), threshold=overlap_tolerance_m2, unit="m2", crs=ctx.crs,

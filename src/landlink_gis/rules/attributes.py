@@ -264,7 +264,7 @@ def owner_mismatch(ctx):
         pairs = survey_pairs(ctx, role)
         if not len(pairs):
             continue
-        col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
+        col = ctx.area_column
         table = pd.DataFrame({"left": pairs["left"].to_numpy(), "owner": survey_owner[pairs["right"].to_numpy()], "area": pairs[col].to_numpy(dtype=float)})
         table = table[_filled(table["owner"].to_numpy(dtype=object))]
         table["owner"] = table["owner"].astype(str).str.strip()

@@ -229,7 +229,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
                     other_layer=role,
                     other_id=ids[pairs["right"].to_numpy()],
                     geometry=pairs["geometry"].to_numpy(),
-                    measured=pairs["area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"].to_numpy(),
+                    measured=pairs[ctx.area_column].to_numpy(),
                     threshold=overlap_tolerance_m2,
                     unit="m2",
                     crs=ctx.crs,

@@ -51,7 +51,7 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
         return None
     li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
     plot_area = ctx.area(left_role)[li]
-    area = pairs["area_planar_m2"].to_numpy() if ctx.project.area_method == "planar" else pairs["area_m2"].to_numpy()
+    area = pairs[ctx.area_column].to_numpy()
     left_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else reference_ids(ctx, left_role)
     return make(
         layer=left_role,

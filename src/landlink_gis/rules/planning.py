@@ -44,8 +44,7 @@ _MAX_IDS = 5
 
 def _measure(ctx, frame: pd.DataFrame) -> np.ndarray:
     """The area column of an overlay result by the project's area method."""
-    col = "area_planar_m2" if ctx.project.area_method == "planar" else "area_m2"
-    return frame[col].to_numpy(dtype=float)
+    return frame[ctx.area_column].to_numpy(dtype=float)
 
 
 def _join_ids(ids: np.ndarray) -> str:
