@@ -14,6 +14,7 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_FIELD_NAMES",
+    "FIELD_LABELS_ZH",
     "KIND_VALUES",
     "NUMERIC_FIELDS",
     "as_text",
@@ -37,6 +38,21 @@ DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "seat": ("ZLDWMC",),
     "kcxs": ("KCXS",),
     "kcmj": ("KCMJ",),
+}
+#: How each canonical field reads in Chinese messages.
+FIELD_LABELS_ZH: dict[str, str] = {
+    "plot_id": "地块编号",
+    "land_class": "地类编码",
+    "area_declared": "申报面积",
+    "reclaim_class": "复垦后地类编码",
+    "quality": "耕地质量等别/等级",
+    "kind": "建新类型",
+    "owner": "权属单位",
+    "czcsxm": "城镇村属性码",
+    "slope_class": "坡度级别",
+    "seat": "坐落单位",
+    "kcxs": "田坎系数",
+    "kcmj": "田坎面积",
 }
 #: Canonical fields read as numbers (anything else is text).
 NUMERIC_FIELDS: frozenset[str] = frozenset({"area_declared", "quality", "slope_class", "kcxs", "kcmj"})

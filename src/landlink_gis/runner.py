@@ -23,6 +23,7 @@ from ._version import __version__
 from .balance import balance_table, compute_balance
 from .config import RunConfig, resolve_config
 from .context import CheckContext
+from .fields import FIELD_LABELS_ZH
 from .io.inputs import is_regular_file
 from .io.vector import file_sha256
 from .landuse import quota_basis
@@ -48,11 +49,7 @@ _CRASH_MSG = {
 }
 #: how a missing requirement is named, per language
 _RASTER_LABELS = {"zh": {"dem": "数字高程模型（DEM）", "slope": "坡度栅格", "quality": "耕地质量等别栅格"}, "en": {}}
-_FIELD_LABELS = {
-    "zh": {"plot_id": "地块编号", "land_class": "地类编码", "area_declared": "面积", "reclaim_class": "复垦后地类",
-           "quality": "耕地质量等别", "kind": "建新类型", "owner": "权属单位", "czcsxm": "城镇村属性码", "slope_class": "坡度级别"},
-    "en": {},
-}
+_FIELD_LABELS = {"zh": FIELD_LABELS_ZH, "en": {}}
 _MISSING_WHAT = {
     "zh": {"layer": "图层 {what}", "raster": "{what}", "fact": "项目信息 [project] {what}", "field": "字段 {what}",
            "previous": "原批准方案（--previous 或 [ledger]）", "ledger": "台账（[ledger] path/url）"},

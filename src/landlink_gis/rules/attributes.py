@@ -6,16 +6,13 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
-from ..fields import blank
+from ..fields import FIELD_LABELS_ZH, blank
 from ..findings import combine, make
 from ..landuse import farmland_under, survey_pairs
 from ..roles import PLOT_ROLES
 from ._citations import JILIN_2017, MONITORING_2014, SHANXI_2018
 from ._registry import rule
 from .overlaps import reference_ids
-
-_NAMES_ZH = {"plot_id": "地块编号", "land_class": "地类编码", "quality": "耕地质量等别/等级"}
-
 
 
 @rule(
@@ -44,7 +41,7 @@ def required(ctx, require_occupied_quality):
             if scope is not None and not scope.any():
                 continue
             if name in ctx.sources[role].missing_fields:
-                out.append(make(layer=role, plot_id="(全部/all)", field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs))
+                out.append(make(layer=role, plot_id="(全部/all)", field=name, field_zh=FIELD_LABELS_ZH[name], crs=ctx.crs))
                 continue
             values = frame[name].to_numpy()
             empty = blank(values) if values.dtype == object else np.isnan(values.astype(float))
@@ -53,7 +50,7 @@ def required(ctx, require_occupied_quality):
             bad = np.flatnonzero(empty)
             if len(bad):
                 out.append(
-                    make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name, field_zh=_NAMES_ZH[name], crs=ctx.crs)
+                    make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name, field_zh=FIELD_LABELS_ZH[name], crs=ctx.crs)
                 )
     return combine(out)
 
@@ -142,7 +139,6 @@ def unknown_class(ctx):
     """Declared land classes (current class, and the class after reclamation of demolition plots) must be codes of GB/T 21010-2017 or the 三调 working classification; a wrong code makes every balance figure wrong."""
     out = []
     checks = [("demolition", "land_class"), ("demolition", "reclaim_class"), ("construction", "land_class")]
-    labels = {"land_class": "地类编码", "reclaim_class": "复垦后地类编码"}
     for role, name in checks:
         if not ctx.has_field(role, name):
             continue
@@ -152,7 +148,7 @@ def unknown_class(ctx):
         if len(bad):
             out.append(
                 make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=frame.geometry.array[bad], field=name,
-                     field_zh=labels[name], code=values[bad], crs=ctx.crs)
+                     field_zh=FIELD_LABELS_ZH[name], code=values[bad], crs=ctx.crs)
             )
     return combine(out)
 
