@@ -74,7 +74,7 @@ def test_crs_and_sources_read_in_chinese():
     """CRS004 names the datum in Chinese with its EPSG code; PLAN005 names its source in Chinese."""
     from pyproj import CRS
 
-    from landlink_gis.rules.crs import crs_label
+    from landlink_gis.crs import crs_label
 
     assert crs_label(CRS.from_epsg(4490), "zh") == "2000国家大地坐标系地理坐标（EPSG:4490）"
     assert crs_label(CRS.from_epsg(2383), "zh") == "1980西安坐标系投影坐标（EPSG:2383）"

@@ -24,16 +24,26 @@ import numpy as np
 from pyproj import CRS
 
 __all__ = [
+    "DATUM_LABELS_ZH",
     "GK_DATUMS",
     "GK_ZONES",
     "CrsInfo",
     "coordinate_problems",
+    "crs_label",
     "gk_epsg",
     "inspect_crs",
     "zone_central_meridian",
     "zone_epsg",
     "zone_of_meridian",
 ]
+
+#: Chinese names of the datums (as :func:`inspect_crs` names them), as filing data and reviewers write them.
+DATUM_LABELS_ZH: dict[str, str] = {
+    "CGCS2000": "2000国家大地坐标系",
+    "Xian 1980": "1980西安坐标系",
+    "Beijing 1954": "1954北京坐标系",
+    "WGS 84": "WGS 84",
+}
 
 #: Zone numbers of Chinese Gauss-Krüger zones by zone width (degrees).
 GK_ZONES: dict[int, range] = {3: range(25, 46), 6: range(13, 24)}
@@ -298,3 +308,18 @@ def coordinate_problems(bounds: tuple[float, float, float, float], info: CrsInfo
     if miny < _NORTHING_RANGE[0] or maxy > _NORTHING_RANGE[1]:
         problems.append(f"northings {miny:.0f}…{maxy:.0f} lie outside China")
     return problems
+
+
+def crs_label(crs: Any, lang: str) -> str:
+    """A CRS as a reviewer reads it: its EPSG code, and under ``zh`` the datum in Chinese.
+
+    ``2000国家大地坐标系地理坐标（EPSG:4490）`` under ``zh``; PROJ's name and the code otherwise.
+    """
+    c = CRS.from_user_input(crs)
+    code = c.to_epsg()
+    key = f"EPSG:{code}" if code else c.name
+    if lang != "zh":
+        return f"{c.name} ({key})" if code else c.name
+    name = DATUM_LABELS_ZH.get(_datum_kind(c))
+    kind = "地理坐标" if c.is_geographic else "投影坐标"
+    return f"{name}{kind}（{key}）" if name else key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from ..crs import coordinate_problems, inspect_crs
+from ..crs import coordinate_problems, crs_label, inspect_crs
 from ..findings import combine, make
 from ..roles import PLOT_ROLES
 from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
@@ -106,22 +106,3 @@ def coordinates_mismatch(ctx):
 def reprojected(ctx):
     """Layers in another CRS are reprojected to the project CRS; this records that it happened."""
     return _per_layer(ctx, lambda role, info: crs_label(info.crs, ctx.lang) if info.reprojected and info.crs is not None else None)
-
-
-#: Chinese names of the geodetic datums a reviewer meets
-_DATUM_ZH = {"China 2000": "2000国家大地坐标系", "Xian 1980": "1980西安坐标系",
-             "Beijing 1954": "1954北京坐标系", "World Geodetic System 1984": "WGS 84"}
-
-
-def crs_label(crs, lang: str) -> str:
-    """A CRS as a reviewer reads it: its EPSG code, and under ``zh`` the datum in Chinese."""
-    code = crs.to_epsg()
-    key = f"EPSG:{code}" if code else crs.name
-    if lang != "zh":
-        return f"{crs.name} ({key})" if code else crs.name
-    datum = getattr(crs.geodetic_crs, "datum", None) if crs.geodetic_crs is not None else None
-    name = next((zh for en, zh in _DATUM_ZH.items() if datum is not None and en in datum.name), None)
-    kind = "地理坐标" if crs.is_geographic else "投影坐标"
-    return f"{name}{kind}（{key}）" if name else key
-
-

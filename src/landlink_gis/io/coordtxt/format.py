@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from landlink_gis.crs import DATUM_LABELS_ZH
 from landlink_gis.errors import DataSourceError, InputError
 
 __all__ = [
@@ -67,12 +68,8 @@ ATTR_HELP = "界址点数,地块面积,地块编号,地块名称,图形属性,�
 #: At most this many fields before ``@`` (8 standard + the variant's few extra columns, with room);
 #: more means the line is not a plot line (and would make a frame with absurdly many columns).
 MAX_PLOT_FIELDS = 64
-#: Header 坐标系 labels written for each datum.
-DATUM_LABEL: dict[str, str] = {
-    "CGCS2000": "2000国家大地坐标系",
-    "Xian 1980": "1980西安坐标系",
-    "Beijing 1954": "1954北京坐标系",
-}
+#: Header 坐标系 labels written for each datum (the one table in :mod:`landlink_gis.crs`).
+DATUM_LABEL: dict[str, str] = DATUM_LABELS_ZH
 _OPEN, _CLOSE = "[【［", "]】］"
 
 
