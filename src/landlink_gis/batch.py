@@ -98,7 +98,7 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             repair=options.get("repair", False),
             shared=_SHARED if shared is None else shared,
         )
-        kinds = [*options.get("outputs", ()), *(k for k in ("report", "xlsx") if options.get(k))]
+        kinds = dict.fromkeys([*(k for k in ("report", "xlsx") if options.get(k)), *options.get("outputs", ())])
         written = write_outputs(result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())})
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
@@ -213,8 +213,8 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
     # no project's output may land on any project's input (or ledger) of the batch
-    kinds = list(dict.fromkeys([*(k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted), *outputs]))
-    options = {**check_options, "outputs": kinds, "protected": sorted(str(p) for p in batch_inputs(files))}
+    options = {**check_options, "outputs": list(outputs), "report": report, "xlsx": xlsx,
+               "protected": sorted(str(p) for p in batch_inputs(files))}
     shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:
