@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..balance import BASIS_LABELS
 from ..codes import class_name, is_construction, normalise_code
 from ..findings import make
 from ..geomops import polygonal
@@ -29,9 +30,6 @@ from ._citations import (
 )
 from ._registry import rule
 from .planning import _TOL, _measure
-
-#: where PLAN005's figures come from, as a reviewer reads it
-_SOURCE = {"zh": {"landuse": "三调地类图斑", "declared": "申报地类"}, "en": {"landuse": "land-survey layer", "declared": "declared class"}}
 
 
 @rule(
@@ -171,7 +169,7 @@ def farmland_occupied(ctx):
         unit="m2",
         paddy_m2=farm["paddy_m2"].to_numpy(dtype=float),
         grade=grade_text,
-        source=np.array([_SOURCE[ctx.lang].get(v, v) for v in farm["source"].to_numpy(dtype=object)], dtype=object),
+        source=np.array([BASIS_LABELS.get(v, (v, v))[0 if ctx.lang == "zh" else 1] for v in farm["source"].to_numpy(dtype=object)], dtype=object),
         raster_note=note,
         crs=ctx.crs,
     )
