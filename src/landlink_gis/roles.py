@@ -6,7 +6,7 @@ checked against) and rasters by role; every stage refers to roles by these codes
 
 from __future__ import annotations
 
-__all__ = ["LAYER_LABELS", "LAYER_ROLES", "PLOT_ROLES", "RASTER_ROLES"]
+__all__ = ["LAYER_LABELS", "LAYER_ROLES", "PLOT_ROLES", "RASTER_LABELS", "RASTER_ROLES"]
 
 #: Vector layer roles of a project file.
 LAYER_ROLES: tuple[str, ...] = (
@@ -42,3 +42,8 @@ LAYER_LABELS: dict[str, dict[str, str]] = {
 RASTER_ROLES: tuple[str, ...] = ("dem", "slope", "quality")
 #: The roles whose features are the plots being checked (the others are reference layers).
 PLOT_ROLES: tuple[str, ...] = ("demolition", "construction")
+#: How raster roles read in messages and reports, per language.
+RASTER_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"dem": "数字高程模型（DEM）", "slope": "坡度栅格", "quality": "耕地质量等别栅格"},
+    "en": {"dem": "DEM raster", "slope": "slope raster", "quality": "quality-grade raster"},
+}

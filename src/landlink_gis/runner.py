@@ -31,7 +31,7 @@ from .landuse.change import landuse_change_table
 from .load import load_context
 from .project import Project, load_project
 from .result import CheckResult
-from .roles import LAYER_LABELS, PLOT_ROLES
+from .roles import LAYER_LABELS, PLOT_ROLES, RASTER_LABELS
 from .rules import REGISTRY, Rule
 from .rules.adjustments import plan_changes
 
@@ -48,7 +48,7 @@ _CRASH_MSG = {
     "en": "Rule {rule_id} failed and did not complete: {error} (please report this)",
 }
 #: how a missing requirement is named, per language
-_RASTER_LABELS = {"zh": {"dem": "数字高程模型（DEM）", "slope": "坡度栅格", "quality": "耕地质量等别栅格"}, "en": {}}
+_RASTER_LABELS = {"zh": RASTER_LABELS["zh"], "en": {}}  # English messages name the role codes
 _FIELD_LABELS = {"zh": FIELD_LABELS_ZH, "en": {}}
 _MISSING_WHAT = {
     "zh": {"layer": "图层 {what}", "raster": "{what}", "fact": "项目信息 [project] {what}", "field": "字段 {what}",

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..balance import KINDS
 from ..profiles import PROFILE_LABELS
-from ..roles import LAYER_LABELS
+from ..roles import LAYER_LABELS, RASTER_LABELS
 
 __all__ = [
     "CHINA_TZ",
@@ -33,10 +33,8 @@ __all__ = [
 #: Asia/Shanghai for every date a check can carry, without needing a time-zone database (Windows).
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
-_RASTER_LABELS = {
-    "zh": {"dem": "数字高程模型（DEM）", "slope": "坡度栅格", "quality": "耕地质量等别栅格"},
-    "en": {"dem": "DEM raster", "slope": "slope raster", "quality": "quality-grade raster"},
-}
+#: statuses of balance figures and plots as a reviewer reads them (each output adds its word for ``error``)
+STATUS_LABELS_ZH: dict[str, str] = {"pass": "通过", "fail": "不通过", "warning": "警告", "not checked": "未检查"}
 _UNITS = {
     "zh": {"m2": "m²", "%": "%", "count": "个", "days": "天", "working_days": "工作日", "deg": "°", "grade": "等", "plots": "块", "ratio": "比值"},
     "en": {"m2": "m²", "working_days": "working days", "deg": "°"},
@@ -99,7 +97,7 @@ def layer_label(role: Any, lang: str) -> str:
     role = "" if role is None else str(role)
     if role.startswith("raster:"):
         name = role.removeprefix("raster:")
-        return _RASTER_LABELS.get(lang, {}).get(name, name)
+        return RASTER_LABELS.get(lang, {}).get(name, name)
     return LAYER_LABELS.get(lang, {}).get(role, role)
 
 

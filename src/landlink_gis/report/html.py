@@ -25,7 +25,15 @@ import shapely
 from ..errors import OutputError
 from ..io.atomic import atomic_path
 from ..project import input_paths
-from .display import FACT_LABELS, fact_text, layer_label, local_time, scope_label, unit_label
+from .display import (
+    FACT_LABELS,
+    STATUS_LABELS_ZH,
+    fact_text,
+    layer_label,
+    local_time,
+    scope_label,
+    unit_label,
+)
 from .gpkg import redact_obj
 from .html_maps import (
     finding_anchor,
@@ -65,7 +73,7 @@ _T = {
     },
 }
 _SEV_LABEL = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
-_STATUS_LABEL = {"zh": {"pass": "通过", "fail": "不通过", "error": "不通过", "warning": "警告", "not checked": "未检查"}, "en": {}}
+_STATUS_LABEL = {"zh": {**STATUS_LABELS_ZH, "error": "不通过"}, "en": {}}
 #: Project facts shown, in order (labels and formatting: :mod:`.display`)
 _FACTS = ("name", "code", "county", "profile", "kind", "filing_code", "approved", "accepted", "filed", "traded",
           "poverty_county", "advance_quota_m2", "turnover_quota_m2", "households", "funds_wan_yuan", "quality_scale")

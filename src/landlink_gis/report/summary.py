@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..area import to_hectare, to_mu
-from .display import profile_label, scope_label
+from .display import STATUS_LABELS_ZH, profile_label, scope_label
 
 __all__ = ["summary_text"]
 
-_STATUS = {"zh": {"pass": "通过", "fail": "不通过", "not checked": "未检查", "warning": "警告"}, "en": {}}
+_STATUS = {"zh": STATUS_LABELS_ZH, "en": {}}
 
 _LABELS = {
     "zh": {

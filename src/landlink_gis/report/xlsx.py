@@ -25,7 +25,7 @@ from ..errors import OutputError
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
 from ..project import input_paths
-from .display import layer_label, run_info_rows, scope_label, unit_label
+from .display import STATUS_LABELS_ZH, layer_label, run_info_rows, scope_label, unit_label
 from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ FORMAT_MU = '#,##0.0000" 亩"'
 _FORMAT_GRADE = "0.00"
 _FILLS = {"error": "F8CBCB", "fail": "F8CBCB", "warning": "FFE0B2", "pass": "D5EDD0", "info": "D6E6F4"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-_STATUS_ZH = {"pass": "通过", "fail": "不通过", "warning": "警告", "error": "错误", "not checked": "未检查", "": ""}
+_STATUS_ZH = {**STATUS_LABELS_ZH, "error": "错误", "": ""}
 #: sheet key → its name (zh, en)
 SHEET_NAMES: dict[str, tuple[str, str]] = {
     "balance": ("面积平衡", "balance"),
