@@ -15,7 +15,8 @@ Plot layers (10 irregular star-shaped vertices, rotated and stretched):
 
 Data shapes (``--shape``), the same layers and land-survey coverage each time:
 
-- ``containment`` (default): the plots above; many plot–polygon pairs are containments;
+- ``containment`` (default): the plots above; many plot–polygon pairs are containments (with more
+  homesteads than 80 % of the 0702/0602 cells, they go on distinct cells of any class);
 - ``partial``: star-shaped plots of 5–12 vertices at random positions (not cell centres), so most
   pairs truly cross;
 - ``slivers``: plots that are land-survey cells digitised a second time with ±1 mm noise on every
@@ -258,7 +259,14 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str 
     """The demolition, construction and compensation layers."""
     out = {}
     if shape == "containment":
-        i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
+        # homesteads on distinct rural construction cells (0702/0602, 16 % of the grid); when there are
+        # too few of those (1M plots on a 2M grid), on distinct cells of any class — still contained
+        n_rural = 0.16 * nx * ny
+        want = ["0702", "0602"] if counts["demolition"] <= 0.8 * n_rural else None
+        if want is None:
+            logger.info("containment: %d plots > 80 %% of the ~%d 0702/0602 cells; placing them on cells of any class",
+                        counts["demolition"], n_rural)
+        i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=want)
         cx, cy = _centre(seed, i, j)
         # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
         shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -138,6 +139,37 @@ def _render(template: str, row: dict[str, Any]) -> str:
         return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(clean.get(m.group(1), "?")), template)
 
 
+def _template_fields(template: str) -> set[str] | None:
+    """The names a message template uses (None: the template does not parse; every column is passed)."""
+    try:
+        return {re.split(r"[.\[]", name, maxsplit=1)[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return None
+
+
+def _messages(template: str, columns: Mapping[str, np.ndarray], n: int) -> list[str]:
+    """The template rendered for each of ``n`` rows, with only the columns it names.
+
+    Missing values (None, NaN) render as empty text; a row whose value does not fit its format
+    spec falls back to plain rendering (:func:`_render`).
+    """
+    used = _template_fields(template)
+    keys = [k for k in columns if used is None or k in used]
+    cleaned = []
+    for k in keys:
+        col = np.asarray(columns[k], dtype=object)
+        missing = pd.isna(col)
+        cleaned.append(np.where(missing, "", col) if missing.any() else col)
+    out = []
+    for row in zip(*cleaned, strict=True) if keys else ((),) * n:
+        values = dict(zip(keys, row, strict=True))
+        try:
+            out.append(template.format_map(_Row(values)))
+        except (ValueError, TypeError):
+            out.append(_render(template, values))
+    return out
+
+
 def _finding_ids(rule_id: str, layers, plot_ids, other_ids, geoms) -> list[str]:
     """Stable id of each finding: SHA-1 of rule, layer, plot, other id and the geometry rounded to 1 mm.
 
@@ -199,8 +231,9 @@ def finalise(
     sev = raw["severity"].where(raw["severity"].notna(), severity).astype(object)
     names = [c for c in raw.columns if c != "geometry"]
     values = [_labelled(raw[c], labels) if c in ("layer", "other_layer") else raw[c].to_numpy(dtype=object) for c in names]
-    names.append("rule_id")
-    messages = [_render(template, dict(zip(names, (*row, rule_id), strict=True))) for row in zip(*values, strict=True)]
+    columns = dict(zip(names, values, strict=True))
+    columns["rule_id"] = np.full(len(raw), rule_id, dtype=object)
+    messages = _messages(template, columns, len(raw))
     geoms = raw.geometry.array
     ids = _finding_ids(rule_id, raw["layer"].to_numpy(dtype=object), raw["plot_id"].to_numpy(dtype=object),
                        raw["other_id"].to_numpy(dtype=object), np.asarray(geoms, dtype=object))
