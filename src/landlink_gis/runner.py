@@ -110,18 +110,20 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
 
 def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     out = {}
-    relevant = findings[findings["severity"].isin(["error", "warning"])]
+    table = pd.DataFrame({c: findings[c].to_numpy() for c in ("layer", "plot_id", "severity", "rule_id")})  # no geometry copied
+    relevant = table[table["severity"].isin(["error", "warning"]).to_numpy()]
     for role in PLOT_ROLES:
         if not ctx.has(role):
             continue
         frame = ctx.raw[role].copy()
         ids = ctx.plot_ids(role)
         mine = relevant[relevant["layer"] == role]
-        worst = {}
-        rule_ids: dict[str, set[str]] = {}
-        for pid, sev, rid in zip(mine["plot_id"], mine["severity"], mine["rule_id"], strict=True):
-            worst[pid] = max(worst.get(pid, 0), fnd.SEVERITY_RANK[sev])
-            rule_ids.setdefault(pid, set()).add(rid)
+        # per plot: the worst severity of its findings and their rule ids (sorted, comma-joined)
+        keys = pd.Index([str(i) for i in ids])
+        pid = mine["plot_id"].astype(str).to_numpy()
+        worst = mine["severity"].map(fnd.SEVERITY_RANK).astype("float64").groupby(pid).max()
+        pairs = pd.DataFrame({"pid": pid, "rid": mine["rule_id"].astype(str).to_numpy()}).drop_duplicates().sort_values(["pid", "rid"])
+        rule_ids = pairs.groupby("pid", sort=False)["rid"].agg(",".join)
         status_names = {0: "pass", 1: "warning", 2: "error"}
         norm = ctx.layer(role)
         # a plot whose area could not be computed (no geometry, non-finite coordinates) is NULL, never 0
@@ -130,8 +132,8 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
         frame["ll_area_planar_m2"] = np.where(present, np.round(norm["area_planar_m2"].to_numpy(dtype=float), 4), np.nan)
         if role == "demolition":
             frame["ll_quota_basis_m2"] = np.round(quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4)
-        frame["ll_status"] = [status_names[worst.get(str(i), 0)] for i in ids]
-        frame["ll_rule_ids"] = [",".join(sorted(rule_ids.get(str(i), ()))) for i in ids]
+        frame["ll_status"] = worst.reindex(keys).fillna(0).astype(int).map(status_names).to_numpy(dtype=object)
+        frame["ll_rule_ids"] = rule_ids.reindex(keys).fillna("").to_numpy(dtype=object)
         out[role] = frame
     return out
 

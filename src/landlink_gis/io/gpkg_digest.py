@@ -58,16 +58,20 @@ def _envelope_size(flags: int) -> int:
     return {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((flags >> 1) & 0b111, 0)
 
 
+def _as_bytes(value):
+    return value if value is None or type(value) is bytes else bytes(value)
+
+
 def _canonical_wkb(blobs: list) -> list[bytes | None]:
     """Canonical ISO WKB of GeoPackage geometry blobs (None stays None; an unreadable blob as is)."""
-    wkbs = np.array([None if b is None else bytes(b)[8 + _envelope_size(b[3]) :] if len(b) > 8 and bytes(b[:2]) == b"GP" else bytes(b) for b in blobs], dtype=object)
+    wkbs = np.array([None if b is None else b[8 + _envelope_size(b[3]) :] if len(b) > 8 and b[:2] == b"GP" else b for b in map(_as_bytes, blobs)], dtype=object)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # NaN coordinates are hashed as they are
             geoms = shapely.from_wkb(wkbs, on_invalid="raise")
             return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
     except shapely.errors.GEOSException:
-        return [None if b is None else bytes(b) for b in blobs]
+        return [_as_bytes(b) for b in blobs]
 
 
 def _canon(value) -> str:
@@ -116,8 +120,7 @@ def _table_digest(con: sqlite3.Connection, table: str, h) -> None:
     h.update(f"table\x1e{table}\x1e{len(rows)}\x1e".encode())
     h.update("\x1f".join(names).encode() + b"\x1e")
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    for name, values in zip(names, columns, strict=True):
-        column = list(values)
+    for name, column in zip(names, columns, strict=True):
         if name == geom_col:
             column = _canonical_wkb(column)
         h.update(_column_text(column).encode("utf-8", "surrogatepass") + b"\x1e")

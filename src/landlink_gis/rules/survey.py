@@ -102,15 +102,19 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
         classes.append("; ".join(parts))
     # the problem geometry: the plot minus its construction-class parts
     geoms = plots[fire].copy()
-    built_pairs = pairs.loc[built & np.isin(li, fire)]
-    if len(built_pairs):
-        # geometry only for the pairs of plots that become findings (the pair table holds areas only)
-        built_pairs = built_pairs.assign(
-            geometry=shapely.intersection(plots[built_pairs["left"].to_numpy()], ctx.valid_geoms("landuse")[built_pairs["right"].to_numpy()])
-        )
-        built_union = built_pairs.groupby("left")["geometry"].agg(lambda g: shapely.union_all(np.asarray(g, dtype=object)))
-        at = np.searchsorted(fire, built_union.index.to_numpy())
-        geoms[at] = polygonal(shapely.difference(geoms[at], built_union.to_numpy(dtype=object)))
+    keep = built & np.isin(li, fire)
+    if keep.any():
+        # geometry only for the plots that become findings (the pair table holds areas only): each plot
+        # minus its construction-class parts; a plot with one such part needs no union (most of them)
+        bl = li[keep]
+        order = np.argsort(bl, kind="stable")
+        bl, parts = bl[order], ctx.valid_geoms("landuse")[pairs["right"].to_numpy()[keep][order]]
+        owners, first, count = np.unique(bl, return_index=True, return_counts=True)
+        built_parts = parts[first].copy()
+        for k in np.flatnonzero(count > 1):  # only plots over several construction polygons
+            built_parts[k] = shapely.union_all(parts[first[k] : first[k] + count[k]])
+        at = np.searchsorted(fire, owners)
+        geoms[at] = polygonal(shapely.difference(geoms[at], built_parts))
     return make(
         layer="demolition",
         plot_id=ctx.plot_ids("demolition")[fire],
