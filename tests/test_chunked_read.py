@@ -52,3 +52,40 @@ def test_read_near_reprojects_to_the_project_crs(grid, tmp_path):
     assert kept.crs.equals(gpd.GeoSeries(crs=CRS).crs)
     assert kept.attrs["source_crs"].to_epsg() == 4490
     assert kept["BSM"].tolist() == [1]
+
+
+def test_prefetched_keeps_order_raises_the_source_error_and_closes_the_source_on_early_stop() -> None:
+    import threading
+
+    from landlink_gis.io.chunks import prefetched
+
+    assert list(prefetched(iter(range(50)), depth=3)) == list(range(50))
+    assert list(prefetched(iter([]))) == []
+
+    def failing():
+        yield 1
+        raise ValueError("batch 2 unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="batch 2 unreadable"):
+        for x in prefetched(failing()):
+            got.append(x)
+    assert got == [1]
+
+    closed = threading.Event()
+    threads = set()
+
+    def source():
+        try:
+            for i in range(1000):
+                threads.add(threading.current_thread().name)
+                yield i
+        finally:
+            closed.set()
+
+    it = prefetched(source(), depth=2)
+    assert next(it) == 0
+    it.close()  # the consumer stops early: the source is closed (on its own thread) and the thread ends
+    assert closed.is_set()
+    assert threads == {"landlink-prefetch"}
+    assert not any(t.name == "landlink-prefetch" for t in threading.enumerate())

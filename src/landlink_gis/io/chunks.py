@@ -11,6 +11,8 @@ never the whole layer.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +30,7 @@ from .inputs import ensure_readable_source, gdal_source
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHUNKABLE_SUFFIXES", "near_positions", "read_near", "read_vector_chunks"]
+__all__ = ["CHUNKABLE_SUFFIXES", "near_positions", "prefetched", "read_near", "read_vector_chunks"]
 
 #: Files streamed in batches; others (shapefiles with encoding detection, coordinate TXT, PostGIS)
 #: go through :func:`landlink_gis.io.vector.read_vector`.
@@ -130,6 +132,55 @@ def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd
         raise DataSourceError(f"{path}: cannot read GeoParquet in batches ({type(exc).__name__}: {exc})") from None
 
 
+def prefetched(items: Iterator, depth: int = 2) -> Iterator:
+    """``items``, produced on a background thread up to ``depth`` ahead of the consumer.
+
+    Reading a batch (GDAL, pyarrow) and decoding its WKB (shapely) release the GIL, so the next
+    batch is read and decoded on a second core while the caller filters the current one. The
+    source iterator is used on that one thread only (GDAL handles are not shared) and is closed
+    there when the consumer stops early; its exceptions are raised in the consumer.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="landlink-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
+
+
 def near_positions(geoms, tree: shapely.STRtree | None) -> np.ndarray:
     """Positions of ``geoms`` whose envelope meets one of the envelopes in ``tree`` (sorted)."""
     if tree is None:
@@ -184,7 +235,7 @@ def read_near(
     scanned = 0
     layer_crs = None
     schema = None
-    for chunk in read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size):
+    for chunk in prefetched(read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size)):
         scanned += len(chunk)
         layer_crs = chunk.crs
         if schema is None:

@@ -7,13 +7,16 @@ is written by default for the older GIS used by filing offices.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import logging
+import os
 import re
 import sqlite3
 import warnings
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,6 +91,30 @@ def _write(frame, path: Path, layer: str, *, first: bool, geometry_type: str | N
         warnings.simplefilter("ignore", RuntimeWarning)
         # GDAL's Arrow write path: the same content (columns, types, values) at about 1.5× the speed
         pyogrio.write_dataframe(frame, str(path), layer=layer, driver="GPKG", use_arrow=True, **options, **kwargs)
+
+
+#: SQLite settings for GDAL while it writes the temporary file: no journal, no sync per transaction.
+#: A failed write discards the temporary file anyway, and the whole file is synced once before the
+#: rename (:func:`_fsync`), so the finished output is as durable as before, written faster.
+_TEMP_FILE_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
+
+
+@contextlib.contextmanager
+def _temp_file_sqlite() -> Iterator[None]:
+    before = {k: pyogrio.get_gdal_config_option(k) for k in _TEMP_FILE_SQLITE}
+    pyogrio.set_gdal_config_options(_TEMP_FILE_SQLITE)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def redact_obj(value: Any) -> Any:
@@ -238,7 +265,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     crs = result.crs
     run_info = redact_obj(result.run_info)
     layers: list[str] = []
-    with atomic_path(path, protected=input_paths(result.project)) as tmp:
+    with atomic_path(path, protected=input_paths(result.project)) as tmp, _temp_file_sqlite():
         first = True
         for role, name in PLOT_LAYER_NAMES.items():
             if role in result.plots:
@@ -264,5 +291,6 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
         _write(run_info_table(run_info), tmp, "run_info", first=False, dataset_metadata=meta)
         _write_styles(tmp, layers, {name: plot_id_column(result, role) for role, name in PLOT_LAYER_NAMES.items() if role in result.plots})
         _write_metadata(tmp, run_info, layers)
+        _fsync(tmp)
     logger.info("wrote %s", path)
     return path

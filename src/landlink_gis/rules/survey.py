@@ -92,14 +92,12 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     piece = [f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ") for c, nm, a in zip(table["code"], table["name"], table["area"], strict=True)]
     last = np.r_[left[1:] != left[:-1], True] if len(left) else np.zeros(0, dtype=bool)
     joined = "".join(p + ("\x1f" if end else "; ") for p, end in zip(piece, last, strict=True)).split("\x1f")[:-1]
-    text = dict(zip(left[last].tolist(), joined, strict=True))
+    classes = np.full(len(fire), "", dtype=object)
+    classes[np.searchsorted(fire, left[last])] = joined  # both sorted; every plot in the table fires
     none_label = "无图斑" if ctx.lang == "zh" else "no survey polygon"
-    classes = []
-    for k in fire:
-        parts = [text[k]] if k in text else []
-        if uncovered_m2[k] >= overlap_tolerance_m2:
-            parts.append(f"{none_label} {uncovered_m2[k]:.2f} m²")
-        classes.append("; ".join(parts))
+    for i in np.flatnonzero(uncovered_m2[fire] >= overlap_tolerance_m2):  # parts no survey polygon covers
+        gap = f"{none_label} {uncovered_m2[fire[i]]:.2f} m²"
+        classes[i] = f"{classes[i]}; {gap}" if classes[i] else gap
     # the problem geometry: the plot minus its construction-class parts
     geoms = plots[fire].copy()
     keep = built & np.isin(li, fire)
@@ -125,7 +123,7 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
         unit="m2",
         construction_pct=100.0 * share[fire],
         min_pct=100.0 * min_construction_share,
-        classes=np.asarray(classes, dtype=object),
+        classes=classes,
         crs=ctx.crs,
     )
 
