@@ -3,23 +3,32 @@
 ``landlink check`` stores :func:`content_digest` of the layers a filing rests on — the plot layers
 (with their ``ll_status``), ``findings``, ``finding_points`` and ``balance`` — in ``run_info``
 under :data:`DIGEST_KEY`, computed after those layers are written. ``landlink ledger add``
-computes it again from the file: a file whose plots, statuses or findings were edited afterwards
-no longer matches.
+computes it again from the file (:func:`digest_matches`): a file whose plots, statuses or
+findings were edited afterwards no longer matches.
 
-The digest is SHA-256 over, per layer in a fixed order: the column names, then every column's
-values in primary-key order, each value tagged with its SQLite type; geometries as canonical
-little-endian ISO WKB (the GeoPackage header, which a tool may rewrite without changing the
-geometry, is left out). It reads the file with :mod:`sqlite3` only, through a private copy when
-the file has a pending journal, so the file is never changed.
+Every column is read as text in one canonical form: its values in primary-key order, each tagged
+with its SQLite type; geometries as canonical little-endian ISO WKB (the GeoPackage header, which
+a tool may rewrite without changing the geometry, is left out). Version 1 (``sha256:``) is one
+SHA-256 over the layers' names, row counts, column names and column texts in order. Version 2
+(``sha256v2:``, what a check writes now) hashes each column text on its own and then the list of
+those hashes with the same names and counts, so that the columns of a big file are hashed on all
+cores (:data:`PARALLEL_CELLS`). Both are verified; neither changes the file: it is read with
+:mod:`sqlite3` only, through a private copy when the file has a pending journal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import multiprocessing
+import os
 import sqlite3
+import sys
+import types
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +36,19 @@ import shapely
 
 from .inputs import gdal_source
 
-__all__ = ["DIGEST_KEY", "DIGEST_LAYERS", "content_digest", "no_aux_files", "stored_digest"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["DIGEST_KEY", "DIGEST_LAYERS", "PARALLEL_CELLS", "content_digest", "digest_matches", "no_aux_files", "stored_digest"]
 
 #: run_info key of the digest
 DIGEST_KEY = "content_sha256"
 #: the layers the digest covers, in hashing order
 DIGEST_LAYERS = ("demolition_plots", "construction_plots", "findings", "finding_points", "balance")
 _PREFIX = "sha256:"
+_PREFIX_V2 = "sha256v2:"
+#: a file with at least this many cells (rows × columns) in the digested layers has its columns
+#: hashed in worker processes, one per core (at most 4); smaller files are hashed in this process
+PARALLEL_CELLS = 2_000_000
 
 
 @contextlib.contextmanager
@@ -126,41 +141,144 @@ def _table_digest(con: sqlite3.Connection, table: str, h) -> None:
         h.update(_column_text(column).encode("utf-8", "surrogatepass") + b"\x1e")
 
 
-def content_digest(path: str | Path) -> str:
-    """The content digest (``sha256:…``) of the layers :data:`DIGEST_LAYERS` of a GeoPackage.
+def _connect(src: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"{Path(src).absolute().as_uri()}?mode=ro&immutable=1", uri=True)
+
+
+def _decoded(con: sqlite3.Connection, read):
+    """``read(con)`` with text decoded in C; text that is not UTF-8 is read again, kept as byte escapes."""
+    try:
+        con.text_factory = str
+        return read(con)
+    except sqlite3.OperationalError:
+        con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+        return read(con)
+
+
+def _v1(src: str) -> str:
+    h = hashlib.sha256(b"landlink content digest v1\x1e")
+    with contextlib.closing(_connect(src)) as con:
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table in DIGEST_LAYERS:
+            if table in present:
+                h = _decoded(con, lambda c, table=table, base=h: _table_part(c, table, base))
+            else:
+                h.update(f"absent\x1e{table}\x1e".encode())
+    return _PREFIX + h.hexdigest()
+
+
+def _table_part(con: sqlite3.Connection, table: str, base):
+    part = base.copy()
+    _table_digest(con, table, part)
+    return part
+
+
+def _layout(con: sqlite3.Connection, table: str) -> tuple[list[str], str, str | None, int]:
+    """Column names, the ORDER BY column, the geometry column and the row count of ``table``."""
+    info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
+    names = [row[1] for row in info]
+    pk = next((row[1] for row in info if row[5] == 1), None)
+    geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
+    rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    return names, f'"{pk}"' if pk else "rowid", geom[0] if geom else None, int(rows)
+
+
+def _column_hash(src: str, table: str, column: str, order: str, geometry: bool) -> str:
+    """SHA-256 (hex) of one column's canonical text (the version 1 text of that column)."""
+
+    def read(con: sqlite3.Connection) -> str:
+        values = [r[0] for r in con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')]
+        if geometry:
+            values = _canonical_wkb(values)
+        return hashlib.sha256(_column_text(values).encode("utf-8", "surrogatepass")).hexdigest()
+
+    with contextlib.closing(_connect(src)) as con:
+        return _decoded(con, read)
+
+
+def _can_spawn() -> bool:
+    """Whether worker processes can be started: a Python interpreter, not an embedding host (QGIS)."""
+    exe = Path(sys.executable or "").name.lower()
+    return exe.startswith("python") and not getattr(sys, "frozen", False)
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """While worker processes start, ``__main__`` is an empty module, so they do not run the caller's script.
+
+    A spawned worker re-imports the parent's ``__main__`` (its file, or its module name) before it
+    takes a task; a user's script without an ``if __name__ == "__main__":`` guard would run again
+    in every worker. The workers need only this module, which they import by name.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _v2(src: str, workers: int | None) -> str:
+    with contextlib.closing(_connect(src)) as con:
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        layouts = {t: _layout(con, t) for t in DIGEST_LAYERS if t in present}
+    tasks = [(src, t, name, order, name == geom) for t, (names, order, geom, _) in layouts.items() for name in names]
+    cells = sum(len(names) * rows for names, _, _, rows in layouts.values())
+    n = min(os.cpu_count() or 1, 4) if workers is None else workers
+    hashes: list[str] | None = None
+    if n > 1 and cells >= PARALLEL_CELLS and _can_spawn():
+        try:
+            with _bare_main(), ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+                hashes = list(pool.map(_column_hash, *zip(*tasks, strict=True)))
+        except (OSError, RuntimeError) as exc:  # BrokenProcessPool is a RuntimeError: hash here instead
+            logger.debug("digest workers failed (%s); hashing in this process", exc)
+    if hashes is None:
+        hashes = [_column_hash(*task) for task in tasks]
+    h = hashlib.sha256(b"landlink content digest v2\x1e")
+    it = iter(hashes)
+    for table in DIGEST_LAYERS:
+        if table not in layouts:
+            h.update(f"absent\x1e{table}\x1e".encode())
+            continue
+        names, _, _, rows = layouts[table]
+        h.update(f"table\x1e{table}\x1e{rows}\x1e".encode())
+        h.update("\x1f".join(names).encode() + b"\x1e")
+        for _ in names:
+            h.update(next(it).encode() + b"\x1e")
+    return _PREFIX_V2 + h.hexdigest()
+
+
+def content_digest(path: str | Path, *, version: int = 2, workers: int | None = None) -> str:
+    """The content digest (``sha256v2:…``, or ``sha256:…`` for version 1) of the layers :data:`DIGEST_LAYERS`.
 
     Parameters
     ----------
     path
         A GeoPackage written by ``landlink check`` (or its temporary file while it is written).
+    version
+        2 (what a check writes) or 1 (what earlier versions wrote).
+    workers
+        Worker processes for version 2 on a big file (default: one per core, at most 4; 1: none).
 
     Raises
     ------
     sqlite3.Error
         The file is not a readable SQLite database.
     """
-    h = hashlib.sha256(b"landlink content digest v1\x1e")
+    if version not in (1, 2):
+        raise ValueError(f"unknown digest version {version}")
     with gdal_source(path) as (src, _options):
-        uri = f"{Path(src).absolute().as_uri()}?mode=ro&immutable=1"
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
-            present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            for table in DIGEST_LAYERS:
-                if table in present:
-                    try:  # sqlite3 decodes UTF-8 text in C; text that is not UTF-8 is read again, kept as bytes escapes
-                        con.text_factory = str
-                        part = h.copy()
-                        _table_digest(con, table, part)
-                    except sqlite3.OperationalError:
-                        con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
-                        part = h.copy()
-                        _table_digest(con, table, part)
-                    h = part
-                else:
-                    h.update(f"absent\x1e{table}\x1e".encode())
-    return _PREFIX + h.hexdigest()
+        return _v1(str(src)) if version == 1 else _v2(str(src), workers)
+
+
+def digest_matches(path: str | Path, stored: str) -> bool:
+    """Whether the file's content still has the digest ``stored`` (of either version)."""
+    version = 2 if stored.startswith(_PREFIX_V2) else 1
+    return content_digest(path, version=version) == stored
 
 
 def stored_digest(run_info: dict) -> str | None:
     """The digest a check stored in ``run_info`` (None: the file has none, e.g. an older version)."""
     value = run_info.get(DIGEST_KEY)
-    return value if isinstance(value, str) and value.startswith(_PREFIX) else None
+    return value if isinstance(value, str) and value.startswith((_PREFIX, _PREFIX_V2)) else None

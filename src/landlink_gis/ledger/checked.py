@@ -21,7 +21,7 @@ from ..area import ellipsoidal_area, planar_area
 from ..contract import PLOT_LAYER_NAMES, parse_run_info
 from ..fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
 from ..geomops import polygonal
-from ..io.gpkg_digest import content_digest, no_aux_files, stored_digest
+from ..io.gpkg_digest import digest_matches, no_aux_files, stored_digest
 from .errors import LedgerError
 
 logger = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
             warnings += int((sev == "warning").sum())
     stored = stored_digest(info)
     try:
-        content = "unverified" if stored is None else ("verified" if content_digest(path) == stored else "changed")
+        content = "unverified" if stored is None else ("verified" if digest_matches(path, stored) else "changed")
     except Exception as exc:  # noqa: BLE001 - sqlite3 and GDAL errors: the file cannot be verified
         logger.debug("content digest of %s failed: %s", path, exc)
         content = "changed"

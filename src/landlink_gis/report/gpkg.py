@@ -72,6 +72,9 @@ def _split_findings(findings: gpd.GeoDataFrame, crs) -> tuple[gpd.GeoDataFrame, 
     types = shapely.get_type_id(geoms)
     is_point = np.isin(types, (0, 4))
     attrs = pd.DataFrame(findings[list(FINDING_COLUMNS)]).reset_index(drop=True)
+    if not is_point.any():  # the usual case: no row copies
+        empty = gpd.GeoDataFrame(attrs.iloc[:0], geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(polygonal(geoms), crs=crs), crs=crs), empty
     points = gpd.GeoDataFrame(attrs[is_point].reset_index(drop=True), geometry=gpd.GeoSeries(geoms[is_point], crs=crs), crs=crs)
     rest = polygonal(geoms[~is_point])
     polys = gpd.GeoDataFrame(attrs[~is_point].reset_index(drop=True), geometry=gpd.GeoSeries(rest, crs=crs), crs=crs)
