@@ -22,6 +22,7 @@ from ..codes import class_name, is_construction, normalise_code
 from ..findings import make
 from ..geomops import polygonal
 from ..landuse import farmland_under, survey_pairs
+from ..overlay import elementwise
 from ._citations import (
     JILIN_2017,
     SICHUAN_2017,
@@ -108,11 +109,12 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
         order = np.argsort(bl, kind="stable")
         bl, parts = bl[order], ctx.valid_geoms("landuse")[pairs["right"].to_numpy()[keep][order]]
         owners, first, count = np.unique(bl, return_index=True, return_counts=True)
-        built_parts = parts[first].copy()
-        for k in np.flatnonzero(count > 1):  # only plots over several construction polygons
-            built_parts[k] = shapely.union_all(parts[first[k] : first[k] + count[k]])
         at = np.searchsorted(fire, owners)
-        geoms[at] = polygonal(shapely.difference(geoms[at], built_parts))
+        rest = geoms[at]
+        for k in range(int(count.max())):  # round k takes each plot's k-th part away (vectorised, all cores)
+            sel = np.flatnonzero(count > k)
+            rest[sel] = elementwise(shapely.difference, rest[sel], parts[first[sel] + k])
+        geoms[at] = polygonal(rest)
     return make(
         layer="demolition",
         plot_id=ctx.plot_ids("demolition")[fire],
