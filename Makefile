@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= bazhong_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint clean samples bench system-deps fuzz qgis-plugin
+.PHONY: demo test venv lint clean samples bench bench-100k system-deps fuzz qgis-plugin
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -39,9 +39,16 @@ samples: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 
+# what scripts/bench/RESULTS.md shows: 1M plots on 2M land-survey polygons, the four data shapes
+# side by side (about an hour on 2 cores, about 20 GB of data under out/bench); bench-100k: a quicker look
 bench: $(STAMP)
+	$(BIN)/python scripts/bench/run.py --size county --plots 1000000 --landuse 2000000 \
+		--shape partial,holes,containment,slivers --methods arrow,engine,floor,check,geopandas,postgis
+
+bench-100k: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python scripts/bench/run.py --size county --shape partial,containment,slivers,holes --plots 100000
+	$(BIN)/python scripts/bench/run.py --size county --shape partial,containment,slivers,holes --plots 100000 \
+		--results out/bench/RESULTS-100k.md
 
 # the QGIS plugin (Processing provider) as an installable zip: dist/landlink_qgis.zip
 qgis-plugin:

@@ -15,8 +15,8 @@ Plot layers (10 irregular star-shaped vertices, rotated and stretched):
 
 Data shapes (``--shape``), the same layers and land-survey coverage each time:
 
-- ``containment`` (default): the plots above; many plot–polygon pairs are containments (with more
-  homesteads than 80 % of the 0702/0602 cells, they go on distinct cells of any class);
+- ``containment`` (default): the plots above; many plot–polygon pairs are containments (the land
+  survey is enlarged when 80 % of its 0702/0602 cells cannot hold the homesteads: 1M plots need 7.8M);
 - ``partial``: star-shaped plots of 5–12 vertices at random positions (not cell centres), so most
   pairs truly cross;
 - ``slivers``: plots that are land-survey cells digitised a second time with ±1 mm noise on every
@@ -74,6 +74,8 @@ _CZ = np.array([c[2] for c in CLASSES], dtype=object)
 _CUM = np.cumsum([c[1] for c in CLASSES])
 _CUM = _CUM / _CUM[-1]
 _CULTIVATED = np.isin(_CODES, ["0101", "0102", "0103"])
+RURAL_SHARE = 0.16  # share of 0702 + 0602 cells in the survey
+RURAL_USE = 0.8  # at most this share of them carries a containment homestead
 
 
 # ---------------------------------------------------------------- counter-based random numbers
@@ -259,14 +261,9 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str 
     """The demolition, construction and compensation layers."""
     out = {}
     if shape == "containment":
-        # homesteads on distinct rural construction cells (0702/0602, 16 % of the grid); when there are
-        # too few of those (1M plots on a 2M grid), on distinct cells of any class — still contained
-        n_rural = 0.16 * nx * ny
-        want = ["0702", "0602"] if counts["demolition"] <= 0.8 * n_rural else None
-        if want is None:
-            logger.info("containment: %d plots > 80 %% of the ~%d 0702/0602 cells; placing them on cells of any class",
-                        counts["demolition"], n_rural)
-        i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=want)
+        # homesteads on distinct rural construction cells (0702/0602, 16 % of the grid; generate() makes
+        # the grid big enough)
+        i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
         cx, cy = _centre(seed, i, j)
         # a tenth of the homesteads are shifted towards a cell edge, so they cross into a neighbour
         shift = np.where(uniform(seed, 110, i, j) < 0.1, 0.35 * CELL, 0.0)
@@ -362,6 +359,11 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
         counts["landuse"] = int(landuse)
     if plots:
         counts.update(demolition=int(plots), construction=max(1, int(plots) // 5), compensation=int(plots))
+    if shape == "containment" and counts["demolition"] > RURAL_USE * RURAL_SHARE * counts["landuse"]:
+        # distinct 0702/0602 cells for every homestead: at most 80 % of them used (the pick slows beyond)
+        need = int(math.ceil(counts["demolition"] / (RURAL_USE * RURAL_SHARE)))
+        logger.info("containment: %d homesteads need %d land-survey polygons (not %d)", counts["demolition"], need, counts["landuse"])
+        counts["landuse"] = need
     n_land = counts["landuse"]
     nx = int(math.ceil(math.sqrt(n_land)))
     ny = int(math.ceil(n_land / nx))
