@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .inputs import gdal_source
+from .inputs import gdal_config, gdal_source
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,8 @@ def no_aux_files() -> Iterator[None]:
     ``NAME.gpkg.aux.xml`` beside the file when it opens it read-only; reading a checked
     GeoPackage must not add files beside it.
     """
-    import pyogrio
-
-    before = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
-    pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
-    try:
+    with gdal_config({"GDAL_PAM_ENABLED": "NO"}):
         yield
-    finally:
-        pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": before})
 
 
 def _envelope_size(flags: int) -> int:
@@ -124,35 +118,18 @@ def _column_text(column: list) -> str:
     return "\x1f".join(map(_canon, column))
 
 
-def _table_digest(con: sqlite3.Connection, table: str, h) -> None:
-    info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
-    names = [row[1] for row in info]
-    pk = next((row[1] for row in info if row[5] == 1), None)
-    geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
-    geom_col = geom[0] if geom else None
-    order = f' ORDER BY "{pk}"' if pk else " ORDER BY rowid"
-    rows = con.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM "{table}"{order}').fetchall()
-    h.update(f"table\x1e{table}\x1e{len(rows)}\x1e".encode())
-    h.update("\x1f".join(names).encode() + b"\x1e")
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    for name, column in zip(names, columns, strict=True):
-        if name == geom_col:
-            column = _canonical_wkb(column)
-        h.update(_column_text(column).encode("utf-8", "surrogatepass") + b"\x1e")
-
-
 def _connect(src: str) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(src).absolute().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
-def _decoded(con: sqlite3.Connection, read):
-    """``read(con)`` with text decoded in C; text that is not UTF-8 is read again, kept as byte escapes."""
+def _decoded(con: sqlite3.Connection, read, *args):
+    """``read(con, *args)`` with text decoded in C; text that is not UTF-8 is read again, kept as byte escapes."""
     try:
         con.text_factory = str
-        return read(con)
+        return read(con, *args)
     except sqlite3.OperationalError:
         con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
-        return read(con)
+        return read(con, *args)
 
 
 def _v1(src: str) -> str:
@@ -160,17 +137,19 @@ def _v1(src: str) -> str:
     with contextlib.closing(_connect(src)) as con:
         present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for table in DIGEST_LAYERS:
-            if table in present:
-                h = _decoded(con, lambda c, table=table, base=h: _table_part(c, table, base))
-            else:
+            if table not in present:
                 h.update(f"absent\x1e{table}\x1e".encode())
+                continue
+            names, order, geom, rows = _layout(con, table)
+            _table_header(h, table, names, rows)
+            for name in names:
+                h.update(_decoded(con, _column_canon, table, name, order, name == geom) + b"\x1e")
     return _PREFIX + h.hexdigest()
 
 
-def _table_part(con: sqlite3.Connection, table: str, base):
-    part = base.copy()
-    _table_digest(con, table, part)
-    return part
+def _table_header(h, table: str, names: list[str], rows: int) -> None:
+    h.update(f"table\x1e{table}\x1e{rows}\x1e".encode())
+    h.update("\x1f".join(names).encode() + b"\x1e")
 
 
 def _layout(con: sqlite3.Connection, table: str) -> tuple[list[str], str, str | None, int]:
@@ -183,17 +162,18 @@ def _layout(con: sqlite3.Connection, table: str) -> tuple[list[str], str, str | 
     return names, f'"{pk}"' if pk else "rowid", geom[0] if geom else None, int(rows)
 
 
+def _column_canon(con: sqlite3.Connection, table: str, column: str, order: str, geometry: bool) -> bytes:
+    """One column's canonical text (UTF-8), in ``order``: what both versions hash."""
+    values = [r[0] for r in con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')]
+    if geometry:
+        values = _canonical_wkb(values)
+    return _column_text(values).encode("utf-8", "surrogatepass")
+
+
 def _column_hash(src: str, table: str, column: str, order: str, geometry: bool) -> str:
-    """SHA-256 (hex) of one column's canonical text (the version 1 text of that column)."""
-
-    def read(con: sqlite3.Connection) -> str:
-        values = [r[0] for r in con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')]
-        if geometry:
-            values = _canonical_wkb(values)
-        return hashlib.sha256(_column_text(values).encode("utf-8", "surrogatepass")).hexdigest()
-
+    """SHA-256 (hex) of one column's canonical text (version 2; run in a worker process)."""
     with contextlib.closing(_connect(src)) as con:
-        return _decoded(con, read)
+        return hashlib.sha256(_decoded(con, _column_canon, table, column, order, geometry)).hexdigest()
 
 
 def _can_spawn() -> bool:
@@ -242,8 +222,7 @@ def _v2(src: str, workers: int | None) -> str:
             h.update(f"absent\x1e{table}\x1e".encode())
             continue
         names, _, _, rows = layouts[table]
-        h.update(f"table\x1e{table}\x1e{rows}\x1e".encode())
-        h.update("\x1f".join(names).encode() + b"\x1e")
+        _table_header(h, table, names, rows)
         for _ in names:
             h.update(next(it).encode() + b"\x1e")
     return _PREFIX_V2 + h.hexdigest()

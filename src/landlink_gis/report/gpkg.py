@@ -7,7 +7,6 @@ is written by default for the older GIS used by filing offices.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 import json
@@ -16,7 +15,6 @@ import os
 import re
 import sqlite3
 import warnings
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from ..findings import FINDING_COLUMNS
 from ..geomops import polygonal
 from ..io.atomic import atomic_path
 from ..io.gpkg_digest import DIGEST_KEY, content_digest
+from ..io.inputs import gdal_config
 from ..io.redact import redact_text
 from ..project import input_paths
 
@@ -100,16 +99,6 @@ def _write(frame, path: Path, layer: str, *, first: bool, geometry_type: str | N
 #: A failed write discards the temporary file anyway, and the whole file is synced once before the
 #: rename (:func:`_fsync`), so the finished output is as durable as before, written faster.
 _TEMP_FILE_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
-
-
-@contextlib.contextmanager
-def _temp_file_sqlite() -> Iterator[None]:
-    before = {k: pyogrio.get_gdal_config_option(k) for k in _TEMP_FILE_SQLITE}
-    pyogrio.set_gdal_config_options(_TEMP_FILE_SQLITE)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(before)
 
 
 def _fsync(path: Path) -> None:
@@ -268,7 +257,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     crs = result.crs
     run_info = redact_obj(result.run_info)
     layers: list[str] = []
-    with atomic_path(path, protected=input_paths(result.project)) as tmp, _temp_file_sqlite():
+    with atomic_path(path, protected=input_paths(result.project)) as tmp, gdal_config(_TEMP_FILE_SQLITE):
         first = True
         for role, name in PLOT_LAYER_NAMES.items():
             if role in result.plots:
