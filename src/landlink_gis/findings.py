@@ -170,6 +170,17 @@ def _messages(template: str, columns: Mapping[str, np.ndarray], n: int) -> list[
     return out
 
 
+def join_runs(texts, ends, sep: str) -> list[str]:
+    """``texts`` joined with ``sep`` within each run of rows, a run ending where ``ends`` is True.
+
+    One C-level join over all rows, split at the runs' ends (the texts hold no ``\\x1f``): no
+    Python call per run. ``texts`` are sorted so that each run's rows are consecutive.
+    """
+    if not len(texts):
+        return []
+    return "".join(np.asarray(texts, dtype=object) + np.where(ends, "\x1f", sep).astype(object)).split("\x1f")[:-1]
+
+
 def _finding_ids(rule_id: str, layers, plot_ids, other_ids, geoms) -> list[str]:
     """Stable id of each finding: SHA-1 of rule, layer, plot, other id and the geometry rounded to 1 mm.
 

@@ -125,8 +125,7 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
         pairs = pd.DataFrame({"pid": pid, "rid": mine["rule_id"].astype(str).to_numpy()}).drop_duplicates().sort_values(["pid", "rid"])
         p_arr, r_arr = pairs["pid"].to_numpy(dtype=object), pairs["rid"].to_numpy(dtype=object)
         end = np.r_[p_arr[1:] != p_arr[:-1], True] if len(p_arr) else np.zeros(0, dtype=bool)
-        # one join over all rows, split at the plots' ends (rule ids hold no \x1f): no per-plot Python call
-        joined = "".join(r_arr + np.where(end, "\x1f", ",").astype(object)).split("\x1f")[:-1]
+        joined = fnd.join_runs(r_arr, end, ",")
         rule_ids = pd.Series(joined, index=p_arr[end], dtype=object)
         status_names = {0: "pass", 1: "warning", 2: "error"}
         norm = ctx.layer(role)

@@ -19,7 +19,7 @@ import shapely
 
 from ..balance import BASIS_LABELS
 from ..codes import class_name, is_construction, normalise_code
-from ..findings import make
+from ..findings import join_runs, make
 from ..geomops import polygonal
 from ..landuse import farmland_under, survey_pairs
 from ..overlay import elementwise
@@ -92,7 +92,7 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     left = table["left"].to_numpy()
     piece = [f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ") for c, nm, a in zip(table["code"], table["name"], table["area"], strict=True)]
     last = np.r_[left[1:] != left[:-1], True] if len(left) else np.zeros(0, dtype=bool)
-    joined = "".join(p + ("\x1f" if end else "; ") for p, end in zip(piece, last, strict=True)).split("\x1f")[:-1]
+    joined = join_runs(piece, last, "; ")
     classes = np.full(len(fire), "", dtype=object)
     classes[np.searchsorted(fire, left[last])] = joined  # both sorted; every plot in the table fires
     none_label = "无图斑" if ctx.lang == "zh" else "no survey polygon"
