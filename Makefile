@@ -27,6 +27,7 @@ system-deps:
 
 test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
 
 # the seeded fuzzer with many more cases than the test run's 300
@@ -38,6 +39,7 @@ samples: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 # what scripts/bench/RESULTS.md shows: 1M plots on 2M land-survey polygons, the four data shapes
 # side by side (about an hour on 2 cores, about 20 GB of data under out/bench); bench-100k: a quicker look

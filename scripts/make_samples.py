@@ -966,7 +966,8 @@ def expected_findings(s: Sample, landuse: list[dict]) -> list[dict]:
 
 
 def plan005(s: Sample, landuse: list[dict]) -> list[dict]:
-    """PLAN005 (info): cultivated and paddy area each construction plot occupies in the DLTB layer, net of 田坎."""
+    """PLAN005 (info): cultivated and paddy area each construction plot occupies in the DLTB
+    layer, net of 田坎."""
     out = []
     for c in s.construction:
         g = c["geometry"]
@@ -979,11 +980,21 @@ def plan005(s: Sample, landuse: list[dict]) -> list[dict]:
                 "layer": "construction",
                 "rule_id": "PLAN005",
                 "cultivated_m2": round(
-                    sum(ellipsoidal_area(p) * (1.0 - KCXS[lu["DLBM"]]) for lu, p in parts if lu["DLBM"] in KCXS), 2
+                    sum(
+                        ellipsoidal_area(p) * (1.0 - KCXS[lu["DLBM"]])
+                        for lu, p in parts
+                        if lu["DLBM"] in KCXS
+                    ),
+                    2,
                 )
                 + 0.0,
                 "paddy_m2": round(
-                    sum(ellipsoidal_area(p) * (1.0 - KCXS["0101"]) for lu, p in parts if lu["DLBM"] == "0101"), 2
+                    sum(
+                        ellipsoidal_area(p) * (1.0 - KCXS["0101"])
+                        for lu, p in parts
+                        if lu["DLBM"] == "0101"
+                    ),
+                    2,
                 )
                 + 0.0,
                 "declared_class": c["DLBM"],
@@ -1016,7 +1027,9 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
     dem_m2 = sum(a for _, a in dem)
     con_m2 = sum(a for _, a in con)
     rural = shapely.union_all([lu["geometry"] for lu in landuse if _rural(lu)])
-    basis = [(d, ellipsoidal_area(shapely.make_valid(d["geometry"]).intersection(rural))) for d, _ in dem]
+    basis = [
+        (d, ellipsoidal_area(shapely.make_valid(d["geometry"]).intersection(rural))) for d, _ in dem
+    ]
     basis_m2 = sum(b for _, b in basis)
     planted_err = {
         "GEOM001",
@@ -1035,13 +1048,18 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "PLAN007",
     }
     clean_dem = sum(a for d, a in dem if not set(d["_planted"]) & planted_err)
-    net = [(d, a * (1.0 - KCXS.get(d["FKDL"], 0.0))) for d, a in dem]  # a list: two plots share an id (ATTR002)
+    net = [
+        (d, a * (1.0 - KCXS.get(d["FKDL"], 0.0))) for d, a in dem
+    ]  # a list: two plots share an id (ATTR002)
     rec_cult = [(d, a) for d, a in net if d["FKDL"].startswith("01")]
     rec_paddy = sum(a for d, a in net if d["FKDL"] == "0101")
     occ_cult = [(c, a) for c, a in con if c["DLBM"].startswith("01")]
     occ_paddy = sum(a for c, a in con if c["DLBM"] == "0101")
     pieces = [
-        (lu, ellipsoidal_area(c["geometry"].intersection(lu["geometry"])) * (1.0 - KCXS[lu["DLBM"]]))
+        (
+            lu,
+            ellipsoidal_area(c["geometry"].intersection(lu["geometry"])) * (1.0 - KCXS[lu["DLBM"]]),
+        )
         for c in s.construction
         for lu in landuse
         if lu["DLBM"] in KCXS and c["geometry"].intersects(lu["geometry"])
@@ -1055,8 +1073,14 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "quota_basis_source": "landuse",
         "unmeasured_plots": unmeasured,
         "partly_farmland_plot": partly[0]["DKBH"] if partly else None,
-        "partly_farmland_plot_area_m2": round(ellipsoidal_area(partly[0]["geometry"]), 2) if partly else None,
-        "partly_farmland_plot_basis_m2": round(sum(b for d, b in basis if d.get("_partly_farmland")), 2) if partly else None,
+        "partly_farmland_plot_area_m2": round(ellipsoidal_area(partly[0]["geometry"]), 2)
+        if partly
+        else None,
+        "partly_farmland_plot_basis_m2": round(
+            sum(b for d, b in basis if d.get("_partly_farmland")), 2
+        )
+        if partly
+        else None,
         "plan004_plot_basis_m2": round(sum(b for d, b in basis if "PLAN004" in d["_planted"]), 2),
         "surplus_m2": round(surplus, 2),
         "surplus_hm2": round(surplus / 10000.0, 4),
@@ -1145,8 +1169,11 @@ def write_reference(s: Sample, landuse: list[dict], path: Path) -> None:
         if name == "landuse":
             df["GDDB"] = df["GDDB"].astype("Int32")
         if name in s.geographic_layers:
-            # densified first so the 1 m edges stay straight in the projected plane after the round trip
-            df = df.set_geometry(shapely.segmentize(np.asarray(df.geometry.array), 1.0)).to_crs(GEOGRAPHIC_CRS)
+            # densified first so the 1 m edges stay straight in the projected plane after the round
+            # trip
+            df = df.set_geometry(shapely.segmentize(np.asarray(df.geometry.array), 1.0)).to_crs(
+                GEOGRAPHIC_CRS
+            )
         pyogrio.write_dataframe(
             df,
             path,
@@ -1297,13 +1324,17 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
             "",
             "## Not planted / expected to pass",
             "",
-            "- CRS001–CRS003: the plot layers are EPSG:4545 (a valid sample cannot carry a CRS error);"
+            "- CRS001–CRS003: the plot layers are EPSG:4545 (a valid sample cannot carry a CRS "
+            "error);"
             " CRS004 (info) is planted: `illegal_land` is stored in EPSG:4490 and reprojected.",
-            "- GEOM003: a shapefile cannot mix geometry types. ADJ001–ADJ005: need an adjusted plan.",
+            "- GEOM003: a shapefile cannot mix geometry types. ADJ001–ADJ005: need an adjusted "
+            "plan.",
             "- TIME003 is Shanxi-only (profile here is sichuan).",
             *_balance_lines(bal),
-            "- Every plot listed under `clean_plots` in expected.json must end with `ll_status = pass`.",
-            "  All balance margins hold even if plots with error findings are left out of the totals",
+            "- Every plot listed under `clean_plots` in expected.json must end with `ll_status = "
+            "pass`.",
+            "  All balance margins hold even if plots with error findings are left out of the "
+            "totals",
             f"  (clean demolition plots alone: {bal['demolition_m2_clean_plots_only']} m²).",
         ]
     out += ["", "## Balance (ellipsoidal m²)", "", "| figure | value |", "|---|---|"]
@@ -1311,12 +1342,14 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
     out += [
         "",
         f"Surplus: {bal['surplus_m2']} m² = {bal['surplus_hm2']} 公顷 = {bal['surplus_mu']} 亩.",
-        "`demolition_m2` sums every demolition plot with a geometry, each at its own area (the bow-tie",
+        "`demolition_m2` sums every demolition plot with a geometry, each at its own area (the "
+        "bow-tie",
         "counted as its two repaired triangles, an overlapping pair counted twice).",
         "",
         "## Project facts",
         "",
-        f"approved {f['approved']}, accepted {f['accepted']}, filed {f['filed']}, traded {f['traded']}, "
+        f"approved {f['approved']}, accepted {f['accepted']}, filed {f['filed']}, traded "
+        f"{f['traded']}, "
         f"poverty county {f['poverty_county']}, advance quota {f['advance_quota_m2']} m².",
         "",
     ]
@@ -1326,27 +1359,39 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
 def _balance_lines(bal: dict) -> list[str]:
     """What EXPECTED.md says about BAL001–BAL006 (quota basis, 田坎, not-checked figures)."""
     lines = [
-        f"- Quota basis (BAL001/BAL005): {bal['quota_basis_m2']} m² of rural construction land in the survey "
-        f"(whole demolition plots: {bal['demolition_m2']}); the PLAN004 plot counts {bal['plan004_plot_basis_m2']} m², "
-        f"the partly-farmland plot {bal['partly_farmland_plot']} counts {bal['partly_farmland_plot_basis_m2']} of its "
+        f"- Quota basis (BAL001/BAL005): {bal['quota_basis_m2']} m² of rural construction land in "
+        "the survey "
+        f"(whole demolition plots: {bal['demolition_m2']}); the PLAN004 plot counts "
+        f"{bal['plan004_plot_basis_m2']} m², "
+        f"the partly-farmland plot {bal['partly_farmland_plot']} counts "
+        f"{bal['partly_farmland_plot_basis_m2']} of its "
         f"{bal['partly_farmland_plot_area_m2']} m².",
-        f"- Cultivated areas net of 田坎 (KCXS per class {bal['kcxs']}): reclaimed {bal['reclaimed_cultivated_m2']} vs "
-        f"occupied {bal['occupied_cultivated_m2']} (declared classes, gross: {bal['occupied_cultivated_declared_m2']}).",
-        f"- BAL003: reclaimed weighted 等别 {bal['reclaimed_quality_weighted']} vs occupied (survey GDDB) "
+        f"- Cultivated areas net of 田坎 (KCXS per class {bal['kcxs']}): reclaimed "
+        f"{bal['reclaimed_cultivated_m2']} vs "
+        f"occupied {bal['occupied_cultivated_m2']} (declared classes, gross: "
+        f"{bal['occupied_cultivated_declared_m2']}).",
+        f"- BAL003: reclaimed weighted 等别 {bal['reclaimed_quality_weighted']} vs occupied "
+        "(survey GDDB) "
         f"{bal['occupied_quality_weighted']}.",
     ]
     if bal["unmeasured_plots"]:
         ids = ", ".join(bal["unmeasured_plots"])
         lines.append(
-            f"- BAL001, BAL002, BAL003, BAL005, BAL006: `info` not checked — plot(s) {ids} have no geometry, so their area is "
-            "unknown and is never counted as 0; the balance table keeps the sums of the other plots (figures "
-            "below) with status `not checked`. BAL004 is judged: the unmeasured plot is not reclaimed to paddy."
+            f"- BAL001, BAL002, BAL003, BAL005, BAL006: `info` not checked — plot(s) {ids} have no "
+            "geometry, so their area is "
+            "unknown and is never counted as 0; the balance table keeps the sums of the other "
+            "plots (figures "
+            "below) with status `not checked`. BAL004 is judged: the unmeasured plot is not "
+            "reclaimed to paddy."
         )
     else:
         lines += [
-            f"- BAL001 passes: construction {bal['construction_m2']} ≤ quota basis {bal['quota_basis_m2']}.",
-            f"- BAL002 passes: reclaimed cultivated {bal['reclaimed_cultivated_m2']} ≥ occupied {bal['occupied_cultivated_m2']}.",
-            f"- BAL006 passes: advance quota {bal['advance_quota_m2']} ≤ 30 % of surplus = {bal['advance_quota_limit_m2']}.",
+            f"- BAL001 passes: construction {bal['construction_m2']} ≤ quota basis "
+            f"{bal['quota_basis_m2']}.",
+            f"- BAL002 passes: reclaimed cultivated {bal['reclaimed_cultivated_m2']} ≥ occupied "
+            f"{bal['occupied_cultivated_m2']}.",
+            f"- BAL006 passes: advance quota {bal['advance_quota_m2']} ≤ 30 % of surplus = "
+            f"{bal['advance_quota_limit_m2']}.",
         ]
     return lines
 
@@ -1446,7 +1491,8 @@ def write_sample(s: Sample, landuse, z, transform, folder: Path) -> None:
         "notes": [
             "measured: ellipsoidal m2 for areas (planar in measured_planar)",
             "GEOM004 is listed once per pair (plot_id < other_id)",
-            "clean_plots must end with ll_status 'pass'; planted plots must carry at least the listed rules",
+            "clean_plots must end with ll_status 'pass'; planted plots must carry at least the "
+            "listed rules",
         ],
     }
     (folder / "expected.json").write_text(
@@ -1533,7 +1579,8 @@ def _construction_only_toml(fig: dict) -> str:
     return "\n".join(
         [
             "# Generated by scripts/make_samples.py - do not edit by hand.",
-            "# Build the ledger first: see EXPECTED.md (landlink ledger init / add / status / quota).",
+            "# Build the ledger first: see EXPECTED.md (landlink ledger init / add / status / "
+            "quota).",
             "[project]",
             f'name = "{f["name"]}"',
             f'code = "{f["code"]}"',
@@ -1565,59 +1612,84 @@ def _construction_only_markdown(fig: dict) -> str:
     f, code, src = CONSTRUCTION_ONLY, CONSTRUCTION_ONLY["code"], fig["source_code"]
     deadline = f["approved"].replace(year=f["approved"].year + 3)
     wd = working_days_after(f["accepted"], f["filed"])
-    assert f["accepted"] <= deadline and wd <= 10, "the sample's dates must pass TIME001 and TIME004"
+    assert f["accepted"] <= deadline and wd <= 10, (
+        "the sample's dates must pass TIME001 and TIME004"
+    )
     led = f"data/samples/bazhong_construction_only/{LEDGER_FILE}"
     rows = [f"| {k} | {v} |" for k, v in fig.items()]
     return "\n".join(
         [
             "# Expected results: bazhong_construction_only",
             "",
-            f"A construction-only plan (单独编制建新实施方案, `kind = \"construction_only\"`), code {code}, approved",
-            f"{f['approved']}: {len(CONSTRUCTION_ONLY_PLOTS)} new-construction plots near the demo's (none overlaps a demo plot),",
-            f"built with {fig['drawn_m2']} m² ({fig['drawn_mu']} 亩) of surplus quota drawn from the demo project {src}",
+            'A construction-only plan (单独编制建新实施方案, `kind = "construction_only"`), code '
+            f"{code}, approved",
+            f"{f['approved']}: {len(CONSTRUCTION_ONLY_PLOTS)} new-construction plots near the "
+            "demo's (none overlaps a demo plot),",
+            f"built with {fig['drawn_m2']} m² ({fig['drawn_mu']} 亩) of surplus quota drawn from "
+            f"the demo project {src}",
             "(`[[quota_sources]]`). It has no demolition layer: BAL009 replaces BAL001–BAL005.",
             "",
             "## Build the ledger first",
             "",
-            f"`project.toml` names the ledger `{LEDGER_FILE}` beside it (ignored by git). From the repository root:",
+            f"`project.toml` names the ledger `{LEDGER_FILE}` beside it (ignored by git). From the "
+            "repository root:",
             "",
             "```",
-            "landlink check data/samples/bazhong_demo/project.toml -o out/bazhong_demo_checked.gpkg   # exit 1: planted errors",
+            "landlink check data/samples/bazhong_demo/project.toml -o "
+            "out/bazhong_demo_checked.gpkg   # exit 1: planted errors",
             f"landlink ledger init {led} --crs {CRS}",
             f"export LANDLINK_LEDGER={led}",
-            'landlink ledger add out/bazhong_demo_checked.gpkg --force --reason "示例：演示项目区含预置错误，仅作节余指标来源"',
+            "landlink ledger add out/bazhong_demo_checked.gpkg --force --reason "
+            '"示例：演示项目区含预置错误，仅作节余指标来源"',
             f"landlink ledger status {src} --set accepted --date {fig['source_accepted']}",
             f"landlink ledger quota {src} --record advanced --area {fig['source_advanced_m2']:g} "
             f"--date {fig['source_advanced_date']} --counterpart {ADVANCE_BUYER}",
-            f"landlink ledger quota {src} --record generated --area {fig['source_generated_m2']} --date {fig['source_accepted']}",
+            f"landlink ledger quota {src} --record generated --area {fig['source_generated_m2']} "
+            f"--date {fig['source_accepted']}",
             "make demo SAMPLE=bazhong_construction_only      # exit 0: BAL009 passes",
             "landlink ledger add out/bazhong_construction_only_checked.gpkg   # records the draw",
-            f"landlink ledger quota {src}                # surplus balance {fig['source_left_after_m2']}",
+            f"landlink ledger quota {src}                # surplus balance "
+            f"{fig['source_left_after_m2']}",
             "```",
             "",
-            "The demo has planted error findings, so registering it needs `--force --reason`; a source must be",
-            "`accepted` before its surplus can be drawn (BAL009 and `ledger add` both refuse otherwise).",
+            "The demo has planted error findings, so registering it needs `--force --reason`; a "
+            "source must be",
+            "`accepted` before its surplus can be drawn (BAL009 and `ledger add` both refuse "
+            "otherwise).",
             "",
             "## Expected",
             "",
-            f"- Source {src}: generated {fig['source_generated_m2']} m² (the demo's `surplus_m2`, its EXPECTED.md) − advanced",
-            f"  {fig['source_advanced_m2']} m² (its `advance_quota_m2`) = **{fig['source_available_m2']} m² available**.",
-            f"- Construction: {fig['construction_m2']} m² ellipsoidal ({fig['construction_planar_m2']} m² planar), plots "
+            f"- Source {src}: generated {fig['source_generated_m2']} m² (the demo's `surplus_m2`, "
+            "its EXPECTED.md) − advanced",
+            f"  {fig['source_advanced_m2']} m² (its `advance_quota_m2`) = "
+            f"**{fig['source_available_m2']} m² available**.",
+            f"- Construction: {fig['construction_m2']} m² ellipsoidal "
+            f"({fig['construction_planar_m2']} m² planar), plots "
             + ", ".join(f"{k} {v}" for k, v in fig["plots_m2"].items())
             + ".",
-            f"- `landlink check`: exit 0; BAL009 passes (draw {fig['drawn_m2']} ≤ {fig['source_available_m2']}); the balance row",
-            f"  `drawn_quota` / {src} is `pass`; no BAL001–BAL005 finding; no OVL003/LED001 (no plot meets a demo plot);",
-            f"  TIME001 passes (accepted {f['accepted']} ≤ approved + 3 years = {deadline}), TIME004 passes (filed {f['filed']},",
-            f"  working day {wd} after acceptance). Every other finding is `info` (rules whose layers the plan does not have).",
-            f"- `landlink ledger add`: registered; the source's quota account gains a `drawn` event of {fig['drawn_m2']} m²",
-            f"  (counterpart {code}, dated {f['approved']}); its surplus balance drops to {fig['source_left_after_m2']} m².",
+            f"- `landlink check`: exit 0; BAL009 passes (draw {fig['drawn_m2']} ≤ "
+            f"{fig['source_available_m2']}); the balance row",
+            f"  `drawn_quota` / {src} is `pass`; no BAL001–BAL005 finding; no OVL003/LED001 (no "
+            "plot meets a demo plot);",
+            f"  TIME001 passes (accepted {f['accepted']} ≤ approved + 3 years = {deadline}), "
+            f"TIME004 passes (filed {f['filed']},",
+            f"  working day {wd} after acceptance). Every other finding is `info` (rules whose "
+            "layers the plan does not have).",
+            "- `landlink ledger add`: registered; the source's quota account gains a `drawn` "
+            f"event of {fig['drawn_m2']} m²",
+            f"  (counterpart {code}, dated {f['approved']}); its surplus balance drops to "
+            f"{fig['source_left_after_m2']} m².",
             "",
             "## Overdraw variants",
             "",
-            f"- This plan drawing {fig['overdraw_before_m2']} m² (0.01 m² over what is available) before it is registered: BAL009",
-            f"  `error`, measured {fig['overdraw_before_m2']}, threshold {fig['source_available_m2']}; exit 1.",
-            f"- After this plan is registered, another construction-only plan drawing {fig['overdraw_after_m2']} m² from {src}:",
-            f"  BAL009 `error` (threshold {fig['source_left_after_m2']}), `ledger add` refuses it (exit 1: error findings; with",
+            f"- This plan drawing {fig['overdraw_before_m2']} m² (0.01 m² over what is available) "
+            "before it is registered: BAL009",
+            f"  `error`, measured {fig['overdraw_before_m2']}, threshold "
+            f"{fig['source_available_m2']}; exit 1.",
+            "- After this plan is registered, another construction-only plan drawing "
+            f"{fig['overdraw_after_m2']} m² from {src}:",
+            f"  BAL009 `error` (threshold {fig['source_left_after_m2']}), `ledger add` refuses it "
+            "(exit 1: error findings; with",
             "  `--force --reason` exit 2: the ledger's own quota check); drawing exactly "
             f"{fig['source_left_after_m2']} m² passes.",
             "",
@@ -1627,7 +1699,8 @@ def _construction_only_markdown(fig: dict) -> str:
             "|---|---|",
             *rows,
             "",
-            "Areas: ellipsoidal with `pyproj.Geod` on CGCS2000 after densifying edges to ≤ 10 m (as for the",
+            "Areas: ellipsoidal with `pyproj.Geod` on CGCS2000 after densifying edges to ≤ 10 m "
+            "(as for the",
             "other samples), independently of landlink_gis.",
             "",
         ]
@@ -1646,7 +1719,12 @@ def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> No
     taken = shapely.union_all(
         [shapely.make_valid(d["geometry"]) for d in demo.demolition if d["geometry"] is not None]
         + [c["geometry"] for c in demo.construction]
-        + [f["geometry"] for rows in demo.layers.values() for f in rows if f.get("GNFQ") is None and f.get("XZQDM") is None]
+        + [
+            f["geometry"]
+            for rows in demo.layers.values()
+            for f in rows
+            if f.get("GNFQ") is None and f.get("XZQDM") is None
+        ]
     ).buffer(10.0)
     plots = []
     for pid, name, kind, lr, code, grade in CONSTRUCTION_ONLY_PLOTS:
@@ -1658,20 +1736,33 @@ def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> No
                 "DKMC": name,
                 "DLBM": code,
                 "DLMC": DLMC[code],
-                "QSDWMC": name[:3] + "股份经济合作联合社" if kind == "安置" else f"{TOWNSHIP}人民政府",
+                "QSDWMC": name[:3] + "股份经济合作联合社"
+                if kind == "安置"
+                else f"{TOWNSHIP}人民政府",
                 "MJ": round(ellipsoidal_area(g), 2),
                 "JXLX": kind,
                 "ZLDB": grade,
                 "geometry": g,
             }
         )
-    demo_balance = json.loads((demo_folder / "expected.json").read_text(encoding="utf-8"))["balance"]
+    demo_balance = json.loads((demo_folder / "expected.json").read_text(encoding="utf-8"))[
+        "balance"
+    ]
     fig = construction_only_figures(demo, demo_balance, plots)
     write_shapefile(_frame(plots, int_cols=("ZLDB",)), folder / "建新地块.shp", cpg=True)
     (folder / "project.toml").write_text(_construction_only_toml(fig), encoding="utf-8")
-    (folder / ".gitignore").write_text(f"# the ledger built by the commands of EXPECTED.md\n{LEDGER_FILE}*\n", encoding="utf-8")
-    doc = {"sample": "bazhong_construction_only", "crs": CRS, "code": CONSTRUCTION_ONLY["code"], "figures": fig}
-    (folder / "expected.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (folder / ".gitignore").write_text(
+        f"# the ledger built by the commands of EXPECTED.md\n{LEDGER_FILE}*\n", encoding="utf-8"
+    )
+    doc = {
+        "sample": "bazhong_construction_only",
+        "crs": CRS,
+        "code": CONSTRUCTION_ONLY["code"],
+        "figures": fig,
+    }
+    (folder / "expected.json").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     (folder / "EXPECTED.md").write_text(_construction_only_markdown(fig), encoding="utf-8")
 
 
@@ -1684,7 +1775,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = generate(build_demo, np.random.default_rng([args.seed, 1]), args.out / "bazhong_demo")
     generate(build_clean, np.random.default_rng([args.seed, 2]), args.out / "bazhong_clean")
     write_construction_only(demo, args.out / "bazhong_demo", args.out / "bazhong_construction_only")
-    print(f"wrote {args.out / 'bazhong_demo'}, {args.out / 'bazhong_clean'} and {args.out / 'bazhong_construction_only'}")
+    print(
+        f"wrote {args.out / 'bazhong_demo'}, {args.out / 'bazhong_clean'} and "
+        f"{args.out / 'bazhong_construction_only'}"
+    )
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Run with Debian's Python, which has PyQGIS (scripts/ci/system-deps.sh installs it)::
 
-    /usr/bin/python3 scripts/screenshots.py            # → docs/img/qgis_demo.png, docs/img/report_demo.png
+    /usr/bin/python3 scripts/screenshots.py            # → docs/img/qgis_demo.png,
+    docs/img/report_demo.png
 
 It checks ``data/samples/bazhong_demo`` with the venv's ``landlink`` (``--landlink`` to change),
 renders the filing GeoPackage's layers with the styles embedded in it (PyQGIS
@@ -27,14 +28,25 @@ logger = logging.getLogger("screenshots")
 def check_demo(landlink: Path, out: Path) -> tuple[Path, Path]:
     """Run ``landlink check`` on the demo sample; return the GeoPackage and the HTML report."""
     gpkg = out / "bazhong_demo_checked.gpkg"
-    rc = subprocess.run([str(landlink), "check", str(REPO / "data/samples/bazhong_demo/project.toml"), "-o", str(gpkg), "--report", "-q"]).returncode
+    rc = subprocess.run(
+        [
+            str(landlink),
+            "check",
+            str(REPO / "data/samples/bazhong_demo/project.toml"),
+            "-o",
+            str(gpkg),
+            "--report",
+            "-q",
+        ]
+    ).returncode
     if rc not in (0, 1):
         raise SystemExit(f"landlink check failed with exit code {rc}")
     return gpkg, gpkg.with_suffix(".html")
 
 
 def render_map(gpkg: Path, target: Path, *, size: tuple[int, int] = (1600, 1200)) -> None:
-    """Render the styled layers of ``gpkg`` (with the demo's boundary and land use underneath) to a PNG."""
+    """Render the styled layers of ``gpkg`` (with the demo's boundary and land use underneath) to
+    a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.append("/usr/share/qgis/python/plugins")
     from qgis.core import (
@@ -60,8 +72,13 @@ def render_map(gpkg: Path, target: Path, *, size: tuple[int, int] = (1600, 1200)
                 raise SystemExit(f"{gpkg}: layer {name} does not open in QGIS")
             layers.append(layer)
         reference = REPO / "data/samples/bazhong_demo/reference.gpkg"
-        for name, style in (("boundary", {"color": "0,0,0,0", "outline_color": "60,60,60", "outline_width": "0.6"}),
-                            ("landuse", {"color": "245,243,235", "outline_color": "215,210,200", "outline_width": "0.1"})):
+        for name, style in (
+            ("boundary", {"color": "0,0,0,0", "outline_color": "60,60,60", "outline_width": "0.6"}),
+            (
+                "landuse",
+                {"color": "245,243,235", "outline_color": "215,210,200", "outline_width": "0.1"},
+            ),
+        ):
             layer = QgsVectorLayer(f"{reference}|layername={name}", name, "ogr")
             layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(style)))
             layers.append(layer)
@@ -93,9 +110,20 @@ def screenshot_html(html: Path, target: Path, *, size: tuple[int, int] = (1280, 
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}",
-             f"--window-size={size[0]},{size[1]}", f"--screenshot={target}", html.as_uri()],
-            check=True, capture_output=True, timeout=120,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--window-size={size[0]},{size[1]}",
+                f"--screenshot={target}",
+                html.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     if not target.exists():
         raise SystemExit(f"chromium wrote no screenshot to {target}")
@@ -103,7 +131,9 @@ def screenshot_html(html: Path, target: Path, *, size: tuple[int, int] = (1280, 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--landlink", type=Path, default=REPO / ".venv/bin/landlink", help="the landlink executable")
+    parser.add_argument(
+        "--landlink", type=Path, default=REPO / ".venv/bin/landlink", help="the landlink executable"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs/img", help="folder of the PNGs")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

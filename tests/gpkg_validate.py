@@ -51,11 +51,17 @@ def assert_valid_gpkg(path: str | Path) -> dict[str, pd.DataFrame]:
         with fiona.open(path, layer=name) as src:
             records = list(src)
             schema_fields = list(src.schema["properties"])
-        assert len(records) == len(frame), f"{name}: fiona reads {len(records)} rows, pyogrio {len(frame)}"
+        assert len(records) == len(frame), (
+            f"{name}: fiona reads {len(records)} rows, pyogrio {len(frame)}"
+        )
         columns = [c for c in frame.columns if c != "geometry"]
-        assert schema_fields == columns, f"{name}: fiona fields {schema_fields} != pyogrio {columns}"
+        assert schema_fields == columns, (
+            f"{name}: fiona fields {schema_fields} != pyogrio {columns}"
+        )
         if isinstance(frame, gpd.GeoDataFrame) and len(records):
-            assert all(r.geometry is not None for r in records) == bool(frame.geometry.notna().all())
+            assert all(r.geometry is not None for r in records) == bool(
+                frame.geometry.notna().all()
+            )
         frames[name] = frame
     return frames
 

@@ -78,10 +78,11 @@ def write_project(
 
 
 def load_ctx(path: Path | str, **check_options: Any):
-    """The finished check context of a project file, as the runner builds it (for tests of rule helpers)."""
-    from landlink_gis.config import resolve_config
-    from landlink_gis.load import load_context
-    from landlink_gis.project import load_project
+    """The finished check context of a project file, as the runner builds it (for tests of rule
+    helpers)."""
+    from landlink_gis.load.pipeline import load_context
+    from landlink_gis.project.file import load_project
+    from landlink_gis.run.config import resolve_config
 
     project = load_project(path)
     config = resolve_config(project, **check_options)

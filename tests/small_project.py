@@ -18,15 +18,48 @@ def build_small_project(folder: Path, *, name: str = "测试项目区", code: st
     """Write the project into ``folder`` and return its TOML path."""
     demolition = frame(
         [
-            {"DKBH": "D1", "DLBM": "0702", "MJ": 2500.0, "FKDL": "0103", "DKMC": "一号地块", "geometry": square(0, 0, 50)},
-            {"DKBH": "D2", "DLBM": "0702", "MJ": 1600.0, "FKDL": "0103", "DKMC": "二号地块", "geometry": square(100, 0, 40)},
-            {"DKBH": "D3", "DLBM": "0702", "MJ": 200.0, "FKDL": "0103", "DKMC": "三号地块", "geometry": BOWTIE},
+            {
+                "DKBH": "D1",
+                "DLBM": "0702",
+                "MJ": 2500.0,
+                "FKDL": "0103",
+                "DKMC": "一号地块",
+                "geometry": square(0, 0, 50),
+            },
+            {
+                "DKBH": "D2",
+                "DLBM": "0702",
+                "MJ": 1600.0,
+                "FKDL": "0103",
+                "DKMC": "二号地块",
+                "geometry": square(100, 0, 40),
+            },
+            {
+                "DKBH": "D3",
+                "DLBM": "0702",
+                "MJ": 200.0,
+                "FKDL": "0103",
+                "DKMC": "三号地块",
+                "geometry": BOWTIE,
+            },
         ]
     )
     construction = frame(
         [
-            {"DKBH": "C1", "DLBM": "0103", "MJ": 1600.0, "JXLX": "安置", "geometry": square(30, 30, 40)},
-            {"DKBH": "C2", "DLBM": "0103", "MJ": 900.0, "JXLX": "城镇", "geometry": square(300, 0, 30)},
+            {
+                "DKBH": "C1",
+                "DLBM": "0103",
+                "MJ": 1600.0,
+                "JXLX": "安置",
+                "geometry": square(30, 30, 40),
+            },
+            {
+                "DKBH": "C2",
+                "DLBM": "0103",
+                "MJ": 900.0,
+                "JXLX": "城镇",
+                "geometry": square(300, 0, 30),
+            },
         ]
     )
     compensation = frame([{"BSM": "K1", "geometry": square(110, 10, 10)}])

@@ -21,7 +21,18 @@ from geoms import CRS, square
 from landlink_gis.cli.main import cli
 
 DEMO = SAMPLES / "bazhong_demo"
-COMPARED = ["finding_id", "rule_id", "severity", "layer", "plot_id", "other_layer", "other_id", "unit", "message", "reference"]
+COMPARED = [
+    "finding_id",
+    "rule_id",
+    "severity",
+    "layer",
+    "plot_id",
+    "other_layer",
+    "other_id",
+    "unit",
+    "message",
+    "reference",
+]
 REFERENCE_LAYERS = {
     "compensation": "compensation",
     "basic_farmland": "basic_farmland",
@@ -54,7 +65,22 @@ def demo_frames():
 def _frames_project(frames):
     """The demo project built from GeoDataFrames, with the facts and mappings of its TOML."""
     p = ll.load_project(DEMO / "project.toml")
-    facts = {k: getattr(p, k) for k in ("name", "code", "county", "profile", "crs", "approved", "accepted", "filed", "traded", "poverty_county", "advance_quota_m2")}
+    facts = {
+        k: getattr(p, k)
+        for k in (
+            "name",
+            "code",
+            "county",
+            "profile",
+            "crs",
+            "approved",
+            "accepted",
+            "filed",
+            "traded",
+            "poverty_county",
+            "advance_quota_m2",
+        )
+    }
     return ll.project_from_frames(
         **frames,
         fields={role: p.layers[role].fields for role in ("demolition", "construction")},
@@ -66,7 +92,9 @@ def _frames_project(frames):
 
 
 def _table(findings: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(findings[COMPARED]).fillna("").sort_values("finding_id").reset_index(drop=True)
+    return (
+        pd.DataFrame(findings[COMPARED]).fillna("").sort_values("finding_id").reset_index(drop=True)
+    )
 
 
 def test_api_gives_the_cli_findings(demo_result, tmp_path):
@@ -74,14 +102,17 @@ def test_api_gives_the_cli_findings(demo_result, tmp_path):
     run = CliRunner().invoke(cli, ["check", str(DEMO / "project.toml"), "-o", str(out), "-q"])
     assert run.exit_code == demo_result.exit_code == 1
     written = pd.concat(
-        [pyogrio.read_dataframe(out, layer=name) for name in ("findings", "finding_points")], ignore_index=True
+        [pyogrio.read_dataframe(out, layer=name) for name in ("findings", "finding_points")],
+        ignore_index=True,
     )
     assert len(written) == len(demo_result.findings) > 0
     pd.testing.assert_frame_equal(_table(written), _table(demo_result.findings))
     # measured figures too (the file stores them as REAL)
     api = demo_result.findings.set_index("finding_id")["measured"].astype(float)
     cli_measured = written.set_index("finding_id")["measured"].astype(float)
-    np.testing.assert_allclose(cli_measured.loc[api.index].to_numpy(), api.to_numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(
+        cli_measured.loc[api.index].to_numpy(), api.to_numpy(), rtol=1e-12, equal_nan=True
+    )
     # and the checked plots' status
     plots = pyogrio.read_dataframe(out, layer="demolition_plots")
     assert plots["ll_status"].tolist() == demo_result.plots["demolition"]["ll_status"].tolist()
@@ -118,9 +149,13 @@ def test_frames_give_the_file_findings(demo_result, demo_frames):
 def _small(**extra):
     """Two demolition squares (one 30 m, one 20 m), one 10 m construction square; all plain."""
     demolition = gpd.GeoDataFrame(
-        {"DKBH": ["D1", "D2"], "DLBM": ["0702", "0702"]}, geometry=[square(0, 0, 30), square(100, 0, 20)], crs=CRS
+        {"DKBH": ["D1", "D2"], "DLBM": ["0702", "0702"]},
+        geometry=[square(0, 0, 30), square(100, 0, 20)],
+        crs=CRS,
     )
-    construction = gpd.GeoDataFrame({"DKBH": ["J1"], "DLBM": ["0103"], "JXLX": ["安置"]}, geometry=[square(300, 0, 10)], crs=CRS)
+    construction = gpd.GeoDataFrame(
+        {"DKBH": ["J1"], "DLBM": ["0103"], "JXLX": ["安置"]}, geometry=[square(300, 0, 10)], crs=CRS
+    )
     return ll.project_from_frames(demolition, construction, name="小项目", code="T-1", **extra)
 
 
@@ -139,7 +174,9 @@ def test_frame_reference_layer_is_extent_filtered():
 
 def test_frame_in_another_crs_and_other_index_and_geometry_name():
     dem = gpd.GeoDataFrame(
-        {"DKBH": ["D1"], "DLBM": ["0702"]}, geometry=gpd.GeoSeries([square(0, 0, 30)], crs=CRS, index=[7]).to_crs(4490), index=[7]
+        {"DKBH": ["D1"], "DLBM": ["0702"]},
+        geometry=gpd.GeoSeries([square(0, 0, 30)], crs=CRS, index=[7]).to_crs(4490),
+        index=[7],
     ).rename_geometry("geom")
     result = ll.check(ll.project_from_frames(dem, crs=CRS), rules=["GEOM"])
     out = result.plots["demolition"]
@@ -155,7 +192,10 @@ def test_files_and_tables_mix_with_frames(demo_result, demo_frames):
             demolition=str(DEMO / "拆旧地块.shp"),
             construction=demo_frames["construction"],
             compensation={"path": str(DEMO / "reference.gpkg"), "layer": "compensation"},
-            fields={"demolition": p.layers["demolition"].fields, "construction": p.layers["construction"].fields},
+            fields={
+                "demolition": p.layers["demolition"].fields,
+                "construction": p.layers["construction"].fields,
+            },
             crs=CRS,
         ),
         rules=["OVL001"],
@@ -172,14 +212,20 @@ def test_facts_are_validated_like_the_project_file():
     with pytest.raises(ll.ProjectFileError, match="profile"):
         _small(profile="hainan")
     p = _small(approved="2019-05-06", profile="shanxi", params={"min_plot_area_m2": 5})
-    assert p.approved == dt.date(2019, 5, 6) and p.profile == "shanxi" and p.params == {"min_plot_area_m2": 5}
+    assert (
+        p.approved == dt.date(2019, 5, 6)
+        and p.profile == "shanxi"
+        and p.params == {"min_plot_area_m2": 5}
+    )
 
 
 def test_bad_layers_are_clear_errors():
     with pytest.raises(ll.InputError, match="layer 'demolition'.*GeoDataFrame.*got DataFrame"):
         ll.project_from_frames(pd.DataFrame({"DKBH": ["D1"]}))
     with pytest.raises(ll.InputError, match="layer 'construction'"):
-        ll.project_from_frames(gpd.GeoDataFrame(geometry=[square(0, 0, 10)], crs=CRS), construction=42)
+        ll.project_from_frames(
+            gpd.GeoDataFrame(geometry=[square(0, 0, 10)], crs=CRS), construction=42
+        )
     with pytest.raises(ll.InputError, match="no layer"):
         _small(fields={"landuse": {"land_class": "DLBM"}})
     with pytest.raises(ll.InputError, match="raster"):
@@ -192,7 +238,9 @@ def test_nothing_global(demo_result):
     project = ll.load_project(DEMO / "project.toml")
     relaxed = ll.check(project, params={"min_compactness": 0.01}, ignore=["ATTR"])
     again = ll.check(project)
-    assert "GEOM005" not in set(relaxed.findings.rule_id) and "ATTR002" not in set(relaxed.findings.rule_id)
+    assert "GEOM005" not in set(relaxed.findings.rule_id) and "ATTR002" not in set(
+        relaxed.findings.rule_id
+    )
     pd.testing.assert_frame_equal(_table(again.findings), _table(demo_result.findings))
     assert project == ll.load_project(DEMO / "project.toml")  # the frozen project is unchanged
     assert logging.getLogger("landlink_gis").handlers == []  # the library configures no logging
@@ -227,7 +275,10 @@ def test_explore_map(demo_result):
     assert isinstance(fmap, folium.Map)
     layers = {c.layer_name: c for c in fmap._children.values() if isinstance(c, folium.GeoJson)}
     assert set(layers) == {"demolition plots", "new-construction plots", "findings"}
-    for role, name in (("demolition", "demolition plots"), ("construction", "new-construction plots")):
+    for role, name in (
+        ("demolition", "demolition plots"),
+        ("construction", "new-construction plots"),
+    ):
         plots = demo_result.plots[role]
         drawable = plots[~(plots.geometry.isna() | plots.geometry.is_empty)]
         drawn = pd.Series([f["properties"]["ll_status"] for f in layers[name].data["features"]])
@@ -248,7 +299,7 @@ def test_static_plot_draws_without_warnings(demo_result):
     import matplotlib.pyplot as plt
     from matplotlib.colors import to_hex
 
-    from landlink_gis.report.maps_interactive import STATUS_COLOURS
+    from landlink_gis.outputs.maps_interactive import STATUS_COLOURS
 
     for lang in ("en", "zh"):  # zh falls back to English labels when no CJK font is installed
         ax = ll.plot(demo_result, lang=lang)
@@ -260,4 +311,3 @@ def test_static_plot_draws_without_warnings(demo_result):
         statuses = set(demo_result.plots["demolition"]["ll_status"])
         assert colours == {STATUS_COLOURS[s] for s in statuses}
         plt.close(ax.figure)
-

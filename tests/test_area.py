@@ -7,7 +7,7 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from landlink_gis.area import ellipsoidal_area, planar_area, to_hectare, to_mu
+from landlink_gis.engine.area import ellipsoidal_area, planar_area, to_hectare, to_mu
 
 GEOD = Geod(a=6378137.0, rf=298.257222101)
 
@@ -28,13 +28,22 @@ def geodesic_area(poly: shapely.Polygon, epsg: int) -> float:
 def plot(x0: float, y0: float, size: float) -> shapely.Polygon:
     """An irregular quadrilateral plot of roughly size × size."""
     return shapely.Polygon(
-        [(x0, y0), (x0 + size, y0 + 0.3 * size), (x0 + 0.8 * size, y0 + size), (x0 - 0.2 * size, y0 + 0.7 * size)]
+        [
+            (x0, y0),
+            (x0 + size, y0 + 0.3 * size),
+            (x0 + 0.8 * size, y0 + size),
+            (x0 - 0.2 * size, y0 + 0.7 * size),
+        ]
     )
 
 
 @pytest.mark.parametrize(
     "easting, label",
-    [(500_000.0, "central meridian"), (382_000.0, "Bazhong, 1.25° west"), (345_000.0, "zone edge, ~1.5° west")],
+    [
+        (500_000.0, "central meridian"),
+        (382_000.0, "Bazhong, 1.25° west"),
+        (345_000.0, "zone edge, ~1.5° west"),
+    ],
 )
 @pytest.mark.parametrize("size", [12.0, 38.0, 120.0, 900.0])
 def test_ellipsoidal_matches_geodesic(easting, label, size):
@@ -48,9 +57,13 @@ def test_hole_and_multipolygon_and_empty():
     hole = shapely.box(382_010, 3_525_010, 382_020, 3_525_020)
     holed = shapely.Polygon(outer.exterior.coords, [hole.exterior.coords])
     multi = shapely.MultiPolygon([outer, shapely.box(382_100, 3_525_000, 382_110, 3_525_010)])
-    areas = ellipsoidal_area([holed, multi, None, shapely.Polygon(), shapely.Point(0, 0)], "EPSG:4545")
+    areas = ellipsoidal_area(
+        [holed, multi, None, shapely.Polygon(), shapely.Point(0, 0)], "EPSG:4545"
+    )
     assert areas[0] == pytest.approx(geodesic_area(holed, 4545), abs=0.01)
-    assert areas[1] == pytest.approx(geodesic_area(outer, 4545) + geodesic_area(multi.geoms[1], 4545), abs=0.01)
+    assert areas[1] == pytest.approx(
+        geodesic_area(outer, 4545) + geodesic_area(multi.geoms[1], 4545), abs=0.01
+    )
     assert list(areas[2:]) == [0.0, 0.0, 0.0]
 
 

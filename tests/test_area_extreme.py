@@ -1,4 +1,5 @@
-"""Ellipsoidal area of geometries GEOS cannot densify: not computable (NaN), the others unaffected."""
+"""Ellipsoidal area of geometries GEOS cannot densify: not computable (NaN), the others
+unaffected."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import numpy as np
 import pytest
 import shapely
 
-import landlink_gis.area as area_mod
-from landlink_gis.area import MAX_EDGE_SPAN_M, ellipsoidal_area
+import landlink_gis.engine.area as area_mod
+from landlink_gis.engine.area import MAX_EDGE_SPAN_M, ellipsoidal_area
 
 X0, Y0 = 500_000.0, 3_500_000.0  # EPSG:4545, near the central meridian
 
 
 def test_an_absurd_edge_gives_nan_and_leaves_the_others() -> None:
     square = shapely.box(X0, Y0, X0 + 100.0, Y0 + 100.0)
-    absurd = shapely.Polygon([(X0, Y0), (X0 + 100.0, Y0), (X0 + 1e300, Y0 + 100.0), (X0, Y0 + 100.0)])
+    absurd = shapely.Polygon(
+        [(X0, Y0), (X0 + 100.0, Y0), (X0 + 1e300, Y0 + 100.0), (X0, Y0 + 100.0)]
+    )
     big = shapely.box(X0, Y0, X0 + 2_000.0, Y0 + 2_000.0)  # long edges, densified as usual
     out = ellipsoidal_area([square, absurd, big], "EPSG:4545")
     assert np.isnan(out[1])
@@ -49,14 +52,20 @@ def test_a_plot_whose_area_cannot_be_computed_is_a_geom001_error(tmp_path) -> No
     """Such a plot never reads ``pass``: GEOM001 names it, and its ll_area_m2 is NULL."""
     import geopandas as gpd
 
-    from landlink_gis.runner import check
+    from landlink_gis.run.runner import check
 
-    absurd = shapely.Polygon([(X0, Y0), (X0 + 100.0, Y0), (X0 + 1e12, Y0 + 100.0), (X0, Y0 + 100.0)])
-    plots = gpd.GeoDataFrame({"DKBH": ["OK1", "BAD1"], "DLBM": ["0702", "0702"]},
-                             geometry=[shapely.box(X0, Y0 + 500.0, X0 + 50.0, Y0 + 550.0), absurd], crs="EPSG:4545")
+    absurd = shapely.Polygon(
+        [(X0, Y0), (X0 + 100.0, Y0), (X0 + 1e12, Y0 + 100.0), (X0, Y0 + 100.0)]
+    )
+    plots = gpd.GeoDataFrame(
+        {"DKBH": ["OK1", "BAD1"], "DLBM": ["0702", "0702"]},
+        geometry=[shapely.box(X0, Y0 + 500.0, X0 + 50.0, Y0 + 550.0), absurd],
+        crs="EPSG:4545",
+    )
     plots.to_file(tmp_path / "demolition.gpkg", layer="demolition", driver="GPKG")
     (tmp_path / "project.toml").write_text(
-        '[project]\nname = "x"\ncode = "X-1"\n[layers.demolition]\npath = "demolition.gpkg"\n', encoding="utf-8"
+        '[project]\nname = "x"\ncode = "X-1"\n[layers.demolition]\npath = "demolition.gpkg"\n',
+        encoding="utf-8",
     )
     result = check(tmp_path / "project.toml", rules=["GEOM001"])
     f = result.findings

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from landlink_gis.errors import OutputError
+from landlink_gis.base.errors import OutputError
 from landlink_gis.io.atomic import atomic_path, write_text_atomic
 
 
@@ -35,7 +35,9 @@ def test_refuses_an_input(tmp_path):
 
 
 def test_removes_temporaries_of_dead_writers_only(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     dead_pid = int(dead.stdout)
     stale = tmp_path / f".out.{dead_pid}.abcd1234.tmp.gpkg"
     stale.write_bytes(b"half")

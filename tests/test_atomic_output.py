@@ -27,7 +27,7 @@ from landlink_gis.cli.main import cli
 # marker file, then sleeps until the test interrupts it.
 _DRIVER = """
 import pathlib, sys, time
-import landlink_gis.report.gpkg as gpkg
+import landlink_gis.outputs.gpkg as gpkg
 from landlink_gis.cli.main import cli
 marker = pathlib.Path(sys.argv[1])
 real = gpkg._write
@@ -55,7 +55,11 @@ def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, str, Path]:
     assert first.exit_code == 1 and out.exists()
     old = _sha(out)
     marker = tmp_path / "marker"
-    proc = subprocess.Popen([sys.executable, "-c", _DRIVER, str(marker), str(toml), str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _DRIVER, str(marker), str(toml), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -63,7 +67,9 @@ def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, str, Path]:
             assert time.monotonic() < deadline, "the run never reached the writer"
             time.sleep(0.05)
         tmp = Path(marker.read_text())
-        assert tmp.exists() and tmp.parent == out.parent and tmp != out  # half written, beside the target
+        assert (
+            tmp.exists() and tmp.parent == out.parent and tmp != out
+        )  # half written, beside the target
         assert _sha(out) == old
         proc.send_signal(sig)
         proc.wait(timeout=60)
@@ -89,7 +95,9 @@ def test_kill_while_writing_keeps_old_output(tmp_path: Path) -> None:
     # SIGKILL gives no chance to clean up: the hidden temporary file stays until the next run of the
     # same output, which removes it (its writer is gone) and writes a complete file
     assert tmp.name.startswith(".checked.") and tmp.exists()
-    again = CliRunner().invoke(cli, ["check", str(tmp_path / "in" / "project.toml"), "-o", str(out), "-q"])
+    again = CliRunner().invoke(
+        cli, ["check", str(tmp_path / "in" / "project.toml"), "-o", str(out), "-q"]
+    )
     assert again.exit_code == 1
     assert len(gpd.read_file(out, layer="findings")) > 0
     assert not tmp.exists()
@@ -99,11 +107,22 @@ def test_kill_while_writing_keeps_old_output(tmp_path: Path) -> None:
 def test_two_runs_at_once_do_not_interfere(tmp_path: Path) -> None:
     toml = _project(tmp_path)
     outs = [tmp_path / "out" / "a.gpkg", tmp_path / "out" / "b.gpkg"]
-    procs = [subprocess.Popen([sys.executable, "-m", "landlink_gis.cli.main", "check", str(toml), "-o", str(o), "-q"]) for o in outs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "landlink_gis.cli.main", "check", str(toml), "-o", str(o), "-q"]
+        )
+        for o in outs
+    ]
     codes = [p.wait(timeout=300) for p in procs]
     assert codes == [1, 1]
-    assert sorted(p.name for p in outs[0].parent.iterdir()) == ["a.gpkg", "b.gpkg"]  # no temporary files
-    frames = [gpd.read_file(o, layer="findings").sort_values("finding_id").reset_index(drop=True) for o in outs]
+    assert sorted(p.name for p in outs[0].parent.iterdir()) == [
+        "a.gpkg",
+        "b.gpkg",
+    ]  # no temporary files
+    frames = [
+        gpd.read_file(o, layer="findings").sort_values("finding_id").reset_index(drop=True)
+        for o in outs
+    ]
     assert list(frames[0]["finding_id"]) == list(frames[1]["finding_id"])
     plots = [gpd.read_file(o, layer="demolition_plots") for o in outs]
     assert np.allclose(plots[0]["ll_area_m2"], plots[1]["ll_area_m2"])

@@ -18,7 +18,9 @@ def _sha(path) -> str:
 
 
 def test_output_of_one_project_never_replaces_the_input_of_another(tmp_path):
-    plots = frame([{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS)
+    plots = frame(
+        [{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS
+    )
     a = write_project(tmp_path / "a", {"demolition": plots}, project={"code": "A-1"}, fmt="gpkg")
     b = write_project(tmp_path / "b", {"demolition": plots}, project={"code": "B-1"}, fmt="gpkg")
     shared = tmp_path / "out"
@@ -26,9 +28,16 @@ def test_output_of_one_project_never_replaces_the_input_of_another(tmp_path):
     # project b reads its plots from the very file project a's output would be written to
     victim = shared / "a_checked.gpkg"
     shutil.copy(b.parent / "demolition.gpkg", victim)
-    b.write_text(b.read_text(encoding="utf-8").replace('path = "demolition.gpkg"', f'path = "{victim.as_posix()}"'), encoding="utf-8")
+    b.write_text(
+        b.read_text(encoding="utf-8").replace(
+            'path = "demolition.gpkg"', f'path = "{victim.as_posix()}"'
+        ),
+        encoding="utf-8",
+    )
     before = _sha(victim)
-    res = CliRunner().invoke(cli, ["check", str(a), str(b), "-o", str(shared), "--workers", "1", "--lang", "en"])
+    res = CliRunner().invoke(
+        cli, ["check", str(a), str(b), "-o", str(shared), "--workers", "1", "--lang", "en"]
+    )
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
     assert "refusing to write over an input" in res.output and "a_checked.gpkg" in res.output
@@ -37,7 +46,9 @@ def test_output_of_one_project_never_replaces_the_input_of_another(tmp_path):
 
 
 def test_folder_without_project_file_suggests_init(tmp_path):
-    plots = frame([{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS)
+    plots = frame(
+        [{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS
+    )
     plots.to_file(tmp_path / "拆旧地块.shp", encoding="UTF-8")
     res = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert res.exit_code == 2
@@ -47,16 +58,38 @@ def test_folder_without_project_file_suggests_init(tmp_path):
 
 
 def test_with_names_any_writer_of_the_table(tmp_path):
-    """``--with KIND`` offers every output of report/outputs.py WRITERS, single check and batch alike."""
-    from landlink_gis.report.outputs import WRITERS
+    """``--with KIND`` offers every output of outputs/outputs.py WRITERS, single check and batch
+    alike."""
+    from landlink_gis.outputs.outputs import WRITERS
 
-    plots = frame([{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS)
+    plots = frame(
+        [{"DKBH": "C1", "DLBM": "0702", "geometry": square(500000.0, 3500000.0, 30.0)}], crs=CRS
+    )
     a = write_project(tmp_path / "a", {"demolition": plots}, project={"code": "A-1"}, fmt="gpkg")
     out = tmp_path / "out" / "a.gpkg"
-    res = CliRunner().invoke(cli, ["check", str(a), "-o", str(out), "--with", "xlsx", "--with", "report", "-q"])
+    res = CliRunner().invoke(
+        cli, ["check", str(a), "-o", str(out), "--with", "xlsx", "--with", "report", "-q"]
+    )
     assert res.exit_code in (0, 1), res.output
     assert {p.suffix for p in out.parent.iterdir()} == {w.suffix for w in WRITERS.values()}
     b = write_project(tmp_path / "b", {"demolition": plots}, project={"code": "B-1"}, fmt="gpkg")
-    res = CliRunner().invoke(cli, ["check", str(a), str(b), "-o", str(tmp_path / "batch"), "--workers", "1", "--with", "xlsx", "-q"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(a),
+            str(b),
+            "-o",
+            str(tmp_path / "batch"),
+            "--workers",
+            "1",
+            "--with",
+            "xlsx",
+            "-q",
+        ],
+    )
     assert res.exit_code in (0, 1), res.output
-    assert sorted(p.name for p in (tmp_path / "batch").glob("*.xlsx")) == ["a_checked.xlsx", "b_checked.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "batch").glob("*.xlsx")) == [
+        "a_checked.xlsx",
+        "b_checked.xlsx",
+    ]

@@ -14,7 +14,9 @@ from landlink_gis.io.chunks import read_near, read_vector_chunks
 @pytest.fixture
 def grid(tmp_path):
     geoms = [square(20 * i, 20 * j, 20) for j in range(20) for i in range(25)]  # 500 cells of 20 m
-    frame = gpd.GeoDataFrame({"BSM": np.arange(1, 501), "DLBM": ["0103"] * 500}, geometry=geoms, crs=CRS)
+    frame = gpd.GeoDataFrame(
+        {"BSM": np.arange(1, 501), "DLBM": ["0103"] * 500}, geometry=geoms, crs=CRS
+    )
     frame.to_file(tmp_path / "ref.gpkg", layer="landuse")
     frame.to_parquet(tmp_path / "ref.parquet")
     return tmp_path, frame
@@ -23,7 +25,11 @@ def grid(tmp_path):
 @pytest.mark.parametrize("name", ["ref.gpkg", "ref.parquet"])
 def test_batches_cover_the_layer_once(grid, name):
     folder, frame = grid
-    chunks = list(read_vector_chunks(folder / name, layer="landuse" if name.endswith("gpkg") else None, batch_size=64))
+    chunks = list(
+        read_vector_chunks(
+            folder / name, layer="landuse" if name.endswith("gpkg") else None, batch_size=64
+        )
+    )
     assert max(len(c) for c in chunks) <= 64 and len(chunks) >= 8
     got = np.concatenate([c["BSM"].to_numpy() for c in chunks])
     assert sorted(got.tolist()) == list(range(1, 501))
@@ -34,10 +40,18 @@ def test_batches_cover_the_layer_once(grid, name):
 def test_read_near_keeps_exactly_the_features_near_the_plots(grid, name):
     folder, frame = grid
     plots = np.array([square(5, 5, 10), square(203, 143, 30), square(2000, 2000, 5)], dtype=object)
-    kept, scanned = read_near(folder / name, plots, crs=CRS, layer="landuse" if name.endswith("gpkg") else None, batch_size=50)
+    kept, scanned = read_near(
+        folder / name,
+        plots,
+        crs=CRS,
+        layer="landuse" if name.endswith("gpkg") else None,
+        batch_size=50,
+    )
     # second method: envelope test of every cell against every plot
     env = shapely.envelope(plots)
-    near = shapely.intersects(shapely.envelope(np.asarray(frame.geometry.array))[:, None], env[None, :]).any(axis=1)
+    near = shapely.intersects(
+        shapely.envelope(np.asarray(frame.geometry.array))[:, None], env[None, :]
+    ).any(axis=1)
     assert sorted(kept["BSM"].tolist()) == sorted(frame.loc[near, "BSM"].tolist())
     assert len(kept) == 1 + 4  # 1 cell under the first plot, 2×2 cells under the second
     assert scanned <= len(frame)
@@ -54,7 +68,9 @@ def test_read_near_reprojects_to_the_project_crs(grid, tmp_path):
     assert kept["BSM"].tolist() == [1]
 
 
-def test_prefetched_keeps_order_raises_the_source_error_and_closes_the_source_on_early_stop() -> None:
+def test_prefetched_keeps_order_raises_the_source_error_and_closes_the_source_on_early_stop() -> (
+    None
+):
     import threading
 
     from landlink_gis.io.chunks import prefetched

@@ -28,7 +28,8 @@ def test_errors_exit_1_and_english(tmp_path):
     res = run("check", SAMPLES / "bazhong_demo" / "project.toml", "-o", out, "--lang", "en")
     assert res.exit_code == 1, res.output
     assert "Verdict: errors found" in res.output
-    # the area-weighted quality grade of the reclaimed land, net of 田坎, EXPECTED.md: 9.884 over 26455.4 m²
+    # the area-weighted quality grade of the reclaimed land, net of 田坎, EXPECTED.md: 9.884 over
+    # 26455.4 m²
     assert "weighted grade 9.88 (26,455.40 m²)" in res.output
     assert out.exists()
 
@@ -62,7 +63,14 @@ def test_refuses_to_write_over_an_input(tmp_path):
 
 
 def test_unknown_rule_in_ignore_exits_2(tmp_path):
-    res = run("check", SAMPLES / "bazhong_clean" / "project.toml", "-o", tmp_path / "x.gpkg", "--ignore", "NOPE042")
+    res = run(
+        "check",
+        SAMPLES / "bazhong_clean" / "project.toml",
+        "-o",
+        tmp_path / "x.gpkg",
+        "--ignore",
+        "NOPE042",
+    )
     assert res.exit_code == 2 and "unknown rule ID 'NOPE042'" in res.output
 
 
@@ -74,11 +82,16 @@ def test_rules_and_explain():
 
 
 def test_chinese_summary_has_no_english_words(tmp_path):
-    """Under zh every word the reviewer reads in the printed summary is Chinese (rule IDs and units aside)."""
+    """Under zh every word the reviewer reads in the printed summary is Chinese (rule IDs and
+    units aside)."""
     out = tmp_path / "demo.gpkg"
     res = run("check", SAMPLES / "bazhong_demo" / "project.toml", "-o", out)
     assert res.exit_code == 1, res.output
-    text = "\n".join(line for line in res.output.splitlines() if not line.startswith("→"))  # output paths
-    words = re.findall(r"[A-Za-z]{2,}", re.sub(r"[A-Z]+\d+", "", text))  # rule IDs and plot ids are codes
+    text = "\n".join(
+        line for line in res.output.splitlines() if not line.startswith("→")
+    )  # output paths
+    words = re.findall(
+        r"[A-Za-z]{2,}", re.sub(r"[A-Z]+\d+", "", text)
+    )  # rule IDs and plot ids are codes
     assert words == [], words
     assert "安置地块面积" in text and "[resettlement]" not in text

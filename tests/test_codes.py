@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landlink_gis import codes
+from landlink_gis.base import codes
 
 GBT_SECOND_LEVEL = (
     ["0101", "0102", "0103"]

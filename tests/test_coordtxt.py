@@ -12,7 +12,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 
-from landlink_gis.errors import DataSourceError, InputError
+from landlink_gis.base.errors import DataSourceError, InputError
 from landlink_gis.io.coordtxt import ATTRIBUTE_COLUMNS, read_coordtxt, write_coordtxt
 
 HEADER = """[属性描述]
@@ -273,7 +273,9 @@ def test_no_zone_information_gives_no_crs(tmp_path, caplog):
 
 
 def test_point_count_mismatch_is_recorded_and_plot_kept(tmp_path, caplog):
-    text = SAMPLE.replace("10,0.9600,CJ-001", "7,0.9600,CJ-001").replace("4,0.2000,CJ-002", "6,0.2000,CJ-002")
+    text = SAMPLE.replace("10,0.9600,CJ-001", "7,0.9600,CJ-001").replace(
+        "4,0.2000,CJ-002", "6,0.2000,CJ-002"
+    )
     with caplog.at_level(logging.WARNING, logger="landlink_gis.io.coordtxt"):
         gdf = read_coordtxt(write_text(tmp_path, text))
     assert "line 13: 界址点数 7 but 10 coordinate lines" in caplog.text
@@ -291,7 +293,9 @@ def test_point_count_with_or_without_closing_points(tmp_path, declared, problem)
     # plot 1 has 10 lines, of which 2 repeat their ring's first point: 10 and 8 are both right
     text = SAMPLE.replace("10,0.9600,CJ-001", f"{declared},0.9600,CJ-001")
     gdf = read_coordtxt(write_text(tmp_path, text))
-    expected = [{"position": 0, "code": "point_count", "declared": declared, "found": 10, "line": 13}]
+    expected = [
+        {"position": 0, "code": "point_count", "declared": declared, "found": 10, "line": 13}
+    ]
     assert gdf.attrs["read_problems"] == (expected if problem else [])
 
 

@@ -1,4 +1,4 @@
-"""Gauss-Krüger zone → EPSG (landlink_gis.crs), checked against pyproj's own CRS definitions.
+"""Gauss-Krüger zone → EPSG (landlink_gis.base.crs), checked against pyproj's own CRS definitions.
 
 The second, independent method: for every code the CRS definition pyproj holds (its EPSG database)
 must be a transverse Mercator with the zone's central meridian, false easting and datum.
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pyproj import CRS
 
-import landlink_gis.crs as crs_module
-from landlink_gis.crs import (
+import landlink_gis.base.crs as crs_module
+from landlink_gis.base.crs import (
     GK_DATUMS,
     GK_ZONES,
     gk_epsg,
@@ -27,7 +27,8 @@ _DATUM_WORD = {"CGCS2000": "China 2000", "Xian 1980": "Xian 1980", "Beijing 1954
 
 
 def pyproj_zone(epsg: int) -> tuple[float, float, float, str]:
-    """(central meridian, false easting, scale factor, datum name) of ``epsg`` as pyproj defines it."""
+    """(central meridian, false easting, scale factor, datum name) of ``epsg`` as pyproj defines
+    it."""
     c = CRS.from_epsg(epsg)
     op = c.coordinate_operation
     assert "transverse mercator" in op.method_name.lower(), (epsg, op.method_name)
@@ -41,7 +42,8 @@ def pyproj_zone(epsg: int) -> tuple[float, float, float, str]:
 
 
 def test_documented_ranges_of_cgcs2000_codes():
-    # DOMAIN.md §2: 3° with prefix 4513–4533 = 4488 + 带号; without 4534–4554; 6°: 4491–4501 / 4502–4512
+    # DOMAIN.md §2: 3° with prefix 4513–4533 = 4488 + 带号; without 4534–4554; 6°: 4491–4501 /
+    # 4502–4512
     assert [gk_epsg(z, prefix=True) for z in GK_ZONES[3]] == [4488 + z for z in range(25, 46)]
     assert [gk_epsg(z) for z in GK_ZONES[3]] == list(range(4534, 4555))
     assert [gk_epsg(z, width=6, prefix=True) for z in GK_ZONES[6]] == list(range(4491, 4502))
@@ -69,7 +71,12 @@ def test_every_code_matches_pyproj_definition(datum, width, prefix):
         assert zone_epsg(cm, width=width, prefix=prefix, datum=datum) == epsg
         # and inspect_crs reads the same zone back from pyproj's definition
         info = inspect_crs(f"EPSG:{epsg}")
-        assert (info.zone, info.zone_width, info.has_prefix, info.datum) == (zone, width, prefix, datum)
+        assert (info.zone, info.zone_width, info.has_prefix, info.datum) == (
+            zone,
+            width,
+            prefix,
+            datum,
+        )
         assert info.central_meridian == cm and info.false_easting == fe
     assert len(codes) == len(GK_ZONES[width])
 
@@ -112,12 +119,32 @@ def test_crs_module_is_low_level_and_used():
     imported = [
         node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
     ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
-    assert not [m for m in imported if m.startswith(("landlink_gis", ".")) or m in ("io", "rules", "report")]
+    assert not [
+        m for m in imported if m.startswith(("landlink_gis", ".")) or m in ("io", "rules", "report")
+    ]
     # the coordinate TXT reader and writer use crs.py, and keep no zone table of their own
     from landlink_gis.io.coordtxt import read, write
 
     assert read.gk_epsg is gk_epsg and write.inspect_crs is inspect_crs
     for module in (read, write):
         code = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-        numbers = {n.value for n in ast.walk(code) if isinstance(n, ast.Constant) and isinstance(n.value, int)}
-        assert not numbers & {2327, 2338, 2349, 2370, 2401, 2422, 4488, 4491, 4502, 4513, 4534, 21413, 21453}
+        numbers = {
+            n.value
+            for n in ast.walk(code)
+            if isinstance(n, ast.Constant) and isinstance(n.value, int)
+        }
+        assert not numbers & {
+            2327,
+            2338,
+            2349,
+            2370,
+            2401,
+            2422,
+            4488,
+            4491,
+            4502,
+            4513,
+            4534,
+            21413,
+            21453,
+        }

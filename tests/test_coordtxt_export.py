@@ -1,4 +1,5 @@
-"""``landlink export-txt``: plots without geometry, never over the input, atomic output, no traceback.
+"""``landlink export-txt``: plots without geometry, never over the input, atomic output, no
+traceback.
 
 The input is a small filing-style GeoPackage written here (layer ``demolition_plots`` with the
 columns ``landlink check`` writes), so the areas and coordinates are known by hand.
@@ -15,14 +16,17 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import Polygon
 
+from landlink_gis.base.errors import OutputError
 from landlink_gis.cli.main import cli
-from landlink_gis.errors import OutputError
 from landlink_gis.io.atomic import refuse_protected
 from landlink_gis.io.coordtxt import read_coordtxt
 
 
-def make_gpkg(path: Path, *, missing: tuple[str, ...] = ("B",), empty: tuple[str, ...] = ("D",)) -> Path:
-    """Plots A–D in EPSG:4545: squares of 100, 50, 20, 10 m; ``missing`` get no geometry, ``empty`` an empty one."""
+def make_gpkg(
+    path: Path, *, missing: tuple[str, ...] = ("B",), empty: tuple[str, ...] = ("D",)
+) -> Path:
+    """Plots A–D in EPSG:4545: squares of 100, 50, 20, 10 m; ``missing`` get no geometry,
+    ``empty`` an empty one."""
     ids, sides = ["A", "B", "C", "D"], [100.0, 50.0, 20.0, 10.0]
     geoms = []
     for i, (pid, side) in enumerate(zip(ids, sides, strict=True)):
@@ -74,7 +78,9 @@ def test_strict_refuses_plots_without_geometry(tmp_path):
     out = tmp_path / "out.txt"
     res = export(str(gpkg), "-o", str(out), "--strict")
     assert res.exit_code == 2
-    assert "1 plot(s) of layer demolition_plots" in res.stderr and "have no geometry: C" in res.stderr
+    assert (
+        "1 plot(s) of layer demolition_plots" in res.stderr and "have no geometry: C" in res.stderr
+    )
     assert "--strict refuses" in res.stderr and "Traceback" not in res.output
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["checked.gpkg"]
 
@@ -131,7 +137,12 @@ def test_same_file_compares_paths_and_inodes(tmp_path):
     b.write_text("x")  # same content, another file
     os.link(a, tmp_path / "h.txt")
     (tmp_path / "s.txt").symlink_to(a)
-    for target, protected in ((a, a), (tmp_path / "h.txt", a), (tmp_path / "s.txt", a), (a, tmp_path / "s.txt")):
+    for target, protected in (
+        (a, a),
+        (tmp_path / "h.txt", a),
+        (tmp_path / "s.txt", a),
+        (a, tmp_path / "s.txt"),
+    ):
         with pytest.raises(OutputError, match="refusing to write over an input"):
             refuse_protected(target, {protected})
     refuse_protected(b, {a})  # same content, another file: allowed
@@ -146,7 +157,10 @@ def test_existing_output_is_replaced_atomically(tmp_path):
     assert res.exit_code == 0, res.output
     back = read_coordtxt(out)
     assert back["MJ_HA"].tolist() == [1.0, 0.04] and back.crs.to_epsg() == 4545
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checked.gpkg", "out.txt"]  # no temporaries
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checked.gpkg",
+        "out.txt",
+    ]  # no temporaries
 
 
 @pytest.mark.parametrize(

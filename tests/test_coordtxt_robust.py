@@ -1,4 +1,5 @@
-"""The coordinate TXT reader on pathological input: a clear error or a read problem, in bounded time.
+"""The coordinate TXT reader on pathological input: a clear error or a read problem, in bounded
+time.
 
 Inputs are generated (seeded) from the known-good sample of test_coordtxt; every failure must be a
 DataSourceError naming the file, the line (where there is one) and what to fix; never a hang, never
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from landlink_gis.errors import DataSourceError
+from landlink_gis.base.errors import DataSourceError
 from landlink_gis.io.coordtxt import read_coordtxt
 from landlink_gis.io.coordtxt.read import MAX_RINGS_PER_PLOT
 from test_coordtxt import HEADER, PLOTS, SAMPLE, write_text
@@ -56,7 +57,10 @@ def test_huge_declared_point_count_is_a_read_problem(tmp_path):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (str(10**30), "JZDS (界址点数) value '1000000000000000000000000000000' is not a plausible count"),
+        (
+            str(10**30),
+            "JZDS (界址点数) value '1000000000000000000000000000000' is not a plausible count",
+        ),
         ("9" * 5000, "JZDS (界址点数) value '99999999"),  # longer than int() parses: not a number
         ("nan", "JZDS value 'nan' is not a number"),
         ("-3", None),  # parses: a read problem
@@ -66,7 +70,9 @@ def test_implausible_point_counts(tmp_path, value, message):
     path = write_text(tmp_path, SAMPLE.replace("4,0.2000,CJ-002", f"{value},0.2000,CJ-002"))
     if message is None:
         problems = read_bounded(path).attrs["read_problems"]
-        assert problems == [{"position": 1, "code": "point_count", "declared": -3, "found": 4, "line": 24}]
+        assert problems == [
+            {"position": 1, "code": "point_count", "declared": -3, "found": 4, "line": 24}
+        ]
         return
     with pytest.raises(DataSourceError) as info:
         read_bounded(path)
@@ -81,7 +87,10 @@ def test_implausible_point_counts(tmp_path, value, message):
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999"])
 def test_non_finite_area_is_refused(tmp_path, value):
     path = write_text(tmp_path, SAMPLE.replace("4,0.2000,CJ-002", f"4,{value},CJ-002"))
-    with pytest.raises(DataSourceError, match=r"line 24: MJ_HA \(地块面积\) value .* is not a finite number\. Write"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"line 24: MJ_HA \(地块面积\) value .* is not a finite number\. Write",
+    ):
         read_bounded(path)
 
 
@@ -110,8 +119,14 @@ def test_random_non_numeric_coordinates(tmp_path):
         (HEADER, "no [地块坐标] section found"),
         ("", "no [地块坐标] section found"),
         (HEADER + "[地块坐标]\n", "the [地块坐标] section holds no plot"),
-        ("[属性描述]\n带号=36\n" + PLOTS.replace("[地块坐标]\n", ""), "no [地块坐标] section found"),
-        (PLOTS.replace("[地块坐标]", "[地块坐标"), "line 1: text before the [属性描述]/[地块坐标] sections"),
+        (
+            "[属性描述]\n带号=36\n" + PLOTS.replace("[地块坐标]\n", ""),
+            "no [地块坐标] section found",
+        ),
+        (
+            PLOTS.replace("[地块坐标]", "[地块坐标"),
+            "line 1: text before the [属性描述]/[地块坐标] sections",
+        ),
     ],
 )
 def test_missing_sections(tmp_path, text, message):
@@ -145,7 +160,8 @@ def test_truncated_files_fail_clearly_or_read(tmp_path):
 
 
 def test_truncated_after_a_ring_keeps_the_plot_and_records_it(tmp_path):
-    # the file ends after 4 of plot 1's 10 lines: the outer ring is read (and closed), 界址点数 disagrees
+    # the file ends after 4 of plot 1's 10 lines: the outer ring is read (and closed), 界址点数
+    # disagrees
     text = SAMPLE[: SAMPLE.index("J1,1,3530000.000,36500000.000", SAMPLE.index("J4,1"))]
     gdf = read_bounded(write_text(tmp_path, text))
     assert gdf.attrs["read_problems"] == [
@@ -172,11 +188,20 @@ def test_binary_garbage(tmp_path, seed):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("[" + " " * 50_000 + "x", "line 1: text before"),  # cubic regex backtracking in old readers
+        (
+            "[" + " " * 50_000 + "x",
+            "line 1: text before",
+        ),  # cubic regex backtracking in old readers
         ("[地块坐标]\n" + "," * 1_000_000, "line 2: line has 1000001 comma-separated fields"),
         ("[地块坐标]\n" + ",".join(["1"] * 70) + ",@", "line 2: plot line has more than 64 fields"),
-        ("[地块坐标]\n4,0.1,A,,面,,,0702,@\nJ1,1," + "9" * 200_000 + ",1", "line 3: X/Y '9999"),  # overflows to inf
-        ("[地块坐标]\n4,0.1,A,,面,,,0702,@\nJ1,1,nan,1", "line 3: X/Y 'nan', '1' are not finite numbers"),
+        (
+            "[地块坐标]\n4,0.1,A,,面,,,0702,@\nJ1,1," + "9" * 200_000 + ",1",
+            "line 3: X/Y '9999",
+        ),  # overflows to inf
+        (
+            "[地块坐标]\n4,0.1,A,,面,,,0702,@\nJ1,1,nan,1",
+            "line 3: X/Y 'nan', '1' are not finite numbers",
+        ),
     ],
 )
 def test_long_lines(tmp_path, line, message):
@@ -208,7 +233,9 @@ def nested_squares(n: int, points_per_side: int = 1) -> str:
         corners = [(-h, -h), (-h, h), (h, h), (h, -h), (-h, -h)]
         for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:], strict=True):
             for t in np.arange(points_per_side) / points_per_side:
-                lines.append(f"J{k},{r + 1},{3530000 + x0 + t * (x1 - x0)},{36500000 + y0 + t * (y1 - y0)}")
+                lines.append(
+                    f"J{k},{r + 1},{3530000 + x0 + t * (x1 - x0)},{36500000 + y0 + t * (y1 - y0)}"
+                )
                 k += 1
     return "\n".join(lines)
 
@@ -228,7 +255,10 @@ def test_too_many_rings_or_point_tests_are_refused(tmp_path):
     with pytest.raises(DataSourceError) as info:
         read_bounded(path)
     assert_clear(info.value, path)
-    assert f"line 2: plot has {MAX_RINGS_PER_PLOT + 1} rings (圈号), more than {MAX_RINGS_PER_PLOT}" in str(info.value)
+    assert (
+        f"line 2: plot has {MAX_RINGS_PER_PLOT + 1} rings (圈号), more than {MAX_RINGS_PER_PLOT}"
+        in str(info.value)
+    )
     path = write_text(tmp_path, nested_squares(1500, points_per_side=10), name="deep.txt")
     with pytest.raises(DataSourceError) as info:
         read_bounded(path)
@@ -277,5 +307,7 @@ def test_random_edits_end_in_a_frame_or_a_clear_error(tmp_path):
         assert len(gdf) >= 1 and gdf.geometry.notna().all()
         assert isinstance(gdf.attrs["read_problems"], list)
         for p in gdf.attrs["read_problems"]:
-            assert set(p) == {"position", "code", "declared", "found", "line"} and 0 <= p["position"] < len(gdf)
+            assert set(p) == {"position", "code", "declared", "found", "line"} and 0 <= p[
+                "position"
+            ] < len(gdf)
     assert outcomes["read"] > 30 and outcomes["error"] > 30, outcomes

@@ -1,4 +1,5 @@
-"""Coordinate TXT end to end: TXT as a layer source → landlink check → GeoPackage → export-txt → TXT."""
+"""Coordinate TXT end to end: TXT as a layer source → landlink check → GeoPackage → export-txt →
+TXT."""
 
 from __future__ import annotations
 
@@ -44,9 +45,15 @@ def test_round_trip_keeps_coordinates_attributes_and_area(checked, tmp_path):
     after = export(gpkg, tmp_path / "back.txt", "--area", "file")
     assert after.crs == before.crs  # zone prefix restored: EPSG:4524 (4488 + zone 36)
     cols = ["DKBH", "DKMC", "TXSX", "TFH", "DKYT", "DLBM", "MJ_HA"]
-    assert after[cols].astype(object).where(after[cols].notna(), None).values.tolist() == before[cols].astype(object).where(before[cols].notna(), None).values.tolist()
+    assert (
+        after[cols].astype(object).where(after[cols].notna(), None).values.tolist()
+        == before[cols].astype(object).where(before[cols].notna(), None).values.tolist()
+    )
     # every coordinate exactly (3 decimals survive EPSG:4524 → 4545 → TXT); holes and rings kept
-    assert all(shapely.equals_exact(a, b, tolerance=0) for a, b in zip(after.geometry, before.geometry, strict=True))
+    assert all(
+        shapely.equals_exact(a, b, tolerance=0)
+        for a, b in zip(after.geometry, before.geometry, strict=True)
+    )
     text = (tmp_path / "back.txt").read_bytes().decode("gbk")
     assert "J1,1,3530000.000,36500000.000" in text and "J5,2,3529960.000,36500040.000" in text
     assert text.count("\r\n") > 10 and "拆旧地块一" in text
@@ -58,7 +65,10 @@ def test_export_ellipsoidal_area_in_hectares(checked, tmp_path):
     # independent second method: geodesic area on the CGCS2000 ellipsoid (pyproj Geod)
     geo = after.to_crs(4490)
     geod = Geod(a=6378137.0, f=1 / 298.257222101)
-    expected = np.array([abs(geod.geometry_area_perimeter(orient(g, 1.0))[0]) for g in geo.geometry]) / 10_000
+    expected = (
+        np.array([abs(geod.geometry_area_perimeter(orient(g, 1.0))[0]) for g in geo.geometry])
+        / 10_000
+    )
     assert after["MJ_HA"].to_numpy(dtype=float) == pytest.approx(expected, abs=1.5e-4)
     # 100 m square minus a 20 m hole ≈ 0.96 ha; 50 m × 40 m ≈ 0.2 ha
     assert after["MJ_HA"].to_numpy(dtype=float) == pytest.approx([0.96, 0.2], rel=2e-3)
@@ -69,7 +79,11 @@ def test_export_without_prefix_and_errors(checked, tmp_path):
     flat = export(gpkg, tmp_path / "flat.txt", "--no-zone-prefix")
     assert flat.crs.to_epsg() == 4545  # header 带号 36, no prefix in Y → CM 108°E (4534 + 36 − 25)
     assert flat.geometry.iloc[0].bounds[0] == 500_000.0
-    res = CliRunner().invoke(cli, ["export-txt", str(gpkg), "-o", str(tmp_path / "c.txt"), "--layer", "construction"])
+    res = CliRunner().invoke(
+        cli, ["export-txt", str(gpkg), "-o", str(tmp_path / "c.txt"), "--layer", "construction"]
+    )
     assert res.exit_code == 2 and "construction_plots" in res.output
-    res = CliRunner().invoke(cli, ["export-txt", str(tmp_path / "missing.gpkg"), "-o", str(tmp_path / "m.txt")])
+    res = CliRunner().invoke(
+        cli, ["export-txt", str(tmp_path / "missing.gpkg"), "-o", str(tmp_path / "m.txt")]
+    )
     assert res.exit_code == 2 and "missing.gpkg" in res.output

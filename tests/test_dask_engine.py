@@ -1,4 +1,5 @@
-"""The dask backend gives exactly the local engine's pairs and findings (sample and small bench size)."""
+"""The dask backend gives exactly the local engine's pairs and findings (sample and small bench
+size)."""
 
 from __future__ import annotations
 
@@ -13,28 +14,36 @@ from click.testing import CliRunner
 
 from conftest import REPO, SAMPLES
 from geoms import CRS, X0, Y0
-from landlink_gis.dask_engine import dask_engine  # noqa: E402
-from landlink_gis.errors import InputError
-from landlink_gis.overlay import compute_pairs, overlay_pairs
-from landlink_gis.runner import check
+from landlink_gis.base.errors import InputError
+from landlink_gis.engine.dask_engine import dask_engine  # noqa: E402
+from landlink_gis.engine.overlay import compute_pairs, overlay_pairs
+from landlink_gis.run.runner import check
 
 sys.path.insert(0, str(REPO / "scripts" / "bench"))
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as c:
         yield c
 
 
 def _polys(seed, n, size):
     rng = np.random.default_rng(seed)
-    return shapely.buffer(shapely.points(X0 + rng.uniform(0, 3000, n), Y0 + rng.uniform(0, 3000, n)), size, quad_segs=3)
+    return shapely.buffer(
+        shapely.points(X0 + rng.uniform(0, 3000, n), Y0 + rng.uniform(0, 3000, n)),
+        size,
+        quad_segs=3,
+    )
 
 
 def _same_findings(a, b):
     cols = [c for c in a.findings.columns if c != "geometry"]
-    pd.testing.assert_frame_equal(a.findings[cols].reset_index(drop=True), b.findings[cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        a.findings[cols].reset_index(drop=True), b.findings[cols].reset_index(drop=True)
+    )
     wa = shapely.to_wkb(np.asarray(a.findings.geometry.array, dtype=object))
     wb = shapely.to_wkb(np.asarray(b.findings.geometry.array, dtype=object))
     assert list(wa) == list(wb)
@@ -51,7 +60,9 @@ def test_pairs_identical_to_local_engine(cluster):
     for a, b in ((local, dist), (local_self, dist_self)):
         assert len(a) > 100
         pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
-        assert shapely.equals_exact(a["geometry"].to_numpy(), b["geometry"].to_numpy(), tolerance=0).all()
+        assert shapely.equals_exact(
+            a["geometry"].to_numpy(), b["geometry"].to_numpy(), tolerance=0
+        ).all()
 
 
 def test_sample_findings_identical(cluster):
@@ -70,7 +81,9 @@ def test_small_bench_findings_identical(cluster, tmp_path):
     local = check(tmp_path / "project.toml")
     with dask_engine(cluster.scheduler_address, npartitions=4):
         dist = check(tmp_path / "project.toml")
-    assert (local.findings["rule_id"] == "GEOM004").any() or (local.findings["rule_id"] == "OVL001").any()
+    assert (local.findings["rule_id"] == "GEOM004").any() or (
+        local.findings["rule_id"] == "OVL001"
+    ).any()
     _same_findings(local, dist)
 
 
@@ -80,7 +93,20 @@ def test_cli_engine_dask_with_scheduler(cluster, tmp_path):
     project = str(SAMPLES / "bazhong_demo" / "project.toml")
     runner = CliRunner()
     local = runner.invoke(cli, ["check", project, "-o", str(tmp_path / "local.gpkg"), "-q"])
-    dist = runner.invoke(cli, ["check", project, "-o", str(tmp_path / "dask.gpkg"), "-q", "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    dist = runner.invoke(
+        cli,
+        [
+            "check",
+            project,
+            "-o",
+            str(tmp_path / "dask.gpkg"),
+            "-q",
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
+    )
     assert local.exit_code == dist.exit_code == 1, dist.output
     import geopandas as gpd
 
@@ -98,7 +124,7 @@ def test_unreachable_scheduler_is_a_clear_error():
 def test_area_only_pairs_identical_with_the_kernel(cluster):
     # the compiled area kernel runs inside each partition: the dask pairs equal the local ones, and
     # both agree with the forced GEOS path to 1e-9 relative
-    from landlink_gis.overlay import set_kernel
+    from landlink_gis.engine.overlay import set_kernel
 
     left, right = _polys(3, 1200, 15), _polys(4, 2000, 20)
     local = compute_pairs(left, right, crs=CRS, geometry=False)
@@ -112,5 +138,7 @@ def test_area_only_pairs_identical_with_the_kernel(cluster):
     finally:
         set_kernel(None)
     assert local[["left", "right"]].values.tolist() == by_geos[["left", "right"]].values.tolist()
-    np.testing.assert_allclose(local["area_planar_m2"], by_geos["area_planar_m2"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        local["area_planar_m2"], by_geos["area_planar_m2"], rtol=1e-9, atol=1e-6
+    )
     np.testing.assert_allclose(local["area_m2"], by_geos["area_m2"], rtol=1e-9, atol=1e-6)

@@ -1,4 +1,5 @@
-"""Every ``landlink …`` command line in README.md and docs/*.md names only subcommands and options that exist.
+"""Every ``landlink …`` command line in README.md and docs/*.md names only subcommands and
+options that exist.
 
 Command lines are taken from fenced code blocks (a line starting with ``landlink``, after an
 optional ``$ ``, with ``\\`` continuations joined) and from inline code spans; each is walked
@@ -98,7 +99,11 @@ def problems(line: str) -> list[str]:
     return found
 
 
-CASES = [(doc.relative_to(REPO).as_posix(), line) for doc in DOCS for line in command_lines(doc.read_text(encoding="utf-8"))]
+CASES = [
+    (doc.relative_to(REPO).as_posix(), line)
+    for doc in DOCS
+    for line in command_lines(doc.read_text(encoding="utf-8"))
+]
 
 
 def test_the_docs_show_command_lines() -> None:
@@ -110,13 +115,16 @@ def test_command_line_exists(doc: str, line: str) -> None:
     assert problems(line) == [], f"{doc}: {line}"
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("landlink check p.toml --previous old.gpkg -o out.gpkg", []),
-    ("landlink check p.toml --no-such-flag", ["check has no option --no-such-flag"]),
-    ("landlink ledger -L l.gpkg add x.gpkg --force --reason 'why'", []),
-    ("landlink ledger -L l.gpkg remove x", ["ledger has no subcommand 'remove'"]),
-    ("landlink ledger report --month 2024-01 --xlsx r.xlsx | tee log", []),
-    ("landlink rules --markdown docs/rules.md", []),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("landlink check p.toml --previous old.gpkg -o out.gpkg", []),
+        ("landlink check p.toml --no-such-flag", ["check has no option --no-such-flag"]),
+        ("landlink ledger -L l.gpkg add x.gpkg --force --reason 'why'", []),
+        ("landlink ledger -L l.gpkg remove x", ["ledger has no subcommand 'remove'"]),
+        ("landlink ledger report --month 2024-01 --xlsx r.xlsx | tee log", []),
+        ("landlink rules --markdown docs/rules.md", []),
+    ],
+)
 def test_the_walker_itself(line: str, expected: list[str]) -> None:
     assert problems(line) == expected

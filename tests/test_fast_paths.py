@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landlink_gis.findings import _messages, _render
+from landlink_gis.base.findings import _messages, _render
 from landlink_gis.io import gpkg_digest
 from landlink_gis.io.gpkg_digest import _canon, _column_text, content_digest
 
@@ -37,14 +37,18 @@ def test_column_text_is_the_per_cell_canonical_join_on_mixed_columns(column: lis
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from([st.integers(), st.floats(allow_nan=True), st.text(max_size=5), st.binary(max_size=4)]).flatmap(
-    lambda s: st.lists(s, min_size=1, max_size=12)))
+@given(
+    st.sampled_from(
+        [st.integers(), st.floats(allow_nan=True), st.text(max_size=5), st.binary(max_size=4)]
+    ).flatmap(lambda s: st.lists(s, min_size=1, max_size=12))
+)
 def test_column_text_is_the_per_cell_canonical_join_on_one_type_columns(column: list) -> None:
     assert _column_text(column) == "\x1f".join(map(_canon, column))
 
 
 def _digest_per_cell(path: Path) -> str:
-    """The digest as its definition reads: every cell through ``_canon``, text decoded with surrogateescape."""
+    """The digest as its definition reads: every cell through ``_canon``, text decoded with
+    surrogateescape."""
     import hashlib
 
     h = hashlib.sha256(b"landlink content digest v1\x1e")
@@ -57,23 +61,31 @@ def _digest_per_cell(path: Path) -> str:
             continue
         info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
         names = [r[1] for r in info]
-        rows = con.execute(f'SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM "{table}" ORDER BY rowid').fetchall()
+        rows = con.execute(
+            f'SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM "{table}" ORDER BY '
+            "rowid"
+        ).fetchall()
         h.update(f"table\x1e{table}\x1e{len(rows)}\x1e".encode())
         h.update("\x1f".join(names).encode() + b"\x1e")
         for j in range(len(names)):
-            h.update("\x1f".join(_canon(r[j]) for r in rows).encode("utf-8", "surrogatepass") + b"\x1e")
+            h.update(
+                "\x1f".join(_canon(r[j]) for r in rows).encode("utf-8", "surrogatepass") + b"\x1e"
+            )
     con.close()
     return "sha256:" + h.hexdigest()
 
 
 def test_digest_reads_text_that_is_not_utf8_the_same_way(tmp_path: Path) -> None:
-    """A table whose text is not UTF-8 is read again cell by cell: same digest as the definition, no error."""
+    """A table whose text is not UTF-8 is read again cell by cell: same digest as the definition,
+    no error."""
     path = tmp_path / "t.gpkg"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE gpkg_geometry_columns (table_name TEXT, column_name TEXT)")
     con.execute("CREATE TABLE balance (fid INTEGER PRIMARY KEY, item TEXT, value REAL, note TEXT)")
-    con.executemany("INSERT INTO balance (item, value, note) VALUES (?, ?, ?)",
-                    [("拆旧", 1.5, None), ("a\x1fb", float("inf"), "x\\y"), ("c", -0.0, "ok")])
+    con.executemany(
+        "INSERT INTO balance (item, value, note) VALUES (?, ?, ?)",
+        [("拆旧", 1.5, None), ("a\x1fb", float("inf"), "x\\y"), ("c", -0.0, "ok")],
+    )
     con.execute("INSERT INTO balance (item, value, note) VALUES (CAST(X'ff41' AS TEXT), 2.0, 'z')")
     con.commit()
     con.close()
@@ -101,5 +113,8 @@ def test_messages_render_as_the_row_by_row_definition(template: str) -> None:
         "threshold": np.array([0.5, 0.5, np.nan, 3], dtype=object),
         "rule_id": np.array(["GEO001"] * 4, dtype=object),
     }
-    expected = [_render(template, dict(zip(columns, row, strict=True))) for row in zip(*columns.values(), strict=True)]
+    expected = [
+        _render(template, dict(zip(columns, row, strict=True)))
+        for row in zip(*columns.values(), strict=True)
+    ]
     assert _messages(template, columns, 4) == expected

@@ -11,8 +11,8 @@ import pytest
 import landlink_gis as ll
 from conftest import SAMPLES
 from gpkg_validate import assert_valid_gpkg
-from landlink_gis.contract import RUN_INFO_STANDARD_URI
-from landlink_gis.runner import check
+from landlink_gis.base.contract import RUN_INFO_STANDARD_URI
+from landlink_gis.run.runner import check
 from small_project import build_small_project
 
 SECRET = "s3cr3t-pw"
@@ -26,7 +26,16 @@ def result(tmp_path_factory):
 def test_layers_validate_and_read_back(result, tmp_path):
     out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     frames = assert_valid_gpkg(out)
-    assert set(frames) == {"demolition_plots", "construction_plots", "findings", "finding_points", "balance", "landuse_change", "run_info", "layer_styles"}
+    assert set(frames) == {
+        "demolition_plots",
+        "construction_plots",
+        "findings",
+        "finding_points",
+        "balance",
+        "landuse_change",
+        "run_info",
+        "layer_styles",
+    }
     plots = frames["demolition_plots"].set_index("DKBH")
     # D1 overlaps C1 (OVL002) and D2 holds compensation land (OVL001): both errors; attributes kept
     assert plots.loc["D1", "ll_status"] == "error" and "OVL002" in plots.loc["D1", "ll_rule_ids"]
@@ -41,12 +50,16 @@ def test_layer_styles_colour_plots_by_status_and_findings_by_severity(result, tm
     out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     with sqlite3.connect(out) as con:
         rows = con.execute(
-            "SELECT f_table_name, f_geometry_column, styleQML, styleSLD, useAsDefault FROM layer_styles ORDER BY id"
+            "SELECT f_table_name, f_geometry_column, styleQML, styleSLD, useAsDefault FROM "
+            "layer_styles ORDER BY id"
         ).fetchall()
         geom_cols = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
     by_table = {r[0]: r for r in rows}
     assert set(by_table) == {"demolition_plots", "construction_plots", "findings", "finding_points"}
-    expected = {"demolition_plots": ("ll_status", {"pass", "warning", "error"}), "findings": ("severity", {"error", "warning", "info"})}
+    expected = {
+        "demolition_plots": ("ll_status", {"pass", "warning", "error"}),
+        "findings": ("severity", {"error", "warning", "info"}),
+    }
     expected["construction_plots"] = expected["demolition_plots"]
     expected["finding_points"] = expected["findings"]
     for table, (_, geom_col, qml, sld, default) in by_table.items():
@@ -65,21 +78,34 @@ def test_run_info_in_geopackage_metadata(result, tmp_path):
     out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     with sqlite3.connect(out) as con:
         (md_id, doc) = con.execute(
-            "SELECT id, metadata FROM gpkg_metadata WHERE md_standard_uri = ? AND mime_type = 'application/json'",
+            "SELECT id, metadata FROM gpkg_metadata WHERE md_standard_uri = ? AND mime_type = "
+            "'application/json'",
             (RUN_INFO_STANDARD_URI,),
         ).fetchone()
-        refs = con.execute("SELECT reference_scope, table_name FROM gpkg_metadata_reference WHERE md_file_id = ?", (md_id,)).fetchall()
-        gdal_xml = con.execute("SELECT metadata FROM gpkg_metadata WHERE mime_type = 'text/xml'").fetchone()[0]
+        refs = con.execute(
+            "SELECT reference_scope, table_name FROM gpkg_metadata_reference WHERE md_file_id = ?",
+            (md_id,),
+        ).fetchall()
+        gdal_xml = con.execute(
+            "SELECT metadata FROM gpkg_metadata WHERE mime_type = 'text/xml'"
+        ).fetchone()[0]
     info = json.loads(doc)
     assert info["project_code"] == "TEST-001" and info["crs"] == result.run_info["crs"]
     assert set(info["inputs"]) == set(result.run_info["inputs"])
     assert all(len(v["sha256"]) == 64 for v in info["inputs"].values())
-    assert ("geopackage", None) in refs and ("table", "findings") in refs and ("table", "demolition_plots") in refs
+    assert (
+        ("geopackage", None) in refs
+        and ("table", "findings") in refs
+        and ("table", "demolition_plots") in refs
+    )
     assert "landlink_run_info" in gdal_xml
 
 
 def test_passwords_never_reach_the_file(result, tmp_path):
-    result.run_info["inputs"]["ledger"] = {"source": f"postgresql://landlink:{SECRET}@db.example:5432/ledger table=plots", "sha256": None}
+    result.run_info["inputs"]["ledger"] = {
+        "source": f"postgresql://landlink:{SECRET}@db.example:5432/ledger table=plots",
+        "sha256": None,
+    }
     try:
         out = ll.write_gpkg(result, tmp_path / "out.gpkg")
     finally:
@@ -103,7 +129,9 @@ def test_clean_project_with_empty_finding_layers(tmp_path):
     from helpers import frame, write_project
 
     demolition = frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)}])
-    toml = write_project(tmp_path / "p", {"demolition": demolition}, fmt="shp", rules={"select": ["GEOM001"]})
+    toml = write_project(
+        tmp_path / "p", {"demolition": demolition}, fmt="shp", rules={"select": ["GEOM001"]}
+    )
     result = check(toml)
     assert len(result.findings) == 0
     frames = assert_valid_gpkg(ll.write_gpkg(result, tmp_path / "clean.gpkg"))

@@ -8,7 +8,16 @@ import sys
 
 import landlink_gis
 
-HEAVY_OPTIONAL = ("folium", "branca", "matplotlib", "mapclassify", "dask", "distributed", "dask_geopandas", "IPython")
+HEAVY_OPTIONAL = (
+    "folium",
+    "branca",
+    "matplotlib",
+    "mapclassify",
+    "dask",
+    "distributed",
+    "dask_geopandas",
+    "IPython",
+)
 
 
 def test_import_does_not_load_heavy_optional_packages():
@@ -26,8 +35,10 @@ def test_checking_does_not_load_map_packages():
         "import json, sys\n"
         "import landlink_gis as ll\n"
         "from pathlib import Path\n"
-        f"ll.check(Path({str(landlink_gis.__file__)!r}).parents[2] / 'data/samples/bazhong_clean/project.toml')\n"
-        "print(json.dumps(sorted(m for m in ('folium', 'matplotlib', 'mapclassify') if m in sys.modules)))\n"
+        f"ll.check(Path({str(landlink_gis.__file__)!r}).parents[2] / "
+        "'data/samples/bazhong_clean/project.toml')\n"
+        "print(json.dumps(sorted(m for m in ('folium', 'matplotlib', 'mapclassify') if m in "
+        "sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

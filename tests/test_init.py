@@ -20,11 +20,11 @@ from click.testing import CliRunner
 
 from conftest import SAMPLES
 from helpers import _toml_value
+from landlink_gis.base.errors import OutputError
 from landlink_gis.cli.main import cli
-from landlink_gis.errors import OutputError
 from landlink_gis.init_project import crs_from_bounds, guess_role, init_project, scan_folder
 from landlink_gis.io.coordtxt import write_coordtxt
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 
 def _copy_layers(sample: Path, dest: Path) -> Path:
@@ -40,20 +40,32 @@ def _fill(generated: Path, sample_toml: Path) -> None:
     """Insert the sample's facts (and [rules]) that the generated file leaves out."""
     text = generated.read_text(encoding="utf-8")
     ours, theirs = tomllib.loads(text), tomllib.loads(sample_toml.read_text(encoding="utf-8"))
-    facts = [f"{k} = {_toml_value(v)}" for k, v in theirs["project"].items() if k not in ours["project"]]
+    facts = [
+        f"{k} = {_toml_value(v)}" for k, v in theirs["project"].items() if k not in ours["project"]
+    ]
     text = text.replace("[project]\n", "[project]\n" + "\n".join(facts) + "\n", 1)
     if "rules" in theirs and "rules" not in ours:
-        text += "\n[rules]\n" + "\n".join(f"{k} = {_toml_value(v)}" for k, v in theirs["rules"].items()) + "\n"
+        text += (
+            "\n[rules]\n"
+            + "\n".join(f"{k} = {_toml_value(v)}" for k, v in theirs["rules"].items())
+            + "\n"
+        )
     generated.write_text(text, encoding="utf-8")
 
 
 def _findings(toml: Path) -> Counter:
     f = check(toml).findings
-    return Counter(zip(f["rule_id"], f["layer"], f["plot_id"].fillna(""), f["severity"], strict=True))
+    return Counter(
+        zip(f["rule_id"], f["layer"], f["plot_id"].fillna(""), f["severity"], strict=True)
+    )
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("sample", ["bazhong_demo", "bazhong_clean"])
@@ -79,7 +91,10 @@ def test_init_then_check_gives_the_samples_findings(tmp_path, sample):
     # id and field mapping as the sample maps them
     for role in ("demolition", "construction"):
         assert doc["layers"][role]["id"] == expected_doc["layers"][role]["id"]
-        ours = {("area" if k == "area_declared" else k): v for k, v in doc["layers"][role]["fields"].items()}
+        ours = {
+            ("area" if k == "area_declared" else k): v
+            for k, v in doc["layers"][role]["fields"].items()
+        }
         assert expected_doc["layers"][role]["fields"].items() <= ours.items()
 
     _fill(generated, SAMPLES / sample / "project.toml")
@@ -153,9 +168,15 @@ def test_role_from_names(name, role):
 
 
 def test_role_from_fields_when_the_name_tells_nothing():
-    assert guess_role([("file_name", "layer1")], ["DKBH", "FKDL", "MJ"])[:2] == ("demolition", "fields")
+    assert guess_role([("file_name", "layer1")], ["DKBH", "FKDL", "MJ"])[:2] == (
+        "demolition",
+        "fields",
+    )
     assert guess_role([("file_name", "x")], ["DKBH", "jxlx"])[:2] == ("construction", "fields")
-    assert guess_role([("file_name", "x")], ["BSM", "DLBM", "CZCSXM", "TBMJ"])[:2] == ("landuse", "fields")
+    assert guess_role([("file_name", "x")], ["BSM", "DLBM", "CZCSXM", "TBMJ"])[:2] == (
+        "landuse",
+        "fields",
+    )
     assert guess_role([("file_name", "x")], ["XZQDM"])[:2] == ("boundary", "fields")
     # the layer name wins over the file name
     assert guess_role([("layer_name", "JBNT"), ("file_name", "拆旧")], [])[0] == "basic_farmland"
@@ -163,7 +184,10 @@ def test_role_from_fields_when_the_name_tells_nothing():
 
 def test_crs_from_coordinates():
     # zone-prefixed eastings of 3° zone 36 → EPSG:4524 (4488 + 36); geographic → 4490
-    assert crs_from_bounds((36_380_000.0, 3_523_000.0, 36_384_000.0, 3_527_000.0)) == (4524, "prefix:36")
+    assert crs_from_bounds((36_380_000.0, 3_523_000.0, 36_384_000.0, 3_527_000.0)) == (
+        4524,
+        "prefix:36",
+    )
     assert crs_from_bounds((106.7, 31.8, 106.8, 31.9)) == (4490, "geographic")
     assert crs_from_bounds((380_000.0, 3_523_000.0, 384_000.0, 3_527_000.0)) == (None, "no_prefix")
     assert crs_from_bounds((1.0, 2.0, 3.0, 4.0))[0] is None
@@ -172,7 +196,9 @@ def test_crs_from_coordinates():
 def _plots(n: int, x0: float, crs) -> gpd.GeoDataFrame:
     geoms = [shapely.box(x0 + 100 * i, 3_523_000, x0 + 100 * i + 50, 3_523_050) for i in range(n)]
     return gpd.GeoDataFrame(
-        {"DKBH": [f"P{i}" for i in range(n)], "DLBM": ["0702"] * n, "FKDL": ["0103"] * n}, geometry=geoms, crs=crs
+        {"DKBH": [f"P{i}" for i in range(n)], "DLBM": ["0702"] * n, "FKDL": ["0103"] * n},
+        geometry=geoms,
+        crs=crs,
     )
 
 
@@ -185,7 +211,9 @@ def test_layer_without_crs_and_coordinate_txt(tmp_path):
     # construction plots as a coordinate exchange TXT (GBK, 地块面积 in 公顷)
     jx = _plots(2, 36_381_000.0, "EPSG:4524").drop(columns="FKDL")
     jx["MJ_HA"] = jx.geometry.area / 10_000
-    write_coordtxt(jx, folder / "建新地块.txt", id_field="DKBH", class_field="DLBM", area_field_ha="MJ_HA")
+    write_coordtxt(
+        jx, folder / "建新地块.txt", id_field="DKBH", class_field="DLBM", area_field_ha="MJ_HA"
+    )
     (folder / "说明.txt").write_text("not coordinates", encoding="utf-8")
     path, scan = init_project(folder)
     demolition, construction = scan.chosen["demolition"], scan.chosen["construction"]
@@ -203,10 +231,12 @@ def test_layer_without_crs_and_coordinate_txt(tmp_path):
 
 def test_filing_output_and_unknown_layers_are_not_inputs(tmp_path):
     folder = _copy_layers(SAMPLES / "bazhong_clean", tmp_path / "clean")
-    from landlink_gis.report.outputs import write_outputs
+    from landlink_gis.outputs.outputs import write_outputs
 
     write_outputs(check(SAMPLES / "bazhong_clean" / "project.toml"), folder / "checked.gpkg", [])
-    _plots(1, 380_000.0, "EPSG:4545").drop(columns=["FKDL", "DLBM"]).to_file(folder / "roads.gpkg", layer="roads")
+    _plots(1, 380_000.0, "EPSG:4545").drop(columns=["FKDL", "DLBM"]).to_file(
+        folder / "roads.gpkg", layer="roads"
+    )
     scan = scan_folder(folder)
     assert [(s.path.name, s.reason) for s in scan.skipped] == [("checked.gpkg", "output")]
     assert [g.label for g in scan.unassigned] == ["roads.gpkg:roads"]

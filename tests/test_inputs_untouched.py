@@ -1,6 +1,8 @@
-"""A full check of each bundled sample leaves its input folder exactly as it was: same files, same bytes.
+"""A full check of each bundled sample leaves its input folder exactly as it was: same files,
+same bytes.
 
-GDAL likes to leave ``.aux.xml`` statistics beside rasters and GeoPackages it opens; SQLite may leave
+GDAL likes to leave ``.aux.xml`` statistics beside rasters and GeoPackages it opens; SQLite may
+leave
 ``-wal``/``-shm`` files. None of that may appear beside a user's inputs.
 """
 
@@ -17,7 +19,11 @@ from landlink_gis.cli.main import cli
 
 
 def _snapshot(folder) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("sample", ["bazhong_demo", "bazhong_clean"])
@@ -26,7 +32,9 @@ def test_check_leaves_the_input_folder_byte_identical(sample, tmp_path):
     shutil.copytree(REPO / "data" / "samples" / sample, folder)
     before = _snapshot(folder)
     out = tmp_path / "out" / f"{sample}.gpkg"
-    res = CliRunner().invoke(cli, ["check", str(folder / "project.toml"), "-o", str(out), "--report", "--xlsx", "-q"])
+    res = CliRunner().invoke(
+        cli, ["check", str(folder / "project.toml"), "-o", str(out), "--report", "--xlsx", "-q"]
+    )
     assert res.exit_code in (0, 1), res.output
     assert out.exists()
     assert _snapshot(folder) == before

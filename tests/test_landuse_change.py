@@ -1,4 +1,5 @@
-"""BAL008's ``landuse_change`` table: figures by hand, and where it is written (GeoPackage, xlsx, HTML)."""
+"""BAL008's ``landuse_change`` table: figures by hand, and where it is written (GeoPackage, xlsx,
+HTML)."""
 
 from __future__ import annotations
 
@@ -9,33 +10,61 @@ from openpyxl import load_workbook
 import landlink_gis as ll
 from geoms import rect, square
 from helpers import frame, write_project
-from landlink_gis.report.html import render_html
-from landlink_gis.report.xlsx import write_xlsx
-from landlink_gis.runner import check
+from landlink_gis.outputs.html import render_html
+from landlink_gis.outputs.xlsx import write_xlsx
+from landlink_gis.run.runner import check
 
 
 @pytest.fixture
 def result(tmp_path):
-    # planar areas: D1 20×20 half on 0702 of 甲村, half on 0103 of 乙村 (survey ZLDWMC), reclaimed to 0103;
+    # planar areas: D1 20×20 half on 0702 of 甲村, half on 0103 of 乙村 (survey ZLDWMC), reclaimed
+    # to
+    # 0103;
     # C1 10×10 on 0101 of 乙村 becomes construction land (20)
-    demolition = frame([{"DKBH": "D1", "DLBM": "0702", "FKDL": "0103", "QSDWMC": "申报村", "geometry": square(0, 0, 20)}])
-    construction = frame([{"DKBH": "C1", "DLBM": "0101", "JXLX": "安置", "geometry": square(100, 0, 10)}])
-    landuse = frame([
-        {"BSM": "L1", "DLBM": "0702", "ZLDWMC": "甲村", "geometry": rect(-10, -10, 20, 40)},
-        {"BSM": "L2", "DLBM": "0103", "ZLDWMC": "乙村", "geometry": rect(10, -10, 20, 40)},
-        {"BSM": "L3", "DLBM": "0101", "ZLDWMC": "乙村", "geometry": rect(90, -10, 40, 40)},
-    ])
-    path = write_project(tmp_path, {"demolition": demolition, "construction": construction, "landuse": landuse},
-                         project={"area_method": "planar"}, fmt="gpkg")
+    demolition = frame(
+        [
+            {
+                "DKBH": "D1",
+                "DLBM": "0702",
+                "FKDL": "0103",
+                "QSDWMC": "申报村",
+                "geometry": square(0, 0, 20),
+            }
+        ]
+    )
+    construction = frame(
+        [{"DKBH": "C1", "DLBM": "0101", "JXLX": "安置", "geometry": square(100, 0, 10)}]
+    )
+    landuse = frame(
+        [
+            {"BSM": "L1", "DLBM": "0702", "ZLDWMC": "甲村", "geometry": rect(-10, -10, 20, 40)},
+            {"BSM": "L2", "DLBM": "0103", "ZLDWMC": "乙村", "geometry": rect(10, -10, 20, 40)},
+            {"BSM": "L3", "DLBM": "0101", "ZLDWMC": "乙村", "geometry": rect(90, -10, 40, 40)},
+        ]
+    )
+    path = write_project(
+        tmp_path,
+        {"demolition": demolition, "construction": construction, "landuse": landuse},
+        project={"area_method": "planar"},
+        fmt="gpkg",
+    )
     return check(path, rules=["BAL008"])
 
 
 def test_table_per_village_and_class(result):
     t = result.extra_layers["landuse_change"]
     key = t.set_index(["side", "village", "land_class"]).sort_index()
-    assert key.loc[("demolition", "甲村", "0702"), ["before_m2", "after_m2"]].tolist() == [200.0, 0.0]
-    assert key.loc[("demolition", "甲村", "0103"), ["before_m2", "after_m2"]].tolist() == [0.0, 200.0]
-    assert key.loc[("demolition", "乙村", "0103"), ["before_m2", "after_m2", "change_m2"]].tolist() == [200.0, 200.0, 0.0]
+    assert key.loc[("demolition", "甲村", "0702"), ["before_m2", "after_m2"]].tolist() == [
+        200.0,
+        0.0,
+    ]
+    assert key.loc[("demolition", "甲村", "0103"), ["before_m2", "after_m2"]].tolist() == [
+        0.0,
+        200.0,
+    ]
+    assert key.loc[
+        ("demolition", "乙村", "0103"), ["before_m2", "after_m2", "change_m2"]
+    ].tolist() == [200.0, 200.0, 0.0]
     assert key.loc[("construction", "乙村", "0101"), "change_m2"] == -100.0
     assert key.loc[("construction", "乙村", "20"), "change_m2"] == 100.0
     assert key.loc[("construction", "乙村", "20"), "change_mu"] == pytest.approx(0.15)

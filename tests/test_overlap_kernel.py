@@ -1,4 +1,5 @@
-"""The compiled intersection-area kernel against GEOS: hand-known pairs, degenerate pairs, random pairs."""
+"""The compiled intersection-area kernel against GEOS: hand-known pairs, degenerate pairs, random
+pairs."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoms import CRS, X0, Y0, square
-from landlink_gis import overlap_kernel as K
-from landlink_gis.area import ellipsoidal_area
-from landlink_gis.overlay import compute_pairs, set_kernel
+from landlink_gis.engine import kernel as K
+from landlink_gis.engine.area import ellipsoidal_area
+from landlink_gis.engine.overlay import compute_pairs, set_kernel
 
 TM = K.tm_params(CRS)
 
@@ -48,19 +49,29 @@ def test_series_matches_pyproj():
 
 def test_hand_known_pairs_and_classes():
     big, small = square(0, 0, 100), square(10, 10, 20)
-    holed = shapely.Polygon(shapely.get_exterior_ring(square(0, 0, 100)).coords, [shapely.get_exterior_ring(square(40, 40, 20)).coords])
+    holed = shapely.Polygon(
+        shapely.get_exterior_ring(square(0, 0, 100)).coords,
+        [shapely.get_exterior_ring(square(40, 40, 20)).coords],
+    )
     cases = [
         (small, big, 400.0, K.LEFT_INSIDE),
         (big, small, 400.0, K.RIGHT_INSIDE),
         (square(0, 0, 10), square(5, 5, 10), 25.0, K.CROSSING),
         (square(0, 0, 10), square(500, 0, 10), 0.0, K.DISJOINT),
-        (shapely.buffer(shapely.Point(X0 + 50, Y0 + 50), 15, quad_segs=8), holed, None, K.CROSSING),  # overlaps the hole
+        (
+            shapely.buffer(shapely.Point(X0 + 50, Y0 + 50), 15, quad_segs=8),
+            holed,
+            None,
+            K.CROSSING,
+        ),  # overlaps the hole
         (square(45, 45, 5), holed, 0.0, K.DISJOINT),  # inside the hole
     ]
     planar, _, cls = _run([c[0] for c in cases], [c[1] for c in cases])
     assert cls.tolist() == [c[3] for c in cases]
     for (a, b, want, _), got in zip(cases, planar, strict=True):
-        assert got == pytest.approx(shapely.area(shapely.intersection(a, b)) if want is None else want, rel=1e-12, abs=1e-9)
+        assert got == pytest.approx(
+            shapely.area(shapely.intersection(a, b)) if want is None else want, rel=1e-12, abs=1e-9
+        )
 
 
 def test_degenerate_pairs_go_to_geos_and_the_engine_still_agrees():
@@ -70,11 +81,19 @@ def test_degenerate_pairs_go_to_geos_and_the_engine_still_agrees():
         (a, square(10, 0, 10)),  # shared edge, zero area
         (a, square(5, 0, 10)),  # collinear edges
         (a, square(10, 10, 10)),  # touching corner
-        (shapely.Polygon([(X0, Y0), (X0 + 5, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0 + 10)]), square(2, -5, 5)),  # touches along an edge with a collinear vertex
+        (
+            shapely.Polygon(
+                [(X0, Y0), (X0 + 5, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0 + 10)]
+            ),
+            square(2, -5, 5),
+        ),  # touches along an edge with a collinear vertex
     ]
     cls = _check_against_geos([p[0] for p in pairs], [p[1] for p in pairs])
     assert (cls == K.FALLBACK).all()
-    left, right = np.array([p[0] for p in pairs], dtype=object), np.array([p[1] for p in pairs], dtype=object)
+    left, right = (
+        np.array([p[0] for p in pairs], dtype=object),
+        np.array([p[1] for p in pairs], dtype=object),
+    )
     fast = compute_pairs(left, right, crs=CRS)
     set_kernel("geos")
     try:
@@ -108,15 +127,22 @@ def polygon(draw):
         # grid boxes share edges and vertices with each other: collinear and touching cases
         w, h = draw(st.integers(1, 6)) * 5.0, draw(st.integers(1, 6)) * 5.0
         x0, y0 = (round(cx / 5) * 5, round(cy / 5) * 5) if kind == "grid" else (cx, cy)
-        return square(x0, y0, w) if w == h else shapely.box(X0 + x0, Y0 + y0, X0 + x0 + w, Y0 + y0 + h)
+        return (
+            square(x0, y0, w) if w == h else shapely.box(X0 + x0, Y0 + y0, X0 + x0 + w, Y0 + y0 + h)
+        )
     k = draw(st.integers(3, 12))
     radii = draw(st.lists(st.floats(0.3, 1.0), min_size=k, max_size=k))
     size = 1e-3 if kind == "tiny" else draw(st.floats(2.0, 60.0))
     ang = np.arange(k) / k * 2 * np.pi
-    ring = np.c_[X0 + cx + size * np.asarray(radii) * np.cos(ang), Y0 + cy + size * np.asarray(radii) * np.sin(ang)]
+    ring = np.c_[
+        X0 + cx + size * np.asarray(radii) * np.cos(ang),
+        Y0 + cy + size * np.asarray(radii) * np.sin(ang),
+    ]
     poly = shapely.Polygon(ring)
     if kind == "holed":
-        poly = poly.difference(shapely.buffer(shapely.Point(X0 + cx, Y0 + cy), 0.2 * size, quad_segs=3))
+        poly = poly.difference(
+            shapely.buffer(shapely.Point(X0 + cx, Y0 + cy), 0.2 * size, quad_segs=3)
+        )
     return poly if poly.is_valid and not poly.is_empty else square(cx, cy, 5)
 
 
@@ -124,10 +150,11 @@ def polygon(draw):
 @given(st.lists(st.tuples(polygon(), polygon()), min_size=1, max_size=8))
 def test_random_and_degenerate_pairs_agree_with_geos(pairs):
     a = [p[0] for p in pairs] + [p[0] for p in pairs]
-    b = [p[1] for p in pairs] + [p[0] for p in pairs]  # every polygon also against itself (identical)
+    b = [p[1] for p in pairs] + [
+        p[0] for p in pairs
+    ]  # every polygon also against itself (identical)
     cls = _check_against_geos(a, b)
-    assert (cls[len(pairs):] == K.FALLBACK).all()
-
+    assert (cls[len(pairs) :] == K.FALLBACK).all()
 
 
 def _exact_overlap_area(a: shapely.Polygon, b: shapely.Polygon) -> Fraction:
@@ -147,7 +174,9 @@ def _exact_overlap_area(a: shapely.Polygon, b: shapely.Polygon) -> Fraction:
         wn = 0
         for (x1, y1), (x2, y2) in itertools.pairwise(pts):
             c = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
-            assert c != 0 or not (min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2)), "degenerate"
+            assert c != 0 or not (
+                min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2)
+            ), "degenerate"
             wn += 1 if (y1 <= y < y2 and c > 0) else -1 if (y2 <= y < y1 and c < 0) else 0
         return wn != 0
 
@@ -159,7 +188,10 @@ def _exact_overlap_area(a: shapely.Polygon, b: shapely.Polygon) -> Fraction:
                 ex, ey = u2 - u1, v2 - v1
                 den = dx * ey - dy * ex
                 if den:
-                    t, u = ((u1 - x1) * ey - (v1 - y1) * ex) / den, ((u1 - x1) * dy - (v1 - y1) * dx) / den
+                    t, u = (
+                        ((u1 - x1) * ey - (v1 - y1) * ex) / den,
+                        ((u1 - x1) * dy - (v1 - y1) * dx) / den,
+                    )
                     if 0 <= t <= 1 and 0 <= u <= 1:
                         ts.add(t)
             ts = sorted(ts)
@@ -173,7 +205,8 @@ def _exact_overlap_area(a: shapely.Polygon, b: shapely.Polygon) -> Fraction:
 
 
 def _redigitised_neighbours(n: int, seed: int) -> tuple[list, list]:
-    """Pairs of neighbouring parcels whose shared, bent edge is digitised twice (±1 mm noise): slivers."""
+    """Pairs of neighbouring parcels whose shared, bent edge is digitised twice (±1 mm noise):
+    slivers."""
     rng = np.random.default_rng(seed)
     lefts, rights = [], []
     for _ in range(n):
@@ -183,14 +216,17 @@ def _redigitised_neighbours(n: int, seed: int) -> tuple[list, list]:
         edge = np.column_stack([xs, ys])
         again = edge + rng.uniform(-0.001, 0.001, edge.shape)
         lefts.append(shapely.Polygon([(x0, y0 - 10.0), *edge, (x0, y0 + 60.0)]))
-        rights.append(shapely.Polygon([*again[::-1], (x0 + 100.0, y0 - 10.0), (x0 + 100.0, y0 + 60.0)]))
+        rights.append(
+            shapely.Polygon([*again[::-1], (x0 + 100.0, y0 - 10.0), (x0 + 100.0, y0 + 60.0)])
+        )
     return lefts, rights
 
 
 def test_redigitised_slivers_match_the_exact_rational_area():
     # the overlap of two digitisings of one edge: millimetre slivers between nearly parallel edges.
     # The kernel shares each crossing point between the two polygons' pieces; placing it on each
-    # edge separately (before) was off by 1e-7 relative here (up to 3e-4 on µm² slivers); GEOS by 2e-7.
+    # edge separately (before) was off by 1e-7 relative here (up to 3e-4 on µm² slivers); GEOS by
+    # 2e-7.
     lefts, rights = _redigitised_neighbours(40, seed=7)
     planar, _ell, cls = _run(lefts, rights)
     decided = np.flatnonzero(cls == K.CROSSING)

@@ -1,4 +1,5 @@
-"""The overlap engine: hand-known overlaps, the covers shortcut, threads, and a brute-force second method."""
+"""The overlap engine: hand-known overlaps, the covers shortcut, threads, and a brute-force
+second method."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import pytest
 import shapely
 
 from geoms import CRS, OVERLAP_A, OVERLAP_B, X0, Y0, rect, square
-from landlink_gis import overlay
-from landlink_gis.area import ellipsoidal_area
-from landlink_gis.overlay import compute_pairs, overlay_pairs, set_threads, threads, uncovered_parts
+from landlink_gis.engine import overlay
+from landlink_gis.engine.area import ellipsoidal_area
+from landlink_gis.engine.overlay import (
+    compute_pairs,
+    overlay_pairs,
+    set_threads,
+    threads,
+    uncovered_parts,
+)
 
 
 def _random_polys(seed: int, n: int, size: float, extent: float = 2000.0) -> np.ndarray:
@@ -24,7 +31,10 @@ def test_hand_known_overlap_and_inside_shortcuts():
     left = np.array([OVERLAP_A, small, big, None, far], dtype=object)
     right = np.array([OVERLAP_B, big, square(20, 20, 10)], dtype=object)
     pairs = overlay_pairs(left, right, crs=CRS)
-    got = {(int(a), int(b)): round(v, 6) for a, b, v in zip(pairs["left"], pairs["right"], pairs["area_planar_m2"], strict=True)}
+    got = {
+        (int(a), int(b)): round(v, 6)
+        for a, b, v in zip(pairs["left"], pairs["right"], pairs["area_planar_m2"], strict=True)
+    }
     assert got == {(0, 0): 100.0, (1, 1): 400.0, (1, 2): 100.0, (2, 1): 10000.0, (2, 2): 100.0}
     # left inside right: the overlap is the left polygon itself, no GEOS intersection
     inside = pairs[(pairs["left"] == 1) & (pairs["right"] == 1)]["geometry"].iloc[0]
@@ -32,23 +42,31 @@ def test_hand_known_overlap_and_inside_shortcuts():
     covered = pairs[(pairs["left"] == 2) & (pairs["right"] == 2)]["geometry"].iloc[0]
     assert covered is right[2]
     # ellipsoidal area is the area of the overlap geometry on CGCS2000
-    np.testing.assert_allclose(pairs["area_m2"], ellipsoidal_area(pairs["geometry"].to_numpy(), CRS))
+    np.testing.assert_allclose(
+        pairs["area_m2"], ellipsoidal_area(pairs["geometry"].to_numpy(), CRS)
+    )
     assert list(pairs.columns) == ["left", "right", "geometry", "area_m2", "area_planar_m2"]
 
 
 def test_touching_tolerance_and_empty_inputs():
     left = np.array([square(0, 0, 10), rect(20, 0, 10, 10)], dtype=object)
-    right = np.array([square(10, 0, 10), rect(20, 9.95, 10, 10)], dtype=object)  # shared edge; 0.5 m² sliver
+    right = np.array(
+        [square(10, 0, 10), rect(20, 9.95, 10, 10)], dtype=object
+    )  # shared edge; 0.5 m² sliver
     pairs = overlay_pairs(left, right, crs=CRS)
     assert pairs[["left", "right"]].values.tolist() == [[1, 1]]
     assert pairs["area_planar_m2"].iloc[0] == pytest.approx(0.5)
     assert len(overlay_pairs(left, right, crs=CRS, tolerance_m2=1.0)) == 0
     assert len(overlay_pairs(left, np.array([], dtype=object), crs=CRS)) == 0
-    assert len(overlay_pairs(np.array([None, shapely.Polygon()], dtype=object), right, crs=CRS)) == 0
+    assert (
+        len(overlay_pairs(np.array([None, shapely.Polygon()], dtype=object), right, crs=CRS)) == 0
+    )
 
 
 def test_self_join_reports_each_pair_once():
-    geoms = np.array([square(0, 0, 20), square(10, 0, 20), square(15, 0, 20), square(500, 0, 5)], dtype=object)
+    geoms = np.array(
+        [square(0, 0, 20), square(10, 0, 20), square(15, 0, 20), square(500, 0, 5)], dtype=object
+    )
     pairs = overlay_pairs(geoms, geoms, crs=CRS, self_join=True)
     assert pairs[["left", "right"]].values.tolist() == [[0, 1], [0, 2], [1, 2]]
     np.testing.assert_allclose(pairs["area_planar_m2"], [200.0, 100.0, 300.0])
@@ -69,12 +87,18 @@ def test_threads_give_the_same_pairs_as_brute_force(small_chunks, prepared):
         shapely.prepare(right[~shapely.is_missing(right)])
     results = [compute_pairs(left, right, crs=CRS, n_threads=n) for n in (1, 2, 3)]
     for other in results[1:]:
-        pd.testing.assert_frame_equal(results[0].drop(columns="geometry"), other.drop(columns="geometry"))
+        pd.testing.assert_frame_equal(
+            results[0].drop(columns="geometry"), other.drop(columns="geometry")
+        )
     # second method: every pair, no index, no shortcut
-    ii, jj = np.meshgrid(np.arange(len(left)), np.flatnonzero(~shapely.is_missing(right)), indexing="ij")
+    ii, jj = np.meshgrid(
+        np.arange(len(left)), np.flatnonzero(~shapely.is_missing(right)), indexing="ij"
+    )
     area = shapely.area(shapely.intersection(left[ii.ravel()], right[jj.ravel()]))
     hit = area > 0
-    brute = pd.DataFrame({"left": ii.ravel()[hit], "right": jj.ravel()[hit], "area": area[hit]}).sort_values(["left", "right"])
+    brute = pd.DataFrame(
+        {"left": ii.ravel()[hit], "right": jj.ravel()[hit], "area": area[hit]}
+    ).sort_values(["left", "right"])
     got = results[1]
     assert got[["left", "right"]].values.tolist() == brute[["left", "right"]].values.tolist()
     np.testing.assert_allclose(got["area_planar_m2"], brute["area"], rtol=1e-9)
@@ -103,7 +127,8 @@ def test_thread_setting(monkeypatch):
 
 def test_uncovered_parts_by_hand():
     left = np.array([square(0, 0, 20), square(100, 0, 10), square(200, 0, 10)], dtype=object)
-    # two overlapping strips cover x 0..16 of the first square; the second is fully covered; the third not at all
+    # two overlapping strips cover x 0..16 of the first square; the second is fully covered; the
+    # third not at all
     right = np.array([rect(0, 0, 12, 20), rect(8, 0, 8, 20), square(95, -5, 20)], dtype=object)
     out = uncovered_parts(left, right, crs=CRS)
     assert out["left"].tolist() == [0, 2]

@@ -1,10 +1,15 @@
-"""``landlink package --verify``: a hand-written real-world-style TXT reads and verifies clean; broken ones are
+"""``landlink package --verify``: a hand-written real-world-style TXT reads and verifies clean;
+broken ones are
 reported with file and line; exit codes 0 / 1 / 2.
 
-``tests/data/coordtxt_real_holes.txt`` was written by hand following the Ministry format exactly: GBK,
-CRLF, a ``[属性描述]`` header as real files have it (格式版本号=1.01, 数据产生单位, 坐标系=2000国家大地坐标系,
-几度分带=3, 投影类型=高斯克吕格, 计量单位=米, 带号=36, 精度=0.01, 转换参数=,,,,,,), Y with the zone prefix,
-points numbered on across rings, each ring closed, 界址点数 counting the closing lines. Plots (by hand):
+``tests/data/coordtxt_real_holes.txt`` was written by hand following the Ministry format exactly:
+GBK,
+CRLF, a ``[属性描述]`` header as real files have it (格式版本号=1.01, 数据产生单位,
+坐标系=2000国家大地坐标系,
+几度分带=3, 投影类型=高斯克吕格, 计量单位=米, 带号=36, 精度=0.01, 转换参数=,,,,,,), Y with the zone
+prefix,
+points numbered on across rings, each ring closed, 界址点数 counting the closing lines. Plots (by
+hand):
 CJ001 100 m × 80 m with one 20 × 10 hole (圈号 2): 7 800 m²; CJ002 60 × 50 with two 10 × 10 holes
 (圈号 2, 3): 2 800 m²; CJ003 30 × 20: 600 m².
 """
@@ -18,8 +23,8 @@ import shapely
 from click.testing import CliRunner
 
 from landlink_gis.cli.main import cli
+from landlink_gis.filing.verify import verify_package, verify_txt
 from landlink_gis.io.coordtxt import read_coordtxt
-from landlink_gis.package_verify import verify_package, verify_txt
 
 REAL = Path(__file__).parent / "data" / "coordtxt_real_holes.txt"
 
@@ -45,7 +50,12 @@ def test_real_world_style_file_reads_correctly():
     assert list(shapely.get_type_id(geoms)) == [3, 3, 3]  # holes, not extra parts
     assert list(shapely.get_num_interior_rings(geoms)) == [1, 2, 0]
     assert shapely.area(geoms).tolist() == [7800.0, 2800.0, 600.0]
-    assert shapely.bounds(geoms[0]).tolist() == [36381000.0, 3524000.0, 36381100.0, 3524080.0]  # x = Y (easting)
+    assert shapely.bounds(geoms[0]).tolist() == [
+        36381000.0,
+        3524000.0,
+        36381100.0,
+        3524080.0,
+    ]  # x = Y (easting)
     assert verify_txt(REAL) == []
 
 
@@ -56,7 +66,9 @@ def test_verify_cli_on_a_single_file():
     assert run("package", "--verify", "/nonexistent/x.txt").exit_code == 2
 
 
-def broken(tmp_path: Path, old: str, new: str, *, name: str = "5119022019001.txt", encoding: str = "gbk") -> Path:
+def broken(
+    tmp_path: Path, old: str, new: str, *, name: str = "5119022019001.txt", encoding: str = "gbk"
+) -> Path:
     text = REAL.read_bytes().decode("gbk")
     assert old in text
     path = tmp_path / name
@@ -66,7 +78,12 @@ def broken(tmp_path: Path, old: str, new: str, *, name: str = "5119022019001.txt
 
 # (what is changed, into what, expected problem code, expected 1-based line or None)
 CASES = [
-    ("10,0.7800,CJ001,李子垭村宅基地1,面,H48G012034,拆旧,0702,@", "10,0.7800,CJ001,李子垭村宅基地1,面,拆旧,0702,@", "field_count", 13),
+    (
+        "10,0.7800,CJ001,李子垭村宅基地1,面,H48G012034,拆旧,0702,@",
+        "10,0.7800,CJ001,李子垭村宅基地1,面,拆旧,0702,@",
+        "field_count",
+        13,
+    ),
     ("10,0.7800,CJ001", "9,0.7800,CJ001", "point_count", 13),
     ("5,0.0600,CJ003", "5,约0.06,CJ003", "field_type", 40),
     ("5,0.0600,CJ003", "五,0.0600,CJ003", "field_type", 40),
@@ -93,7 +110,9 @@ def test_each_problem_is_reported_with_its_line(tmp_path, old, new, code, line):
 
 def test_too_few_points_in_a_ring(tmp_path):
     old = "J4,1,3524420.00,36381300.00\r\nJ1,1,3524400.00,36381300.00\r\n"
-    path = broken(tmp_path, "J3,1,3524420.00,36381330.00\r\n" + old, "J1,1,3524400.00,36381300.00\r\n")
+    path = broken(
+        tmp_path, "J3,1,3524420.00,36381330.00\r\n" + old, "J1,1,3524400.00,36381300.00\r\n"
+    )
     codes = {(p.code, p.line) for p in verify_txt(path)}
     assert ("ring", 41) in codes and ("point_count", 40) in codes
 
@@ -121,7 +140,10 @@ def test_a_tampered_package_is_reported(tmp_path):
     import json
 
     sha = hashlib.sha256(txt.read_bytes()).hexdigest()
-    manifest = {"filing_code": "5119022019001", "files": [{"path": "txt/demolition/5119022019001.txt", "sha256": sha}]}
+    manifest = {
+        "filing_code": "5119022019001",
+        "files": [{"path": "txt/demolition/5119022019001.txt", "sha256": sha}],
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert verify_package(folder) == []
     (folder / "extra.csv").write_text("x")
@@ -130,5 +152,10 @@ def test_a_tampered_package_is_reported(tmp_path):
     manifest["filing_code"] = "330782201500001"
     manifest["files"].append({"path": "summary.csv", "sha256": "0"})
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert {p.code for p in verify_package(folder)} == {"unlisted", "sha256", "missing", "file_name"}
+    assert {p.code for p in verify_package(folder)} == {
+        "unlisted",
+        "sha256",
+        "missing",
+        "file_name",
+    }
     assert run("package", "--verify", str(folder)).exit_code == 1

@@ -17,7 +17,7 @@ from pyproj import Geod, Transformer
 from conftest import SAMPLES
 from geoms import CRS, X0, Y0, rect, square
 from helpers import frame, write_project
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 from test_raster import plane, write_tif
 
 GEOD = Geod(a=6378137.0, rf=298.257222101)
@@ -36,7 +36,9 @@ def demolition(*plots):
 
 
 def construction(*plots):
-    return frame([{"DKBH": pid, "DLBM": "0103", "JXLX": kind, "geometry": g} for pid, kind, g in plots])
+    return frame(
+        [{"DKBH": pid, "DLBM": "0103", "JXLX": kind, "geometry": g} for pid, kind, g in plots]
+    )
 
 
 def run(tmp_path, layers, rule_ids, *, rasters=None, params=None, lang="zh"):
@@ -54,7 +56,11 @@ def run(tmp_path, layers, rule_ids, *, rasters=None, params=None, lang="zh"):
 def test_plan001_half_inside_basic_farmland_exact_area(tmp_path):
     plot = square(0, 0, 40)
     farmland = frame([{"BSM": "JBNT1", "geometry": rect(20, -10, 100, 60)}])
-    found = run(tmp_path, {"construction": construction(("C1", "安置", plot)), "basic_farmland": farmland}, ["PLAN001"])
+    found = run(
+        tmp_path,
+        {"construction": construction(("C1", "安置", plot)), "basic_farmland": farmland},
+        ["PLAN001"],
+    )
     assert len(found) == 1
     row = found.iloc[0]
     half = rect(20, 0, 20, 40)
@@ -75,8 +81,12 @@ def test_plan001_dissolves_overlapping_features_and_ignores_slivers(tmp_path):
     )
     found = run(
         tmp_path,
-        {"construction": construction(("C1", "城镇", plot), ("C2", "城镇", square(200, 0, 40))),
-         "basic_farmland": frame([*farmland.to_dict("records"), {"BSM": "S", "geometry": rect(239.99, 0, 1, 40)}])},
+        {
+            "construction": construction(("C1", "城镇", plot), ("C2", "城镇", square(200, 0, 40))),
+            "basic_farmland": frame(
+                [*farmland.to_dict("records"), {"BSM": "S", "geometry": rect(239.99, 0, 1, 40)}]
+            ),
+        },
         ["PLAN001"],
     )
     assert list(found["plot_id"]) == ["C1"]  # C2 meets S by 0.01 × 40 = 0.4 m² < 1 m²
@@ -88,7 +98,12 @@ def test_plan002_ecological_redline(tmp_path):
     redline = frame([{"HXMC": "红线", "BSM": "HX1", "geometry": rect(30, 0, 50, 50)}])
     found = run(
         tmp_path,
-        {"construction": construction(("C1", "城镇", square(0, 0, 40)), ("C2", "城镇", square(100, 0, 20))), "ecological_redline": redline},
+        {
+            "construction": construction(
+                ("C1", "城镇", square(0, 0, 40)), ("C2", "城镇", square(100, 0, 20))
+            ),
+            "ecological_redline": redline,
+        },
         ["PLAN002"],
         lang="en",
     )
@@ -112,7 +127,9 @@ def test_plan003_outside_development_boundary_severity_by_kind(tmp_path):
     assert by_plot.loc["R1", "severity"] == "warning"
     assert by_plot.loc["X1", "severity"] == "error"
     assert by_plot.loc["U1", "measured"] == pytest.approx(geod_area(rect(0, 30, 40, 10)), abs=0.01)
-    assert by_plot.loc["X1", "measured"] == pytest.approx(geod_area(rect(300, 30, 40, 20)), abs=0.01)
+    assert by_plot.loc["X1", "measured"] == pytest.approx(
+        geod_area(rect(300, 30, 40, 20)), abs=0.01
+    )
     assert by_plot.loc["U1"].geometry.equals(rect(0, 30, 40, 10))
 
 
@@ -139,13 +156,23 @@ def test_plan004_demolition_on_farmland_reports_classes(tmp_path):
     assert "0103 旱地" in row["message"] and "0702 农村宅基地" in row["message"]
     assert "40.0%" in row["message"]
     assert row.geometry.equals(rect(36, 0, 24, 10))
-    stricter = run(tmp_path / "b", {"demolition": plots, "landuse": _landuse()}, ["PLAN004"], params={"min_construction_share": 0.8})
+    stricter = run(
+        tmp_path / "b",
+        {"demolition": plots, "landuse": _landuse()},
+        ["PLAN004"],
+        params={"min_construction_share": 0.8},
+    )
     assert sorted(stricter["plot_id"]) == ["D1", "D2"]
 
 
 def test_plan004_part_without_survey_polygon_counts_as_not_construction(tmp_path):
     plots = demolition(("D1", rect(240, 0, 40, 10)))  # 20 m on 0702, 20 m beyond the layer
-    found = run(tmp_path, {"demolition": plots, "landuse": _landuse()}, ["PLAN004"], params={"min_construction_share": 0.6})
+    found = run(
+        tmp_path,
+        {"demolition": plots, "landuse": _landuse()},
+        ["PLAN004"],
+        params={"min_construction_share": 0.6},
+    )
     assert len(found) == 1
     assert "无图斑" in found["message"].iloc[0]
     assert found["measured"].iloc[0] == pytest.approx(geod_area(rect(260, 0, 20, 10)), abs=0.01)
@@ -171,25 +198,36 @@ def test_plan005_farmland_occupied_per_construction_plot(tmp_path):
 
 def test_plan006_steep_plot_from_dem(tmp_path):
     gradient = math.tan(math.radians(30.0))
-    dem = write_tif(tmp_path / "dem.tif", plane(gradient, 0.0, shape=(60, 60)), x0=X0, y0=Y0, nodata=-9999.0)
+    dem = write_tif(
+        tmp_path / "dem.tif", plane(gradient, 0.0, shape=(60, 60)), x0=X0, y0=Y0, nodata=-9999.0
+    )
     flat = write_tif(tmp_path / "flat.tif", plane(0.1, 0.0, shape=(60, 60)), x0=X0, y0=Y0)
-    plots = demolition(("D1", rect(20, 20, 30, 20)), ("D2", rect(100, 100, 3, 2)), ("D3", rect(2000, 0, 10, 10)))
+    plots = demolition(
+        ("D1", rect(20, 20, 30, 20)), ("D2", rect(100, 100, 3, 2)), ("D3", rect(2000, 0, 10, 10))
+    )
     found = run(tmp_path / "a", {"demolition": plots}, ["PLAN006"], rasters={"dem": dem})
     by_plot = found.set_index("plot_id")
     assert by_plot.loc["D1", "measured"] == pytest.approx(30.0, abs=0.1)
     assert by_plot.loc["D2", "measured"] == pytest.approx(30.0, abs=0.1)  # smaller than a pixel
     assert by_plot.loc["D1", "severity"] == "warning" and by_plot.loc["D1", "unit"] == "deg"
-    assert by_plot.loc["D3", "severity"] == "info" and np.isnan(by_plot.loc["D3", "measured"])  # off the DEM
+    assert by_plot.loc["D3", "severity"] == "info" and np.isnan(
+        by_plot.loc["D3", "measured"]
+    )  # off the DEM
     gentle = run(tmp_path / "b", {"demolition": plots[:2]}, ["PLAN006"], rasters={"dem": flat})
     assert len(gentle) == 0
     # a slope raster takes precedence over the DEM
     slope = write_tif(tmp_path / "slope.tif", np.full((60, 60), 26.0), x0=X0, y0=Y0)
-    by_raster = run(tmp_path / "c", {"demolition": plots[:1]}, ["PLAN006"], rasters={"dem": flat, "slope": slope})
+    by_raster = run(
+        tmp_path / "c",
+        {"demolition": plots[:1]},
+        ["PLAN006"],
+        rasters={"dem": flat, "slope": slope},
+    )
     assert by_raster["measured"].iloc[0] == pytest.approx(26.0)
 
 
 def test_plan006_unreadable_dem_is_an_input_error(tmp_path):
-    from landlink_gis.errors import DataSourceError
+    from landlink_gis.base.errors import DataSourceError
 
     (tmp_path / "bad.tif").write_text("no raster")
     with pytest.raises(DataSourceError, match="bad.tif"):
@@ -240,7 +278,9 @@ def demo_plan():
 )
 def test_demo_sample_planted_plan_findings(demo_plan, rule_id, plot_id, value, tol):
     found, expected = demo_plan
-    exp = next(e for e in expected["findings"] if e["rule_id"] == rule_id and e["plot_id"] == plot_id)
+    exp = next(
+        e for e in expected["findings"] if e["rule_id"] == rule_id and e["plot_id"] == plot_id
+    )
     assert exp["measured"] == pytest.approx(value)
     rows = found[(found["rule_id"] == rule_id) & (found["severity"] != "info")]
     assert list(rows["plot_id"]) == [plot_id]  # and nothing else fires
@@ -253,7 +293,9 @@ def test_demo_sample_plan005_matches_expected(demo_plan):
     found, expected = demo_plan
     rows = found[found["rule_id"] == "PLAN005"].set_index("plot_id")
     for exp in expected["info"]:
-        assert rows.loc[exp["plot_id"], "measured"] == pytest.approx(exp["cultivated_m2"], abs=0.006)
+        assert rows.loc[exp["plot_id"], "measured"] == pytest.approx(
+            exp["cultivated_m2"], abs=0.006
+        )
         assert f"{exp['paddy_m2']:.2f}" in rows.loc[exp["plot_id"], "message"]
 
 

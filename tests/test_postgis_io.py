@@ -17,9 +17,9 @@ from psycopg import sql as pgsql
 from pyproj import Transformer
 
 import postgis_server
-from landlink_gis.errors import DataSourceError, InputError
+from landlink_gis.base.errors import DataSourceError, InputError
+from landlink_gis.base.redaction import redact_url
 from landlink_gis.io.postgis import explain_postgis, read_postgis, write_postgis
-from landlink_gis.io.redact import redact_url
 
 # The `postgis_url` fixture (a live server). tests/ is on sys.path (no __init__.py). Not
 # `pytest_plugins`: that warns (an error here) once a conftest has imported postgis_server.

@@ -1,21 +1,24 @@
-"""Provincial profiles: package data naming only registered rules and parameters, resolved as documented."""
+"""Provincial profiles: package data naming only registered rules and parameters, resolved as
+documented."""
 
 from __future__ import annotations
 
 import pytest
 
-from landlink_gis.config import resolve_config
-from landlink_gis.errors import ProjectFileError
-from landlink_gis.profiles import PROFILE_NAMES, load_profile
-from landlink_gis.project import Project
+from landlink_gis.base.errors import ProjectFileError
+from landlink_gis.base.profiles import PROFILE_NAMES, load_profile
+from landlink_gis.project.file import Project
 from landlink_gis.rules import REGISTRY, all_params
+from landlink_gis.run.config import resolve_config
 
 
 def _ids(entries):
     out = set()
     for e in entries:
         e = e.upper()
-        assert e in REGISTRY or any(r.rstrip("0123456789") == e for r in REGISTRY), f"unknown rule {e}"
+        assert e in REGISTRY or any(r.rstrip("0123456789") == e for r in REGISTRY), (
+            f"unknown rule {e}"
+        )
         out |= {r for r in REGISTRY if r == e or r.rstrip("0123456789") == e}
     return out
 
@@ -29,16 +32,38 @@ def test_profile_names_only_registered_rules_and_params(name):
     known = all_params()
     for key, value in prof.params.items():
         assert key in known, f"{name}: unknown parameter {key}"
-        assert isinstance(value, type(known[key].default)) or (isinstance(value, int) and isinstance(known[key].default, float))
+        assert isinstance(value, type(known[key].default)) or (
+            isinstance(value, int) and isinstance(known[key].default, float)
+        )
 
 
 @pytest.mark.parametrize(
     ("profile", "on", "off", "params"),
     [
-        ("national", {"BAL001", "TIME001", "TIME004"}, {"BAL006", "TIME002", "TIME003"}, {"completion_in_principle": False}),
-        ("sichuan", {"BAL006", "TIME002"}, {"TIME003"}, {"advance_quota_share": 0.30, "advance_return_years": 1}),
-        ("shanxi", {"TIME003", "BAL001"}, {"BAL006", "TIME002"}, {"completion_in_principle": True, "trade_acceptance_years": 2}),
-        ("jilin", {"ATTR001"}, {"BAL006", "TIME002", "TIME003"}, {"require_occupied_quality": True}),
+        (
+            "national",
+            {"BAL001", "TIME001", "TIME004"},
+            {"BAL006", "TIME002", "TIME003"},
+            {"completion_in_principle": False},
+        ),
+        (
+            "sichuan",
+            {"BAL006", "TIME002"},
+            {"TIME003"},
+            {"advance_quota_share": 0.30, "advance_return_years": 1},
+        ),
+        (
+            "shanxi",
+            {"TIME003", "BAL001"},
+            {"BAL006", "TIME002"},
+            {"completion_in_principle": True, "trade_acceptance_years": 2},
+        ),
+        (
+            "jilin",
+            {"ATTR001"},
+            {"BAL006", "TIME002", "TIME003"},
+            {"require_occupied_quality": True},
+        ),
     ],
 )
 def test_profile_resolution(profile, on, off, params):
@@ -49,7 +74,9 @@ def test_profile_resolution(profile, on, off, params):
 
 
 def test_project_ignore_and_params_override_profile():
-    project = Project(path=None, profile="sichuan", ignore=("TIME",), params={"advance_quota_share": 0.2})
+    project = Project(
+        path=None, profile="sichuan", ignore=("TIME",), params={"advance_quota_share": 0.2}
+    )
     cfg = resolve_config(project)
     assert not any(r.startswith("TIME") for r in cfg.rules)
     assert cfg.params["advance_quota_share"] == 0.2

@@ -1,4 +1,5 @@
-"""Project facts of construction-only plans and quota, a BOM, bare-string layers, and declared area units."""
+"""Project facts of construction-only plans and quota, a BOM, bare-string layers, and declared
+area units."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 
 from geoms import square
 from helpers import frame, load_ctx, write_project
-from landlink_gis.errors import ProjectFileError
-from landlink_gis.project import QuotaSource, load_project
+from landlink_gis.base.errors import ProjectFileError
+from landlink_gis.project.file import QuotaSource, load_project
 
 BASE = '[project]\nname = "x"\ncode = "C-1"\n'
 
@@ -21,13 +22,21 @@ def write(tmp_path, text: str, *, bom: bool = False):
 
 def test_new_facts_and_quota_sources(tmp_path):
     text = (
-        '[project]\nkind = "construction_only"\ncode = "C-1"\nturnover_quota_m2 = 1200\nfiling_code = "BA-2023-7"\n'
+        '[project]\nkind = "construction_only"\ncode = "C-1"\nturnover_quota_m2 = '
+        '1200\nfiling_code = "BA-2023-7"\n'
         "households = 42\nfunds_wan_yuan = 318.5\n"
         '[layers]\nconstruction = "建新.shp"\n'
-        '[[quota_sources]]\ncode = "A-001"\narea_m2 = 800\n[[quota_sources]]\ncode = "B-002"\narea_m2 = 400.5\n'
+        '[[quota_sources]]\ncode = "A-001"\narea_m2 = 800\n[[quota_sources]]\ncode = '
+        '"B-002"\narea_m2 = 400.5\n'
     )
     p = load_project(write(tmp_path, text))
-    assert (p.kind, p.turnover_quota_m2, p.filing_code, p.households, p.funds_wan_yuan) == ("construction_only", 1200.0, "BA-2023-7", 42, 318.5)
+    assert (p.kind, p.turnover_quota_m2, p.filing_code, p.households, p.funds_wan_yuan) == (
+        "construction_only",
+        1200.0,
+        "BA-2023-7",
+        42,
+        318.5,
+    )
     assert p.quota_sources == (QuotaSource("A-001", 800.0), QuotaSource("B-002", 400.5))
     assert p.layers["construction"].path.name == "建新.shp" and "demolition" not in p.layers
 
@@ -50,12 +59,27 @@ def test_bom_and_bare_string_layer(tmp_path):
         (BASE + "advance_quota_m2 = nan\n", "advance_quota_m2"),
         (BASE + 'kind = "other"\n', "kind"),
         (BASE + "filing_code = 7\n", "filing_code"),
-        (BASE + '[layers]\ndemolition = 3\n', "layers.demolition"),
+        (BASE + "[layers]\ndemolition = 3\n", "layers.demolition"),
         (BASE + '[layers.demolition]\npath = "a.shp"\narea_unit = "acre"\n', "area_unit"),
-        (BASE + '[layers.demolition]\npath = "a.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = 1\n', "construction_only"),
-        (BASE + 'kind = "construction_only"\n[layers.construction]\npath = "c.shp"\n', "quota_sources"),
-        (BASE + 'kind = "construction_only"\n[layers.construction]\npath = "c.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = -5\n', "area_m2"),
-        (BASE + 'kind = "construction_only"\n[layers.demolition]\npath = "d.shp"\n[layers.construction]\npath = "c.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = 5\n', "demolition"),
+        (
+            BASE
+            + '[layers.demolition]\npath = "a.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = 1\n',
+            "construction_only",
+        ),
+        (
+            BASE + 'kind = "construction_only"\n[layers.construction]\npath = "c.shp"\n',
+            "quota_sources",
+        ),
+        (
+            BASE
+            + 'kind = "construction_only"\n[layers.construction]\npath = "c.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = -5\n',  # noqa: E501
+            "area_m2",
+        ),
+        (
+            BASE
+            + 'kind = "construction_only"\n[layers.demolition]\npath = "d.shp"\n[layers.construction]\npath = "c.shp"\n[[quota_sources]]\ncode = "A"\narea_m2 = 5\n',  # noqa: E501
+            "demolition",
+        ),
     ],
 )
 def test_bad_facts_name_the_key(tmp_path, text, fragment):
@@ -65,10 +89,24 @@ def test_bad_facts_name_the_key(tmp_path, text, fragment):
         load_project(write(tmp_path, text))
 
 
-@pytest.mark.parametrize(("unit", "factor"), [("hm2", 10000.0), ("公顷", 10000.0), ("mu", 10000.0 / 15.0), ("亩", 10000.0 / 15.0), ("m2", 1.0)])
+@pytest.mark.parametrize(
+    ("unit", "factor"),
+    [
+        ("hm2", 10000.0),
+        ("公顷", 10000.0),
+        ("mu", 10000.0 / 15.0),
+        ("亩", 10000.0 / 15.0),
+        ("m2", 1.0),
+    ],
+)
 def test_declared_area_unit_is_converted_to_m2(tmp_path, unit, factor):
     plots = frame([{"DKBH": "D1", "DLBM": "0702", "MJ": 0.06, "geometry": square(0, 0, 20)}])
-    path = write_project(tmp_path, {"demolition": plots}, layer_options={"demolition": {"area_unit": unit}}, fmt="gpkg")
+    path = write_project(
+        tmp_path,
+        {"demolition": plots},
+        layer_options={"demolition": {"area_unit": unit}},
+        fmt="gpkg",
+    )
     ctx = load_ctx(path)
     assert ctx.layer("demolition")["area_declared"].iloc[0] == pytest.approx(0.06 * factor)
 
@@ -76,13 +114,17 @@ def test_declared_area_unit_is_converted_to_m2(tmp_path, unit, factor):
 def test_reader_declared_unit_is_honoured_when_the_project_sets_none():
     import geopandas as gpd
 
-    from landlink_gis.normalise import normalise_layer
-    from landlink_gis.project import LayerSpec
+    from landlink_gis.load.normalise import normalise_layer
+    from landlink_gis.project.file import LayerSpec
 
-    gdf = gpd.GeoDataFrame({"DKBH": ["D1"], "MJ": [0.04]}, geometry=[square(0, 0, 20)], crs="EPSG:4545")
+    gdf = gpd.GeoDataFrame(
+        {"DKBH": ["D1"], "MJ": [0.04]}, geometry=[square(0, 0, 20)], crs="EPSG:4545"
+    )
     gdf.attrs["area_units"] = {"MJ": "hm2"}
     out, _ = normalise_layer(gdf, LayerSpec(role="demolition"), gdf.crs, areas=False)
     assert out["area_declared"].iloc[0] == pytest.approx(400.0)
-    out, _ = normalise_layer(gdf, LayerSpec(role="demolition", area_unit="mu"), gdf.crs, areas=False)
+    out, _ = normalise_layer(
+        gdf, LayerSpec(role="demolition", area_unit="mu"), gdf.crs, areas=False
+    )
     assert out["area_declared"].iloc[0] == pytest.approx(0.04 * 10000.0 / 15.0)
     assert np.isfinite(out["area_declared"].to_numpy()).all()

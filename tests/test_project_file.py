@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from landlink_gis.errors import ProjectFileError
-from landlink_gis.project import load_project
+from landlink_gis.base.errors import ProjectFileError
+from landlink_gis.project.file import load_project
 
 BASE = """
 [project]

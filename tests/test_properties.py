@@ -22,12 +22,16 @@ from shapely import affinity
 
 from geoms import CRS, X0, Y0
 from helpers import write_project
-from landlink_gis.area import ellipsoidal_area
-from landlink_gis.overlay import overlay_pairs
-from landlink_gis.runner import check
+from landlink_gis.engine.area import ellipsoidal_area
+from landlink_gis.engine.overlay import overlay_pairs
+from landlink_gis.run.runner import check
 
-BUDGET = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-SMALL_BUDGET = settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+BUDGET = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+SMALL_BUDGET = settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 GEOD = Geod(a=6378137.0, rf=298.257222101)  # CGCS2000
 TO_4490 = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
 
@@ -39,7 +43,9 @@ def polygons(draw, max_points: int = 12, span: float = 2000.0) -> shapely.Polygo
     """A valid polygon with a non-trivial area: the convex hull of random points in a square."""
     n = draw(st.integers(min_value=3, max_value=max_points))
     pts = draw(st.lists(st.tuples(coord, coord), min_size=n, max_size=n))
-    hull = shapely.convex_hull(shapely.MultiPoint([(X0 + x * span / 2000, Y0 + y * span / 2000) for x, y in pts]))
+    hull = shapely.convex_hull(
+        shapely.MultiPoint([(X0 + x * span / 2000, Y0 + y * span / 2000) for x, y in pts])
+    )
     if hull.geom_type != "Polygon" or hull.area < 1.0:
         hull = shapely.box(X0, Y0, X0 + 10.0, Y0 + 10.0)
     return hull
@@ -72,12 +78,24 @@ def test_ellipsoidal_matches_geodesic(poly: shapely.Polygon, shift: float) -> No
 
 # ----------------------------------------------------------------------------- balance
 def _plots(sizes: list[float], kinds: str) -> gpd.GeoDataFrame:
-    geoms = [shapely.box(X0 + 300.0 * i, Y0, X0 + 300.0 * i + s, Y0 + s) for i, s in enumerate(sizes)]
+    geoms = [
+        shapely.box(X0 + 300.0 * i, Y0, X0 + 300.0 * i + s, Y0 + s) for i, s in enumerate(sizes)
+    ]
     if kinds == "demolition":
-        attrs = {"DKBH": [f"CJ{i:03d}" for i in range(len(sizes))], "DLBM": ["0702"] * len(sizes), "FKDL": ["0103"] * len(sizes)}
+        attrs = {
+            "DKBH": [f"CJ{i:03d}" for i in range(len(sizes))],
+            "DLBM": ["0702"] * len(sizes),
+            "FKDL": ["0103"] * len(sizes),
+        }
     else:
-        attrs = {"DKBH": [f"JX{i:03d}" for i in range(len(sizes))], "DLBM": ["0103"] * len(sizes), "JXLX": ["安置"] * len(sizes)}
-    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=CRS).assign(geometry=lambda f: f.geometry.translate(0, 0 if kinds == "demolition" else 1000))
+        attrs = {
+            "DKBH": [f"JX{i:03d}" for i in range(len(sizes))],
+            "DLBM": ["0103"] * len(sizes),
+            "JXLX": ["安置"] * len(sizes),
+        }
+    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=CRS).assign(
+        geometry=lambda f: f.geometry.translate(0, 0 if kinds == "demolition" else 1000)
+    )
 
 
 def _balance(dem: gpd.GeoDataFrame, con: gpd.GeoDataFrame, fmt: str = "gpkg") -> pd.Series:
@@ -98,7 +116,9 @@ def test_balance_invariant_to_plot_order(dem_sizes, con_sizes, rnd) -> None:
     order_d, order_c = list(range(len(dem))), list(range(len(con)))
     rnd.shuffle(order_d)
     rnd.shuffle(order_c)
-    shuffled = _balance(dem.iloc[order_d].reset_index(drop=True), con.iloc[order_c].reset_index(drop=True))
+    shuffled = _balance(
+        dem.iloc[order_d].reset_index(drop=True), con.iloc[order_c].reset_index(drop=True)
+    )
     pd.testing.assert_series_equal(base, shuffled.loc[base.index], rtol=1e-9, atol=1e-6)
 
 
@@ -111,7 +131,9 @@ def test_balance_invariant_to_splitting_a_plot(dem_sizes, con_sizes, at) -> None
     cut = minx + at * (maxx - minx)
     halves = dem.iloc[[0, 0]].copy()
     halves["DKBH"] = ["CJ000a", "CJ000b"]
-    halves = halves.set_geometry([shapely.box(minx, miny, cut, maxy), shapely.box(cut, miny, maxx, maxy)], crs=CRS)
+    halves = halves.set_geometry(
+        [shapely.box(minx, miny, cut, maxy), shapely.box(cut, miny, maxx, maxy)], crs=CRS
+    )
     split = pd.concat([halves, dem.iloc[1:]], ignore_index=True)
     pd.testing.assert_series_equal(base, _balance(split, con).loc[base.index], rtol=1e-7, atol=1e-4)
 
@@ -124,7 +146,9 @@ def _findings(dem: gpd.GeoDataFrame, con: gpd.GeoDataFrame, fmt: str) -> pd.Data
             toml = write_project(folder, {"demolition": dem, "construction": con}, fmt="gpkg")
             for role, frame in (("demolition", dem), ("construction", con)):
                 frame.to_parquet(folder / f"{role}.parquet")
-            toml.write_text(toml.read_text(encoding="utf-8").replace(".gpkg", ".parquet"), encoding="utf-8")
+            toml.write_text(
+                toml.read_text(encoding="utf-8").replace(".gpkg", ".parquet"), encoding="utf-8"
+            )
         else:
             toml = write_project(folder, {"demolition": dem, "construction": con}, fmt=fmt)
         found = check(toml, lang="en").findings
@@ -135,7 +159,9 @@ def _findings(dem: gpd.GeoDataFrame, con: gpd.GeoDataFrame, fmt: str) -> pd.Data
     return out.sort_values(cols + ["measured"]).reset_index(drop=True)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(sizes, sizes, st.integers(min_value=0, max_value=3))
 def test_findings_identical_across_formats(dem_sizes, con_sizes, overlap) -> None:
     dem, con = _plots(dem_sizes, "demolition"), _plots(con_sizes, "construction")

@@ -24,7 +24,7 @@ QGIS_PYTHON = "/usr/bin/python3"
 PLUGIN_ROOT = REPO / "qgis_plugin"
 LANDLINK = Path(sys.executable).with_name("landlink")
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, os, sys
 sys.path.insert(0, os.environ["PLUGIN_ROOT"])
 sys.path.append("/usr/share/qgis/python/plugins")
@@ -90,13 +90,22 @@ out["package_error"] = error_of("landlink:build_package", {"INPUT": out["clean"]
 with open(os.path.join(tmp, "result.json"), "w", encoding="utf-8") as fh:
     json.dump(out, fh, ensure_ascii=False)
 app.exitQgis()
-'''
+"""  # noqa: E501
 
 
 #: the facts of data/samples/bazhong_demo/project.toml as the dialog's parameters
-DEMO_FACTS = {"NAME": "巴州区曾口镇城乡建设用地增减挂钩示范项目区", "CODE": "511902-2019-001", "COUNTY": "巴州区", "PROFILE": 1,
-              "APPROVED": "2019-05-06", "ACCEPTED": "2022-09-15", "FILED": "2022-10-25", "TRADED": "2019-08-01",
-              "POVERTY_COUNTY": True, "ADVANCE_QUOTA_M2": 1500.0}
+DEMO_FACTS = {
+    "NAME": "巴州区曾口镇城乡建设用地增减挂钩示范项目区",
+    "CODE": "511902-2019-001",
+    "COUNTY": "巴州区",
+    "PROFILE": 1,
+    "APPROVED": "2019-05-06",
+    "ACCEPTED": "2022-09-15",
+    "FILED": "2022-10-25",
+    "TRADED": "2019-08-01",
+    "POVERTY_COUNTY": True,
+    "ADVANCE_QUOTA_M2": 1500.0,
+}
 
 
 def _count(path: Path, layer: str | None = None) -> int:
@@ -111,34 +120,60 @@ def qgis_run(tmp_path_factory):
     samples = tmp / "samples"
     for name in ("bazhong_demo", "bazhong_clean"):
         shutil.copytree(SAMPLES / name, samples / name)
-    subprocess.run([str(LANDLINK), "ledger", "init", str(tmp / "ledger.gpkg"), "--crs", "EPSG:4545"], check=True, capture_output=True)
+    subprocess.run(
+        [str(LANDLINK), "ledger", "init", str(tmp / "ledger.gpkg"), "--crs", "EPSG:4545"],
+        check=True,
+        capture_output=True,
+    )
     bad = tmp / "bad.toml"
-    bad.write_text('[project]\nname = "x"\n[layers.demolition]\npath = "missing.shp"\n', encoding="utf-8")
+    bad.write_text(
+        '[project]\nname = "x"\n[layers.demolition]\npath = "missing.shp"\n', encoding="utf-8"
+    )
     stub = tmp / "landlink_without_package"
-    stub.write_text("#!/bin/sh\necho \"Usage: landlink [OPTIONS] COMMAND [ARGS]...\" >&2\n"
-                    "echo \"Error: No such command 'package'.\" >&2\nexit 2\n", encoding="utf-8")
+    stub.write_text(
+        '#!/bin/sh\necho "Usage: landlink [OPTIONS] COMMAND [ARGS]..." >&2\n'
+        "echo \"Error: No such command 'package'.\" >&2\nexit 2\n",
+        encoding="utf-8",
+    )
     stub.chmod(0o755)
     script = tmp / "run_plugin.py"
     script.write_text(SCRIPT, encoding="utf-8")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PLUGIN_ROOT=str(PLUGIN_ROOT), LANDLINK_EXE=str(LANDLINK),
-               TMP_OUT=str(tmp), DEMO=str(samples / "bazhong_demo" / "project.toml"),
-               CLEAN=str(samples / "bazhong_clean" / "project.toml"), BAD=str(bad), STUB_EXE=str(stub),
-               XDG_RUNTIME_DIR=str(tmp), DEMO_FACTS=json.dumps(DEMO_FACTS))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PLUGIN_ROOT=str(PLUGIN_ROOT),
+        LANDLINK_EXE=str(LANDLINK),
+        TMP_OUT=str(tmp),
+        DEMO=str(samples / "bazhong_demo" / "project.toml"),
+        CLEAN=str(samples / "bazhong_clean" / "project.toml"),
+        BAD=str(bad),
+        STUB_EXE=str(stub),
+        XDG_RUNTIME_DIR=str(tmp),
+        DEMO_FACTS=json.dumps(DEMO_FACTS),
+    )
     env.pop("PYTHONPATH", None)
-    proc = subprocess.run([QGIS_PYTHON, str(script)], env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [QGIS_PYTHON, str(script)], env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return tmp, json.loads((tmp / "result.json").read_text(encoding="utf-8"))
 
 
 def _cli_findings(project: Path, out: Path) -> int:
-    rc = subprocess.run([str(LANDLINK), "check", str(project), "-o", str(out), "-q"], capture_output=True).returncode
+    rc = subprocess.run(
+        [str(LANDLINK), "check", str(project), "-o", str(out), "-q"], capture_output=True
+    ).returncode
     assert rc in (0, 1)
     return _count(out, "findings") + _count(out, "finding_points")
 
 
 def test_provider_has_the_three_algorithms(qgis_run):
     _, out = qgis_run
-    assert out["algorithms"] == ["landlink:build_package", "landlink:check_project", "landlink:ledger_add"]
+    assert out["algorithms"] == [
+        "landlink:build_package",
+        "landlink:check_project",
+        "landlink:ledger_add",
+    ]
 
 
 @pytest.mark.parametrize("sample", ["demo", "clean"])
@@ -154,11 +189,21 @@ def test_check_loads_the_styled_filing_layers(qgis_run, tmp_path, sample):
     assert layers["demolition_plots"]["count"] == _count(folder / "拆旧地块.shp")
     assert layers["construction_plots"]["count"] == _count(folder / "建新地块.shp")
     # styles embedded in the GeoPackage were applied: categorised on status / severity
-    assert (layers["demolition_plots"]["renderer"], layers["demolition_plots"]["attr"]) == ("categorizedSymbol", "ll_status")
-    assert (layers["findings"]["renderer"], layers["findings"]["attr"]) == ("categorizedSymbol", "severity")
+    assert (layers["demolition_plots"]["renderer"], layers["demolition_plots"]["attr"]) == (
+        "categorizedSymbol",
+        "ll_status",
+    )
+    assert (layers["findings"]["renderer"], layers["findings"]["attr"]) == (
+        "categorizedSymbol",
+        "severity",
+    )
     # the same number of findings as the CLI run directly
     cli = _cli_findings(folder / "project.toml", tmp_path / "cli.gpkg")
-    assert run["findings"] == cli == layers["findings"]["count"] + layers.get("finding_points", {"count": 0})["count"]
+    assert (
+        run["findings"]
+        == cli
+        == layers["findings"]["count"] + layers.get("finding_points", {"count": 0})["count"]
+    )
     assert run["exit_code"] == (1 if sample == "demo" else 0)
     assert (run["errors"] > 0) == (sample == "demo")
 
@@ -166,9 +211,16 @@ def test_check_loads_the_styled_filing_layers(qgis_run, tmp_path, sample):
 def test_ledger_add_and_refusal(qgis_run):
     tmp, out = qgis_run
     assert out["ledger_clean"] == 0
-    listed = subprocess.run([str(LANDLINK), "ledger", "-L", str(tmp / "ledger.gpkg"), "list"], capture_output=True, text=True)
+    listed = subprocess.run(
+        [str(LANDLINK), "ledger", "-L", str(tmp / "ledger.gpkg"), "list"],
+        capture_output=True,
+        text=True,
+    )
     assert "511902-2021-004" in listed.stdout
-    assert out["ledger_demo_error"] and "landlink ledger add failed (exit code 1)" in out["ledger_demo_error"]
+    assert (
+        out["ledger_demo_error"]
+        and "landlink ledger add failed (exit code 1)" in out["ledger_demo_error"]
+    )
 
 
 def test_uncheckable_project_and_missing_package_command_are_clear_errors(qgis_run):
@@ -185,9 +237,13 @@ def test_layers_loaded_in_qgis_give_the_same_findings_as_the_project_file(qgis_r
 
 def test_build_package_runs_landlink_package(qgis_run):
     tmp, out = qgis_run
-    # written, with exit code 1: the clean sample lacks the facts a filing needs (备案编号, households, funds)
+    # written, with exit code 1: the clean sample lacks the facts a filing needs (备案编号,
+    # households,
+    # funds)
     assert out["package_clean"]["exit_code"] == 1
-    assert {"manifest.json", "summary.csv", "txt"} <= set(out["package_clean"]["files"]), out["package_clean"]
+    assert {"manifest.json", "summary.csv", "txt"} <= set(out["package_clean"]["files"]), out[
+        "package_clean"
+    ]
     assert (tmp / "pkg_clean.zip").exists()
     # the demo has error findings: landlink refuses to package it, and says so
     assert "landlink package failed (exit code" in out["package_demo_error"]

@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 
 import landlink_gis as ll
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 from small_project import build_small_project
 
 SE = {"se": "http://www.opengis.net/se", "ogc": "http://www.opengis.net/ogc"}
@@ -48,7 +48,9 @@ def _symbols(qml: ET.Element) -> dict[str, dict[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("table", ["findings", "finding_points", "demolition_plots", "construction_plots"])
+@pytest.mark.parametrize(
+    "table", ["findings", "finding_points", "demolition_plots", "construction_plots"]
+)
 def test_symbol_levels_draw_errors_on_top(styles, table):
     qml, _ = styles[1][table]
     assert qml.tag == "qgis" and qml.get("version").startswith("3.22")
@@ -56,12 +58,16 @@ def test_symbol_levels_draw_errors_on_top(styles, table):
     assert renderer.get("symbollevels") == "1" and renderer.get("enableorderby") == "1"
     symbols = _symbols(qml)
     low = "info" if "info" in symbols else "pass"
-    assert int(symbols["error"]["pass"]) > int(symbols["warning"]["pass"]) > int(symbols[low]["pass"])
+    assert (
+        int(symbols["error"]["pass"]) > int(symbols["warning"]["pass"]) > int(symbols[low]["pass"])
+    )
     # the feature order agrees: ascending rank, errors (3) drawn last
     clause = renderer.find("orderby").find("orderByClause")
     assert clause.get("asc") == "1" and "THEN 3" in clause.text and "'error' THEN 3" in clause.text
     # legend labels are Chinese only
-    assert all(CJK.search(s["label"]) and not re.search("[A-Za-z]", s["label"]) for s in symbols.values())
+    assert all(
+        CJK.search(s["label"]) and not re.search("[A-Za-z]", s["label"]) for s in symbols.values()
+    )
 
 
 def test_info_findings_are_outline_only(styles):
@@ -69,11 +75,18 @@ def test_info_findings_are_outline_only(styles):
     symbols = _symbols(qml)
     assert symbols["info"]["style"] == "no"  # no fill: the plot under it keeps its colour
     assert symbols["info"]["outline_style"] == "dash"
-    assert symbols["error"]["style"] == "solid" and symbols["error"]["color"].startswith("227,26,28")
+    assert symbols["error"]["style"] == "solid" and symbols["error"]["color"].startswith(
+        "227,26,28"
+    )
     # the SLD: one FeatureTypeStyle per severity, info first and error last; info without a fill
-    order = [fts.find("se:Rule/se:Name", SE).text for fts in sld.findall(".//se:FeatureTypeStyle", SE)]
+    order = [
+        fts.find("se:Rule/se:Name", SE).text for fts in sld.findall(".//se:FeatureTypeStyle", SE)
+    ]
     assert order == ["info", "warning", "error"]
-    fills = {fts.find("se:Rule/se:Name", SE).text: fts.find(".//se:PolygonSymbolizer/se:Fill", SE) for fts in sld.findall(".//se:FeatureTypeStyle", SE)}
+    fills = {
+        fts.find("se:Rule/se:Name", SE).text: fts.find(".//se:PolygonSymbolizer/se:Fill", SE)
+        for fts in sld.findall(".//se:FeatureTypeStyle", SE)
+    }
     assert fills["info"] is None and fills["error"] is not None and fills["warning"] is not None
 
 
@@ -85,9 +98,12 @@ def test_plot_labels_pick_the_id_column(styles):
     assert labeling.get("type") == "simple"
     text = labeling.find("settings/text-style")
     assert text.get("isExpression") == "1"
-    assert text.find("text-buffer").get("bufferDraw") == "1"  # a white halo keeps it readable on red
+    assert (
+        text.find("text-buffer").get("bufferDraw") == "1"
+    )  # a white halo keeps it readable on red
     assert labeling.find("settings/rendering").get("drawLabels") == "1"
-    # the writer labels each plot layer with its own id column (a plain field reference QGIS evaluates)
+    # the writer labels each plot layer with its own id column (a plain field reference QGIS
+    # evaluates)
     expression = text.get("fieldName")
     column = re.fullmatch(r'"(.+)"', expression).group(1)
     frame = pyogrio.read_dataframe(out, layer="demolition_plots")
@@ -95,12 +111,19 @@ def test_plot_labels_pick_the_id_column(styles):
 
 
 def test_label_expression_per_layer():
-    """A Chinese id column is quoted; a layer without any id column is labelled by feature number."""
-    from landlink_gis.report.gpkg import _label_qml, _style_text
+    """A Chinese id column is quoted; a layer without any id column is labelled by feature
+    number."""
+    from landlink_gis.outputs.gpkg import _label_qml, _style_text
 
     qml = _style_text("plots", "qml")
     assert 'fieldName="&quot;地块编号&quot;"' in _label_qml(qml, "地块编号")
-    bare = ET.fromstring(_label_qml(qml, None)).find("labeling/settings/text-style").get("fieldName")
+    bare = (
+        ET.fromstring(_label_qml(qml, None)).find("labeling/settings/text-style").get("fieldName")
+    )
     assert bare == "'#' || to_string($id)"
-    odd = ET.fromstring(_label_qml(qml, 'A"B&C')).find("labeling/settings/text-style").get("fieldName")
+    odd = (
+        ET.fromstring(_label_qml(qml, 'A"B&C'))
+        .find("labeling/settings/text-style")
+        .get("fieldName")
+    )
     assert odd == '"A""B&C"'  # well-formed XML, and the QGIS expression quotes the name

@@ -15,7 +15,7 @@ from affine import Affine
 from pyproj import Transformer
 
 from geoms import CRS, X0, Y0, rect
-from landlink_gis.errors import DataSourceError
+from landlink_gis.base.errors import DataSourceError
 from landlink_gis.io.raster import (
     inspect_raster,
     plot_slope,
@@ -90,7 +90,9 @@ def test_nodata_cells_poison_only_their_neighbourhood():
 @pytest.mark.parametrize(("gx", "gy"), [(0.3, -0.4), (0.0, 0.75), (0.05, 0.02)])
 def test_plot_slope_from_dem_file_equals_analytic_angle(tmp_path, gx, gy):
     dem = write_tif(tmp_path / "dem.tif", plane(gx, gy), nodata=-9999.0)
-    plots = np.array([rect(50, 60, 37, 23), rect(100.5, 100.5, 2, 2), rect(201, 151, 55, 70)], dtype=object)
+    plots = np.array(
+        [rect(50, 60, 37, 23), rect(100.5, 100.5, 2, 2), rect(201, 151, 55, 70)], dtype=object
+    )
     stats = plot_slope(plots, crs=CRS, dem=dem)
     expected = math.degrees(math.atan(math.hypot(gx, gy)))
     assert np.allclose(stats["mean"], expected, atol=0.1)
@@ -101,7 +103,9 @@ def test_plot_slope_with_plots_in_another_crs(tmp_path):
     dem = write_tif(tmp_path / "dem.tif", plane(0.3, -0.4))
     plot = rect(100, 100, 50, 40)
     to_geo = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
-    geo_plot = shapely.transform(shapely.segmentize(plot, 5.0), lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1])))
+    geo_plot = shapely.transform(
+        shapely.segmentize(plot, 5.0), lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))
+    )
     stats = plot_slope(np.array([geo_plot], dtype=object), crs="EPSG:4490", dem=dem)
     assert stats["mean"].iloc[0] == pytest.approx(math.degrees(math.atan(0.5)), abs=0.1)
 
@@ -157,7 +161,9 @@ def test_zonal_plot_smaller_than_a_pixel_takes_its_value():
     values, transform = _grid()
     tiny = rect(11, 6, 1, 1)  # 1 m² inside pixel (0,2) = 3
     straddling = rect(4.5, 2, 1, 1)  # half in pixel (1,0)=4, half in (1,1)=5
-    stats = zonal_stats([tiny, straddling, None], values, transform=transform, crs=CRS, nodata=-9999.0)
+    stats = zonal_stats(
+        [tiny, straddling, None], values, transform=transform, crs=CRS, nodata=-9999.0
+    )
     assert stats["mean"].iloc[0] == pytest.approx(3.0)
     assert stats["pixels"].iloc[0] == pytest.approx(1 / 25)
     assert stats["mean"].iloc[1] == pytest.approx(4.5)
@@ -170,7 +176,9 @@ def test_quality_raster_area_weighted_mean(tmp_path):
     grades[0, 0] = 0.0  # nodata
     path = write_tif(tmp_path / "quality.tif", grades, nodata=0.0)
     # 15 m in grade 5 and 5 m in grade 9 (of a 20 m × 10 m plot) → 6.0
-    stats = raster_mean(np.array([rect(10, 10, 20, 10), rect(0, 45, 5, 5)], dtype=object), path, crs=CRS)
+    stats = raster_mean(
+        np.array([rect(10, 10, 20, 10), rect(0, 45, 5, 5)], dtype=object), path, crs=CRS
+    )
     assert stats["mean"].iloc[0] == pytest.approx(6.0)
     assert np.isnan(stats["mean"].iloc[1])  # the nodata corner pixel only
 
@@ -179,7 +187,14 @@ def test_quality_raster_in_geographic_crs_uses_cell_areas(tmp_path):
     grades = np.array([[2.0, 8.0]])
     lon0, lat0, d = 106.75, 31.85, 0.001
     with rasterio.open(
-        tmp_path / "q.tif", "w", driver="GTiff", width=2, height=1, count=1, dtype="float32", crs="EPSG:4490",
+        tmp_path / "q.tif",
+        "w",
+        driver="GTiff",
+        width=2,
+        height=1,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4490",
         transform=Affine(d, 0.0, lon0, 0.0, -d, lat0 + d),
     ) as ds:
         ds.write(grades.astype("float32"), 1)
@@ -200,15 +215,31 @@ def test_bad_rasters_are_clear_errors(tmp_path):
 
 
 def _warp(src, dst, crs: str):
-    """Write ``src`` reprojected to ``crs`` (bilinear) as ``dst``, as a GIS user would with gdalwarp."""
+    """Write ``src`` reprojected to ``crs`` (bilinear) as ``dst``, as a GIS user would with
+    gdalwarp."""
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     with rasterio.open(src) as ds, warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)  # rasterio multiplies Affine with `*`
-        transform, width, height = calculate_default_transform(ds.crs, crs, ds.width, ds.height, *ds.bounds)
-        profile = ds.profile | {"crs": crs, "transform": transform, "width": width, "height": height, "nodata": -9999.0}
+        warnings.simplefilter(
+            "ignore", PendingDeprecationWarning
+        )  # rasterio multiplies Affine with `*`
+        transform, width, height = calculate_default_transform(
+            ds.crs, crs, ds.width, ds.height, *ds.bounds
+        )
+        profile = ds.profile | {
+            "crs": crs,
+            "transform": transform,
+            "width": width,
+            "height": height,
+            "nodata": -9999.0,
+        }
         with rasterio.open(dst, "w", **profile) as out:
-            reproject(rasterio.band(ds, 1), rasterio.band(out, 1), resampling=Resampling.bilinear, dst_nodata=-9999.0)
+            reproject(
+                rasterio.band(ds, 1),
+                rasterio.band(out, 1),
+                resampling=Resampling.bilinear,
+                dst_nodata=-9999.0,
+            )
     return dst
 
 
@@ -224,7 +255,13 @@ def test_geographic_dem_is_warped_to_metres_before_the_slope(tmp_path):
     assert stats["reason"].isna().all()
     # plots given in degrees too: a local transverse Mercator is used
     to_geo = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
-    geo_plots = [shapely.transform(shapely.segmentize(p, 5.0), lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))) for p in plots]
+    geo_plots = [
+        shapely.transform(
+            shapely.segmentize(p, 5.0),
+            lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1])),
+        )
+        for p in plots
+    ]
     stats = plot_slope(np.array(geo_plots, dtype=object), crs="EPSG:4490", dem=geo)
     assert np.allclose(stats["mean"], math.degrees(math.atan(0.5)), atol=0.3)
 
@@ -233,23 +270,48 @@ def test_unusable_rasters_give_nan_with_a_reason_never_an_exception(tmp_path):
     plots = np.array([rect(100, 100, 40, 40), None], dtype=object)
     # no CRS
     nocrs = tmp_path / "nocrs.tif"
-    with rasterio.open(nocrs, "w", driver="GTiff", width=30, height=30, count=1, dtype="float32",
-                       transform=Affine(PIXEL, 0.0, X0, 0.0, -PIXEL, Y0 + 150.0)) as ds:
+    with rasterio.open(
+        nocrs,
+        "w",
+        driver="GTiff",
+        width=30,
+        height=30,
+        count=1,
+        dtype="float32",
+        transform=Affine(PIXEL, 0.0, X0, 0.0, -PIXEL, Y0 + 150.0),
+    ) as ds:
         ds.write(plane(0.3, 0.0, shape=(30, 30)).astype("float32"), 1)
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"II*\x00" + b"\x00" * 50)
-    for kwargs in ({"dem": nocrs}, {"slope": nocrs}, {"dem": junk}, {"dem": tmp_path / "missing.tif"}):
+    for kwargs in (
+        {"dem": nocrs},
+        {"slope": nocrs},
+        {"dem": junk},
+        {"dem": tmp_path / "missing.tif"},
+    ):
         stats = plot_slope(plots, crs=CRS, **kwargs)
         assert stats["mean"].isna().all()
-        assert "not usable" in stats["reason"].iloc[0] and Path(next(iter(kwargs.values()))).name in stats["reason"].iloc[0]
+        assert (
+            "not usable" in stats["reason"].iloc[0]
+            and Path(next(iter(kwargs.values()))).name in stats["reason"].iloc[0]
+        )
         assert stats["reason"].iloc[1] == "the plot has no usable geometry"
     stats = raster_mean(plots, nocrs, crs=CRS)
     assert "no CRS" in stats["reason"].iloc[0]
-    # a CRS that cannot reach the plots' CRS: a raster in an engineering CRS is "not usable", not a crash
+    # a CRS that cannot reach the plots' CRS: a raster in an engineering CRS is "not usable", not a
+    # crash
     local = tmp_path / "local.tif"
-    with rasterio.open(local, "w", driver="GTiff", width=30, height=30, count=1, dtype="float32",
-                       crs='LOCAL_CS["site grid",UNIT["metre",1]]',
-                       transform=Affine(PIXEL, 0.0, 0.0, 0.0, -PIXEL, 150.0)) as ds:
+    with rasterio.open(
+        local,
+        "w",
+        driver="GTiff",
+        width=30,
+        height=30,
+        count=1,
+        dtype="float32",
+        crs='LOCAL_CS["site grid",UNIT["metre",1]]',
+        transform=Affine(PIXEL, 0.0, 0.0, 0.0, -PIXEL, 150.0),
+    ) as ds:
         ds.write(np.ones((30, 30), dtype="float32"), 1)
     stats = plot_slope(plots, crs=CRS, dem=local)
     assert stats["mean"].isna().all() and "not usable" in stats["reason"].iloc[0]
@@ -258,7 +320,9 @@ def test_unusable_rasters_give_nan_with_a_reason_never_an_exception(tmp_path):
 def test_dem_in_another_projected_crs_and_off_raster_plots(tmp_path):
     dem = write_tif(tmp_path / "dem.tif", plane(0.3, -0.4, shape=(120, 120)))
     other = _warp(dem, tmp_path / "dem_4546.tif", "EPSG:4546")  # the neighbouring 3° zone
-    plots = np.array([rect(200, 200, 80, 60), rect(50_000, 0, 10, 10), shapely.Polygon()], dtype=object)
+    plots = np.array(
+        [rect(200, 200, 80, 60), rect(50_000, 0, 10, 10), shapely.Polygon()], dtype=object
+    )
     stats = plot_slope(plots, crs=CRS, dem=other)
     assert stats["mean"].iloc[0] == pytest.approx(math.degrees(math.atan(0.5)), abs=0.3)
     assert pd.isna(stats["reason"].iloc[0])

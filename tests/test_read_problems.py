@@ -1,7 +1,10 @@
-"""A coordinate TXT plot whose 界址点数 disagrees with its point lines is an error finding for that plot.
+"""A coordinate TXT plot whose 界址点数 disagrees with its point lines is an error finding for
+that plot.
 
-The reader keeps the plot (never drops or silently fixes it) and records the problem; loading carries
-it into the context and GEOM001 reports it at error severity, so such a file can never end "可以报备".
+The reader keeps the plot (never drops or silently fixes it) and records the problem; loading
+carries
+it into the context and GEOM001 reports it at error severity, so such a file can never end
+"可以报备".
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from click.testing import CliRunner
 from geoms import CRS, square
 from landlink_gis.cli.main import cli
 from landlink_gis.io.coordtxt import read_coordtxt, write_coordtxt
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 
 def _txt_project(tmp_path, *, tamper: bool):
@@ -49,13 +52,17 @@ def test_reader_keeps_the_plot_and_records_the_mismatch(tmp_path):
     frame = read_coordtxt(toml.parent / "demolition.txt")
     assert len(frame) == 2  # never a dropped plot
     problems = frame.attrs["read_problems"]
-    assert [(p["position"], p["code"], p["declared"], p["found"]) for p in problems] == [(1, "point_count", 7, 5)]
+    assert [(p["position"], p["code"], p["declared"], p["found"]) for p in problems] == [
+        (1, "point_count", 7, 5)
+    ]
 
 
 def test_mismatch_is_a_geom001_error_for_that_plot(tmp_path):
     result = check(_txt_project(tmp_path, tamper=True), rules=["GEOM001"])
     f = result.findings
-    assert list(zip(f["rule_id"], f["plot_id"], f["severity"], strict=True)) == [("GEOM001", "T2", "error")]
+    assert list(zip(f["rule_id"], f["plot_id"], f["severity"], strict=True)) == [
+        ("GEOM001", "T2", "error")
+    ]
     assert "界址点数为 7" in f["message"].iloc[0] and "5 行" in f["message"].iloc[0]
     assert result.exit_code == 1
 
@@ -67,14 +74,27 @@ def test_consistent_file_has_no_finding(tmp_path):
 
 def test_cli_exits_1_naming_the_plot(tmp_path):
     toml = _txt_project(tmp_path, tamper=True)
-    res = CliRunner().invoke(cli, ["check", str(toml), "-o", str(tmp_path / "out.gpkg"), "--rules", "GEOM001", "--lang", "en"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(toml),
+            "-o",
+            str(tmp_path / "out.gpkg"),
+            "--rules",
+            "GEOM001",
+            "--lang",
+            "en",
+        ],
+    )
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output
     assert re.search(r"GEOM001:1", res.output)
 
 
 def test_txt_plot_area_in_hectares_is_the_declared_area_checked_by_attr003(tmp_path):
-    """地块面积 is in 公顷: the file's own 0.16 hm² passes; a declared 0.2 hm² is 2000 m², not 0.2 m²."""
+    """地块面积 is in 公顷: the file's own 0.16 hm² passes; a declared 0.2 hm² is 2000 m², not
+    0.2 m²."""
     toml = _txt_project(tmp_path, tamper=False)
     txt = tmp_path / "demolition.txt"
     lines = txt.read_bytes().decode("gbk").splitlines()

@@ -1,4 +1,5 @@
-"""URL redaction (landlink_gis.io.redact): one implementation, raw-string rules, property-tested.
+"""URL redaction (landlink_gis.base.redaction): one implementation, raw-string rules,
+property-tested.
 
 A password must never survive redaction, also when it is typed into the URL without
 percent-encoding (spaces, ``@``, ``:``, ``/``, ``#``, ``%``) so that a URL parser would split the
@@ -16,8 +17,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from landlink_gis.io import redact
-from landlink_gis.io.redact import MASK, redact_text, redact_url, url_password, url_secrets
+from landlink_gis.base import redaction as redact
+from landlink_gis.base.redaction import MASK, redact_text, redact_url, url_password, url_secrets
 
 SRC = Path(redact.__file__).resolve().parents[1]
 SPECIALS = " @:/#%?&=;'\"\\$"
@@ -34,14 +35,23 @@ def _leaks(out: str, password: str, skeleton: str) -> bool:
     [
         ("postgresql://user:p@ss:w/o#rd%@host:5432/db", "postgresql://user:***@host:5432/db"),
         ("postgresql://user:pa ss word@host/db", "postgresql://user:***@host/db"),
-        ("postgresql://user:a@b@c@h:1/db?sslmode=require", "postgresql://user:***@h:1/db?sslmode=require"),
-        ("postgresql://u:pw@h/db?password=x1&token=t%40k&sslmode=require", "postgresql://u:***@h/db?password=***&token=***&sslmode=require"),
+        (
+            "postgresql://user:a@b@c@h:1/db?sslmode=require",
+            "postgresql://user:***@h:1/db?sslmode=require",
+        ),
+        (
+            "postgresql://u:pw@h/db?password=x1&token=t%40k&sslmode=require",
+            "postgresql://u:***@h/db?password=***&token=***&sslmode=require",
+        ),
         ("postgresql://u@h/db?PASSWORD=abc", "postgresql://u@h/db?PASSWORD=***"),
         ("postgresql://h:5432/db", "postgresql://h:5432/db"),
         ("postgresql://u:@h/db", "postgresql://u:@h/db"),
         ("host=h password='a b\\' c' user=u", "host=h password=*** user=u"),
         ("host=h password=x sslpassword=y", "host=h password=*** sslpassword=***"),
-        ("postgresql://landlink:***@127.0.0.1:5432/landlink", "postgresql://landlink:***@127.0.0.1:5432/landlink"),
+        (
+            "postgresql://landlink:***@127.0.0.1:5432/landlink",
+            "postgresql://landlink:***@127.0.0.1:5432/landlink",
+        ),
         ("", ""),
     ],
 )
@@ -52,7 +62,10 @@ def test_redact_url_examples(url, expected):
 def test_redact_text_finds_urls_and_key_values_in_messages():
     msg = "cannot open postgresql://u:p@ss w#rd@db.local/gis (table 'x'); PGPASSWORD=zz9 password = 'q r'"
     out = redact_text(msg)
-    assert out == "cannot open postgresql://u:***@db.local/gis (table 'x'); PGPASSWORD=*** password = ***"
+    assert (
+        out
+        == "cannot open postgresql://u:***@db.local/gis (table 'x'); PGPASSWORD=*** password = ***"
+    )
     assert redact_text("token x and s3cr3t", "s3cr3t") == "token x and ***"
 
 
@@ -74,14 +87,19 @@ def test_userinfo_password_never_survives(password):
     url = f"postgresql://user:{password}@db.example:5432/gis?sslmode=require"
     skeleton = "postgresql://user:***@db.example:5432/gis?sslmode=require cannot connect to"
     assert not _leaks(redact_url(url), password, skeleton)
-    assert not _leaks(redact_text(f"cannot connect to {url}: refused"), password, skeleton + ": refused")
+    assert not _leaks(
+        redact_text(f"cannot connect to {url}: refused"), password, skeleton + ": refused"
+    )
     encoded = f"postgresql://user:{quote(password, safe='')}@db.example:5432/gis?sslmode=require"
     assert not _leaks(redact_url(encoded), quote(password, safe=""), skeleton)
     assert not _leaks(redact_url(encoded), password, skeleton)
 
 
 @settings(max_examples=300, deadline=None)
-@given(password=PASSWORDS.filter(lambda p: "&" not in p), key=st.sampled_from(["password", "PASSWORD", "token", "sslpassword"]))
+@given(
+    password=PASSWORDS.filter(lambda p: "&" not in p),
+    key=st.sampled_from(["password", "PASSWORD", "token", "sslpassword"]),
+)
 def test_query_password_never_survives(password, key):
     url = f"postgresql://user@db.example:5432/gis?sslmode=require&{key}={password}"
     skeleton = f"postgresql://user@db.example:5432/gis?sslmode=require&{key}=***"
@@ -101,7 +119,11 @@ def test_quoted_key_value_password_never_survives(password):
 
 
 @settings(max_examples=200, deadline=None)
-@given(password=st.text(alphabet=string.ascii_letters + string.digits + "!$%*+,-.^_~@:/#", min_size=1, max_size=30))
+@given(
+    password=st.text(
+        alphabet=string.ascii_letters + string.digits + "!$%*+,-.^_~@:/#", min_size=1, max_size=30
+    )
+)
 def test_unquoted_key_value_password_never_survives(password):
     dsn = f"host=db.example password={password} user=u"
     assert not _leaks(redact_url(dsn), password, "host=db.example password=*** user=u")
@@ -114,14 +136,24 @@ def test_redaction_is_idempotent():
 
 
 def test_one_implementation_and_a_low_level_module():
-    """``redact_url``/``redact_text`` are defined once, in io/redact.py, which imports nothing of the package."""
+    """``redact_url``/``redact_text`` are defined once, in base/redaction.py, which imports nothing of
+    the package."""
     defined = []
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        defined += [(path.name, n.name) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in ("redact_url", "redact_text")]
-    assert sorted(defined) == [("redact.py", "redact_text"), ("redact.py", "redact_url")]
-    tree = ast.parse((SRC / "io" / "redact.py").read_text(encoding="utf-8"))
+        defined += [
+            (path.name, n.name)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.name in ("redact_url", "redact_text")
+        ]
+    assert sorted(defined) == [("redaction.py", "redact_text"), ("redaction.py", "redact_url")]
+    tree = ast.parse((SRC / "base" / "redaction.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            assert node.level == 0 or node.module in (None, "errors") or node.module.endswith("errors"), node.module
-            assert not (node.module or "").startswith("landlink_gis") or node.module == "landlink_gis.errors"
+            assert (
+                node.level == 0 or node.module in (None, "errors") or node.module.endswith("errors")
+            ), node.module
+            assert (
+                not (node.module or "").startswith("landlink_gis")
+                or node.module == "landlink_gis.base.errors"
+            )

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import shapely
 
-from landlink_gis.report.html import render_html, write_html
-from landlink_gis.report.svgmap import MapLayer, svg_map
-from landlink_gis.runner import check
+from landlink_gis.outputs.html import render_html, write_html
+from landlink_gis.outputs.svgmap import MapLayer, svg_map
+from landlink_gis.run.runner import check
 from small_project import build_small_project
 
 SECRET = "s3cr3t-pw"
@@ -44,9 +44,13 @@ CONSOLE = re.compile(r"CONSOLE[^\]]*\]\s*(.*)")
 
 
 def chromium() -> str:
-    exe = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    exe = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if exe is None:
-        pytest.fail("Chromium is not installed: run scripts/ci/system-deps.sh (apt-get install -y chromium)")
+        pytest.fail(
+            "Chromium is not installed: run scripts/ci/system-deps.sh (apt-get install -y chromium)"
+        )
     return exe
 
 
@@ -70,7 +74,10 @@ def result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(result, tmp_path_factory):
-    result.run_info["inputs"]["ledger"] = {"source": f"postgresql://u:{SECRET}@h/db", "sha256": None}
+    result.run_info["inputs"]["ledger"] = {
+        "source": f"postgresql://u:{SECRET}@h/db",
+        "sha256": None,
+    }
     try:
         return write_html(result, tmp_path_factory.mktemp("html") / "report.html")
     finally:
@@ -80,7 +87,8 @@ def report(result, tmp_path_factory):
 def test_console_detection_works(tmp_path):
     page = tmp_path / "control.html"
     page.write_text(
-        "<!DOCTYPE html><html><head><meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "<!DOCTYPE html><html><head><meta http-equiv='Content-Security-Policy' "
+        "content=\"default-src 'none'; "
         "script-src 'unsafe-inline'\"></head><body><img src='https://cdn.example.com/x.png'>"
         "<script>console.error('planted-error'); missingFunction();</script></body></html>",
         encoding="utf-8",
@@ -101,7 +109,10 @@ def test_report_loads_in_chromium_without_console_errors(report, result, tmp_pat
     # findings grouped by rule with counts equal to the result's
     counts = result.findings.groupby("rule_id").size()
     table = re.search(r"<table id=\"rule-counts\">(.*?)</table>", dom, re.S).group(1)
-    shown = {m.group(1): int(m.group(2)) for m in re.finditer(r"#rule-(\w+)\">\1</a>.*?rule-count\">(\d+)<", table, re.S)}
+    shown = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"#rule-(\w+)\">\1</a>.*?rule-count\">(\d+)<", table, re.S)
+    }
     assert shown == counts.to_dict()
     assert {"OVL001", "OVL002", "GEOM001"} <= set(shown)
     n_errors = int((result.findings["severity"] == "error").sum())
@@ -119,11 +130,23 @@ def test_link_to_a_finding_opens_its_rule(report, result, tmp_path):
     target = report.parent / "linked.html"
     target.write_text(report.read_text(encoding="utf-8"), encoding="utf-8")
     page = target.resolve().as_uri() + f"#f-{info['finding_id']}"
-    proc = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'p'}", "--dump-dom", page], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'p'}", "--dump-dom", page],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    opened = re.search(rf"<details class=\"rule sev-info\" id=\"rule-{info['rule_id']}\"([^>]*)>", proc.stdout)
+    opened = re.search(
+        rf"<details class=\"rule sev-info\" id=\"rule-{info['rule_id']}\"([^>]*)>", proc.stdout
+    )
     assert opened and "open" in opened.group(1)
-    closed = [m.group(1) for m in re.finditer(r"<details class=\"rule sev-info\" id=\"rule-(\w+)\"(?! open)", proc.stdout)]
+    closed = [
+        m.group(1)
+        for m in re.finditer(
+            r"<details class=\"rule sev-info\" id=\"rule-(\w+)\"(?! open)", proc.stdout
+        )
+    ]
     assert info["rule_id"] not in closed and closed  # the others stay closed
 
 
@@ -131,7 +154,9 @@ def test_screenshot(report, tmp_path):
     from PIL import Image
 
     shot = tmp_path / "report.png"
-    _, console = run_chromium(report, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")
+    _, console = run_chromium(
+        report, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars"
+    )
     assert console == [], console
     img = Image.open(shot).convert("RGB")
     assert img.size == (1280, 2400)
@@ -166,19 +191,34 @@ def test_english_and_clean_report(tmp_path):
     from helpers import frame, write_project
 
     demolition = frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)}])
-    result = check(write_project(tmp_path, {"demolition": demolition}, rules={"select": ["GEOM001"]}), lang="en")
+    result = check(
+        write_project(tmp_path, {"demolition": demolition}, rules={"select": ["GEOM001"]}),
+        lang="en",
+    )
     text = render_html(result)
     assert "No errors found" in text and "No findings." in text and "lang='en'" in text
 
 
 def test_svg_map_places_geometry_by_hand():
     # 100 m square in a 120 px box with a 10 px margin: 1 px per metre, north up
-    svg = svg_map([MapLayer([shapely.box(0, 0, 100, 50)], name="sq")], (0, 0, 100, 100), width=120, height=120, margin=10)
+    svg = svg_map(
+        [MapLayer([shapely.box(0, 0, 100, 50)], name="sq")],
+        (0, 0, 100, 100),
+        width=120,
+        height=120,
+        margin=10,
+    )
     d = re.search(r'<path d="([^"]+)" fill=', svg).group(1)
     coords = [tuple(map(float, p.split())) for p in re.findall(r"[ML]([\d. ]+)", d)]
     assert set(coords) == {(10.0, 110.0), (110.0, 110.0), (110.0, 60.0), (10.0, 60.0)}
     assert d.endswith("Z")
     # a point becomes a cross; a geometry outside the extent is not drawn
-    svg = svg_map([MapLayer([shapely.Point(50, 50), shapely.box(500, 500, 600, 600)])], (0, 0, 100, 100), width=120, height=120, margin=10)
+    svg = svg_map(
+        [MapLayer([shapely.Point(50, 50), shapely.box(500, 500, 600, 600)])],
+        (0, 0, 100, 100),
+        width=120,
+        height=120,
+        margin=10,
+    )
     assert "M54.0 54.0L66.0 66.0" in svg and 'cx="60.0" cy="60.0"' in svg  # (50, 50) → (60, 60) px
     assert svg.count("<path") == 2  # the cross and the scale bar; the far square is not drawn

@@ -18,8 +18,8 @@ import pytest
 
 from geoms import rect, square
 from helpers import frame, write_project
-from landlink_gis.report.html import render_html
-from landlink_gis.runner import check
+from landlink_gis.outputs.html import render_html
+from landlink_gis.run.runner import check
 
 ASCII_WORD = re.compile(r"[A-Za-z]")
 
@@ -35,11 +35,24 @@ def result(tmp_path_factory):
                 {"DKBH": "C2", "DLBM": "0103", "JXLX": "城镇", "geometry": rect(400, 0, 100, 0.05)},
             ]
         ),
-        "compensation": frame([{"DKBH": "K1", "RKSJ": "2023-01-10", "geometry": square(10, 10, 10)}]),
+        "compensation": frame(
+            [{"DKBH": "K1", "RKSJ": "2023-01-10", "geometry": square(10, 10, 10)}]
+        ),
         "illegal_land": frame([{"DKBH": "W1", "geometry": square(220, 10, 20)}]),
     }
-    facts = {"profile": "sichuan", "poverty_county": True, "accepted": dt.date(2022, 3, 1), "county": "巴州区"}
-    path = write_project(folder, layers, project=facts, rules={"select": ["OVL001", "OVL004", "OVL005", "GEOM005"]}, fmt="gpkg")
+    facts = {
+        "profile": "sichuan",
+        "poverty_county": True,
+        "accepted": dt.date(2022, 3, 1),
+        "county": "巴州区",
+    }
+    path = write_project(
+        folder,
+        layers,
+        project=facts,
+        rules={"select": ["OVL001", "OVL004", "OVL005", "GEOM005"]},
+        fmt="gpkg",
+    )
     return check(path, lang="zh")
 
 
@@ -50,20 +63,31 @@ def page(result):
 
 def _figure(page: str, result, rule_id: str) -> str:
     fid = result.findings.loc[result.findings["rule_id"] == rule_id, "finding_id"].iloc[0]
-    return re.search(rf"<figure class='zoom-map [^']*' id='map-{fid}'.*?</figure>", page, re.S).group(0)
+    return re.search(
+        rf"<figure class='zoom-map [^']*' id='map-{fid}'.*?</figure>", page, re.S
+    ).group(0)
 
 
 def _box(figure: str, layer: str) -> tuple[float, float, float, float]:
     """Pixel bounds (left, top, right, bottom) of the paths of one map layer."""
     group = re.search(rf'<g class="lyr" data-layer="{layer}">(.*?)</g>', figure, re.S).group(1)
-    xy = [tuple(map(float, p.split())) for d in re.findall(r'<path d="([^"]+)"', group) for p in re.findall(r"[ML]([-\d. ]+)", d)]
+    xy = [
+        tuple(map(float, p.split()))
+        for d in re.findall(r'<path d="([^"]+)"', group)
+        for p in re.findall(r"[ML]([-\d. ]+)", d)
+    ]
     xs, ys = [p[0] for p in xy], [p[1] for p in xy]
     return min(xs), min(ys), max(xs), max(ys)
 
 
 def test_findings_as_planted(result):
     by_rule = result.findings.groupby("rule_id")["severity"].first().to_dict()
-    assert by_rule == {"OVL001": "error", "OVL004": "error", "OVL005": "error", "GEOM005": "warning"}
+    assert by_rule == {
+        "OVL001": "error",
+        "OVL004": "error",
+        "OVL005": "error",
+        "GEOM005": "warning",
+    }
 
 
 @pytest.mark.parametrize("rule_id", ["OVL001", "OVL005"])
@@ -73,8 +97,13 @@ def test_compensation_parcel_drawn_on_its_map(page, result, rule_id):
     k_left, k_top, k_right, k_bottom = _box(fig, "other")  # K1, 10 m at +10 m east and north
     unit = (right - left) / 40  # pixels per metre; north up, y grows downwards
     assert bottom - top == pytest.approx(right - left, abs=0.2)
-    assert (k_right - k_left, k_bottom - k_top) == (pytest.approx(10 * unit, abs=0.2), pytest.approx(10 * unit, abs=0.2))
-    assert k_left - left == pytest.approx(10 * unit, abs=0.2) and bottom - k_bottom == pytest.approx(10 * unit, abs=0.2)
+    assert (k_right - k_left, k_bottom - k_top) == (
+        pytest.approx(10 * unit, abs=0.2),
+        pytest.approx(10 * unit, abs=0.2),
+    )
+    assert k_left - left == pytest.approx(
+        10 * unit, abs=0.2
+    ) and bottom - k_bottom == pytest.approx(10 * unit, abs=0.2)
     # its outline is drawn again above the red overlap (here the overlap is the whole parcel)
     assert fig.index('data-layer="other-outline"') > fig.index('data-layer="problem"')
     assert "占补平衡已用地 K1" in fig
@@ -86,8 +115,12 @@ def test_illegal_land_polygon_drawn_whole_not_only_the_overlap(page, result):
     w_left, w_top, w_right, w_bottom = _box(fig, "other")  # W1, 20 m at +20 m east, +10 m north
     o_left, _, o_right, _ = _box(fig, "problem")  # the overlap: C1 ∩ W1, 10 m wide
     unit = (right - left) / 30
-    assert w_right - w_left == pytest.approx(20 * unit, abs=0.2) and w_left - left == pytest.approx(20 * unit, abs=0.2)
-    assert w_right - right == pytest.approx(10 * unit, abs=0.2)  # the part of W1 outside the plot is on the map
+    assert w_right - w_left == pytest.approx(20 * unit, abs=0.2) and w_left - left == pytest.approx(
+        20 * unit, abs=0.2
+    )
+    assert w_right - right == pytest.approx(
+        10 * unit, abs=0.2
+    )  # the part of W1 outside the plot is on the map
     assert o_right - o_left == pytest.approx(10 * unit, abs=0.2)
     assert bottom - w_bottom == pytest.approx(10 * unit, abs=0.2)
     assert "违法违规用地 W1" in fig
@@ -98,14 +131,21 @@ def test_labels_above_every_fill_with_a_halo(page, result):
         fig = _figure(page, result, rule_id)
         svg = fig[fig.index("<svg") : fig.index("</svg>")]
         labels = svg.index('<g class="labels">')
-        assert labels > svg.rindex('<g class="lyr"')  # drawn after the last layer: no fill covers them
+        assert labels > svg.rindex(
+            '<g class="lyr"'
+        )  # drawn after the last layer: no fill covers them
         texts = re.findall(r'<text [^>]*class="lbl"[^>]*>', svg)
-        assert texts and all('fill="#111111"' in x and 'stroke="#ffffff"' in x and 'paint-order="stroke"' in x for x in texts)
+        assert texts and all(
+            'fill="#111111"' in x and 'stroke="#ffffff"' in x and 'paint-order="stroke"' in x
+            for x in texts
+        )
         assert svg.count('class="lbl"') == svg[labels:].count('class="lbl"')
 
 
 def test_warnings_get_maps_and_rows_link_both_ways(page, result):
-    assert re.search(r"<figure class='zoom-map sev-warning' id='map-[^']+' data-rule='GEOM005'", page)
+    assert re.search(
+        r"<figure class='zoom-map sev-warning' id='map-[^']+' data-rule='GEOM005'", page
+    )
     for fid in result.findings["finding_id"]:
         assert f"id='f-{fid}'" in page
     for fid in result.findings.loc[result.findings["severity"] != "info", "finding_id"]:
@@ -135,7 +175,9 @@ def _cell(page: str, fact: str) -> str:
 def test_reviewer_text_is_chinese(page, result):
     assert _cell(page, "profile") == "四川省" and _cell(page, "poverty_county") == "是"
     # the run time in Beijing time, converted here with the time-zone database as a second method
-    finished = dt.datetime.fromisoformat(result.run_info["finished"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    finished = dt.datetime.fromisoformat(result.run_info["finished"]).astimezone(
+        ZoneInfo("Asia/Shanghai")
+    )
     assert _cell(page, "checked") == finished.strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
     # the inputs table names layers in Chinese
     roles = re.findall(r"<tr data-role='(\w+)'><td>([^<]*)</td>", page)
@@ -160,7 +202,12 @@ def test_clean_report_has_no_empty_map_heading(tmp_path):
 
 def test_unknown_area_is_empty_in_the_balance(tmp_path):
     layers = {
-        "demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)}, {"DKBH": "D2", "DLBM": "0702", "geometry": None}]),
+        "demolition": frame(
+            [
+                {"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)},
+                {"DKBH": "D2", "DLBM": "0702", "geometry": None},
+            ]
+        ),
         "construction": frame([{"DKBH": "C1", "DLBM": "0103", "geometry": square(300, 0, 30)}]),
     }
     result = check(write_project(tmp_path, layers, fmt="gpkg"), lang="zh")
@@ -174,14 +221,21 @@ def test_unknown_area_is_empty_in_the_balance(tmp_path):
 def test_notebook_map_popups_in_chinese_errors_on_top(result):
     import folium
 
-    from landlink_gis.report.maps_interactive import explore_result
+    from landlink_gis.outputs.maps_interactive import explore_result
 
     fmap = explore_result(result, lang="zh", tiles=None)
     layers = {c.layer_name: c for c in fmap._children.values() if isinstance(c, folium.GeoJson)}
     features = layers["问题"].data["features"]
     props = [f["properties"] for f in features]
-    assert [p["severity"] for p in props] == ["警告", "错误", "错误", "错误"]  # drawn in this order: errors last
-    assert {p["layer"] for p in props} == {"拆旧地块", "建新地块"} and {p["unit"] for p in props} == {"m²"}
+    assert [p["severity"] for p in props] == [
+        "警告",
+        "错误",
+        "错误",
+        "错误",
+    ]  # drawn in this order: errors last
+    assert {p["layer"] for p in props} == {"拆旧地块", "建新地块"} and {
+        p["unit"] for p in props
+    } == {"m²"}
     plots = [f["properties"]["ll_status"] for f in layers["建新地块"].data["features"]]
     assert set(plots) <= {"通过", "警告", "错误"} and "错误" in plots
     style = layers["问题"].style_function
@@ -190,7 +244,7 @@ def test_notebook_map_popups_in_chinese_errors_on_top(result):
 
 
 def test_printed_summary_names_the_profile_in_chinese(result):
-    from landlink_gis.report.summary import summary_text
+    from landlink_gis.outputs.summary import summary_text
 
     text = summary_text(result, lang="zh")
     assert "省级规则 四川省" in text.splitlines()[0] and "sichuan" not in text

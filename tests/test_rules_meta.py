@@ -15,12 +15,37 @@ from landlink_gis.rules.docs import rules_markdown
 REPO = Path(__file__).resolve().parent.parent
 #: the DOMAIN.md §4 rules this catalogue owns, with their default severities
 OWNED = {
-    "CRS001": "error", "CRS002": "error", "CRS003": "error", "CRS004": "info",
-    "GEOM001": "error", "GEOM002": "error", "GEOM003": "error", "GEOM004": "error", "GEOM005": "warning", "GEOM006": "warning",
-    "ATTR001": "error", "ATTR002": "error", "ATTR003": "warning", "ATTR004": "error", "ATTR005": "error", "ATTR006": "error",
-    "BAL001": "error", "BAL002": "error", "BAL003": "error", "BAL004": "warning", "BAL005": "info", "BAL006": "error",
-    "OVL001": "error", "OVL002": "error", "OVL003": "error", "OVL004": "error", "OVL005": "error",
-    "TIME001": "error", "TIME002": "error", "TIME003": "error", "TIME004": "warning",
+    "CRS001": "error",
+    "CRS002": "error",
+    "CRS003": "error",
+    "CRS004": "info",
+    "GEOM001": "error",
+    "GEOM002": "error",
+    "GEOM003": "error",
+    "GEOM004": "error",
+    "GEOM005": "warning",
+    "GEOM006": "warning",
+    "ATTR001": "error",
+    "ATTR002": "error",
+    "ATTR003": "warning",
+    "ATTR004": "error",
+    "ATTR005": "error",
+    "ATTR006": "error",
+    "BAL001": "error",
+    "BAL002": "error",
+    "BAL003": "error",
+    "BAL004": "warning",
+    "BAL005": "info",
+    "BAL006": "error",
+    "OVL001": "error",
+    "OVL002": "error",
+    "OVL003": "error",
+    "OVL004": "error",
+    "OVL005": "error",
+    "TIME001": "error",
+    "TIME002": "error",
+    "TIME003": "error",
+    "TIME004": "warning",
 }
 
 
@@ -59,7 +84,9 @@ def test_every_owned_rule_has_firing_and_passing_cases():
 
 def test_docs_rules_md_in_step_with_registry():
     doc = REPO / "docs" / "rules.md"
-    assert doc.read_text(encoding="utf-8") == rules_markdown(), "docs/rules.md is stale: run `landlink rules --markdown`"
+    assert doc.read_text(encoding="utf-8") == rules_markdown(), (
+        "docs/rules.md is stale: run `landlink rules --markdown`"
+    )
 
 
 def test_cli_rules_markdown_writes_the_doc(tmp_path):
@@ -76,7 +103,13 @@ def test_cli_rules_lists_profile_severities_and_explain():
     assert line.split()[1:5] == ["off", "error", "off", "off"]
     res = CliRunner().invoke(cli, ["explain", "TIME004", "--lang", "en"])
     assert res.exit_code == 0
-    assert "filing_working_days = 10" in res.output and "Reference: 《国土资源部办公厅关于城乡建设用地增减挂钩在线监管工作有关要求的通知》" in res.output and "(004)" in res.output and "Example:" in res.output
+    assert (
+        "filing_working_days = 10" in res.output
+        and "Reference: 《国土资源部办公厅关于城乡建设用地增减挂钩在线监管工作有关要求的通知》"
+        in res.output
+        and "(004)" in res.output
+        and "Example:" in res.output
+    )
     res = CliRunner().invoke(cli, ["explain", "BAL006"])
     assert "sichuan: error" in res.output and "national: off" in res.output
     res = CliRunner().invoke(cli, ["explain", "XYZ001"])
@@ -84,7 +117,8 @@ def test_cli_rules_lists_profile_severities_and_explain():
 
 
 def test_every_domain_rule_is_registered_with_its_severity():
-    """The rulebook's rule table (copied into tests/data/rulebook.csv): every ID there is registered."""
+    """The rulebook's rule table (copied into tests/data/rulebook.csv): every ID there is
+    registered."""
     with open(REPO / "tests" / "data" / "rulebook.csv", encoding="utf-8", newline="") as fh:
         table = {row["rule_id"]: row["severity"] for row in csv.DictReader(fh)}
     assert len(table) == 48

@@ -14,7 +14,7 @@ import pytest
 
 import landlink_gis as ll
 from conftest import SAMPLES
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 DEMO = SAMPLES / "bazhong_demo"
 CLEAN = SAMPLES / "bazhong_clean"
@@ -22,7 +22,9 @@ CLEAN = SAMPLES / "bazhong_clean"
 
 @pytest.fixture(scope="module")
 def demo():
-    return check(DEMO / "project.toml"), json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))
+    return check(DEMO / "project.toml"), json.loads(
+        (DEMO / "expected.json").read_text(encoding="utf-8")
+    )
 
 
 def _tolerance(exp) -> float:
@@ -46,9 +48,13 @@ def test_every_planted_finding_is_found(demo):
         if exp["plot_id"] is None and exp.get("layer"):
             rows = rows[rows["layer"] == exp["layer"]]
         assert len(rows), f"{exp['rule_id']} not reported for {exp['plot_id'] or exp.get('layer')}"
-        assert set(rows["severity"]) <= ({exp["severity"]} if exp.get("severity") else {"error", "warning"})
+        assert set(rows["severity"]) <= (
+            {exp["severity"]} if exp.get("severity") else {"error", "warning"}
+        )
         if exp.get("measured") is not None and exp.get("unit") not in ("parts",):
-            assert rows["measured"].to_numpy()[0] == pytest.approx(exp["measured"], abs=_tolerance(exp)), exp
+            assert rows["measured"].to_numpy()[0] == pytest.approx(
+                exp["measured"], abs=_tolerance(exp)
+            ), exp
         if exp.get("other_id"):
             assert exp["other_id"] in set(rows["other_id"]), exp
         checked += 1
@@ -66,7 +72,11 @@ def test_no_unexpected_problems(demo):
         if exp.get("other_id"):
             allowed.add((exp["rule_id"], exp["other_id"]))
     problems = result.findings[result.findings["severity"].isin(["error", "warning"])]
-    unexpected = [(r.rule_id, r.plot_id) for r in problems.itertuples() if (r.rule_id, r.plot_id) not in allowed]
+    unexpected = [
+        (r.rule_id, r.plot_id)
+        for r in problems.itertuples()
+        if (r.rule_id, r.plot_id) not in allowed
+    ]
     assert not unexpected, unexpected
 
 
@@ -84,8 +94,12 @@ def test_balance_figures(demo):
     result, expected = demo
     bal = result.balance.set_index(["item", "scope"])
     exp = expected["balance"]
-    assert bal.loc[("demolition_area", "project"), "area_m2"] == pytest.approx(exp["demolition_m2"], abs=0.02)
-    assert bal.loc[("construction_area", "project"), "area_m2"] == pytest.approx(exp["construction_m2"], abs=0.02)
+    assert bal.loc[("demolition_area", "project"), "area_m2"] == pytest.approx(
+        exp["demolition_m2"], abs=0.02
+    )
+    assert bal.loc[("construction_area", "project"), "area_m2"] == pytest.approx(
+        exp["construction_m2"], abs=0.02
+    )
     basis = bal.loc[("quota_basis", "project")]
     assert basis["area_m2"] == pytest.approx(exp["quota_basis_m2"], abs=0.02)
     assert basis["basis"] == exp["quota_basis_source"] == "landuse"
@@ -96,28 +110,56 @@ def test_balance_figures(demo):
     # the plot without geometry is never counted as 0: the figures it would change are not checked
     assert surplus["status"] == exp["surplus_status"] == "not checked"
     assert surplus["unmeasured"] == ",".join(exp["unmeasured_plots"]) == "CJ001"
-    for item in ("occupied_cultivated", "occupied_paddy", "reclaimed_cultivated", "reclaimed_paddy"):
-        assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(exp[f"{item}_m2"], abs=0.02), item
+    for item in (
+        "occupied_cultivated",
+        "occupied_paddy",
+        "reclaimed_cultivated",
+        "reclaimed_paddy",
+    ):
+        assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(
+            exp[f"{item}_m2"], abs=0.02
+        ), item
     assert bal.loc[("occupied_cultivated", "project"), "basis"] == "landuse_kcxs"
     assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_kcxs"
-    assert bal.loc[("occupied_quality", "project"), "grade"] == pytest.approx(exp["occupied_quality_weighted"], abs=1e-3)
-    assert bal.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(exp["reclaimed_quality_weighted"], abs=1e-3)
-    not_checked = result.findings[result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL003", "BAL005", "BAL006"])]
-    assert set(not_checked["severity"]) == {"info"} and not_checked["message"].str.contains("CJ001").all()
+    assert bal.loc[("occupied_quality", "project"), "grade"] == pytest.approx(
+        exp["occupied_quality_weighted"], abs=1e-3
+    )
+    assert bal.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(
+        exp["reclaimed_quality_weighted"], abs=1e-3
+    )
+    not_checked = result.findings[
+        result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL003", "BAL005", "BAL006"])
+    ]
+    assert (
+        set(not_checked["severity"]) == {"info"}
+        and not_checked["message"].str.contains("CJ001").all()
+    )
 
 
 def test_quota_basis_per_plot(demo):
-    """CJ061 lies wholly on 0103 旱地 (PLAN004): no quota; the partly-farmland plot counts its hamlet part only."""
+    """CJ061 lies wholly on 0103 旱地 (PLAN004): no quota; the partly-farmland plot counts its
+    hamlet part only."""
     result, expected = demo
     exp = expected["balance"]
     plots = result.plots["demolition"]
     cols = list(plots.columns)
     at = cols.index("ll_area_m2")
-    assert cols[at : at + 5] == ["ll_area_m2", "ll_area_planar_m2", "ll_quota_basis_m2", "ll_status", "ll_rule_ids"]
+    assert cols[at : at + 5] == [
+        "ll_area_m2",
+        "ll_area_planar_m2",
+        "ll_quota_basis_m2",
+        "ll_status",
+        "ll_rule_ids",
+    ]
     basis = dict(zip(plots["DKBH"], plots["ll_quota_basis_m2"], strict=True))
     plan004 = next(e["plot_id"] for e in expected["findings"] if e["rule_id"] == "PLAN004")
-    assert basis[plan004] == pytest.approx(exp["plan004_plot_basis_m2"], abs=0.01) and exp["plan004_plot_basis_m2"] == 0.0
-    assert basis[exp["partly_farmland_plot"]] == pytest.approx(exp["partly_farmland_plot_basis_m2"], abs=0.01)
+    assert (
+        basis[plan004] == pytest.approx(exp["plan004_plot_basis_m2"], abs=0.01)
+        and exp["plan004_plot_basis_m2"] == 0.0
+    )
+    assert basis[exp["partly_farmland_plot"]] == pytest.approx(
+        exp["partly_farmland_plot_basis_m2"], abs=0.01
+    )
     assert np.isnan(basis["CJ001"])
 
 
@@ -140,20 +182,55 @@ def test_gpkg_output_contract(demo, tmp_path):
         "finding_points": "Point",
         "balance": None,
         "run_info": None,
-    } | {k: v for k, v in layers.items() if k not in ("demolition_plots", "construction_plots", "findings", "finding_points", "balance", "run_info")}
+    } | {
+        k: v
+        for k, v in layers.items()
+        if k
+        not in (
+            "demolition_plots",
+            "construction_plots",
+            "findings",
+            "finding_points",
+            "balance",
+            "run_info",
+        )
+    }
     plots = pyogrio.read_dataframe(out, layer="demolition_plots")
-    for col in ("DKBH", "DKMC", "MJ", "ll_area_m2", "ll_area_planar_m2", "ll_status", "ll_rule_ids"):
+    for col in (
+        "DKBH",
+        "DKMC",
+        "MJ",
+        "ll_area_m2",
+        "ll_area_planar_m2",
+        "ll_status",
+        "ll_rule_ids",
+    ):
         assert col in plots.columns
     assert len(plots) == 62
     assert "ll_quota_basis_m2" in plots.columns
     assert "landuse_change" in layers
     findings = pyogrio.read_dataframe(out, layer="findings")
     points = pyogrio.read_dataframe(out, layer="finding_points")
-    cols = ["finding_id", "rule_id", "severity", "layer", "plot_id", "other_layer", "other_id", "measured", "threshold", "unit", "message", "reference"]
+    cols = [
+        "finding_id",
+        "rule_id",
+        "severity",
+        "layer",
+        "plot_id",
+        "other_layer",
+        "other_id",
+        "measured",
+        "threshold",
+        "unit",
+        "message",
+        "reference",
+    ]
     assert list(findings.columns[:-1]) == cols and list(points.columns[:-1]) == cols
     assert len(findings) + len(points) == len(result.findings)
     gp = points[points["rule_id"] == "GEOM001"]
-    assert gp.geometry.iloc[0].x == pytest.approx(382330.0) and gp.geometry.iloc[0].y == pytest.approx(3526030.0)
+    assert gp.geometry.iloc[0].x == pytest.approx(382330.0) and gp.geometry.iloc[
+        0
+    ].y == pytest.approx(3526030.0)
     assert pyogrio.read_info(out, layer="findings")["crs"] == "EPSG:4545"
 
 

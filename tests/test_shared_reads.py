@@ -10,7 +10,7 @@ import pyogrio
 import landlink_gis.io.chunks as chunks
 from conftest import SAMPLES
 from landlink_gis.batch import run_batch
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 
 def two_projects_sharing_reference(tmp_path):
@@ -21,9 +21,13 @@ def two_projects_sharing_reference(tmp_path):
     files = []
     for name in ("a", "b"):
         folder = tmp_path / name
-        shutil.copytree(SAMPLES / "bazhong_demo", folder, ignore=shutil.ignore_patterns("reference.gpkg"))
+        shutil.copytree(
+            SAMPLES / "bazhong_demo", folder, ignore=shutil.ignore_patterns("reference.gpkg")
+        )
         toml = folder / "project.toml"
-        text = toml.read_text(encoding="utf-8").replace('path = "reference.gpkg"', 'path = "../county/reference.gpkg"')
+        text = toml.read_text(encoding="utf-8").replace(
+            'path = "reference.gpkg"', 'path = "../county/reference.gpkg"'
+        )
         text = re.sub(r'code = "[^"]+"', f'code = "TEST-{name}"', text, count=1)
         toml.write_text(text, encoding="utf-8")
         files.append(toml)
@@ -32,7 +36,14 @@ def two_projects_sharing_reference(tmp_path):
 
 def _comparable(findings):
     return sorted(
-        (r.rule_id, r.severity, r.layer, r.plot_id, r.other_id, round(float(r.measured), 6) if r.measured == r.measured else None)
+        (
+            r.rule_id,
+            r.severity,
+            r.layer,
+            r.plot_id,
+            r.other_id,
+            round(float(r.measured), 6) if r.measured == r.measured else None,
+        )
         for r in findings.itertuples()
     )
 
@@ -59,7 +70,10 @@ def test_batch_reads_each_shared_layer_once_with_identical_findings(tmp_path, mo
         assert sorted(got) == _comparable(alone[f].findings)
         run_info = pyogrio.read_dataframe(gpkg, layer="run_info")
         landuse = run_info[run_info["key"] == "input.landuse"]["value"].iloc[0]
-        assert "county/reference.gpkg" in landuse and alone[f].run_info["inputs"]["landuse"]["sha256"] in landuse
+        assert (
+            "county/reference.gpkg" in landuse
+            and alone[f].run_info["inputs"]["landuse"]["sha256"] in landuse
+        )
 
 
 def test_parallel_batch_with_shared_layers_matches(tmp_path):
@@ -74,6 +88,10 @@ def test_without_shared_reads_each_project_reads_its_own(tmp_path, monkeypatch):
     files = two_projects_sharing_reference(tmp_path)
     calls = []
     real = chunks.read_vector_chunks
-    monkeypatch.setattr(chunks, "read_vector_chunks", lambda path, *a, **k: calls.append(str(path)) or real(path, *a, **k))
+    monkeypatch.setattr(
+        chunks,
+        "read_vector_chunks",
+        lambda path, *a, **k: calls.append(str(path)) or real(path, *a, **k),
+    )
     run_batch(files, out_dir=tmp_path / "out", workers=1)
     assert len(calls) == 12

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 
 from geoms import CRS, square
-from landlink_gis.errors import DataSourceError
+from landlink_gis.base.errors import DataSourceError
 from landlink_gis.io.vector import detect_dbf_encoding, read_vector
 
 NAMES = ["王家湾村宅基地", "李家沟村宅基地"]
@@ -95,7 +95,8 @@ def test_bbox_reads_only_the_extent(tmp_path):
     assert list(got["DKBH"]) == ["CJ2"]
 
 
-# ----------------------------------------------------------------------------- hostile paths and parts
+# ----------------------------------------------------------------------------- hostile paths and
+# parts
 def test_non_regular_paths_are_refused_before_any_open(tmp_path):
     import os
     import socket
@@ -111,8 +112,13 @@ def test_non_regular_paths_are_refused_before_any_open(tmp_path):
     sock.close()
     (tmp_path / "empty").mkdir()
     start = time.monotonic()
-    for path, words in ((fifo, "named pipe"), ("/dev/zero", "character device"), ("/dev/urandom", "character device"),
-                        (sock_path, "socket"), (tmp_path / "empty", "is a folder")):
+    for path, words in (
+        (fifo, "named pipe"),
+        ("/dev/zero", "character device"),
+        ("/dev/urandom", "character device"),
+        (sock_path, "socket"),
+        (tmp_path / "empty", "is a folder"),
+    ):
         with pytest.raises(DataSourceError, match=words) as err:
             read_vector(role="demolition", path=Path(path))
         assert str(path) in str(err.value) and "layer 'demolition'" in str(err.value)
@@ -145,10 +151,13 @@ def test_a_hashing_thread_on_a_fifo_never_keeps_the_process_alive(tmp_path):
     code = (
         "import sys; from concurrent.futures import ThreadPoolExecutor\n"
         "from landlink_gis.io.vector import file_sha256\n"
-        "pool = ThreadPoolExecutor(1); fut = pool.submit(file_sha256, sys.argv[1]); pool.shutdown(wait=False)\n"
+        "pool = ThreadPoolExecutor(1); fut = pool.submit(file_sha256, sys.argv[1]); "
+        "pool.shutdown(wait=False)\n"
         "print(type(fut.exception(timeout=5)).__name__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0 and done.stdout.strip() == "DataSourceError", done.stderr
 
 
@@ -201,7 +210,9 @@ def test_gpkg_with_pending_wal_is_read_with_its_edits_and_left_unchanged(tmp_pat
     _wal_gpkg(path)
     before = _folder_hashes(tmp_path)
     assert set(before) == {"plots.gpkg", "plots.gpkg-wal", "plots.gpkg-shm"}
-    gdf = read_vector(role="demolition", path=path, layer="plots", bbox=(-1e7, -1e7, 1e8, 1e8), bbox_crs=CRS)
+    gdf = read_vector(
+        role="demolition", path=path, layer="plots", bbox=(-1e7, -1e7, 1e8, 1e8), bbox_crs=CRS
+    )
     assert list(gdf["DKMC"]) == [NAMES[0], "edited"]
     assert list_layers(path) == ["plots"]
     chunks = list(read_vector_chunks(path, layer="plots", batch_size=1))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from landlink_gis.workdays import add_working_days, add_years, working_days_between
+from landlink_gis.base.workdays import add_working_days, add_years, working_days_between
 
 
 def test_domain_example_national_day():

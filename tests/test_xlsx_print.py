@@ -1,4 +1,5 @@
-"""The workbook as a reviewer prints and reads it: page set-up, wrapped texts, Chinese words, empty unknown areas.
+"""The workbook as a reviewer prints and reads it: page set-up, wrapped texts, Chinese words,
+empty unknown areas.
 
 The page set-up is read back from the written file with openpyxl (what Excel and LibreOffice
 read): A4 landscape, one page wide and as many pages down as needed, the header row repeated on
@@ -16,8 +17,8 @@ from openpyxl import load_workbook
 
 from geoms import square
 from helpers import frame, write_project
-from landlink_gis.report.xlsx import write_xlsx
-from landlink_gis.runner import check
+from landlink_gis.outputs.xlsx import write_xlsx
+from landlink_gis.run.runner import check
 from small_project import build_small_project
 
 ASCII_WORD = re.compile(r"[A-Za-z]")
@@ -33,7 +34,9 @@ def workbook(tmp_path_factory):
                 {"DKBH": "D2", "DLBM": "0702", "geometry": None},  # its area cannot be computed
             ]
         ),
-        "construction": frame([{"DKBH": "C1", "DLBM": "0103", "JXLX": "安置", "geometry": square(300, 0, 30)}]),
+        "construction": frame(
+            [{"DKBH": "C1", "DLBM": "0103", "JXLX": "安置", "geometry": square(300, 0, 30)}]
+        ),
         "compensation": frame([{"DKBH": "K1", "geometry": square(10, 10, 10)}]),
     }
     facts = {"profile": "sichuan", "poverty_county": True, "county": "巴州区"}
@@ -70,7 +73,8 @@ def test_long_texts_wrap_in_their_cells(workbook):
         assert cells and all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in cells)
         width = ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width
         assert 30 <= width <= 60
-        # some texts are longer than the column is wide: wrapped onto more lines, not cut at the edge
+        # some texts are longer than the column is wide: wrapped onto more lines, not cut at the
+        # edge
         assert max(len(str(c.value or "")) for c in cells) > width
 
 
@@ -79,27 +83,41 @@ def test_reviewer_words_are_chinese(workbook):
     findings = _table(wb["检查问题"])
     assert findings and all(not ASCII_WORD.search(r["图层 (layer)"] or "") for r in findings)
     assert all(not ASCII_WORD.search(r["相关图层 (other_layer)"] or "") for r in findings)
-    assert {r["相关图层 (other_layer)"] for r in findings if r["规则 (rule_id)"] == "OVL001"} == {"占补平衡已用地"}
+    assert {r["相关图层 (other_layer)"] for r in findings if r["规则 (rule_id)"] == "OVL001"} == {
+        "占补平衡已用地"
+    }
     assert {r["单位 (unit)"] for r in findings if r["规则 (rule_id)"] == "OVL001"} == {"m²"}
     plots = _table(wb["地块"])
     assert {r["图层 (layer)"] for r in plots} == {"拆旧地块", "建新地块"}
     assert {r["建新类型 (kind)"] for r in plots if r["地块编号 (plot_id)"] == "C1"} == {"安置"}
     info = {r["代码 (key)"]: r for r in _table(wb["运行信息"])}
-    assert info["profile"]["项目 (item)"] == "省级规则" and info["profile"]["值 (value)"] == "四川省"
+    assert (
+        info["profile"]["项目 (item)"] == "省级规则" and info["profile"]["值 (value)"] == "四川省"
+    )
     assert info["language"]["值 (value)"] == "中文"
     assert "贫困县 是" in info["facts"]["值 (value)"]
     assert info["input.compensation"]["项目 (item)"] == "输入数据：占补平衡已用地"
     # times: Beijing time, converted here through the time-zone database as a second method
-    started = dt.datetime.fromisoformat(result.run_info["started"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    started = dt.datetime.fromisoformat(result.run_info["started"]).astimezone(
+        ZoneInfo("Asia/Shanghai")
+    )
     assert info["started"]["值 (value)"] == started.strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
-    # every label of the run information is Chinese (parameter names and rule IDs are codes, in the values)
-    assert all(not ASCII_WORD.search(r["项目 (item)"]) for r in info.values()), [r["项目 (item)"] for r in info.values()]
+    # every label of the run information is Chinese (parameter names and rule IDs are codes, in the
+    # values)
+    assert all(not ASCII_WORD.search(r["项目 (item)"]) for r in info.values()), [
+        r["项目 (item)"] for r in info.values()
+    ]
 
 
 def test_unknown_area_is_empty_never_zero(workbook):
     _, wb = workbook
     plots = {r["地块编号 (plot_id)"]: r for r in _table(wb["地块"])}
-    for column in ("椭球面积（平方米 m²）", "椭球面积（公顷）", "椭球面积（亩）", "平面面积（平方米 m²）"):
+    for column in (
+        "椭球面积（平方米 m²）",
+        "椭球面积（公顷）",
+        "椭球面积（亩）",
+        "平面面积（平方米 m²）",
+    ):
         assert plots["D2"][column] is None
     assert plots["D1"]["平面面积（平方米 m²）"] == pytest.approx(2500.0, abs=1e-3)
     balance = _table(wb["面积平衡"])
@@ -107,7 +125,9 @@ def test_unknown_area_is_empty_never_zero(workbook):
     assert missing and {r["代码 (key)"] for r in missing} >= {"demolition_area", "surplus_quota"}
     for r in missing:
         assert r["未计算面积的地块 (unmeasured)"] == "D2"
-        assert r["面积（平方米 m²）"] is None and r["面积（公顷）"] is None and r["面积（亩）"] is None
+        assert (
+            r["面积（平方米 m²）"] is None and r["面积（公顷）"] is None and r["面积（亩）"] is None
+        )
 
 
 def test_english_workbook_keeps_english_sheet_names(tmp_path):

@@ -1,11 +1,16 @@
 """Which side is right on the slivers: the engine's kernel and GEOS against an exact rational area.
 
 ``python scripts/bench/exact_check.py DATA_DIR [N]`` takes the pairs where the engine (kernel) and
-``engine_geos`` differ by more than 1e-6 relative in DATA_DIR/results (a ``run.py`` run), recomputes N of
-them (the worst half and a random half) with the kernel, with GEOS (``shapely.intersection``) and exactly
-with ``fractions.Fraction`` (the overlap boundary = the parts of A's edges inside B plus the parts of B's
-edges inside A, split at the exact crossings; every float coordinate is an exact rational), and prints
-each method's relative error. Pairs with holes, or a degenerate piece (a midpoint on the other boundary),
+``engine_geos`` differ by more than 1e-6 relative in DATA_DIR/results (a ``run.py`` run), recomputes
+N of
+them (the worst half and a random half) with the kernel, with GEOS (``shapely.intersection``) and
+exactly
+with ``fractions.Fraction`` (the overlap boundary = the parts of A's edges inside B plus the parts
+of B's
+edges inside A, split at the exact crossings; every float coordinate is an exact rational), and
+prints
+each method's relative error. Pairs with holes, or a degenerate piece (a midpoint on the other
+boundary),
 are left out.
 """
 
@@ -22,10 +27,13 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from methods import read_geoms  # noqa: E402
 
-from landlink_gis.overlay import compute_pairs, set_kernel  # noqa: E402
+from landlink_gis.engine.overlay import compute_pairs, set_kernel  # noqa: E402
 
-NAMES = {"demolition×landuse": ("demolition", "landuse"), "construction×landuse": ("construction", "landuse"),
-         "demolition×compensation": ("demolition", "compensation")}
+NAMES = {
+    "demolition×landuse": ("demolition", "landuse"),
+    "construction×landuse": ("construction", "landuse"),
+    "demolition×compensation": ("demolition", "compensation"),
+}
 
 
 def ring(g):
@@ -34,8 +42,10 @@ def ring(g):
     assert pts[0] == pts[-1]
     return pts
 
+
 def cross(ax, ay, bx, by):
     return ax * by - ay * bx
+
 
 def inside(p, poly):
     """+1 inside, 0 on boundary, -1 outside (exact)."""
@@ -50,6 +60,7 @@ def inside(p, poly):
         elif y2 <= y < y1 and c < 0:
             wn -= 1
     return 1 if wn else -1
+
 
 def part_inside(a, b):
     """Sum of cross terms of a's sub-edges inside b; None if degenerate."""
@@ -78,8 +89,10 @@ def part_inside(a, b):
                 s += cross(p0[0], p0[1], p1[0], p1[1])
     return s
 
+
 def exact_area(ga, gb):
     a, b = ring(ga), ring(gb)
+
     # orient both counter-clockwise
     def signed(r):
         return sum(cross(p[0], p[1], q[0], q[1]) for p, q in zip(r[:-1], r[1:], strict=True)) / 2
@@ -95,7 +108,8 @@ def exact_area(ga, gb):
 
 
 def disagreeing(res: Path) -> pd.DataFrame:
-    """Pairs where engine and engine_geos differ by more than 1e-6 relative (either area above 1e-6 m²)."""
+    """Pairs where engine and engine_geos differ by more than 1e-6 relative (either area above
+    1e-6 m²)."""
     a, b = pd.read_parquet(res / "engine.parquet"), pd.read_parquet(res / "engine_geos.parquet")
     m = a.merge(b, on=["set", "left", "right"], how="outer", suffixes=("_k", "_g")).fillna(0.0)
     m["rel"] = (m.area_k - m.area_g).abs() / np.maximum(m.area_k.abs(), m.area_g.abs()).clip(1e-300)
@@ -107,7 +121,13 @@ def main() -> None:
     k = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     bad = disagreeing(data / "results")
     geoms, _ = read_geoms(data)
-    sample = bad if len(bad) <= k else pd.concat([bad.sort_values("rel").tail(k // 2), bad.sample(k - k // 2, random_state=1)])
+    sample = (
+        bad
+        if len(bad) <= k
+        else pd.concat(
+            [bad.sort_values("rel").tail(k // 2), bad.sample(k - k // 2, random_state=1)]
+        )
+    )
     set_kernel("kernel")
     rows = []
     for r in sample.itertuples():
@@ -118,15 +138,40 @@ def main() -> None:
         if exact is None or exact == 0:
             continue
         e = float(exact)
-        kern = float(compute_pairs(np.array([ga]), np.array([gb]), crs="EPSG:4545", geometry=False, n_threads=1)["area_planar_m2"].sum())
+        kern = float(
+            compute_pairs(
+                np.array([ga]), np.array([gb]), crs="EPSG:4545", geometry=False, n_threads=1
+            )["area_planar_m2"].sum()
+        )
         geos = float(shapely.area(shapely.intersection(ga, gb)))
-        rows.append((r.set, int(r.left), int(r.right), e, kern, geos, abs(kern - e) / e, abs(geos - e) / e))
-    out = pd.DataFrame(rows, columns=["set", "left", "right", "exact", "kernel", "geos", "rel_err_kernel", "rel_err_geos"])
+        rows.append(
+            (r.set, int(r.left), int(r.right), e, kern, geos, abs(kern - e) / e, abs(geos - e) / e)
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "set",
+            "left",
+            "right",
+            "exact",
+            "kernel",
+            "geos",
+            "rel_err_kernel",
+            "rel_err_geos",
+        ],
+    )
     sys.stdout.write(f"{len(bad):,} disagreeing pairs; {len(out)} checked exactly\n")
-    sys.stdout.write(f"kernel closer to exact: {int((out.rel_err_kernel < out.rel_err_geos).sum())}, GEOS closer: "
-                     f"{int((out.rel_err_geos < out.rel_err_kernel).sum())}\n")
-    sys.stdout.write(f"relative error, max / median: kernel {out.rel_err_kernel.max():.2e} / {out.rel_err_kernel.median():.2e}, "
-                     f"GEOS {out.rel_err_geos.max():.2e} / {out.rel_err_geos.median():.2e}; areas {out.exact.min():.2g}–{out.exact.max():.2g} m²\n")
+    sys.stdout.write(
+        f"kernel closer to exact: {int((out.rel_err_kernel < out.rel_err_geos).sum())}, GEOS "
+        "closer: "
+        f"{int((out.rel_err_geos < out.rel_err_kernel).sum())}\n"
+    )
+    sys.stdout.write(
+        f"relative error, max / median: kernel {out.rel_err_kernel.max():.2e} / "
+        f"{out.rel_err_kernel.median():.2e}, "
+        f"GEOS {out.rel_err_geos.max():.2e} / {out.rel_err_geos.median():.2e}; areas "
+        f"{out.exact.min():.2g}–{out.exact.max():.2g} m²\n"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Seeded synthetic county / province data for the benchmark (``python scripts/bench/generate.py --size county``).
+"""Seeded synthetic county / province data for the benchmark (``python scripts/bench/generate.py
+--size county``).
 
 A land-survey layer (三调 DLTB-like ``landuse``) is an exact coverage of a grid of jittered cells
 (default 50 m): cell corners and three points on every edge are jittered, and neighbouring cells
@@ -10,13 +11,15 @@ Plot layers (10 irregular star-shaped vertices, rotated and stretched):
 
 - ``demolition``: homesteads on rural construction cells (0702), 12-35 m across, mostly inside
   one land-survey polygon (the ``covers`` shortcut), some crossing a cell edge;
-- ``construction``: 40-110 m plots crossing several cells (true intersections), resettlement or urban;
+- ``construction``: 40-110 m plots crossing several cells (true intersections), resettlement or
+  urban;
 - ``compensation``: 25-70 m reclaimed plots anywhere.
 
 Data shapes (``--shape``), the same layers and land-survey coverage each time:
 
 - ``containment`` (default): the plots above; many plot–polygon pairs are containments (the land
-  survey is enlarged when 80 % of its 0702/0602 cells cannot hold the homesteads: 1M plots need 7.8M);
+  survey is enlarged when 80 % of its 0702/0602 cells cannot hold the homesteads: 1M plots need
+  7.8M);
 - ``partial``: star-shaped plots of 5–12 vertices at random positions (not cell centres), so most
   pairs truly cross;
 - ``slivers``: plots that are land-survey cells digitised a second time with ±1 mm noise on every
@@ -59,15 +62,35 @@ SHAPES = ("containment", "partial", "slivers", "holes")
 
 SIZES = {
     "small": {"demolition": 2_000, "construction": 400, "compensation": 4_000, "landuse": 20_000},
-    "county": {"demolition": 100_000, "construction": 20_000, "compensation": 200_000, "landuse": 1_000_000},
-    "province": {"demolition": 100_000, "construction": 20_000, "compensation": 200_000, "landuse": 10_000_000},
+    "county": {
+        "demolition": 100_000,
+        "construction": 20_000,
+        "compensation": 200_000,
+        "landuse": 1_000_000,
+    },
+    "province": {
+        "demolition": 100_000,
+        "construction": 20_000,
+        "compensation": 200_000,
+        "landuse": 10_000_000,
+    },
 }
 
 # land classes of the survey layer: code, share, 城镇村属性码
 CLASSES = [
-    ("0101", 0.14, ""), ("0102", 0.05, ""), ("0103", 0.24, ""), ("0201", 0.05, ""), ("0301", 0.18, ""),
-    ("0404", 0.03, ""), ("0702", 0.14, "203"), ("0602", 0.02, "203"), ("0701", 0.03, "201"),
-    ("1006", 0.05, ""), ("1101", 0.02, ""), ("1104", 0.03, ""), ("1202", 0.02, ""),
+    ("0101", 0.14, ""),
+    ("0102", 0.05, ""),
+    ("0103", 0.24, ""),
+    ("0201", 0.05, ""),
+    ("0301", 0.18, ""),
+    ("0404", 0.03, ""),
+    ("0702", 0.14, "203"),
+    ("0602", 0.02, "203"),
+    ("0701", 0.03, "201"),
+    ("1006", 0.05, ""),
+    ("1101", 0.02, ""),
+    ("1104", 0.03, ""),
+    ("1202", 0.02, ""),
 ]
 _CODES = np.array([c[0] for c in CLASSES], dtype=object)
 _CZ = np.array([c[2] for c in CLASSES], dtype=object)
@@ -123,7 +146,12 @@ def _edge_points(seed, stream, a, b, i, j):
 
 def cell_polygons(seed: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Polygons of cells (i, j): 16 vertices, exactly sharing edges with their neighbours."""
-    c00, c10, c11, c01 = _corner(seed, i, j), _corner(seed, i + 1, j), _corner(seed, i + 1, j + 1), _corner(seed, i, j + 1)
+    c00, c10, c11, c01 = (
+        _corner(seed, i, j),
+        _corner(seed, i + 1, j),
+        _corner(seed, i + 1, j + 1),
+        _corner(seed, i, j + 1),
+    )
     bottom = _edge_points(seed, 3, c00, c10, i, j)  # horizontal edge (i, j)
     right = _edge_points(seed, 4, c10, c11, i + 1, j)  # vertical edge (i+1, j)
     top = _edge_points(seed, 3, c01, c11, i, j + 1)[::-1]  # horizontal edge (i, j+1), reversed
@@ -140,11 +168,15 @@ def cell_class(seed: int, i, j) -> np.ndarray:
 
 def landuse_frame(seed: int, nx: int, j0: int, j1: int) -> gpd.GeoDataFrame:
     """The land-survey polygons of cell rows j0..j1-1."""
-    jj, ii = np.meshgrid(np.arange(j0, j1, dtype=np.int64), np.arange(nx, dtype=np.int64), indexing="ij")
+    jj, ii = np.meshgrid(
+        np.arange(j0, j1, dtype=np.int64), np.arange(nx, dtype=np.int64), indexing="ij"
+    )
     i, j = ii.ravel(), jj.ravel()
     geoms = cell_polygons(seed, i, j)
     cls = cell_class(seed, i, j)
-    grade = np.where(_CULTIVATED[cls], 1 + np.floor(uniform(seed, 6, i, j) * 12), 0).astype(np.int32)
+    grade = np.where(_CULTIVATED[cls], 1 + np.floor(uniform(seed, 6, i, j) * 12), 0).astype(
+        np.int32
+    )
     return gpd.GeoDataFrame(
         {
             "BSM": (j * nx + i + 1).astype(np.int64),
@@ -164,7 +196,9 @@ def star_polygons(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float
     idx = np.arange(n, dtype=np.int64)
     k = 10
     base = np.arange(k) / k * 2 * math.pi
-    jitter = (uniform(seed, stream, idx[:, None], np.arange(k)[None, :]) - 0.5) * (2 * math.pi / k) * 0.6
+    jitter = (
+        (uniform(seed, stream, idx[:, None], np.arange(k)[None, :]) - 0.5) * (2 * math.pi / k) * 0.6
+    )
     ang = base[None, :] + jitter
     rad = 0.85 + 0.3 * uniform(seed, stream + 1, idx[:, None], np.arange(k)[None, :])
     size = size_lo + (size_hi - size_lo) * uniform(seed, stream + 2, idx)
@@ -175,12 +209,17 @@ def star_polygons(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float
     ct, st = np.cos(theta)[:, None], np.sin(theta)[:, None]
     x = cx[:, None] + px * ct - py * st
     y = cy[:, None] + px * st + py * ct
-    coords = np.stack([np.concatenate([x, x[:, :1]], axis=1), np.concatenate([y, y[:, :1]], axis=1)], axis=-1)
+    coords = np.stack(
+        [np.concatenate([x, x[:, :1]], axis=1), np.concatenate([y, y[:, :1]], axis=1)], axis=-1
+    )
     return shapely.polygons(coords)
 
 
-def star_polygons_var(seed: int, stream: int, cx, cy, size_lo: float, size_hi: float, *, hole: bool = False) -> np.ndarray:
-    """Star-shaped polygons of 5–12 vertices centred on (cx, cy) (with an inner star hole when ``hole``)."""
+def star_polygons_var(
+    seed: int, stream: int, cx, cy, size_lo: float, size_hi: float, *, hole: bool = False
+) -> np.ndarray:
+    """Star-shaped polygons of 5–12 vertices centred on (cx, cy) (with an inner star hole when
+    ``hole``)."""
     n = len(cx)
     idx = np.arange(n, dtype=np.int64)
     k = 5 + np.floor(uniform(seed, stream, idx, 99) * 8).astype(np.int64)
@@ -205,7 +244,8 @@ def star_polygons_var(seed: int, stream: int, cx, cy, size_lo: float, size_hi: f
 
 
 def _redigitised(seed: int, stream: int, i, j) -> np.ndarray:
-    """Land-survey cells (i, j) digitised again: every vertex moved by up to ±1 mm (the ring kept closed)."""
+    """Land-survey cells (i, j) digitised again: every vertex moved by up to ±1 mm (the ring kept
+    closed)."""
     cells = cell_polygons(seed, i, j)
     xy, owner = shapely.get_coordinates(cells, return_index=True)
     pos = np.arange(len(owner)) - np.searchsorted(owner, owner)
@@ -216,27 +256,36 @@ def _redigitised(seed: int, stream: int, i, j) -> np.ndarray:
     return shapely.polygons(shapely.linearrings(xy + np.stack([dx, dy], axis=1), indices=owner))
 
 
-def _shaped(seed: int, shape: str, layer: str, n: int, nx: int, ny: int, size: tuple[float, float]) -> np.ndarray:
+def _shaped(
+    seed: int, shape: str, layer: str, n: int, nx: int, ny: int, size: tuple[float, float]
+) -> np.ndarray:
     """Geometries of one plot layer for the data shapes other than ``containment``."""
     stream = {"demolition": 400, "construction": 500, "compensation": 600}[layer]
     idx = np.arange(n, dtype=np.int64)
     if shape == "slivers":
         i, j = _cells(seed, stream, n, nx - 1, ny)
         if layer == "compensation":
-            i = i + 1  # the right-hand neighbour of a random cell: shares one edge with it, twice digitised
+            i = (
+                i + 1
+            )  # the right-hand neighbour of a random cell: shares one edge with it, twice digitised
         return _redigitised(seed, stream + 10, i, j)
     cx = X0 + uniform(seed, stream + 20, idx) * nx * CELL
     cy = Y0 + uniform(seed, stream + 21, idx) * ny * CELL
     return star_polygons_var(seed, stream + 30, cx, cy, *size, hole=shape == "holes")
 
 
-def _cells(seed: int, stream: int, n: int, nx: int, ny: int, want=None) -> tuple[np.ndarray, np.ndarray]:
+def _cells(
+    seed: int, stream: int, n: int, nx: int, ny: int, want=None
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` distinct random cells (optionally of the classes ``want``)."""
     got_i, got_j, start = [], [], 0
     seen: set[int] = set()
     while sum(len(x) for x in got_i) < n:
         if start > 40 * max(n, 1000):
-            raise ValueError(f"cannot place {n} plots on distinct cells of a {nx}×{ny} grid; use more land-survey polygons")
+            raise ValueError(
+                f"cannot place {n} plots on distinct cells of a {nx}×{ny} grid; use more "
+                "land-survey polygons"
+            )
         m = max(4 * n, 1000)
         idx = np.arange(start, start + m, dtype=np.int64)
         start += m
@@ -257,11 +306,14 @@ def _centre(seed, i, j):
     return sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
 
 
-def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str = "containment") -> dict[str, gpd.GeoDataFrame]:
+def plot_layers(
+    seed: int, counts: dict[str, int], nx: int, ny: int, shape: str = "containment"
+) -> dict[str, gpd.GeoDataFrame]:
     """The demolition, construction and compensation layers."""
     out = {}
     if shape == "containment":
-        # homesteads on distinct rural construction cells (0702/0602, 16 % of the grid; generate() makes
+        # homesteads on distinct rural construction cells (0702/0602, 16 % of the grid; generate()
+        # makes
         # the grid big enough)
         i, j = _cells(seed, 100, counts["demolition"], nx, ny, want=["0702", "0602"])
         cx, cy = _centre(seed, i, j)
@@ -270,15 +322,21 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str 
         g = star_polygons(seed, 120, cx + shift, cy, 12.0, 35.0)
         demolition_class = _CODES[cell_class(seed, i, j)]
     else:
-        # the plots are placed by the shape; only the declared land class is drawn, 0702 : 0602 as in
-        # the survey (no distinct 0702/0602 cells are needed, so any plot count up to the grid works)
+        # the plots are placed by the shape; only the declared land class is drawn, 0702 : 0602 as
+        # in
+        # the survey (no distinct 0702/0602 cells are needed, so any plot count up to the grid
+        # works)
         g = _shaped(seed, shape, "demolition", counts["demolition"], nx, ny, (20.0, 45.0))
-        demolition_class = np.where(uniform(seed, 100, np.arange(len(g))) < 0.14 / 0.16, "0702", "0602").astype(object)
+        demolition_class = np.where(
+            uniform(seed, 100, np.arange(len(g))) < 0.14 / 0.16, "0702", "0602"
+        ).astype(object)
     n = len(g)
     area = shapely.area(g)
     out["demolition"] = gpd.GeoDataFrame(
         {
-            "DKBH": np.char.add("CJ", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
+            "DKBH": np.char.add("CJ", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(
+                object
+            ),
             "DLBM": demolition_class,
             "MJ": np.round(area * (1 + 0.002 * (uniform(seed, 130, np.arange(n)) - 0.5)), 2),
             "FKDL": np.where(uniform(seed, 131, np.arange(n)) < 0.8, "0103", "0101").astype(object),
@@ -288,13 +346,18 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str 
     )
     i, j = _cells(seed, 200, counts["construction"], nx, ny)
     cx, cy = _centre(seed, i, j)
-    g = star_polygons(seed, 220, cx, cy, 40.0, 110.0) if shape == "containment" else _shaped(
-        seed, shape, "construction", counts["construction"], nx, ny, (40.0, 110.0))
+    g = (
+        star_polygons(seed, 220, cx, cy, 40.0, 110.0)
+        if shape == "containment"
+        else _shaped(seed, shape, "construction", counts["construction"], nx, ny, (40.0, 110.0))
+    )
     n = len(g)
     cls = cell_class(seed, i, j)
     out["construction"] = gpd.GeoDataFrame(
         {
-            "DKBH": np.char.add("JX", np.char.zfill(np.arange(1, n + 1).astype(str), 6)).astype(object),
+            "DKBH": np.char.add("JX", np.char.zfill(np.arange(1, n + 1).astype(str), 6)).astype(
+                object
+            ),
             "JXLX": np.where(uniform(seed, 230, np.arange(n)) < 0.6, "安置", "城镇").astype(object),
             "DLBM": _CODES[cls],
             "MJ": np.round(shapely.area(g), 2),
@@ -304,11 +367,19 @@ def plot_layers(seed: int, counts: dict[str, int], nx: int, ny: int, shape: str 
     )
     i, j = _cells(seed, 300, counts["compensation"], nx, ny)
     cx, cy = _centre(seed, i, j)
-    g = star_polygons(seed, 320, cx + 0.2 * CELL, cy - 0.1 * CELL, 25.0, 70.0) if shape == "containment" else _shaped(
-        seed, shape, "compensation", counts["compensation"], nx, ny, (25.0, 70.0))
+    g = (
+        star_polygons(seed, 320, cx + 0.2 * CELL, cy - 0.1 * CELL, 25.0, 70.0)
+        if shape == "containment"
+        else _shaped(seed, shape, "compensation", counts["compensation"], nx, ny, (25.0, 70.0))
+    )
     n = len(g)
     out["compensation"] = gpd.GeoDataFrame(
-        {"XMBH": np.char.add("BC", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object), "MJ": np.round(shapely.area(g), 2)},
+        {
+            "XMBH": np.char.add("BC", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(
+                object
+            ),
+            "MJ": np.round(shapely.area(g), 2),
+        },
         geometry=gpd.GeoSeries(g, crs=CRS),
     )
     return out
@@ -346,8 +417,16 @@ fields = {{ land_class = "DLBM", area = "TBMJ", quality = "GDDB", czcsxm = "CZCS
 """
 
 
-def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None = None, band_rows: int = 200,
-             shape: str = "containment", plots: int | None = None) -> dict:
+def generate(
+    out: Path,
+    size: str,
+    *,
+    seed: int = 20240601,
+    landuse: int | None = None,
+    band_rows: int = 200,
+    shape: str = "containment",
+    plots: int | None = None,
+) -> dict:
     """Write the benchmark data set of ``size`` and ``shape`` to ``out``; returns its description.
 
     ``plots`` overrides the demolition count (construction = plots / 5, compensation = plots).
@@ -358,11 +437,22 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
     if landuse:
         counts["landuse"] = int(landuse)
     if plots:
-        counts.update(demolition=int(plots), construction=max(1, int(plots) // 5), compensation=int(plots))
-    if shape == "containment" and counts["demolition"] > RURAL_USE * RURAL_SHARE * counts["landuse"]:
-        # distinct 0702/0602 cells for every homestead: at most 80 % of them used (the pick slows beyond)
+        counts.update(
+            demolition=int(plots), construction=max(1, int(plots) // 5), compensation=int(plots)
+        )
+    if (
+        shape == "containment"
+        and counts["demolition"] > RURAL_USE * RURAL_SHARE * counts["landuse"]
+    ):
+        # distinct 0702/0602 cells for every homestead: at most 80 % of them used (the pick slows
+        # beyond)
         need = int(math.ceil(counts["demolition"] / (RURAL_USE * RURAL_SHARE)))
-        logger.info("containment: %d homesteads need %d land-survey polygons (not %d)", counts["demolition"], need, counts["landuse"])
+        logger.info(
+            "containment: %d homesteads need %d land-survey polygons (not %d)",
+            counts["demolition"],
+            need,
+            counts["landuse"],
+        )
         counts["landuse"] = need
     n_land = counts["landuse"]
     nx = int(math.ceil(math.sqrt(n_land)))
@@ -377,19 +467,38 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
     for j0 in range(0, ny, band_rows):
         j1 = min(ny, j0 + band_rows)
         frame = landuse_frame(seed, nx, j0, j1)
-        pyogrio.write_dataframe(frame, land_path, layer="landuse", append=j0 > 0, SPATIAL_INDEX="YES")
+        pyogrio.write_dataframe(
+            frame, land_path, layer="landuse", append=j0 > 0, SPATIAL_INDEX="YES"
+        )
         table = pa.table(
-            {**{c: frame[c].to_numpy() for c in frame.columns if c != "geometry"},
-             "geometry": shapely.to_wkb(frame.geometry.array, flavor="iso")}
+            {
+                **{c: frame[c].to_numpy() for c in frame.columns if c != "geometry"},
+                "geometry": shapely.to_wkb(frame.geometry.array, flavor="iso"),
+            }
         )
         if writer is None:
-            meta = {"version": "1.0.0", "primary_column": "geometry", "columns": {"geometry": {
-                "encoding": "WKB", "geometry_types": ["Polygon"], "crs": json.loads(pyproj.CRS(CRS).to_json())}}}
+            meta = {
+                "version": "1.0.0",
+                "primary_column": "geometry",
+                "columns": {
+                    "geometry": {
+                        "encoding": "WKB",
+                        "geometry_types": ["Polygon"],
+                        "crs": json.loads(pyproj.CRS(CRS).to_json()),
+                    }
+                },
+            }
             schema = table.schema.with_metadata({b"geo": json.dumps(meta).encode()})
             writer = pq.ParquetWriter(parquet_path, schema, compression="zstd")
         writer.write_table(table.cast(writer.schema), row_group_size=100_000)
         written += len(frame)
-        logger.info("landuse rows %d-%d: %d polygons (%.0f s)", j0, j1, written, time.perf_counter() - started)
+        logger.info(
+            "landuse rows %d-%d: %d polygons (%.0f s)",
+            j0,
+            j1,
+            written,
+            time.perf_counter() - started,
+        )
     if writer is not None:
         writer.close()
     layers = plot_layers(seed, counts, nx, ny, shape)
@@ -398,8 +507,15 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
     (out / "project.toml").write_text(
         PROJECT_TOML.format(seed=seed, size=size, crs=CRS, landuse="landuse.gpkg"), encoding="utf-8"
     )
-    info = {"size": size, "shape": shape, "seed": seed, "counts": {**{k: len(v) for k, v in layers.items()}, "landuse": written},
-            "grid": [nx, ny], "cell_m": CELL, "seconds": round(time.perf_counter() - started, 1)}
+    info = {
+        "size": size,
+        "shape": shape,
+        "seed": seed,
+        "counts": {**{k: len(v) for k, v in layers.items()}, "landuse": written},
+        "grid": [nx, ny],
+        "cell_m": CELL,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     (out / "dataset.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     return info
 
@@ -407,15 +523,34 @@ def generate(out: Path, size: str, *, seed: int = 20240601, landuse: int | None 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=sorted(SIZES), default="small")
-    ap.add_argument("--out", type=Path, default=None, help="output folder (default: out/bench/SIZE)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: out/bench/SIZE)"
+    )
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--landuse", type=int, default=None, help="number of land-survey polygons (overrides the size's)")
-    ap.add_argument("--shape", choices=SHAPES, default="containment", help="data shape (see the module docstring)")
-    ap.add_argument("--plots", type=int, default=None, help="demolition plots (overrides the size's; construction = /5)")
+    ap.add_argument(
+        "--landuse",
+        type=int,
+        default=None,
+        help="number of land-survey polygons (overrides the size's)",
+    )
+    ap.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="containment",
+        help="data shape (see the module docstring)",
+    )
+    ap.add_argument(
+        "--plots",
+        type=int,
+        default=None,
+        help="demolition plots (overrides the size's; construction = /5)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or Path("out/bench") / args.size
-    info = generate(out, args.size, seed=args.seed, landuse=args.landuse, shape=args.shape, plots=args.plots)
+    info = generate(
+        out, args.size, seed=args.seed, landuse=args.landuse, shape=args.shape, plots=args.plots
+    )
     print(json.dumps(info))
 
 

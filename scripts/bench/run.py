@@ -42,7 +42,8 @@ ABS_FLOOR_M2 = 1e-6  # pairs whose area is below this in every method are zero-a
 
 
 def measured(cmd: list[str], env: dict | None = None) -> dict:
-    """Run ``cmd``: wall seconds, CPU seconds and peak RSS (MiB) of exactly this child (``wait4``)."""
+    """Run ``cmd``: wall seconds, CPU seconds and peak RSS (MiB) of exactly this child
+    (``wait4``)."""
     t = time.perf_counter()
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, env=env, cwd=ROOT)
@@ -52,8 +53,14 @@ def measured(cmd: list[str], env: dict | None = None) -> dict:
         fo.seek(0)
         fe.seek(0)
         out, err = fo.read().decode(errors="replace"), fe.read().decode(errors="replace")
-    return {"rc": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mib": usage.ru_maxrss / 1024, "stdout": out, "stderr": err}
+    return {
+        "rc": proc.returncode,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "stdout": out,
+        "stderr": err,
+    }
 
 
 def start_postgis(workdir: Path) -> tuple[str, Path]:
@@ -62,21 +69,31 @@ def start_postgis(workdir: Path) -> tuple[str, Path]:
         port = s.getsockname()[1]
     datadir = Path(tempfile.mkdtemp(prefix="llpg", dir="/tmp"))
     os.chmod(datadir, 0o755)
-    proc = subprocess.run(["bash", str(ROOT / "scripts/postgis/start.sh"), str(datadir / "db"), str(port)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts/postgis/start.sh"), str(datadir / "db"), str(port)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"scripts/postgis/start.sh failed:\n{proc.stderr[-2000:]}")
     return proc.stdout.strip().splitlines()[-1], datadir
 
 
 def stop_postgis(datadir: Path) -> None:
-    subprocess.run(["bash", str(ROOT / "scripts/postgis/stop.sh"), str(datadir / "db")], capture_output=True, check=False)
+    subprocess.run(
+        ["bash", str(ROOT / "scripts/postgis/stop.sh"), str(datadir / "db")],
+        capture_output=True,
+        check=False,
+    )
     shutil.rmtree(datadir, ignore_errors=True)
 
 
 def agreement(res: Path, methods: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """Per pair set: pairs per method and the largest relative difference to the engine."""
-    frames = {m: pd.read_parquet(res / f"{m}.parquet") for m in methods if (res / f"{m}.parquet").exists()}
+    frames = {
+        m: pd.read_parquet(res / f"{m}.parquet") for m in methods if (res / f"{m}.parquet").exists()
+    }
     rows, notes = [], []
     base = frames["engine"]
     for m, f in frames.items():
@@ -90,12 +107,29 @@ def agreement(res: Path, methods: list[str]) -> tuple[pd.DataFrame, list[str]]:
             diff = (g["area_a"] - g["area_b"]).abs()
             rel = diff / np.maximum(g["area_a"].abs(), g["area_b"].abs())
             bad = int((rel > REL_TOL).sum())
-            rows.append({"pair set": name, "method": m, "pairs": len(g), "max rel diff": float(rel.max()) if len(g) else 0.0,
-                         "pairs > 1e-6": bad, "max abs diff m²": float(diff.max()) if len(g) else 0.0,
-                         "largest pair > 1e-6 (m²)": float(np.maximum(g["area_a"], g["area_b"])[rel > REL_TOL].max()) if bad else 0.0, "total m² (engine)": float(g["area_a"].sum()), "total m² (method)": float(g["area_b"].sum())})
+            rows.append(
+                {
+                    "pair set": name,
+                    "method": m,
+                    "pairs": len(g),
+                    "max rel diff": float(rel.max()) if len(g) else 0.0,
+                    "pairs > 1e-6": bad,
+                    "max abs diff m²": float(diff.max()) if len(g) else 0.0,
+                    "largest pair > 1e-6 (m²)": float(
+                        np.maximum(g["area_a"], g["area_b"])[rel > REL_TOL].max()
+                    )
+                    if bad
+                    else 0.0,
+                    "total m² (engine)": float(g["area_a"].sum()),
+                    "total m² (method)": float(g["area_b"].sum()),
+                }
+            )
             if bad:
                 worst = g.assign(rel=rel).sort_values("rel").tail(3)
-                notes.append(f"{m} {name}: {bad} pairs beyond 1e-6; worst: " + worst[["left", "right", "area_a", "area_b"]].to_json(orient="records"))
+                notes.append(
+                    f"{m} {name}: {bad} pairs beyond 1e-6; worst: "
+                    + worst[["left", "right", "area_a", "area_b"]].to_json(orient="records")
+                )
     return pd.DataFrame(rows), notes
 
 
@@ -106,11 +140,18 @@ def machine() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        mem = next(
+            x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
+        )
     except (OSError, StopIteration):
         mem = ""
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": " ".join(mem.split()[1:]), "os": platform.platform(),
-            "python": platform.python_version()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": " ".join(mem.split()[1:]),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def versions() -> dict:
@@ -121,17 +162,38 @@ def versions() -> dict:
 
     import landlink_gis
 
-    return {"landlink-gis": landlink_gis.__version__, "shapely": shapely.__version__, "GEOS": ".".join(map(str, shapely.geos_version)),
-            "geopandas": geopandas.__version__, "pyogrio": pyogrio.__version__, "GDAL": ".".join(map(str, pyogrio.__gdal_version__)),
-            "numpy": np.__version__, "pandas": pd.__version__, "dask": dask.__version__}
+    return {
+        "landlink-gis": landlink_gis.__version__,
+        "shapely": shapely.__version__,
+        "GEOS": ".".join(map(str, shapely.geos_version)),
+        "geopandas": geopandas.__version__,
+        "pyogrio": pyogrio.__version__,
+        "GDAL": ".".join(map(str, pyogrio.__gdal_version__)),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "dask": dask.__version__,
+    }
 
 
 def profile_check(data: Path, res: Path) -> str:
     """pyinstrument profile of ``landlink check`` on one thread: the top of the call tree."""
     env = {**os.environ, "LANDLINK_THREADS": "1"}
     out = res / "profile.txt"
-    cmd = [PY, "-m", "pyinstrument", "--show-all", "-o", str(out), "-m", "landlink_gis.cli.main", "check",
-           str(data / "project.toml"), "-o", str(res / "profiled.gpkg"), "-q"]
+    cmd = [
+        PY,
+        "-m",
+        "pyinstrument",
+        "--show-all",
+        "-o",
+        str(out),
+        "-m",
+        "landlink_gis.cli.main",
+        "check",
+        str(data / "project.toml"),
+        "-o",
+        str(res / "profiled.gpkg"),
+        "-q",
+    ]
     r = measured(cmd, env)
     if not out.exists():
         return f"(profile failed: rc {r['rc']}: {r['stderr'][-500:]})"
@@ -144,7 +206,11 @@ def profile_check(data: Path, res: Path) -> str:
     keep = []
     for ln in lines:
         m = re.match(r"^([\s│├└─]*)([\d.]+) (\S+)\s+(\S+)", ln)
-        if not m or float(m.group(2)) < 0.02 * total or m.group(4).startswith(("click/", "<frozen")):
+        if (
+            not m
+            or float(m.group(2)) < 0.02 * total
+            or m.group(4).startswith(("click/", "<frozen"))
+        ):
             continue
         keep.append(ln)
     return "\n".join(head + keep[:80])
@@ -153,20 +219,58 @@ def profile_check(data: Path, res: Path) -> str:
 def main() -> None:  # noqa: PLR0915 - a linear script
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", default="county", choices=["small", "county", "province"])
-    ap.add_argument("--data", type=Path, default=None, help="data folder (default out/bench/SIZE; generated when missing)")
-    ap.add_argument("--landuse", type=int, default=None, help="land-survey polygons when generating (overrides the size's)")
-    ap.add_argument("--methods", default="arrow,engine,engine1,engine_geos,floor,check,geopandas,postgis,scaling,profile")
-    ap.add_argument("--shape", default="containment", help="data shape(s), comma-separated: containment,partial,slivers,holes")
-    ap.add_argument("--plots", type=int, default=None, help="demolition plots when generating (overrides the size's)")
-    ap.add_argument("--first-only", default="engine1,scaling,profile",
-                    help="methods run on the first shape only (the slow diagnostics), comma-separated")
-    ap.add_argument("--report-only", action="store_true", help="rewrite the results file from the shapes' summary.json, no run")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data folder (default out/bench/SIZE; generated when missing)",
+    )
+    ap.add_argument(
+        "--landuse",
+        type=int,
+        default=None,
+        help="land-survey polygons when generating (overrides the size's)",
+    )
+    ap.add_argument(
+        "--methods",
+        default="arrow,engine,engine1,engine_geos,floor,check,geopandas,postgis,scaling,profile",
+    )
+    ap.add_argument(
+        "--shape",
+        default="containment",
+        help="data shape(s), comma-separated: containment,partial,slivers,holes",
+    )
+    ap.add_argument(
+        "--plots",
+        type=int,
+        default=None,
+        help="demolition plots when generating (overrides the size's)",
+    )
+    ap.add_argument(
+        "--first-only",
+        default="engine1,scaling,profile",
+        help="methods run on the first shape only (the slow diagnostics), comma-separated",
+    )
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the results file from the shapes' summary.json, no run",
+    )
     ap.add_argument("--url", default=None, help="PostGIS URL (default: start a throw-away server)")
-    ap.add_argument("--results", type=Path, default=None, help="results file (default scripts/bench/RESULTS.md for county)")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="results file (default scripts/bench/RESULTS.md for county)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     shapes = [s.strip() for s in args.shape.split(",") if s.strip()]
-    results = args.results or (HERE / "RESULTS.md" if args.size == "county" else ROOT / "out" / "bench" / f"RESULTS-{args.size}.md")
+    results = args.results or (
+        HERE / "RESULTS.md"
+        if args.size == "county"
+        else ROOT / "out" / "bench" / f"RESULTS-{args.size}.md"
+    )
     from report import write_sections
 
     sections = []
@@ -175,7 +279,11 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         if args.report_only:
             res = data_dir(args, shape) / "results"
             payload = json.loads((res / "summary.json").read_text(encoding="utf-8"))
-            ok = [m for m in ("engine", "engine_geos", "geopandas", "postgis") if payload["times"].get(m, {}).get("ok")]
+            ok = [
+                m
+                for m in ("engine", "engine_geos", "geopandas", "postgis")
+                if payload["times"].get(m, {}).get("ok")
+            ]
             agree, payload["notes"] = agreement(res, ok)
             payload["agreement"] = agree.to_dict(orient="records")
             sections.append(payload)
@@ -200,7 +308,16 @@ def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: 
     name = data.name
     if not (data / "project.toml").exists():
         logger.info("generating %s data in %s", name, data)
-        cmd = [PY, str(HERE / "generate.py"), "--size", args.size, "--out", str(data), "--shape", shape]
+        cmd = [
+            PY,
+            str(HERE / "generate.py"),
+            "--size",
+            args.size,
+            "--out",
+            str(data),
+            "--shape",
+            shape,
+        ]
         if args.landuse:
             cmd += ["--landuse", str(args.landuse)]
         if args.plots:
@@ -221,13 +338,26 @@ def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: 
                 times["profile"] = {"text": profile_check(data, res)}
                 continue
             if m == "check":
-                r = measured([PY, "-m", "landlink_gis.cli.main", "check", str(data / "project.toml"), "-o", str(res / "checked.gpkg"), "-q"])
+                r = measured(
+                    [
+                        PY,
+                        "-m",
+                        "landlink_gis.cli.main",
+                        "check",
+                        str(data / "project.toml"),
+                        "-o",
+                        str(res / "checked.gpkg"),
+                        "-q",
+                    ]
+                )
                 r["ok"] = r["rc"] in (0, 1)
                 times[m] = r
                 continue
             if m == "postgis" and url is None:
                 url, pg_dir = start_postgis(res)
-            cmd = [PY, str(HERE / "methods.py"), m, str(data), str(res)] + (["--url", url] if m == "postgis" else [])
+            cmd = [PY, str(HERE / "methods.py"), m, str(data), str(res)] + (
+                ["--url", url] if m == "postgis" else []
+            )
             r = measured(cmd)
             if r["rc"] != 0:
                 logger.error("method %s failed: %s", m, r["stderr"][-3000:])
@@ -241,10 +371,29 @@ def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: 
         if pg_dir is not None:
             stop_postgis(pg_dir)
     load_after = os.getloadavg()
-    agree, notes = agreement(res, [m for m in ("engine", "engine_geos", "geopandas", "postgis") if times.get(m, {}).get("ok")])
-    payload = {"size": args.size, "shape": shape, "dataset": dataset, "times": {k: {kk: vv for kk, vv in v.items() if kk not in ("stdout", "stderr")} for k, v in times.items()},
-               "agreement": agree.to_dict(orient="records"), "notes": notes, "machine": machine(), "versions": versions(),
-               "load_before": load_before, "load_after": load_after}
+    agree, notes = agreement(
+        res,
+        [
+            m
+            for m in ("engine", "engine_geos", "geopandas", "postgis")
+            if times.get(m, {}).get("ok")
+        ],
+    )
+    payload = {
+        "size": args.size,
+        "shape": shape,
+        "dataset": dataset,
+        "times": {
+            k: {kk: vv for kk, vv in v.items() if kk not in ("stdout", "stderr")}
+            for k, v in times.items()
+        },
+        "agreement": agree.to_dict(orient="records"),
+        "notes": notes,
+        "machine": machine(),
+        "versions": versions(),
+        "load_before": load_before,
+        "load_after": load_after,
+    }
     (res / "summary.json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     return payload
 

@@ -24,9 +24,9 @@ from .api import (
     summary,
     write_gpkg,
 )
-from .errors import DataSourceError, InputError, LandlinkError, OutputError, ProjectFileError
-from .project import LayerSpec, Project, RasterSpec
-from .result import CheckResult
+from .base.errors import DataSourceError, InputError, LandlinkError, OutputError, ProjectFileError
+from .project.file import LayerSpec, Project, RasterSpec
+from .run.result import CheckResult
 
 __all__ = [
     "CheckResult",

@@ -22,16 +22,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .errors import InputError
+from .base.errors import InputError
+from .base.roles import LAYER_ROLES, RASTER_ROLES
 from .io.vector import read_vector
-from .project import Project, load_project, parse_project
-from .report.gpkg import write_checked_gpkg
-from .report.maps_interactive import explore_result, plot_result
-from .report.summary import summary_text
-from .result import CheckResult
-from .roles import LAYER_ROLES, RASTER_ROLES
+from .outputs.gpkg import write_checked_gpkg
+from .outputs.maps_interactive import explore_result, plot_result
+from .outputs.summary import summary_text
+from .project.file import Project, load_project, parse_project
 from .rules import REGISTRY, sorted_rules
-from .runner import check
+from .run.result import CheckResult
+from .run.runner import check
 
 __all__ = [
     "check",
@@ -57,7 +57,9 @@ def _layer_table(role: str, value: Any) -> tuple[dict[str, Any], gpd.GeoDataFram
         return {"path": f"__in_memory_{role}__"}, value
     if isinstance(value, (str, Path)):
         text = str(value)
-        return ({"url": text} if text.startswith(("postgresql://", "postgres://")) else {"path": text}), None
+        return (
+            {"url": text} if text.startswith(("postgresql://", "postgres://")) else {"path": text}
+        ), None
     if isinstance(value, Mapping):
         return dict(value), None
     raise InputError(
@@ -141,7 +143,9 @@ def project_from_frames(
     for what, table in (("fields", fields), ("ids", ids)):
         extra = sorted(set(table or {}) - set(inputs))
         if extra:
-            raise InputError(f"{what} given for layer role(s) {', '.join(extra)} that have no layer")
+            raise InputError(
+                f"{what} given for layer role(s) {', '.join(extra)} that have no layer"
+            )
 
     layers: dict[str, dict[str, Any]] = {}
     frames: dict[str, gpd.GeoDataFrame] = {}
@@ -227,7 +231,8 @@ def read_layer(
 
 
 def rules_table(lang: str = "zh") -> pd.DataFrame:
-    """Every registered rule as a table: ID, family, default severity, title, parameters, requirements.
+    """Every registered rule as a table: ID, family, default severity, title, parameters,
+    requirements.
 
     Parameters
     ----------
@@ -246,7 +251,9 @@ def rules_table(lang: str = "zh") -> pd.DataFrame:
         }
         for r in sorted_rules()
     ]
-    return pd.DataFrame(rows, columns=["rule_id", "family", "severity", "title", "params", "requires", "reference"])
+    return pd.DataFrame(
+        rows, columns=["rule_id", "family", "severity", "title", "params", "requires", "reference"]
+    )
 
 
 def explain(rule_id: str, lang: str = "zh") -> str:
@@ -281,7 +288,7 @@ def explain(rule_id: str, lang: str = "zh") -> str:
 def write_gpkg(result: CheckResult, path: str | Path, **kwargs: Any) -> Path:
     """Write the filing GeoPackage of ``result`` atomically, exactly as ``landlink check`` does.
 
-    Keyword arguments go to :func:`landlink_gis.report.gpkg.write_checked_gpkg` (``gpkg_version``).
+    Keyword arguments go to :func:`landlink_gis.outputs.gpkg.write_checked_gpkg` (``gpkg_version``).
     """
     return write_checked_gpkg(result, path, **kwargs)
 
@@ -294,7 +301,7 @@ def summary(result: CheckResult, lang: str | None = None) -> str:
 def explore(result: CheckResult, **kwargs: Any) -> Any:
     """An interactive folium map: plots coloured by ``ll_status``, findings as popups.
 
-    Keyword arguments go to :func:`landlink_gis.report.maps_interactive.explore_result` (``lang``,
+    Keyword arguments go to :func:`landlink_gis.outputs.maps_interactive.explore_result` (``lang``,
     ``tiles``, ``findings``, ``width``, ``height``). Needs the ``notebook`` extra (folium).
     """
     return explore_result(result, **kwargs)
@@ -303,7 +310,7 @@ def explore(result: CheckResult, **kwargs: Any) -> Any:
 def plot(result: CheckResult, **kwargs: Any) -> Any:
     """A static matplotlib map of plots by status and the findings; returns the Axes.
 
-    Keyword arguments go to :func:`landlink_gis.report.maps_interactive.plot_result` (``ax``,
+    Keyword arguments go to :func:`landlink_gis.outputs.maps_interactive.plot_result` (``ax``,
     ``lang``, ``findings``, ``figsize``). Needs the ``notebook`` extra (matplotlib).
     """
     return plot_result(result, **kwargs)

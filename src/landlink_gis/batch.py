@@ -4,7 +4,7 @@ A project that cannot be read (a bad TOML, a missing layer) does not stop the ba
 says ``failed`` with the reason, and the other projects are checked. Workers are separate
 processes (``spawn``), two by default for the two-core machines of county offices. The outputs
 of each project are written by the same table of writers as a single check
-(:mod:`landlink_gis.report.outputs`); the summary by :mod:`landlink_gis.report.batch_summary`.
+(:mod:`landlink_gis.outputs.outputs`); the summary by :mod:`landlink_gis.outputs.batch_summary`.
 """
 
 from __future__ import annotations
@@ -19,18 +19,25 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import LandlinkError
+from .base.errors import LandlinkError
+from .base.redaction import redact_text
 from .io.atomic import protected_paths
-from .io.redact import redact_text
 from .io.shared import preload_shared_layers
-from .project import load_project
-from .report.batch_summary import SUMMARY_COLUMNS, write_batch_summary
-from .report.outputs import default_output, write_outputs
-from .runner import check
+from .outputs.batch_summary import SUMMARY_COLUMNS, write_batch_summary
+from .outputs.outputs import default_output, write_outputs
+from .project.file import load_project
+from .run.runner import check
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUMMARY_COLUMNS", "batch_inputs", "check_one", "find_projects", "run_batch", "write_batch_summary"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "batch_inputs",
+    "check_one",
+    "find_projects",
+    "run_batch",
+    "write_batch_summary",
+]
 
 
 def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -80,7 +87,9 @@ def _init_worker(shared: dict) -> None:
     _SHARED = shared
 
 
-def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dict | None = None) -> dict[str, Any]:
+def check_one(
+    project_file: str, gpkg: str, options: dict[str, Any], shared: dict | None = None
+) -> dict[str, Any]:
     """Check one project and write its outputs; never raises for a bad project (a ``failed`` row).
 
     Runs in a worker process; arguments and result are plain, picklable values. ``shared``
@@ -98,13 +107,22 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
             repair=options.get("repair", False),
             shared=_SHARED if shared is None else shared,
         )
-        kinds = dict.fromkeys([*(k for k in ("report", "xlsx") if options.get(k)), *options.get("outputs", ())])
-        written = write_outputs(result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())})
+        kinds = dict.fromkeys(
+            [*(k for k in ("report", "xlsx") if options.get(k)), *options.get("outputs", ())]
+        )
+        written = write_outputs(
+            result, gpkg, kinds, protected={Path(p) for p in options.get("protected", ())}
+        )
     except LandlinkError as exc:
         return {**row, "status": "failed", "exit_code": 2, "message": redact_text(str(exc))}
     except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
         logger.debug("internal error on %s", project_file, exc_info=True)
-        return {**row, "status": "failed", "exit_code": 2, "message": redact_text(f"internal error: {type(exc).__name__}: {exc}")}
+        return {
+            **row,
+            "status": "failed",
+            "exit_code": 2,
+            "message": redact_text(f"internal error: {type(exc).__name__}: {exc}"),
+        }
     counts = result.counts()
     bal = result.balance
     row.update(
@@ -126,13 +144,16 @@ def check_one(project_file: str, gpkg: str, options: dict[str, Any], shared: dic
 
 
 def batch_inputs(files: Sequence[Path]) -> set[Path]:
-    """Every input file (and ledger) of every readable project of a batch: what no output may replace."""
+    """Every input file (and ledger) of every readable project of a batch: what no output may
+    replace."""
     out: set[Path] = set()
     for f in files:
         try:
             out |= protected_paths(load_project(f))
         except LandlinkError:
-            out.add(Path(f).resolve())  # its own check reports the problem; the TOML stays protected
+            out.add(
+                Path(f).resolve()
+            )  # its own check reports the problem; the TOML stays protected
     return out
 
 
@@ -190,7 +211,7 @@ def run_batch(
         Also write the HTML report / the xlsx beside each GeoPackage.
     outputs
         Further outputs to write beside each GeoPackage, keys of
-        :data:`landlink_gis.report.outputs.WRITERS` (``report``, ``xlsx`` …).
+        :data:`landlink_gis.outputs.outputs.WRITERS` (``report``, ``xlsx`` …).
     shared_reads
         Read each reference layer that several projects name once, in this process, and hand it
         to every check (:mod:`landlink_gis.io.shared`). Measured on 2 cores: 4 projects over the
@@ -200,7 +221,8 @@ def run_batch(
     on_done
         Called with each row as its project finishes (progress display).
     **check_options
-        ``profile``, ``rules``, ``ignore``, ``lang``, ``repair`` for :func:`landlink_gis.runner.check`.
+        ``profile``, ``rules``, ``ignore``, ``lang``, ``repair`` for
+        :func:`landlink_gis.run.runner.check`.
 
     Returns
     -------
@@ -213,8 +235,13 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
     gpkgs = _gpkg_names(files, folder)
     # no project's output may land on any project's input (or ledger) of the batch
-    options = {**check_options, "outputs": list(outputs), "report": report, "xlsx": xlsx,
-               "protected": sorted(str(p) for p in batch_inputs(files))}
+    options = {
+        **check_options,
+        "outputs": list(outputs),
+        "report": report,
+        "xlsx": xlsx,
+        "protected": sorted(str(p) for p in batch_inputs(files)),
+    }
     shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
     if workers <= 1 or len(files) <= 1:
@@ -224,16 +251,27 @@ def run_batch(
                 on_done(rows[i])
     else:
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(files)), mp_context=get_context("spawn"), initializer=_init_worker, initargs=(shared,)
+            max_workers=min(workers, len(files)),
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(shared,),
         ) as pool:
-            futures = {pool.submit(check_one, str(f), str(g), options): i for i, (f, g) in enumerate(zip(files, gpkgs, strict=True))}
+            futures = {
+                pool.submit(check_one, str(f), str(g), options): i
+                for i, (f, g) in enumerate(zip(files, gpkgs, strict=True))
+            }
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
                     rows[i] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a dead worker: record it, keep going
-                    rows[i] = {**dict.fromkeys(SUMMARY_COLUMNS), "project_file": str(files[i]), "status": "failed",
-                               "exit_code": 2, "message": redact_text(f"worker failed: {type(exc).__name__}: {exc}")}
+                    rows[i] = {
+                        **dict.fromkeys(SUMMARY_COLUMNS),
+                        "project_file": str(files[i]),
+                        "status": "failed",
+                        "exit_code": 2,
+                        "message": redact_text(f"worker failed: {type(exc).__name__}: {exc}"),
+                    }
                 if on_done:
                     on_done(rows[i])
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -43,7 +43,13 @@ _REGULAR = "give the path of a regular file"
 
 CASES: tuple[Case, ...] = (
     # shapefile damage
-    _fail("truncated_shp", "demolition.shp", "truncated", "layer 'demolition'", "copy the complete shapefile"),
+    _fail(
+        "truncated_shp",
+        "demolition.shp",
+        "truncated",
+        "layer 'demolition'",
+        "copy the complete shapefile",
+    ),
     _fail("missing_shx", "demolition.shp", ".shx", "layer 'demolition'", "copy every part"),
     _fail("missing_dbf", "demolition.shp", ".dbf", "layer 'demolition'", "copy every part"),
     _fail("missing_prj_no_project_crs", "demolition.shp", "no CRS", "add the .prj", "crs ="),
@@ -73,7 +79,14 @@ CASES: tuple[Case, ...] = (
     _found("zero_area_ring", 1, "GEOM001:error"),
     _found("unclosed_ring", 1, "GEOM001:error", extra="unclosed"),
     _found("nan_inf_coordinates", 1, "GEOM001:error", "CRS003", extra="nan_inf"),
-    _found("self_intersecting_ring", 1, "GEOM001:error", "GEOM001:info", args=("--repair",), extra="repaired"),
+    _found(
+        "self_intersecting_ring",
+        1,
+        "GEOM001:error",
+        "GEOM001:info",
+        args=("--repair",),
+        extra="repaired",
+    ),
     # dimensions and curves
     _found("z_geometries", 0, "GEOM006"),
     _found("m_geometries", 0, "GEOM006"),
@@ -88,27 +101,73 @@ CASES: tuple[Case, ...] = (
     _fail("toml_unknown_key", "project.toml", "unknown key", "colour", "[project]"),
     _fail("toml_unknown_rule", "project.toml", "unknown rule ID", "GEOM999", "landlink rules"),
     _fail("toml_unknown_param", "project.toml", "unknown parameter", "overlap_tolerance"),
-    _fail("toml_missing_file", "拆旧地块.shp", "file not found", "layer 'demolition'", "check the path"),
-    _fail("toml_missing_layer", "demolition.gpkg", "no layer 'chaijiu'", "layers found: demolition"),
+    _fail(
+        "toml_missing_file",
+        "拆旧地块.shp",
+        "file not found",
+        "layer 'demolition'",
+        "check the path",
+    ),
+    _fail(
+        "toml_missing_layer", "demolition.gpkg", "no layer 'chaijiu'", "layers found: demolition"
+    ),
     _found("path_outside_folder", 0, extra="outside_recorded"),
-    _fail("output_over_input", "demolition.gpkg", "refusing to write over an input", args=("-o", "{in}/demolition.gpkg")),
+    _fail(
+        "output_over_input",
+        "demolition.gpkg",
+        "refusing to write over an input",
+        args=("-o", "{in}/demolition.gpkg"),
+    ),
     # PostGIS and coordinate TXT
-    _fail("postgis_refused", "postgresql://landlink:***@127.0.0.1", "Connection refused", "check that the server is running"),
+    _fail(
+        "postgis_refused",
+        "postgresql://landlink:***@127.0.0.1",
+        "Connection refused",
+        "check that the server is running",
+    ),
     _fail("postgis_wrong_password", "postgresql://landlink:***@", "password", needs_postgis=True),
-    _fail("coordtxt_broken_line", "demolition.txt", "line 20", "expected 4", "Fix or remove the line"),
+    _fail(
+        "coordtxt_broken_line", "demolition.txt", "line 20", "expected 4", "Fix or remove the line"
+    ),
     # paths that would block or never end: refused before any open, in under 2 s
     _hang("layer_is_fifo", "demolition.gpkg", "named pipe", "layer 'demolition'", _REGULAR),
     _hang("layer_is_dev_zero", "/dev/zero", "character device", "layer 'demolition'", _REGULAR),
-    _hang("layer_is_dev_urandom", "/dev/urandom", "character device", "layer 'demolition'", _REGULAR),
+    _hang(
+        "layer_is_dev_urandom", "/dev/urandom", "character device", "layer 'demolition'", _REGULAR
+    ),
     _hang("layer_is_socket", "demolition.gpkg", "socket", "layer 'demolition'", _REGULAR),
-    _hang("layer_is_plain_folder", "plots", "is a folder", "not a FileGDB", "give the path of the data file"),
+    _hang(
+        "layer_is_plain_folder",
+        "plots",
+        "is a folder",
+        "not a FileGDB",
+        "give the path of the data file",
+    ),
     _hang("shx_is_fifo", "demolition.shx", "named pipe", "layer 'demolition'", _REGULAR),
     _hang("cpg_is_fifo", "demolition.cpg", "named pipe", "layer 'demolition'", _REGULAR),
     _hang("raster_is_fifo", "dem.tif", "named pipe", "raster 'dem'", _REGULAR),
     # shapefile parts that disagree on the number of records: never a dropped or invented plot
-    _fail("dbf_fewer_records", "demolition.shp", "disagree", ".shp 3, .shx 3, .dbf 2", "export the layer again"),
-    _fail("dbf_more_records", "demolition.shp", "disagree", ".shp 3, .shx 3, .dbf 4", "export the layer again"),
-    _fail("shx_fewer_records", "demolition.shp", "disagree", ".shp 3, .shx 2, .dbf 3", "export the layer again"),
+    _fail(
+        "dbf_fewer_records",
+        "demolition.shp",
+        "disagree",
+        ".shp 3, .shx 3, .dbf 2",
+        "export the layer again",
+    ),
+    _fail(
+        "dbf_more_records",
+        "demolition.shp",
+        "disagree",
+        ".shp 3, .shx 3, .dbf 4",
+        "export the layer again",
+    ),
+    _fail(
+        "shx_fewer_records",
+        "demolition.shp",
+        "disagree",
+        ".shp 3, .shx 2, .dbf 3",
+        "export the layer again",
+    ),
     # .cpg files that name no usable code page: detection, a note, never mojibake
     _found("dbf_gbk_cpg_garbage", 0, extra="gbk_text_overruled"),
     _found("dbf_gbk_cpg_empty", 0, extra="gbk_text_overruled"),

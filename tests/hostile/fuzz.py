@@ -1,4 +1,5 @@
-"""Seeded mutation fuzzer of ``landlink check``: damaged shapefiles, GeoPackages, coordinate TXT and TOML.
+"""Seeded mutation fuzzer of ``landlink check``: damaged shapefiles, GeoPackages, coordinate TXT
+and TOML.
 
 Each case is one integer seed. From a small valid project (two templates: demolition plots as a
 shapefile, or as a Ministry coordinate TXT; construction plots in a GeoPackage), the seed picks
@@ -47,14 +48,21 @@ SEED = 20_250_101
 KNOWN_FAILURES: dict[int, str] = {}
 
 TEMPLATES = {
-    "shp": ("demolition.shp", "demolition.shx", "demolition.dbf", "construction.gpkg", "project.toml"),
+    "shp": (
+        "demolition.shp",
+        "demolition.shx",
+        "demolition.dbf",
+        "construction.gpkg",
+        "project.toml",
+    ),
     "txt": ("demolition.txt", "construction.gpkg", "project.toml"),
 }
 MUTATIONS = ("flip", "truncate", "insert")
 
 
 class CaseTimeout(BaseException):
-    """Raised in the main thread when a case runs past its limit (a BaseException: no ``except Exception`` eats it)."""
+    """Raised in the main thread when a case runs past its limit (a BaseException: no ``except
+    Exception`` eats it)."""
 
 
 @dataclass
@@ -85,7 +93,9 @@ def case_for(seed: int) -> FuzzCase:
     """The case of ``seed`` (template, target file, mutation), reproducible on every machine."""
     rng = np.random.default_rng(SEED + seed)
     template = str(rng.choice(tuple(TEMPLATES)))
-    return FuzzCase(seed, template, str(rng.choice(TEMPLATES[template])), str(rng.choice(MUTATIONS)))
+    return FuzzCase(
+        seed, template, str(rng.choice(TEMPLATES[template])), str(rng.choice(MUTATIONS))
+    )
 
 
 def write_templates(root: Path) -> dict[str, Path]:
@@ -105,7 +115,11 @@ def write_templates(root: Path) -> dict[str, Path]:
         else:
             write_coordtxt(dem, folder / "demolition.txt", id_field="DKBH", class_field="DLBM")
             project = 'crs = "EPSG:4545"'
-        toml(folder, {"demolition": f"demolition.{name}", "construction": "construction.gpkg"}, project=project)
+        toml(
+            folder,
+            {"demolition": f"demolition.{name}", "construction": "construction.gpkg"},
+            project=project,
+        )
         folders[name] = folder
     return folders
 
@@ -151,7 +165,8 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`CaseTimeout` in the main thread after ``seconds``; dump every stack and exit at 4×.
+    """Raise :class:`CaseTimeout` in the main thread after ``seconds``; dump every stack and exit
+    at 4×.
 
     The soft limit interrupts Python code; the hard one (``faulthandler``) ends a process stuck
     in C code, with every thread's stack on stderr, rather than hanging the test run.
@@ -171,8 +186,16 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_case(case: FuzzCase, templates: dict[str, Path], work: Path, *, limit: float = 20.0, extra_args: tuple[str, ...] = ()) -> Outcome:
-    """Build ``case`` under ``work``, run ``landlink check`` on it in-process and judge the outcome."""
+def run_case(
+    case: FuzzCase,
+    templates: dict[str, Path],
+    work: Path,
+    *,
+    limit: float = 20.0,
+    extra_args: tuple[str, ...] = (),
+) -> Outcome:
+    """Build ``case`` under ``work``, run ``landlink check`` on it in-process and judge the
+    outcome."""
     from click.testing import CliRunner
 
     from landlink_gis.cli.main import cli
@@ -186,7 +209,9 @@ def run_case(case: FuzzCase, templates: dict[str, Path], work: Path, *, limit: f
     problems: list[str] = []
     try:
         with time_limit(limit):
-            result = CliRunner().invoke(cli, ["check", str(toml_path), "--lang", "en", "-o", str(out), *extra_args])
+            result = CliRunner().invoke(
+                cli, ["check", str(toml_path), "--lang", "en", "-o", str(out), *extra_args]
+            )
         code, text = result.exit_code, result.output
     except CaseTimeout as exc:
         code, text = None, ""
@@ -205,8 +230,11 @@ def run_case(case: FuzzCase, templates: dict[str, Path], work: Path, *, limit: f
     return Outcome(case, code, seconds, text, problems)
 
 
-def fuzz(seeds: range | list[int], *, limit: float = 20.0, keep: Path | None = None) -> list[Outcome]:
-    """Run the cases of ``seeds``; returns every outcome (each case's folder removed unless ``keep``)."""
+def fuzz(
+    seeds: range | list[int], *, limit: float = 20.0, keep: Path | None = None
+) -> list[Outcome]:
+    """Run the cases of ``seeds``; returns every outcome (each case's folder removed unless
+    ``keep``)."""
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="landlink-fuzz-") as tmp:
         root = Path(tmp)
@@ -237,10 +265,15 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in outcomes:
         if outcome.problems and outcome.case.seed not in KNOWN_FAILURES:
             failed += 1
-            print(f"FAIL {outcome.case} exit={outcome.exit_code} {outcome.seconds:.1f}s: {'; '.join(outcome.problems)}")
+            print(
+                f"FAIL {outcome.case} exit={outcome.exit_code} {outcome.seconds:.1f}s: "
+                f"{'; '.join(outcome.problems)}"
+            )
             print("    " + outcome.output.strip().replace("\n", "\n    ")[:2000])
-    print(f"{len(seeds)} cases, {failed} failed; exit codes: {dict(zip(*codes, strict=True))}; "
-          f"slowest {max(o.seconds for o in outcomes):.1f} s")
+    print(
+        f"{len(seeds)} cases, {failed} failed; exit codes: {dict(zip(*codes, strict=True))}; "
+        f"slowest {max(o.seconds for o in outcomes):.1f} s"
+    )
     return 1 if failed else 0
 
 

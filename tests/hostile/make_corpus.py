@@ -58,7 +58,9 @@ def build(name: str, root: Path, **kwargs: Any) -> Path:
 
 
 # ----------------------------------------------------------------------------- base project
-def _squares(rng: np.random.Generator, n: int, y: float, prefix: str) -> tuple[list[str], list[shapely.Polygon]]:
+def _squares(
+    rng: np.random.Generator, n: int, y: float, prefix: str
+) -> tuple[list[str], list[shapely.Polygon]]:
     sizes = rng.uniform(30.0, 60.0, n)
     xs = np.arange(n) * 150.0 + rng.uniform(0.0, 20.0, n)
     geoms = list(shapely.box(X0 + xs, Y0 + y, X0 + xs + sizes, Y0 + y + sizes))
@@ -69,7 +71,12 @@ def demolition(rng: np.random.Generator, n: int = 3, crs: str = CRS) -> gpd.GeoD
     """Valid demolition plots: rural homesteads (0702) to be reclaimed to dry land."""
     ids, geoms = _squares(rng, n, 0.0, "CJ")
     return gpd.GeoDataFrame(
-        {"DKBH": ids, "DKMC": [f"拆旧地块{i}" for i in range(n)], "DLBM": ["0702"] * n, "FKDL": ["0103"] * n},
+        {
+            "DKBH": ids,
+            "DKMC": [f"拆旧地块{i}" for i in range(n)],
+            "DLBM": ["0702"] * n,
+            "FKDL": ["0103"] * n,
+        },
         geometry=geoms,
         crs=crs,
     )
@@ -78,11 +85,17 @@ def demolition(rng: np.random.Generator, n: int = 3, crs: str = CRS) -> gpd.GeoD
 def construction(rng: np.random.Generator, n: int = 2, crs: str = CRS) -> gpd.GeoDataFrame:
     """Valid construction plots, smaller than the demolition plots, on rural homestead land."""
     ids, _ = _squares(rng, n, 500.0, "JX")
-    geoms = [shapely.box(X0 + 150.0 * i, Y0 + 500.0, X0 + 150.0 * i + 20.0, Y0 + 520.0) for i in range(n)]
-    return gpd.GeoDataFrame({"DKBH": ids, "DLBM": ["0702"] * n, "JXLX": ["安置"] * n}, geometry=geoms, crs=crs)
+    geoms = [
+        shapely.box(X0 + 150.0 * i, Y0 + 500.0, X0 + 150.0 * i + 20.0, Y0 + 520.0) for i in range(n)
+    ]
+    return gpd.GeoDataFrame(
+        {"DKBH": ids, "DLBM": ["0702"] * n, "JXLX": ["安置"] * n}, geometry=geoms, crs=crs
+    )
 
 
-def toml(folder: Path, layers: dict[str, str | dict[str, Any]], *, project: str = "", extra: str = "") -> Path:
+def toml(
+    folder: Path, layers: dict[str, str | dict[str, Any]], *, project: str = "", extra: str = ""
+) -> Path:
     """Write ``project.toml``; ``layers`` maps role → path or a table of layer keys."""
     lines = ["[project]", 'name = "hostile"', 'code = "HOSTILE-001"', project]
     for role, spec in layers.items():
@@ -118,15 +131,26 @@ def standard(
     con = construction(rng)
     _write(dem, folder / f"demolition.{fmt}", **(write_kwargs or {}))
     _write(con, folder / "construction.shp")
-    return toml(folder, {"demolition": f"demolition.{fmt}", "construction": "construction.shp"}, project=project, extra=extra)
+    return toml(
+        folder,
+        {"demolition": f"demolition.{fmt}", "construction": "construction.shp"},
+        project=project,
+        extra=extra,
+    )
 
 
-# ----------------------------------------------------------------------------- helpers that damage files
-def _gpkg_set_blobs(path: Path, table: str, blobs: dict[int, bytes | None], *, m: int | None = None) -> None:
-    """Replace geometry blobs of ``table`` (fid → ISO WKB, None for NULL) bypassing GDAL's triggers."""
+# ----------------------------------------------------------------------------- helpers that damage
+# files
+def _gpkg_set_blobs(
+    path: Path, table: str, blobs: dict[int, bytes | None], *, m: int | None = None
+) -> None:
+    """Replace geometry blobs of ``table`` (fid → ISO WKB, None for NULL) bypassing GDAL's
+    triggers."""
     con = sqlite3.connect(path)
     try:
-        for (trigger,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        for (trigger,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall():
             con.execute(f'DROP TRIGGER "{trigger}"')
         srs = con.execute("SELECT srs_id FROM gpkg_geometry_columns").fetchone()[0]
         for fid, wkb in blobs.items():
@@ -141,7 +165,9 @@ def _gpkg_set_blobs(path: Path, table: str, blobs: dict[int, bytes | None], *, m
 
 def _ring_wkb(points: list[tuple[float, ...]]) -> bytes:
     dims = len(points[0])
-    return struct.pack("<I", len(points)) + b"".join(struct.pack("<" + "d" * dims, *p) for p in points)
+    return struct.pack("<I", len(points)) + b"".join(
+        struct.pack("<" + "d" * dims, *p) for p in points
+    )
 
 
 def _polygon_wkb(points: list[tuple[float, ...]], type_code: int = 3) -> bytes:
@@ -217,7 +243,9 @@ def _xian80(folder, rng):
 
 @case("beijing54_prj")
 def _beijing54(folder, rng):
-    return standard(folder, rng, _reprojected(rng, "EPSG:2433"))  # Beijing 1954 / 3-degree GK CM 108E
+    return standard(
+        folder, rng, _reprojected(rng, "EPSG:2433")
+    )  # Beijing 1954 / 3-degree GK CM 108E
 
 
 @case("wgs84_degrees")
@@ -236,7 +264,9 @@ def _lacking_prefix(folder, rng):
 def _wrong_prefix(folder, rng):
     # eastings carrying the zone prefix 36 labelled as EPSG:4545 (no prefix expected)
     dem = demolition(rng)
-    dem = dem.set_geometry(shapely.transform(np.asarray(dem.geometry.array), lambda c: c + [36_000_000.0, 0.0]))
+    dem = dem.set_geometry(
+        shapely.transform(np.asarray(dem.geometry.array), lambda c: c + [36_000_000.0, 0.0])
+    )
     return standard(folder, rng, dem.set_crs(CRS, allow_override=True))
 
 
@@ -266,7 +296,8 @@ def _gbk_cpg_latin1(folder, rng):
     return _gbk_project(folder, rng, "ISO-8859-1")
 
 
-# ----------------------------------------------------------------------------- geometry types and emptiness
+# ----------------------------------------------------------------------------- geometry types and
+# emptiness
 @case("mixed_geometry_types")
 def _mixed(folder, rng):
     dem = demolition(rng, n=4)
@@ -274,7 +305,9 @@ def _mixed(folder, rng):
     geoms[1] = shapely.centroid(geoms[1])
     geoms[2] = shapely.get_exterior_ring(geoms[2])
     dem = dem.set_geometry(gpd.GeoSeries(geoms, crs=CRS))
-    dem.to_file(folder / "demolition.gpkg", layer="demolition", driver="GPKG", geometry_type="Unknown")
+    dem.to_file(
+        folder / "demolition.gpkg", layer="demolition", driver="GPKG", geometry_type="Unknown"
+    )
     construction(rng).to_file(folder / "construction.shp")
     return toml(folder, {"demolition": "demolition.gpkg", "construction": "construction.shp"})
 
@@ -330,7 +363,17 @@ def _bowtie(folder, rng):
 @case("spike_ring")
 def _spike(folder, rng):
     x, y = X0, Y0 + 200
-    spike = shapely.Polygon([(x, y), (x + 40, y), (x + 40, y + 20), (x + 80, y + 20), (x + 40, y + 20), (x + 40, y + 40), (x, y + 40)])
+    spike = shapely.Polygon(
+        [
+            (x, y),
+            (x + 40, y),
+            (x + 40, y + 20),
+            (x + 80, y + 20),
+            (x + 40, y + 20),
+            (x + 40, y + 40),
+            (x, y + 40),
+        ]
+    )
     return standard(folder, rng, _with_geom(rng, spike))
 
 
@@ -345,7 +388,11 @@ def _zero_area(folder, rng):
 def _unclosed(folder, rng):
     path = standard(folder, rng, fmt="gpkg")
     x, y = X0, Y0 + 200
-    _gpkg_set_blobs(folder / "demolition.gpkg", "demolition", {2: _polygon_wkb([(x, y), (x + 40, y), (x + 40, y + 40), (x, y + 40)])})
+    _gpkg_set_blobs(
+        folder / "demolition.gpkg",
+        "demolition",
+        {2: _polygon_wkb([(x, y), (x + 40, y), (x + 40, y + 40), (x, y + 40)])},
+    )
     return path
 
 
@@ -364,11 +411,14 @@ def _nan_inf(folder, rng):
     return path
 
 
-# ----------------------------------------------------------------------------- dimensions and curves
+# ----------------------------------------------------------------------------- dimensions and
+# curves
 @case("z_geometries")
 def _z(folder, rng):
     dem = demolition(rng)
-    return standard(folder, rng, dem.set_geometry(shapely.force_3d(np.asarray(dem.geometry.array), 412.5)))
+    return standard(
+        folder, rng, dem.set_geometry(shapely.force_3d(np.asarray(dem.geometry.array), 412.5))
+    )
 
 
 @case("m_geometries")
@@ -383,9 +433,12 @@ def _m(folder, rng):
 @case("curved_geometries")
 def _curved(folder, rng):
     dem = demolition(rng)
-    dem.to_file(folder / "demolition.gpkg", layer="demolition", driver="GPKG", geometry_type="Unknown")
+    dem.to_file(
+        folder / "demolition.gpkg", layer="demolition", driver="GPKG", geometry_type="Unknown"
+    )
     construction(rng).to_file(folder / "construction.shp")
-    # plot 2: a CurvePolygon whose ring is a full circle of radius 20 m (two arcs of a CircularString)
+    # plot 2: a CurvePolygon whose ring is a full circle of radius 20 m (two arcs of a
+    # CircularString)
     x, y, r = X0 + 150.0, Y0 + 200.0, 20.0
     arc = [(x - r, y), (x, y + r), (x + r, y), (x, y - r), (x - r, y)]
     curve = struct.pack("<BII", 1, 10, 1) + struct.pack("<BI", 1, 8) + _ring_wkb(arc)
@@ -420,14 +473,19 @@ def _huge(folder, rng):
 @case("toml_syntax_error")
 def _toml_syntax(folder, rng):
     path = standard(folder, rng)
-    path.write_text(path.read_text(encoding="utf-8").replace('name = "hostile"', 'name = "hostile'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('name = "hostile"', 'name = "hostile'),
+        encoding="utf-8",
+    )
     return path
 
 
 @case("toml_not_utf8")
 def _toml_gbk(folder, rng):
     path = standard(folder, rng)
-    path.write_bytes(path.read_text(encoding="utf-8").replace('"hostile"', '"增减挂钩项目"').encode("gbk"))
+    path.write_bytes(
+        path.read_text(encoding="utf-8").replace('"hostile"', '"增减挂钩项目"').encode("gbk")
+    )
     return path
 
 
@@ -455,7 +513,13 @@ def _toml_missing_file(folder, rng):
 @case("toml_missing_layer")
 def _toml_missing_layer(folder, rng):
     standard(folder, rng, fmt="gpkg")
-    return toml(folder, {"demolition": {"path": "demolition.gpkg", "layer": "chaijiu"}, "construction": "construction.shp"})
+    return toml(
+        folder,
+        {
+            "demolition": {"path": "demolition.gpkg", "layer": "chaijiu"},
+            "construction": "construction.shp",
+        },
+    )
 
 
 @case("path_outside_folder")
@@ -464,7 +528,9 @@ def _outside(folder, rng):
     shared.mkdir()
     demolition(rng).to_file(shared / "demolition.shp")
     construction(rng).to_file(folder / "construction.shp")
-    return toml(folder, {"demolition": "../county_data/demolition.shp", "construction": "construction.shp"})
+    return toml(
+        folder, {"demolition": "../county_data/demolition.shp", "construction": "construction.shp"}
+    )
 
 
 @case("output_over_input")
@@ -472,12 +538,15 @@ def _over_input(folder, rng):
     return standard(folder, rng, fmt="gpkg")
 
 
-# ----------------------------------------------------------------------------- PostGIS and coordinate TXT
+# ----------------------------------------------------------------------------- PostGIS and
+# coordinate TXT
 @case("postgis_refused")
 def _pg_refused(folder, rng, port: int = 9):
     construction(rng).to_file(folder / "construction.shp")
     url = f"postgresql://landlink:{SECRET}@127.0.0.1:{port}/landlink"
-    return toml(folder, {"demolition": {"url": url, "table": "plots"}, "construction": "construction.shp"})
+    return toml(
+        folder, {"demolition": {"url": url, "table": "plots"}, "construction": "construction.shp"}
+    )
 
 
 @case("postgis_wrong_password")
@@ -488,7 +557,9 @@ def _pg_password(folder, rng, pg_url: str = ""):
     netloc = f"{parts.username}:{SECRET}@{parts.hostname}:{parts.port}"
     url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     construction(rng).to_file(folder / "construction.shp")
-    return toml(folder, {"demolition": {"url": url, "table": "plots"}, "construction": "construction.shp"})
+    return toml(
+        folder, {"demolition": {"url": url, "table": "plots"}, "construction": "construction.shp"}
+    )
 
 
 @case("coordtxt_broken_line")
@@ -502,7 +573,11 @@ def _coordtxt(folder, rng):
     lines[coord[5]] = lines[coord[5]].replace(b",", b";", 2)
     (folder / "demolition.txt").write_bytes(b"\n".join(lines))
     construction(rng).to_file(folder / "construction.shp")
-    return toml(folder, {"demolition": "demolition.txt", "construction": "construction.shp"}, project='crs = "EPSG:4545"')
+    return toml(
+        folder,
+        {"demolition": "demolition.txt", "construction": "construction.shp"},
+        project='crs = "EPSG:4545"',
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

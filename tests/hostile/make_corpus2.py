@@ -23,7 +23,8 @@ if __package__:
 else:  # make_corpus.py run as a script
     from make_corpus import CRS, X0, Y0, case, demolition, standard, toml
 
-# ----------------------------------------------------------------------------- paths that would hang
+# ----------------------------------------------------------------------------- paths that would
+# hang
 
 
 @case("layer_is_fifo")
@@ -85,14 +86,22 @@ def _cpg_fifo(folder, rng):
 def _raster_fifo(folder, rng):
     standard(folder, rng)
     os.mkfifo(folder / "dem.tif")
-    return toml(folder, {"demolition": "demolition.shp", "construction": "construction.shp"}, extra='[rasters.dem]\npath = "dem.tif"')
+    return toml(
+        folder,
+        {"demolition": "demolition.shp", "construction": "construction.shp"},
+        extra='[rasters.dem]\npath = "dem.tif"',
+    )
 
 
-# ----------------------------------------------------------------------------- shapefile parts that disagree
+# ----------------------------------------------------------------------------- shapefile parts that
+# disagree
 def _drop_last_dbf_record(dbf: Path) -> None:
     data = bytearray(dbf.read_bytes())
     n = int.from_bytes(data[4:8], "little")
-    header_len, rec_len = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
+    header_len, rec_len = (
+        int.from_bytes(data[8:10], "little"),
+        int.from_bytes(data[10:12], "little"),
+    )
     data[4:8] = (n - 1).to_bytes(4, "little")
     dbf.write_bytes(bytes(data[: header_len + (n - 1) * rec_len]) + b"\x1a")
 
@@ -100,7 +109,10 @@ def _drop_last_dbf_record(dbf: Path) -> None:
 def _duplicate_last_dbf_record(dbf: Path) -> None:
     data = bytearray(dbf.read_bytes())
     n = int.from_bytes(data[4:8], "little")
-    header_len, rec_len = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
+    header_len, rec_len = (
+        int.from_bytes(data[8:10], "little"),
+        int.from_bytes(data[10:12], "little"),
+    )
     data[4:8] = (n + 1).to_bytes(4, "little")
     last = data[header_len + (n - 1) * rec_len : header_len + n * rec_len]
     dbf.write_bytes(bytes(data[: header_len + n * rec_len]) + bytes(last) + b"\x1a")
@@ -134,7 +146,8 @@ def _shx_fewer(folder, rng):
     return path
 
 
-# ----------------------------------------------------------------------------- .cpg files that say nothing useful
+# ----------------------------------------------------------------------------- .cpg files that say
+# nothing useful
 def _gbk_with_cpg(folder, rng, cpg: bytes) -> Path:
     path = standard(folder, rng, write_kwargs={"encoding": "GBK"})
     (folder / "demolition.cpg").write_bytes(cpg)
@@ -156,12 +169,14 @@ def _cpg_unknown(folder, rng):
     return _gbk_with_cpg(folder, rng, b"KOI-99-FOO\r\n")
 
 
-# ----------------------------------------------------------------------------- GeoPackages with a SQLite journal
+# ----------------------------------------------------------------------------- GeoPackages with a
+# SQLite journal
 EDITED = "在QGIS中编辑"
 
 
 def _wal_gpkg(folder: Path, rng, *, checkpoint: bool) -> None:
-    """``demolition.gpkg`` in WAL mode; unless ``checkpoint``, plot 2's name edited in a pending ``-wal``."""
+    """``demolition.gpkg`` in WAL mode; unless ``checkpoint``, plot 2's name edited in a pending
+    ``-wal``."""
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "demolition.gpkg"
         demolition(rng).to_file(scratch, layer="demolition", driver="GPKG")
@@ -196,9 +211,11 @@ def _wal_mode(folder, rng):
     return toml(folder, {"demolition": "demolition.gpkg", "construction": "construction.shp"})
 
 
-# ----------------------------------------------------------------------------- rasters that cannot be used as given
+# ----------------------------------------------------------------------------- rasters that cannot
+# be used as given
 def _dem(path: Path, *, crs: str | None, x0: float, y0: float, res: float, n: int = 200) -> None:
-    """A DEM ``n`` × ``n`` pixels from (x0, y0) upwards whose surface is the plane z = 500 + 0.6·(E − X0).
+    """A DEM ``n`` × ``n`` pixels from (x0, y0) upwards whose surface is the plane z = 500 +
+    0.6·(E − X0).
 
     E is the EPSG:4545 easting of each pixel centre, so the slope is atan(0.6) = 30.96° whatever
     CRS the grid is written in.
@@ -212,22 +229,32 @@ def _dem(path: Path, *, crs: str | None, x0: float, y0: float, res: float, n: in
         xx, yy = Transformer.from_crs(crs, CRS, always_xy=True).transform(xx, yy)
     z = (500.0 + 0.6 * (xx - X0)).astype("float32")
     profile = {"driver": "GTiff", "width": n, "height": n, "count": 1, "dtype": "float32"}
-    with rasterio.open(path, "w", crs=crs, transform=Affine(res, 0.0, x0, 0.0, -res, y0 + n * res), **profile) as ds:
+    with rasterio.open(
+        path, "w", crs=crs, transform=Affine(res, 0.0, x0, 0.0, -res, y0 + n * res), **profile
+    ) as ds:
         ds.write(z, 1)
 
 
 def _with_dem(folder, rng, **dem) -> Path:
     standard(folder, rng)
     _dem(folder / "dem.tif", **dem)
-    return toml(folder, {"demolition": "demolition.shp", "construction": "construction.shp"}, extra='[rasters.dem]\npath = "dem.tif"')
+    return toml(
+        folder,
+        {"demolition": "demolition.shp", "construction": "construction.shp"},
+        extra='[rasters.dem]\npath = "dem.tif"',
+    )
 
 
 @case("dem_geographic")
 def _dem_geographic(folder, rng):
     from pyproj import Transformer
 
-    lon, lat = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True).transform(X0 - 200.0, Y0 - 200.0)
-    return _with_dem(folder, rng, crs="EPSG:4490", x0=lon, y0=lat, res=8e-5)  # ~7.5 m × 8.9 m pixels
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True).transform(
+        X0 - 200.0, Y0 - 200.0
+    )
+    return _with_dem(
+        folder, rng, crs="EPSG:4490", x0=lon, y0=lat, res=8e-5
+    )  # ~7.5 m × 8.9 m pixels
 
 
 @case("dem_far_from_plots")
@@ -240,10 +267,12 @@ def _dem_no_crs(folder, rng):
     return _with_dem(folder, rng, crs=None, x0=X0 - 200.0, y0=Y0 - 200.0, res=5.0)
 
 
-# ----------------------------------------------------------------------------- project files as editors save them
+# ----------------------------------------------------------------------------- project files as
+# editors save them
 @case("toml_utf8_bom")
 def _toml_bom(folder, rng):
-    """Saved by Windows Notepad: a UTF-8 byte-order mark before ``[project]`` (and CRLF line ends)."""
+    """Saved by Windows Notepad: a UTF-8 byte-order mark before ``[project]`` (and CRLF line
+    ends)."""
     path = standard(folder, rng)
     text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
@@ -252,13 +281,15 @@ def _toml_bom(folder, rng):
 
 @case("layer_bare_string")
 def _bare_string(folder, rng):
-    """``demolition = "拆旧地块.shp"`` under ``[layers]``: the path shorthand (a Chinese file name too)."""
+    """``demolition = "拆旧地块.shp"`` under ``[layers]``: the path shorthand (a Chinese file
+    name too)."""
     dem = demolition(rng)
     dem.to_file(folder / "拆旧地块.shp", encoding="UTF-8")
     standard(folder, rng)
     path = folder / "project.toml"
     path.write_text(
-        '[project]\nname = "hostile"\ncode = "HOSTILE-001"\n\n[layers]\ndemolition = "拆旧地块.shp"\n'
+        '[project]\nname = "hostile"\ncode = "HOSTILE-001"\n\n[layers]\ndemolition = '
+        '"拆旧地块.shp"\n'
         'construction = "construction.shp"\n',
         encoding="utf-8",
     )

@@ -19,7 +19,11 @@ from .make_corpus import build
 
 def hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (links are read through)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def project(tmp_path: Path, case: str = "dbf_gbk_no_cpg") -> Path:
@@ -44,5 +48,6 @@ def assert_refused(result: Result, *fragments: str) -> None:
 
 
 def files(folder: Path) -> list[str]:
-    """Names of everything in ``folder`` (hidden temporaries included); [] when it does not exist."""
+    """Names of everything in ``folder`` (hidden temporaries included); [] when it does not
+    exist."""
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []

@@ -69,7 +69,9 @@ def test_case(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> Non
         assert elapsed < case.max_seconds, f"took {elapsed:.2f} s"
     assert result.exit_code == case.exit_code, text
     assert "Traceback" not in text and "internal error" not in text, text
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), repr(result.exception)
     assert _hashes(tmp_path) == before, "an input file changed"
     assert SECRET not in text
 
@@ -86,9 +88,13 @@ def test_case(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> Non
     assert SECRET.encode() not in out.read_bytes()
     validation = run_validator(out)  # GDAL's GeoPackage validator passes on every output
     assert validation.returncode == 0, validation.stdout + validation.stderr
-    assert [p.name for p in out.parent.iterdir()] == [out.name], "temporary files left beside the output"
+    assert [p.name for p in out.parent.iterdir()] == [out.name], (
+        "temporary files left beside the output"
+    )
     findings = _findings(out)
-    present = set(findings["rule_id"]) | {f"{r}:{s}" for r, s in zip(findings["rule_id"], findings["severity"], strict=True)}
+    present = set(findings["rule_id"]) | {
+        f"{r}:{s}" for r, s in zip(findings["rule_id"], findings["severity"], strict=True)
+    }
     for rule_id in case.rules:
         assert rule_id in present, f"{rule_id} missing; findings: {sorted(present)}"
     if case.exit_code == 0:
@@ -116,7 +122,9 @@ def _geos_location(out: Path, findings: pd.DataFrame, root: Path) -> None:
     row = findings[(findings["rule_id"] == "GEOM001") & (findings["severity"] == "error")].iloc[0]
     assert "Self-intersection" in row["message"]
     # the bow-tie of tests/geoms.py moved 200 m north crosses itself at its centre
-    assert row.geometry.x == pytest.approx(382_010.0) and row.geometry.y == pytest.approx(3_525_210.0)
+    assert row.geometry.x == pytest.approx(382_010.0) and row.geometry.y == pytest.approx(
+        3_525_210.0
+    )
 
 
 def _unclosed(out: Path, findings: pd.DataFrame, root: Path) -> None:
@@ -131,7 +139,9 @@ def _nan_inf(out: Path, findings: pd.DataFrame, root: Path) -> None:
     assert sorted(rows["plot_id"]) == ["CJ002", "CJ003"]
     assert all("Invalid Coordinate" in m for m in rows["message"])
     plots = _read(out, "demolition_plots")
-    assert plots["ll_area_m2"].iloc[1:].isna().all()  # no area (NULL, never 0) for a plot without finite coordinates
+    assert (
+        plots["ll_area_m2"].iloc[1:].isna().all()
+    )  # no area (NULL, never 0) for a plot without finite coordinates
     assert plots["ll_area_m2"].iloc[0] > 0
 
 
@@ -172,7 +182,11 @@ def _wal_edit_read(out: Path, findings: pd.DataFrame, root: Path) -> None:
 
     plots = _read(out, "demolition_plots")
     assert len(plots) == 3
-    assert list(plots["DKMC"]) == ["拆旧地块0", EDITED, "拆旧地块2"]  # the edit still in the -wal is read
+    assert list(plots["DKMC"]) == [
+        "拆旧地块0",
+        EDITED,
+        "拆旧地块2",
+    ]  # the edit still in the -wal is read
     assert (root / "in" / "demolition.gpkg-wal").stat().st_size > 0
 
 
@@ -194,7 +208,8 @@ def _not_on_raster(out: Path, findings: pd.DataFrame, root: Path) -> None:
 
 
 def _polygonal_only(out: Path, findings: pd.DataFrame, root: Path) -> None:
-    """A point and a line plot keep their rows with a null geometry; the file passes GDAL's validator."""
+    """A point and a line plot keep their rows with a null geometry; the file passes GDAL's
+    validator."""
     proc = run_validator(out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plots = _read(out, "demolition_plots")
@@ -231,7 +246,8 @@ EXTRA = {
 
 
 def test_corpus_is_deterministic(tmp_path: Path) -> None:
-    """The seeded generator writes byte-identical layer files on every run (GeoPackages differ by timestamps)."""
+    """The seeded generator writes byte-identical layer files on every run (GeoPackages differ by
+    timestamps)."""
     a, b = build("dbf_gbk_no_cpg", tmp_path / "a"), build("dbf_gbk_no_cpg", tmp_path / "b")
     assert _hashes(a.parent) == _hashes(b.parent)
 

@@ -36,9 +36,13 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.mark.parametrize("seed", range(N_CASES))
 def test_fuzz_case(seed: int, templates: dict[str, Path], tmp_path: Path) -> None:
     outcome = run_case(case_for(seed), templates, tmp_path, limit=LIMIT_S)
-    reproducer = f"{outcome.case}: python tests/hostile/fuzz.py --only {seed} --keep DIR\n{outcome.output}"
+    reproducer = (
+        f"{outcome.case}: python tests/hostile/fuzz.py --only {seed} --keep DIR\n{outcome.output}"
+    )
     if seed in KNOWN_FAILURES:
-        assert outcome.problems, f"seed {seed} passes now: remove it from KNOWN_FAILURES ({KNOWN_FAILURES[seed]})"
+        assert outcome.problems, (
+            f"seed {seed} passes now: remove it from KNOWN_FAILURES ({KNOWN_FAILURES[seed]})"
+        )
         return
     assert not outcome.problems, f"{'; '.join(outcome.problems)} — {reproducer}"
 
@@ -60,13 +64,17 @@ def _check(toml: Path, out: Path) -> tuple[int, str, float]:
 
 
 @pytest.mark.filterwarnings("ignore")
-def test_polygon_with_a_million_vertices_finishes(templates: dict[str, Path], tmp_path: Path) -> None:
+def test_polygon_with_a_million_vertices_finishes(
+    templates: dict[str, Path], tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     shutil.copytree(templates["shp"], folder)
     plots = gpd.read_file(folder / "demolition.shp")
     centre = plots.geometry.iloc[0].centroid
     angle = np.linspace(0.0, 2.0 * np.pi, 1_000_000, endpoint=False)
-    plots.loc[0, "geometry"] = shapely.Polygon(np.column_stack([centre.x + 20 * np.cos(angle), centre.y + 20 * np.sin(angle)]))
+    plots.loc[0, "geometry"] = shapely.Polygon(
+        np.column_stack([centre.x + 20 * np.cos(angle), centre.y + 20 * np.sin(angle)])
+    )
     plots.to_file(folder / "demolition.shp", encoding="UTF-8")
     code, text, seconds = _check(folder / "project.toml", tmp_path / "out.gpkg")
     assert code in (0, 1) and "Traceback" not in text, text
@@ -77,7 +85,9 @@ def test_polygon_with_a_million_vertices_finishes(templates: dict[str, Path], tm
 
 
 @pytest.mark.filterwarnings("ignore")
-def test_coordtxt_declaring_a_billion_points_finishes(templates: dict[str, Path], tmp_path: Path) -> None:
+def test_coordtxt_declaring_a_billion_points_finishes(
+    templates: dict[str, Path], tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     shutil.copytree(templates["txt"], folder)
     txt = folder / "demolition.txt"

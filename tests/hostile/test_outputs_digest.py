@@ -1,4 +1,5 @@
-"""``ledger add`` registers only what ``landlink check`` wrote: an edited filing GeoPackage is refused.
+"""``ledger add`` registers only what ``landlink check`` wrote: an edited filing GeoPackage is
+refused.
 
 The check stores a digest of the plot layers, findings and balance in ``run_info``; ``ledger add``
 computes it again. Generated edits — error findings deleted or downgraded, a plot status set to
@@ -26,8 +27,12 @@ def _sql(*statements: str) -> Callable[[Path], None]:
     def edit(path: Path) -> None:
         con = sqlite3.connect(path)
         try:
-            for (trigger,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-                con.execute(f'DROP TRIGGER "{trigger}"')  # GDAL's R-tree triggers need its SQL functions
+            for (trigger,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall():
+                con.execute(
+                    f'DROP TRIGGER "{trigger}"'
+                )  # GDAL's R-tree triggers need its SQL functions
             for stmt in statements:
                 assert con.execute(stmt).rowcount != 0, stmt
             con.commit()
@@ -47,13 +52,31 @@ def _move_plot(path: Path) -> None:
 
 
 EDITS: dict[str, tuple[Callable[[Path], None], str]] = {
-    "error_findings_deleted": (_sql("DELETE FROM findings WHERE severity = 'error'"), "changed after `landlink check`"),
-    "errors_downgraded": (_sql("UPDATE findings SET severity = 'warning' WHERE severity = 'error'"), "changed after `landlink check`"),
-    "status_set_to_pass": (_sql("UPDATE demolition_plots SET ll_status = 'pass'"), "changed after `landlink check`"),
+    "error_findings_deleted": (
+        _sql("DELETE FROM findings WHERE severity = 'error'"),
+        "changed after `landlink check`",
+    ),
+    "errors_downgraded": (
+        _sql("UPDATE findings SET severity = 'warning' WHERE severity = 'error'"),
+        "changed after `landlink check`",
+    ),
+    "status_set_to_pass": (
+        _sql("UPDATE demolition_plots SET ll_status = 'pass'"),
+        "changed after `landlink check`",
+    ),
     "plot_moved": (_move_plot, "changed after `landlink check`"),
-    "plot_id_changed": (_sql("UPDATE construction_plots SET DKBH = 'JX999' WHERE fid = 1"), "changed after `landlink check`"),
-    "balance_changed": (_sql("UPDATE balance SET area_m2 = area_m2 * 2 WHERE area_m2 > 0"), "changed after `landlink check`"),
-    "digest_removed": (_sql(f"DELETE FROM run_info WHERE key = '{DIGEST_KEY}'"), "no content digest"),
+    "plot_id_changed": (
+        _sql("UPDATE construction_plots SET DKBH = 'JX999' WHERE fid = 1"),
+        "changed after `landlink check`",
+    ),
+    "balance_changed": (
+        _sql("UPDATE balance SET area_m2 = area_m2 * 2 WHERE area_m2 > 0"),
+        "changed after `landlink check`",
+    ),
+    "digest_removed": (
+        _sql(f"DELETE FROM run_info WHERE key = '{DIGEST_KEY}'"),
+        "no content digest",
+    ),
 }
 
 
@@ -71,7 +94,9 @@ def checked(tmp_path: Path) -> tuple[Path, Path]:
 def test_an_unedited_file_is_registered_and_left_alone(checked: tuple[Path, Path]) -> None:
     out, ledger = checked
     before = hashes(out.parent)
-    result = invoke("ledger", "-L", ledger, "add", out, "--force", "--reason", "县政府批准")  # forced for its error findings
+    result = invoke(
+        "ledger", "-L", ledger, "add", out, "--force", "--reason", "县政府批准"
+    )  # forced for its error findings
     assert result.exit_code == 0 and "registered plan version 1" in result.output, result.output
     assert hashes(out.parent) == before  # nothing written beside it (no .aux.xml)
 
@@ -101,7 +126,9 @@ def test_an_edited_file_is_refused(checked: tuple[Path, Path], edit: str) -> Non
 
 def test_the_digest_covers_what_the_filing_rests_on(checked: tuple[Path, Path]) -> None:
     out, _ledger = checked
-    stored = dict(sqlite3.connect(out).execute("SELECT key, value FROM run_info").fetchall())[DIGEST_KEY]
+    stored = dict(sqlite3.connect(out).execute("SELECT key, value FROM run_info").fetchall())[
+        DIGEST_KEY
+    ]
     assert stored == content_digest(out)
     # a change outside the covered layers (the style table) leaves it as it was
     _sql("UPDATE layer_styles SET description = 'edited'")(out)

@@ -1,4 +1,5 @@
-"""Environment faults while writing, and inputs that used to crash: clear exit-2 messages, nothing half-written.
+"""Environment faults while writing, and inputs that used to crash: clear exit-2 messages,
+nothing half-written.
 
 Generated cases: a full disk (ENOSPC) at each output of a run — inside the GeoPackage (as an
 ``OSError`` and as GDAL reports it, in its own words on a full disk), the HTML report and the
@@ -19,7 +20,7 @@ import numpy as np
 import pyogrio
 import pytest
 
-import landlink_gis.report.gpkg as gpkg_writer
+import landlink_gis.outputs.gpkg as gpkg_writer
 from landlink_gis.io import atomic
 
 from .make_corpus import _gpkg_set_blobs, _polygon_wkb, demolition, standard
@@ -48,7 +49,9 @@ def _gdal_full_disk(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         calls.append(1)
         if len(calls) == 3:
             monkeypatch.setattr(os, "statvfs", _full_disk_statvfs(folder))
-            raise pyogrio.errors.FeatureError("Could not add feature to layer at index 0: no such table: gpkg_contents")
+            raise pyogrio.errors.FeatureError(
+                "Could not add feature to layer at index 0: no such table: gpkg_contents"
+            )
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pyogrio, "write_dataframe", write)
@@ -94,7 +97,9 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     def fake(path):
         st = real(path)
         if Path(path).resolve() == folder.resolve():
-            return types.SimpleNamespace(f_flag=os.ST_RDONLY, f_bavail=st.f_bavail, f_frsize=st.f_frsize)
+            return types.SimpleNamespace(
+                f_flag=os.ST_RDONLY, f_bavail=st.f_bavail, f_frsize=st.f_frsize
+            )
         return st
 
     monkeypatch.setattr(os, "statvfs", fake)
@@ -112,10 +117,22 @@ FAULTS = {
 
 @pytest.mark.parametrize("earlier", [False, True], ids=["fresh", "over_earlier_outputs"])
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_a_fault_while_writing_leaves_no_output_of_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, earlier: bool) -> None:
+def test_a_fault_while_writing_leaves_no_output_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, earlier: bool
+) -> None:
     toml = project(tmp_path)
     out_dir = tmp_path / "out"
-    args = ["check", toml, "-o", out_dir / "checked.gpkg", "--report", "--xlsx", "--lang", "en", "-q"]
+    args = [
+        "check",
+        toml,
+        "-o",
+        out_dir / "checked.gpkg",
+        "--report",
+        "--xlsx",
+        "--lang",
+        "en",
+        "-q",
+    ]
     if earlier:
         assert invoke(*args).exit_code == 0
     before_out = hashes(out_dir) if out_dir.exists() else {}
@@ -132,7 +149,9 @@ def test_a_fault_while_writing_leaves_no_output_of_the_run(tmp_path: Path, monke
     assert files(out_dir) == sorted(Path(p).name for p in before_out)
 
 
-def test_a_later_output_failing_removes_the_earlier_ones_of_the_same_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_later_output_failing_removes_the_earlier_ones_of_the_same_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The GeoPackage and the HTML were complete when the xlsx failed: neither is left."""
     toml = project(tmp_path)
     seen: list[list[str]] = []
@@ -143,25 +162,32 @@ def test_a_later_output_failing_removes_the_earlier_ones_of_the_same_run(tmp_pat
         raise ENOSPC
 
     monkeypatch.setattr(Workbook, "save", save)
-    result = invoke("check", toml, "-o", tmp_path / "out" / "checked.gpkg", "--report", "--xlsx", "-q")
+    result = invoke(
+        "check", toml, "-o", tmp_path / "out" / "checked.gpkg", "--report", "--xlsx", "-q"
+    )
     assert_refused(result, "checked.xlsx", "the disk is full")
     assert any(n.startswith(".checked.") and n.endswith(".tmp.gpkg") for n in seen[0]), seen
     assert any(n.startswith(".checked.") and n.endswith(".tmp.html") for n in seen[0]), seen
     assert files(tmp_path / "out") == []
 
 
-def test_batch_output_fault_is_one_failed_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_output_fault_is_one_failed_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     toml = project(tmp_path)
     _xlsx_full(monkeypatch, tmp_path / "out")
     from landlink_gis.batch import check_one
 
-    row = check_one(str(toml), str(tmp_path / "out" / "a_checked.gpkg"), {"xlsx": True, "report": True})
+    row = check_one(
+        str(toml), str(tmp_path / "out" / "a_checked.gpkg"), {"xlsx": True, "report": True}
+    )
     assert row["status"] == "failed" and row["exit_code"] == 2
     assert "a_checked.xlsx" in row["message"] and "the disk is full" in row["message"]
     assert files(tmp_path / "out") == []
 
 
-# ----------------------------------------------------------------------------- a ledger that is not one
+# ----------------------------------------------------------------------------- a ledger that is not
+# one
 NOT_LEDGERS = {
     "text": (b"project,plots\nA,3\n", "a text file"),
     "empty": (b"", "an empty file"),
@@ -173,7 +199,9 @@ NOT_LEDGERS = {
 
 @pytest.mark.parametrize("kind", sorted(NOT_LEDGERS))
 @pytest.mark.parametrize("how", ["ledger_cli", "project_ledger"])
-def test_a_ledger_that_is_not_sqlite_is_named_and_described(tmp_path: Path, kind: str, how: str) -> None:
+def test_a_ledger_that_is_not_sqlite_is_named_and_described(
+    tmp_path: Path, kind: str, how: str
+) -> None:
     toml = project(tmp_path)
     data, what = NOT_LEDGERS[kind]
     ledger = tmp_path / "in" / "county_ledger.gpkg"
@@ -195,22 +223,40 @@ def test_a_geopackage_that_is_not_a_ledger(tmp_path: Path) -> None:
     other = tmp_path / "out" / "c.gpkg"
     assert invoke("check", toml, "-o", other, "-q").exit_code == 0
     before = hashes(other.parent)
-    assert_refused(invoke("ledger", "-L", other, "list"), str(other), "not a ledger", "no ll_migrations table", "ledger add")
+    assert_refused(
+        invoke("ledger", "-L", other, "list"),
+        str(other),
+        "not a ledger",
+        "no ll_migrations table",
+        "ledger add",
+    )
     assert hashes(other.parent) == before
 
 
-# ----------------------------------------------------------------------------- coordinates GEOS cannot handle
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow notes, printed (not raised) by the real CLI
+# ----------------------------------------------------------------------------- coordinates GEOS
+# cannot handle
+@pytest.mark.filterwarnings(
+    "ignore::RuntimeWarning"
+)  # overflow notes, printed (not raised) by the real CLI
 @pytest.mark.parametrize("magnitude", [1e12, 1e150, 1e300])
-def test_a_plot_with_an_absurd_coordinate_is_a_finding_not_a_crash(tmp_path: Path, magnitude: float) -> None:
-    """The area of such a plot is not computable (NaN), never an internal error or a 0 counted in."""
+def test_a_plot_with_an_absurd_coordinate_is_a_finding_not_a_crash(
+    tmp_path: Path, magnitude: float
+) -> None:
+    """The area of such a plot is not computable (NaN), never an internal error or a 0 counted
+    in."""
     folder = tmp_path / "in"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(311)
     dem = demolition(rng)
     toml = standard(folder, rng, dem, fmt="gpkg")
     x0, y0, x1, y1 = dem.geometry.iloc[1].bounds
-    ring = [(x0, y0), (x1, y0), (x1 + magnitude, y1), (x0, y1), (x0, y0)]  # one vertex flung far away
+    ring = [
+        (x0, y0),
+        (x1, y0),
+        (x1 + magnitude, y1),
+        (x0, y1),
+        (x0, y0),
+    ]  # one vertex flung far away
     _gpkg_set_blobs(folder / "demolition.gpkg", "demolition", {2: _polygon_wkb(ring)})
     before = hashes(folder)
     out = tmp_path / "out" / "c.gpkg"

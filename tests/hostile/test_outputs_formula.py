@@ -20,7 +20,7 @@ from .make_corpus import construction, demolition, toml
 from .outputs_support import hashes, invoke
 
 HOSTILE = [
-    "=HYPERLINK(\"http://x.invalid\",\"点我\")",
+    '=HYPERLINK("http://x.invalid","点我")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -54,7 +54,9 @@ def _project(tmp_path: Path) -> Path:
     dem.to_file(folder / "demolition.gpkg", layer="demolition", driver="GPKG")
     construction(rng).to_file(folder / "construction.gpkg", layer="construction", driver="GPKG")
     path = toml(folder, {"demolition": "demolition.gpkg", "construction": "construction.gpkg"})
-    text = path.read_text(encoding="utf-8").replace('path = "demolition.gpkg"', 'path = "demolition.gpkg"\nfields = { area = "MJ" }')
+    text = path.read_text(encoding="utf-8").replace(
+        'path = "demolition.gpkg"', 'path = "demolition.gpkg"\nfields = { area = "MJ" }'
+    )
     path.write_text(text.replace("[project]", "[project]\napproved = 2024-01-10"), encoding="utf-8")
     return path
 
@@ -67,7 +69,9 @@ def _cells(path: Path) -> list:
 def _assert_safe(path: Path) -> list:
     cells = _cells(path)
     for cell in cells:
-        assert cell.data_type != "f", f"{cell.coordinate} of {path.name} is a formula: {cell.value!r}"
+        assert cell.data_type != "f", (
+            f"{cell.coordinate} of {path.name} is a formula: {cell.value!r}"
+        )
         if isinstance(cell.value, str):
             assert not is_formula_like(cell.value), f"{cell.coordinate}: {cell.value!r}"
     texts = {c.value for c in cells if isinstance(c.value, str)}
@@ -83,7 +87,11 @@ def test_check_xlsx(tmp_path: Path) -> None:
     assert hashes(tmp_path / "in") == before
     # the ids (cleaned of leading whitespace by loading) are there, neutralised and readable
     assert set(HOSTILE[:4]) <= set(_assert_safe(out.with_suffix(".xlsx")))
-    areas = [c.value for c in _cells(out.with_suffix(".xlsx")) if isinstance(c.value, (int, float)) and c.value < 0]
+    areas = [
+        c.value
+        for c in _cells(out.with_suffix(".xlsx"))
+        if isinstance(c.value, (int, float)) and c.value < 0
+    ]
     assert {-1.0, -2.0, -8.0} <= set(areas)  # the negative declared areas stay numbers
 
 
@@ -97,5 +105,10 @@ def test_ledger_export_and_monthly_report(tmp_path: Path) -> None:
     assert added.exit_code == 0, added.output
     assert invoke("ledger", "-L", ledger, "export", "--xlsx", tmp_path / "e.xlsx").exit_code == 0
     assert set(HOSTILE[:4]) <= set(_assert_safe(tmp_path / "e.xlsx"))
-    assert invoke("ledger", "-L", ledger, "report", "--month", "2024-01", "--xlsx", tmp_path / "m.xlsx").exit_code == 0
+    assert (
+        invoke(
+            "ledger", "-L", ledger, "report", "--month", "2024-01", "--xlsx", tmp_path / "m.xlsx"
+        ).exit_code
+        == 0
+    )
     _assert_safe(tmp_path / "m.xlsx")

@@ -13,18 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from landlink_gis.errors import OutputError
+from landlink_gis.base.errors import OutputError
 from landlink_gis.io.atomic import atomic_path, protected_paths, refuse_protected
 
 from .outputs_support import assert_refused, files, hashes, invoke, project
 
 #: input file of the corpus project (shapefile sidecars included) → how the output reaches it
-INPUTS = ("project.toml", "demolition.shp", "demolition.dbf", "demolition.shx", "demolition.prj", "construction.shp")
+INPUTS = (
+    "project.toml",
+    "demolition.shp",
+    "demolition.dbf",
+    "demolition.shx",
+    "demolition.prj",
+    "construction.shp",
+)
 LINKS = ("direct", "symlink", "hardlink")
 
 
 def _reach(target: Path, victim: Path, how: str) -> Path:
-    """Make ``target`` reach ``victim`` (``direct``: the victim itself) and return the output path."""
+    """Make ``target`` reach ``victim`` (``direct``: the victim itself) and return the output
+    path."""
     if how == "direct":
         return victim
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -35,9 +43,22 @@ def _reach(target: Path, victim: Path, how: str) -> Path:
     return target
 
 
-def _check_refused(tmp_path: Path, args: list[str], victim: Path, before: dict[str, str], out_before: list[str], shown: Path) -> None:
+def _check_refused(
+    tmp_path: Path,
+    args: list[str],
+    victim: Path,
+    before: dict[str, str],
+    out_before: list[str],
+    shown: Path,
+) -> None:
     result = invoke("check", *args, "--lang", "en")
-    assert_refused(result, "refusing to write over an input", str(shown), victim.name, "choose another output path")
+    assert_refused(
+        result,
+        "refusing to write over an input",
+        str(shown),
+        victim.name,
+        "choose another output path",
+    )
     assert hashes(tmp_path / "in") == before, "an input changed"
     assert files(tmp_path / "out") == out_before, "an output or a temporary file was written"
 
@@ -52,19 +73,31 @@ def test_check_gpkg_never_replaces_an_input(tmp_path: Path, name: str, how: str)
     _check_refused(tmp_path, [str(toml), "-o", str(out)], victim, before, out_before, out)
 
 
-@pytest.mark.parametrize(("kind", "flag", "how", "name"), [
-    ("html", "--report", "symlink", "project.toml"),
-    ("html", "--report", "hardlink", "demolition.dbf"),
-    ("xlsx", "--xlsx", "symlink", "demolition.shp"),
-    ("xlsx", "--xlsx", "hardlink", "demolition.cpg"),
-])
-def test_check_report_and_xlsx_never_replace_an_input(tmp_path: Path, kind: str, flag: str, how: str, name: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "flag", "how", "name"),
+    [
+        ("html", "--report", "symlink", "project.toml"),
+        ("html", "--report", "hardlink", "demolition.dbf"),
+        ("xlsx", "--xlsx", "symlink", "demolition.shp"),
+        ("xlsx", "--xlsx", "hardlink", "demolition.cpg"),
+    ],
+)
+def test_check_report_and_xlsx_never_replace_an_input(
+    tmp_path: Path, kind: str, flag: str, how: str, name: str
+) -> None:
     toml = project(tmp_path, "dbf_gbk_cpg_utf8")  # has a .cpg sidecar
     victim = tmp_path / "in" / name
     link = _reach(tmp_path / "out" / f"checked.{kind}", victim, how)
     before, out_before = hashes(tmp_path / "in"), files(tmp_path / "out")
     # the GeoPackage itself is fine: the run stops before writing it, because its sibling is refused
-    _check_refused(tmp_path, [str(toml), "-o", str(tmp_path / "out" / "checked.gpkg"), flag], victim, before, out_before, link)
+    _check_refused(
+        tmp_path,
+        [str(toml), "-o", str(tmp_path / "out" / "checked.gpkg"), flag],
+        victim,
+        before,
+        out_before,
+        link,
+    )
 
 
 def _with_ledger(tmp_path: Path) -> tuple[Path, Path]:
@@ -91,7 +124,14 @@ def test_check_never_replaces_the_previous_plan(tmp_path: Path, how: str) -> Non
     assert invoke("check", toml, "-o", previous, "-q").exit_code == 0
     out = _reach(tmp_path / "out" / "checked.gpkg", previous, how)
     before, out_before = hashes(tmp_path / "in"), files(tmp_path / "out")
-    _check_refused(tmp_path, [str(toml), "--previous", str(previous), "-o", str(out)], previous, before, out_before, out)
+    _check_refused(
+        tmp_path,
+        [str(toml), "--previous", str(previous), "-o", str(out)],
+        previous,
+        before,
+        out_before,
+        out,
+    )
 
 
 @pytest.mark.parametrize("how", LINKS)
@@ -115,7 +155,16 @@ def test_ledger_outputs_never_replace_the_ledger(tmp_path: Path, command: str, h
 def test_ledger_export_is_all_or_nothing_when_the_second_output_is_refused(tmp_path: Path) -> None:
     _toml, ledger = _with_ledger(tmp_path)
     before = hashes(tmp_path / "in")
-    result = invoke("ledger", "-L", ledger, "export", "-o", tmp_path / "out" / "ok.gpkg", "--xlsx", _reach(tmp_path / "out" / "x.xlsx", ledger, "symlink"))
+    result = invoke(
+        "ledger",
+        "-L",
+        ledger,
+        "export",
+        "-o",
+        tmp_path / "out" / "ok.gpkg",
+        "--xlsx",
+        _reach(tmp_path / "out" / "x.xlsx", ledger, "symlink"),
+    )
     assert_refused(result, "refusing to write over an input", "x.xlsx")
     assert files(tmp_path / "out") == ["x.xlsx"] and hashes(tmp_path / "in") == before
 
@@ -127,7 +176,12 @@ def test_guard_names_both_files_and_sees_links(tmp_path: Path) -> None:
     os.link(victim, tmp_path / "hard.gpkg")
     (tmp_path / "soft.gpkg").symlink_to(victim)
     (tmp_path / "sub").mkdir()
-    for target in (victim, tmp_path / "hard.gpkg", tmp_path / "soft.gpkg", tmp_path / "sub" / ".." / "in.shp"):
+    for target in (
+        victim,
+        tmp_path / "hard.gpkg",
+        tmp_path / "soft.gpkg",
+        tmp_path / "sub" / ".." / "in.shp",
+    ):
         with pytest.raises(OutputError) as err:
             refuse_protected(target, {victim})
         assert str(target) in str(err.value) and str(victim) in str(err.value)
@@ -153,11 +207,21 @@ def test_guard_checks_again_before_the_rename(tmp_path: Path) -> None:
 
 
 def test_protected_paths_of_a_project(tmp_path: Path) -> None:
-    from landlink_gis.project import load_project
+    from landlink_gis.project.file import load_project
 
     toml, ledger = _with_ledger(tmp_path)
     paths = protected_paths(load_project(toml), extra=[tmp_path / "prev.gpkg"])
     folder = (tmp_path / "in").resolve()
-    expected = {folder / n for n in ("project.toml", "demolition.shp", "demolition.shx", "demolition.dbf", "demolition.prj", "construction.shp")}
+    expected = {
+        folder / n
+        for n in (
+            "project.toml",
+            "demolition.shp",
+            "demolition.shx",
+            "demolition.dbf",
+            "demolition.prj",
+            "construction.shp",
+        )
+    }
     assert expected | {ledger.resolve(), (tmp_path / "prev.gpkg").resolve()} <= paths
     assert protected_paths(None, ledger="postgresql://u@h/db") == set()

@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import _toml_value
+from landlink_gis.base.errors import DataSourceError, InputError
 from landlink_gis.cli.main import cli
-from landlink_gis.errors import DataSourceError, InputError
 from landlink_gis.io.postgis import explain_postgis, read_postgis, write_postgis
 
 from .make_corpus import construction, demolition
@@ -35,29 +35,75 @@ def _free_port() -> int:
 
 # name -> (URL template, password, fragment the message must contain). {hp}: live host:port.
 CASES = {
-    "wrong_password": ("postgresql://landlink:Wr0ng-s3cret-pw@{hp}/landlink", "Wr0ng-s3cret-pw", "password"),
+    "wrong_password": (
+        "postgresql://landlink:Wr0ng-s3cret-pw@{hp}/landlink",
+        "Wr0ng-s3cret-pw",
+        "password",
+    ),
     "wrong_encoded_specials": (
         "postgresql://landlink:" + quote("p@ss:w/o#rd% x", safe="") + "@{hp}/landlink",
         "p@ss:w/o#rd% x",
         "password",
     ),
-    "unknown_host": ("postgresql://landlink:Unkn0wn-h0st-pw@no-such-host.invalid:5432/landlink?connect_timeout=3", "Unkn0wn-h0st-pw", "no-such-host.invalid"),
-    "refused": ("postgresql://landlink:Refus3d-pw@127.0.0.1:{free}/landlink?connect_timeout=3", "Refus3d-pw", "running"),
-    "malformed_specials": ("postgresql://user:p@ss:w/o#rd%@{hp}/db", "p@ss:w/o#rd%", "percent-encoded"),
-    "malformed_spaces": ("postgresql://landlink:pa ss@w rd#1@{hp}/landlink", "pa ss@w rd#1", "percent-encoded"),
-    "malformed_percent": ("postgresql://landlink:abc%zzdef@{hp}/landlink", "abc%zzdef", "percent-encoded"),
-    "malformed_slash_digits": ("postgresql://landlink:12/34@{hp}/landlink", "12/34", "percent-encoded"),
+    "unknown_host": (
+        "postgresql://landlink:Unkn0wn-h0st-pw@no-such-host.invalid:5432/landlink?connect_timeout=3",
+        "Unkn0wn-h0st-pw",
+        "no-such-host.invalid",
+    ),
+    "refused": (
+        "postgresql://landlink:Refus3d-pw@127.0.0.1:{free}/landlink?connect_timeout=3",
+        "Refus3d-pw",
+        "running",
+    ),
+    "malformed_specials": (
+        "postgresql://user:p@ss:w/o#rd%@{hp}/db",
+        "p@ss:w/o#rd%",
+        "percent-encoded",
+    ),
+    "malformed_spaces": (
+        "postgresql://landlink:pa ss@w rd#1@{hp}/landlink",
+        "pa ss@w rd#1",
+        "percent-encoded",
+    ),
+    "malformed_percent": (
+        "postgresql://landlink:abc%zzdef@{hp}/landlink",
+        "abc%zzdef",
+        "percent-encoded",
+    ),
+    "malformed_slash_digits": (
+        "postgresql://landlink:12/34@{hp}/landlink",
+        "12/34",
+        "percent-encoded",
+    ),
     "malformed_ipv6": ("postgresql://u:Sup3r-secret@[::1/db", "Sup3r-secret", "Fix"),
-    "query_password_bad_percent": ("postgresql://landlink@{hp}/landlink?password=Qu3ry%zz-secret", "Qu3ry%zz-secret", "%25"),
-    "query_password_wrong": ("postgresql://landlink@{hp}/landlink?password=Qu3ry-wr0ng-pw", "Qu3ry-wr0ng-pw", "password"),
-    "kv_unterminated_quote": ("host={h} port={p} user=landlink password='Kv-s3cret dbname=landlink", "Kv-s3cret", "cannot be parsed"),
-    "kv_wrong_password": ("host={h} port={p} dbname=landlink user=landlink password='Kv wr0ng s3cret'", "Kv wr0ng s3cret", "password"),
+    "query_password_bad_percent": (
+        "postgresql://landlink@{hp}/landlink?password=Qu3ry%zz-secret",
+        "Qu3ry%zz-secret",
+        "%25",
+    ),
+    "query_password_wrong": (
+        "postgresql://landlink@{hp}/landlink?password=Qu3ry-wr0ng-pw",
+        "Qu3ry-wr0ng-pw",
+        "password",
+    ),
+    "kv_unterminated_quote": (
+        "host={h} port={p} user=landlink password='Kv-s3cret dbname=landlink",
+        "Kv-s3cret",
+        "cannot be parsed",
+    ),
+    "kv_wrong_password": (
+        "host={h} port={p} dbname=landlink user=landlink password='Kv wr0ng s3cret'",
+        "Kv wr0ng s3cret",
+        "password",
+    ),
 }
 
 
 def _url(template: str, live: str) -> str:
     parts = urlsplit(live)
-    return template.format(hp=f"{parts.hostname}:{parts.port}", h=parts.hostname, p=parts.port, free=_free_port())
+    return template.format(
+        hp=f"{parts.hostname}:{parts.port}", h=parts.hostname, p=parts.port, free=_free_port()
+    )
 
 
 def _forms(secret: str) -> set[str]:
@@ -101,9 +147,14 @@ def _project(folder, url: str):
     rng = np.random.default_rng(3)
     construction(rng).to_file(folder / "construction.shp")
     lines = [
-        "[project]", 'name = "secrets"', 'code = "SEC-001"',
-        "[layers.demolition]", f"url = {_toml_value(url)}", 'table = "plots"',
-        "[layers.construction]", 'path = "construction.shp"',
+        "[project]",
+        'name = "secrets"',
+        'code = "SEC-001"',
+        "[layers.demolition]",
+        f"url = {_toml_value(url)}",
+        'table = "plots"',
+        "[layers.construction]",
+        'path = "construction.shp"',
     ]
     path = folder / "project.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -116,7 +167,9 @@ def test_cli_exits_2_without_the_password(postgis_url, caplog, tmp_path, name):
     template, secret, _ = CASES[name]
     toml = _project(tmp_path, _url(template, postgis_url))
     for flags in ([], ["-vv"]):
-        res = CliRunner().invoke(cli, ["check", str(toml), "-o", str(tmp_path / "out.gpkg"), *flags])
+        res = CliRunner().invoke(
+            cli, ["check", str(toml), "-o", str(tmp_path / "out.gpkg"), *flags]
+        )
         assert res.exit_code == 2, res.output
         assert "landlink: error:" in res.output
         assert "Traceback" not in res.output and "internal error" not in res.output

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from psycopg import sql as pgsql
 
 from helpers import _toml_value
+from landlink_gis.base.errors import DataSourceError
 from landlink_gis.cli.main import cli
-from landlink_gis.errors import DataSourceError
 from landlink_gis.io import postgis
 from landlink_gis.io.pg_session import pg_session
 from landlink_gis.io.postgis import check_select_sql, read_postgis, write_postgis
@@ -65,34 +65,58 @@ def _state(url: str) -> tuple:
     """(victim exists, its row count, sequence value, tables made by this module)."""
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (T,)).fetchone()[0]
-        count = conn.execute(pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(T))).fetchone()[0] if exists else -1
-        seq = conn.execute(pgsql.SQL("SELECT last_value, is_called FROM {}").format(pgsql.Identifier(SEQ))).fetchone()
-        tables = conn.execute("SELECT relname FROM pg_class WHERE relname LIKE %s ORDER BY 1", (PREFIX + "%",)).fetchall()
+        count = (
+            conn.execute(
+                pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(T))
+            ).fetchone()[0]
+            if exists
+            else -1
+        )
+        seq = conn.execute(
+            pgsql.SQL("SELECT last_value, is_called FROM {}").format(pgsql.Identifier(SEQ))
+        ).fetchone()
+        tables = conn.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE %s ORDER BY 1", (PREFIX + "%",)
+        ).fetchall()
     return exists, count, tuple(seq), tuple(r[0] for r in tables)
 
 
 @pytest.fixture(scope="module")
 def victim(postgis_url: str):
     with psycopg.connect(postgis_url, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}, {}").format(pgsql.Identifier(T), pgsql.Identifier(T + "_copy")))
+        conn.execute(
+            pgsql.SQL("DROP TABLE IF EXISTS {}, {}").format(
+                pgsql.Identifier(T), pgsql.Identifier(T + "_copy")
+            )
+        )
         conn.execute(
             pgsql.SQL(
-                "CREATE TABLE {t} AS SELECT g AS id, ST_SetSRID(ST_MakePoint(500000 + g, 3500000 + g), 4545)::geometry(Point, 4545) AS geom "
+                "CREATE TABLE {t} AS SELECT g AS id, ST_SetSRID(ST_MakePoint(500000 + g, 3500000 + "
+                "g), 4545)::geometry(Point, 4545) AS geom "
                 "FROM generate_series(1, {n}) AS g"
             ).format(t=pgsql.Identifier(T), n=pgsql.Literal(ROWS))
         )
-        conn.execute(pgsql.SQL("DROP SEQUENCE IF EXISTS {s}; CREATE SEQUENCE {s}").format(s=pgsql.Identifier(SEQ)))
         conn.execute(
-            pgsql.SQL("CREATE OR REPLACE FUNCTION {f}() RETURNS int LANGUAGE sql VOLATILE AS $$ DELETE FROM {t}; SELECT 1 $$").format(
-                f=pgsql.Identifier(FN), t=pgsql.Identifier(T)
+            pgsql.SQL("DROP SEQUENCE IF EXISTS {s}; CREATE SEQUENCE {s}").format(
+                s=pgsql.Identifier(SEQ)
             )
+        )
+        conn.execute(
+            pgsql.SQL(
+                "CREATE OR REPLACE FUNCTION {f}() RETURNS int LANGUAGE sql VOLATILE AS $$ DELETE "
+                "FROM {t}; SELECT 1 $$"
+            ).format(f=pgsql.Identifier(FN), t=pgsql.Identifier(T))
         )
     before = _state(postgis_url)
     assert before[:2] == (True, ROWS)
     yield before
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(pgsql.SQL("DROP FUNCTION IF EXISTS {}()").format(pgsql.Identifier(FN)))
-        conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}, {}").format(pgsql.Identifier(T), pgsql.Identifier(T + "_copy")))
+        conn.execute(
+            pgsql.SQL("DROP TABLE IF EXISTS {}, {}").format(
+                pgsql.Identifier(T), pgsql.Identifier(T + "_copy")
+            )
+        )
         conn.execute(pgsql.SQL("DROP SEQUENCE IF EXISTS {}").format(pgsql.Identifier(SEQ)))
 
 
@@ -106,7 +130,9 @@ def test_escape_is_refused_with_a_clear_message(postgis_url, victim, name):
 
 
 @pytest.mark.parametrize("name", ATTACKS)
-def test_escape_fails_on_the_server_without_the_client_check(postgis_url, victim, name, monkeypatch):
+def test_escape_fails_on_the_server_without_the_client_check(
+    postgis_url, victim, name, monkeypatch
+):
     """The client-side check is only for the message: protocol and read-only mode hold alone."""
     monkeypatch.setattr(postgis, "check_select_sql", lambda query, role=None: query.strip())
     with pytest.raises(DataSourceError):
@@ -115,7 +141,8 @@ def test_escape_fails_on_the_server_without_the_client_check(postgis_url, victim
 
 
 def test_the_breakout_attack_is_real_under_the_simple_protocol(postgis_url):
-    """Control: the same wrapped text, sent the old way (simple protocol, read-write), drops a table."""
+    """Control: the same wrapped text, sent the old way (simple protocol, read-write), drops a
+    table."""
     scratch = PREFIX + "scratch"
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(pgsql.SQL("CREATE TABLE {} (geom geometry)").format(pgsql.Identifier(scratch)))
@@ -125,8 +152,11 @@ def test_the_breakout_attack_is_real_under_the_simple_protocol(postgis_url):
 
 
 def test_set_config_on_the_session_default_changes_nothing(postgis_url, victim):
-    """Turning the session default off from inside a SELECT cannot make this transaction writable."""
-    query = f"SELECT set_config('default_transaction_read_only', 'off', false) AS s, id, geom FROM {T}"
+    """Turning the session default off from inside a SELECT cannot make this transaction
+    writable."""
+    query = (
+        f"SELECT set_config('default_transaction_read_only', 'off', false) AS s, id, geom FROM {T}"
+    )
     got = read_postgis(postgis_url, sql=query)
     assert len(got) == ROWS and set(got["s"]) == {"off"}
     assert _state(postgis_url) == victim
@@ -169,12 +199,17 @@ def test_read_only_session_is_read_only_on_the_server(postgis_url, victim):
         ("", "empty"),
         ("SELECT 1; SELECT 2", "several statements"),
         ("UPDATE t SET a = 1", "starts with 'UPDATE'"),
-        ("WITH d AS MATERIALIZED (DELETE FROM t RETURNING *) SELECT * FROM d", "WITH clause changes data"),
+        (
+            "WITH d AS MATERIALIZED (DELETE FROM t RETURNING *) SELECT * FROM d",
+            "WITH clause changes data",
+        ),
         ("SELECT * FROM t FOR NO KEY UPDATE", "lock"),
     ],
 )
 def test_check_select_sql_messages(query, why):
-    with pytest.raises(ValueError, match="the sql of layer 'landuse' must be one SELECT query") as excinfo:
+    with pytest.raises(
+        ValueError, match="the sql of layer 'landuse' must be one SELECT query"
+    ) as excinfo:
         check_select_sql(query, "landuse")
     assert why in str(excinfo.value)
     assert check_select_sql(" SELECT 'a;b' AS x ;\n") == "SELECT 'a;b' AS x"
@@ -184,9 +219,14 @@ def _project(folder, url: str, query: str):
     rng = np.random.default_rng(7)
     construction(rng).to_file(folder / "construction.shp")
     lines = [
-        "[project]", 'name = "escape"', 'code = "ESC-001"',
-        "[layers.demolition]", f"url = {_toml_value(url)}", f"sql = {_toml_value(query)}",
-        "[layers.construction]", 'path = "construction.shp"',
+        "[project]",
+        'name = "escape"',
+        'code = "ESC-001"',
+        "[layers.demolition]",
+        f"url = {_toml_value(url)}",
+        f"sql = {_toml_value(query)}",
+        "[layers.construction]",
+        'path = "construction.shp"',
     ]
     path = folder / "project.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -198,7 +238,9 @@ def test_cli_refuses_an_escaping_sql_layer_with_exit_2(postgis_url, victim, tmp_
     write_postgis(demolition(np.random.default_rng(7)), postgis_url, table, if_exists="replace")
     try:
         (tmp_path / "ok").mkdir()
-        ok = _project(tmp_path / "ok", postgis_url, f'SELECT * FROM {table} WHERE "DLBM" = \'0702\'')
+        ok = _project(
+            tmp_path / "ok", postgis_url, f"SELECT * FROM {table} WHERE \"DLBM\" = '0702'"
+        )
         res = CliRunner().invoke(cli, ["check", str(ok), "-o", str(tmp_path / "ok" / "out.gpkg")])
         assert res.exit_code in (0, 1), res.output
         (tmp_path / "bad").mkdir()
@@ -207,7 +249,9 @@ def test_cli_refuses_an_escaping_sql_layer_with_exit_2(postgis_url, victim, tmp_
         assert res.exit_code == 2, res.output
         assert "must be one SELECT query" in res.output
         assert "Traceback" not in res.output and "landlink-test-pw" not in res.output
-        assert res.exc_info is None or res.exc_info[0] is SystemExit, traceback.format_exception(*res.exc_info)
+        assert res.exc_info is None or res.exc_info[0] is SystemExit, traceback.format_exception(
+            *res.exc_info
+        )
         assert _state(postgis_url) == victim
     finally:
         with psycopg.connect(postgis_url, autocommit=True) as conn:

@@ -9,7 +9,7 @@ from pathlib import Path
 import landlink_gis as ll
 from geoms import square
 from helpers import frame, write_project
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,12 +23,36 @@ def ledger_location(kind: str, tmp_path: Path, request) -> str:
     return f"{url}{sep}schema=t_{uuid.uuid4().hex[:12]}"
 
 
-def project(folder: Path, code: str, demolition: list[tuple], construction: list[tuple], *, facts: dict | None = None, ledger: str | None = None, extra_layers: dict | None = None) -> Path:
-    """A project TOML: ``demolition`` rows ``(id, geometry)``, ``construction`` rows ``(id, geometry, kind)``."""
-    demo = frame([{"DKBH": pid, "DLBM": "0702", "FKDL": "0103", "geometry": g} for pid, g in demolition])
-    cons = frame([{"DKBH": pid, "DLBM": "0103", "JXLX": kind, "geometry": g} for pid, g, kind in construction])
+def project(
+    folder: Path,
+    code: str,
+    demolition: list[tuple],
+    construction: list[tuple],
+    *,
+    facts: dict | None = None,
+    ledger: str | None = None,
+    extra_layers: dict | None = None,
+) -> Path:
+    """A project TOML: ``demolition`` rows ``(id, geometry)``, ``construction`` rows ``(id,
+    geometry, kind)``."""
+    demo = frame(
+        [{"DKBH": pid, "DLBM": "0702", "FKDL": "0103", "geometry": g} for pid, g in demolition]
+    )
+    cons = frame(
+        [
+            {"DKBH": pid, "DLBM": "0103", "JXLX": kind, "geometry": g}
+            for pid, g, kind in construction
+        ]
+    )
     layers = {"demolition": demo, "construction": cons, **(extra_layers or {})}
-    facts = {"code": code, "name": f"项目 {code}", "approved": "2021-03-01", "profile": "sichuan", "poverty_county": True, **(facts or {})}
+    facts = {
+        "code": code,
+        "name": f"项目 {code}",
+        "approved": "2021-03-01",
+        "profile": "sichuan",
+        "poverty_county": True,
+        **(facts or {}),
+    }
     path = write_project(folder, layers, project=facts, fmt="gpkg")
     if ledger:
         with path.open("a", encoding="utf-8") as fh:

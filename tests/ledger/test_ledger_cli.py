@@ -1,4 +1,5 @@
-"""`landlink ledger …` end to end: init, add, refuse double use, statuses, a trade, report, export."""
+"""`landlink ledger …` end to end: init, add, refuse double use, statuses, a trade, report,
+export."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ def test_ledger_cli_flow(tmp_path):
     a = grid_project(tmp_path / "a", "A-001", 0)
     res = run(cli, ["ledger", "-L", loc, "add", str(a)])
     assert res.exit_code == 0 and "registered plan version 1" in res.output
-    c = checked(tmp_path / "c", "C-001", [("CJ001", square(5, 5, 30))], [("JX001", square(5000, 200, 30), "安置")])
+    c = checked(
+        tmp_path / "c",
+        "C-001",
+        [("CJ001", square(5, 5, 30))],
+        [("JX001", square(5000, 200, 30), "安置")],
+    )
     res = run(cli, ["ledger", "-L", loc, "add", str(c)])
     assert res.exit_code == 1 and "refused" in res.output and "A-001" in res.output
     for args in (
@@ -27,35 +33,104 @@ def test_ledger_cli_flow(tmp_path):
         ["status", "A-001", "JX001", "--set", "built", "--date", "2022-04-20"],
         ["status", "A-001", "--set", "accepted", "--date", "2022-04-28"],
         ["status", "A-001", "--set", "filed", "--date", "2022-05-16"],
-        ["quota", "A-001", "--record", "generated", "--area", "1", "--unit", "mu", "--date", "2022-04-28"],
-        ["quota", "A-001", "--record", "traded", "--area", "600", "--date", "2022-05-20", "--counterpart", "成都市", "--price", "180000"],
+        [
+            "quota",
+            "A-001",
+            "--record",
+            "generated",
+            "--area",
+            "1",
+            "--unit",
+            "mu",
+            "--date",
+            "2022-04-28",
+        ],
+        [
+            "quota",
+            "A-001",
+            "--record",
+            "traded",
+            "--area",
+            "600",
+            "--date",
+            "2022-05-20",
+            "--counterpart",
+            "成都市",
+            "--price",
+            "180000",
+        ],
     ):
         res = run(cli, ["ledger", "-L", loc, *args])
         assert res.exit_code == 0, res.output
-    res = run(cli, ["ledger", "-L", loc, "status", "A-001", "CJ001", "--set", "demolished", "--date", "2022-06-01"])
+    res = run(
+        cli,
+        [
+            "ledger",
+            "-L",
+            loc,
+            "status",
+            "A-001",
+            "CJ001",
+            "--set",
+            "demolished",
+            "--date",
+            "2022-06-01",
+        ],
+    )
     assert res.exit_code == 2 and "only move forward" in res.output
     res = run(cli, ["ledger", "-L", loc, "quota", "A-001"])
     assert "666.67" in res.output and "600.00" in res.output  # 1 亩 generated, 600 m² traded
-    res = run(cli, ["ledger", "-L", loc, "report", "--month", "2022-04", "--xlsx", str(tmp_path / "r.xlsx")])
+    res = run(
+        cli,
+        ["ledger", "-L", loc, "report", "--month", "2022-04", "--xlsx", str(tmp_path / "r.xlsx")],
+    )
     assert res.exit_code == 0, res.output
     lines = {ln.split()[0]: ln.split() for ln in res.output.splitlines() if ln.strip()}
     # April: CJ001 reclaimed (1600 m²); JX001 built (900 m² resettlement); CJ002 demolished in March
-    assert lines["reclaimed"][1] == "1" and float(lines["reclaimed"][2]) == pytest.approx(1600, rel=3e-3)
-    assert lines["demolished"][1] == "0" and float(lines["demolished"][5]) == pytest.approx(3200, rel=3e-3)
+    assert lines["reclaimed"][1] == "1" and float(lines["reclaimed"][2]) == pytest.approx(
+        1600, rel=3e-3
+    )
+    assert lines["demolished"][1] == "0" and float(lines["demolished"][5]) == pytest.approx(
+        3200, rel=3e-3
+    )
     assert float(lines["resettlement_built"][2]) == pytest.approx(900, rel=3e-3)
     # 10 working days after Thu 2022-04-28: 04-29, (04-30..05-04 May Day off), 05-05, 05-06,
     # Sat 05-07 (working), 05-09 … 05-13, 05-16
     assert "2022-05-16" in res.output
-    res = run(cli, ["ledger", "-L", loc, "export", "-o", str(tmp_path / "out.gpkg"), "--xlsx", str(tmp_path / "out.xlsx")])
+    res = run(
+        cli,
+        [
+            "ledger",
+            "-L",
+            loc,
+            "export",
+            "-o",
+            str(tmp_path / "out.gpkg"),
+            "--xlsx",
+            str(tmp_path / "out.xlsx"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     layers = {str(n) for n in pyogrio.list_layers(str(tmp_path / "out.gpkg"))[:, 0]}
-    assert {"demolition_ledger", "resettlement_ledger", "urban_ledger", "status_history", "quota_events"} <= layers
-    demo = pyogrio.read_dataframe(str(tmp_path / "out.gpkg"), layer="demolition_ledger").set_index("plot_id")
-    assert demo.loc["CJ001", "ll_state"] == "reclaimed" and demo.loc["CJ003", "ll_state"] == "approved"
+    assert {
+        "demolition_ledger",
+        "resettlement_ledger",
+        "urban_ledger",
+        "status_history",
+        "quota_events",
+    } <= layers
+    demo = pyogrio.read_dataframe(str(tmp_path / "out.gpkg"), layer="demolition_ledger").set_index(
+        "plot_id"
+    )
+    assert (
+        demo.loc["CJ001", "ll_state"] == "reclaimed" and demo.loc["CJ003", "ll_state"] == "approved"
+    )
     res = run(cli, ["ledger", "-L", loc, "list"])
     assert "A-001" in res.output and "C-001" not in res.output and "filed" in res.output
 
 
 def test_ledger_cli_hides_passwords():
-    res = CliRunner().invoke(cli, ["ledger", "-L", "postgresql://clerk:s3cret-pw@127.0.0.1:1/county", "list"])
+    res = CliRunner().invoke(
+        cli, ["ledger", "-L", "postgresql://clerk:s3cret-pw@127.0.0.1:1/county", "list"]
+    )
     assert res.exit_code == 2 and "s3cret-pw" not in res.output and "cannot connect" in res.output

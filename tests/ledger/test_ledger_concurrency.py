@@ -27,7 +27,13 @@ def _add(location, path, pause=0.0, marker=None) -> subprocess.Popen:
         env[PAUSE_ENV] = str(pause)
     if marker:
         env[MARKER_ENV] = str(marker)
-    return subprocess.Popen([*CLI, "ledger", "-L", location, "add", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*CLI, "ledger", "-L", location, "add", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_concurrent_writers_lose_and_duplicate_nothing(location, tmp_path):
@@ -35,7 +41,12 @@ def test_concurrent_writers_lose_and_duplicate_nothing(location, tmp_path):
     a = grid_project(tmp_path / "a", "A-001", 0)
     b = grid_project(tmp_path / "b", "B-001", 2000)
     # C reuses A's plot CJ001: of A and C, exactly one may get in, whichever commits first
-    c = checked(tmp_path / "c", "C-001", [("CJ001", square(5, 5, 30))], [("JX001", square(5000, 200, 30), "安置")])
+    c = checked(
+        tmp_path / "c",
+        "C-001",
+        [("CJ001", square(5, 5, 30))],
+        [("JX001", square(5000, 200, 30), "安置")],
+    )
     procs = [_add(location, p, pause=1.0) for p in (a, b, c, a)]
     outs = [p.communicate(timeout=180) for p in procs]
     codes = [p.returncode for p in procs]
@@ -58,7 +69,12 @@ def test_writer_killed_mid_transaction_leaves_ledger_unchanged(location, tmp_pat
     init_ledger(location, crs="EPSG:4545")
     ledger = open_ledger(location)
     ledger.add_checked(grid_project(tmp_path / "a", "A-001", 0))
-    before = (len(ledger.projects()), len(ledger.plots()), len(ledger.status_history()), len(ledger.quota_events()))
+    before = (
+        len(ledger.projects()),
+        len(ledger.plots()),
+        len(ledger.status_history()),
+        len(ledger.quota_events()),
+    )
     marker = tmp_path / "in_write"
     proc = _add(location, grid_project(tmp_path / "b", "B-001", 2000), pause=60, marker=marker)
     deadline = time.monotonic() + 120
@@ -70,9 +86,18 @@ def test_writer_killed_mid_transaction_leaves_ledger_unchanged(location, tmp_pat
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     after = open_ledger(location)
-    assert (len(after.projects()), len(after.plots()), len(after.status_history()), len(after.quota_events())) == before
+    assert (
+        len(after.projects()),
+        len(after.plots()),
+        len(after.status_history()),
+        len(after.quota_events()),
+    ) == before
     # and the ledger still takes writes
     assert after.add_checked(grid_project(tmp_path / "b2", "B-001", 2000)).status == "registered"
     if location.endswith(".gpkg"):
-        proc = subprocess.run([sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", "-k", "--extra", location], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", "-k", "--extra", location],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr

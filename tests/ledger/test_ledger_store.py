@@ -1,4 +1,5 @@
-"""The ledger on both backends: register, refuse double use, statuses, quota, append-only history."""
+"""The ledger on both backends: register, refuse double use, statuses, quota, append-only
+history."""
 
 from __future__ import annotations
 
@@ -22,8 +23,14 @@ def location(request, tmp_path):
 
 
 def validate_gpkg(path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", "-k", "--extra", str(path)], capture_output=True, text=True)
-    assert proc.returncode == 0 and not proc.stdout.strip() and not proc.stderr.strip(), proc.stdout + proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", "-k", "--extra", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and not proc.stdout.strip() and not proc.stderr.strip(), (
+        proc.stdout + proc.stderr
+    )
 
 
 def test_register_refuse_force_and_version(location, tmp_path):
@@ -33,11 +40,18 @@ def test_register_refuse_force_and_version(location, tmp_path):
     assert (r.status, r.version) == ("registered", 1)
     assert ledger.add_checked(a).status == "already"  # no duplicate
     # B reuses A's plot CJ002 (x 100..140) with a 20 m square inside it: 400 m² planar overlap
-    b = checked(tmp_path / "b", "B-001", [("CJ001", square(110, 10, 20)), ("CJ002", square(1000, 0, 40))], [("JX001", square(1000, 200, 30), "城镇")])
+    b = checked(
+        tmp_path / "b",
+        "B-001",
+        [("CJ001", square(110, 10, 20)), ("CJ002", square(1000, 0, 40))],
+        [("JX001", square(1000, 200, 30), "城镇")],
+    )
     refused = ledger.add_checked(b)
     assert refused.status == "refused" and "A-001" in refused.message
     assert list(refused.overlaps["other_id"]) == ["CJ002"]
-    assert refused.overlaps["area_m2"].iloc[0] == pytest.approx(400.0, rel=2e-3)  # ellipsoidal ≈ planar here
+    assert refused.overlaps["area_m2"].iloc[0] == pytest.approx(
+        400.0, rel=2e-3
+    )  # ellipsoidal ≈ planar here
     assert len(ledger.projects()) == 1
     with pytest.raises(LedgerError, match="--reason"):
         ledger.add_checked(b, force=True)
@@ -75,7 +89,10 @@ def test_status_history_and_replay(location, tmp_path):
     assert state[("demolition", "CJ003")] == "approved"
     assert state[("construction", "JX001")] == "built"
     before = ledger.states(d(2021, 6, 30)).set_index(["layer", "plot_id"])["state"]
-    assert before[("demolition", "CJ001")] == "demolished" and before[("construction", "JX001")] == "approved"
+    assert (
+        before[("demolition", "CJ001")] == "demolished"
+        and before[("construction", "JX001")] == "approved"
+    )
     assert len(ledger.states(d(2021, 2, 1))) == 0  # before approval nothing existed
     assert len(ledger.status_history()) == 1 + 4 + 2 + 1 + 1
 
@@ -84,7 +101,11 @@ def test_history_is_append_only(location, tmp_path):
     ledger = init_ledger(location, crs="EPSG:4545")
     ledger.add_checked(grid_project(tmp_path / "a", "A-001", 0))
     backend = ledger.backend
-    for sql in ("UPDATE ll_status_events SET state = 'accepted'", "DELETE FROM ll_quota_events", "DELETE FROM ll_plots"):
+    for sql in (
+        "UPDATE ll_status_events SET state = 'accepted'",
+        "DELETE FROM ll_quota_events",
+        "DELETE FROM ll_plots",
+    ):
         with pytest.raises(LedgerError, match="append-only"):
             with backend.transaction(write=True) as tx:
                 tx.run(sql)
@@ -101,17 +122,27 @@ def test_quota_account(location, tmp_path):
     assert limit == pytest.approx(0.3 * surplus)  # Sichuan poverty county
     d = dt.date
     with pytest.raises(QuotaError, match="exceed the 0.00 m² generated"):
-        ledger.record_quota("A-001", "traded", 100.0, d(2021, 8, 1), counterpart="成都", price_yuan=1e5)
+        ledger.record_quota(
+            "A-001", "traded", 100.0, d(2021, 8, 1), counterpart="成都", price_yuan=1e5
+        )
     with pytest.raises(LedgerError, match="counterpart"):
         ledger.record_quota("A-001", "advanced", 100.0, d(2021, 8, 1))
-    ledger.record_quota("A-001", "advanced", limit, d(2021, 8, 1), counterpart="成都高新区", price_yuan=3e5)
+    ledger.record_quota(
+        "A-001", "advanced", limit, d(2021, 8, 1), counterpart="成都高新区", price_yuan=3e5
+    )
     with pytest.raises(QuotaError, match="advance limit"):
-        ledger.record_quota("A-001", "advanced", 1.0, d(2021, 8, 2), counterpart="x", price_yuan=1.0)
+        ledger.record_quota(
+            "A-001", "advanced", 1.0, d(2021, 8, 2), counterpart="x", price_yuan=1.0
+        )
     ledger.record_quota("A-001", "generated", 3000.0, d(2022, 3, 1))
-    ledger.record_quota("A-001", "traded", 2000.0, d(2022, 4, 1), counterpart="重庆", price_yuan=6e5)
+    ledger.record_quota(
+        "A-001", "traded", 2000.0, d(2022, 4, 1), counterpart="重庆", price_yuan=6e5
+    )
     # a back-dated trade before the surplus existed breaks an earlier day: refused
     with pytest.raises(QuotaError, match="2022-02-01"):
-        ledger.record_quota("A-001", "traded", 500.0, d(2022, 2, 1), counterpart="x", price_yuan=1.0)
+        ledger.record_quota(
+            "A-001", "traded", 500.0, d(2022, 2, 1), counterpart="x", price_yuan=1.0
+        )
     ledger.record_quota("A-001", "returned", 800.0, d(2022, 5, 1))
     with pytest.raises(QuotaError, match="lent"):
         ledger.record_quota("A-001", "returned", 100.0, d(2022, 6, 1))

@@ -16,12 +16,22 @@ import landlink_gis as ll
 from geoms import square
 from helpers import frame, write_project
 from landlink_gis.ledger import QuotaError, init_ledger
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 
 def _plan(folder, code: str, ledger: str, sources: list[tuple[str, float]], x0: float = 5000.0):
     cons = frame([{"DKBH": "JX001", "DLBM": "0103", "JXLX": "城镇", "geometry": square(x0, 0, 30)}])
-    path = write_project(folder, {"construction": cons}, project={"code": code, "kind": "construction_only", "approved": "2023-03-01", "profile": "sichuan"}, fmt="gpkg")
+    path = write_project(
+        folder,
+        {"construction": cons},
+        project={
+            "code": code,
+            "kind": "construction_only",
+            "approved": "2023-03-01",
+            "profile": "sichuan",
+        },
+        fmt="gpkg",
+    )
     text = path.read_text(encoding="utf-8")
     text += "".join(f'\n[[quota_sources]]\ncode = "{c}"\narea_m2 = {a}\n' for c, a in sources)
     text += f'\n[ledger]\npath = "{ledger}"\n'
@@ -57,7 +67,11 @@ def test_draw_within_the_available_surplus_passes_at_the_edge(ledger, tmp_path):
 
 def test_draw_above_the_surplus_or_from_an_unaccepted_or_unknown_source_fires(ledger, tmp_path):
     _, location = ledger
-    _, found = _bal009(_plan(tmp_path / "c", "C-001", location, [("A-001", 3000.5), ("B-001", 10.0), ("Z-999", 5.0)]))
+    _, found = _bal009(
+        _plan(
+            tmp_path / "c", "C-001", location, [("A-001", 3000.5), ("B-001", 10.0), ("Z-999", 5.0)]
+        )
+    )
     found = found.set_index("other_id")
     assert set(found.index) == {"A-001", "B-001", "Z-999"} and set(found["severity"]) == {"error"}
     assert found.loc["A-001", "measured"] == 3000.5 and found.loc["A-001", "threshold"] == 3000.0
@@ -73,7 +87,9 @@ def test_registering_the_plan_records_the_draw_in_the_same_transaction(ledger, t
     assert led.add_checked(out).status == "registered"
     acc = led.quota_account("A-001")
     assert acc.drawn == 2500.0 and acc.surplus_balance == pytest.approx(500.0)
-    assert led.quota_account("C-001").lent == 0.0  # a construction-only plan borrows no turnover quota
+    assert (
+        led.quota_account("C-001").lent == 0.0
+    )  # a construction-only plan borrows no turnover quota
     # re-checking the registered plan does not hold its own draw against it
     _, found = _bal009(toml)
     assert found.empty
@@ -82,7 +98,12 @@ def test_registering_the_plan_records_the_draw_in_the_same_transaction(ledger, t
     assert found["threshold"].tolist() == [500.0]
     # and the ledger refuses to record an overdraw even when the check was forced past BAL009
     d_out = tmp_path / "d_checked.gpkg"
-    ll.write_gpkg(check(_plan(tmp_path / "d2", "D-001", location, [("A-001", 600.0)], x0=7000.0), rules=["GEOM"]), d_out)
+    ll.write_gpkg(
+        check(
+            _plan(tmp_path / "d2", "D-001", location, [("A-001", 600.0)], x0=7000.0), rules=["GEOM"]
+        ),
+        d_out,
+    )
     with pytest.raises(QuotaError, match="500.00 m²"):
         led.add_checked(d_out)
     assert led.quota_account("A-001").drawn == 2500.0

@@ -18,7 +18,7 @@ import shapely
 
 from geoms import X0, Y0
 from helpers import frame, write_project
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,7 +43,9 @@ def _layer(features):
     for feat in features:
         row = dict(feat)
         geom = shapely.from_wkt(row.pop("wkt")) if row.get("wkt") else None
-        row["geometry"] = shapely.transform(geom, lambda c: c + (X0, Y0)) if geom is not None else None
+        row["geometry"] = (
+            shapely.transform(geom, lambda c: c + (X0, Y0)) if geom is not None else None
+        )
         rows.append(row)
     return frame(rows)
 
@@ -60,14 +62,23 @@ def test_rule_case(tmp_path, rule_id, case):
     path = write_project(tmp_path, layers, project=project, rules=rules, fmt="gpkg")
     result = check(path, rules=[rule_id], lang=case.get("lang", "en"))
     got = result.findings[result.findings["rule_id"] == rule_id]
-    got = got.sort_values(["layer", "plot_id", "other_id", "measured"], na_position="last").reset_index(drop=True)
+    got = got.sort_values(
+        ["layer", "plot_id", "other_id", "measured"], na_position="last"
+    ).reset_index(drop=True)
     expect = case.get("expect", [])
-    assert len(got) == len(expect), got[["plot_id", "other_id", "measured", "threshold", "severity", "message"]].to_string()
+    assert len(got) == len(expect), got[
+        ["plot_id", "other_id", "measured", "threshold", "severity", "message"]
+    ].to_string()
     for row, exp in zip(got.itertuples(), expect, strict=True):
         for key, value in exp.items():
             if key == "message_contains":
                 assert value in row.message, row.message
             elif key in ("measured", "threshold"):
-                assert _close(getattr(row, key), value), (key, getattr(row, key), value, row.message)
+                assert _close(getattr(row, key), value), (
+                    key,
+                    getattr(row, key),
+                    value,
+                    row.message,
+                )
             else:
                 assert getattr(row, key) == value, (key, getattr(row, key), value, row.message)

@@ -8,7 +8,7 @@ import shapely
 
 from geoms import BOWTIE, X0, Y0, square
 from helpers import frame, write_project
-from landlink_gis.runner import check
+from landlink_gis.run.runner import check
 
 
 def _rule(result, rid):
@@ -18,18 +18,38 @@ def _rule(result, rid):
 def test_crs001_missing_crs_and_crs003_prefix(tmp_path):
     dem = frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 20)}], crs=None)
     with pytest.warns(UserWarning, match="crs"):
-        path = write_project(tmp_path, {"demolition": dem}, project={"crs": "EPSG:4545"}, fmt="gpkg")
+        path = write_project(
+            tmp_path, {"demolition": dem}, project={"crs": "EPSG:4545"}, fmt="gpkg"
+        )
     res = check(path, rules=["CRS"], lang="en")
     crs001 = _rule(res, "CRS001")
-    assert len(crs001) == 1 and crs001.loc[0, "layer"] == "demolition" and crs001.loc[0, "severity"] == "error"
+    assert (
+        len(crs001) == 1
+        and crs001.loc[0, "layer"] == "demolition"
+        and crs001.loc[0, "severity"] == "error"
+    )
     assert _rule(res, "CRS003").empty and _rule(res, "CRS002").empty
 
     # easting 900 km: 400 km from the zone's false easting 500 000 (a 3° zone reaches ±~170 km)
-    shifted = frame([{"DKBH": "D1", "DLBM": "0702", "geometry": shapely.affinity.translate(square(0, 0, 20), 518_000)}])
+    shifted = frame(
+        [
+            {
+                "DKBH": "D1",
+                "DLBM": "0702",
+                "geometry": shapely.affinity.translate(square(0, 0, 20), 518_000),
+            }
+        ]
+    )
     path = write_project(tmp_path / "b", {"demolition": shifted}, fmt="gpkg")
     crs003 = _rule(check(path, rules=["CRS003"], lang="en"), "CRS003")
-    assert len(crs003) == 1 and "far from the zone's false easting 500000" in crs003.loc[0, "message"]
-    path = write_project(tmp_path / "c", {"demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 20)}])}, fmt="gpkg")
+    assert (
+        len(crs003) == 1 and "far from the zone's false easting 500000" in crs003.loc[0, "message"]
+    )
+    path = write_project(
+        tmp_path / "c",
+        {"demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 20)}])},
+        fmt="gpkg",
+    )
     assert _rule(check(path, rules=["CRS003"]), "CRS003").empty
 
 
@@ -48,15 +68,23 @@ def test_crs002_and_crs004_wgs84_reference_layer(tmp_path):
 
 def test_geom001_002_003_006(tmp_path):
     two_parts = shapely.MultiPolygon([square(200, 0, 10), square(220, 0, 10)])
-    dup = shapely.Polygon([(X0 + 300, Y0), (X0 + 320, Y0), (X0 + 320, Y0), (X0 + 320, Y0 + 20), (X0 + 300, Y0 + 20)])
-    dem = frame([
-        {"DKBH": "D1", "DLBM": "0702", "geometry": BOWTIE},
-        {"DKBH": "D2", "DLBM": "0702", "geometry": None},
-        {"DKBH": "D3", "DLBM": "0702", "geometry": shapely.LineString([(X0 + 100, Y0), (X0 + 120, Y0)])},
-        {"DKBH": "D4", "DLBM": "0702", "geometry": two_parts},
-        {"DKBH": "D5", "DLBM": "0702", "geometry": dup},
-        {"DKBH": "D6", "DLBM": "0702", "geometry": square(400, 0, 20)},
-    ])
+    dup = shapely.Polygon(
+        [(X0 + 300, Y0), (X0 + 320, Y0), (X0 + 320, Y0), (X0 + 320, Y0 + 20), (X0 + 300, Y0 + 20)]
+    )
+    dem = frame(
+        [
+            {"DKBH": "D1", "DLBM": "0702", "geometry": BOWTIE},
+            {"DKBH": "D2", "DLBM": "0702", "geometry": None},
+            {
+                "DKBH": "D3",
+                "DLBM": "0702",
+                "geometry": shapely.LineString([(X0 + 100, Y0), (X0 + 120, Y0)]),
+            },
+            {"DKBH": "D4", "DLBM": "0702", "geometry": two_parts},
+            {"DKBH": "D5", "DLBM": "0702", "geometry": dup},
+            {"DKBH": "D6", "DLBM": "0702", "geometry": square(400, 0, 20)},
+        ]
+    )
     path = write_project(tmp_path, {"demolition": dem}, fmt="gpkg")
     res = check(path, rules=["GEOM001", "GEOM002", "GEOM003", "GEOM006"], lang="en")
     g1 = _rule(res, "GEOM001")
@@ -72,7 +100,9 @@ def test_geom001_002_003_006(tmp_path):
 
 def test_messages_name_plot_figure_and_threshold_in_both_languages(tmp_path):
     dem = frame([{"DKBH": "CJ001", "DLBM": "0702", "MJ": 410.0, "geometry": square(0, 0, 20)}])
-    path = write_project(tmp_path, {"demolition": dem}, project={"area_method": "planar"}, fmt="gpkg")
+    path = write_project(
+        tmp_path, {"demolition": dem}, project={"area_method": "planar"}, fmt="gpkg"
+    )
     zh = _rule(check(path, rules=["ATTR003"], lang="zh"), "ATTR003").loc[0, "message"]
     en = _rule(check(path, rules=["ATTR003"], lang="en"), "ATTR003").loc[0, "message"]
     for text in (zh, en):
@@ -84,7 +114,7 @@ def test_chinese_messages_name_layers_in_chinese_and_keep_role_codes(tmp_path):
     """The zh message reads 拆旧地块 D1 …; the layer/other_layer columns stay role codes."""
     from geoms import square
     from helpers import frame, write_project
-    from landlink_gis.runner import check
+    from landlink_gis.run.runner import check
 
     toml = write_project(
         tmp_path,

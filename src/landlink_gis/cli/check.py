@@ -1,4 +1,5 @@
-"""``landlink check PROJECT.toml [-o OUT.gpkg] [--report] [--xlsx]``; several projects or a folder: a batch."""
+"""``landlink check PROJECT.toml [-o OUT.gpkg] [--report] [--xlsx]``; several projects or a
+folder: a batch."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from pathlib import Path
 
 import click
 
+from ..base.errors import LandlinkError
+from ..base.profiles import PROFILE_NAMES
+from ..base.redaction import redact_text
 from ..batch import batch_inputs, find_projects, run_batch, write_batch_summary
-from ..dask_engine import dask_engine
-from ..errors import LandlinkError
-from ..io.redact import redact_text
-from ..profiles import PROFILE_NAMES
-from ..report.outputs import WRITERS, default_output, write_outputs
-from ..report.summary import summary_text
-from ..runner import check
+from ..engine.dask_engine import dask_engine
+from ..outputs.outputs import WRITERS, default_output, write_outputs
+from ..outputs.summary import summary_text
+from ..run.runner import check
 from .options import configure_logging, lang_option, verbosity
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def fail(message: str) -> None:
 
 
 class _DelayedProgress:
-    """A rich progress display on stderr that appears only when a run takes longer than ``delay`` s."""
+    """A rich progress display on stderr that appears only when a run takes longer than ``delay``
+    s."""
 
     def __init__(self, total: int, label: str, *, enabled: bool, delay: float = 0.8):
         self.enabled = enabled
@@ -58,8 +60,13 @@ class _DelayedProgress:
             if self.progress is not None or self._timer is None:
                 return
             self.progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True,
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             self.task = self.progress.add_task(self._desc, total=self.total, completed=self._done)
             self.progress.start()
@@ -94,23 +101,91 @@ def _split(value: str | None) -> list[str] | None:
 
 @click.command("check")
 @click.argument("project_files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML); with several projects: the output folder.")
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), help="Provincial profile (default: the project's).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML); with several projects: the output folder.",  # noqa: E501
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    help="Provincial profile (default: the project's).",
+)
 @click.option("--rules", "select", help="Run only these rule IDs/prefixes, comma-separated.")
 @click.option("--ignore", help="Skip these rule IDs/prefixes, comma-separated.")
-@click.option("--previous", type=click.Path(path_type=Path), help="The previously approved plan (its checked GeoPackage) for the plan-adjustment rules ADJ001–ADJ005 (default: the project's latest plan in its [ledger]).")
-@click.option("--repair", is_flag=True, help="Repair invalid plot polygons (make_valid, structure method); GEOM001 records each repair.")
-@click.option("--report", is_flag=True, help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).")
-@click.option("--xlsx", is_flag=True, help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).")
-@click.option("--with", "extra_outputs", multiple=True, type=click.Choice(sorted(k for k in WRITERS if k != "gpkg")),
-              help="Also write this output beside the GeoPackage (any output of the writer table; repeatable).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel worker processes for several projects.")
-@click.option("--shared-reads", is_flag=True, help="Batch: read each county reference layer once for all projects (faster when the projects overlap the same area; slower for many small, scattered projects).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).")
-@click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).")
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="The previously approved plan (its checked GeoPackage) for the plan-adjustment rules ADJ001–ADJ005 (default: the project's latest plan in its [ledger]).",  # noqa: E501
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Repair invalid plot polygons (make_valid, structure method); GEOM001 records each repair.",
+)
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write the self-contained HTML report beside the GeoPackage (same name, .html).",
+)
+@click.option(
+    "--xlsx",
+    is_flag=True,
+    help="Also write the Excel summary beside the GeoPackage (same name, .xlsx).",
+)
+@click.option(
+    "--with",
+    "extra_outputs",
+    multiple=True,
+    type=click.Choice(sorted(k for k in WRITERS if k != "gpkg")),
+    help="Also write this output beside the GeoPackage (any output of the writer table; repeatable).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Parallel worker processes for several projects.",
+)
+@click.option(
+    "--shared-reads",
+    is_flag=True,
+    help="Batch: read each county reference layer once for all projects (faster when the projects overlap the same area; slower for many small, scattered projects).",  # noqa: E501
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).",
+)
 @lang_option
 @verbosity
-def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, select, ignore, previous, repair, report, xlsx, extra_outputs, workers, shared_reads, engine, scheduler, lang, verbose, quiet) -> None:
+def check_cmd(
+    project_files: tuple[Path, ...],
+    output: Path | None,
+    profile,
+    select,
+    ignore,
+    previous,
+    repair,
+    report,
+    xlsx,
+    extra_outputs,
+    workers,
+    shared_reads,
+    engine,
+    scheduler,
+    lang,
+    verbose,
+    quiet,
+) -> None:
     """Check one project and write the filing GeoPackage (and on request the report and xlsx).
 
     Several project files, or a folder of them, are checked as a batch: each in a worker
@@ -119,32 +194,60 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     the current folder). Exit code of a batch: the worst of its projects.
     """
     configure_logging(verbose, quiet)
-    options = {"profile": profile, "rules": _split(select), "ignore": _split(ignore) or (), "lang": lang, "repair": repair}
-    kinds = list(dict.fromkeys([*(k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted), *extra_outputs]))
+    options = {
+        "profile": profile,
+        "rules": _split(select),
+        "ignore": _split(ignore) or (),
+        "lang": lang,
+        "repair": repair,
+    }
+    kinds = list(
+        dict.fromkeys(
+            [*(k for k, wanted in (("report", report), ("xlsx", xlsx)) if wanted), *extra_outputs]
+        )
+    )
     if len(project_files) > 1 or project_files[0].is_dir():
         if previous is not None:
-            fail("--previous names the previous plan of one project; check the projects of a batch one by one to use it")
+            fail(
+                "--previous names the previous plan of one project; check the projects of a batch "
+                "one by one to use it"
+            )
             return
-        _batch(project_files, output, options, kinds=kinds, workers=workers, shared_reads=shared_reads, quiet=quiet)
+        _batch(
+            project_files,
+            output,
+            options,
+            kinds=kinds,
+            workers=workers,
+            shared_reads=shared_reads,
+            quiet=quiet,
+        )
         return
     project_file = project_files[0]
     out = output or default_output(project_file)
     try:
-        with _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar:
+        with _DelayedProgress(
+            2 + len(kinds), f"checking {project_file.name}", enabled=not quiet
+        ) as bar:
             if engine == "dask":
                 with dask_engine(scheduler):
                     result = check(project_file, previous=previous, **options)
             else:
                 result = check(project_file, previous=previous, **options)
             extra = [previous] if previous is not None else []
-            written = list(write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values())
+            written = list(
+                write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
+            )
             bar.advance("done")
     except LandlinkError as exc:
         fail(str(exc))
         return
     except Exception as exc:  # noqa: BLE001 - a bug in the tool: say so, no traceback unless -v
         logger.debug("internal error", exc_info=True)
-        fail(f"internal error while checking {project_file}: {type(exc).__name__}: {exc} (run with -vv for details and report it)")
+        fail(
+            f"internal error while checking {project_file}: {type(exc).__name__}: {exc} (run with "
+            "-vv for details and report it)"
+        )
         return
     if not quiet:
         click.echo(summary_text(result, lang=result.lang))
@@ -153,32 +256,65 @@ def check_cmd(project_files: tuple[Path, ...], output: Path | None, profile, sel
     sys.exit(result.exit_code)
 
 
-def _batch(paths, output: Path | None, options: dict, *, kinds: list[str], workers: int, shared_reads: bool, quiet: bool) -> None:
+def _batch(
+    paths,
+    output: Path | None,
+    options: dict,
+    *,
+    kinds: list[str],
+    workers: int,
+    shared_reads: bool,
+    quiet: bool,
+) -> None:
     projects = find_projects(paths)
     if not projects:
         folders = [p for p in map(Path, paths) if p.is_dir()]
         if options.get("lang") == "en":
-            hint = f"; to write one from the layers there, run: landlink init {folders[0]}" if folders else ""
-            fail(f"no project files (*.toml with a [project] table) found in {', '.join(map(str, paths))}{hint}")
+            hint = (
+                f"; to write one from the layers there, run: landlink init {folders[0]}"
+                if folders
+                else ""
+            )
+            fail(
+                "no project files (*.toml with a [project] table) found in "
+                f"{', '.join(map(str, paths))}{hint}"
+            )
         else:
-            hint = f"；可运行 landlink init {folders[0]} 根据其中的图层生成项目文件" if folders else ""
+            hint = (
+                f"；可运行 landlink init {folders[0]} 根据其中的图层生成项目文件" if folders else ""
+            )
             fail(f"{'、'.join(map(str, paths))} 中没有项目文件（含 [project] 的 *.toml）{hint}")
         return
     if output is not None and output.suffix.lower() == ".gpkg":
         fail(f"{output}: with several projects -o names an output folder, not a .gpkg file")
         return
     try:
-        with _DelayedProgress(len(projects), f"checking {len(projects)} projects", enabled=not quiet) as bar:
-            summary = run_batch(projects, out_dir=output, workers=workers, outputs=kinds, shared_reads=shared_reads,
-                                on_done=lambda row: bar.advance(Path(row["project_file"]).name), **options)
-        csv_path, html_path = write_batch_summary(summary, output or Path("."), lang=options.get("lang") or "zh",
-                                                  protected=batch_inputs(projects))
+        with _DelayedProgress(
+            len(projects), f"checking {len(projects)} projects", enabled=not quiet
+        ) as bar:
+            summary = run_batch(
+                projects,
+                out_dir=output,
+                workers=workers,
+                outputs=kinds,
+                shared_reads=shared_reads,
+                on_done=lambda row: bar.advance(Path(row["project_file"]).name),
+                **options,
+            )
+        csv_path, html_path = write_batch_summary(
+            summary,
+            output or Path("."),
+            lang=options.get("lang") or "zh",
+            protected=batch_inputs(projects),
+        )
     except LandlinkError as exc:
         fail(str(exc))
         return
     if not quiet:
         for row in summary.itertuples():
-            counts = "" if row.status == "failed" else f" errors {row.errors}, warnings {row.warnings}"
+            counts = (
+                "" if row.status == "failed" else f" errors {row.errors}, warnings {row.warnings}"
+            )
             note = f": {row.message}" if row.status == "failed" else ""
             click.echo(f"{row.status:>7}  {row.project_file}{counts}{note}")
         click.echo(f"→ {csv_path}\n→ {html_path}")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import click
 
-from ..contract import PLOT_LAYER_NAMES
-from ..errors import LandlinkError
-from ..fields import DEFAULT_FIELD_NAMES, find_field
+from ..base.contract import PLOT_LAYER_NAMES
+from ..base.errors import LandlinkError
+from ..base.fields import DEFAULT_FIELD_NAMES, find_field
 from ..io.atomic import refuse_protected
 from ..io.coordtxt import write_coordtxt
 from ..io.vector import read_vector
@@ -39,18 +39,55 @@ _LIST_AT_MOST = 20
 
 @click.command("export-txt")
 @click.argument("checked_gpkg", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Coordinate TXT to write.")
-@click.option("--layer", type=click.Choice(sorted(_LAYERS)), default="demolition", show_default=True, help="Which plots to write.")
-@click.option("--area", type=click.Choice(["ellipsoidal", "planar", "file"]), default="ellipsoidal", show_default=True,
-              help="地块面积: ellipsoidal (official) or planar area of the check, or the MJ_HA column read from a coordinate TXT.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Coordinate TXT to write.",
+)
+@click.option(
+    "--layer",
+    type=click.Choice(sorted(_LAYERS)),
+    default="demolition",
+    show_default=True,
+    help="Which plots to write.",
+)
+@click.option(
+    "--area",
+    type=click.Choice(["ellipsoidal", "planar", "file"]),
+    default="ellipsoidal",
+    show_default=True,
+    help="地块面积: ellipsoidal (official) or planar area of the check, or the MJ_HA column read from a coordinate TXT.",  # noqa: E501
+)
 @click.option("--id-field", help="Column written as 地块编号 (default: DKBH, BSM, TBBH or id).")
 @click.option("--encoding", default="gbk", show_default=True, help="Text encoding of the TXT.")
 @click.option("--no-zone-prefix", is_flag=True, help="Write Y without the zone number in front.")
-@click.option("--precision", type=click.IntRange(0, 6), default=3, show_default=True, help="Decimals of the coordinates.")
-@click.option("--strict", is_flag=True, help="Refuse (exit 2) when a plot has no geometry instead of skipping it with a warning.")
+@click.option(
+    "--precision",
+    type=click.IntRange(0, 6),
+    default=3,
+    show_default=True,
+    help="Decimals of the coordinates.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse (exit 2) when a plot has no geometry instead of skipping it with a warning.",
+)
 @verbosity
 def export_txt_cmd(
-    checked_gpkg: Path, output: Path, layer, area, id_field, encoding, no_zone_prefix, precision, strict, verbose, quiet
+    checked_gpkg: Path,
+    output: Path,
+    layer,
+    area,
+    id_field,
+    encoding,
+    no_zone_prefix,
+    precision,
+    strict,
+    verbose,
+    quiet,
 ) -> None:
     """Write the plots of a checked project (its filing GeoPackage) as a coordinate exchange TXT."""
     configure_logging(verbose, quiet)
@@ -60,21 +97,35 @@ def export_txt_cmd(
         columns = [c for c in plots.columns if c != plots.geometry.name]
         id_col = id_field or find_field(columns, _ID)
         if id_col is None or id_col not in columns:
-            raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no plot id column ({id_field or '/'.join(_ID)}); name it with --id-field")
+            raise LandlinkError(
+                f"{checked_gpkg}: layer {_LAYERS[layer]} has no plot id column "
+                f"({id_field or '/'.join(_ID)}); name it with --id-field"
+            )
         plots, skipped = _drop_without_geometry(plots, id_col, checked_gpkg, _LAYERS[layer], strict)
         try:
             if area == "file":
                 if "MJ_HA" not in columns:
-                    raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no MJ_HA column (it was not read from a coordinate TXT); use --area ellipsoidal")
+                    raise LandlinkError(
+                        f"{checked_gpkg}: layer {_LAYERS[layer]} has no MJ_HA column (it was not "
+                        "read from a coordinate TXT); use --area ellipsoidal"
+                    )
                 plots["_area_ha"] = plots["MJ_HA"].astype(float)
             else:
                 source = "ll_area_m2" if area == "ellipsoidal" else "ll_area_planar_m2"
                 if source not in columns:
-                    raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]} has no {source}; is this a GeoPackage written by landlink check?")
+                    raise LandlinkError(
+                        f"{checked_gpkg}: layer {_LAYERS[layer]} has no {source}; is this a "
+                        "GeoPackage written by landlink check?"
+                    )
                 plots["_area_ha"] = plots[source].astype(float) / 10_000.0
         except (TypeError, ValueError) as exc:
-            raise LandlinkError(f"{checked_gpkg}: layer {_LAYERS[layer]}: the area column is not numeric ({exc})") from None
-        extras = sorted((c for c in columns if c.startswith("EXTRA_")), key=lambda c: int(c.split("_")[1]) if c.split("_")[1].isdigit() else 0)
+            raise LandlinkError(
+                f"{checked_gpkg}: layer {_LAYERS[layer]}: the area column is not numeric ({exc})"
+            ) from None
+        extras = sorted(
+            (c for c in columns if c.startswith("EXTRA_")),
+            key=lambda c: int(c.split("_")[1]) if c.split("_")[1].isdigit() else 0,
+        )
         write_coordtxt(
             plots,
             output,
@@ -115,7 +166,9 @@ def _drop_without_geometry(plots, id_col: str, source: Path, layer: str, strict:
     if not missing.any():
         return plots, 0
     ids = [str(v) for v in plots[id_col].to_numpy()[missing]]
-    listed = ", ".join(ids[:_LIST_AT_MOST]) + (f", … ({len(ids) - _LIST_AT_MOST} more)" if len(ids) > _LIST_AT_MOST else "")
+    listed = ", ".join(ids[:_LIST_AT_MOST]) + (
+        f", … ({len(ids) - _LIST_AT_MOST} more)" if len(ids) > _LIST_AT_MOST else ""
+    )
     what = f"{len(ids)} plot(s) of layer {layer} in {source} have no geometry: {listed}"
     if strict:
         raise LandlinkError(f"{what}; --strict refuses to export them (drop --strict to skip them)")

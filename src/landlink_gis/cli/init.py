@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import LandlinkError
+from ..base.errors import LandlinkError
+from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..init_project import PROJECT_FILE_NAME, init_project
-from ..roles import LAYER_LABELS, PLOT_ROLES
 from .check import fail
 from .options import configure_logging, verbosity
 
@@ -31,7 +31,7 @@ _MSG = {
         "role": "  {label:<20} ← {source} ({basis})",
         "raster": "  raster {role:<8} ← {source}",
         "none": "  (no role recognised)",
-        "todo": "to fill in: name, code, county, profile and the dates in [project] (the placeholders starting with \"# \")",
+        "todo": 'to fill in: name, code, county, profile and the dates in [project] (the placeholders starting with "# ")',  # noqa: E501
         "no_demolition": "note: no demolition layer recognised; fill in [layers.demolition] before checking",
         "unassigned": "{n} layer(s) with no recognised role are listed at the end of the file",
         "next": "after review run: landlink check {path}",
@@ -42,11 +42,24 @@ _MSG = {
 
 @click.command("init")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=f"Project file to write (default: FOLDER/{PROJECT_FILE_NAME}).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Project file to write (default: FOLDER/{PROJECT_FILE_NAME}).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing project file.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the comments and messages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the comments and messages.",
+)
 @verbosity
-def init_cmd(folder: Path, output: Path | None, force: bool, lang: str, verbose: int, quiet: bool) -> None:
+def init_cmd(
+    folder: Path, output: Path | None, force: bool, lang: str, verbose: int, quiet: bool
+) -> None:
     """Guess a project from the layers in FOLDER and write a commented project.toml.
 
     Every layer (shapefile, GeoPackage and FileGDB layers, GeoJSON, GeoParquet, coordinate TXT)
@@ -68,7 +81,13 @@ def init_cmd(folder: Path, output: Path | None, force: bool, lang: str, verbose:
     click.echo(m["wrote"].format(path=path))
     click.echo(m["roles"])
     for role, g in scan.chosen.items():
-        click.echo(m["role"].format(label=labels.get(role, role), source=g.label, basis=m["basis"].get(g.role_basis, g.role_basis)))
+        click.echo(
+            m["role"].format(
+                label=labels.get(role, role),
+                source=g.label,
+                basis=m["basis"].get(g.role_basis, g.role_basis),
+            )
+        )
     for role, r in scan.chosen_rasters.items():
         click.echo(m["raster"].format(role=role, source=r.path.name))
     if not scan.chosen:

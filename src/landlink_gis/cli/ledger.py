@@ -1,4 +1,5 @@
-"""``landlink ledger …``: the county ledger (台账) — init, add, status, quota, list, export, report."""
+"""``landlink ledger …``: the county ledger (台账) — init, add, status, quota, list, export,
+report."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import LandlinkError
+from ..base.errors import LandlinkError
+from ..base.redaction import redact_text
 from ..io.atomic import refuse_protected
-from ..io.redact import redact_text
 from ..ledger import init_ledger, open_ledger
 from ..ledger.report import export_ledger, ledger_guard, monthly_report, write_monthly_xlsx
 from .options import configure_logging, verbosity
@@ -33,7 +34,9 @@ def _run(func, *args, **kwargs):
         _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - a tool bug: one line, details with -vv
         logger.debug("internal error", exc_info=True)
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with -vv for details and report it)")
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (run with -vv for details and report it)"
+        )
 
 
 def _date(ctx, param, value):
@@ -53,12 +56,20 @@ def _open(location: str):
 def _echo_table(frame) -> None:
     import pandas as pd
 
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 30, "display.width", 200):
+    with pd.option_context(
+        "display.max_rows", 500, "display.max_columns", 30, "display.width", 200
+    ):
         click.echo(frame.to_string(index=False) if len(frame) else "(none)")
 
 
 @click.group("ledger")
-@click.option("-L", "--ledger", "location", envvar="LANDLINK_LEDGER", help="The ledger: a .gpkg path or postgresql://…[?schema=NAME] URL (or set LANDLINK_LEDGER).")
+@click.option(
+    "-L",
+    "--ledger",
+    "location",
+    envvar="LANDLINK_LEDGER",
+    help="The ledger: a .gpkg path or postgresql://…[?schema=NAME] URL (or set LANDLINK_LEDGER).",
+)
 @click.pass_context
 def ledger_cmd(ctx, location) -> None:
     """The county ledger (台账) of every linkage project: a GeoPackage file or a postgresql:// URL.
@@ -75,13 +86,19 @@ def ledger_cmd(ctx, location) -> None:
 def _location() -> str:
     location = click.get_current_context().obj
     if not location:
-        _fail("which ledger? give -L/--ledger PATH|URL before the subcommand, or set LANDLINK_LEDGER")
+        _fail(
+            "which ledger? give -L/--ledger PATH|URL before the subcommand, or set LANDLINK_LEDGER"
+        )
     return location
 
 
 @ledger_cmd.command("init")
 @click.argument("location")
-@click.option("--crs", required=True, help="CRS of the stored plots, e.g. EPSG:4545 (the county's CGCS2000 zone).")
+@click.option(
+    "--crs",
+    required=True,
+    help="CRS of the stored plots, e.g. EPSG:4545 (the county's CGCS2000 zone).",
+)
 @verbosity
 def init_cmd(location, crs, verbose, quiet):
     """Create a new ledger at LOCATION (.gpkg path or postgresql://…[?schema=NAME])."""
@@ -93,7 +110,9 @@ def init_cmd(location, crs, verbose, quiet):
 
 @ledger_cmd.command("add")
 @click.argument("checked", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Register despite error findings or overlaps (needs --reason).")
+@click.option(
+    "--force", is_flag=True, help="Register despite error findings or overlaps (needs --reason)."
+)
 @click.option("--reason", help="Why a refused project is registered anyway (recorded).")
 @verbosity
 def add_cmd(checked, force, reason, verbose, quiet):
@@ -113,9 +132,20 @@ def add_cmd(checked, force, reason, verbose, quiet):
 @ledger_cmd.command("status")
 @click.argument("project")
 @click.argument("plots", nargs=-1)
-@click.option("--set", "state", required=True, help="New state: demolition approved/demolished/reclaimed/accepted; construction approved/built/confirmed; project (no PLOTS) accepted/filed.")
-@click.option("--date", "date", required=True, callback=_date, help="Date of the change (YYYY-MM-DD).")
-@click.option("--layer", type=click.Choice(["demolition", "construction"]), help="Layer of the plots when an id is in both.")
+@click.option(
+    "--set",
+    "state",
+    required=True,
+    help="New state: demolition approved/demolished/reclaimed/accepted; construction approved/built/confirmed; project (no PLOTS) accepted/filed.",  # noqa: E501
+)
+@click.option(
+    "--date", "date", required=True, callback=_date, help="Date of the change (YYYY-MM-DD)."
+)
+@click.option(
+    "--layer",
+    type=click.Choice(["demolition", "construction"]),
+    help="Layer of the plots when an id is in both.",
+)
 @click.option("--note", help="A note kept with the event.")
 @verbosity
 def status_cmd(project, plots, state, date, layer, note, verbose, quiet):
@@ -123,12 +153,19 @@ def status_cmd(project, plots, state, date, layer, note, verbose, quiet):
     configure_logging(verbose, quiet)
     ledger = _open(_location())
     n = _run(ledger.set_status, project, list(plots), state, date, layer=layer, note=note)
-    click.echo(f"{project}: recorded '{state}' on {date} for {n} {'plot(s)' if plots else 'project'}")
+    click.echo(
+        f"{project}: recorded '{state}' on {date} for {n} {'plot(s)' if plots else 'project'}"
+    )
 
 
 @ledger_cmd.command("quota")
 @click.argument("project")
-@click.option("--record", "kind", type=click.Choice(["lent", "returned", "generated", "advanced", "traded"]), help="Record a quota event (omit to show the account).")
+@click.option(
+    "--record",
+    "kind",
+    type=click.Choice(["lent", "returned", "generated", "advanced", "traded"]),
+    help="Record a quota event (omit to show the account).",
+)
 @click.option("--area", type=float, help="Area of the event.")
 @click.option("--unit", type=click.Choice(list(_UNITS)), default="m2", show_default=True)
 @click.option("--date", "date", callback=_date, help="Date of the event (YYYY-MM-DD).")
@@ -144,16 +181,30 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
     if kind:
         if area is None or date is None:
             _fail("--record needs --area and --date")
-        _run(ledger.record_quota, project, kind, area * _UNITS[unit], date, counterpart=counterpart, price_yuan=price, note=note)
+        _run(
+            ledger.record_quota,
+            project,
+            kind,
+            area * _UNITS[unit],
+            date,
+            counterpart=counterpart,
+            price_yuan=price,
+            note=note,
+        )
         click.echo(f"{project}: recorded {kind} {area:.2f} {unit} on {date}")
     acc = _run(ledger.quota_account, project, at)
     limit = _run(ledger.advance_limit, project)
     click.echo(f"quota account of {project}" + (f" on {at}" if at else "") + " (m²):")
     for label, value in (
-        ("turnover lent", acc.lent), ("turnover returned", acc.returned), ("turnover outstanding", acc.turnover_outstanding),
-        ("surplus generated", acc.generated), ("advanced", acc.advanced), ("traded", acc.traded),
+        ("turnover lent", acc.lent),
+        ("turnover returned", acc.returned),
+        ("turnover outstanding", acc.turnover_outstanding),
+        ("surplus generated", acc.generated),
+        ("advanced", acc.advanced),
+        ("traded", acc.traded),
         ("drawn by construction-only plans", acc.drawn),
-        ("surplus balance (generated − advanced − traded − drawn)", acc.surplus_balance), ("advance limit (30 % rule)", limit),
+        ("surplus balance (generated − advanced − traded − drawn)", acc.surplus_balance),
+        ("advance limit (30 % rule)", limit),
         ("traded value (yuan)", acc.traded_value_yuan),
     ):
         click.echo(f"  {label:<50} {value:>14.2f}")
@@ -168,13 +219,34 @@ def list_cmd(all_versions):
     states = _run(ledger.states)
     proj_state = states[states["layer"] == ""].set_index("project_code")["state"]
     projects = projects.assign(state=projects["code"].map(proj_state))
-    cols = ["code", "version", "name", "state", "approved", "demolition_m2", "construction_m2", "surplus_m2", "error_count", "forced", "reason"]
+    cols = [
+        "code",
+        "version",
+        "name",
+        "state",
+        "approved",
+        "demolition_m2",
+        "construction_m2",
+        "surplus_m2",
+        "error_count",
+        "forced",
+        "reason",
+    ]
     _echo_table(projects[cols].round(2))
 
 
 @ledger_cmd.command("export")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="GeoPackage to write (demolition, resettlement and urban ledgers as separate layers).")
-@click.option("--xlsx", type=click.Path(path_type=Path), help="Excel workbook to write (one sheet per ledger).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="GeoPackage to write (demolition, resettlement and urban ledgers as separate layers).",
+)
+@click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path),
+    help="Excel workbook to write (one sheet per ledger).",
+)
 def export_cmd(output, xlsx):
     """Export the ledger as GeoPackage and/or xlsx."""
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import LandlinkError
-from ..package import build_package
-from ..package_verify import verify_package, verify_txt
+from ..base.errors import LandlinkError
+from ..filing.package import build_package
+from ..filing.verify import verify_package, verify_txt
 from .check import fail
 from .options import configure_logging, verbosity
 
@@ -26,18 +26,61 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 @click.command("package")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Package folder to create (must not exist or be empty).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Package folder to create (must not exist or be empty).",
+)
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUTPUT.zip holding the folder.")
-@click.option("--force", is_flag=True, help="Package despite error findings (needs --reason); replace a non-empty OUTPUT.")
-@click.option("--reason", help="Why a project with error findings is packaged anyway (recorded in the manifest).")
-@click.option("--producer", help="数据产生单位 written in the coordinate TXT header (default: the project's county).")
-@click.option("--approved-scale", type=float, help="Approved project scale in m² (default: the fact approved_scale_m2).")
-@click.option("--scale-tolerance", type=click.FloatRange(0, 1), default=0.005, show_default=True,
-              help="Relative difference between the plots' total area and the approved scale that is reported.")
-@click.option("--verify", is_flag=True, help="Check SOURCE (a package folder or one coordinate TXT) instead of packaging.")
-@click.option("--filing-code", help="With --verify of a single TXT: the 备案编号 its file name must be.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Package despite error findings (needs --reason); replace a non-empty OUTPUT.",
+)
+@click.option(
+    "--reason",
+    help="Why a project with error findings is packaged anyway (recorded in the manifest).",
+)
+@click.option(
+    "--producer",
+    help="数据产生单位 written in the coordinate TXT header (default: the project's county).",
+)
+@click.option(
+    "--approved-scale",
+    type=float,
+    help="Approved project scale in m² (default: the fact approved_scale_m2).",
+)
+@click.option(
+    "--scale-tolerance",
+    type=click.FloatRange(0, 1),
+    default=0.005,
+    show_default=True,
+    help="Relative difference between the plots' total area and the approved scale that is reported.",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check SOURCE (a package folder or one coordinate TXT) instead of packaging.",
+)
+@click.option(
+    "--filing-code", help="With --verify of a single TXT: the 备案编号 its file name must be."
+)
 @verbosity
-def package_cmd(source: Path, output, make_zip, force, reason, producer, approved_scale, scale_tolerance, verify, filing_code, verbose, quiet) -> None:
+def package_cmd(
+    source: Path,
+    output,
+    make_zip,
+    force,
+    reason,
+    producer,
+    approved_scale,
+    scale_tolerance,
+    verify,
+    filing_code,
+    verbose,
+    quiet,
+) -> None:
     """Write the online filing package (报部备案) of a checked project, or --verify one.
 
     SOURCE is the filing GeoPackage written by `landlink check`. The package holds the coordinate
@@ -52,14 +95,24 @@ def package_cmd(source: Path, output, make_zip, force, reason, producer, approve
         fail("give the package folder with -o DIR (or --verify to check a package)")
         return
     try:
-        result = build_package(source, output, make_zip=make_zip, force=force, reason=reason, producer=producer,
-                               approved_scale_m2=approved_scale, scale_tolerance=scale_tolerance)
+        result = build_package(
+            source,
+            output,
+            make_zip=make_zip,
+            force=force,
+            reason=reason,
+            producer=producer,
+            approved_scale_m2=approved_scale,
+            scale_tolerance=scale_tolerance,
+        )
     except LandlinkError as exc:
         fail(str(exc))
         return
     for f in result.findings:
         if f.severity != "info" or not quiet:
-            click.echo(f"[{_SEVERITY.get(f.severity, f.severity)}] {f.message}", err=f.severity == "error")
+            click.echo(
+                f"[{_SEVERITY.get(f.severity, f.severity)}] {f.message}", err=f.severity == "error"
+            )
     if result.refused:
         sys.exit(1)
     if not quiet:
@@ -71,12 +124,19 @@ def package_cmd(source: Path, output, make_zip, force, reason, producer, approve
 
 def _verify(source: Path, filing_code: str | None, quiet: bool) -> None:
     try:
-        problems = verify_package(source) if source.is_dir() else verify_txt(source, filing_code=filing_code)
+        problems = (
+            verify_package(source)
+            if source.is_dir()
+            else verify_txt(source, filing_code=filing_code)
+        )
     except LandlinkError as exc:
         fail(str(exc))
         return
     for p in problems:
         click.echo(str(p))
     if not quiet:
-        click.echo(f"{source}：{'发现 ' + str(len(problems)) + ' 个问题' if problems else '核验通过'}", err=bool(problems))
+        click.echo(
+            f"{source}：{'发现 ' + str(len(problems)) + ' 个问题' if problems else '核验通过'}",
+            err=bool(problems),
+        )
     sys.exit(1 if problems else 0)

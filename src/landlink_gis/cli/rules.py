@@ -1,4 +1,5 @@
-"""``landlink rules`` (the catalogue, or ``--markdown`` docs/rules.md) and ``landlink explain RULE``."""
+"""``landlink rules`` (the catalogue, or ``--markdown`` docs/rules.md) and ``landlink explain
+RULE``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ProjectFileError
+from ..base.errors import ProjectFileError
+from ..base.profiles import PROFILE_NAMES
 from ..io.atomic import write_text_atomic
-from ..profiles import PROFILE_NAMES
 from ..rules import REGISTRY
 from ..rules.docs import explain_text, rules_markdown, rules_table
 
@@ -17,8 +18,12 @@ DEFAULT_DOC = Path("docs") / "rules.md"
 
 
 @click.command("rules")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the titles.")
-@click.option("--profile", type=click.Choice(PROFILE_NAMES), help="Show only this profile's severities.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the titles."
+)
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), help="Show only this profile's severities."
+)
 @click.option(
     "--markdown",
     "markdown",
@@ -46,7 +51,9 @@ def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
     names = [profile] if profile else list(PROFILE_NAMES)
     click.echo(f"{'ID':<8} " + " ".join(f"{n:<8}" for n in names) + " title")
     for row in rules_table(lang):
-        click.echo(f"{row['id']:<8} " + " ".join(f"{row[n]:<8}" for n in names) + f" {row['title']}")
+        click.echo(
+            f"{row['id']:<8} " + " ".join(f"{row[n]:<8}" for n in names) + f" {row['title']}"
+        )
 
 
 @click.command("explain")
@@ -57,6 +64,10 @@ def explain_cmd(rule_id: str, lang: str) -> None:
 
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
-        click.echo(f"landlink: error: {ProjectFileError(f'unknown rule ID {rule_id!r}; run `landlink rules` for the list')}", err=True)
+        click.echo(
+            "landlink: error: "
+            f"{ProjectFileError(f'unknown rule ID {rule_id!r}; run `landlink rules` for the list')}",
+            err=True,
+        )
         sys.exit(2)
     click.echo(explain_text(r, lang))

@@ -2,9 +2,10 @@
 
 :func:`scan_folder` reads every layer (shapefiles, GeoPackage and FileGDB layers, coordinate TXT,
 rasters) with the toolkit's readers and guesses each layer's role from its file and layer names,
-else from its fields; the field mapping from the usual field names (:data:`landlink_gis.fields.DEFAULT_FIELD_NAMES`);
+else from its fields; the field mapping from the usual field names
+(:data:`landlink_gis.base.fields.DEFAULT_FIELD_NAMES`);
 the encoding the readers resolve; and the CRS (the layer's, else inferred from its coordinates by
-:mod:`landlink_gis.crs` zone logic). :func:`render_project` writes that as a commented project
+:mod:`landlink_gis.base.crs` zone logic). :func:`render_project` writes that as a commented project
 file; :func:`init_project` checks that the text parses as a project file and writes it atomically,
 never over an existing ``project.toml`` unless asked to.
 """
@@ -21,18 +22,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ..errors import InputError, OutputError
+from ..base.errors import InputError, OutputError
 from ..io.atomic import write_text_atomic
-from ..project import parse_project
+from ..project.file import parse_project
 from .guess import crs_from_bounds, guess_role
 from .render import render_project
-from .scan import (
-    FolderScan,
-    LayerGuess,
-    RasterGuess,
-    Skipped,
-    scan_folder,
-)
+from .scan import FolderScan, LayerGuess, RasterGuess, Skipped, scan_folder
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +88,8 @@ def init_project(
     scan = scan_folder(folder)
     if not scan.layers:
         raise InputError(
-            f"{folder}: no readable vector layer found (shapefile, GeoPackage, FileGDB, GeoJSON, GeoParquet, "
+            f"{folder}: no readable vector layer found (shapefile, GeoPackage, FileGDB, GeoJSON, "
+            "GeoParquet, "
             "coordinate TXT); put the project's layers in the folder and run again"
         )
     if target.parent.resolve() != folder.resolve():
@@ -103,11 +99,18 @@ def init_project(
         doc = tomllib.loads(text)
         if "demolition" in doc.get("layers", {}):
             parse_project(doc, target)
-    except (tomllib.TOMLDecodeError, InputError) as exc:  # pragma: no cover - a bug in render_project
-        raise OutputError(f"{target}: the generated project file does not parse ({exc}); please report this") from None
+    except (
+        tomllib.TOMLDecodeError,
+        InputError,
+    ) as exc:  # pragma: no cover - a bug in render_project
+        raise OutputError(
+            f"{target}: the generated project file does not parse ({exc}); please report this"
+        ) from None
     protected = [g.source for g in scan.layers] + [r.path for r in scan.rasters]
     write_text_atomic(target, text, protected=protected)
     if "demolition" not in scan.chosen:
-        logger.warning("%s: no demolition layer recognised; fill in [layers.demolition] before checking", target)
+        logger.warning(
+            "%s: no demolition layer recognised; fill in [layers.demolition] before checking",
+            target,
+        )
     return target, scan
-

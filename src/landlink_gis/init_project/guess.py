@@ -9,15 +9,26 @@ import re
 
 import numpy as np
 
-from ..crs import GK_ZONES, gk_epsg
-from ..fields import DEFAULT_FIELD_NAMES, find_field
+from ..base.crs import GK_ZONES, gk_epsg
+from ..base.fields import DEFAULT_FIELD_NAMES, find_field
 
-__all__ = ["PROVINCE_PROFILES", "RASTER_NAME_WORDS", "ROLE_FIELDS", "ROLE_NAME_WORDS", "crs_from_bounds", "guess_role", "name_role"]
+__all__ = [
+    "PROVINCE_PROFILES",
+    "RASTER_NAME_WORDS",
+    "ROLE_FIELDS",
+    "ROLE_NAME_WORDS",
+    "crs_from_bounds",
+    "guess_role",
+    "name_role",
+]
 
 #: Words in a file or layer name that name a role, most specific role first (城镇开发边界 is a
 #: development boundary, not urban construction; 拆旧地块边界 is demolition, not a boundary).
 ROLE_NAME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("development_boundary", ("开发边界", "允许建设区", "CZKFBJ", "KFBJ", "YXJSQ", "development_boundary")),
+    (
+        "development_boundary",
+        ("开发边界", "允许建设区", "CZKFBJ", "KFBJ", "YXJSQ", "development_boundary"),
+    ),
     ("basic_farmland", ("基本农田", "YJJBNT", "JBNT", "basic_farmland", "farmland")),
     ("ecological_redline", ("生态保护红线", "红线", "STBHHX", "ecological_redline", "redline")),
     ("compensation", ("占补", "补充耕地", "ZBPH", "BCGD", "compensation")),
@@ -107,7 +118,7 @@ def crs_from_bounds(bounds: tuple[float, float, float, float]) -> tuple[int | No
 
     Longitude/latitude in China → CGCS2000 geographic (4490); eastings carrying a zone prefix
     (36 512 345) → the prefixed CGCS2000 Gauss-Krüger zone (3°: 4488 + zone; 6°: via
-    :func:`landlink_gis.crs.gk_epsg`). Eastings without prefix do not tell the zone: ``None``.
+    :func:`landlink_gis.base.crs.gk_epsg`). Eastings without prefix do not tell the zone: ``None``.
 
     Returns
     -------

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .._version import __version__
-from ..roles import LAYER_LABELS, LAYER_ROLES, RASTER_ROLES
+from ..base.roles import LAYER_LABELS, LAYER_ROLES, RASTER_ROLES
 from .scan import FolderScan, LayerGuess
 
 __all__ = ["render_project"]
@@ -25,9 +25,9 @@ _T: dict[str, dict[str, str]] = {
         "crs.coordinates": "依据：{label} 没有坐标系，按坐标推断（{name}）；请为该图层补上坐标系（否则 CRS001）",
         "crs.zone_of_longitude": "依据：{label} 为地理坐标，按经度 {name}° 取 CGCS2000 3° 带（无带号）",
         "crs.other_layer": "依据：拆旧/建新图层未给出坐标系，取 {label} 的坐标系（{name}）",
-        "crs.none": "待填：项目坐标系，如 \"EPSG:4545\"（任何图层都未给出可用的坐标系）",
+        "crs.none": '待填：项目坐标系，如 "EPSG:4545"（任何图层都未给出可用的坐标系）',
         "name": "待填：项目区名称",
-        "code": "待填：项目区编号，如 \"511902-2019-001\"",
+        "code": '待填：项目区编号，如 "511902-2019-001"',
         "county": "待填：县（区）",
         "county.hint": "待填：县（区）；{label} 的 XZQMC 为 “{value}”",
         "profile": "待填：省份规则 national | sichuan | shanxi | jilin（缺省 national）",
@@ -55,7 +55,7 @@ _T: dict[str, dict[str, str]] = {
         "area_unit": "面积字段 {field} 的单位为公顷（读取器给出）",
         "alt": "其他可作此角色的图层：{labels}",
         "missing": "未找到{label}图层：有则填写 path（及 layer），没有可删去此节",
-        "missing.demolition": "未找到拆旧地块图层：必须填写（或设 [project] kind = \"construction_only\"）",
+        "missing.demolition": '未找到拆旧地块图层：必须填写（或设 [project] kind = "construction_only"）',
         "rasters.missing": "未找到 DEM / 坡度栅格（PLAN006 需要）：有则填写 path",
         "raster.role": "依据：文件名 “{name}” 含 “{word}”；坐标系 {crs}",
         "raster.unknown": "栅格 {name} 的用途未能识别（dem | slope | quality）：",
@@ -71,19 +71,19 @@ _T: dict[str, dict[str, str]] = {
         "rules": "规则选择与参数（见 docs/rules.md）",
     },
     "en": {
-        "head": "Written by `landlink init` (landlink-gis {version}) from a guess at the layers of this folder. Review every entry before checking.",
-        "head2": "Comments say what each guess came from; lines starting with \"# key =\" are placeholders: remove the \"#\" and fill in.",
+        "head": "Written by `landlink init` (landlink-gis {version}) from a guess at the layers of this folder. Review every entry before checking.",  # noqa: E501
+        "head2": 'Comments say what each guess came from; lines starting with "# key =" are placeholders: remove the "#" and fill in.',  # noqa: E501
         "crs.layer": "from: the CRS of {label} ({name})",
-        "crs.coordinates": "from: the coordinates of {label}, which declares no CRS ({name}); give the layer a CRS (else CRS001)",
+        "crs.coordinates": "from: the coordinates of {label}, which declares no CRS ({name}); give the layer a CRS (else CRS001)",  # noqa: E501
         "crs.zone_of_longitude": "from: {label} is geographic; the CGCS2000 3° zone (no prefix) of longitude {name}°",
         "crs.other_layer": "from: the plot layers declare no CRS; the CRS of {label} ({name})",
-        "crs.none": "to fill: the project CRS, e.g. \"EPSG:4545\" (no layer gives a usable CRS)",
+        "crs.none": 'to fill: the project CRS, e.g. "EPSG:4545" (no layer gives a usable CRS)',
         "name": "to fill: project name",
-        "code": "to fill: project code, e.g. \"511902-2019-001\"",
+        "code": 'to fill: project code, e.g. "511902-2019-001"',
         "county": "to fill: county",
-        "county.hint": "to fill: county; XZQMC of {label} is \"{value}\"",
+        "county.hint": 'to fill: county; XZQMC of {label} is "{value}"',
         "profile": "to fill: national | sichuan | shanxi | jilin (default national)",
-        "profile.hint": "to fill: national | sichuan | shanxi | jilin; county code {code} points to \"{value}\"",
+        "profile.hint": 'to fill: national | sichuan | shanxi | jilin; county code {code} points to "{value}"',
         "approved": "to fill: approval date (the TIME rules need it)",
         "accepted": "to fill: acceptance date",
         "filed": "to fill: filing date of the acceptance",
@@ -91,8 +91,8 @@ _T: dict[str, dict[str, str]] = {
         "poverty_county": "to fill: a poverty county (Sichuan's advanced-quota rule)",
         "advance_quota_m2": "to fill: advanced surplus quota, m²",
         "quality_scale": "to fill: dengbie (等别 1–15, default) or dengji (等级 1–10)",
-        "role.layer_name": "role from: layer name \"{name}\" contains \"{word}\"",
-        "role.file_name": "role from: file name \"{name}\" contains \"{word}\"",
+        "role.layer_name": 'role from: layer name "{name}" contains "{word}"',
+        "role.file_name": 'role from: file name "{name}" contains "{word}"',
         "role.fields": "role from: field(s) {word}",
         "features": "{n} features; CRS {crs}",
         "crs.missing": "none (not inferable)",
@@ -107,9 +107,9 @@ _T: dict[str, dict[str, str]] = {
         "area_unit": "the area field {field} is in 公顷 (hm², as the reader says)",
         "alt": "other layers that could take this role: {labels}",
         "missing": "no {label} layer found: fill in path (and layer) if there is one, else delete this section",
-        "missing.demolition": "no demolition layer found: required (or set [project] kind = \"construction_only\")",
+        "missing.demolition": 'no demolition layer found: required (or set [project] kind = "construction_only")',
         "rasters.missing": "no DEM / slope raster found (PLAN006 needs one): fill in path if there is one",
-        "raster.role": "from: file name \"{name}\" contains \"{word}\"; CRS {crs}",
+        "raster.role": 'from: file name "{name}" contains "{word}"; CRS {crs}',
         "raster.unknown": "raster {name}: role not recognised (dem | slope | quality):",
         "unassigned": "layers whose role was not recognised (copy one into its [layers.ROLE] section to use it):",
         "unassigned.item": "{label}: {n} features, fields {columns}",
@@ -125,9 +125,17 @@ _T: dict[str, dict[str, str]] = {
 }
 _KIND_WORDS = {"zh": {"resettlement": "安置", "urban": "城镇", "unknown": "未识别"}, "en": {}}
 _FACT_PLACEHOLDERS = (
-    ("name", '""'), ("code", '""'), ("county", '""'), ("profile", '"national"'), ("approved", "YYYY-MM-DD"),
-    ("accepted", "YYYY-MM-DD"), ("filed", "YYYY-MM-DD"), ("traded", "YYYY-MM-DD"), ("poverty_county", "false"),
-    ("advance_quota_m2", "0.0"), ("quality_scale", '"dengbie"'),
+    ("name", '""'),
+    ("code", '""'),
+    ("county", '""'),
+    ("profile", '"national"'),
+    ("approved", "YYYY-MM-DD"),
+    ("accepted", "YYYY-MM-DD"),
+    ("filed", "YYYY-MM-DD"),
+    ("traded", "YYYY-MM-DD"),
+    ("poverty_county", "false"),
+    ("advance_quota_m2", "0.0"),
+    ("quality_scale", '"dengbie"'),
 )
 
 
@@ -145,7 +153,10 @@ def _line(key_value: str, comment: str, width: int = 34) -> str:
 
 
 def _layer_lines(g: LayerGuess, folder: Path, t: dict[str, str], lang: str) -> list[str]:
-    lines = [f"# {t['role.' + g.role_basis].format(name=g.layer if g.role_basis == 'layer_name' else g.source.stem, word=g.role_evidence)}"]
+    lines = [
+        "# "
+        f"{t['role.' + g.role_basis].format(name=g.layer if g.role_basis == 'layer_name' else g.source.stem, word=g.role_evidence)}"  # noqa: E501
+    ]
     crs = g.crs or t["crs.missing"]
     if g.crs_basis == "coordinates":
         crs = t["crs.inferred"].format(crs=g.crs)
@@ -166,9 +177,16 @@ def _layer_lines(g: LayerGuess, folder: Path, t: dict[str, str], lang: str) -> l
         lines.append(f"id = {_q(g.id_field)}")
     if g.fields:
         lines.append(f"# {t['fields.note']}")
-        lines.append("fields = { " + ", ".join(f"{k} = {_q(v)}" for k, v in g.fields.items()) + " }")
+        lines.append(
+            "fields = { " + ", ".join(f"{k} = {_q(v)}" for k, v in g.fields.items()) + " }"
+        )
     if g.area_unit:
-        lines.append(_line(f"area_unit = {_q(g.area_unit)}", t["area_unit"].format(field=g.fields.get("area_declared"))))
+        lines.append(
+            _line(
+                f"area_unit = {_q(g.area_unit)}",
+                t["area_unit"].format(field=g.fields.get("area_declared")),
+            )
+        )
     return lines
 
 
@@ -176,7 +194,9 @@ def _project_lines(scan: FolderScan, t: dict[str, str]) -> list[str]:
     lines = ["[project]"]
     basis, label, detail = scan.crs_basis
     if scan.crs:
-        lines.append(_line(f"crs = {_q(scan.crs)}", t[f"crs.{basis}"].format(label=label, name=detail)))
+        lines.append(
+            _line(f"crs = {_q(scan.crs)}", t[f"crs.{basis}"].format(label=label, name=detail))
+        )
     else:
         lines.append(_line('# crs = "EPSG:"', t["crs.none"]))
     boundary = scan.chosen.get("boundary")
@@ -219,37 +239,70 @@ def render_project(scan: FolderScan, *, lang: str = "zh") -> str:
         g = scan.chosen.get(role)
         if g is None:
             key = "missing.demolition" if role == "demolition" else "missing"
-            out += [f"# [layers.{role}]", f"# {t[key].format(label=labels.get(role, role.replace('_', ' ')))}", '# path = ""']
+            out += [
+                f"# [layers.{role}]",
+                f"# {t[key].format(label=labels.get(role, role.replace('_', ' ')))}",
+                '# path = ""',
+            ]
             continue
         out.append(f"[layers.{role}]")
         out += _layer_lines(g, folder, t, lang)
         if scan.alternatives.get(role):
-            out.append(f"# {t['alt'].format(labels=', '.join(a.label for a in scan.alternatives[role]))}")
+            out.append(
+                f"# {t['alt'].format(labels=', '.join(a.label for a in scan.alternatives[role]))}"
+            )
     for role in RASTER_ROLES:
         r = scan.chosen_rasters.get(role)
         if r is None:
             continue
-        out += ["", f"[rasters.{role}]", f"# {t['raster.role'].format(name=r.path.stem, word=r.evidence, crs=r.crs)}",
-                f"path = {_q(_rel(r.path, folder))}"]
+        out += [
+            "",
+            f"[rasters.{role}]",
+            f"# {t['raster.role'].format(name=r.path.stem, word=r.evidence, crs=r.crs)}",
+            f"path = {_q(_rel(r.path, folder))}",
+        ]
     if "dem" not in scan.chosen_rasters and "slope" not in scan.chosen_rasters:
         out += ["", "# [rasters.dem]", f"# {t['rasters.missing']}", '# path = ""']
     for r in scan.rasters:
         if r.role is None:
-            out += ["", f"# {t['raster.unknown'].format(name=r.path.name)}", "# [rasters.dem]", f"# path = {_q(_rel(r.path, folder))}"]
-    out += ["", f"# {t['rules']}", "# [rules]", "# ignore = []", "# params = { overlap_tolerance_m2 = 1.0 }", ""]
+            out += [
+                "",
+                f"# {t['raster.unknown'].format(name=r.path.name)}",
+                "# [rasters.dem]",
+                f"# path = {_q(_rel(r.path, folder))}",
+            ]
+    out += [
+        "",
+        f"# {t['rules']}",
+        "# [rules]",
+        "# ignore = []",
+        "# params = { overlap_tolerance_m2 = 1.0 }",
+        "",
+    ]
     if scan.ledger_store is not None:
-        out += ["[ledger]", f"# {t['ledger.found'].format(label=scan.ledger_store.name)}", f"path = {_q(_rel(scan.ledger_store, folder))}"]
+        out += [
+            "[ledger]",
+            f"# {t['ledger.found'].format(label=scan.ledger_store.name)}",
+            f"path = {_q(_rel(scan.ledger_store, folder))}",
+        ]
     else:
         out += [f"# {t['ledger']}", "# [ledger]", '# path = ""']
     if scan.unassigned:
         out += ["", f"# {t['unassigned']}"]
-        out += [f"#   {t['unassigned.item'].format(label=g.label, n=g.features, columns=', '.join(g.columns) or '-')}" for g in scan.unassigned]
+        out += [
+            "#   "
+            f"{t['unassigned.item'].format(label=g.label, n=g.features, columns=', '.join(g.columns) or '-')}"
+            for g in scan.unassigned
+        ]
     notes = [s for s in scan.skipped if s.reason != "ledger_store"]
     if notes:
         out += ["", f"# {t['skipped']}"]
         for s in notes:
             label = _rel(s.path, folder) + (f":{s.layer}" if s.layer else "")
-            out.append(f"#   {t['skip.' + s.reason].format(label=label, detail=' '.join(s.detail.split())[:200])}")
+            out.append(
+                "#   "
+                f"{t['skip.' + s.reason].format(label=label, detail=' '.join(s.detail.split())[:200])}"
+            )
     # a name with a line break must not end a comment early
     out = [" ".join(x.splitlines()) if x.startswith("#") else x for x in out]
     return "\n".join(out) + "\n"

@@ -17,13 +17,13 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from ..crs import GK_ZONES, gk_epsg, inspect_crs
-from ..errors import DataSourceError
-from ..fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
+from ..base.crs import GK_ZONES, gk_epsg, inspect_crs
+from ..base.errors import DataSourceError
+from ..base.fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
+from ..base.roles import LAYER_ROLES, PLOT_ROLES
 from ..io.raster import inspect_raster
 from ..io.shapefile import detect_dbf_encoding, shapefile_encoding
 from ..io.vector import list_layers, read_vector
-from ..roles import LAYER_ROLES, PLOT_ROLES
 from .guess import PROVINCE_PROFILES, RASTER_NAME_WORDS, crs_from_bounds, guess_role, name_role
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ class LayerGuess:
     encoding_note: str | None = None
     crs: str | None = None
     crs_name: str = ""
-    #: ``layer`` (declared by the file) or ``coordinates`` (inferred; the file declares none) or ``""``
+    #: ``layer`` (declared by the file) or ``coordinates`` (inferred; the file declares none) or
+    #: ``""``
     crs_basis: str = ""
     geographic: bool = False
     bounds: tuple[float, float, float, float] | None = None
@@ -106,7 +107,8 @@ class FolderScan:
     unassigned: tuple[LayerGuess, ...]
     chosen_rasters: dict[str, RasterGuess]
     crs: str | None
-    #: (basis, label of the layer it came from, detail): basis ``layer``, ``zone_of_longitude``, ``coordinates``, ``other_layer``
+    #: (basis, label of the layer it came from, detail): basis ``layer``, ``zone_of_longitude``,
+    #: ``coordinates``, ``other_layer``
     crs_basis: tuple[str, str, str] = ("", "", "")
     admin: tuple[str, str] | None = None
     ledger_store: Path | None = None
@@ -127,7 +129,9 @@ def _epsg_text(crs: CRS) -> tuple[str | None, str]:
 def _shapefile_encoding(path: Path) -> tuple[str | None, str, str | None]:
     """(encoding, basis, note) of a shapefile DBF, as the reader resolves it."""
     enc, note = shapefile_encoding(path, None)
-    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    dbf = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
     found = detect_dbf_encoding(dbf) if dbf is not None else None
     if note:
         return enc, "overruled", note
@@ -154,7 +158,11 @@ def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> La
     names = [("layer_name", layer)] if layer else []
     names.append(("file_name", source.stem))
     role, basis, evidence = guess_role(names, columns)
-    mapping = {canon: col for canon, defaults in DEFAULT_FIELD_NAMES.items() if (col := find_field(columns, defaults))}
+    mapping = {
+        canon: col
+        for canon, defaults in DEFAULT_FIELD_NAMES.items()
+        if (col := find_field(columns, defaults))
+    }
     id_field = mapping.pop("plot_id", None)
     area_unit = None
     units = frame.attrs.get("area_units") or {}
@@ -168,25 +176,52 @@ def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> La
     elif suffix == ".txt":
         encoding, enc_basis = (frame.attrs.get("coordtxt") or {}).get("encoding"), "coordtxt"
     crs_text, crs_name, crs_basis, geographic = None, "", "", False
-    bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) and frame.geometry.notna().any() else None
+    bounds = (
+        tuple(float(v) for v in frame.total_bounds)
+        if len(frame) and frame.geometry.notna().any()
+        else None
+    )
     if frame.crs is not None:
         crs_text, crs_name = _epsg_text(frame.crs)
         crs_basis, geographic = "layer", bool(frame.crs.is_geographic)
     elif bounds is not None:
         epsg, detail = crs_from_bounds(bounds)
         if epsg is not None:
-            crs_text, crs_name, crs_basis, geographic = f"EPSG:{epsg}", detail, "coordinates", epsg == 4490
+            crs_text, crs_name, crs_basis, geographic = (
+                f"EPSG:{epsg}",
+                detail,
+                "coordinates",
+                epsg == 4490,
+            )
         else:
             crs_name = detail
     kinds: dict[str, int] = {}
     if "kind" in mapping:
-        values, counts = np.unique(normalise_kind(frame[mapping["kind"]]).astype(str), return_counts=True)
+        values, counts = np.unique(
+            normalise_kind(frame[mapping["kind"]]).astype(str), return_counts=True
+        )
         kinds = {str(v) or "unknown": int(n) for v, n in zip(values, counts, strict=True)}
     return LayerGuess(
-        source=source, layer=layer, features=len(frame), columns=tuple(columns), role=role, role_basis=basis,
-        role_evidence=evidence, id_field=id_field, fields=mapping, encoding=encoding, encoding_basis=enc_basis,
-        encoding_note=enc_note, crs=crs_text, crs_name=crs_name, crs_basis=crs_basis, geographic=geographic,
-        bounds=bounds, area_unit=area_unit, kinds=kinds, admin=_admin(frame, columns),
+        source=source,
+        layer=layer,
+        features=len(frame),
+        columns=tuple(columns),
+        role=role,
+        role_basis=basis,
+        role_evidence=evidence,
+        id_field=id_field,
+        fields=mapping,
+        encoding=encoding,
+        encoding_basis=enc_basis,
+        encoding_note=enc_note,
+        crs=crs_text,
+        crs_name=crs_name,
+        crs_basis=crs_basis,
+        geographic=geographic,
+        bounds=bounds,
+        area_unit=area_unit,
+        kinds=kinds,
+        admin=_admin(frame, columns),
     )
 
 
@@ -200,7 +235,8 @@ def _is_coordtxt(path: Path) -> bool:
 
 
 def _candidates(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Vector sources (files and .gdb folders) and rasters under ``folder``, sorted, hidden ones left out."""
+    """Vector sources (files and .gdb folders) and rasters under ``folder``, sorted, hidden ones
+    left out."""
     vectors: list[Path] = []
     rasters: list[Path] = []
 
@@ -247,28 +283,44 @@ def _read_source(path: Path, skipped: list[Skipped]) -> list[LayerGuess]:
         except DataSourceError as exc:
             skipped.append(Skipped(path, name, "unreadable", str(exc)))
             continue
-        out.append(_guess_layer(path, name if len(layers) > 1 or suffix in (".gpkg", ".gdb") else None, frame))
+        out.append(
+            _guess_layer(
+                path, name if len(layers) > 1 or suffix in (".gpkg", ".gdb") else None, frame
+            )
+        )
     return out
 
 
 def _rank(guess: LayerGuess) -> tuple[int, int, str]:
     basis = {"layer_name": 0, "file_name": 1, "fields": 2}.get(guess.role_basis, 3)
-    txt = 1 if guess.source.suffix.lower() == ".txt" else 0  # a shapefile/GeoPackage keeps attributes a TXT lacks
+    txt = (
+        1 if guess.source.suffix.lower() == ".txt" else 0
+    )  # a shapefile/GeoPackage keeps attributes a TXT lacks
     return basis, txt, guess.label
 
 
-def _project_crs(chosen: dict[str, LayerGuess], layers: tuple[LayerGuess, ...]) -> tuple[str | None, tuple[str, str, str]]:
+def _project_crs(
+    chosen: dict[str, LayerGuess], layers: tuple[LayerGuess, ...]
+) -> tuple[str | None, tuple[str, str, str]]:
     for role in PLOT_ROLES:
         g = chosen.get(role)
         if g is None or g.crs is None:
             continue
         if not g.geographic:
-            return g.crs, ("layer" if g.crs_basis == "layer" else "coordinates", g.label, g.crs_name)
+            return g.crs, (
+                "layer" if g.crs_basis == "layer" else "coordinates",
+                g.label,
+                g.crs_name,
+            )
         if g.bounds is not None:
             lon = (g.bounds[0] + g.bounds[2]) / 2
             zone = int(round(lon / 3))
             if zone in GK_ZONES[3]:
-                return f"EPSG:{gk_epsg(zone, width=3)}", ("zone_of_longitude", g.label, f"{lon:.2f}")
+                return f"EPSG:{gk_epsg(zone, width=3)}", (
+                    "zone_of_longitude",
+                    g.label,
+                    f"{lon:.2f}",
+                )
     projected = [g for g in layers if g.crs and not g.geographic and inspect_crs(g.crs).is_cgcs2000]
     if projected:
         return projected[0].crs, ("other_layer", projected[0].label, projected[0].crs_name)
@@ -296,7 +348,9 @@ def scan_folder(folder: str | Path) -> FolderScan:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataSourceError(f"{folder}: is not a folder; give the folder that holds the project's layers")
+        raise DataSourceError(
+            f"{folder}: is not a folder; give the folder that holds the project's layers"
+        )
     vectors, raster_paths = _candidates(folder)
     skipped: list[Skipped] = []
     layers = tuple(g for path in vectors for g in _read_source(path, skipped))
@@ -325,12 +379,34 @@ def scan_folder(folder: str | Path) -> FolderScan:
         if r.role and r.role not in chosen_rasters:
             chosen_rasters[r.role] = r
     crs, basis = _project_crs(chosen, layers)
-    admin = next((g.admin for g in ([chosen["boundary"]] if "boundary" in chosen else []) + list(layers) if g.admin), None)
+    admin = next(
+        (
+            g.admin
+            for g in ([chosen["boundary"]] if "boundary" in chosen else []) + list(layers)
+            if g.admin
+        ),
+        None,
+    )
     store = next((s.path for s in skipped if s.reason == "ledger_store"), None)
     unassigned = tuple(g for g in layers if g.role is None)
-    logger.info("%s: %d layer(s), %d raster(s); roles found: %s", folder, len(layers), len(rasters), ", ".join(chosen) or "none")
+    logger.info(
+        "%s: %d layer(s), %d raster(s); roles found: %s",
+        folder,
+        len(layers),
+        len(rasters),
+        ", ".join(chosen) or "none",
+    )
     return FolderScan(
-        folder=folder, layers=layers, rasters=tuple(rasters), skipped=tuple(skipped), chosen=chosen,
-        alternatives=alternatives, unassigned=unassigned, chosen_rasters=chosen_rasters, crs=crs, crs_basis=basis,
-        admin=admin, ledger_store=store,
+        folder=folder,
+        layers=layers,
+        rasters=tuple(rasters),
+        skipped=tuple(skipped),
+        chosen=chosen,
+        alternatives=alternatives,
+        unassigned=unassigned,
+        chosen_rasters=chosen_rasters,
+        crs=crs,
+        crs_basis=basis,
+        admin=admin,
+        ledger_store=store,
     )

@@ -10,7 +10,8 @@ Nothing the tool writes may replace one of its inputs or the ledger: :func:`refu
 the one guard (resolved paths *and* device/inode, so symbolic and hard links are caught), and
 :func:`protected_paths` the one list of what it protects for a project. :class:`atomic_path`
 calls the guard when it is given ``protected``, and again just before its rename. Environment
-faults (disk full, read-only folder, no permission) become an :class:`~landlink_gis.errors.OutputError`
+faults (disk full, read-only folder, no permission) become an
+:class:`~landlink_gis.base.errors.OutputError`
 that names the file and what to do.
 """
 
@@ -23,8 +24,8 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import LandlinkError, OutputError
-from ..project import input_paths
+from ..base.errors import LandlinkError, OutputError
+from ..project.file import input_paths
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +131,19 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def protected_paths(project=None, *, ledger: str | os.PathLike[str] | None = None, extra: Iterable[str | os.PathLike[str]] = ()) -> set[Path]:
+def protected_paths(
+    project=None,
+    *,
+    ledger: str | os.PathLike[str] | None = None,
+    extra: Iterable[str | os.PathLike[str]] = (),
+) -> set[Path]:
     """Every file a run must never write over: a project's inputs, the ledger, further inputs.
 
     Parameters
     ----------
     project
-        A :class:`~landlink_gis.project.Project` (its TOML, every layer and raster path with the
+        A :class:`~landlink_gis.project.file.Project` (its TOML, every layer and raster path with
+        the
         shapefile sidecars, and its ``[ledger]`` file), or None.
     ledger
         A ledger location (``-L``); a ``postgresql://`` URL protects no file.
@@ -160,8 +167,10 @@ def protected_paths(project=None, *, ledger: str | os.PathLike[str] | None = Non
     return paths
 
 
-def refuse_protected(target: str | os.PathLike[str], protected: Iterable[str | os.PathLike[str]] | None) -> None:
-    """Raise :class:`~landlink_gis.errors.OutputError` when ``target`` is one of ``protected``.
+def refuse_protected(
+    target: str | os.PathLike[str], protected: Iterable[str | os.PathLike[str]] | None
+) -> None:
+    """Raise :class:`~landlink_gis.base.errors.OutputError` when ``target`` is one of ``protected``.
 
     The same file is recognised by its resolved path (symbolic links, ``..``) and, when both
     exist, by device and inode (hard links). The message names both files.
@@ -191,7 +200,8 @@ def refuse_protected(target: str | os.PathLike[str], protected: Iterable[str | o
         if same:
             how = "" if target.absolute() == p.absolute() else " (the same file through a link)"
             raise OutputError(
-                f"{target}: refusing to write over an input: it is {p}{how}; choose another output path"
+                f"{target}: refusing to write over an input: it is {p}{how}; choose another output "
+                "path"
             )
 
 
@@ -213,7 +223,12 @@ def staging_path(target: str | os.PathLike[str]) -> Path:
 def _is_own_staging(path: Path) -> bool:
     parts = path.name.split(".")
     # "", stem…, pid, token, "tmp", suffix
-    return path.name.startswith(".") and len(parts) >= 5 and parts[-2] == "tmp" and parts[-4] == str(os.getpid())
+    return (
+        path.name.startswith(".")
+        and len(parts) >= 5
+        and parts[-2] == "tmp"
+        and parts[-4] == str(os.getpid())
+    )
 
 
 class atomic_path:  # noqa: N801 - used as a context manager like open()
@@ -225,7 +240,8 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
         The output file.
     protected
         Files that must never be written (the inputs, the ledger; see :func:`protected_paths`):
-        writing one raises :class:`~landlink_gis.errors.OutputError` before anything is written.
+        writing one raises :class:`~landlink_gis.base.errors.OutputError` before anything is
+        written.
 
     Notes
     -----
@@ -235,7 +251,9 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
     naming ``target`` and what to do.
     """
 
-    def __init__(self, target: str | Path, *, protected: Iterable[str | os.PathLike[str]] | None = None):
+    def __init__(
+        self, target: str | Path, *, protected: Iterable[str | os.PathLike[str]] | None = None
+    ):
         self.target = Path(target)
         self.protected = list(protected or ())
         refuse_protected(self.target, self.protected)
@@ -269,7 +287,9 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
             if self.direct:  # a staging file of this process: its caller renames it
                 return
             try:
-                refuse_protected(self.target, self.protected)  # the target may have become a link meanwhile
+                refuse_protected(
+                    self.target, self.protected
+                )  # the target may have become a link meanwhile
                 os.replace(self.tmp, self.target)
             except OutputError:
                 self._discard()
@@ -281,7 +301,9 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
         self._discard()
         if isinstance(exc, LandlinkError) or not isinstance(exc, Exception):
             return
-        fault = _folder_fault(self.target.parent if str(self.target.parent) else Path("."), after_failure=True)
+        fault = _folder_fault(
+            self.target.parent if str(self.target.parent) else Path("."), after_failure=True
+        )
         if fault is not None:
             # GDAL and SQLite report a full disk in their own words ("no such table …")
             raise OutputError(os_error_message(self.target, fault)) from None
@@ -289,8 +311,11 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
             raise OutputError(os_error_message(self.target, exc)) from None
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, *, protected: Iterable[str | os.PathLike[str]] | None = None) -> None:
-    """Write ``data`` to ``path`` atomically (fsynced before the rename), never over ``protected``."""
+def write_bytes_atomic(
+    path: str | Path, data: bytes, *, protected: Iterable[str | os.PathLike[str]] | None = None
+) -> None:
+    """Write ``data`` to ``path`` atomically (fsynced before the rename), never over
+    ``protected``."""
     with atomic_path(path, protected=protected) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -299,7 +324,11 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, protected: Iterable[str
 
 
 def write_text_atomic(
-    path: str | Path, text: str, *, encoding: str = "utf-8", protected: Iterable[str | os.PathLike[str]] | None = None
+    path: str | Path,
+    text: str,
+    *,
+    encoding: str = "utf-8",
+    protected: Iterable[str | os.PathLike[str]] | None = None,
 ) -> None:
     """Write ``text`` to ``path`` atomically with ``\\n`` line endings, never over ``protected``."""
     write_bytes_atomic(path, text.encode(encoding), protected=protected)

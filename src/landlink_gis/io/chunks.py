@@ -1,4 +1,5 @@
-"""Reading big reference layers in bounded memory: Arrow batches, filtered by the plots as they come.
+"""Reading big reference layers in bounded memory: Arrow batches, filtered by the plots as they
+come.
 
 A county or province land-survey layer can hold millions of polygons while a project's plots meet
 a few thousand of them. :func:`read_vector_chunks` streams a layer in Arrow record batches (GDAL's
@@ -25,7 +26,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
 from .inputs import ensure_readable_source, gdal_source
 
 logger = logging.getLogger(__name__)
@@ -40,16 +41,24 @@ CHUNKABLE_SUFFIXES = (".gpkg", ".gdb", ".geojson", ".json", ".fgb", ".parquet", 
 def _box_in(bbox, bbox_crs, layer_crs) -> tuple[float, float, float, float] | None:
     if bbox is None:
         return None
-    if bbox_crs is None or layer_crs is None or CRS.from_user_input(bbox_crs).equals(CRS.from_user_input(layer_crs)):
+    if (
+        bbox_crs is None
+        or layer_crs is None
+        or CRS.from_user_input(bbox_crs).equals(CRS.from_user_input(layer_crs))
+    ):
         return tuple(bbox)
     geom = gpd.GeoSeries([shapely.box(*bbox)], crs=bbox_crs).to_crs(layer_crs).iloc[0]
     return tuple(geom.bounds)
 
 
 def _frame(table, geometry_name: str, crs) -> gpd.GeoDataFrame:
-    geoms = shapely.from_wkb(np.asarray(table.column(geometry_name).to_numpy(zero_copy_only=False), dtype=object))
+    geoms = shapely.from_wkb(
+        np.asarray(table.column(geometry_name).to_numpy(zero_copy_only=False), dtype=object)
+    )
     attrs = table.drop_columns([geometry_name]).to_pandas()
-    return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs, index=attrs.index), crs=crs)
+    return gpd.GeoDataFrame(
+        attrs, geometry=gpd.GeoSeries(geoms, crs=crs, index=attrs.index), crs=crs
+    )
 
 
 def read_vector_chunks(
@@ -88,16 +97,23 @@ def read_vector_chunks(
     except DataSourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
-        raise DataSourceError(f"{path}: cannot read layer '{layer or path.stem}' in batches ({type(exc).__name__}: {exc})") from None
+        raise DataSourceError(
+            f"{path}: cannot read layer '{layer or path.stem}' in batches ({type(exc).__name__}: "
+            f"{exc})"
+        ) from None
 
 
-def _ogr_chunks(src: str, options: dict[str, Any], layer, bbox, bbox_crs, batch_size: int) -> Iterator[gpd.GeoDataFrame]:
+def _ogr_chunks(
+    src: str, options: dict[str, Any], layer, bbox, bbox_crs, batch_size: int
+) -> Iterator[gpd.GeoDataFrame]:
     """Batches of a GDAL source opened with ``options`` (see :func:`read_vector_chunks`)."""
     info = pyogrio.read_info(src, layer=layer, **options)
     box = _box_in(bbox, bbox_crs, info.get("crs"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pyogrio.open_arrow(src, layer=layer, bbox=box, batch_size=batch_size, use_pyarrow=True, **options) as (meta, reader):
+        with pyogrio.open_arrow(
+            src, layer=layer, bbox=box, batch_size=batch_size, use_pyarrow=True, **options
+        ) as (meta, reader):
             name = meta.get("geometry_name") or "wkb_geometry"
             for batch in reader:
                 if batch.num_rows:
@@ -116,7 +132,11 @@ def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd
         geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
         name = geo.get("primary_column", "geometry")
         crs_meta = geo.get("columns", {}).get(name, {}).get("crs", "OGC:CRS84")
-        crs = CRS.from_json_dict(crs_meta) if isinstance(crs_meta, dict) else (CRS.from_user_input(crs_meta) if crs_meta else None)
+        crs = (
+            CRS.from_json_dict(crs_meta)
+            if isinstance(crs_meta, dict)
+            else (CRS.from_user_input(crs_meta) if crs_meta else None)
+        )
         box = _box_in(bbox, bbox_crs, crs)
         for batch in pf.iter_batches(batch_size=batch_size):
             import pyarrow as pa
@@ -124,12 +144,19 @@ def _parquet_chunks(path: Path, bbox, bbox_crs, batch_size: int) -> Iterator[gpd
             frame = _frame(pa.Table.from_batches([batch]), name, crs)
             if box is not None:
                 b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
-                keep = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
+                keep = (
+                    (b[:, 0] <= box[2])
+                    & (b[:, 2] >= box[0])
+                    & (b[:, 1] <= box[3])
+                    & (b[:, 3] >= box[1])
+                )
                 frame = frame[keep]
             if len(frame):
                 yield frame
     except Exception as exc:  # noqa: BLE001
-        raise DataSourceError(f"{path}: cannot read GeoParquet in batches ({type(exc).__name__}: {exc})") from None
+        raise DataSourceError(
+            f"{path}: cannot read GeoParquet in batches ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def prefetched(items: Iterator, depth: int = 2) -> Iterator:
@@ -230,12 +257,19 @@ def read_near(
     tree = plots_tree(near)
     if bbox is None and len(near):
         b = shapely.bounds(near)
-        bbox = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+        bbox = (
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        )
     kept: list[gpd.GeoDataFrame] = []
     scanned = 0
     layer_crs = None
     schema = None
-    for chunk in prefetched(read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size)):
+    for chunk in prefetched(
+        read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size)
+    ):
         scanned += len(chunk)
         layer_crs = chunk.crs
         if schema is None:
@@ -247,8 +281,13 @@ def read_near(
         hit = near_positions(chunk.geometry.array, tree)
         if len(hit):
             kept.append(chunk.iloc[hit])
-    logger.info("%s: kept %d of %d features near the plots (read in batches of %d)", Path(path).name,
-                sum(len(k) for k in kept), scanned, batch_size)
+    logger.info(
+        "%s: kept %d of %d features near the plots (read in batches of %d)",
+        Path(path).name,
+        sum(len(k) for k in kept),
+        scanned,
+        batch_size,
+    )
     if kept:
         frame = pd.concat(kept, ignore_index=True)
         frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=crs)

@@ -38,7 +38,15 @@ from .inputs import gdal_config, gdal_source
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DIGEST_KEY", "DIGEST_LAYERS", "PARALLEL_CELLS", "content_digest", "digest_matches", "no_aux_files", "stored_digest"]
+__all__ = [
+    "DIGEST_KEY",
+    "DIGEST_LAYERS",
+    "PARALLEL_CELLS",
+    "content_digest",
+    "digest_matches",
+    "no_aux_files",
+    "stored_digest",
+]
 
 #: run_info key of the digest
 DIGEST_KEY = "content_sha256"
@@ -72,11 +80,24 @@ def _as_bytes(value):
 
 
 def _canonical_wkb(blobs: list) -> list[bytes | None]:
-    """Canonical ISO WKB of GeoPackage geometry blobs (None stays None; an unreadable blob as is)."""
-    wkbs = np.array([None if b is None else b[8 + _envelope_size(b[3]) :] if len(b) > 8 and b[:2] == b"GP" else b for b in map(_as_bytes, blobs)], dtype=object)
+    """Canonical ISO WKB of GeoPackage geometry blobs (None stays None; an unreadable blob as
+    is)."""
+    wkbs = np.array(
+        [
+            None
+            if b is None
+            else b[8 + _envelope_size(b[3]) :]
+            if len(b) > 8 and b[:2] == b"GP"
+            else b
+            for b in map(_as_bytes, blobs)
+        ],
+        dtype=object,
+    )
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # NaN coordinates are hashed as they are
+            warnings.simplefilter(
+                "ignore", RuntimeWarning
+            )  # NaN coordinates are hashed as they are
             geoms = shapely.from_wkb(wkbs, on_invalid="raise")
             return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
     except shapely.errors.GEOSException:
@@ -96,11 +117,17 @@ def _canon(value) -> str:
 
 
 #: per SQLite value type: the tag and the text of a value (the same as :func:`_canon`, column-wise)
-_FAST = {str: ("t", None), float: ("f", float.hex), int: ("i", int.__repr__), bytes: ("b", bytes.hex)}
+_FAST = {
+    str: ("t", None),
+    float: ("f", float.hex),
+    int: ("i", int.__repr__),
+    bytes: ("b", bytes.hex),
+}
 
 
 def _column_text(column: list) -> str:
-    """``"\\x1f".join(map(_canon, column))``, computed with one C-level join where the column allows.
+    """``"\\x1f".join(map(_canon, column))``, computed with one C-level join where the column
+    allows.
 
     A column of one Python type (SQLite columns usually are) is tagged and joined at once: the
     ``"\\x1f"``-joined values with the tag after every separator. Text that holds a backslash or the
@@ -123,7 +150,8 @@ def _connect(src: str) -> sqlite3.Connection:
 
 
 def _decoded(con: sqlite3.Connection, read, *args):
-    """``read(con, *args)`` with text decoded in C; text that is not UTF-8 is read again, kept as byte escapes."""
+    """``read(con, *args)`` with text decoded in C; text that is not UTF-8 is read again, kept as
+    byte escapes."""
     try:
         con.text_factory = str
         return read(con, *args)
@@ -157,12 +185,16 @@ def _layout(con: sqlite3.Connection, table: str) -> tuple[list[str], str, str | 
     info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
     names = [row[1] for row in info]
     pk = next((row[1] for row in info if row[5] == 1), None)
-    geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
+    geom = con.execute(
+        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+    ).fetchone()
     rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     return names, f'"{pk}"' if pk else "rowid", geom[0] if geom else None, int(rows)
 
 
-def _column_canon(con: sqlite3.Connection, table: str, column: str, order: str, geometry: bool) -> bytes:
+def _column_canon(
+    con: sqlite3.Connection, table: str, column: str, order: str, geometry: bool
+) -> bytes:
     """One column's canonical text (UTF-8), in ``order``: what both versions hash."""
     values = [r[0] for r in con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')]
     if geometry:
@@ -173,18 +205,22 @@ def _column_canon(con: sqlite3.Connection, table: str, column: str, order: str, 
 def _column_hash(src: str, table: str, column: str, order: str, geometry: bool) -> str:
     """SHA-256 (hex) of one column's canonical text (version 2; run in a worker process)."""
     with contextlib.closing(_connect(src)) as con:
-        return hashlib.sha256(_decoded(con, _column_canon, table, column, order, geometry)).hexdigest()
+        return hashlib.sha256(
+            _decoded(con, _column_canon, table, column, order, geometry)
+        ).hexdigest()
 
 
 def _can_spawn() -> bool:
-    """Whether worker processes can be started: a Python interpreter, not an embedding host (QGIS)."""
+    """Whether worker processes can be started: a Python interpreter, not an embedding host
+    (QGIS)."""
     exe = Path(sys.executable or "").name.lower()
     return exe.startswith("python") and not getattr(sys, "frozen", False)
 
 
 @contextlib.contextmanager
 def _bare_main() -> Iterator[None]:
-    """While worker processes start, ``__main__`` is an empty module, so they do not run the caller's script.
+    """While worker processes start, ``__main__`` is an empty module, so they do not run the
+    caller's script.
 
     A spawned worker re-imports the parent's ``__main__`` (its file, or its module name) before it
     takes a task; a user's script without an ``if __name__ == "__main__":`` guard would run again
@@ -203,15 +239,27 @@ def _v2(src: str, workers: int | None) -> str:
     with contextlib.closing(_connect(src)) as con:
         present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         layouts = {t: _layout(con, t) for t in DIGEST_LAYERS if t in present}
-    tasks = [(src, t, name, order, name == geom) for t, (names, order, geom, _) in layouts.items() for name in names]
+    tasks = [
+        (src, t, name, order, name == geom)
+        for t, (names, order, geom, _) in layouts.items()
+        for name in names
+    ]
     cells = sum(len(names) * rows for names, _, _, rows in layouts.values())
     n = min(os.cpu_count() or 1, 4) if workers is None else workers
     hashes: list[str] | None = None
     if n > 1 and cells >= PARALLEL_CELLS and _can_spawn():
         try:
-            with _bare_main(), ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with (
+                _bare_main(),
+                ProcessPoolExecutor(
+                    max_workers=n, mp_context=multiprocessing.get_context("spawn")
+                ) as pool,
+            ):
                 hashes = list(pool.map(_column_hash, *zip(*tasks, strict=True)))
-        except (OSError, RuntimeError) as exc:  # BrokenProcessPool is a RuntimeError: hash here instead
+        except (
+            OSError,
+            RuntimeError,
+        ) as exc:  # BrokenProcessPool is a RuntimeError: hash here instead
             logger.debug("digest workers failed (%s); hashing in this process", exc)
     if hashes is None:
         hashes = [_column_hash(*task) for task in tasks]
@@ -229,7 +277,8 @@ def _v2(src: str, workers: int | None) -> str:
 
 
 def content_digest(path: str | Path, *, version: int = 2, workers: int | None = None) -> str:
-    """The content digest (``sha256v2:…``, or ``sha256:…`` for version 1) of the layers :data:`DIGEST_LAYERS`.
+    """The content digest (``sha256v2:…``, or ``sha256:…`` for version 1) of the layers
+    :data:`DIGEST_LAYERS`.
 
     Parameters
     ----------
@@ -258,6 +307,7 @@ def digest_matches(path: str | Path, stored: str) -> bool:
 
 
 def stored_digest(run_info: dict) -> str | None:
-    """The digest a check stored in ``run_info`` (None: the file has none, e.g. an older version)."""
+    """The digest a check stored in ``run_info`` (None: the file has none, e.g. an older
+    version)."""
     value = run_info.get(DIGEST_KEY)
     return value if isinstance(value, str) and value.startswith((_PREFIX, _PREFIX_V2)) else None

@@ -1,4 +1,5 @@
-"""Guards run before any input is opened: only regular files (or data folders) are read, never written.
+"""Guards run before any input is opened: only regular files (or data folders) are read, never
+written.
 
 Two classes of hostile input are handled here, before GDAL, SQLite or rasterio see a path:
 
@@ -32,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def _is_data_folder(path: Path) -> bool:
 
 def _refuse(path: Path, what: str, role: str, kind: str) -> DataSourceError:
     return DataSourceError(
-        f"{path}: is {what}, not a data file ({kind} '{role}'); reading it could block or never end: "
+        f"{path}: is {what}, not a data file ({kind} '{role}'); reading it could block or never "
+        "end: "
         "give the path of a regular file (a .shp, .gpkg, .gdb folder, .txt …) in the project file"
     )
 
@@ -127,9 +129,13 @@ def ensure_readable_source(path: str | os.PathLike[str], role: str, *, kind: str
         mode = os.stat(p).st_mode
     except FileNotFoundError:
         what = "raster file" if kind == "raster" else "file"
-        raise DataSourceError(f"{p}: {what} not found ({kind} '{role}'); check the path in the project file") from None
+        raise DataSourceError(
+            f"{p}: {what} not found ({kind} '{role}'); check the path in the project file"
+        ) from None
     except (OSError, ValueError) as exc:
-        raise DataSourceError(f"{p}: cannot be read ({kind} '{role}': {exc}); check the path and its permissions") from None
+        raise DataSourceError(
+            f"{p}: cannot be read ({kind} '{role}': {exc}); check the path and its permissions"
+        ) from None
     if stat.S_ISDIR(mode):
         if kind == "layer" and _is_data_folder(p):
             return p
@@ -142,7 +148,9 @@ def ensure_readable_source(path: str | os.PathLike[str], role: str, *, kind: str
     suffix = p.suffix.lower()
     sidecars: list[Path] = []
     if suffix == ".shp":
-        sidecars = [p.with_suffix(s) for s in _SHP_PARTS] + [p.with_suffix(s.upper()) for s in _SHP_PARTS]
+        sidecars = [p.with_suffix(s) for s in _SHP_PARTS] + [
+            p.with_suffix(s.upper()) for s in _SHP_PARTS
+        ]
     elif suffix in SQLITE_SUFFIXES:
         sidecars = [Path(f"{p}{j}") for j in _JOURNALS]
     for part in sidecars:
@@ -157,7 +165,8 @@ def ensure_readable_source(path: str | os.PathLike[str], role: str, *, kind: str
 
 @contextlib.contextmanager
 def gdal_config(options: dict[str, str]) -> Iterator[None]:
-    """GDAL configuration ``options`` set within the block, the previous values restored after it."""
+    """GDAL configuration ``options`` set within the block, the previous values restored after
+    it."""
     import pyogrio
 
     before = {k: pyogrio.get_gdal_config_option(k) for k in options}
@@ -186,7 +195,9 @@ def open_regular(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise DataSourceError(f"{path}: is {file_kind(mode)}, not a regular file; give the path of a data file")
+            raise DataSourceError(
+                f"{path}: is {file_kind(mode)}, not a regular file; give the path of a data file"
+            )
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         fh = os.fdopen(fd, "rb")
@@ -247,8 +258,13 @@ def gdal_source(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, A
             copy = _private_copy(p, Path(tmp))
         except (OSError, sqlite3.Error) as exc:
             raise DataSourceError(
-                f"{p}: has a pending SQLite journal ({', '.join(j.name for j in sqlite_journals(p))}) and a "
-                f"private copy to read it could not be made ({exc}); close the file in QGIS/ArcGIS and try again"
+                f"{p}: has a pending SQLite journal "
+                f"({', '.join(j.name for j in sqlite_journals(p))}) and a "
+                f"private copy to read it could not be made ({exc}); close the file in QGIS/ArcGIS "
+                "and try again"
             ) from None
-        logger.info("%s: pending SQLite journal; read through a private copy so the input stays unchanged", p.name)
+        logger.info(
+            "%s: pending SQLite journal; read through a private copy so the input stays unchanged",
+            p.name,
+        )
         yield str(copy), options

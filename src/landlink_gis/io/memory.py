@@ -1,7 +1,7 @@
 """In-memory layers: a GeoDataFrame handed to the loader instead of a file or a database table.
 
 :func:`landlink_gis.project_from_frames` puts the caller's frames into
-:class:`~landlink_gis.project.LayerSpec` ``frame``; the loader reads them through
+:class:`~landlink_gis.project.file.LayerSpec` ``frame``; the loader reads them through
 :func:`read_frame`, which copies (the caller's frame is never changed), applies the same extent
 filter a file read would, and gives them the shape a file read has (a ``RangeIndex`` and a
 geometry column named ``geometry``).
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
 
 __all__ = ["frame_sha256", "read_frame"]
 
@@ -32,7 +32,8 @@ def _check_frame(frame: Any, role: str) -> gpd.GeoDataFrame:
         frame.geometry  # noqa: B018 - raises when no active geometry column is set
     except AttributeError:
         raise DataSourceError(
-            f"layer '{role}': the GeoDataFrame has no active geometry column; call .set_geometry(...) first"
+            f"layer '{role}': the GeoDataFrame has no active geometry column; call "
+            ".set_geometry(...) first"
         ) from None
     return frame
 
@@ -94,7 +95,9 @@ def frame_sha256(frame: gpd.GeoDataFrame) -> str:
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     h.update(",".join(map(str, attrs.columns)).encode())
     if len(attrs.columns):
-        h.update(pd.util.hash_pandas_object(attrs.astype("string"), index=False).to_numpy().tobytes())
+        h.update(
+            pd.util.hash_pandas_object(attrs.astype("string"), index=False).to_numpy().tobytes()
+        )
     wkb = shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object))
     h.update(b"\x00".join(b"" if item is None else item for item in wkb))
     return h.hexdigest()

@@ -3,12 +3,13 @@
 :func:`pg_session` is the only place that connects to PostgreSQL: it checks the URL before any
 driver sees it, connects (read-only where asked: ``default_transaction_read_only`` for the
 session *and* ``BEGIN READ ONLY`` for the transaction), turns every psycopg error into a
-:class:`~landlink_gis.errors.DataSourceError` (or another :class:`~landlink_gis.errors.InputError`
+:class:`~landlink_gis.base.errors.DataSourceError` (or another
+:class:`~landlink_gis.base.errors.InputError`
 class, e.g. the ledger's) whose message names the redacted source and what to do, and always
 closes the connection (rolling back what was not committed).
 
 Secrets never leave this module: messages name the source with
-:func:`~landlink_gis.io.redact.redact_url`, driver texts are scrubbed of every form of the
+:func:`~landlink_gis.base.redaction.redact_url`, driver texts are scrubbed of every form of the
 password before they are quoted, driver texts about an unparsable URL are never quoted (libpq
 quotes fragments of it), and the errors raised are not chained to the psycopg exception.
 """
@@ -23,8 +24,8 @@ from typing import Any, NoReturn
 
 import psycopg
 
-from ..errors import DataSourceError, InputError
-from .redact import redact_text, redact_url, url_password, url_secrets
+from ..base.errors import DataSourceError, InputError
+from ..base.redaction import redact_text, redact_url, url_password, url_secrets
 
 __all__ = [
     "run_statement",
@@ -148,7 +149,7 @@ def check_url(url: str) -> tuple[str, str] | None:
 
     Checks the form (``postgresql://…`` or libpq ``key=value`` pairs), characters that must be
     percent-encoded in the password (read with the last-``@`` rule of
-    :mod:`landlink_gis.io.redact`) and malformed ``%`` escapes in secret parameters, then lets
+    :mod:`landlink_gis.base.redaction`) and malformed ``%`` escapes in secret parameters, then lets
     psycopg parse it — without ever quoting psycopg's text, which can hold pieces of the URL.
 
     Returns
@@ -274,7 +275,9 @@ def pg_session(
         raise_unchained(err)
 
 
-def run_statement(conn: psycopg.Connection, query: Any, params: Sequence[Any] | None = None) -> psycopg.Cursor:
+def run_statement(
+    conn: psycopg.Connection, query: Any, params: Sequence[Any] | None = None
+) -> psycopg.Cursor:
     """Execute ``query`` with the extended query protocol: one statement, never several."""
     return conn.execute(query, params, prepare=True)
 

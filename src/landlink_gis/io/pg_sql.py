@@ -43,7 +43,8 @@ def _not_one_select(role: str | None, why: str) -> str:
 
 
 def check_select_sql(query: str, role: str | None = None) -> str:
-    """Check that ``query`` is one ``SELECT`` / ``WITH … SELECT``; return it without a trailing ``;``.
+    """Check that ``query`` is one ``SELECT`` / ``WITH … SELECT``; return it without a trailing
+    ``;``.
 
     A light client-side check for a clear message, **not** the guarantee: the query is also sent
     with the extended protocol (one statement only) inside a read-only transaction.

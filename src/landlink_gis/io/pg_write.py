@@ -15,9 +15,9 @@ import pandas as pd
 import shapely
 from psycopg import sql as pgsql
 
+from ..base.redaction import redact_url
 from .pg_session import pg_session, raise_unchained, source_error, split_table
 from .pg_session import run_statement as _run
-from .redact import redact_url
 
 log = logging.getLogger(__name__)
 

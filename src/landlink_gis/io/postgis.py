@@ -7,7 +7,8 @@ and decodes the geometries with one vectorised :func:`shapely.from_wkb` call.
 
 Every connection goes through :func:`~landlink_gis.io.pg_session.pg_session` (read-only for
 reads), so secrets never leave this module: messages and logs name the source by
-:func:`~landlink_gis.io.redact.redact_url`, psycopg's texts are scrubbed before they are quoted,
+:func:`~landlink_gis.base.redaction.redact_url`, psycopg's texts are scrubbed before they are
+quoted,
 and the errors raised are not chained to psycopg's.
 
 An ``sql`` source runs as exactly one read-only query. Three layers make sure of it: a light
@@ -35,11 +36,11 @@ import shapely
 from psycopg import sql as pgsql
 from psycopg.types.numeric import FloatLoader
 
+from ..base.redaction import redact_url
 from .pg_session import pg_session, raise_unchained, source_error, split_table
 from .pg_session import run_statement as _run
 from .pg_sql import SELECT_HINT, check_select_sql, sql_explainer
 from .pg_write import write_postgis
-from .redact import redact_url
 
 __all__ = ["check_select_sql", "explain_postgis", "read_postgis", "write_postgis"]
 

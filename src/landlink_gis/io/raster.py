@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
 from .inputs import ensure_readable_source
 from .rasterprep import REASONS, metric_crs, reason_column, slope_degrees, warp_to_metric
 
@@ -100,25 +100,35 @@ def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> 
 
     path = ensure_readable_source(path, role, kind="raster")
     if path.is_dir():
-        raise DataSourceError(f"{path}: is a folder, not a raster file (raster '{role}'); give the path of a GeoTIFF")
+        raise DataSourceError(
+            f"{path}: is a folder, not a raster file (raster '{role}'); give the path of a GeoTIFF"
+        )
     try:
-        with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as ds:  # no .aux.xml beside an input
+        with (
+            rasterio.Env(GDAL_PAM_ENABLED="NO"),
+            rasterio.open(path) as ds,
+        ):  # no .aux.xml beside an input
             count, crs, transform = ds.count, ds.crs, ds.transform
             width, height = ds.width, ds.height
             nodata = ds.nodatavals[band - 1] if 1 <= band <= count else None
     except Exception as exc:  # noqa: BLE001 - rasterio/GDAL raise several types
         raise DataSourceError(
-            f"{path}: cannot open as a raster (raster '{role}'): {exc}; check that the file is a complete GeoTIFF"
+            f"{path}: cannot open as a raster (raster '{role}'): {exc}; check that the file is a "
+            "complete GeoTIFF"
         ) from None
     if not 1 <= band <= count:
-        raise DataSourceError(f"{path}: raster '{role}' has {count} band(s); band {band} does not exist")
+        raise DataSourceError(
+            f"{path}: raster '{role}' has {count} band(s); band {band} does not exist"
+        )
     if crs is None:
         raise DataSourceError(
-            f"{path}: raster '{role}' has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:4545 {path.name})"
+            f"{path}: raster '{role}' has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:4545 "
+            f"{path.name})"
         )
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         raise DataSourceError(
-            f"{path}: raster '{role}' is rotated or not north-up; warp it to a north-up grid (gdalwarp)"
+            f"{path}: raster '{role}' is rotated or not north-up; warp it to a north-up grid "
+            "(gdalwarp)"
         )
     return RasterInfo(path, band, CRS.from_user_input(crs), transform, width, height, nodata)
 
@@ -126,7 +136,8 @@ def inspect_raster(path: str | Path, *, band: int = 1, role: str = "raster") -> 
 def read_window(
     info: RasterInfo, bounds: tuple[float, float, float, float], *, pad: int = 0
 ) -> tuple[np.ndarray, Any] | None:
-    """Read the part of a raster band covering ``bounds`` (in the raster's CRS), plus ``pad`` pixels.
+    """Read the part of a raster band covering ``bounds`` (in the raster's CRS), plus ``pad``
+    pixels.
 
     Returns
     -------
@@ -149,7 +160,10 @@ def read_window(
     if col1 <= col0 or row1 <= row0:
         return None
     window = Window(col0, row0, col1 - col0, row1 - row0)
-    with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(info.path) as ds:  # no .aux.xml beside an input
+    with (
+        rasterio.Env(GDAL_PAM_ENABLED="NO"),
+        rasterio.open(info.path) as ds,
+    ):  # no .aux.xml beside an input
         data = ds.read(info.band, window=window, masked=True)
     transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
     values = np.ma.filled(data.astype(float), np.nan)
@@ -163,7 +177,9 @@ def _stats_frame(n: int, names: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({name: np.full(n, np.nan) for name in names})
 
 
-def _exact_extract(source, geoms: np.ndarray, crs: CRS, ops: list[str], n: int, names: tuple[str, ...]) -> pd.DataFrame:
+def _exact_extract(
+    source, geoms: np.ndarray, crs: CRS, ops: list[str], n: int, names: tuple[str, ...]
+) -> pd.DataFrame:
     """Run exactextract over the usable geometries; rows for unusable ones stay NaN."""
     import geopandas as gpd
     from exactextract import exact_extract
@@ -220,9 +236,15 @@ def zonal_stats(
     height, width = arr.shape
     xmin, ymax = transform.c, transform.f
     xmax, ymin = xmin + width * transform.a, ymax + height * transform.e
-    nd = None if nodata is None or (isinstance(nodata, float) and math.isnan(nodata)) else float(nodata)
+    nd = (
+        None
+        if nodata is None or (isinstance(nodata, float) and math.isnan(nodata))
+        else float(nodata)
+    )
     source = NumPyRasterSource(arr, xmin, ymin, xmax, ymax, nodata=nd, srs_wkt=crs.to_wkt())
-    return _exact_extract(source, geoms, crs, ["mean", "max", "count"], len(geoms), ("mean", "max", "pixels"))
+    return _exact_extract(
+        source, geoms, crs, ["mean", "max", "count"], len(geoms), ("mean", "max", "pixels")
+    )
 
 
 def _transform(geoms: np.ndarray, src: Any, dst: Any) -> np.ndarray:
@@ -274,7 +296,8 @@ def plot_slope(
     -------
     pandas.DataFrame
         ``mean``, ``max`` (degrees) and ``pixels`` (covered valid pixels) per plot, and
-        ``reason``: missing (None/NaN) where the plot has a value, else why it has none (a text for the
+        ``reason``: missing (None/NaN) where the plot has a value, else why it has none (a text for
+        the
         rule's "not checked" info): the plot has no geometry, lies off the raster, has only
         nodata under it, or the raster cannot be used at all (missing, unreadable, no CRS,
         rotated, CRS not transformable — the whole column then carries that message).
@@ -292,7 +315,9 @@ def plot_slope(
     geoms = np.asarray(geoms, dtype=object)
     path = Path(slope if slope is not None else dem)
     role = "slope" if slope is not None else "dem"
-    return _guarded(geoms, path, role, lambda: _plot_slope(geoms, CRS.from_user_input(crs), path, role, band))
+    return _guarded(
+        geoms, path, role, lambda: _plot_slope(geoms, CRS.from_user_input(crs), path, role, band)
+    )
 
 
 def _guarded(geoms: np.ndarray, path: Path, role: str, compute) -> pd.DataFrame:
@@ -300,8 +325,10 @@ def _guarded(geoms: np.ndarray, path: Path, role: str, compute) -> pd.DataFrame:
     try:
         return compute()
     except Exception as exc:  # noqa: BLE001 - an unusable raster is "not checked", never a crashed rule
-        reason = f"raster '{role}' not usable: {exc}" if isinstance(exc, DataSourceError) else (
-            f"raster '{role}' ({path.name}) not usable: {type(exc).__name__}: {exc}"
+        reason = (
+            f"raster '{role}' not usable: {exc}"
+            if isinstance(exc, DataSourceError)
+            else (f"raster '{role}' ({path.name}) not usable: {type(exc).__name__}: {exc}")
         )
         logger.warning("%s", reason)
         logger.debug("raster failure", exc_info=True)
@@ -310,7 +337,9 @@ def _guarded(geoms: np.ndarray, path: Path, role: str, compute) -> pd.DataFrame:
         return out
 
 
-def _with_reasons(stats: pd.DataFrame, geoms: np.ndarray, local: np.ndarray, info: RasterInfo) -> pd.DataFrame:
+def _with_reasons(
+    stats: pd.DataFrame, geoms: np.ndarray, local: np.ndarray, info: RasterInfo
+) -> pd.DataFrame:
     """Add the ``reason`` column: no geometry, off the raster, or only nodata under the plot."""
     t = info.transform
     extent = shapely.box(t.c, t.f + info.height * t.e, t.c + info.width * t.a, t.f)
@@ -323,7 +352,11 @@ def _with_reasons(stats: pd.DataFrame, geoms: np.ndarray, local: np.ndarray, inf
 
 
 def _metric(crs: CRS | None) -> bool:
-    return crs is not None and crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info)
+    return (
+        crs is not None
+        and crs.is_projected
+        and all(a.unit_name in ("metre", "meter") for a in crs.axis_info)
+    )
 
 
 def _plot_slope(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -> pd.DataFrame:
@@ -342,7 +375,8 @@ def _plot_slope(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -
         values = slope_degrees(values, xres=abs(transform.a), yres=abs(transform.e))
         stats = zonal_stats(local, values, transform=transform, crs=info.crs)
     else:
-        # degrees (or feet) cannot be mixed with metres of elevation: warp the window to metres first
+        # degrees (or feet) cannot be mixed with metres of elevation: warp the window to metres
+        # first
         target = metric_crs(crs, geoms)
         grid = read_window(info, bounds, pad=3) or window
         warped, wt = warp_to_metric(grid[0], grid[1], info.crs, target)
@@ -352,7 +386,9 @@ def _plot_slope(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -
     return _with_reasons(stats.drop(columns="reason", errors="ignore"), geoms, local, info)
 
 
-def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str = "quality") -> pd.DataFrame:
+def raster_mean(
+    geoms, path: str | Path, *, crs: Any, band: int = 1, role: str = "quality"
+) -> pd.DataFrame:
     """Area-weighted mean of a raster (e.g. quality grade) per plot.
 
     Parameters
@@ -377,7 +413,9 @@ def raster_mean(geoms, path: str | Path, *, crs: Any, band: int = 1, role: str =
     """
     geoms = np.asarray(geoms, dtype=object)
     path = Path(path)
-    return _guarded(geoms, path, role, lambda: _raster_mean(geoms, CRS.from_user_input(crs), path, role, band))
+    return _guarded(
+        geoms, path, role, lambda: _raster_mean(geoms, CRS.from_user_input(crs), path, role, band)
+    )
 
 
 def _raster_mean(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) -> pd.DataFrame:
@@ -394,7 +432,12 @@ def _raster_mean(geoms: np.ndarray, crs: CRS, path: Path, role: str, band: int) 
         height, width = values.shape
         xmin, ymax = transform.c, transform.f
         source = NumPyRasterSource(
-            values, xmin, ymax + height * transform.e, xmin + width * transform.a, ymax, srs_wkt=info.crs.to_wkt()
+            values,
+            xmin,
+            ymax + height * transform.e,
+            xmin + width * transform.a,
+            ymax,
+            srs_wkt=info.crs.to_wkt(),
         )
         ops = ["mean(coverage_weight=area_spherical_m2)", "max", "count"]
         stats = _exact_extract(source, local, info.crs, ops, len(geoms), _NAMES)

@@ -1,4 +1,5 @@
-"""Making a raster usable for the plots: a metric grid for slope, and the reasons a plot gets no value.
+"""Making a raster usable for the plots: a metric grid for slope, and the reasons a plot gets no
+value.
 
 A DEM in a geographic CRS (degrees) cannot give a slope directly: Horn's method divides height
 differences in metres by pixel sizes that must be metres too. :func:`warp_to_metric` reprojects
@@ -32,7 +33,8 @@ REASONS = {
 
 
 def metric_crs(crs: CRS, geoms: np.ndarray) -> CRS:
-    """A projected CRS in metres for slope: ``crs`` itself when projected in metres, else local TM."""
+    """A projected CRS in metres for slope: ``crs`` itself when projected in metres, else local
+    TM."""
     if crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info):
         return crs
     usable = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
@@ -43,11 +45,17 @@ def metric_crs(crs: CRS, geoms: np.ndarray) -> CRS:
         west, _, east, _ = gpd.GeoSeries(usable, crs=crs).to_crs("EPSG:4326").total_bounds
         if np.isfinite([west, east]).all():
             lon = float(west + east) / 2.0
-    return CRS.from_proj4(f"+proj=tmerc +lat_0=0 +lon_0={lon:.6f} +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs")
+    return CRS.from_proj4(
+        f"+proj=tmerc +lat_0=0 +lon_0={lon:.6f} +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m "
+        "+no_defs"
+    )
 
 
-def warp_to_metric(values: np.ndarray, transform: Any, src_crs: CRS, dst_crs: CRS) -> tuple[np.ndarray, Any]:
-    """Reproject a raster window (NaN = nodata) to ``dst_crs`` on square pixels of about the same size.
+def warp_to_metric(
+    values: np.ndarray, transform: Any, src_crs: CRS, dst_crs: CRS
+) -> tuple[np.ndarray, Any]:
+    """Reproject a raster window (NaN = nodata) to ``dst_crs`` on square pixels of about the same
+    size.
 
     Returns
     -------
@@ -86,7 +94,14 @@ def warp_to_metric(values: np.ndarray, transform: Any, src_crs: CRS, dst_crs: CR
             dst_nodata=np.nan,
             resampling=Resampling.bilinear,
         )
-    logger.info("DEM window warped from %s to %s (%d × %d pixels of %.2f m)", src_crs.name, dst_crs.name, dst_width, dst_height, size)
+    logger.info(
+        "DEM window warped from %s to %s (%d × %d pixels of %.2f m)",
+        src_crs.name,
+        dst_crs.name,
+        dst_width,
+        dst_height,
+        size,
+    )
     return out, dst_transform
 
 
@@ -104,7 +119,9 @@ def reason_column(geoms: np.ndarray, mean: np.ndarray, default: str | None = Non
     return out
 
 
-def slope_degrees(z: np.ndarray, *, xres: float, yres: float, nodata: float | None = None) -> np.ndarray:
+def slope_degrees(
+    z: np.ndarray, *, xres: float, yres: float, nodata: float | None = None
+) -> np.ndarray:
     """Slope in degrees of a DEM array by Horn's method.
 
     Parameters

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
 from .inputs import open_regular
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ def _check_complete(path: Path, role: str) -> None:
         head = _head(part, 28)
         if len(head) >= 4 and int.from_bytes(head[:4], "big") != _FILE_CODE:
             raise DataSourceError(
-                f"{part}: not a shapefile (its header lacks the shapefile file code 9994) (layer '{role}'); "
+                f"{part}: not a shapefile (its header lacks the shapefile file code 9994) (layer "
+                f"'{role}'); "
                 "check that the file is really a shapefile and not renamed or corrupted"
             )
         checks.append((part, int.from_bytes(head[24:28], "big") * 2 if len(head) == 28 else None))
@@ -71,15 +72,22 @@ def _check_complete(path: Path, role: str) -> None:
         head = _head(dbf, 12)
         declared = None
         if len(head) == 12:
-            n, header_len, rec_len = (int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12)))
+            n, header_len, rec_len = (
+                int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12))
+            )
             declared = header_len + n * rec_len
         checks.append((dbf, declared))
     for part, declared in checks:
         size = part.stat().st_size
-        if declared is None or size < declared or (part.suffix.lower() != ".dbf" and declared < 100):
+        if (
+            declared is None
+            or size < declared
+            or (part.suffix.lower() != ".dbf" and declared < 100)
+        ):
             expected = f"{declared} bytes" if declared is not None else "a complete header"
             raise DataSourceError(
-                f"{part}: shapefile part is truncated or damaged ({size} bytes, its header declares {expected}) "
+                f"{part}: shapefile part is truncated or damaged ({size} bytes, its header "
+                f"declares {expected}) "
                 f"(layer '{role}'); copy the complete shapefile again"
             )
 
@@ -107,17 +115,26 @@ def _count_shp(shp: Path, shx_offsets: np.ndarray, shx_lengths: np.ndarray) -> i
 
 
 def _tiles(data: mmap.mmap, end: int, offsets: np.ndarray, lengths: np.ndarray) -> bool:
-    """Whether the ``.shx`` entries (byte offsets, content lengths) match the ``.shp`` record headers end to end."""
+    """Whether the ``.shx`` entries (byte offsets, content lengths) match the ``.shp`` record
+    headers end to end."""
     if not len(offsets) or offsets[0] != 100 or not ((offsets >= 100) & (offsets + 8 <= end)).all():
         return False
     buf = np.frombuffer(data, dtype=np.uint8, count=end)
     idx = offsets[:, None] + np.arange(4, 8)
-    found = 2 * (buf[idx].astype(np.int64) @ np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64))
+    found = 2 * (
+        buf[idx].astype(np.int64) @ np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64)
+    )
     stops = offsets + 8 + found
-    return bool(np.array_equal(found, lengths) and np.array_equal(stops[:-1], offsets[1:]) and stops[-1] == end)
+    return bool(
+        np.array_equal(found, lengths)
+        and np.array_equal(stops[:-1], offsets[1:])
+        and stops[-1] == end
+    )
 
 
-def _count_mapped(data: mmap.mmap, size: int, shx_offsets: np.ndarray, shx_lengths: np.ndarray) -> int:
+def _count_mapped(
+    data: mmap.mmap, size: int, shx_offsets: np.ndarray, shx_lengths: np.ndarray
+) -> int:
     end = min(size, int.from_bytes(data[24:28], "big") * 2)
     if end <= 100:
         return 0
@@ -146,7 +163,11 @@ def record_counts(path: str | Path) -> tuple[int, int, int]:
         index = fh.read()
     declared = int.from_bytes(index[24:28], "big") * 2
     n_shx = max(declared - 100, 0) // 8
-    entries = np.frombuffer(index, dtype=">i4", count=2 * n_shx, offset=100).reshape(-1, 2) if n_shx else np.zeros((0, 2), int)
+    entries = (
+        np.frombuffer(index, dtype=">i4", count=2 * n_shx, offset=100).reshape(-1, 2)
+        if n_shx
+        else np.zeros((0, 2), int)
+    )
     n_dbf = int.from_bytes(_head(dbf, 8)[4:8], "little")
     n_shp = _count_shp(shp, entries[:, 0].astype(np.int64) * 2, entries[:, 1].astype(np.int64) * 2)
     return n_shp, n_shx, n_dbf
@@ -171,8 +192,10 @@ def check_shapefile(path: Path, role: str) -> None:
     n_shp, n_shx, n_dbf = record_counts(path)
     if not n_shp == n_shx == n_dbf:
         raise DataSourceError(
-            f"{path}: the shapefile parts disagree on the number of records (.shp {n_shp}, .shx {n_shx}, "
-            f".dbf {n_dbf}) (layer '{role}'); plots would be dropped or invented: export the layer again "
+            f"{path}: the shapefile parts disagree on the number of records (.shp {n_shp}, .shx "
+            f"{n_shx}, "
+            f".dbf {n_dbf}) (layer '{role}'); plots would be dropped or invented: export the layer "
+            "again "
             "from the GIS and copy all its parts together"
         )
 
@@ -189,7 +212,8 @@ def _dbf_text(dbf: Path, limit: int = 4 << 20) -> bytes:
 
 
 def detect_dbf_encoding(dbf: str | Path) -> str | None:
-    """Guess the text encoding of a DBF file: ``None`` (ASCII only), ``UTF-8``, ``GBK`` or ``GB18030``."""
+    """Guess the text encoding of a DBF file: ``None`` (ASCII only), ``UTF-8``, ``GBK`` or
+    ``GB18030``."""
     data = _dbf_text(Path(dbf))
     if not data or data.isascii():
         return None
@@ -209,14 +233,22 @@ def detect_dbf_encoding(dbf: str | Path) -> str | None:
     return "GB18030"
 
 
-_CPG_ALIASES = {"88591": "latin-1", "1252": "cp1252", "936": "gbk", "CP936": "gbk", "65001": "utf-8", "UTF8": "utf-8"}
+_CPG_ALIASES = {
+    "88591": "latin-1",
+    "1252": "cp1252",
+    "936": "gbk",
+    "CP936": "gbk",
+    "65001": "utf-8",
+    "UTF8": "utf-8",
+}
 _SINGLE_BYTE = {"iso8859-1", "cp1252", "latin-1"}
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _CPG_NAME = re.compile(r"[A-Za-z0-9 _.:-]{1,40}")
 
 
 def _cpg_codec(text: str) -> str | None:
-    """Python codec named by a ``.cpg`` file (``UTF-8``, ``1252``, ``ANSI 936`` …), None if unknown."""
+    """Python codec named by a ``.cpg`` file (``UTF-8``, ``1252``, ``ANSI 936`` …), None if
+    unknown."""
     name = text.strip().upper().replace("ANSI ", "")
     if not _CPG_NAME.fullmatch(name):
         return None
@@ -240,7 +272,9 @@ def _read_cpg(cpg: Path) -> str:
     """The first line of a ``.cpg`` (at most 64 bytes), undecodable bytes replaced."""
     with open_regular(cpg) as fh:
         raw = fh.read(64)
-    return raw.decode("ascii", errors="replace").strip().splitlines()[0].strip() if raw.strip() else ""
+    return (
+        raw.decode("ascii", errors="replace").strip().splitlines()[0].strip() if raw.strip() else ""
+    )
 
 
 def shapefile_encoding(path: Path, explicit: str | None) -> tuple[str | None, str | None]:
@@ -274,7 +308,9 @@ def shapefile_encoding(path: Path, explicit: str | None) -> tuple[str | None, st
     if codec is None:
         enc = detect_dbf_encoding(dbf)
         shown = "is empty" if not declared else f"names no known code page ({declared[:40]!r})"
-        read_as = f"read as {enc}, detected from the text" if enc else "the text is ASCII, read as is"
+        read_as = (
+            f"read as {enc}, detected from the text" if enc else "the text is ASCII, read as is"
+        )
         note = f"{cpg.name} {shown}; {read_as} (write the right code page, e.g. UTF-8 or 936, into the .cpg file)"
         logger.warning("%s: %s", path, note)
         # an ASCII-only DBF is read the same in any encoding: UTF-8 keeps GDAL from guessing

@@ -20,9 +20,9 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..errors import LandlinkError
-from ..project import Project
-from ..roles import PLOT_ROLES
+from ..base.errors import LandlinkError
+from ..base.roles import PLOT_ROLES
+from ..project.file import Project
 from .chunks import CHUNKABLE_SUFFIXES, read_near
 from .vector import file_sha256, read_vector
 
@@ -31,7 +31,16 @@ logger = logging.getLogger(__name__)
 __all__ = ["STREAMED_ROLES", "SharedLayer", "preload_shared_layers", "shared_key"]
 
 #: The big county-wide reference roles: streamed near the plots, and read once per batch.
-STREAMED_ROLES = frozenset({"landuse", "compensation", "basic_farmland", "ecological_redline", "development_boundary", "illegal_land"})
+STREAMED_ROLES = frozenset(
+    {
+        "landuse",
+        "compensation",
+        "basic_farmland",
+        "ecological_redline",
+        "development_boundary",
+        "illegal_land",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,11 @@ class SharedLayer:
         """The features whose envelope meets the envelope of one of ``plots`` (in file order)."""
         plots = np.asarray(plots, dtype=object)
         plots = plots[~(shapely.is_missing(plots) | shapely.is_empty(plots))]
-        hit = np.unique(self.tree.query(shapely.envelope(plots))[1]) if len(plots) else np.zeros(0, dtype=int)
+        hit = (
+            np.unique(self.tree.query(shapely.envelope(plots))[1])
+            if len(plots)
+            else np.zeros(0, dtype=int)
+        )
         frame = self.frame.iloc[hit].reset_index(drop=True)
         frame.attrs["source_crs"] = self.source_crs
         return frame
@@ -71,16 +84,23 @@ def _project_plots(project: Project) -> tuple[CRS, np.ndarray] | None:
         for role in PLOT_ROLES:
             spec = project.layers.get(role)
             if spec is not None and spec.path is not None:
-                frames.append(read_vector(role=role, path=spec.path, layer=spec.layer, encoding=spec.encoding))
+                frames.append(
+                    read_vector(role=role, path=spec.path, layer=spec.layer, encoding=spec.encoding)
+                )
         if not frames:
             return None
         crs_in = project.crs or frames[0].crs
         if crs_in is None:
             return None
         crs = CRS.from_user_input(crs_in)
-        geoms = [np.asarray((f if f.crs is None else f.to_crs(crs)).geometry.array, dtype=object) for f in frames]
+        geoms = [
+            np.asarray((f if f.crs is None else f.to_crs(crs)).geometry.array, dtype=object)
+            for f in frames
+        ]
     except (LandlinkError, ValueError, RuntimeError) as exc:
-        logger.info("%s: not part of the shared read (%s); it reads its own layers", project.path, exc)
+        logger.info(
+            "%s: not part of the shared read (%s); it reads its own layers", project.path, exc
+        )
         return None
     return crs, np.concatenate(geoms)
 
@@ -108,7 +128,11 @@ def preload_shared_layers(projects: Iterable[Project]) -> dict[tuple[str, str, s
             continue
         crs, geoms = plots
         for role, spec in project.layers.items():
-            if role not in STREAMED_ROLES or spec.path is None or spec.path.suffix.lower() not in CHUNKABLE_SUFFIXES:
+            if (
+                role not in STREAMED_ROLES
+                or spec.path is None
+                or spec.path.suffix.lower() not in CHUNKABLE_SUFFIXES
+            ):
                 continue
             key = shared_key(spec.path, spec.layer, crs)
             users.setdefault(key, []).append(geoms)
@@ -119,12 +143,27 @@ def preload_shared_layers(projects: Iterable[Project]) -> dict[tuple[str, str, s
             continue
         path, layer, crs = specs[key]
         try:
-            frame, scanned = read_near(path, np.concatenate(plot_sets), crs=crs, layer=layer or None)
+            frame, scanned = read_near(
+                path, np.concatenate(plot_sets), crs=crs, layer=layer or None
+            )
             sha = file_sha256(path)
         except (LandlinkError, OSError) as exc:
             logger.info("%s: not shared (%s); each project reads it", path, exc)
             continue
         source = frame.attrs.get("source_crs")
-        out[key] = SharedLayer(frame, crs.to_wkt(), CRS.from_user_input(source).to_wkt() if source is not None else None, sha, scanned)
-        logger.info("%s:%s read once for %d projects (%d of %d features kept)", path.name, layer or "", len(plot_sets), len(frame), scanned)
+        out[key] = SharedLayer(
+            frame,
+            crs.to_wkt(),
+            CRS.from_user_input(source).to_wkt() if source is not None else None,
+            sha,
+            scanned,
+        )
+        logger.info(
+            "%s:%s read once for %d projects (%d of %d features kept)",
+            path.name,
+            layer or "",
+            len(plot_sets),
+            len(frame),
+            scanned,
+        )
     return out

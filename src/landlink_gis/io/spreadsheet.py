@@ -1,4 +1,5 @@
-"""Spreadsheet cells that cannot run: text that a spreadsheet would read as a formula is neutralised.
+"""Spreadsheet cells that cannot run: text that a spreadsheet would read as a formula is
+neutralised.
 
 Plot attributes, ids and names come from the inputs, so a text such as ``=HYPERLINK(…)``,
 ``+cmd|' /C calc'!A0``, ``-2+3`` or ``@SUM(…)`` (also after leading spaces, tabs or line breaks)
@@ -24,7 +25,8 @@ _LEADING_CONTROL = ("\t", "\r", "\n")
 
 
 def is_formula_like(text: str) -> bool:
-    """Whether a spreadsheet could read ``text`` as a formula (or a command via a control character)."""
+    """Whether a spreadsheet could read ``text`` as a formula (or a command via a control
+    character)."""
     if text.startswith(_LEADING_CONTROL):
         return True
     stripped = text.lstrip(" \t\r\n\u3000\u00a0")
@@ -41,7 +43,8 @@ def safe_cell(value: Any) -> Any:
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells (and column names) are passed through :func:`safe_cell`."""
+    """A copy of ``frame`` whose text cells (and column names) are passed through
+    :func:`safe_cell`."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

@@ -21,7 +21,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..errors import DataSourceError
+from ..base.errors import DataSourceError
+from ..base.redaction import redact_url
 from .inputs import (
     ensure_readable_source,
     gdal_source,
@@ -29,12 +30,17 @@ from .inputs import (
     open_regular,
     sqlite_journals,
 )
-from .redact import redact_url
 from .shapefile import check_shapefile, detect_dbf_encoding, shapefile_encoding
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["detect_dbf_encoding", "ensure_readable_source", "file_sha256", "list_layers", "read_vector"]
+__all__ = [
+    "detect_dbf_encoding",
+    "ensure_readable_source",
+    "file_sha256",
+    "list_layers",
+    "read_vector",
+]
 
 _SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")  # hashed together, in this order
 
@@ -104,7 +110,9 @@ def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
     strict = shapely.from_wkb(wkb, on_invalid="ignore")
     fixed = shapely.from_wkb(wkb, on_invalid="fix")
     repaired = np.flatnonzero(shapely.is_missing(strict) & ~shapely.is_missing(fixed))
-    data = pd.DataFrame({name: values for name, values in zip(meta["fields"], field_data, strict=True)})
+    data = pd.DataFrame(
+        {name: values for name, values in zip(meta["fields"], field_data, strict=True)}
+    )
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(fixed, crs=meta["crs"]), crs=meta["crs"])
     gdf.attrs["unclosed_rings"] = repaired
     return gdf
@@ -115,7 +123,8 @@ def _layer_names(src: str) -> list[str]:
 
 
 def list_layers(path: str | Path) -> list[str]:
-    """Names of the layers in a multi-layer source (GeoPackage, FileGDB …); the file is not changed."""
+    """Names of the layers in a multi-layer source (GeoPackage, FileGDB …); the file is not
+    changed."""
     ensure_readable_source(path, Path(path).stem)
     try:
         with gdal_source(path) as (src, _):
@@ -159,7 +168,8 @@ def read_vector(
     encoding
         Text encoding of a shapefile DBF; default: ``.cpg`` or detection.
     bbox, bbox_crs
-        Read only features intersecting this extent (given in ``bbox_crs``; default: the layer's CRS).
+        Read only features intersecting this extent (given in ``bbox_crs``; default: the layer's
+        CRS).
 
     Returns
     -------
@@ -174,7 +184,15 @@ def read_vector(
     if url is not None:
         from .postgis import read_postgis
 
-        return read_postgis(url, table=table, sql=sql, role=role, bbox=bbox, bbox_crs=bbox_crs, geometry_column=geometry_column)
+        return read_postgis(
+            url,
+            table=table,
+            sql=sql,
+            role=role,
+            bbox=bbox,
+            bbox_crs=bbox_crs,
+            geometry_column=geometry_column,
+        )
     assert path is not None
     _check_exists(path, role)
     suffix = path.suffix.lower()
@@ -182,7 +200,11 @@ def read_vector(
         from .coordtxt import read_coordtxt
 
         gdf = read_coordtxt(path, encoding=encoding)
-        return gdf if bbox is None else gdf.iloc[gdf.sindex.query(_bbox_geom(bbox, bbox_crs, gdf.crs))].copy()
+        return (
+            gdf
+            if bbox is None
+            else gdf.iloc[gdf.sindex.query(_bbox_geom(bbox, bbox_crs, gdf.crs))].copy()
+        )
     if suffix in (".parquet", ".geoparquet"):
         return _read_parquet(path, role, bbox, bbox_crs)
     kwargs: dict[str, Any] = {}
@@ -194,7 +216,9 @@ def read_vector(
     elif encoding:
         kwargs["encoding"] = encoding
     with gdal_source(path) as (src, options):
-        gdf = _read_ogr(path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs)
+        gdf = _read_ogr(
+            path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs
+        )
         if _has_m(Path(src), layer):
             gdf.attrs["had_m"] = True
     if kwargs.get("encoding"):
@@ -215,7 +239,8 @@ def _read_ogr(
     bbox_crs: Any,
     kwargs: dict[str, Any],
 ) -> gpd.GeoDataFrame:
-    """Read ``src`` (``path`` itself or a private copy of it) through pyogrio with open ``options``."""
+    """Read ``src`` (``path`` itself or a private copy of it) through pyogrio with open
+    ``options``."""
     if layer:
         try:
             names = _layer_names(src)
@@ -223,7 +248,8 @@ def _read_ogr(
             names = None
         if names is not None and layer not in names:
             raise DataSourceError(
-                f"{path}: has no layer '{layer}' (layer role '{role}'); layers found: {', '.join(names) or 'none'}"
+                f"{path}: has no layer '{layer}' (layer role '{role}'); layers found: "
+                f"{', '.join(names) or 'none'}"
             )
         kwargs["layer"] = layer
     if bbox is not None:
@@ -235,16 +261,25 @@ def _read_ogr(
             gdf = pyogrio.read_dataframe(src, use_arrow=False, **kwargs, **options)
     except shapely.errors.GEOSException as exc:
         if "closed linestring" not in str(exc):
-            raise DataSourceError(f"{path}: layer '{layer or role}' has a geometry GEOS cannot read ({exc}); repair it in a GIS") from None
+            raise DataSourceError(
+                f"{path}: layer '{layer or role}' has a geometry GEOS cannot read ({exc}); repair "
+                "it in a GIS"
+            ) from None
         gdf = _read_fixing_rings(src, {**kwargs, **options})
-        logger.warning("%s: %d feature(s) with unclosed rings; closed them for the check", path, len(gdf.attrs["unclosed_rings"]))
+        logger.warning(
+            "%s: %d feature(s) with unclosed rings; closed them for the check",
+            path,
+            len(gdf.attrs["unclosed_rings"]),
+        )
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(
             f"{path}: cannot read layer '{layer or role}' ({type(exc).__name__}: {exc}); "
             "check that the file is complete and in a supported format"
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise DataSourceError(f"{path}: layer '{layer or role}' has no geometry column; a spatial layer is needed")
+        raise DataSourceError(
+            f"{path}: layer '{layer or role}' has no geometry column; a spatial layer is needed"
+        )
     return gdf
 
 
@@ -257,7 +292,9 @@ def _bbox_geom(bbox, bbox_crs, target_crs):
     return geom
 
 
-def _bbox_in_layer_crs(path: str, layer: str | None, bbox, bbox_crs, options=None) -> tuple[float, float, float, float]:
+def _bbox_in_layer_crs(
+    path: str, layer: str | None, bbox, bbox_crs, options=None
+) -> tuple[float, float, float, float]:
     if bbox_crs is None:
         return tuple(bbox)
     try:
@@ -286,7 +323,8 @@ def _parquet_geo(path: Path) -> dict[str, Any]:
 
 
 def _geo_column_crs(column: dict[str, Any]) -> Any:
-    """CRS of a GeoParquet column: PROJJSON, missing → OGC:CRS84 (the spec's default), null → unknown."""
+    """CRS of a GeoParquet column: PROJJSON, missing → OGC:CRS84 (the spec's default), null →
+    unknown."""
     from pyproj import CRS
 
     if "crs" not in column:
@@ -309,17 +347,29 @@ def _read_parquet(path: Path, role: str, bbox, bbox_crs) -> gpd.GeoDataFrame:
         primary = geo.get("primary_column", "geometry")
         column = geo.get("columns", {}).get(primary, {})
         crs = _geo_column_crs(column)
-        box = _bbox_geom(bbox, bbox_crs, crs).bounds if bbox_crs is not None and crs is not None else tuple(bbox)
+        box = (
+            _bbox_geom(bbox, bbox_crs, crs).bounds
+            if bbox_crs is not None and crs is not None
+            else tuple(bbox)
+        )
         if column.get("covering") or str(column.get("encoding", "WKB")).upper() != "WKB":
             return gpd.read_parquet(path, bbox=tuple(box))
         return _parquet_batches_in_box(path, primary, crs, tuple(box))
     except DataSourceError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise DataSourceError(f"{path}: cannot read GeoParquet (layer role '{role}'): {exc}") from None
+        raise DataSourceError(
+            f"{path}: cannot read GeoParquet (layer role '{role}'): {exc}"
+        ) from None
 
 
-def _parquet_batches_in_box(path: Path, primary: str, crs: Any, box: tuple[float, float, float, float], batch_size: int = 65536) -> gpd.GeoDataFrame:
+def _parquet_batches_in_box(
+    path: Path,
+    primary: str,
+    crs: Any,
+    box: tuple[float, float, float, float],
+    batch_size: int = 65536,
+) -> gpd.GeoDataFrame:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -333,17 +383,28 @@ def _parquet_batches_in_box(path: Path, primary: str, crs: Any, box: tuple[float
         g = shapely.from_wkb(batch.column(primary).to_numpy(zero_copy_only=False))
         with np.errstate(invalid="ignore"):
             b = shapely.bounds(g)
-            cand = np.flatnonzero((b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1]))
+            cand = np.flatnonzero(
+                (b[:, 0] <= box[2])
+                & (b[:, 2] >= box[0])
+                & (b[:, 1] <= box[3])
+                & (b[:, 3] >= box[1])
+            )
         hit = cand[shapely.intersects(g[cand], target)]
         if len(hit):
             batches.append(batch.take(pa.array(hit)))
             geoms.append(g[hit])
-    table = pa.Table.from_batches(batches, schema=pf.schema_arrow) if batches else pf.schema_arrow.empty_table()
+    table = (
+        pa.Table.from_batches(batches, schema=pf.schema_arrow)
+        if batches
+        else pf.schema_arrow.empty_table()
+    )
     position = table.schema.get_field_index(primary)
     frame = table.drop_columns([primary]).to_pandas()
     values = np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
     frame.insert(position, primary, gpd.GeoSeries(values, index=frame.index, crs=crs))
-    logger.info("%s: %d of %d features meet the extent", path.name, len(frame), pf.metadata.num_rows)
+    logger.info(
+        "%s: %d of %d features meet the extent", path.name, len(frame), pf.metadata.num_rows
+    )
     return gpd.GeoDataFrame(frame, geometry=primary, crs=crs)
 
 

@@ -42,7 +42,12 @@ def encode_gpkg_geometry(geom, srs_id: int) -> bytes | None:
         header = b"GP" + bytes([0, 0b00010001]) + struct.pack("<i", srs_id)
         return header + shapely.to_wkb(geom, byte_order=1)
     minx, miny, maxx, maxy = shapely.bounds(geom)
-    header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
+    header = (
+        b"GP"
+        + bytes([0, 0b00000011])
+        + struct.pack("<i", srs_id)
+        + struct.pack("<4d", minx, maxx, miny, maxy)
+    )
     return header + shapely.to_wkb(geom, byte_order=1)
 
 
@@ -52,7 +57,9 @@ def _envelope_size(flags: int) -> int:
 
 def decode_gpkg_geometry(blobs) -> np.ndarray:
     """Shapely geometries of GeoPackage binary blobs (None stays None)."""
-    wkbs = np.array([None if b is None else bytes(b)[8 + _envelope_size(b[3]):] for b in blobs], dtype=object)
+    wkbs = np.array(
+        [None if b is None else bytes(b)[8 + _envelope_size(b[3]) :] for b in blobs], dtype=object
+    )
     return shapely.from_wkb(wkbs)
 
 
@@ -137,7 +144,12 @@ class GpkgBackend:
         con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         con.execute("PRAGMA foreign_keys = ON")
-        for name, func in (("ST_MinX", _st(0)), ("ST_MaxX", _st(1)), ("ST_MinY", _st(2)), ("ST_MaxY", _st(3))):
+        for name, func in (
+            ("ST_MinX", _st(0)),
+            ("ST_MaxX", _st(1)),
+            ("ST_MinY", _st(2)),
+            ("ST_MaxY", _st(3)),
+        ):
             con.create_function(name, 1, func, deterministic=True)
         con.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
         return con
@@ -146,7 +158,10 @@ class GpkgBackend:
     def transaction(self, *, write: bool) -> Iterator[_Tx]:
         """One transaction; ``write`` takes the write lock at once (``BEGIN IMMEDIATE``)."""
         if not self.path.exists():
-            raise LedgerError(f"{self.path}: no ledger here; create it with `landlink ledger init {self.path} --crs EPSG:45xx`")
+            raise LedgerError(
+                f"{self.path}: no ledger here; create it with `landlink ledger init {self.path} "
+                "--crs EPSG:45xx`"
+            )
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -158,7 +173,9 @@ class GpkgBackend:
                 raise
             con.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: ledger database error ({exc}); nothing was written") from None
+            raise LedgerError(
+                f"{self.path}: ledger database error ({exc}); nothing was written"
+            ) from None
         finally:
             con.close()
 
@@ -205,30 +222,53 @@ class GpkgBackend:
         what = describe_non_sqlite(self.path)
         if what is not None:
             raise LedgerError(
-                f"{self.path}: not a ledger: {what}, not a GeoPackage (SQLite) ledger; give the ledger file made by "
-                f"`landlink ledger init`, or create one with `landlink ledger init NEW.gpkg --crs EPSG:45xx`"
+                f"{self.path}: not a ledger: {what}, not a GeoPackage (SQLite) ledger; give the "
+                "ledger file made by "
+                "`landlink ledger init`, or create one with `landlink ledger init NEW.gpkg --crs "
+                "EPSG:45xx`"
             )
         try:
-            with contextlib.closing(sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)) as con:
-                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'll_migrations'").fetchone() is not None:
+            with contextlib.closing(
+                sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)
+            ) as con:
+                if (
+                    con.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name = 'll_migrations'"
+                    ).fetchone()
+                    is not None
+                ):
                     return True
-                tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'gpkg%' AND name NOT LIKE 'rtree%' ORDER BY name LIMIT 8")]
+                tables = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                        "'gpkg%' AND name NOT LIKE 'rtree%' ORDER BY name LIMIT 8"
+                    )
+                ]
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: not a readable SQLite database ({exc}); give the ledger file made by `landlink ledger init`") from None
+            raise LedgerError(
+                f"{self.path}: not a readable SQLite database ({exc}); give the ledger file made "
+                "by `landlink ledger init`"
+            ) from None
         raise LedgerError(
-            f"{self.path}: a GeoPackage/SQLite file but not a ledger (no ll_migrations table; tables: {', '.join(tables) or 'none'}); "
-            f"give the ledger's path (a `landlink check` output is registered with `landlink ledger add`), "
+            f"{self.path}: a GeoPackage/SQLite file but not a ledger (no ll_migrations table; "
+            f"tables: {', '.join(tables) or 'none'}); "
+            "give the ledger's path (a `landlink check` output is registered with `landlink "
+            "ledger add`), "
             f"or create a ledger with `landlink ledger init NEW.gpkg --crs EPSG:45xx`"
         )
 
     def srs_id(self, tx: _Tx) -> int:
         """SRS id of the plots' geometry column."""
-        return int(tx.rows("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'll_plots'")[0][0])
+        return int(
+            tx.rows("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'll_plots'")[0][0]
+        )
 
     def crs(self, tx: _Tx) -> CRS:
         """CRS of the ledger."""
         row = tx.rows(
-            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+            "WHERE srs_id = ?",
             (self.srs_id(tx),),
         )[0]
         if str(row[0]).upper() == "EPSG":
@@ -238,13 +278,19 @@ class GpkgBackend:
     def create(self, crs: CRS) -> None:
         """Create a new GeoPackage ledger in ``crs`` (the file must not exist)."""
         if self.path.exists():
-            raise LedgerError(f"{self.path}: already exists; a ledger is created once (use it, or choose a new path)")
+            raise LedgerError(
+                f"{self.path}: already exists; a ledger is created once (use it, or choose a new "
+                "path)"
+            )
         if self.path.suffix.lower() != ".gpkg":
             raise LedgerError(f"{self.path}: a GeoPackage ledger needs a .gpkg file name")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         epsg = crs.to_epsg()
         if epsg is None:
-            raise LedgerError(f"ledger CRS {crs.name!r} has no EPSG code; use a CGCS2000 EPSG code such as EPSG:4545")
+            raise LedgerError(
+                f"ledger CRS {crs.name!r} has no EPSG code; use a CGCS2000 EPSG code such as "
+                "EPSG:4545"
+            )
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -257,11 +303,13 @@ class GpkgBackend:
                 (crs.name, epsg, epsg, crs.to_wkt("WKT1_GDAL")),
             )
             con.execute(
-                "CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY NOT NULL, description TEXT NOT NULL, applied_at DATETIME NOT NULL)"
+                "CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY NOT NULL, description TEXT NOT "
+                "NULL, applied_at DATETIME NOT NULL)"
             )
             con.execute(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
-                "('ll_migrations', 'attributes', 'll_migrations', 'landlink ledger: applied schema migrations')"
+                "('ll_migrations', 'attributes', 'll_migrations', 'landlink ledger: applied schema "
+                "migrations')"
             )
             self._migrate(_Tx(con), epsg)
             con.execute("COMMIT")
@@ -303,11 +351,26 @@ class _Tx:
 
 
 _GPKG_CORE = (
-    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL,srs_id INTEGER NOT NULL PRIMARY KEY,organization TEXT NOT NULL,organization_coordsys_id INTEGER NOT NULL,definition  TEXT NOT NULL,description TEXT)",
-    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined Cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined Cartesian coordinate reference system')",
-    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')",
-    """INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')""",
-    "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY,data_type TEXT NOT NULL,identifier TEXT UNIQUE,description TEXT DEFAULT '',last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),min_x DOUBLE, min_y DOUBLE,max_x DOUBLE, max_y DOUBLE,srs_id INTEGER,CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
-    "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL,column_name TEXT NOT NULL,geometry_type_name TEXT NOT NULL,srs_id INTEGER NOT NULL,z TINYINT NOT NULL,m TINYINT NOT NULL,CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),CONSTRAINT uk_gc_table_name UNIQUE (table_name),CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
-    "CREATE TABLE gpkg_extensions (table_name TEXT,column_name TEXT,extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL,srs_id INTEGER NOT NULL PRIMARY "
+    "KEY,organization TEXT NOT NULL,organization_coordsys_id INTEGER NOT NULL,definition  TEXT NOT "
+    "NULL,description TEXT)",
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined Cartesian SRS', -1, 'NONE', -1, "
+    "'undefined', 'undefined Cartesian coordinate reference system')",
+    "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, "
+    "'undefined', 'undefined geographic coordinate reference system')",
+    """INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')""",  # noqa: E501
+    "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY,data_type TEXT NOT "
+    "NULL,identifier TEXT UNIQUE,description TEXT DEFAULT '',last_change DATETIME NOT NULL DEFAULT "
+    "(strftime('%Y-%m-%dT%H:%M:%fZ','now')),min_x DOUBLE, min_y DOUBLE,max_x DOUBLE, max_y "
+    "DOUBLE,srs_id INTEGER,CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES "
+    "gpkg_spatial_ref_sys(srs_id))",
+    "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL,column_name TEXT NOT "
+    "NULL,geometry_type_name TEXT NOT NULL,srs_id INTEGER NOT NULL,z TINYINT NOT NULL,m TINYINT "
+    "NOT NULL,CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),CONSTRAINT "
+    "uk_gc_table_name UNIQUE (table_name),CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES "
+    "gpkg_contents(table_name),CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES "
+    "gpkg_spatial_ref_sys (srs_id))",
+    "CREATE TABLE gpkg_extensions (table_name TEXT,column_name TEXT,extension_name TEXT NOT "
+    "NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE (table_name, "
+    "column_name, extension_name))",
 )

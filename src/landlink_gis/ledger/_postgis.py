@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..io.redact import redact_url
+from ..base.redaction import redact_url
 from .errors import LedgerError
 from .schema import apply_migrations
 
@@ -56,7 +56,10 @@ def split_schema(url: str) -> tuple[str, str]:
                 rest.append(part)
         url = url[:q] + ("?" + "&".join(rest) if rest else "")
     if not _IDENT.match(schema):
-        raise LedgerError(f"{redact_url(url)}: schema {schema!r} must be a lower-case SQL identifier (letters, digits, _)")
+        raise LedgerError(
+            f"{redact_url(url)}: schema {schema!r} must be a lower-case SQL identifier (letters, "
+            "digits, _)"
+        )
     return url, schema
 
 
@@ -113,7 +116,9 @@ class PostgisBackend:
         return [(None if g is None else shapely.to_wkb(g, byte_order=1), srs_id) for g in geoms]
 
     def decode(self, values) -> np.ndarray:
-        return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in values], dtype=object))
+        return shapely.from_wkb(
+            np.array([None if v is None else bytes(v) for v in values], dtype=object)
+        )
 
     @staticmethod
     def date_param(value: dt.date | None) -> dt.date | None:
@@ -127,7 +132,8 @@ class PostgisBackend:
     def exists(self) -> bool:
         with self._session("looking for the ledger", read_only=True) as con:
             row = con.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'll_migrations'",
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = "
+                "'ll_migrations'",
                 (self.schema,),
             ).fetchone()
             return row is not None
@@ -142,22 +148,39 @@ class PostgisBackend:
         """Create the ledger schema and tables (the schema must not hold a ledger yet)."""
         epsg = crs.to_epsg()
         if epsg is None:
-            raise LedgerError(f"ledger CRS {crs.name!r} has no EPSG code; use a CGCS2000 EPSG code such as EPSG:4545")
+            raise LedgerError(
+                f"ledger CRS {crs.name!r} has no EPSG code; use a CGCS2000 EPSG code such as "
+                "EPSG:4545"
+            )
         with self._session("creating the ledger") as con, con.transaction():
             tx = _Tx(con)
-            tx.run("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"landlink_ledger:{self.schema}",))
+            tx.run(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"landlink_ledger:{self.schema}",)
+            )
             if not tx.rows("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"):
-                raise LedgerError(f"{self.location}: the database has no PostGIS; run `CREATE EXTENSION postgis` as its owner first")
+                raise LedgerError(
+                    f"{self.location}: the database has no PostGIS; run `CREATE EXTENSION postgis` "
+                    "as its owner first"
+                )
             if not tx.rows("SELECT 1 FROM spatial_ref_sys WHERE srid = %s", (epsg,)):
-                raise LedgerError(f"{self.location}: EPSG:{epsg} is not in PostGIS's spatial_ref_sys")
+                raise LedgerError(
+                    f"{self.location}: EPSG:{epsg} is not in PostGIS's spatial_ref_sys"
+                )
             if tx.rows(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'll_migrations'",
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = "
+                "'ll_migrations'",
                 (self.schema,),
             ):
-                raise LedgerError(f"{self.location}: schema {self.schema} already holds a ledger; use it, or pick another ?schema=")
+                raise LedgerError(
+                    f"{self.location}: schema {self.schema} already holds a ledger; use it, or "
+                    "pick another ?schema="
+                )
             tx.run(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             tx.run(f"SET LOCAL search_path TO {self.schema}, public")
-            tx.run("CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+            tx.run(
+                "CREATE TABLE ll_migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                "applied_at TIMESTAMPTZ NOT NULL)"
+            )
             self._migrate(tx, epsg)
 
     def _migrate(self, tx: _Tx, srs_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Read a checked project GeoPackage (``landlink check`` output) for the ledger or as a previous plan."""
+"""Read a checked project GeoPackage (``landlink check`` output) for the ledger or as a previous
+plan."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ..area import ellipsoidal_area, planar_area
-from ..contract import PLOT_LAYER_NAMES, parse_run_info
-from ..fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
-from ..geomops import polygonal
+from ..base.contract import PLOT_LAYER_NAMES, parse_run_info
+from ..base.fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
+from ..engine.area import ellipsoidal_area, planar_area
+from ..engine.geomops import polygonal
 from ..io.gpkg_digest import digest_matches, no_aux_files, stored_digest
 from .errors import LedgerError
 
@@ -29,7 +30,17 @@ logger = logging.getLogger(__name__)
 __all__ = ["CheckedProject", "PLAN_COLUMNS", "plan_frame", "read_checked"]
 
 #: Columns of a plan frame (plots of one plan, both layers).
-PLAN_COLUMNS: tuple[str, ...] = ("layer", "kind", "plot_id", "land_class", "area_m2", "area_planar_m2", "attributes", "state", "geometry")
+PLAN_COLUMNS: tuple[str, ...] = (
+    "layer",
+    "kind",
+    "plot_id",
+    "land_class",
+    "area_m2",
+    "area_planar_m2",
+    "attributes",
+    "state",
+    "geometry",
+)
 
 
 @dataclass
@@ -48,7 +59,8 @@ class CheckedProject:
     sha256: str
     run_info: dict[str, Any] = field(default_factory=dict)
     #: whether the file is as ``landlink check`` wrote it: ``verified``, ``changed`` (its plots,
-    #: statuses, findings or balance were edited afterwards) or ``unverified`` (no digest: an older version)
+    #: statuses, findings or balance were edited afterwards) or ``unverified`` (no digest: an older
+    #: version)
     content: str = "verified"
 
     @property
@@ -56,13 +68,16 @@ class CheckedProject:
         """Why the file cannot be trusted as the check's output, or None when it can."""
         if self.content == "changed":
             return (
-                f"{self.source} was changed after `landlink check` (its plots, statuses, findings or balance differ "
+                f"{self.source} was changed after `landlink check` (its plots, statuses, findings "
+                "or balance differ "
                 "from what the check wrote): check it again"
             )
         if self.content == "unverified":
             return (
-                f"{self.source} carries no content digest (written by an older landlink-gis, or its run_info was "
-                "edited), so it cannot be shown to be unchanged since `landlink check`: check it again"
+                f"{self.source} carries no content digest (written by an older landlink-gis, or "
+                "its run_info was "
+                "edited), so it cannot be shown to be unchanged since `landlink check`: check it "
+                "again"
             )
         return None
 
@@ -94,7 +109,12 @@ def _pick(columns, preferred: str | None, defaults: tuple[str, ...]) -> str | No
     return find_field(columns, ((preferred,) if preferred else ()) + defaults)
 
 
-def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[str, dict[str, str]] | None = None) -> gpd.GeoDataFrame:
+def plan_frame(
+    layers: dict[str, gpd.GeoDataFrame],
+    crs: CRS,
+    *,
+    fields: dict[str, dict[str, str]] | None = None,
+) -> gpd.GeoDataFrame:
     """One frame of a plan's plots (``demolition`` and ``construction``) in ``crs``.
 
     Parameters
@@ -116,40 +136,64 @@ def plan_frame(layers: dict[str, gpd.GeoDataFrame], crs: CRS, *, fields: dict[st
         class_col = _pick(cols, mapping.get("land_class"), DEFAULT_FIELD_NAMES["land_class"])
         kind_col = _pick(cols, mapping.get("kind"), DEFAULT_FIELD_NAMES["kind"])
         n = len(frame)
-        ids = printable_ids(as_text(frame[id_col]) if id_col else np.full(n, None, dtype=object), np.arange(1, n + 1))
+        ids = printable_ids(
+            as_text(frame[id_col]) if id_col else np.full(n, None, dtype=object),
+            np.arange(1, n + 1),
+        )
         geoms = polygonal(np.asarray(frame.geometry.array, dtype=object))
         bad = ~shapely.is_missing(geoms)
         bad[bad] = ~shapely.is_valid(geoms[bad])
         if bad.any():
             geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
         own = [c for c in cols if not c.startswith("ll_")]
-        attrs = [json.dumps(r, ensure_ascii=False, default=str) for r in frame[own].astype(object).where(frame[own].notna(), None).to_dict("records")]
-        state = frame["ll_state"].astype(object).to_numpy() if "ll_state" in frame.columns else np.full(n, None, dtype=object)
-        kind = normalise_kind(frame[kind_col]) if (kind_col and role == "construction") else np.full(n, "", dtype=object)
+        attrs = [
+            json.dumps(r, ensure_ascii=False, default=str)
+            for r in frame[own].astype(object).where(frame[own].notna(), None).to_dict("records")
+        ]
+        state = (
+            frame["ll_state"].astype(object).to_numpy()
+            if "ll_state" in frame.columns
+            else np.full(n, None, dtype=object)
+        )
+        kind = (
+            normalise_kind(frame[kind_col])
+            if (kind_col and role == "construction")
+            else np.full(n, "", dtype=object)
+        )
         parts.append(
             pd.DataFrame(
                 {
                     "layer": role,
                     "kind": kind,
                     "plot_id": ids,
-                    "land_class": as_text(frame[class_col]) if class_col else np.full(n, None, dtype=object),
+                    "land_class": as_text(frame[class_col])
+                    if class_col
+                    else np.full(n, None, dtype=object),
                     "area_m2": ellipsoidal_area(geoms, crs),
-                    "area_planar_m2": planar_area(geoms) if not crs.is_geographic else np.full(n, np.nan),
+                    "area_planar_m2": planar_area(geoms)
+                    if not crs.is_geographic
+                    else np.full(n, np.nan),
                     "attributes": attrs,
                     "state": state,
                     "geometry": geoms,
                 }
             )
         )
-    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PLAN_COLUMNS))
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(data["geometry"].to_numpy(dtype=object), crs=crs), crs=crs)
+    data = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(PLAN_COLUMNS))
+    )
+    return gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries(data["geometry"].to_numpy(dtype=object), crs=crs), crs=crs
+    )
 
 
 def plan_digest(plots: gpd.GeoDataFrame) -> str:
     """SHA-256 of a plan's content (layers, ids, geometries), independent of file and run times."""
     order = plots.sort_values(["layer", "plot_id"], kind="stable")
     h = hashlib.sha256()
-    wkb = shapely.to_wkb(np.asarray(order.geometry.array, dtype=object), byte_order=1, output_dimension=2)
+    wkb = shapely.to_wkb(
+        np.asarray(order.geometry.array, dtype=object), byte_order=1, output_dimension=2
+    )
     for layer, pid, blob in zip(order["layer"], order["plot_id"], wkb, strict=True):
         h.update(f"{layer}\x1f{pid}\x1f".encode())
         h.update(blob if blob is not None else b"")
@@ -174,7 +218,9 @@ def read_checked(path: str | Path, crs: CRS | None = None) -> CheckedProject:
     """
     path = Path(path)
     if not path.is_file():
-        raise LedgerError(f"{path}: file not found; pass the GeoPackage written by `landlink check`")
+        raise LedgerError(
+            f"{path}: file not found; pass the GeoPackage written by `landlink check`"
+        )
     with no_aux_files():
         return _read_checked(path, crs)
 
@@ -189,10 +235,15 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
         if name in names:
             layers[role] = pyogrio.read_dataframe(str(path), layer=name)
     if not layers:
-        raise LedgerError(f"{path}: no demolition_plots/construction_plots layer; is this the output of `landlink check`?")
+        raise LedgerError(
+            f"{path}: no demolition_plots/construction_plots layer; is this the output of "
+            "`landlink check`?"
+        )
     info = _run_info(path)
     facts = info.get("facts") if isinstance(info.get("facts"), dict) else {}
-    file_crs = next((CRS.from_user_input(f.crs) for f in layers.values() if f.crs is not None), None)
+    file_crs = next(
+        (CRS.from_user_input(f.crs) for f in layers.values() if f.crs is not None), None
+    )
     target = crs or file_crs
     if target is None:
         raise LedgerError(f"{path}: the plot layers have no CRS")
@@ -200,18 +251,27 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
     errors = warnings = 0
     for name in ("findings", "finding_points"):
         if name in names:
-            sev = pyogrio.read_dataframe(str(path), layer=name, read_geometry=False, columns=["severity"])["severity"]
+            sev = pyogrio.read_dataframe(
+                str(path), layer=name, read_geometry=False, columns=["severity"]
+            )["severity"]
             errors += int((sev == "error").sum())
             warnings += int((sev == "warning").sum())
     stored = stored_digest(info)
     try:
-        content = "unverified" if stored is None else ("verified" if digest_matches(path, stored) else "changed")
+        content = (
+            "unverified"
+            if stored is None
+            else ("verified" if digest_matches(path, stored) else "changed")
+        )
     except Exception as exc:  # noqa: BLE001 - sqlite3 and GDAL errors: the file cannot be verified
         logger.debug("content digest of %s failed: %s", path, exc)
         content = "changed"
     code = str(info.get("project_code") or "").strip()
     if not code:
-        raise LedgerError(f"{path}: the project has no code ([project] code in its TOML); the ledger keys projects by code")
+        raise LedgerError(
+            f"{path}: the project has no code ([project] code in its TOML); the ledger keys "
+            "projects by code"
+        )
     return CheckedProject(
         source=str(path),
         code=code,

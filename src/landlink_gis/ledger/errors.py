@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..base.errors import InputError
 
 __all__ = ["LedgerError", "QuotaError", "StatusError"]
 
@@ -12,7 +12,8 @@ class LedgerError(InputError):
 
 
 class StatusError(LedgerError):
-    """A status change that the plot's history does not allow (unknown plot, backward move, earlier date)."""
+    """A status change that the plot's history does not allow (unknown plot, backward move,
+    earlier date)."""
 
 
 class QuotaError(LedgerError):

@@ -18,7 +18,16 @@ from .schema import states_for
 
 __all__ = ["EVENT_COLUMNS", "check_transition", "replay"]
 
-EVENT_COLUMNS: tuple[str, ...] = ("id", "project_code", "layer", "plot_id", "state", "event_date", "note", "recorded_at")
+EVENT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "project_code",
+    "layer",
+    "plot_id",
+    "state",
+    "event_date",
+    "note",
+    "recorded_at",
+)
 _KEY = ["project_code", "layer", "plot_id"]
 
 
@@ -55,7 +64,9 @@ def check_transition(
             f"({' → '.join(order)}), so '{state}' cannot be recorded"
         )
     if date < cur_date:
-        raise StatusError(f"{what}: {state} on {date} is before its previous status '{cur_state}' on {cur_date}")
+        raise StatusError(
+            f"{what}: {state} on {date} is before its previous status '{cur_state}' on {cur_date}"
+        )
 
 
 def replay(events: pd.DataFrame, at: dt.date | None = None) -> pd.DataFrame:

@@ -5,7 +5,8 @@ Rules (DOMAIN.md §4a, BAL006, BAL009): returned ≤ lent; traded + drawn ≤ ge
 the advance limit (30 % of the planned surplus in Sichuan poverty counties, else 0). ``drawn`` is
 surplus quota used by construction-only plans of other codes (单独编制建新实施方案). So the surplus
 balance ``generated − advanced − traded − drawn`` is ≥ 0 unless an advance within the 30 % rule
-is outstanding, and then it is ≥ −advanced. The rules hold on every day of the account, not only at its end:
+is outstanding, and then it is ≥ −advanced. The rules hold on every day of the account, not only at
+its end:
 an event dated in the past must not make any later day go wrong.
 """
 
@@ -21,14 +22,23 @@ import pandas as pd
 from .errors import QuotaError
 from .schema import QUOTA_KINDS
 
-__all__ = ["ADVANCE_SHARE", "QuotaAccount", "account", "advance_limit", "check_account", "pending_draws"]
+__all__ = [
+    "ADVANCE_SHARE",
+    "QuotaAccount",
+    "account",
+    "advance_limit",
+    "check_account",
+    "pending_draws",
+]
 
 #: Share of the planned surplus a Sichuan poverty county may trade in advance (000 §(三)).
 ADVANCE_SHARE = 0.30
 _EPS = 1e-6
 
 
-def advance_limit(surplus_m2: float | None, *, profile: str | None, poverty_county: bool | None) -> float:
+def advance_limit(
+    surplus_m2: float | None, *, profile: str | None, poverty_county: bool | None
+) -> float:
     """Largest advanced quota (m²) a project may hold: 30 % of its planned surplus in Sichuan
     poverty counties, 0 elsewhere."""
     if profile == "sichuan" and poverty_county and surplus_m2 and surplus_m2 > 0:
@@ -67,15 +77,22 @@ def _ordered(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def account(events: pd.DataFrame, at: dt.date | None = None) -> QuotaAccount:
-    """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to ``at``."""
+    """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to
+    ``at``."""
     if len(events) and at is not None:
         events = events[[d <= at for d in events["event_date"]]]
     if not len(events):
         return QuotaAccount()
     sums = events.groupby("kind")["area_m2"].sum()
     traded = events[events["kind"].isin(["traded", "advanced"])]
-    value = float(pd.to_numeric(traded["price_yuan"], errors="coerce").fillna(0.0).sum()) if len(traded) else 0.0
-    return QuotaAccount(**{k: float(sums.get(k, 0.0)) for k in QUOTA_KINDS}, traded_value_yuan=value)
+    value = (
+        float(pd.to_numeric(traded["price_yuan"], errors="coerce").fillna(0.0).sum())
+        if len(traded)
+        else 0.0
+    )
+    return QuotaAccount(
+        **{k: float(sums.get(k, 0.0)) for k in QUOTA_KINDS}, traded_value_yuan=value
+    )
 
 
 def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> None:
@@ -94,7 +111,9 @@ def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> N
         return
     bad_kind = sorted(set(events["kind"]) - set(QUOTA_KINDS))
     if bad_kind:
-        raise QuotaError(f"{code}: unknown quota kind(s) {', '.join(bad_kind)}; use {', '.join(QUOTA_KINDS)}")
+        raise QuotaError(
+            f"{code}: unknown quota kind(s) {', '.join(bad_kind)}; use {', '.join(QUOTA_KINDS)}"
+        )
     if (events["area_m2"] <= 0).any():
         raise QuotaError(f"{code}: quota areas must be positive (m²)")
     frame = _ordered(events)
@@ -103,18 +122,22 @@ def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> N
         totals[kind] += float(area)
         if totals["returned"] > totals["lent"] + _EPS:
             raise QuotaError(
-                f"{code}: on {date} returned turnover quota {totals['returned']:.2f} m² would exceed the "
+                f"{code}: on {date} returned turnover quota {totals['returned']:.2f} m² would "
+                "exceed the "
                 f"{totals['lent']:.2f} m² lent"
             )
         if totals["advanced"] > limit_m2 + _EPS:
             raise QuotaError(
-                f"{code}: on {date} advanced quota {totals['advanced']:.2f} m² would exceed the advance limit "
+                f"{code}: on {date} advanced quota {totals['advanced']:.2f} m² would exceed the "
+                "advance limit "
                 f"{limit_m2:.2f} m² (30 % of the planned surplus, Sichuan poverty counties only)"
             )
         if totals["traded"] + totals["drawn"] > totals["generated"] + _EPS:
             raise QuotaError(
-                f"{code}: on {date} traded {totals['traded']:.2f} m² plus drawn {totals['drawn']:.2f} m² surplus quota "
-                f"would exceed the {totals['generated']:.2f} m² generated (record the reclaimed surplus as 'generated' first, "
+                f"{code}: on {date} traded {totals['traded']:.2f} m² plus drawn "
+                f"{totals['drawn']:.2f} m² surplus quota "
+                f"would exceed the {totals['generated']:.2f} m² generated (record the reclaimed "
+                "surplus as 'generated' first, "
                 "or trade in advance as 'advanced' within the 30 % rule)"
             )
 
@@ -142,19 +165,35 @@ def pending_draws(
     for entry in sources:
         source, area = str(entry["code"]), float(entry["area_m2"])
         if source not in registered:
-            raise QuotaError(f"{code}: quota source {source} is not in the ledger; register it first")
+            raise QuotaError(
+                f"{code}: quota source {source} is not in the ledger; register it first"
+            )
         if source not in accepted:
-            raise QuotaError(f"{code}: quota source {source} is not accepted yet; its surplus quota cannot be drawn")
+            raise QuotaError(
+                f"{code}: quota source {source} is not accepted yet; its surplus quota cannot be "
+                "drawn"
+            )
         events = events_of(source)
-        mine = float(events.loc[(events["kind"] == "drawn") & (events["counterpart"].astype(str) == code), "area_m2"].sum()) if len(events) else 0.0
+        mine = (
+            float(
+                events.loc[
+                    (events["kind"] == "drawn") & (events["counterpart"].astype(str) == code),
+                    "area_m2",
+                ].sum()
+            )
+            if len(events)
+            else 0.0
+        )
         delta = area - mine
         if delta <= 1e-6:
             continue
         acc = account(events)
         if delta > acc.surplus_balance + 1e-6:
             raise QuotaError(
-                f"{code}: drawing {delta:.2f} m² from {source} exceeds its surplus quota still available "
-                f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
+                f"{code}: drawing {delta:.2f} m² from {source} exceeds its surplus quota still "
+                "available "
+                f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced "
+                f"{acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
             )
         out.append((source, delta))
     return out

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from ..area import to_hectare, to_mu
-from ..errors import OutputError
+from ..base.errors import OutputError
+from ..base.workdays import add_working_days
+from ..engine.area import to_hectare, to_mu
 from ..io.atomic import (
     atomic_path,
     os_error_message,
@@ -23,12 +24,18 @@ from ..io.atomic import (
     staging_path,
 )
 from ..io.spreadsheet import safe_frame
-from ..workdays import add_working_days
 from .history import replay
 from .schema import states_for
 from .store import Ledger
 
-__all__ = ["export_ledger", "ledger_layers", "ledger_guard", "month_bounds", "monthly_report", "write_monthly_xlsx"]
+__all__ = [
+    "export_ledger",
+    "ledger_layers",
+    "ledger_guard",
+    "month_bounds",
+    "monthly_report",
+    "write_monthly_xlsx",
+]
 
 #: (figure, layer, construction kind or None, state) of the monthly report.
 _FIGURES = (
@@ -63,7 +70,9 @@ def _rank(layers, states) -> np.ndarray:
 
 def _state_rank(plots: pd.DataFrame, events: pd.DataFrame, at: dt.date) -> np.ndarray:
     state = replay(events, at)
-    merged = plots[["project_code", "layer", "plot_id"]].merge(state, how="left", on=["project_code", "layer", "plot_id"])
+    merged = plots[["project_code", "layer", "plot_id"]].merge(
+        state, how="left", on=["project_code", "layer", "plot_id"]
+    )
     return _rank(merged["layer"].to_numpy(), merged["state"].to_numpy())
 
 
@@ -90,16 +99,25 @@ def monthly_report(ledger: Ledger, month: str) -> tuple[pd.DataFrame, pd.DataFra
     rows = []
     for name, layer, kind, state in _FIGURES:
         target = states_for(layer).index(state)
-        sel = (plots["layer"] == layer).to_numpy() & ((plots["kind"] == kind).to_numpy() if kind else True)
+        sel = (plots["layer"] == layer).to_numpy() & (
+            (plots["kind"] == kind).to_numpy() if kind else True
+        )
         reached = sel & (after >= target) & (before < target)
         cumulative = sel & (after >= target)
         area = plots["area_m2"].to_numpy(dtype=float)
         m, c = float(area[reached].sum()), float(area[cumulative].sum())
-        rows.append({
-            "figure": name, "plots": int(reached.sum()),
-            "month_m2": round(m, 2), "month_hm2": round(float(to_hectare(m)), 4), "month_mu": round(float(to_mu(m)), 2),
-            "cumulative_m2": round(c, 2), "cumulative_hm2": round(float(to_hectare(c)), 4), "cumulative_mu": round(float(to_mu(c)), 2),
-        })
+        rows.append(
+            {
+                "figure": name,
+                "plots": int(reached.sum()),
+                "month_m2": round(m, 2),
+                "month_hm2": round(float(to_hectare(m)), 4),
+                "month_mu": round(float(to_mu(m)), 2),
+                "cumulative_m2": round(c, 2),
+                "cumulative_hm2": round(float(to_hectare(c)), 4),
+                "cumulative_mu": round(float(to_mu(c)), 2),
+            }
+        )
     figures = pd.DataFrame(rows)
     proj = events[events["layer"] == ""]
     in_month = np.array([first <= d <= last for d in proj["event_date"]], dtype=bool)
@@ -110,8 +128,19 @@ def monthly_report(ledger: Ledger, month: str) -> tuple[pd.DataFrame, pd.DataFra
     for code, date in zip(accepted["project_code"], accepted["event_date"], strict=True):
         deadline, _ = add_working_days(date, 10)
         f = filed.get(code)
-        acc_rows.append({"code": code, "name": names.get(code, ""), "accepted": date, "filing_deadline": deadline, "filed": f, "filed_in_time": None if f is None else bool(f <= deadline)})
-    acceptances = pd.DataFrame(acc_rows, columns=["code", "name", "accepted", "filing_deadline", "filed", "filed_in_time"])
+        acc_rows.append(
+            {
+                "code": code,
+                "name": names.get(code, ""),
+                "accepted": date,
+                "filing_deadline": deadline,
+                "filed": f,
+                "filed_in_time": None if f is None else bool(f <= deadline),
+            }
+        )
+    acceptances = pd.DataFrame(
+        acc_rows, columns=["code", "name", "accepted", "filing_deadline", "filed", "filed_in_time"]
+    )
     return figures, acceptances
 
 
@@ -119,15 +148,31 @@ def ledger_layers(ledger: Ledger, at: dt.date | None = None) -> dict[str, gpd.Ge
     """The separate ledgers (000 §(五)): ``demolition``, ``resettlement``, ``urban`` plots of the
     current plans with project facts and the state on ``at``."""
     plots = ledger.plots(with_state=True, at=at)
-    projects = ledger.projects()[["code", "name", "county", "approved", "accepted", "forced", "reason"]]
-    plots = plots.merge(projects.rename(columns={"code": "project_code", "name": "project_name"}), how="left", on="project_code")
-    plots = plots.drop(columns=["fid", "project_id", "attributes"]).rename(columns={"layer": "plot_layer"})
+    projects = ledger.projects()[
+        ["code", "name", "county", "approved", "accepted", "forced", "reason"]
+    ]
+    plots = plots.merge(
+        projects.rename(columns={"code": "project_code", "name": "project_name"}),
+        how="left",
+        on="project_code",
+    )
+    plots = plots.drop(columns=["fid", "project_id", "attributes"]).rename(
+        columns={"layer": "plot_layer"}
+    )
     for col in ("ll_state_date", "approved", "accepted"):
-        plots[col] = plots[col].map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else None)
+        plots[col] = plots[col].map(
+            lambda d: d.isoformat() if d is not None and not pd.isna(d) else None
+        )
     out = {}
     for name in ("demolition", "resettlement", "urban"):
-        sel = plots["plot_layer"] == "demolition" if name == "demolition" else (plots["plot_layer"] == "construction") & (plots["kind"] == name)
-        out[name] = gpd.GeoDataFrame(plots[sel.to_numpy()].reset_index(drop=True), geometry="geometry", crs=plots.crs)
+        sel = (
+            plots["plot_layer"] == "demolition"
+            if name == "demolition"
+            else (plots["plot_layer"] == "construction") & (plots["kind"] == name)
+        )
+        out[name] = gpd.GeoDataFrame(
+            plots[sel.to_numpy()].reset_index(drop=True), geometry="geometry", crs=plots.crs
+        )
     return out
 
 
@@ -135,12 +180,15 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, (dt.date, dt.datetime))).any():
-            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+            out[col] = out[col].map(
+                lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+            )
     return out
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], protected: set[Path]) -> None:
-    """Write ``sheets`` (name → table) as one workbook, text that could run as a formula neutralised."""
+    """Write ``sheets`` (name → table) as one workbook, text that could run as a formula
+    neutralised."""
     with atomic_path(path, protected=protected) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
@@ -148,15 +196,22 @@ def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], protected: set[Path
 
 
 def ledger_guard(ledger: Ledger, protected=()) -> set[Path]:
-    """The files an output made from ``ledger`` must not replace: the ledger file and ``protected``."""
+    """The files an output made from ``ledger`` must not replace: the ledger file and
+    ``protected``."""
     location = getattr(getattr(ledger, "backend", None), "path", None)
     return protected_paths(ledger=location, extra=protected or ())
 
 
 def write_monthly_xlsx(
-    figures: pd.DataFrame, acceptances: pd.DataFrame, path: str | Path, *, ledger: Ledger | None = None, protected=()
+    figures: pd.DataFrame,
+    acceptances: pd.DataFrame,
+    path: str | Path,
+    *,
+    ledger: Ledger | None = None,
+    protected=(),
 ) -> Path:
-    """Write the monthly report (sheets ``progress`` and ``acceptances``) atomically, never over the ledger.
+    """Write the monthly report (sheets ``progress`` and ``acceptances``) atomically, never over
+    the ledger.
 
     Parameters
     ----------
@@ -170,7 +225,9 @@ def write_monthly_xlsx(
         Further files the workbook must not replace.
     """
     path = Path(path)
-    guard = ledger_guard(ledger, protected) if ledger is not None else protected_paths(extra=protected)
+    guard = (
+        ledger_guard(ledger, protected) if ledger is not None else protected_paths(extra=protected)
+    )
     refuse_protected(path, guard)
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: the report must be an .xlsx file")
@@ -178,20 +235,35 @@ def write_monthly_xlsx(
     return path
 
 
-def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], protected: set[Path]) -> None:
+def _write_gpkg(
+    path: Path,
+    layers: dict[str, gpd.GeoDataFrame],
+    tables: dict[str, pd.DataFrame],
+    protected: set[Path],
+) -> None:
     with atomic_path(path, protected=protected) as tmp:
         first = True
         for name, frame in layers.items():
             options = {"dataset_options": {"VERSION": "1.2"}} if first else {}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                pyogrio.write_dataframe(frame, str(tmp), layer=f"{name}_ledger", driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True, **options)
+                pyogrio.write_dataframe(
+                    frame,
+                    str(tmp),
+                    layer=f"{name}_ledger",
+                    driver="GPKG",
+                    geometry_type="MultiPolygon",
+                    promote_to_multi=True,
+                    **options,
+                )
             first = False
         for name, frame in tables.items():
             pyogrio.write_dataframe(frame, str(tmp), layer=name, driver="GPKG")
 
 
-def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None, *, protected=()) -> list[Path]:
+def export_ledger(
+    ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None, *, protected=()
+) -> list[Path]:
     """Write the ledger as a GeoPackage (``demolition_ledger``, ``resettlement_ledger``,
     ``urban_ledger``, ``projects``, ``status_history``, ``quota_events``) and/or an xlsx workbook
     (one sheet per ledger and table).
@@ -214,7 +286,11 @@ def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Pa
     if xlsx is not None and Path(xlsx).suffix.lower() != ".xlsx":
         raise OutputError(f"{xlsx}: the workbook must be an .xlsx file")
     layers = ledger_layers(ledger)
-    tables = {"projects": _table(ledger.projects(all_versions=True)), "status_history": _table(ledger.status_history()), "quota_events": _table(ledger.quota_events())}
+    tables = {
+        "projects": _table(ledger.projects(all_versions=True)),
+        "status_history": _table(ledger.status_history()),
+        "quota_events": _table(ledger.quota_events()),
+    }
     staged: list[tuple[Path, Path]] = []
     done: list[Path] = []
     try:
@@ -223,7 +299,9 @@ def export_ledger(ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Pa
             _write_gpkg(staged[-1][0], layers, tables, guard)
         if xlsx is not None:
             staged.append((staging_path(xlsx), Path(xlsx)))
-            sheets = {_SHEETS[name]: frame.drop(columns="geometry") for name, frame in layers.items()} | tables
+            sheets = {
+                _SHEETS[name]: frame.drop(columns="geometry") for name, frame in layers.items()
+            } | tables
             _write_xlsx(staged[-1][0], sheets, guard)
         for tmp, target in staged:
             refuse_protected(target, guard)

@@ -76,22 +76,29 @@ def _gpkg_v1(srs_id: int) -> list[str]:
             note TEXT, recorded_at {ts} NOT NULL)""",
         "CREATE INDEX ix_quota_code ON ll_quota_events (project_code)",
         "CREATE VIRTUAL TABLE rtree_ll_plots_geom USING rtree(id, minx, maxx, miny, maxy)",
-        """CREATE TRIGGER rtree_ll_plots_geom_insert AFTER INSERT ON ll_plots WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",
-        """CREATE TRIGGER rtree_ll_plots_geom_update1 AFTER UPDATE OF geom ON ll_plots WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",
-        """CREATE TRIGGER rtree_ll_plots_geom_update2 AFTER UPDATE OF geom ON ll_plots WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; END""",
-        """CREATE TRIGGER rtree_ll_plots_geom_update3 AFTER UPDATE ON ll_plots WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",
-        """CREATE TRIGGER rtree_ll_plots_geom_update4 AFTER UPDATE ON ll_plots WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id IN (OLD.fid, NEW.fid); END""",
-        """CREATE TRIGGER rtree_ll_plots_geom_delete AFTER DELETE ON ll_plots WHEN old.geom NOT NULL BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; END""",
-        "INSERT INTO gpkg_extensions VALUES ('ll_plots', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-        f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES ('ll_plots', 'features', 'll_plots', 'landlink ledger: plots of every registered plan', {srs_id})",
-        f"INSERT INTO gpkg_geometry_columns VALUES ('ll_plots', 'geom', 'MULTIPOLYGON', {srs_id}, 0, 0)",
+        """CREATE TRIGGER rtree_ll_plots_geom_insert AFTER INSERT ON ll_plots WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",  # noqa: E501
+        """CREATE TRIGGER rtree_ll_plots_geom_update1 AFTER UPDATE OF geom ON ll_plots WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",  # noqa: E501
+        """CREATE TRIGGER rtree_ll_plots_geom_update2 AFTER UPDATE OF geom ON ll_plots WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; END""",  # noqa: E501
+        """CREATE TRIGGER rtree_ll_plots_geom_update3 AFTER UPDATE ON ll_plots WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; INSERT OR REPLACE INTO rtree_ll_plots_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END""",  # noqa: E501
+        """CREATE TRIGGER rtree_ll_plots_geom_update4 AFTER UPDATE ON ll_plots WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM rtree_ll_plots_geom WHERE id IN (OLD.fid, NEW.fid); END""",  # noqa: E501
+        """CREATE TRIGGER rtree_ll_plots_geom_delete AFTER DELETE ON ll_plots WHEN old.geom NOT NULL BEGIN DELETE FROM rtree_ll_plots_geom WHERE id = OLD.fid; END""",  # noqa: E501
+        "INSERT INTO gpkg_extensions VALUES ('ll_plots', 'geom', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+        "VALUES ('ll_plots', 'features', 'll_plots', 'landlink ledger: plots of every registered "
+        f"plan', {srs_id})",
+        f"INSERT INTO gpkg_geometry_columns VALUES ('ll_plots', 'geom', 'MULTIPOLYGON', {srs_id}, "
+        "0, 0)",
     ]
     for table, desc in (
         ("ll_projects", "landlink ledger: registered projects and plan versions"),
         ("ll_status_events", "landlink ledger: append-only plot and project status history"),
         ("ll_quota_events", "landlink ledger: append-only quota account"),
     ):
-        stmts.append(f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{table}', 'attributes', '{table}', '{desc}')")
+        stmts.append(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
+            f"('{table}', 'attributes', '{table}', '{desc}')"
+        )
     for table in _APPEND_ONLY:
         for op in ("UPDATE", "DELETE"):
             stmts.append(

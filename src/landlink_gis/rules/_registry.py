@@ -1,6 +1,6 @@
 """The rule registry: every rule's metadata and function, registered by a decorator.
 
-A rule is a function ``func(ctx, **params) -> raw findings`` (see :mod:`landlink_gis.findings`)
+A rule is a function ``func(ctx, **params) -> raw findings`` (see :mod:`landlink_gis.base.findings`)
 plus metadata: its DOMAIN.md ID, a dotted name, a default severity, typed parameters with
 defaults, the layers/fields it requires, a reference, and a title and message in Chinese and
 English. Parameters share one namespace (``overlap_tolerance_m2`` means the same to every rule
@@ -93,7 +93,7 @@ def rule(
     title, message
         (Chinese, English) title and message template. Templates are formatted with the
         finding's columns (``plot_id``, ``measured``, ``threshold``, ``other_id`` …) and any
-        extra values the rule passes to :func:`landlink_gis.findings.make`.
+        extra values the rule passes to :func:`landlink_gis.base.findings.make`.
     reference
         Source of the rule (policy document and clause).
     params

@@ -1,6 +1,8 @@
-"""Balance rules (BAL001–BAL008): quota basis, farmland quantity, quality and paddy, surplus, advance and turnover quota, land-use structure.
+"""Balance rules (BAL001–BAL008): quota basis, farmland quantity, quality and paddy, surplus,
+advance and turnover quota, land-use structure.
 
-Every figure comes from :func:`landlink_gis.balance.compute_balance` (computed once per check);
+Every figure comes from :func:`landlink_gis.figures.balance.compute_balance` (computed once per
+check);
 each rule records its pass/fail status on the figure it judges, which the ``balance`` output
 table shows. Findings are project-level (``layer = project``). A figure that needs the area of
 a plot whose area could not be computed (no geometry, CRS not usable) is never judged: the rule
@@ -13,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..area import to_hectare, to_mu
-from ..balance import BASIS_LABELS, compute_balance
-from ..findings import combine, make
-from ..landuse.change import landuse_change_table
+from ..base.findings import combine, make
+from ..engine.area import to_hectare, to_mu
+from ..figures.balance import BASIS_LABELS, compute_balance
+from ..figures.landuse.change import landuse_change_table
 from ._citations import BAZHONG_CASE, JILIN_2017, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
@@ -30,13 +32,24 @@ def _ids_text(ids) -> str:
 
 
 def _project(ctx, *, measured=np.nan, threshold=np.nan, unit="m2", severity=None, zh: str, en: str):
-    """One project-level finding whose message text is ``zh``/``en`` (the rule's template wraps it)."""
-    return make(layer="project", plot_id="", measured=measured, threshold=threshold, unit=unit, severity=severity,
-                detail_zh=zh, detail_en=en, crs=ctx.crs)
+    """One project-level finding whose message text is ``zh``/``en`` (the rule's template wraps
+    it)."""
+    return make(
+        layer="project",
+        plot_id="",
+        measured=measured,
+        threshold=threshold,
+        unit=unit,
+        severity=severity,
+        detail_zh=zh,
+        detail_en=en,
+        crs=ctx.crs,
+    )
 
 
 def _not_checked(ctx, sheet, figures, rule_id: str):
-    """An ``info`` finding when any of ``figures`` (keys) needs a plot without a computable area; else None."""
+    """An ``info`` finding when any of ``figures`` (keys) needs a plot without a computable area;
+    else None."""
     unknown = []
     for key in figures:
         f = sheet.get(key)
@@ -47,9 +60,13 @@ def _not_checked(ctx, sheet, figures, rule_id: str):
     for key in figures:
         sheet.set_status(key, rule_id, "not checked")
     ids = _ids_text(unknown)
-    return _project(ctx, severity="info", unit="",
-                    zh=f"未检查：地块 {ids} 的面积无法计算（无图形或坐标系不可用），不能按 0 计入，请先修正这些地块",
-                    en=f"not checked: the area of plot(s) {', '.join(unknown)} could not be computed (no geometry or unusable CRS) and is never counted as 0; fix those plots first")
+    return _project(
+        ctx,
+        severity="info",
+        unit="",
+        zh=f"未检查：地块 {ids} 的面积无法计算（无图形或坐标系不可用），不能按 0 计入，请先修正这些地块",
+        en=f"not checked: the area of plot(s) {', '.join(unknown)} could not be computed (no geometry or unusable CRS) and is never counted as 0; fix those plots first",  # noqa: E501
+    )
 
 
 def _construction_only(ctx) -> bool:
@@ -68,33 +85,63 @@ def _m2_en(v: float) -> str:
     "BAL001",
     name="balance.area",
     severity="error",
-    title=("建新面积大于拆旧指标基数", "New construction exceeds the quota basis of the demolition plots"),
-    message=("建新面积与拆旧指标基数：{detail_zh}", "New construction against the quota basis: {detail_en}"),
-    reference=f"《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",
+    title=(
+        "建新面积大于拆旧指标基数",
+        "New construction exceeds the quota basis of the demolition plots",
+    ),
+    message=(
+        "建新面积与拆旧指标基数：{detail_zh}",
+        "New construction against the quota basis: {detail_en}",
+    ),
+    reference=f"《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",  # noqa: E501
     requires=("layer:construction",),
     example="demolition plots with 20 000 m² of rural construction land in the land survey, new construction 21 000 m²",
 )
 def area_balance(ctx):
-    """New construction must not exceed the **quota basis** of the demolition plots: the part of them the land-survey layer (三调) shows as rural construction land (the classes of ATTR005), or — without a survey layer — the area of the plots whose declared class is rural construction land (an ``info`` finding then says the basis is declared, not surveyed). Only rural construction land can be reclaimed into quota, so farmland inside a demolition plot counts for nothing."""
+    """New construction must not exceed the **quota basis** of the demolition plots: the part of
+    them the land-survey layer (三调) shows as rural construction land (the classes of
+    ATTR005), or — without a survey layer — the area of the plots whose declared class is
+    rural construction land (an ``info`` finding then says the basis is declared, not
+    surveyed). Only rural construction land can be reclaimed into quota, so farmland inside a
+    demolition plot counts for nothing."""
     if _construction_only(ctx):
         return None
     sheet = compute_balance(ctx)
     basis = sheet.get("quota_basis")
     if basis is None:
-        return _project(ctx, severity="info", unit="", zh="未检查：缺少拆旧地块图层", en="not checked: no demolition layer")
+        return _project(
+            ctx,
+            severity="info",
+            unit="",
+            zh="未检查：缺少拆旧地块图层",
+            en="not checked: no demolition layer",
+        )
     out = []
     if basis.basis == "declared":
-        out.append(_project(ctx, severity="info", measured=basis.m2, zh=f"指标基数 {_m2(basis.m2)} 按申报地类计算（项目未提供三调地类图斑图层），未经三调核实",
-                            en=f"the quota basis {_m2_en(basis.m2)} comes from the declared classes (no land-survey layer), not from the survey"))
+        out.append(
+            _project(
+                ctx,
+                severity="info",
+                measured=basis.m2,
+                zh=f"指标基数 {_m2(basis.m2)} 按申报地类计算（项目未提供三调地类图斑图层），未经三调核实",
+                en=f"the quota basis {_m2_en(basis.m2)} comes from the declared classes (no land-survey layer), not from the survey",  # noqa: E501
+            )
+        )
     missing = _not_checked(ctx, sheet, ("quota_basis", "construction_area"), "BAL001")
     if missing is not None:
         return combine([*out, missing])
     construction = sheet.value("construction_area")
     if construction > basis.m2:
         sheet.set_status("construction_area", "BAL001", "fail")
-        out.append(_project(ctx, measured=construction, threshold=basis.m2,
-                            zh=f"建新地块总面积 {_m2(construction)} 大于拆旧地块农村建设用地面积（指标基数，{BASIS_LABELS[basis.basis][0]}）{_m2(basis.m2)}",
-                            en=f"total new-construction area {_m2_en(construction)} exceeds the rural construction land of the demolition plots (quota basis, {BASIS_LABELS[basis.basis][1]}) {_m2_en(basis.m2)}"))
+        out.append(
+            _project(
+                ctx,
+                measured=construction,
+                threshold=basis.m2,
+                zh=f"建新地块总面积 {_m2(construction)} 大于拆旧地块农村建设用地面积（指标基数，{BASIS_LABELS[basis.basis][0]}）{_m2(basis.m2)}",  # noqa: E501
+                en=f"total new-construction area {_m2_en(construction)} exceeds the rural construction land of the demolition plots (quota basis, {BASIS_LABELS[basis.basis][1]}) {_m2_en(basis.m2)}",  # noqa: E501
+            )
+        )
     else:
         sheet.set_status("construction_area", "BAL001", "pass")
     return combine(out) if out else None
@@ -110,7 +157,9 @@ def area_balance(ctx):
     example="quota basis 20 000 m² − new construction 15 000 m² = 5 000 m² = 0.5 公顷 = 7.5 亩",
 )
 def surplus(ctx):
-    """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new construction, in m², 公顷 and 亩, and which basis it used; not checked when a plot's area could not be computed."""
+    """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new
+    construction, in m², 公顷 and 亩, and which basis it used; not checked when a plot's area
+    could not be computed."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -123,28 +172,43 @@ def surplus(ctx):
     basis_m2 = sheet.value("quota_basis")
     construction = sheet.value("construction_area")
     zh_b, en_b = BASIS_LABELS[f.basis]
-    return _project(ctx, measured=value,
-                    zh=f"{value:.2f} m² = {float(to_hectare(value)):.4f} 公顷 = {float(to_mu(value)):.4f} 亩（指标基数 {basis_m2:.2f} m²，{zh_b} − 建新 {construction:.2f} m²）",
-                    en=f"{value:.2f} m² = {float(to_hectare(value)):.4f} ha = {float(to_mu(value)):.4f} mu (quota basis {basis_m2:.2f} m², {en_b} − new construction {construction:.2f} m²)")
+    return _project(
+        ctx,
+        measured=value,
+        zh=f"{value:.2f} m² = {float(to_hectare(value)):.4f} 公顷 = {float(to_mu(value)):.4f} 亩（指标基数 {basis_m2:.2f} m²，{zh_b} − 建新 {construction:.2f} m²）",  # noqa: E501
+        en=f"{value:.2f} m² = {float(to_hectare(value)):.4f} ha = {float(to_mu(value)):.4f} mu (quota basis {basis_m2:.2f} m², {en_b} − new construction {construction:.2f} m²)",  # noqa: E501
+    )
 
 
 @rule(
     "BAL002",
     name="balance.cultivated_quantity",
     severity="error",
-    title=("复垦耕地面积少于建新占用耕地面积", "Reclaimed cultivated land less than cultivated land occupied"),
-    message=("耕地数量（扣除田坎后）：{detail_zh}", "Cultivated land (net of field ridges): {detail_en}"),
-    reference=f"{JILIN_2017} 第六条 耕地保有量不低于规划目标; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降; TD/T 1055-2019 田坎系数扣除",
+    title=(
+        "复垦耕地面积少于建新占用耕地面积",
+        "Reclaimed cultivated land less than cultivated land occupied",
+    ),
+    message=(
+        "耕地数量（扣除田坎后）：{detail_zh}",
+        "Cultivated land (net of field ridges): {detail_en}",
+    ),
+    reference=f"{JILIN_2017} 第六条 耕地保有量不低于规划目标; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降; TD/T 1055-2019 田坎系数扣除",  # noqa: E501
     requires=("layer:construction",),
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
 )
 def cultivated_quantity(ctx):
-    """Cultivated land after reclamation (demolition plots by their class after reclamation) must be at least the cultivated land occupied by new construction (from the land-survey layer when given, else the declared class): 数量不减少. Both sides are net of field ridges (田坎) where the survey layer gives ``KCXS`` (or ``KCMJ``/``TBMJ``): occupied land at the coefficient of the survey polygon it lies on, reclaimed land at the area-weighted coefficient of the survey's polygons of its class after reclamation."""
+    """Cultivated land after reclamation (demolition plots by their class after reclamation) must
+    be at least the cultivated land occupied by new construction (from the land-survey layer
+    when given, else the declared class): 数量不减少. Both sides are net of field ridges
+    (田坎) where the survey layer gives ``KCXS`` (or ``KCMJ``/``TBMJ``): occupied land at the
+    coefficient of the survey polygon it lies on, reclaimed land at the area-weighted
+    coefficient of the survey's polygons of its class after reclamation."""
     return _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land"))
 
 
 def _occupied_within_reclaimed(ctx, rule_id: str, what: str, names: tuple[str, str]):
-    """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records the status."""
+    """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records
+    the status."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -158,18 +222,29 @@ def _occupied_within_reclaimed(ctx, rule_id: str, what: str, names: tuple[str, s
         return None
     sheet.set_status(f"occupied_{what}", rule_id, "fail")
     src = _source_args(ctx, sheet, what)
-    return _project(ctx, measured=occupied, threshold=reclaimed,
-                    zh=f"建新占用{names[0]} {_m2(occupied)}（{src['source_zh']}）多于拆旧复垦{names[0]} {_m2(reclaimed)}，减少 {occupied - reclaimed:.2f} m²",
-                    en=f"{names[1]} occupied by new construction {_m2_en(occupied)} ({src['source_en']}) exceeds {names[1]} reclaimed {_m2_en(reclaimed)}: {occupied - reclaimed:.2f} m² less")
+    return _project(
+        ctx,
+        measured=occupied,
+        threshold=reclaimed,
+        zh=f"建新占用{names[0]} {_m2(occupied)}（{src['source_zh']}）多于拆旧复垦{names[0]} {_m2(reclaimed)}，减少 {occupied - reclaimed:.2f} m²",  # noqa: E501
+        en=f"{names[1]} occupied by new construction {_m2_en(occupied)} ({src['source_en']}) exceeds {names[1]} reclaimed {_m2_en(reclaimed)}: {occupied - reclaimed:.2f} m² less",  # noqa: E501
+    )
 
 
 def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
-    basis = sheet.get(f"occupied_{what}").basis if sheet is not None and sheet.get(f"occupied_{what}") is not None else ""
+    basis = (
+        sheet.get(f"occupied_{what}").basis
+        if sheet is not None and sheet.get(f"occupied_{what}") is not None
+        else ""
+    )
     if basis in ("landuse", "landuse_kcxs"):
         zh, en = BASIS_LABELS[basis]
         return {"source_zh": "按" + zh, "source_en": "by " + en}
     if ctx.has("landuse") and ctx.has_field("landuse", "land_class"):
-        return {"source_zh": "按三调地类图斑叠加", "source_en": "by overlay with the land-survey layer"}
+        return {
+            "source_zh": "按三调地类图斑叠加",
+            "source_en": "by overlay with the land-survey layer",
+        }
     return {"source_zh": "按申报地类", "source_en": "by declared class"}
 
 
@@ -177,22 +252,41 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
     "BAL003",
     name="balance.cultivated_quality",
     severity="error",
-    title=("复垦耕地质量低于建新占用耕地质量", "Quality of reclaimed cultivated land below that of the occupied"),
-    message=("耕地质量（{scale_zh}，数值越小越好）：{detail_zh}", "Cultivated-land quality ({scale_en}; lower is better): {detail_en}"),
+    title=(
+        "复垦耕地质量低于建新占用耕地质量",
+        "Quality of reclaimed cultivated land below that of the occupied",
+    ),
+    message=(
+        "耕地质量（{scale_zh}，数值越小越好）：{detail_zh}",
+        "Cultivated-land quality ({scale_en}; lower is better): {detail_en}",
+    ),
     reference=f"{JILIN_2017} 第十一条、第十五条 耕地质量; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降",
     requires=("layer:construction",),
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
 )
 def cultivated_quality(ctx):
-    """The area-weighted quality grade of the reclaimed cultivated land must not be worse (a higher number) than that of the cultivated land occupied, on the project's scale (``quality_scale``); grades on different scales are never compared. When occupied cultivated land has grades but the reclaimed land has none, the comparison cannot be made and an ``info`` finding says so."""
+    """The area-weighted quality grade of the reclaimed cultivated land must not be worse (a
+    higher number) than that of the cultivated land occupied, on the project's scale
+    (``quality_scale``); grades on different scales are never compared. When occupied
+    cultivated land has grades but the reclaimed land has none, the comparison cannot be made
+    and an ``info`` finding says so."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
     scale_zh, scale_en = _SCALE[ctx.project.quality_scale]
-    common = dict(layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, crs=ctx.crs)
+    common = dict(
+        layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, crs=ctx.crs
+    )
     missing = _not_checked(ctx, sheet, ("reclaimed_quality", "occupied_quality"), "BAL003")
     if missing is not None:
-        return make(severity="info", measured=np.nan, threshold=np.nan, detail_zh=missing["detail_zh"].iloc[0], detail_en=missing["detail_en"].iloc[0], **common)
+        return make(
+            severity="info",
+            measured=np.nan,
+            threshold=np.nan,
+            detail_zh=missing["detail_zh"].iloc[0],
+            detail_en=missing["detail_en"].iloc[0],
+            **common,
+        )
     rec = sheet.get("reclaimed_quality")
     occ = sheet.get("occupied_quality")
     src = _source_args(ctx, sheet)
@@ -203,13 +297,23 @@ def cultivated_quality(ctx):
         sheet.set_status("occupied_quality", "BAL003", "not checked")
         side_zh = "建新占用耕地" if occ is None or not np.isfinite(occ.grade) else "复垦耕地"
         side_en = "occupied" if side_zh == "建新占用耕地" else "reclaimed"
-        return make(measured=rec.grade if rec is not None else np.nan, threshold=occ.grade if occ is not None else np.nan, severity="info",
-                    detail_zh=f"{side_zh}无有效质量{scale_zh}，无法比较", detail_en=f"the {side_en} cultivated land has no valid grade, so quality could not be compared", **common)
+        return make(
+            measured=rec.grade if rec is not None else np.nan,
+            threshold=occ.grade if occ is not None else np.nan,
+            severity="info",
+            detail_zh=f"{side_zh}无有效质量{scale_zh}，无法比较",
+            detail_en=f"the {side_en} cultivated land has no valid grade, so quality could not be compared",
+            **common,
+        )
     if rec.grade > occ.grade:
         sheet.set_status("occupied_quality", "BAL003", "fail")
-        return make(measured=rec.grade, threshold=occ.grade,
-                    detail_zh=f"复垦耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",
-                    detail_en=f"area-weighted quality grade of reclaimed cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})", **common)
+        return make(
+            measured=rec.grade,
+            threshold=occ.grade,
+            detail_zh=f"复垦耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",  # noqa: E501
+            detail_en=f"area-weighted quality grade of reclaimed cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})",  # noqa: E501
+            **common,
+        )
     sheet.set_status("occupied_quality", "BAL003", "pass")
     return None
 
@@ -225,7 +329,8 @@ def cultivated_quality(ctx):
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
 )
 def paddy(ctx):
-    """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed (占水田补水田); both net of field ridges as in BAL002."""
+    """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed
+    (占水田补水田); both net of field ridges as in BAL002."""
     return _occupied_within_reclaimed(ctx, "BAL004", "paddy", ("水田", "paddy"))
 
 
@@ -235,8 +340,10 @@ def paddy(ctx):
     severity="error",
     title=("预支节余指标超过比例", "Advanced surplus quota above the allowed share"),
     message=(
-        "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）超过允许上限 {threshold:.2f} m²（{threshold_mu:.4f} 亩）：{why_zh}",
-        "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) exceeds the allowed {threshold:.2f} m² ({threshold_mu:.4f} mu): {why_en}",
+        "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）超过允许上限 {threshold:.2f} "
+        "m²（{threshold_mu:.4f} 亩）：{why_zh}",
+        "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) exceeds the allowed "
+        "{threshold:.2f} m² ({threshold_mu:.4f} mu): {why_en}",
     ),
     reference=f"{SICHUAN_2017} 二(三) 贫困县项目立项审批后可提前使用30%的节余指标",
     requires=("fact:advance_quota_m2",),
@@ -247,26 +354,51 @@ def paddy(ctx):
     example="surplus 10 000 m², advance_quota_m2 = 3 500 (limit 3 000)",
 )
 def advance_quota(ctx, advance_quota_share, advance_poverty_only):
-    """Surplus quota used in advance (预支) must not exceed ``advance_quota_share`` (30 % in Sichuan) of the surplus quota; where ``advance_poverty_only``, only poverty counties (``poverty_county = true``) may advance any."""
+    """Surplus quota used in advance (预支) must not exceed ``advance_quota_share`` (30 % in
+    Sichuan) of the surplus quota; where ``advance_poverty_only``, only poverty counties
+    (``poverty_county = true``) may advance any."""
     sheet = compute_balance(ctx)
     advanced = float(ctx.project.advance_quota_m2 or 0.0)
     if sheet.get("surplus_quota") is not None and sheet.get("surplus_quota").unmeasured:
         sheet.set_status("advance_quota", "BAL006", "not checked")
         f = sheet.get("surplus_quota")
-        return make(layer="project", plot_id="", measured=advanced, threshold=np.nan, unit="m2", severity="info", measured_mu=float(to_mu(advanced)),
-                    threshold_mu=np.nan, why_zh=f"未检查：地块 {_ids_text(f.unmeasured)} 的面积无法计算，节余指标未知",
-                    why_en=f"not checked: the area of plot(s) {', '.join(f.unmeasured)} could not be computed, so the surplus is unknown", crs=ctx.crs)
+        return make(
+            layer="project",
+            plot_id="",
+            measured=advanced,
+            threshold=np.nan,
+            unit="m2",
+            severity="info",
+            measured_mu=float(to_mu(advanced)),
+            threshold_mu=np.nan,
+            why_zh=f"未检查：地块 {_ids_text(f.unmeasured)} 的面积无法计算，节余指标未知",
+            why_en=f"not checked: the area of plot(s) {', '.join(f.unmeasured)} could not be computed, so the surplus is unknown",  # noqa: E501
+            crs=ctx.crs,
+        )
     surplus = max(sheet.value("surplus_quota"), 0.0)
     if advance_poverty_only and not ctx.project.poverty_county:
         limit = 0.0
         why = ("非贫困县不得预支节余指标", "only poverty counties may advance surplus quota")
     else:
         limit = advance_quota_share * surplus
-        why = (f"节余指标 {surplus:.2f} m² 的 {advance_quota_share:.0%}", f"{advance_quota_share:.0%} of the surplus quota {surplus:.2f} m²")
+        why = (
+            f"节余指标 {surplus:.2f} m² 的 {advance_quota_share:.0%}",
+            f"{advance_quota_share:.0%} of the surplus quota {surplus:.2f} m²",
+        )
     if advanced > limit:
         sheet.set_status("advance_quota", "BAL006", "fail")
-        return make(layer="project", plot_id="", measured=advanced, threshold=limit, unit="m2", measured_mu=float(to_mu(advanced)),
-                    threshold_mu=float(to_mu(limit)), why_zh=why[0], why_en=why[1], crs=ctx.crs)
+        return make(
+            layer="project",
+            plot_id="",
+            measured=advanced,
+            threshold=limit,
+            unit="m2",
+            measured_mu=float(to_mu(advanced)),
+            threshold_mu=float(to_mu(limit)),
+            why_zh=why[0],
+            why_en=why[1],
+            crs=ctx.crs,
+        )
     sheet.set_status("advance_quota", "BAL006", "pass")
     return None
 
@@ -277,12 +409,14 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
     severity="error",
     title=("建新面积超过下达的周转指标", "New construction exceeds the turnover quota issued"),
     message=("周转指标：{detail_zh}", "Turnover quota: {detail_en}"),
-    reference=f"{SHANXI_2018} 三(一) 增减挂钩周转指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）周转指标专项用于项目区内建新地块",
+    reference=f"{SHANXI_2018} 三(一) 增减挂钩周转指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）周转指标专项用于项目区内建新地块",  # noqa: E501
     requires=("layer:construction", "fact:turnover_quota_m2"),
     example="turnover_quota_m2 = 15000 for 15 994.55 m² of new construction",
 )
 def turnover_quota(ctx):
-    """The new-construction plots may only use the turnover quota (周转指标) issued for the project: their total area must not exceed ``turnover_quota_m2`` when the project states it. The edge (equal areas) passes."""
+    """The new-construction plots may only use the turnover quota (周转指标) issued for the
+    project: their total area must not exceed ``turnover_quota_m2`` when the project states
+    it. The edge (equal areas) passes."""
     sheet = compute_balance(ctx)
     missing = _not_checked(ctx, sheet, ("construction_area",), "BAL007")
     if missing is not None:
@@ -293,9 +427,13 @@ def turnover_quota(ctx):
         sheet.set_status("turnover_quota", "BAL007", "pass")
         return None
     sheet.set_status("turnover_quota", "BAL007", "fail")
-    return _project(ctx, measured=construction, threshold=quota,
-                    zh=f"建新地块总面积 {_m2(construction)} 超过下达的周转指标 {_m2(quota)}，超出 {construction - quota:.2f} m²",
-                    en=f"total new-construction area {_m2_en(construction)} exceeds the turnover quota issued {_m2_en(quota)} by {construction - quota:.2f} m²")
+    return _project(
+        ctx,
+        measured=construction,
+        threshold=quota,
+        zh=f"建新地块总面积 {_m2(construction)} 超过下达的周转指标 {_m2(quota)}，超出 {construction - quota:.2f} m²",
+        en=f"total new-construction area {_m2_en(construction)} exceeds the turnover quota issued {_m2_en(quota)} by {construction - quota:.2f} m²",  # noqa: E501
+    )
 
 
 @rule(
@@ -303,12 +441,20 @@ def turnover_quota(ctx):
     name="balance.landuse_structure",
     severity="info",
     title=("项目区土地利用结构调整", "Land-use structure before and after"),
-    message=("项目区土地利用结构调整表（landuse_change）：{detail_zh}", "Land-use structure table (landuse_change): {detail_en}"),
-    reference=f"{JILIN_2017} 第十一条 项目区实施规划（土地利用结构调整）; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）项目区内各类土地面积平衡",
+    message=(
+        "项目区土地利用结构调整表（landuse_change）：{detail_zh}",
+        "Land-use structure table (landuse_change): {detail_en}",
+    ),
+    reference=f"{JILIN_2017} 第十一条 项目区实施规划（土地利用结构调整）; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）项目区内各类土地面积平衡",  # noqa: E501
     example="拆旧：0702 农村宅基地 −1 200 m² → 0103 旱地 +1 080 m²；建新：0103 旱地 −900 m² → 建设用地 +900 m²",
 )
 def landuse_structure(ctx):
-    """Per land class (三调 classes under the plots when the project has a land-survey layer, else the declared classes), the area before and after the project for the demolition side (current classes → the class after reclamation) and the construction side (current classes → construction land), in m², 公顷 and 亩, with a subtotal per village (the survey's 坐落单位 ZLDWMC, else its 权属单位 QSDWMC, else the plot's declared owner). The full table is the ``landuse_change`` layer of the output; the finding sums its changes per class."""
+    """Per land class (三调 classes under the plots when the project has a land-survey layer,
+    else the declared classes), the area before and after the project for the demolition side
+    (current classes → the class after reclamation) and the construction side (current classes
+    → construction land), in m², 公顷 and 亩, with a subtotal per village (the survey's
+    坐落单位 ZLDWMC, else its 权属单位 QSDWMC, else the plot's declared owner). The full table
+    is the ``landuse_change`` layer of the output; the finding sums its changes per class."""
     table = landuse_change_table(ctx)
     rows = table[(table["village"] == "") & (table["side"] == "total")]
     if not len(rows):
@@ -319,6 +465,10 @@ def landuse_structure(ctx):
         parts_zh.append(f"{r.land_class} {r.class_name} {sign} m²")
         parts_en.append(f"{r.land_class} {sign} m²")
     change = float(np.abs(rows["change_m2"].to_numpy(dtype=float)).sum()) / 2.0
-    return _project(ctx, measured=change, unit="m2",
-                    zh="各地类面积变化：" + "；".join(parts_zh),
-                    en="change per land class: " + "; ".join(parts_en))
+    return _project(
+        ctx,
+        measured=change,
+        unit="m2",
+        zh="各地类面积变化：" + "；".join(parts_zh),
+        en="change per land class: " + "; ".join(parts_en),
+    )

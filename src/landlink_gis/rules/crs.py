@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from ..crs import coordinate_problems, crs_label, inspect_crs
-from ..findings import combine, make
-from ..roles import PLOT_ROLES
+from ..base.crs import coordinate_problems, crs_label, inspect_crs
+from ..base.findings import combine, make
+from ..base.roles import PLOT_ROLES
 from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
 from ._registry import rule
 
@@ -19,7 +19,9 @@ def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
         result = test(role, info)
         if result:
             for reason in result if isinstance(result, list) else [result]:
-                rows.append(make(layer=role, plot_id="", source=info.source, reason=reason, crs=ctx.crs))
+                rows.append(
+                    make(layer=role, plot_id="", source=info.source, reason=reason, crs=ctx.crs)
+                )
     return combine(rows)
 
 
@@ -29,8 +31,10 @@ def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
     severity="error",
     title=("图层缺少坐标系", "Layer has no CRS"),
     message=(
-        "图层 {layer}（{source}）没有坐标系定义（缺少 .prj）；已按项目坐标系处理，请补充 CGCS2000 坐标系文件",
-        "Layer {layer} ({source}) has no CRS (no .prj); it was read as the project CRS — add the CGCS2000 .prj",
+        "图层 {layer}（{source}）没有坐标系定义（缺少 .prj）；已按项目坐标系处理，请补充 CGCS2000 "
+        "坐标系文件",
+        "Layer {layer} ({source}) has no CRS (no .prj); it was read as the project CRS — add the "
+        "CGCS2000 .prj",
     ),
     reference=_REF,
     example="拆旧地块.shp without 拆旧地块.prj",
@@ -46,7 +50,8 @@ def missing_crs(ctx):
     severity="error",
     title=("坐标系不是 CGCS2000 投影坐标系", "CRS is not a projected CGCS2000 CRS"),
     message=(
-        "图层 {layer} 的坐标系为 {reason}，报备数据须采用 2000 国家大地坐标系（CGCS2000）高斯-克吕格投影",
+        "图层 {layer} 的坐标系为 {reason}，报备数据须采用 2000 "
+        "国家大地坐标系（CGCS2000）高斯-克吕格投影",
         "Layer {layer} is in {reason}; filing needs CGCS2000 Gauss-Krüger coordinates",
     ),
     reference=_REF,
@@ -80,13 +85,20 @@ def not_cgcs2000(ctx):
     example="eastings of 36 512 345 in EPSG:4545 (which expects no zone prefix)",
 )
 def coordinates_mismatch(ctx):
-    """Coordinates must lie where the declared zone puts them: prefix present or absent as the CRS says, eastings near 500 km, northings inside China."""
+    """Coordinates must lie where the declared zone puts them: prefix present or absent as the
+    CRS says, eastings near 500 km, northings inside China."""
 
     def test(role, info):
         if info.count == 0:
             return None
-        # a layer without a CRS (CRS001) was read as the project CRS: its coordinates must fit that one
-        return coordinate_problems(info.bounds, inspect_crs(info.crs if info.crs is not None else ctx.crs)) or None
+        # a layer without a CRS (CRS001) was read as the project CRS: its coordinates must fit that
+        # one
+        return (
+            coordinate_problems(
+                info.bounds, inspect_crs(info.crs if info.crs is not None else ctx.crs)
+            )
+            or None
+        )
 
     return _per_layer(ctx, test)
 
@@ -105,4 +117,9 @@ def coordinates_mismatch(ctx):
 )
 def reprojected(ctx):
     """Layers in another CRS are reprojected to the project CRS; this records that it happened."""
-    return _per_layer(ctx, lambda role, info: crs_label(info.crs, ctx.lang) if info.reprojected and info.crs is not None else None)
+    return _per_layer(
+        ctx,
+        lambda role, info: (
+            crs_label(info.crs, ctx.lang) if info.reprojected and info.crs is not None else None
+        ),
+    )

@@ -7,10 +7,10 @@ import re
 import numpy as np
 import shapely
 
-from ..findings import combine, make
-from ..geomops import finite_coordinates
-from ..overlay import overlay_pairs
-from ..roles import PLOT_ROLES
+from ..base.findings import combine, make
+from ..base.roles import PLOT_ROLES
+from ..engine.geomops import finite_coordinates
+from ..engine.overlay import overlay_pairs
 from ._citations import JILIN_2017, MONITORING_2014, OGC_SFA, SURVEY_TDT1055
 from ._registry import rule
 
@@ -19,7 +19,6 @@ _LOCATION = re.compile(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)")
 
 def _plot_layers(ctx):
     return [r for r in PLOT_ROLES if ctx.has(r)]
-
 
 
 def _geoms(ctx, role) -> np.ndarray:
@@ -38,7 +37,11 @@ def invalid_reasons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     points = np.empty(len(bad), dtype=object)
     for i, reason in enumerate(reasons):
         m = _LOCATION.search(reason or "")
-        points[i] = shapely.Point(float(m.group(1)), float(m.group(2))) if m else _first_finite_point(geoms[bad[i]])
+        points[i] = (
+            shapely.Point(float(m.group(1)), float(m.group(2)))
+            if m
+            else _first_finite_point(geoms[bad[i]])
+        )
     return bad, np.asarray(reasons, dtype=object), points
 
 
@@ -62,7 +65,8 @@ _GEOS_REASONS_ZH: tuple[tuple[str, str], ...] = (
 
 
 def translate_reasons(reasons: np.ndarray, lang: str) -> np.ndarray:
-    """GEOS validity reasons in ``lang``: under ``zh`` the reason words in Chinese, the location kept.
+    """GEOS validity reasons in ``lang``: under ``zh`` the reason words in Chinese, the location
+    kept.
 
     ``"Ring Self-intersection[5 0]"`` becomes ``"环自相交，位置 [5 0]"``; a reason GEOS may add
     later that has no translation is kept as GEOS wrote it.
@@ -81,7 +85,8 @@ def translate_reasons(reasons: np.ndarray, lang: str) -> np.ndarray:
 
 
 def _first_finite_point(geom) -> shapely.Point | None:
-    """A location for a geometry GEOS gives none for: its first finite vertex (None if it has none)."""
+    """A location for a geometry GEOS gives none for: its first finite vertex (None if it has
+    none)."""
     coords = shapely.get_coordinates(geom)
     finite = coords[np.isfinite(coords).all(axis=1)]
     return shapely.Point(finite[0]) if len(finite) else None
@@ -90,11 +95,11 @@ def _first_finite_point(geom) -> shapely.Point | None:
 _UNCLOSED = {"zh": "环未闭合（读取时已闭合）", "en": "ring not closed (closed when read)"}
 _UNMEASURED = {
     "zh": "面积无法计算（坐标超出投影的有效范围或边长异常）：请核对该地块的坐标与坐标系",
-    "en": "its area cannot be computed (coordinates beyond the projection's valid range or an absurd edge): check the plot's coordinates and CRS",
+    "en": "its area cannot be computed (coordinates beyond the projection's valid range or an absurd edge): check the plot's coordinates and CRS",  # noqa: E501
 }
 _POINT_COUNT = {
     "zh": "界址点数为 {declared}，但坐标行有 {found} 行：请核对坐标文件中该地块的界址点",
-    "en": "the plot line declares {declared} boundary points but {found} point lines follow: check the plot's points in the coordinate file",
+    "en": "the plot line declares {declared} boundary points but {found} point lines follow: check the plot's points in the coordinate file",  # noqa: E501
 }
 
 
@@ -102,9 +107,10 @@ def _num(value) -> str:
     """A count as text (``?`` when unknown)."""
     return "?" if value is None else str(int(value)) if float(value).is_integer() else str(value)
 
+
 _REPAIRED = {
     "zh": "已用 make_valid(structure) 修复：原图形平面面积 {before:.2f} m²，修复后椭球面积 {after:.2f} m²",
-    "en": "repaired with make_valid(structure): planar area of the stored geometry {before:.2f} m², ellipsoidal area after repair {after:.2f} m²",
+    "en": "repaired with make_valid(structure): planar area of the stored geometry {before:.2f} m², ellipsoidal area after repair {after:.2f} m²",  # noqa: E501
 }
 
 
@@ -121,7 +127,8 @@ _REPAIRED = {
     example="a bow-tie polygon (ring self-intersection)",
 )
 def invalid(ctx):
-    """Polygons must be valid (no self-intersecting rings, no spikes, closed rings); the finding is located at the point GEOS reports."""
+    """Polygons must be valid (no self-intersecting rings, no spikes, closed rings); the finding
+    is located at the point GEOS reports."""
     out = []
     for role in _plot_layers(ctx):
         # with --repair the layer holds the repaired geometries; the invalidity is the original's
@@ -129,31 +136,81 @@ def invalid(ctx):
         geoms = repair.original if repair is not None else _geoms(ctx, role)
         bad, reasons, points = invalid_reasons(geoms)
         if len(bad):
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=points, reason=translate_reasons(reasons, ctx.lang), crs=ctx.crs))
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[bad],
+                    geometry=points,
+                    reason=translate_reasons(reasons, ctx.lang),
+                    crs=ctx.crs,
+                )
+            )
         unclosed = ctx.sources[role].unclosed
         if unclosed is not None and len(unclosed):
-            first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0)
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unclosed], geometry=first, reason=_UNCLOSED[ctx.lang], crs=ctx.crs))
-        # a present, GEOS-valid geometry whose area could not be computed (coordinates far outside the
+            first = shapely.get_point(
+                shapely.get_exterior_ring(shapely.get_geometry(geoms[unclosed], 0)), 0
+            )
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[unclosed],
+                    geometry=first,
+                    reason=_UNCLOSED[ctx.lang],
+                    crs=ctx.crs,
+                )
+            )
+        # a present, GEOS-valid geometry whose area could not be computed (coordinates far outside
+        # the
         # projection's range): an error for that plot, so that its row never reads "pass"
         present, invalid_mask = ctx.geometry_state(role)
         unmeasured = np.flatnonzero(present & ~invalid_mask & ~np.isfinite(ctx.area(role)))
         if len(unmeasured):
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[unmeasured], geometry=_geoms(ctx, role)[unmeasured],
-                            reason=_UNMEASURED[ctx.lang], crs=ctx.crs))
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[unmeasured],
+                    geometry=_geoms(ctx, role)[unmeasured],
+                    reason=_UNMEASURED[ctx.lang],
+                    crs=ctx.crs,
+                )
+            )
         problems = [p for p in ctx.sources[role].problems if p.code == "point_count"]
         if problems:
             pos = np.array([p.position for p in problems], dtype=int)
-            text = [_POINT_COUNT[ctx.lang].format(declared=_num(p.declared), found=_num(p.found)) for p in problems]
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[pos], geometry=_geoms(ctx, role)[pos], reason=np.asarray(text, dtype=object), crs=ctx.crs))
-        if repair is not None and len(repair.table):
-            pos = repair.table["position"].to_numpy()
-            before, after = repair.table["area_before_m2"].to_numpy(), repair.table["area_after_m2"].to_numpy()
-            text = [_REPAIRED[ctx.lang].format(before=b, after=a) for b, a in zip(before, after, strict=True)]
+            text = [
+                _POINT_COUNT[ctx.lang].format(declared=_num(p.declared), found=_num(p.found))
+                for p in problems
+            ]
             out.append(
                 make(
-                    layer=role, plot_id=ctx.plot_ids(role)[pos], geometry=_geoms(ctx, role)[pos], measured=after,
-                    threshold=before, unit="m2", severity="info", reason=np.asarray(text, dtype=object), crs=ctx.crs,
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[pos],
+                    geometry=_geoms(ctx, role)[pos],
+                    reason=np.asarray(text, dtype=object),
+                    crs=ctx.crs,
+                )
+            )
+        if repair is not None and len(repair.table):
+            pos = repair.table["position"].to_numpy()
+            before, after = (
+                repair.table["area_before_m2"].to_numpy(),
+                repair.table["area_after_m2"].to_numpy(),
+            )
+            text = [
+                _REPAIRED[ctx.lang].format(before=b, after=a)
+                for b, a in zip(before, after, strict=True)
+            ]
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[pos],
+                    geometry=_geoms(ctx, role)[pos],
+                    measured=after,
+                    threshold=before,
+                    unit="m2",
+                    severity="info",
+                    reason=np.asarray(text, dtype=object),
+                    crs=ctx.crs,
                 )
             )
     return combine(out)
@@ -164,7 +221,10 @@ def invalid(ctx):
     name="geometry.empty",
     severity="error",
     title=("几何图形为空", "Empty or null geometry"),
-    message=("{layer} {plot_id} 没有几何图形（空或 NULL）", "{layer} plot {plot_id} has an empty or null geometry"),
+    message=(
+        "{layer} {plot_id} 没有几何图形（空或 NULL）",
+        "{layer} plot {plot_id} has an empty or null geometry",
+    ),
     reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二(一) 报备信息完整、准确",
     example="a shapefile record with a NULL shape",
 )
@@ -174,7 +234,14 @@ def empty(ctx):
     for role in _plot_layers(ctx):
         bad = np.flatnonzero(~_present(_geoms(ctx, role)))
         if len(bad):
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=np.full(len(bad), None), crs=ctx.crs))
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[bad],
+                    geometry=np.full(len(bad), None),
+                    crs=ctx.crs,
+                )
+            )
     return combine(out)
 
 
@@ -183,7 +250,10 @@ def empty(ctx):
     name="geometry.not_polygon",
     severity="error",
     title=("不是面状图形", "Not a polygon"),
-    message=("{layer} {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）", "{layer} plot {plot_id} is a {geom_type}; a polygon is required"),
+    message=(
+        "{layer} {plot_id} 的几何类型为 {geom_type}，应为面（Polygon/MultiPolygon）",
+        "{layer} plot {plot_id} is a {geom_type}; a polygon is required",
+    ),
     reference=f"{SURVEY_TDT1055} 图斑为闭合的面状要素; {OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon",
     example="a plot stored as a LineString (its boundary) in a GeoJSON layer",
 )
@@ -196,8 +266,28 @@ def not_polygon(ctx):
         bad = np.flatnonzero(_present(geoms) & ~np.isin(types, (3, 6)))
         if len(bad):
             names = shapely.get_type_id(geoms[bad])
-            labels = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)[names]
-            out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=shapely.point_on_surface(geoms[bad]), geom_type=labels, crs=ctx.crs))
+            labels = np.array(
+                [
+                    "Point",
+                    "LineString",
+                    "LinearRing",
+                    "Polygon",
+                    "MultiPoint",
+                    "MultiLineString",
+                    "MultiPolygon",
+                    "GeometryCollection",
+                ],
+                dtype=object,
+            )[names]
+            out.append(
+                make(
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[bad],
+                    geometry=shapely.point_on_surface(geoms[bad]),
+                    geom_type=labels,
+                    crs=ctx.crs,
+                )
+            )
     return combine(out)
 
 
@@ -208,10 +298,16 @@ def not_polygon(ctx):
     title=("同一图层地块相互重叠", "Plots of the same layer overlap"),
     message=(
         "{layer} {plot_id} 与地块 {other_id} 重叠 {measured:.2f} m²（容差 {threshold:g} m²）",
-        "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance {threshold:g} m²)",
+        "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance "
+        "{threshold:g} m²)",
     ),
     reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
-    params={"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")},
+    params={
+        "overlap_tolerance_m2": (
+            1.0,
+            "overlaps smaller than this (m²) are ignored as digitising slivers",
+        )
+    },
     example="two demolition plots sharing a 10 m × 10 m corner (100 m²)",
 )
 def self_overlap(ctx, overlap_tolerance_m2):
@@ -219,7 +315,14 @@ def self_overlap(ctx, overlap_tolerance_m2):
     out = []
     for role in _plot_layers(ctx):
         geoms = ctx.valid_geoms(role)
-        pairs = overlay_pairs(geoms, geoms, crs=ctx.crs, tolerance_m2=overlap_tolerance_m2, self_join=True, area_method=ctx.project.area_method)
+        pairs = overlay_pairs(
+            geoms,
+            geoms,
+            crs=ctx.crs,
+            tolerance_m2=overlap_tolerance_m2,
+            self_join=True,
+            area_method=ctx.project.area_method,
+        )
         if len(pairs):
             ids = ctx.plot_ids(role)
             out.append(
@@ -244,8 +347,10 @@ def self_overlap(ctx, overlap_tolerance_m2):
     severity="warning",
     title=("碎小或狭长图斑", "Sliver plot"),
     message=(
-        "{layer} {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
-        "{layer} plot {plot_id} is a sliver: area {area:.2f} m² (minimum {min_area:g} m²), compactness 4πA/P² = {compactness:.3f} (minimum {min_compactness:g})",
+        "{layer} {plot_id} 为碎小或狭长图斑：面积 {area:.2f} m²（下限 {min_area:g} m²），紧凑度 "
+        "4πA/P² = {compactness:.3f}（下限 {min_compactness:g}）",
+        "{layer} plot {plot_id} is a sliver: area {area:.2f} m² (minimum {min_area:g} m²), "
+        "compactness 4πA/P² = {compactness:.3f} (minimum {min_compactness:g})",
     ),
     reference=f"{SURVEY_TDT1055} 最小上图图斑面积（碎小、狭长图斑应核实）",
     params={
@@ -270,11 +375,16 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
             small = area[bad] < min_plot_area_m2
             out.append(
                 make(
-                    layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad],
+                    layer=role,
+                    plot_id=ctx.plot_ids(role)[bad],
+                    geometry=geoms[bad],
                     measured=np.where(small, area[bad], compact[bad]),
                     threshold=np.where(small, min_plot_area_m2, min_compactness),
                     unit=np.where(small, "m2", "ratio").astype(object),
-                    area=area[bad], compactness=compact[bad], min_area=min_plot_area_m2, min_compactness=min_compactness,
+                    area=area[bad],
+                    compactness=compact[bad],
+                    min_area=min_plot_area_m2,
+                    min_compactness=min_compactness,
                     crs=ctx.crs,
                 )
             )
@@ -287,15 +397,18 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
     severity="warning",
     title=("多部件、重复节点或 Z/M 值", "Multipart plot, duplicate vertices or Z/M values"),
     message=("{layer} {plot_id}：{reason}", "{layer} plot {plot_id}: {reason}"),
-    reference=f"{OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon（二维坐标、无重复节点）; {JILIN_2017} 第二十一条 界址清楚",
+    reference=f"{OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon（二维坐标、无重复节点）; {JILIN_2017} 第二十一条 界址清楚",  # noqa: E501
     example="a plot of two separate polygons, or a PolygonZ from a CAD export",
 )
 def irregular(ctx):
-    """One plot should be one polygon with distinct vertices in 2D; anything else is reported so it can be cleaned."""
+    """One plot should be one polygon with distinct vertices in 2D; anything else is reported so
+    it can be cleaned."""
     out = []
     for role in _plot_layers(ctx):
         geoms = _geoms(ctx, role)
-        present = _present(geoms) & finite_coordinates(geoms)  # NaN/inf vertices: GEOM001's business
+        present = _present(geoms) & finite_coordinates(
+            geoms
+        )  # NaN/inf vertices: GEOM001's business
         multi = present & (shapely.get_num_geometries(geoms) > 1)
         dup = np.zeros(len(geoms), bool)
         if present.any():
@@ -313,5 +426,13 @@ def irregular(ctx):
             bad = np.flatnonzero(mask)
             if len(bad):
                 reason = zh if ctx.lang == "zh" else en
-                out.append(make(layer=role, plot_id=ctx.plot_ids(role)[bad], geometry=geoms[bad], reason=reason, crs=ctx.crs))
+                out.append(
+                    make(
+                        layer=role,
+                        plot_id=ctx.plot_ids(role)[bad],
+                        geometry=geoms[bad],
+                        reason=reason,
+                        crs=ctx.crs,
+                    )
+                )
     return combine(out)

@@ -1,6 +1,6 @@
 """Overlap rules (OVL001–OVL005): land that must not be counted twice or built on.
 
-All use the one engine, :func:`landlink_gis.overlay.overlay_pairs`; overlaps below
+All use the one engine, :func:`landlink_gis.engine.overlay.overlay_pairs`; overlaps below
 ``overlap_tolerance_m2`` are ignored as digitising slivers.
 """
 
@@ -11,13 +11,18 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..findings import combine, make
-from ..overlay import overlay_pairs
-from ..roles import PLOT_ROLES
+from ..base.findings import combine, make
+from ..base.roles import PLOT_ROLES
+from ..engine.overlay import overlay_pairs
 from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
-_TOL = {"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")}
+_TOL = {
+    "overlap_tolerance_m2": (
+        1.0,
+        "overlaps smaller than this (m²) are ignored as digitising slivers",
+    )
+}
 
 #: Id fields tried for reference layers (compensation, ledger, illegal land …)
 _REF_ID_FIELDS = ("DKBH", "BSM", "TBBH", "XMBH", "WFBH", "id", "ID")
@@ -38,7 +43,9 @@ def reference_ids(ctx, role: str) -> np.ndarray:
     return out
 
 
-def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, right_mask=None, left_mask=None):
+def overlap_findings(
+    ctx, left_role: str, right_role: str, tolerance: float, *, right_mask=None, left_mask=None
+):
     """Raw findings for every overlap between two layers above ``tolerance``."""
     left = ctx.valid_geoms(left_role).copy()
     right = ctx.valid_geoms(right_role).copy()
@@ -46,7 +53,9 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
         left[~left_mask] = None
     if right_mask is not None:
         right[~right_mask] = None
-    pairs = overlay_pairs(left, right, crs=ctx.crs, tolerance_m2=tolerance, area_method=ctx.project.area_method)
+    pairs = overlay_pairs(
+        left, right, crs=ctx.crs, tolerance_m2=tolerance, area_method=ctx.project.area_method
+    )
     if not len(pairs):
         return None
     li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
@@ -70,7 +79,8 @@ def overlap_findings(ctx, left_role: str, right_role: str, tolerance: float, *, 
 
 _MSG = (
     "{layer} {plot_id} 与 {other_layer} {other_id} 重叠 {measured:.2f} m²（占地块 {share:.1f}%）",
-    "{layer} plot {plot_id} overlaps {other_layer} {other_id} by {measured:.2f} m² ({share:.1f}% of the plot)",
+    "{layer} plot {plot_id} overlaps {other_layer} {other_id} by {measured:.2f} m² ({share:.1f}% "
+    "of the plot)",
 )
 
 
@@ -83,10 +93,11 @@ _MSG = (
     reference=f"{MONITORING_2014} 三(一) 整理复垦的耕地已经作为建设占用耕地占补平衡的，不得调入作为项目区拆旧地块",
     requires=("layer:compensation",),
     params=_TOL,
-    example='a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project',
+    example="a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project",
 )
 def compensation(ctx, overlap_tolerance_m2):
-    """Land already credited to farmland occupation-compensation cannot be reclaimed again for linkage quota."""
+    """Land already credited to farmland occupation-compensation cannot be reclaimed again for
+    linkage quota."""
     return overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2)
 
 
@@ -94,12 +105,15 @@ def compensation(ctx, overlap_tolerance_m2):
     "OVL002",
     name="overlaps.own_construction",
     severity="error",
-    title=("拆旧地块与本项目建新地块重叠", "Demolition plot overlaps a construction plot of the project"),
+    title=(
+        "拆旧地块与本项目建新地块重叠",
+        "Demolition plot overlaps a construction plot of the project",
+    ),
     message=_MSG,
-    reference=f"{SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",
+    reference=f"{SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",  # noqa: E501
     requires=("layer:demolition", "layer:construction"),
     params=_TOL,
-    example='a resettlement plot drawn on a homestead that is also a demolition plot',
+    example="a resettlement plot drawn on a homestead that is also a demolition plot",
 )
 def own_construction(ctx, overlap_tolerance_m2):
     """The same land cannot be both reclaimed and built on in one project."""
@@ -115,7 +129,7 @@ def own_construction(ctx, overlap_tolerance_m2):
     reference=f"{SICHUAN_2017} 二(六) 拆旧地区实行台账式动态管理; {MONITORING_2014} 三(一) 不得重复使用",
     requires=("layer:ledger",),
     params=_TOL,
-    example='a demolition plot already listed in another project area of the county ledger',
+    example="a demolition plot already listed in another project area of the county ledger",
 )
 def other_project(ctx, overlap_tolerance_m2):
     """A plot already used by another linkage project (ledger layer) would be counted twice."""
@@ -126,7 +140,11 @@ def other_project(ctx, overlap_tolerance_m2):
         if code and name in ledger.columns:
             mask = ledger[name].astype(str).str.strip().ne(code).to_numpy()
             break
-    out = [overlap_findings(ctx, role, "ledger", overlap_tolerance_m2, right_mask=mask) for role in ("demolition", "construction") if ctx.has(role)]
+    out = [
+        overlap_findings(ctx, role, "ledger", overlap_tolerance_m2, right_mask=mask)
+        for role in ("demolition", "construction")
+        if ctx.has(role)
+    ]
     out = [f for f in out if f is not None]
     return combine(out)
 
@@ -140,7 +158,7 @@ def other_project(ctx, overlap_tolerance_m2):
     reference=f"{MONITORING_2014} 三(一) 违法违规用地，不得调入作为项目区建新地块",
     requires=("layer:construction", "layer:illegal_land"),
     params=_TOL,
-    example='an urban construction plot on land listed in the 违法用地 layer',
+    example="an urban construction plot on land listed in the 违法用地 layer",
 )
 def illegal_land(ctx, overlap_tolerance_m2):
     """Illegally used land cannot be legalised as a linkage construction plot."""
@@ -167,33 +185,56 @@ def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
     "OVL005",
     name="overlaps.returned_reused",
     severity="error",
-    title=("已归还挂钩指标的复垦地块又用于占补平衡", "Reclaimed land returned as linkage quota reused for 占补平衡"),
-    message=(
-        "拆旧地块 {plot_id} 已复垦并归还挂钩指标（{returned}），其中 {measured:.2f} m² 又被占补平衡地块 {other_id}{dated_zh}使用，同一复垦耕地不得重复用于占补平衡",
-        "Demolition plot {plot_id}, reclaimed and returned as linkage quota on {returned}, is reused by compensation plot {other_id}{dated_en} over {measured:.2f} m²; the same reclaimed land cannot also count for 占补平衡",
+    title=(
+        "已归还挂钩指标的复垦地块又用于占补平衡",
+        "Reclaimed land returned as linkage quota reused for 占补平衡",
     ),
-    reference=f"{MONITORING_2014} 三(一) 项目区拆旧地块复垦的耕地已作为归还增减挂钩指标的，不得重复用于建设占用耕地占补平衡",
+    message=(
+        "拆旧地块 {plot_id} 已复垦并归还挂钩指标（{returned}），其中 {measured:.2f} m² "
+        "又被占补平衡地块 {other_id}{dated_zh}使用，同一复垦耕地不得重复用于占补平衡",
+        "Demolition plot {plot_id}, reclaimed and returned as linkage quota on {returned}, is "
+        "reused by compensation plot {other_id}{dated_en} over {measured:.2f} m²; the same "
+        "reclaimed land cannot also count for 占补平衡",
+    ),
+    reference=f"{MONITORING_2014} 三(一) 项目区拆旧地块复垦的耕地已作为归还增减挂钩指标的，不得重复用于建设占用耕地占补平衡",  # noqa: E501
     requires=("layer:compensation", "fact:accepted|quota_returned"),
     params={
         **_TOL,
-        "compensation_date_field": ("", "date field of the compensation layer (入库/验收 date); empty: try RKSJ, YSRQ, YSSJ, BCGDRQ, LXSJ, date"),
+        "compensation_date_field": (
+            "",
+            "date field of the compensation layer (入库/验收 date); empty: try RKSJ, YSRQ, YSSJ, "
+            "BCGDRQ, LXSJ, date",
+        ),
     },
     example="a 补充耕地 plot registered in 2023 on a demolition plot whose reclamation was accepted in 2022",
 )
 def returned_reused(ctx, overlap_tolerance_m2, compensation_date_field):
-    """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed demolition land has been returned as linkage quota; a compensation (占补平衡) feature on that land counts it a second time. Reported on the demolition plot, naming the compensation feature. Where the compensation layer has a date, only features credited on or after the return date count here (earlier ones are OVL001's prior use)."""
+    """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed
+    demolition land has been returned as linkage quota; a compensation (占补平衡) feature on
+    that land counts it a second time. Reported on the demolition plot, naming the
+    compensation feature. Where the compensation layer has a date, only features credited on
+    or after the return date count here (earlier ones are OVL001's prior use)."""
     returned = ctx.project.quota_returned or ctx.project.accepted
     dates, _field = _compensation_dates(ctx, compensation_date_field)
-    known = np.array([isinstance(d, dt.date) for d in dates], dtype=bool) if dates is not None else None
+    known = (
+        np.array([isinstance(d, dt.date) for d in dates], dtype=bool) if dates is not None else None
+    )
     mask = None
     if dates is not None:
-        mask = np.array([not k or d >= returned for d, k in zip(dates, known, strict=True)], dtype=bool)
+        mask = np.array(
+            [not k or d >= returned for d, k in zip(dates, known, strict=True)], dtype=bool
+        )
     raw = overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=mask)
     if raw is None:
         return None
     if dates is not None:
-        pairs = overlay_pairs(ctx.valid_geoms("demolition"), np.where(mask, ctx.valid_geoms("compensation"), None),
-                              crs=ctx.crs, tolerance_m2=overlap_tolerance_m2, area_method=ctx.project.area_method)
+        pairs = overlay_pairs(
+            ctx.valid_geoms("demolition"),
+            np.where(mask, ctx.valid_geoms("compensation"), None),
+            crs=ctx.crs,
+            tolerance_m2=overlap_tolerance_m2,
+            area_method=ctx.project.area_method,
+        )
         pos = pairs["right"].to_numpy(dtype=int)
         dated_zh = np.array([f"（{dates[i]}）" if known[i] else "" for i in pos], dtype=object)
         dated_en = np.array([f" ({dates[i]})" if known[i] else "" for i in pos], dtype=object)

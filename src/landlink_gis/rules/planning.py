@@ -1,7 +1,8 @@
 """Planning rules (PLAN001–PLAN003, PLAN007): plots against the planning zones and the boundary.
 
 Every overlap and every "outside" part is measured by the one engine,
-:func:`landlink_gis.overlay.overlay_pairs` / :func:`~landlink_gis.overlay.uncovered_parts`;
+:func:`landlink_gis.engine.overlay.overlay_pairs` /
+:func:`~landlink_gis.engine.overlay.uncovered_parts`;
 pieces below ``overlap_tolerance_m2`` are ignored as digitising slivers. A finding carries the
 geometry of the problem (the overlap or the outside part, dissolved per plot) and its area by
 the project's area method (ellipsoidal CGCS2000 by default) as ``measured`` in m².
@@ -24,21 +25,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..area import ellipsoidal_area, planar_area
-from ..findings import combine, make
-from ..overlay import overlay_pairs, uncovered_parts
-from ._citations import (
-    JILIN_2017,
-    LAND_LAW,
-    SHANXI_2018,
-    SICHUAN_2017,
-)
+from ..base.findings import combine, make
+from ..engine.area import ellipsoidal_area, planar_area
+from ..engine.overlay import overlay_pairs, uncovered_parts
+from ._citations import JILIN_2017, LAND_LAW, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 from .overlaps import reference_ids
 
 logger = logging.getLogger(__name__)
 
-_TOL = {"overlap_tolerance_m2": (1.0, "overlaps smaller than this (m²) are ignored as digitising slivers")}
+_TOL = {
+    "overlap_tolerance_m2": (
+        1.0,
+        "overlaps smaller than this (m²) are ignored as digitising slivers",
+    )
+}
 _MAX_IDS = 5
 
 
@@ -61,7 +62,7 @@ def dissolve_pairs(ctx, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFr
     ctx
         The check context (CRS).
     pairs
-        Output of :func:`~landlink_gis.overlay.overlay_pairs`.
+        Output of :func:`~landlink_gis.engine.overlay.overlay_pairs`.
     other_ids
         Printable ids of the ``right`` features.
 
@@ -83,7 +84,8 @@ def dissolve_pairs(ctx, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFr
     multi = np.flatnonzero(counts > 1)
     if len(multi):
         unions = np.array(
-            [shapely.union_all(geoms[starts[k] : starts[k] + counts[k]]) for k in multi], dtype=object
+            [shapely.union_all(geoms[starts[k] : starts[k] + counts[k]]) for k in multi],
+            dtype=object,
         )
         out_geom[multi] = unions
         area[multi] = ellipsoidal_area(unions, ctx.crs)
@@ -91,12 +93,19 @@ def dissolve_pairs(ctx, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFr
     rights = pairs["right"].to_numpy()
     ids = [_join_ids(other_ids[rights[s : s + c]]) for s, c in zip(starts, counts, strict=True)]
     return pd.DataFrame(
-        {"left": left[starts], "geometry": out_geom, "area_m2": area, "area_planar_m2": planar, "other_id": ids}
+        {
+            "left": left[starts],
+            "geometry": out_geom,
+            "area_m2": area,
+            "area_planar_m2": planar,
+            "other_id": ids,
+        }
     )
 
 
 def zone_overlap(ctx, left_role: str, right_role: str, tolerance: float):
-    """Raw findings: each plot of ``left_role`` overlapping a zone of ``right_role``, dissolved per plot."""
+    """Raw findings: each plot of ``left_role`` overlapping a zone of ``right_role``, dissolved
+    per plot."""
     pairs = overlay_pairs(
         ctx.valid_geoms(left_role),
         ctx.valid_geoms(right_role),
@@ -125,8 +134,11 @@ def zone_overlap(ctx, left_role: str, right_role: str, tolerance: float):
 
 
 def outside_parts(ctx, left_role: str, right_role: str, tolerance: float):
-    """(positions, geometries, areas, shares) of the parts of ``left_role`` plots outside ``right_role``."""
-    parts = uncovered_parts(ctx.valid_geoms(left_role), ctx.valid_geoms(right_role), crs=ctx.crs, tolerance_m2=tolerance)
+    """(positions, geometries, areas, shares) of the parts of ``left_role`` plots outside
+    ``right_role``."""
+    parts = uncovered_parts(
+        ctx.valid_geoms(left_role), ctx.valid_geoms(right_role), crs=ctx.crs, tolerance_m2=tolerance
+    )
     if not len(parts):
         return None
     li = parts["left"].to_numpy()
@@ -146,7 +158,8 @@ def outside_parts(ctx, left_role: str, right_role: str, tolerance: float):
     severity="error",
     title=("建新地块占用永久基本农田", "Construction plot occupies permanent basic farmland"),
     message=(
-        "建新地块 {plot_id} 占用永久基本农田 {measured:.2f} m²（占地块 {share:.1f}%；图斑 {other_id}）",
+        "建新地块 {plot_id} 占用永久基本农田 {measured:.2f} m²（占地块 {share:.1f}%；图斑 "
+        "{other_id}）",
         "construction plot {plot_id} occupies {measured:.2f} m² of permanent basic farmland "
         "({share:.1f}% of the plot; features {other_id})",
     ),
@@ -170,7 +183,8 @@ def basic_farmland(ctx, overlap_tolerance_m2):
     severity="error",
     title=("建新地块位于生态保护红线内", "Construction plot inside the ecological red line"),
     message=(
-        "建新地块 {plot_id} 位于生态保护红线内 {measured:.2f} m²（占地块 {share:.1f}%；{other_id}）",
+        "建新地块 {plot_id} 位于生态保护红线内 {measured:.2f} m²（占地块 "
+        "{share:.1f}%；{other_id}）",
         "construction plot {plot_id} lies {measured:.2f} m² inside the ecological red line "
         "({share:.1f}% of the plot; {other_id})",
     ),
@@ -191,13 +205,18 @@ def ecological_redline(ctx, overlap_tolerance_m2):
     "PLAN003",
     name="planning.development_boundary",
     severity="error",
-    title=("建新地块位于城镇开发边界（允许建设区）外", "Construction plot outside the development boundary"),
+    title=(
+        "建新地块位于城镇开发边界（允许建设区）外",
+        "Construction plot outside the development boundary",
+    ),
     message=(
-        "建新地块 {plot_id}（{kind_zh}）有 {measured:.2f} m² 位于城镇开发边界/允许建设区外（占地块 {share:.1f}%）",
-        "construction plot {plot_id} ({kind_en}) has {measured:.2f} m² outside the urban development "
+        "建新地块 {plot_id}（{kind_zh}）有 {measured:.2f} m² 位于城镇开发边界/允许建设区外（占地块 "
+        "{share:.1f}%）",
+        "construction plot {plot_id} ({kind_en}) has {measured:.2f} m² outside the urban "
+        "development "
         "boundary / allowed construction zone ({share:.1f}% of the plot)",
     ),
-    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地情况包括符合规划情况; {SHANXI_2018} 二(一) 依据土地利用总体规划编制项目区实施方案",
+    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地情况包括符合规划情况; {SHANXI_2018} 二(一) 依据土地利用总体规划编制项目区实施方案",  # noqa: E501
     requires=("layer:construction", "layer:development_boundary"),
     params=_TOL,
     example="an urban plot of 2000 m² with 800 m² beyond the 城镇开发边界",
@@ -216,8 +235,12 @@ def development_boundary(ctx, overlap_tolerance_m2):
     li, geoms, area, share = found
     kind = ctx.layer("construction")["kind"].to_numpy(dtype=object)[li]
     resettle = kind == "resettlement"
-    kind_zh = np.where(resettle, "安置", np.where(kind == "urban", "城镇建新", "类型未填，按城镇建新"))
-    kind_en = np.where(resettle, "resettlement", np.where(kind == "urban", "urban", "kind unknown, taken as urban"))
+    kind_zh = np.where(
+        resettle, "安置", np.where(kind == "urban", "城镇建新", "类型未填，按城镇建新")
+    )
+    kind_en = np.where(
+        resettle, "resettlement", np.where(kind == "urban", "urban", "kind unknown, taken as urban")
+    )
     return make(
         layer="construction",
         plot_id=ctx.plot_ids("construction")[li],
@@ -240,10 +263,12 @@ def development_boundary(ctx, overlap_tolerance_m2):
     severity="error",
     title=("地块超出县域/项目区范围", "Plot outside the county / project boundary"),
     message=(
-        "{layer_zh}地块 {plot_id} 有 {measured:.2f} m² 位于县域/项目区范围外（占地块 {share:.1f}%）",
-        "{layer} plot {plot_id} has {measured:.2f} m² outside the county / project boundary ({share:.1f}% of the plot)",
+        "{layer_zh}地块 {plot_id} 有 {measured:.2f} m² 位于县域/项目区范围外（占地块 "
+        "{share:.1f}%）",
+        "{layer} plot {plot_id} has {measured:.2f} m² outside the county / project boundary "
+        "({share:.1f}% of the plot)",
     ),
-    reference=f"{JILIN_2017} 第八条 拆旧复垦地块与本县域内的建新安置地块组成项目区; {SICHUAN_2017} 二(二) 项目区相对集中、封闭运行",
+    reference=f"{JILIN_2017} 第八条 拆旧复垦地块与本县域内的建新安置地块组成项目区; {SICHUAN_2017} 二(二) 项目区相对集中、封闭运行",  # noqa: E501
     requires=("layer:boundary",),
     params=_TOL,
     example="a demolition plot drawn across the county line: the part beyond it",

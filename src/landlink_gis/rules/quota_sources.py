@@ -1,9 +1,11 @@
-"""BAL009: a construction-only plan draws surplus quota only from accepted projects that still have it.
+"""BAL009: a construction-only plan draws surplus quota only from accepted projects that still
+have it.
 
 A county that uses surplus quota from other projects may file a construction-only plan (单独编制
 建新实施方案, ``[project] kind = "construction_only"``) that names its sources
 (``[[quota_sources]]``: the source project's code and the m² drawn). Loading reads each source's
-quota account from the ledger (:attr:`landlink_gis.context.LedgerView.quota_sources`); this rule
+quota account from the ledger (:attr:`landlink_gis.load.context.LedgerView.quota_sources`); this
+rule
 compares every draw with the source's surplus still available: generated − advanced − traded −
 drawn by other plans.
 """
@@ -12,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..area import to_mu
-from ..balance import compute_balance
-from ..findings import make
+from ..base.findings import make
+from ..engine.area import to_mu
+from ..figures.balance import compute_balance
 from ._citations import SICHUAN_2017
 from ._registry import rule
 
@@ -23,38 +25,81 @@ from ._registry import rule
     "BAL009",
     name="balance.quota_sources",
     severity="error",
-    title=("使用的节余指标超过来源项目可用节余指标", "Surplus quota drawn exceeds what the source project has left"),
+    title=(
+        "使用的节余指标超过来源项目可用节余指标",
+        "Surplus quota drawn exceeds what the source project has left",
+    ),
     message=("节余指标来源 {other_id}：{detail_zh}", "Quota source {other_id}: {detail_en}"),
-    reference=f"{SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源; {SICHUAN_2017} 二(六) 分别按台账方式管理",
-    example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",
+    reference=f"{SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源; {SICHUAN_2017} 二(六) 分别按台账方式管理",  # noqa: E501
+    example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",  # noqa: E501
 )
 def quota_sources(ctx):
-    """For a construction-only plan (``kind = "construction_only"``), each ``[[quota_sources]]`` draw must be covered by its source project's surplus quota still available in the ledger (generated − advanced − traded − drawn by other plans), and the source must be registered and accepted (its reclamation checked), since only accepted reclamation yields surplus quota. The edge (a draw equal to what is available) passes. ``measured`` is the draw, ``threshold`` what is available. Other projects: not applicable (no finding). Without a ledger the draws are not checked (``info``)."""
+    """For a construction-only plan (``kind = "construction_only"``), each ``[[quota_sources]]``
+    draw must be covered by its source project's surplus quota still available in the ledger
+    (generated − advanced − traded − drawn by other plans), and the source must be registered
+    and accepted (its reclamation checked), since only accepted reclamation yields surplus
+    quota. The edge (a draw equal to what is available) passes. ``measured`` is the draw,
+    ``threshold`` what is available. Other projects: not applicable (no finding). Without a
+    ledger the draws are not checked (``info``)."""
     project = ctx.project
     if project.kind != "construction_only" or not project.quota_sources:
         return None
     sheet = compute_balance(ctx)
     if ctx.ledger is None:
         sheet.set_status("drawn_quota", "BAL009", "not checked")
-        return make(layer="project", plot_id="", other_layer="ledger", other_id=",".join(q.code for q in project.quota_sources),
-                    measured=float(sum(q.area_m2 for q in project.quota_sources)), unit="m2", severity="info",
-                    detail_zh="未检查：项目未指定台账（[ledger] path/url），无法核对来源项目的可用节余指标",
-                    detail_en="not checked: the project names no ledger ([ledger] path/url), so the sources' surplus quota cannot be verified", crs=ctx.crs)
+        return make(
+            layer="project",
+            plot_id="",
+            other_layer="ledger",
+            other_id=",".join(q.code for q in project.quota_sources),
+            measured=float(sum(q.area_m2 for q in project.quota_sources)),
+            unit="m2",
+            severity="info",
+            detail_zh="未检查：项目未指定台账（[ledger] path/url），无法核对来源项目的可用节余指标",
+            detail_en="not checked: the project names no ledger ([ledger] path/url), so the sources' surplus quota cannot be verified",  # noqa: E501
+            crs=ctx.crs,
+        )
     accounts = ctx.ledger.quota_sources
     rows = []
     failed = False
     for src in project.quota_sources:
         acc = accounts.get(src.code)
         if acc is None or not acc.registered:
-            rows.append((src.code, src.area_m2, np.nan, f"来源项目不在台账 {ctx.ledger.location} 中", f"the source project is not in the ledger {ctx.ledger.location}"))
+            rows.append(
+                (
+                    src.code,
+                    src.area_m2,
+                    np.nan,
+                    f"来源项目不在台账 {ctx.ledger.location} 中",
+                    f"the source project is not in the ledger {ctx.ledger.location}",
+                )
+            )
         elif not acc.accepted:
-            rows.append((src.code, src.area_m2, acc.available, "来源项目尚未验收，不能使用其节余指标", "the source project is not accepted yet, so it has no surplus quota to draw"))
+            rows.append(
+                (
+                    src.code,
+                    src.area_m2,
+                    acc.available,
+                    "来源项目尚未验收，不能使用其节余指标",
+                    "the source project is not accepted yet, so it has no surplus quota to draw",
+                )
+            )
         elif src.area_m2 > acc.available + 1e-6:
-            rows.append((src.code, src.area_m2, acc.available,
-                         f"使用 {src.area_m2:.2f} m²（{float(to_mu(src.area_m2)):.4f} 亩）超过可用节余指标 {acc.available:.2f} m²"
-                         f"（产生 {acc.generated:.2f} − 预支 {acc.advanced:.2f} − 交易 {acc.traded:.2f} − 其他方案已使用 {acc.drawn:.2f}）",
-                         f"drawing {src.area_m2:.2f} m² ({float(to_mu(src.area_m2)):.4f} mu) exceeds the surplus still available {acc.available:.2f} m² "
-                         f"(generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded {acc.traded:.2f} − drawn by other plans {acc.drawn:.2f})"))
+            rows.append(
+                (
+                    src.code,
+                    src.area_m2,
+                    acc.available,
+                    f"使用 {src.area_m2:.2f} m²（{float(to_mu(src.area_m2)):.4f} "
+                    f"亩）超过可用节余指标 {acc.available:.2f} m²"
+                    f"（产生 {acc.generated:.2f} − 预支 {acc.advanced:.2f} − 交易 {acc.traded:.2f} "
+                    f"− 其他方案已使用 {acc.drawn:.2f}）",
+                    f"drawing {src.area_m2:.2f} m² ({float(to_mu(src.area_m2)):.4f} mu) exceeds "
+                    f"the surplus still available {acc.available:.2f} m² "
+                    f"(generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded "
+                    f"{acc.traded:.2f} − drawn by other plans {acc.drawn:.2f})",
+                )
+            )
         else:
             sheet.set_status("drawn_quota", "BAL009", "pass", scope=src.code)
             continue
@@ -64,7 +109,14 @@ def quota_sources(ctx):
     if not rows:
         return None
     return make(
-        layer="project", plot_id="", other_layer="ledger", other_id=np.array([r[0] for r in rows], dtype=object),
-        measured=np.array([r[1] for r in rows], dtype=float), threshold=np.array([r[2] for r in rows], dtype=float), unit="m2",
-        detail_zh=np.array([r[3] for r in rows], dtype=object), detail_en=np.array([r[4] for r in rows], dtype=object), crs=ctx.crs,
+        layer="project",
+        plot_id="",
+        other_layer="ledger",
+        other_id=np.array([r[0] for r in rows], dtype=object),
+        measured=np.array([r[1] for r in rows], dtype=float),
+        threshold=np.array([r[2] for r in rows], dtype=float),
+        unit="m2",
+        detail_zh=np.array([r[3] for r in rows], dtype=object),
+        detail_en=np.array([r[4] for r in rows], dtype=object),
+        crs=ctx.crs,
     )

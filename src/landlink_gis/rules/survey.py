@@ -1,14 +1,14 @@
 """Planning rules against the land survey and the terrain (PLAN004–PLAN006).
 
 * PLAN004 counts a demolition plot as construction land when construction classes (建设用地,
-  :func:`landlink_gis.codes.is_construction`) cover at least ``min_construction_share`` of its
+  :func:`landlink_gis.base.codes.is_construction`) cover at least ``min_construction_share`` of its
   area in the land-survey layer (default 0.5: the area-weighted majority class decides); a part
   no survey polygon covers counts as not shown to be construction land.
 * PLAN005 reports the cultivated, paddy and quality-weighted area each construction plot
   occupies (the figures BAL002–BAL004 sum).
 * PLAN006 uses a slope raster when one is given, else the DEM (Horn's method); zonal means are
   weighted by the share of each pixel inside the plot, through
-  :meth:`landlink_gis.context.CheckContext.zonal_stats`.
+  :meth:`landlink_gis.load.context.CheckContext.zonal_stats`.
 """
 
 from __future__ import annotations
@@ -17,18 +17,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..balance import BASIS_LABELS
-from ..codes import class_name, is_construction, normalise_code
-from ..findings import join_runs, make
-from ..geomops import polygonal
-from ..landuse import farmland_under, survey_pairs
-from ..overlay import elementwise
-from ._citations import (
-    JILIN_2017,
-    SICHUAN_2017,
-    SOIL_WATER_LAW,
-    SURVEY_TDT1055,
-)
+from ..base.codes import class_name, is_construction, normalise_code
+from ..base.findings import join_runs, make
+from ..engine.geomops import polygonal
+from ..engine.overlay import elementwise
+from ..figures.balance import BASIS_LABELS
+from ..figures.landuse import farmland_under, survey_pairs
+from ._citations import JILIN_2017, SICHUAN_2017, SOIL_WATER_LAW, SURVEY_TDT1055
 from ._registry import rule
 from .planning import _TOL, _measure
 
@@ -37,12 +32,18 @@ from .planning import _TOL, _measure
     "PLAN004",
     name="planning.demolition_not_construction",
     severity="error",
-    title=("拆旧地块在三调中不是建设用地", "Demolition plot is not construction land in the land survey"),
+    title=(
+        "拆旧地块在三调中不是建设用地",
+        "Demolition plot is not construction land in the land survey",
+    ),
     message=(
-        "拆旧地块 {plot_id} 在三调地类图斑中建设用地仅占 {construction_pct:.1f}%（要求不少于 {min_pct:.0f}%）；"
+        "拆旧地块 {plot_id} 在三调地类图斑中建设用地仅占 {construction_pct:.1f}%（要求不少于 "
+        "{min_pct:.0f}%）；"
         "非建设用地 {measured:.2f} m²；地类：{classes}",
-        "demolition plot {plot_id}: construction land covers only {construction_pct:.1f}% of it in the land "
-        "survey (at least {min_pct:.0f}% required); non-construction land {measured:.2f} m²; classes: {classes}",
+        "demolition plot {plot_id}: construction land covers only {construction_pct:.1f}% of it in "
+        "the land "
+        "survey (at least {min_pct:.0f}% required); non-construction land {measured:.2f} m²; "
+        "classes: {classes}",
     ),
     reference=f"{SICHUAN_2017} 二(六) 确保拆旧图斑和农民集中居住区的合法性、真实性; {SURVEY_TDT1055}（三调地类）",
     requires=("layer:demolition", "layer:landuse", "field:landuse.land_class"),
@@ -50,7 +51,8 @@ from .planning import _TOL, _measure
         **_TOL,
         "min_construction_share": (
             0.5,
-            "least share (0–1) of a demolition plot that construction classes must cover in the land survey",
+            "least share (0–1) of a demolition plot that construction classes must cover in the "
+            "land survey",
         ),
     },
     example="a demolition plot drawn on 0103 旱地: 100 % non-construction land",
@@ -70,8 +72,14 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     n = len(plots)
     plot_area = np.nan_to_num(ctx.area("demolition"))
     li = pairs["left"].to_numpy()
-    codes = normalise_code(ctx.attributes("landuse")["land_class"].to_numpy(dtype=object)[pairs["right"].to_numpy()])
-    codes = np.array(["?" if c is None else c for c in codes], dtype=object) if len(pairs) else np.zeros(0, object)
+    codes = normalise_code(
+        ctx.attributes("landuse")["land_class"].to_numpy(dtype=object)[pairs["right"].to_numpy()]
+    )
+    codes = (
+        np.array(["?" if c is None else c for c in codes], dtype=object)
+        if len(pairs)
+        else np.zeros(0, object)
+    )
     area = _measure(ctx, pairs)
     built = np.asarray(is_construction(codes), dtype=bool) if len(pairs) else np.zeros(0, bool)
     built_m2 = np.bincount(li, weights=np.where(built, area, 0.0), minlength=n)
@@ -80,38 +88,54 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     other_m2 = np.clip(plot_area - built_m2, 0.0, None)
     share = np.where(plot_area > 0, built_m2 / np.where(plot_area > 0, plot_area, 1.0), 1.0)
     usable = ~shapely.is_missing(plots)
-    fire = np.flatnonzero(usable & (share < min_construction_share) & (other_m2 >= overlap_tolerance_m2))
+    fire = np.flatnonzero(
+        usable & (share < min_construction_share) & (other_m2 >= overlap_tolerance_m2)
+    )
     if not len(fire):
         return None
     # classes found under each firing plot, largest first
     table = pd.DataFrame({"left": li, "code": codes, "area": area})
     table = table[table["left"].isin(fire)].groupby(["left", "code"], as_index=False)["area"].sum()
-    table["name"] = class_name(table["code"].to_numpy(dtype=object), lang=ctx.lang) if len(table) else []
+    table["name"] = (
+        class_name(table["code"].to_numpy(dtype=object), lang=ctx.lang) if len(table) else []
+    )
     table = table.sort_values(["left", "area"], ascending=[True, False])
-    # one "code name area" piece per row, joined per plot (rows are sorted by plot): no per-group Python loop
+    # one "code name area" piece per row, joined per plot (rows are sorted by plot): no per-group
+    # Python loop
     left = table["left"].to_numpy()
-    piece = [f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ") for c, nm, a in zip(table["code"], table["name"], table["area"], strict=True)]
+    piece = [
+        f"{c} {nm or ''} {a:.2f} m²".replace("  ", " ")
+        for c, nm, a in zip(table["code"], table["name"], table["area"], strict=True)
+    ]
     last = np.r_[left[1:] != left[:-1], True] if len(left) else np.zeros(0, dtype=bool)
     joined = join_runs(piece, last, "; ")
     classes = np.full(len(fire), "", dtype=object)
-    classes[np.searchsorted(fire, left[last])] = joined  # both sorted; every plot in the table fires
+    classes[np.searchsorted(fire, left[last])] = (
+        joined  # both sorted; every plot in the table fires
+    )
     none_label = "无图斑" if ctx.lang == "zh" else "no survey polygon"
-    for i in np.flatnonzero(uncovered_m2[fire] >= overlap_tolerance_m2):  # parts no survey polygon covers
+    for i in np.flatnonzero(
+        uncovered_m2[fire] >= overlap_tolerance_m2
+    ):  # parts no survey polygon covers
         gap = f"{none_label} {uncovered_m2[fire[i]]:.2f} m²"
         classes[i] = f"{classes[i]}; {gap}" if classes[i] else gap
     # the problem geometry: the plot minus its construction-class parts
     geoms = plots[fire].copy()
     keep = built & np.isin(li, fire)
     if keep.any():
-        # geometry only for the plots that become findings (the pair table holds areas only): each plot
-        # minus its construction-class parts; a plot with one such part needs no union (most of them)
+        # geometry only for the plots that become findings (the pair table holds areas only): each
+        # plot
+        # minus its construction-class parts; a plot with one such part needs no union (most of
+        # them)
         bl = li[keep]
         order = np.argsort(bl, kind="stable")
         bl, parts = bl[order], ctx.valid_geoms("landuse")[pairs["right"].to_numpy()[keep][order]]
         owners, first, count = np.unique(bl, return_index=True, return_counts=True)
         at = np.searchsorted(fire, owners)
         rest = geoms[at]
-        for k in range(int(count.max())):  # round k takes each plot's k-th part away (vectorised, all cores)
+        for k in range(
+            int(count.max())
+        ):  # round k takes each plot's k-th part away (vectorised, all cores)
             sel = np.flatnonzero(count > k)
             rest[sel] = elementwise(shapely.difference, rest[sel], parts[first[sel] + k])
         geoms[at] = polygonal(rest)
@@ -138,7 +162,8 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
     message=(
         "建新地块 {plot_id} 占用耕地 {measured:.2f} m²（其中水田 {paddy_m2:.2f} m²），"
         "耕地质量等别加权 {grade}（来源：{source}）{raster_note}",
-        "construction plot {plot_id} occupies {measured:.2f} m² of cultivated land ({paddy_m2:.2f} m² paddy), "
+        "construction plot {plot_id} occupies {measured:.2f} m² of cultivated land ({paddy_m2:.2f} "
+        "m² paddy), "
         "area-weighted quality grade {grade} (from {source}){raster_note}",
     ),
     reference=f"{JILIN_2017} 第九条(二) 建新区拟占地的地类及耕地质量等级，第十条(二) 建新占用耕地质量等级的说明",
@@ -148,7 +173,8 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
 def farmland_occupied(ctx):
     """Cultivated, paddy and quality-weighted area occupied by every construction plot.
 
-    Figures come from :func:`landlink_gis.landuse.farmland_under` (land-survey overlay when the
+    Figures come from :func:`landlink_gis.figures.landuse.farmland_under` (land-survey overlay when
+    the
     project has a ``landuse`` layer, else the plot's declared class), the same figures the
     balance rules BAL002–BAL004 sum. When a ``quality`` raster is given, its area-weighted mean
     under the plot is added to the message.
@@ -158,13 +184,20 @@ def farmland_occupied(ctx):
         return None
     farm = farmland_under(ctx, "construction")
     qa = farm["quality_area_m2"].to_numpy(dtype=float)
-    grade = np.where(qa > 0, farm["quality_area_product"].to_numpy(dtype=float) / np.where(qa > 0, qa, 1.0), np.nan)
+    grade = np.where(
+        qa > 0,
+        farm["quality_area_product"].to_numpy(dtype=float) / np.where(qa > 0, qa, 1.0),
+        np.nan,
+    )
     grade_text = np.array(["—" if np.isnan(g) else f"{g:.2f}" for g in grade], dtype=object)
     note = np.full(len(frame), "", dtype=object)
     if "quality" in ctx.rasters:
         stats = ctx.zonal_stats("quality", "construction")
         label = "；质量等别栅格均值 " if ctx.lang == "zh" else "; quality raster mean "
-        note = np.array(["" if np.isnan(m) else f"{label}{m:.2f}" for m in stats["mean"].to_numpy()], dtype=object)
+        note = np.array(
+            ["" if np.isnan(m) else f"{label}{m:.2f}" for m in stats["mean"].to_numpy()],
+            dtype=object,
+        )
     return make(
         layer="construction",
         plot_id=ctx.plot_ids("construction"),
@@ -173,7 +206,13 @@ def farmland_occupied(ctx):
         unit="m2",
         paddy_m2=farm["paddy_m2"].to_numpy(dtype=float),
         grade=grade_text,
-        source=np.array([BASIS_LABELS.get(v, (v, v))[0 if ctx.lang == "zh" else 1] for v in farm["source"].to_numpy(dtype=object)], dtype=object),
+        source=np.array(
+            [
+                BASIS_LABELS.get(v, (v, v))[0 if ctx.lang == "zh" else 1]
+                for v in farm["source"].to_numpy(dtype=object)
+            ],
+            dtype=object,
+        ),
         raster_note=note,
         crs=ctx.crs,
     )
@@ -185,13 +224,19 @@ def farmland_occupied(ctx):
     severity="warning",
     title=("拆旧地块平均坡度大于 25°", "Demolition plot mean slope above 25°"),
     message=(
-        "拆旧地块 {plot_id} 平均坡度 {measured:.2f}°（最大 {max_deg:.2f}°），大于 {threshold:.0f}°，不宜复垦为耕地",
+        "拆旧地块 {plot_id} 平均坡度 {measured:.2f}°（最大 {max_deg:.2f}°），大于 "
+        "{threshold:.0f}°，不宜复垦为耕地",
         "demolition plot {plot_id} has a mean slope of {measured:.2f}° (max {max_deg:.2f}°), above "
         "{threshold:.0f}°: not suitable for reclamation to cultivated land",
     ),
-    reference=f"{SOIL_WATER_LAW} 第二十条 禁止在二十五度以上陡坡地开垦种植农作物; {SURVEY_TDT1055} 耕地坡度分级（>25° 为第 5 级）",
+    reference=f"{SOIL_WATER_LAW} 第二十条 禁止在二十五度以上陡坡地开垦种植农作物; {SURVEY_TDT1055} 耕地坡度分级（>25° 为第 5 级）",  # noqa: E501
     requires=("layer:demolition", "raster:dem|slope"),
-    params={"max_slope_deg": (25.0, "demolition plots steeper than this mean slope (degrees) are flagged")},
+    params={
+        "max_slope_deg": (
+            25.0,
+            "demolition plots steeper than this mean slope (degrees) are flagged",
+        )
+    },
     example="a homestead on a 36.9° hillside",
 )
 def steep_demolition(ctx, max_slope_deg):
@@ -220,7 +265,9 @@ def steep_demolition(ctx, max_slope_deg):
         measured=mean[idx],
         threshold=max_slope_deg,
         unit="deg",
-        severity=np.r_[np.full(len(steep), None, dtype=object), np.full(len(unknown), "info", dtype=object)],
+        severity=np.r_[
+            np.full(len(steep), None, dtype=object), np.full(len(unknown), "info", dtype=object)
+        ],
         max_deg=peak[idx],
         crs=ctx.crs,
     )

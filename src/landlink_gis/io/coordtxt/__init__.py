@@ -1,7 +1,8 @@
 """The Ministry's coordinate exchange TXT (坐标交换格式), read and written.
 
 A file has a ``[属性描述]`` section of ``key=value`` lines (格式版本号, 数据产生单位, 数据产生日期,
-坐标系, 几度分带, 投影类型, 计量单位, 带号, 精度, 转换参数; values may be empty) and a ``[地块坐标]``
+坐标系, 几度分带, 投影类型, 计量单位, 带号, 精度, 转换参数; values may be empty) and a
+``[地块坐标]``
 section. Each plot starts with an attribute line::
 
     界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@
@@ -40,8 +41,10 @@ Column names of the result follow the common filing field names: ``JZDS`` 界址
     ``zone``, ``zone_width``, ``epsg``, ``extra_columns`` and ``unclosed_rings`` (positions of
     plots with a ring the file did not close; the reader closes it).
 
-Zone → EPSG codes come from :mod:`landlink_gis.crs`, the one home of that logic. Malformed input
-ends in a :class:`~landlink_gis.errors.DataSourceError` naming the file, the line and what to fix,
+Zone → EPSG codes come from :mod:`landlink_gis.base.crs`, the one home of that logic. Malformed
+input
+ends in a :class:`~landlink_gis.base.errors.DataSourceError` naming the file, the line and what to
+fix,
 in time linear in the file size.
 
 Modules: :mod:`.format` (header keys, plot-line fields, shared constants, field validation),

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landlink_gis.crs import DATUM_LABELS_ZH
-from landlink_gis.errors import DataSourceError, InputError
+from landlink_gis.base.crs import DATUM_LABELS_ZH
+from landlink_gis.base.errors import DataSourceError, InputError
 
 __all__ = [
     "AREA_COLUMN",
@@ -68,13 +68,14 @@ ATTR_HELP = "界址点数,地块面积,地块编号,地块名称,图形属性,�
 #: At most this many fields before ``@`` (8 standard + the variant's few extra columns, with room);
 #: more means the line is not a plot line (and would make a frame with absurdly many columns).
 MAX_PLOT_FIELDS = 64
-#: Header 坐标系 labels written for each datum (the one table in :mod:`landlink_gis.crs`).
+#: Header 坐标系 labels written for each datum (the one table in :mod:`landlink_gis.base.crs`).
 DATUM_LABEL: dict[str, str] = DATUM_LABELS_ZH
 _OPEN, _CLOSE = "[【［", "]】］"
 
 
 def fail(path: Path | str, line: int | None, problem: str, fix: str) -> DataSourceError:
-    """A :class:`DataSourceError` naming the file, the line (when known), the problem and the fix."""
+    """A :class:`DataSourceError` naming the file, the line (when known), the problem and the
+    fix."""
     where = f"{path}, line {line}" if line is not None else str(path)
     return DataSourceError(f"{where}: {problem}. {fix}")
 

@@ -2,7 +2,7 @@
 
 One pass over the lines, linear in the file size whatever it holds: nothing is sized from a
 declared count (界址点数), sections are found without regular expressions, and every malformed line
-ends in a :class:`~landlink_gis.errors.DataSourceError` naming the file, the line and the fix.
+ends in a :class:`~landlink_gis.base.errors.DataSourceError` naming the file, the line and the fix.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from landlink_gis.errors import InputError
+from landlink_gis.base.errors import InputError
 
 from .format import (
     ATTR_HELP,

@@ -1,4 +1,5 @@
-"""Reading a coordinate exchange TXT into a GeoDataFrame: CRS, polygons, attribute columns, problems."""
+"""Reading a coordinate exchange TXT into a GeoDataFrame: CRS, polygons, attribute columns,
+problems."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 
-from landlink_gis.crs import GK_ZONES, gk_epsg, zone_of_meridian
-from landlink_gis.errors import DataSourceError
+from landlink_gis.base.crs import GK_ZONES, gk_epsg, zone_of_meridian
+from landlink_gis.base.errors import DataSourceError
 
 from .format import AREA_COLUMN, AREA_UNIT, ATTRIBUTE_COLUMNS, datum_of_label, fail, logger, short
 from .parse import Parsed, decode, parse
@@ -192,7 +193,8 @@ def _assemble(
 def _number_column(
     path: Path, parsed: Parsed, table: pd.DataFrame, col: str, what: str
 ) -> pd.api.extensions.ExtensionArray:
-    """``table[col]`` as Int64 (界址点数) or float64 (地块面积); a bad value fails naming its line."""
+    """``table[col]`` as Int64 (界址点数) or float64 (地块面积); a bad value fails naming its
+    line."""
     whole = col == "JZDS"
     values: list[Any] = []
     for i, v in enumerate(table[col]):

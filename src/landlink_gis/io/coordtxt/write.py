@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from landlink_gis.crs import inspect_crs
-from landlink_gis.errors import InputError
+from landlink_gis.base.crs import inspect_crs
+from landlink_gis.base.errors import InputError
 from landlink_gis.io.atomic import write_bytes_atomic
 
 from .format import DATUM_LABEL, field_text, logger, validate_field
@@ -63,7 +63,8 @@ def write_coordtxt(
     gdf
         Polygon/MultiPolygon plots in a Gauss-Krüger CRS (CGCS2000 for filing).
     path
-        The TXT file to write; replaced atomically (a temporary file in the same folder, then a rename).
+        The TXT file to write; replaced atomically (a temporary file in the same folder, then a
+        rename).
     id_field, name_field, use_field, class_field, sheet_field
         Columns written as 地块编号, 地块名称, 地块用途, 地类编码 and 图幅号 (empty when ``None``).
     area_field_ha
@@ -104,7 +105,8 @@ def write_coordtxt(
     missing = [f for f in fields if f is not None and f not in gdf.columns]
     if missing:
         raise InputError(
-            f"cannot write {path}: no column {', '.join(missing)}; columns are {', '.join(map(str, gdf.columns))}"
+            f"cannot write {path}: no column {', '.join(missing)}; columns are "
+            f"{', '.join(map(str, gdf.columns))}"
         )
     datum, width, zone, has_prefix = _gk_zone(gdf)
     geoms = gdf.geometry.to_numpy()
@@ -114,7 +116,8 @@ def write_coordtxt(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"cannot write {path}: plot {ids[i]!r} has no polygon geometry ({geoms[i]!r:.60}); fix or drop it"
+            f"cannot write {path}: plot {ids[i]!r} has no polygon geometry ({geoms[i]!r:.60}); fix "
+            "or drop it"
         )
 
     number, ring_no, plot_of_point, coords = _numbered_points(geoms)
@@ -212,7 +215,8 @@ def _numbered_points(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     """Point numbers, 圈号 and plot of every coordinate of ``geoms``, and the coordinates.
 
     Rings are numbered per plot (part 1's exterior 1, its holes, part 2's exterior, …); points
-    ``1, 2, …`` continue across a plot's rings and the closing point repeats its ring's first number.
+    ``1, 2, …`` continue across a plot's rings and the closing point repeats its ring's first
+    number.
     """
     n_plots = len(geoms)
     parts, part_plot = shapely.get_parts(geoms, return_index=True)

@@ -1,0 +1,122 @@
+"""Field knowledge shared by every stage: the usual input field names and how values are cleaned.
+
+One home for what would otherwise be guessed in several places: the input field names recognised
+for each canonical field (DKBH, DLBM, TBMJ …), the construction-kind vocabulary (安置 / 城镇),
+field values as clean text, and what counts as a blank id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_FIELD_NAMES",
+    "FIELD_LABELS_ZH",
+    "KIND_VALUES",
+    "NUMERIC_FIELDS",
+    "as_text",
+    "blank",
+    "find_field",
+    "normalise_kind",
+    "printable_ids",
+]
+
+#: Input field names recognised for each canonical field when the project maps none
+#: (case-insensitive).
+DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "plot_id": ("DKBH", "BSM", "TBBH", "id"),
+    "land_class": ("DLBM",),
+    "area_declared": ("MJ", "TBMJ", "DKMJ"),
+    "reclaim_class": ("FKDL", "FKHDL", "FKDLBM"),
+    "quality": ("ZLDB", "GDDB", "ZLDJ", "GDZLDJ"),
+    "kind": ("JXLX", "DKLX"),
+    "owner": ("QSDWMC",),
+    "czcsxm": ("CZCSXM",),
+    "slope_class": ("GDPDJB",),
+    "seat": ("ZLDWMC",),
+    "kcxs": ("KCXS",),
+    "kcmj": ("KCMJ",),
+}
+#: How each canonical field reads in Chinese messages.
+FIELD_LABELS_ZH: dict[str, str] = {
+    "plot_id": "地块编号",
+    "land_class": "地类编码",
+    "area_declared": "申报面积",
+    "reclaim_class": "复垦后地类编码",
+    "quality": "耕地质量等别/等级",
+    "kind": "建新类型",
+    "owner": "权属单位",
+    "czcsxm": "城镇村属性码",
+    "slope_class": "坡度级别",
+    "seat": "坐落单位",
+    "kcxs": "田坎系数",
+    "kcmj": "田坎面积",
+}
+#: Canonical fields read as numbers (anything else is text).
+NUMERIC_FIELDS: frozenset[str] = frozenset(
+    {"area_declared", "quality", "slope_class", "kcxs", "kcmj"}
+)
+
+#: Values of the construction ``kind`` field that mean resettlement / urban.
+KIND_VALUES: dict[str, frozenset[str]] = {
+    "resettlement": frozenset({"安置", "安置地块", "安置区", "resettlement", "农民安置", "AZ"}),
+    "urban": frozenset({"城镇", "城镇建新", "城镇建设", "urban", "CZ", "建新"}),
+}
+
+
+def find_field(columns: Iterable[str], candidates: Sequence[str]) -> str | None:
+    """The first of ``candidates`` present among ``columns`` (case-insensitive), as spelt there."""
+    lower = {c.lower(): c for c in columns}
+    for cand in candidates:
+        if cand and cand.lower() in lower:
+            return lower[cand.lower()]
+    return None
+
+
+def as_text(col: pd.Series) -> np.ndarray:
+    """Field values as stripped text (integral numbers without ``.0``; missing as None),
+    vectorised."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=float)
+        integral = np.isfinite(values) & (values == np.round(values))
+        text = col.astype("string")
+        if integral.any():
+            text[integral] = col[integral].astype("int64").astype("string")
+    else:
+        text = col.astype("string").str.strip()
+    return text.to_numpy(dtype=object, na_value=None)
+
+
+def blank(values: np.ndarray | Sequence) -> np.ndarray:
+    """Mask of values that are missing or only whitespace."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return (
+        (s.isna() | s.astype(str).str.strip().eq("")).to_numpy()
+        if len(s)
+        else np.zeros(0, dtype=bool)
+    )
+
+
+def printable_ids(ids: np.ndarray | Sequence, numbers: np.ndarray | Sequence) -> np.ndarray:
+    """Each id, or ``#n`` (its feature number from ``numbers``) where the id is blank."""
+    out = np.asarray(ids, dtype=object).copy()
+    empty = blank(out)
+    out[empty] = ["#" + str(n) for n in np.asarray(numbers)[empty]]
+    return out
+
+
+def normalise_kind(values: pd.Series) -> np.ndarray:
+    """Map construction kind values (安置 / 城镇 …) to ``resettlement`` / ``urban`` (else
+    ``''``)."""
+    text = values.fillna("").astype(str).str.strip()
+    out = np.full(len(text), "", dtype=object)
+    for kind, names in KIND_VALUES.items():
+        lowered = {n.lower() for n in names}
+        hit = text.str.lower().isin(lowered) | text.str.startswith(
+            tuple(n for n in names if not n.isascii())
+        )
+        out[hit.to_numpy()] = kind
+    return out

@@ -1,0 +1,505 @@
+"""The one overlap engine: which plots meet which reference features, where, and by how much.
+
+For two arrays of polygons it finds every intersecting pair with one bulk query of a shapely 2
+STRtree, then computes the intersection geometry of all pairs at once. A pair where one polygon
+lies wholly inside the other skips the GEOS intersection (the inner polygon *is* the
+intersection), which a ``covered_by``/``covers`` test decides far more cheaply; pairs whose
+envelopes meet but whose polygons do not give an empty intersection and are dropped. Areas are
+ellipsoidal
+(CGCS2000) by default. Every OVL and PLAN rule, and GEOM004, use this engine.
+
+All cores are used: shapely 2 releases the GIL inside its vectorised functions, so the plots are
+cut into chunks that a thread pool runs side by side, each chunk doing its whole pipeline (tree
+query, covered-by/covers shortcut, intersection, polygonal part, areas) in a few large vectorised
+calls, with no hand-over between phases. GEOS prepared geometries build caches lazily and are not
+safe to share between threads; shapely uses the prepared form of a predicate's first argument when
+it has one (the check context prepares its layers), so the predicates take the chunk's own plot
+first (``left covered_by right``, ``left covers right``): no prepared geometry is touched by two
+threads. The engine itself prepares nothing: most reference features meet one plot, where
+preparing costs more than it saves. The result is sorted by (left, right), so it does not depend
+on the chunking.
+
+Areas without GEOS: the compiled kernel of :mod:`landlink_gis.engine.kernel` computes every pair's
+exact planar and ellipsoidal intersection area and whether one polygon lies inside the other, from
+the
+coordinate arrays, in the same chunk threads (it runs without the GIL). GEOS is used only for the
+pairs
+the kernel leaves undecided (shared or collinear edges, touching vertices, other geometry types,
+CRSs
+other than Transverse Mercator) and, with ``geometry=True``, to build the overlap geometry of the
+pairs
+that are kept (above the tolerance): those pairs' areas are then measured on that geometry, exactly
+as
+before, so findings do not change. ``geometry=False`` (figures that need only areas) builds no
+geometry
+at all. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
+
+Another backend (the dask engine, :mod:`landlink_gis.engine.dask_engine`) can take over the pair
+computation for a block of code with :func:`use_backend`; the rules do not change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .area import ellipsoidal_area, planar_area
+from .geomops import polygonal
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "compute_pairs",
+    "elementwise",
+    "kernel",
+    "overlay_pairs",
+    "set_kernel",
+    "set_threads",
+    "threads",
+    "uncovered_parts",
+    "use_backend",
+]
+
+#: Pairs (or features) per chunk below which splitting the work is not worth a thread hand-off.
+MIN_CHUNK = 4_000
+#: Plots per chunk of the overlay pipeline, at least (each plot gives a few candidate pairs).
+MIN_LEFT_CHUNK = 1_000
+
+_threads: int | None = None
+_kernel: str | None = None
+#: relative slack of the kernel's tolerance pre-filter (its areas agree with GEOS to ~1e-12)
+_PREFILTER_SLACK = 1e-9
+_backend: contextvars.ContextVar[Callable[..., pd.DataFrame] | None] = contextvars.ContextVar(
+    "landlink_overlay_backend", default=None
+)
+
+
+def threads() -> int:
+    """Number of threads the engine uses: :func:`set_threads`, else ``LANDLINK_THREADS``, else
+    the usable cores."""
+    if _threads is not None:
+        return _threads
+    env = os.environ.get("LANDLINK_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def set_threads(n: int | None) -> None:
+    """Set the engine's thread count (``None``: back to ``LANDLINK_THREADS`` / the core count)."""
+    global _threads
+    if n is not None and int(n) < 1:
+        raise ValueError(f"thread count must be at least 1, got {n}")
+    _threads = None if n is None else int(n)
+
+
+def kernel() -> str:
+    """The area path: ``"kernel"`` (compiled, GEOS for undecided pairs) or ``"geos"``.
+
+    :func:`set_kernel`, else ``LANDLINK_OVERLAP_KERNEL`` (``geos`` / ``kernel``), else ``"kernel"``.
+    """
+    if _kernel is not None:
+        return _kernel
+    env = os.environ.get("LANDLINK_OVERLAP_KERNEL", "").strip().lower()
+    return "geos" if env == "geos" else "kernel"
+
+
+def set_kernel(name: str | None) -> None:
+    """Force the area path (``"kernel"`` or ``"geos"``; ``None``: back to
+    ``LANDLINK_OVERLAP_KERNEL``)."""
+    global _kernel
+    if name not in (None, "kernel", "geos"):
+        raise ValueError(f"overlap kernel must be 'kernel' or 'geos', got {name!r}")
+    _kernel = name
+
+
+def _kernel_module(crs):
+    """(the kernel module, its TM constants for ``crs``) or None when the GEOS path must be used."""
+    if kernel() == "geos" or crs is None:
+        return None
+    try:
+        from . import kernel as overlap_kernel
+    except ImportError:  # pragma: no cover - numba is a dependency
+        logger.info("numba is not installed: overlap areas by GEOS")
+        return None
+    tm = overlap_kernel.tm_params(crs)
+    if tm is None:
+        logger.debug("CRS %s is not Transverse Mercator: overlap areas by GEOS", crs)
+        return None
+    return overlap_kernel, tm
+
+
+@contextlib.contextmanager
+def use_backend(backend: Callable[..., pd.DataFrame] | None) -> Iterator[None]:
+    """Route :func:`overlay_pairs` to ``backend`` (same signature) inside a ``with`` block."""
+    token = _backend.set(backend)
+    try:
+        yield
+    finally:
+        _backend.reset(token)
+
+
+def _usable(geoms: np.ndarray) -> np.ndarray:
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _empty(geometry: bool = True) -> pd.DataFrame:
+    cols = {
+        "left": np.zeros(0, np.int64),
+        "right": np.zeros(0, np.int64),
+        "geometry": np.zeros(0, object),
+        "area_m2": np.zeros(0),
+        "area_planar_m2": np.zeros(0),
+    }
+    if not geometry:
+        del cols["geometry"]
+    return pd.DataFrame(cols)
+
+
+def _map(func, parts: list, n_threads: int) -> list:
+    if n_threads <= 1 or len(parts) <= 1:
+        return [func(p) for p in parts]
+    with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="landlink-overlay") as pool:
+        return list(pool.map(func, parts))
+
+
+def _elementwise(func, *arrays: np.ndarray, n_threads: int | None = None) -> np.ndarray:
+    """``func(*arrays)`` for an elementwise shapely/numpy function, in chunks on the thread pool."""
+    nt = threads() if n_threads is None else n_threads
+    parts = _bounds(len(arrays[0]), _n_chunks(len(arrays[0]), nt))
+    if len(parts) <= 1:
+        return func(*arrays)
+    return np.concatenate(_map(lambda ab: func(*(x[ab[0] : ab[1]] for x in arrays)), parts, nt))
+
+
+def elementwise(func, *arrays: np.ndarray, n_threads: int | None = None) -> np.ndarray:
+    """``func(*arrays)`` for an elementwise shapely/numpy function, run in chunks on all cores.
+
+    Parameters
+    ----------
+    func
+        A function of equal-length arrays returning one value per element (``shapely.is_valid`` …)
+        that releases the GIL; it must not touch prepared geometries shared between chunks.
+    *arrays
+        Its arguments.
+    n_threads
+        Overrides :func:`threads`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The concatenated result, as ``func(*arrays)`` would give it.
+    """
+    return _elementwise(func, *arrays, n_threads=n_threads)
+
+
+def _n_chunks(n: int, n_threads: int) -> int:
+    # a few chunks per thread balance uneven chunks; none smaller than MIN_CHUNK
+    return max(1, min(4 * n_threads, n // MIN_CHUNK))
+
+
+def compute_pairs(
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    crs,
+    tolerance_m2: float = 0.0,
+    self_join: bool = False,
+    area_method: str = "ellipsoidal",
+    geometry: bool = True,
+    n_threads: int | None = None,
+) -> pd.DataFrame:
+    """The local engine behind :func:`overlay_pairs` (same parameters and result).
+
+    ``n_threads`` overrides :func:`threads`. Backends call this on their own pieces of the data.
+    """
+    left = np.asarray(left, dtype=object)
+    right = np.asarray(right, dtype=object)
+    if len(left) == 0 or len(right) == 0:
+        return _empty(geometry)
+    nt = threads() if n_threads is None else max(1, int(n_threads))
+    left_pos = np.flatnonzero(_usable(left))
+    right_pos = np.flatnonzero(_usable(right))
+    if len(left_pos) == 0 or len(right_pos) == 0:
+        return _empty(geometry)
+    tree = _tree(right, right_pos)
+    use_planar = area_method == "planar"
+    fast = _kernel_module(crs)
+
+    def geos(li: np.ndarray, rj: np.ndarray) -> tuple[np.ndarray, ...]:
+        # the GEOS path: predicates, intersection, areas of the geometry, in a few large calls
+        lg, rg = left[li], right[rj]
+        # left wholly inside right: the overlap is the left plot; `covered_by` with the plot as
+        # first argument, so only this chunk's (possibly prepared) plots are used as prepared
+        within = shapely.covered_by(lg, rg)
+        geoms = np.where(within, lg, None)
+        rest = np.flatnonzero(~within)
+        if len(rest):
+            # right wholly inside left, else a true intersection; no `intersects` filter first:
+            # GEOS answers a disjoint pair's intersection (empty, dropped below) about as fast
+            # as the test itself, and most candidates do intersect
+            covered = shapely.covers(lg[rest], rg[rest])
+            geoms[rest[covered]] = rg[rest[covered]]
+            todo = rest[~covered]
+            if len(todo):
+                geoms[todo] = shapely.intersection(lg[todo], rg[todo])
+        geoms = polygonal(geoms)
+        area, planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
+        value = planar if use_planar else area
+        keep = _usable(geoms) & (value > 0) & (value >= tolerance_m2)
+        return li[keep], rj[keep], geoms[keep], area[keep], planar[keep]
+
+    def work(pos: np.ndarray) -> tuple[np.ndarray, ...]:
+        # the whole pipeline for one chunk of left plots, in a few large calls that release the GIL
+        qi, qj = tree.query(left[pos])
+        li, rj = pos[qi], right_pos[qj]
+        if self_join:
+            keep = li < rj
+            li, rj = li[keep], rj[keep]
+        if fast is None:
+            return geos(li, rj)
+        return _by_kernel(
+            fast,
+            left,
+            right,
+            li,
+            rj,
+            geos,
+            crs=crs,
+            use_planar=use_planar,
+            tolerance_m2=tolerance_m2,
+            geometry=geometry,
+        )
+
+    # chunks of plots, not of pairs: a plot meets several reference features, so plot chunks
+    # are smaller than pair chunks; more of them balance the threads' loads
+    n_chunks = 1 if nt <= 1 else max(1, min(8 * nt, len(left_pos) // MIN_LEFT_CHUNK))
+    found = _map(work, np.array_split(left_pos, n_chunks), nt)
+    li, rj, geoms, area, planar = (np.concatenate([f[k] for f in found]) for k in range(5))
+    order = np.lexsort((rj, li))
+    cols = {
+        "left": li[order].astype(np.int64),
+        "right": rj[order].astype(np.int64),
+        "geometry": geoms[order],
+        "area_m2": area[order],
+        "area_planar_m2": planar[order],
+    }
+    if not geometry:
+        del cols["geometry"]
+    return pd.DataFrame(cols)
+
+
+def _by_kernel(
+    fast, left, right, li, rj, geos, *, crs, use_planar, tolerance_m2, geometry
+) -> tuple[np.ndarray, ...]:
+    """One chunk's pairs by the compiled kernel; undecided pairs (and kept pairs' geometry) by
+    GEOS."""
+    module, tm = fast
+    n = len(li)
+    if n == 0:
+        return geos(li, rj)
+    ul, linv = np.unique(li, return_inverse=True)
+    ur, rinv = np.unique(rj, return_inverse=True)
+    planar, area, cls = module.pair_areas(
+        module.ragged(left[ul]), module.ragged(right[ur]), linv, rinv, tm
+    )
+    undecided = np.flatnonzero(cls == module.FALLBACK)
+    value = planar if use_planar else area
+    floor = tolerance_m2 * (1.0 - _PREFILTER_SLACK) - _PREFILTER_SLACK if tolerance_m2 > 0 else 0.0
+    keep = np.flatnonzero(
+        (cls != module.FALLBACK) & (cls != module.DISJOINT) & (value > 0) & (value >= floor)
+    )
+    parts = [geos(li[undecided], rj[undecided])] if len(undecided) else []
+    if geometry:
+        if len(keep):
+            k_li, k_rj, k_cls = li[keep], rj[keep], cls[keep]
+            geoms = np.where(
+                k_cls == module.LEFT_INSIDE,
+                left[k_li],
+                np.where(k_cls == module.RIGHT_INSIDE, right[k_rj], None),
+            )
+            cross = np.flatnonzero(k_cls == module.CROSSING)
+            if len(cross):
+                geoms[cross] = polygonal(
+                    shapely.intersection(left[k_li[cross]], right[k_rj[cross]])
+                )
+            # the kept pairs' areas measured on their geometry, as on the GEOS path: identical
+            # findings
+            g_area, g_planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
+            g_value = g_planar if use_planar else g_area
+            ok = _usable(geoms) & (g_value > 0) & (g_value >= tolerance_m2)
+            parts.append((k_li[ok], k_rj[ok], geoms[ok], g_area[ok], g_planar[ok]))
+    else:
+        exact = keep[(value[keep] >= tolerance_m2)]
+        parts.append(
+            (
+                li[exact],
+                rj[exact],
+                np.full(len(exact), None, dtype=object),
+                area[exact],
+                planar[exact],
+            )
+        )
+    if not parts:
+        return geos(li[:0], rj[:0])
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
+
+
+#: STRtrees of recently used right-hand arrays, by ``id``: (weak reference, usable positions, tree).
+_TREES: dict[int, tuple[weakref.ref, np.ndarray, shapely.STRtree]] = {}
+_TREES_LOCK = threading.Lock()
+
+
+def _tree(right: np.ndarray, right_pos: np.ndarray) -> shapely.STRtree:
+    """STRtree of ``right[right_pos]``, shared by the calls that overlay the same array.
+
+    A check overlays several plot layers with the same reference array (the land survey under
+    the demolition and the construction plots); the tree is built once while that array lives.
+    Arrays given to the engine are not modified in place (the check context's are cached).
+    """
+    key = id(right)
+    with _TREES_LOCK:
+        hit = _TREES.get(key)
+    if hit is not None and hit[0]() is right and np.array_equal(hit[1], right_pos):
+        return hit[2]
+    tree = shapely.STRtree(right[right_pos])
+    try:
+        ref = weakref.ref(right, lambda _r, key=key: _TREES.pop(key, None))
+    except TypeError:  # pragma: no cover - ndarrays support weak references
+        return tree
+    with _TREES_LOCK:
+        _TREES[key] = (ref, right_pos, tree)
+    return tree
+
+
+def _bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
+    edges = np.linspace(0, n, max(1, n_chunks) + 1).astype(np.int64)
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def overlay_pairs(
+    left,
+    right,
+    *,
+    crs,
+    tolerance_m2: float = 0.0,
+    self_join: bool = False,
+    area_method: str = "ellipsoidal",
+    geometry: bool = True,
+) -> pd.DataFrame:
+    """Intersecting pairs of two polygon arrays with their intersection geometry and area.
+
+    Parameters
+    ----------
+    left, right
+        Arrays of valid polygonal geometries (None for unusable ones, which are skipped).
+    crs
+        CRS of both arrays (for the ellipsoidal area).
+    tolerance_m2
+        Pairs whose overlap area is below this are dropped (slivers from shared boundaries).
+    self_join
+        ``left`` and ``right`` are the same layer: report each unordered pair once, never a
+        feature with itself.
+    area_method
+        ``ellipsoidal`` (default) or ``planar``: which area ``tolerance_m2`` is compared with.
+    geometry
+        False: areas only, no ``geometry`` column; no GEOS geometry is built except for the few
+        pairs the compiled kernel leaves to GEOS (figures such as the balance need only areas).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``left``, ``right`` (positions in the inputs), ``geometry`` (polygonal overlap),
+        ``area_m2`` (ellipsoidal), ``area_planar_m2``; one row per pair with overlap area > 0
+        and ≥ ``tolerance_m2``, sorted by (left, right).
+    """
+    backend = _backend.get()
+    kw = {} if geometry else {"geometry": False}
+    if backend is not None:
+        return backend(
+            left,
+            right,
+            crs=crs,
+            tolerance_m2=tolerance_m2,
+            self_join=self_join,
+            area_method=area_method,
+            **kw,
+        )
+    return compute_pairs(
+        left,
+        right,
+        crs=crs,
+        tolerance_m2=tolerance_m2,
+        self_join=self_join,
+        area_method=area_method,
+        **kw,
+    )
+
+
+def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFrame:
+    """The part of each ``left`` polygon not covered by any ``right`` polygon.
+
+    Parameters
+    ----------
+    left, right
+        Arrays of valid polygonal geometries (None skipped).
+    crs
+        CRS of both arrays.
+    tolerance_m2
+        Uncovered parts smaller than this are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``left``, ``geometry`` (the uncovered part), ``area_m2``, ``area_planar_m2``.
+    """
+    left = np.asarray(left, dtype=object)
+    right = np.asarray(right, dtype=object)
+    lmask = _usable(left)
+    pairs = overlay_pairs(left, right, crs=crs)
+    out = left.copy()
+    out[~lmask] = None
+    if len(pairs):
+        li = pairs["left"].to_numpy()
+        pieces = pairs["geometry"].to_numpy(dtype=object)
+        owners, first, count = np.unique(li, return_index=True, return_counts=True)
+        single = count == 1
+        covered = np.empty(len(owners), dtype=object)
+        covered[single] = pieces[first[single]]
+        if (~single).any():
+            # several pieces per plot: gather them into one multipolygon per plot and union the
+            # overlapping parts with make_valid's "structure" method (vectorised over plots)
+            many = np.isin(li, owners[~single])
+            parts, part_owner = shapely.get_parts(pieces[many], return_index=True)
+            group = np.searchsorted(owners[~single], li[many][part_owner])
+            merged = shapely.multipolygons(parts, indices=group)
+            covered[~single] = _elementwise(
+                lambda g: shapely.make_valid(g, method="structure", keep_collapsed=False), merged
+            )
+        out[owners] = _elementwise(shapely.difference, left[owners], covered)
+    out = _elementwise(polygonal, out)
+    ok = _usable(out)
+    pos = np.flatnonzero(ok)
+    area = _elementwise(lambda g: ellipsoidal_area(g, crs), out[pos])
+    keep = (area > 0) & (area >= tolerance_m2)
+    return pd.DataFrame(
+        {
+            "left": pos[keep],
+            "geometry": out[pos][keep],
+            "area_m2": area[keep],
+            "area_planar_m2": planar_area(out[pos][keep]),
+        }
+    )

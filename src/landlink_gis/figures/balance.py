@@ -1,0 +1,378 @@
+"""The area balance of a project: demolition vs new construction, surplus quota, in m², 公顷 and 亩.
+
+Figures are computed once per check from the context (cached) and read by the BAL rules, the
+``balance`` output table and the reports. Areas use the project's area method (ellipsoidal by
+default) on the valid polygonal geometry of each plot.
+
+The surplus quota is the **quota basis** of the demolition plots (the part the land survey shows
+as rural construction land, :func:`landlink_gis.figures.landuse.quota_basis`) minus the new
+construction;
+cultivated areas are net of 田坎 where the survey gives coefficients. Each figure says which
+basis it used (``basis``). A figure that would need the area of a plot whose area could not be
+computed keeps the sum of the other plots but lists those plots in ``unmeasured``: the BAL rules
+then report it as not checked instead of judging it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..base.fields import printable_ids
+from ..engine.area import to_hectare, to_mu
+from .landuse import (
+    farmland_reclaimed,
+    farmland_under,
+    has_survey,
+    plot_area,
+    quota_basis,
+    ridge_netted,
+    weighted_grade,
+)
+
+__all__ = ["BalanceFigure", "BalanceSheet", "compute_balance", "balance_table"]
+
+
+@dataclass
+class BalanceFigure:
+    """One balance figure: its key, Chinese and English labels, scope and value in m²."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    m2: float
+    scope: str = "project"
+    grade: float = float("nan")
+    rule_id: str = ""
+    status: str = ""
+    #: how the figure was measured (see :data:`BASIS_LABELS`)
+    basis: str = ""
+    #: plots whose area could not be computed and that this figure would need
+    unmeasured: tuple[str, ...] = ()
+
+
+@dataclass
+class BalanceSheet:
+    """All balance figures of a project, in order."""
+
+    figures: list[BalanceFigure] = field(default_factory=list)
+
+    def add(self, *args, **kwargs) -> BalanceFigure:
+        """Append a figure and return it."""
+        fig = BalanceFigure(*args, **kwargs)
+        self.figures.append(fig)
+        return fig
+
+    def get(self, key: str, scope: str = "project") -> BalanceFigure | None:
+        """The figure ``key`` of ``scope`` (None if absent)."""
+        for f in self.figures:
+            if f.key == key and f.scope == scope:
+                return f
+        return None
+
+    def value(self, key: str, scope: str = "project", default: float = 0.0) -> float:
+        """The m² value of figure ``key`` (``default`` if absent)."""
+        f = self.get(key, scope)
+        return f.m2 if f is not None else default
+
+    def set_status(self, key: str, rule_id: str, status: str, scope: str = "project") -> None:
+        """Record the rule and its pass/fail status on a figure."""
+        f = self.get(key, scope)
+        if f is not None:
+            f.rule_id, f.status = rule_id, status
+
+
+#: What the ``basis`` codes of the balance table mean: (Chinese, English).
+BASIS_LABELS: dict[str, tuple[str, str]] = {
+    "plots": ("地块椭球面积", "plot areas"),
+    "landuse": ("三调地类图斑叠加", "land-survey overlay"),
+    "landuse_kcxs": (
+        "三调地类图斑叠加，扣除田坎（KCXS）",
+        "land-survey overlay, net of field ridges (KCXS)",
+    ),
+    "declared": ("申报地类（无三调图层）", "declared classes (no land-survey layer)"),
+    "declared_kcxs": (
+        "申报复垦地类，按三调同类耕地田坎系数扣除田坎",
+        "declared class after reclamation, net of field ridges at the survey's KCXS for that class",
+    ),
+    "project": ("项目信息", "project facts"),
+    "ledger": ("台账", "ledger"),
+}
+
+
+def _ids(ctx, role: str, mask: np.ndarray) -> tuple[str, ...]:
+    frame = ctx.attributes(role)
+    ids = printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
+    return tuple(str(i) for i in ids[np.asarray(mask, dtype=bool)])
+
+
+def _sum(ctx, role: str, values: np.ndarray) -> tuple[float, tuple[str, ...]]:
+    """Sum of the known values and the plots whose value is unknown (NaN)."""
+    values = np.asarray(values, dtype=float)
+    unknown = ~np.isfinite(values)
+    return float(values[~unknown].sum()), _ids(ctx, role, unknown)
+
+
+#: Construction kinds reported separately: (kind, Chinese label, English label).
+KINDS: tuple[tuple[str, str, str], ...] = (
+    ("resettlement", "安置", "resettlement"),
+    ("urban", "城镇建新", "urban"),
+)
+
+_SCALE_ZH = {"dengbie": "等别", "dengji": "等级"}
+
+
+def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
+    """Cultivated, paddy and quality figures: reclaimed (demolition) vs occupied (construction)."""
+
+    scale = ctx.project.quality_scale
+    ridge = ridge_netted(ctx)
+    if ctx.has("demolition"):
+        reclaimed = farmland_reclaimed(ctx)
+        basis = "declared_kcxs" if ridge else "declared"
+        note_zh, note_en = ("（扣除田坎）", " (net of field ridges)") if ridge else ("", "")
+        for key, col, zh, en in (
+            ("reclaimed_cultivated", "cultivated_m2", "复垦耕地面积", "cultivated land reclaimed"),
+            ("reclaimed_paddy", "paddy_m2", "复垦水田面积", "paddy reclaimed"),
+        ):
+            m2, unknown = _sum(ctx, "demolition", reclaimed[col].to_numpy(dtype=float))
+            sheet.add(key, zh + note_zh, en + note_en, m2, basis=basis, unmeasured=unknown)
+        finite = np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))
+        known = reclaimed[finite]
+        sheet.add(
+            "reclaimed_quality",
+            f"复垦耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
+            f"area-weighted quality grade ({scale}) of reclaimed cultivated land (graded area)",
+            float(known["quality_area_m2"].sum()),
+            grade=weighted_grade(known),
+            basis=basis,
+            unmeasured=_ids(ctx, "demolition", ~finite),
+        )
+    if not ctx.has("construction"):
+        return
+    occupied = farmland_under(ctx, "construction")
+    survey = has_survey(ctx)
+    basis = ("landuse_kcxs" if ridge else "landuse") if survey else "declared"
+    src_zh = "（三调地类图斑" + ("，扣除田坎）" if ridge else "）") if survey else "（申报地类）"
+    src_en = (
+        (" (land-survey layer" + (", net of field ridges)" if ridge else ")"))
+        if survey
+        else " (declared class)"
+    )
+    kinds = ctx.layer("construction")["kind"].to_numpy(dtype=object)
+    scopes = [("project", np.ones(len(kinds), bool), "", "")]
+    scopes += [(k, kinds == k, f"{zh}：", f"{en}: ") for k, zh, en in KINDS]
+    for scope, mask, pre_zh, pre_en in scopes:
+        part = occupied[mask]
+        for key, col, zh, en in (
+            (
+                "occupied_cultivated",
+                "cultivated_m2",
+                "建新占用耕地面积",
+                "cultivated land occupied",
+            ),
+            ("occupied_paddy", "paddy_m2", "建新占用水田面积", "paddy occupied"),
+        ):
+            values = np.full(len(kinds), 0.0)
+            values[mask] = part[col].to_numpy(dtype=float)
+            m2, unknown = _sum(ctx, "construction", values)
+            sheet.add(
+                key,
+                f"{pre_zh}{zh}{src_zh}",
+                f"{pre_en}{en}{src_en}",
+                m2,
+                scope=scope,
+                basis=basis,
+                unmeasured=unknown,
+            )
+        finite = np.isfinite(part["quality_area_m2"].to_numpy(dtype=float))
+        known = part[finite]
+        unknown = np.zeros(len(kinds), dtype=bool)
+        unknown[np.flatnonzero(mask)[~finite]] = True
+        sheet.add(
+            "occupied_quality",
+            f"{pre_zh}建新占用耕地加权质量{_SCALE_ZH[scale]}（已评定面积）{src_zh}",
+            f"{pre_en}area-weighted quality grade ({scale}) of occupied cultivated land (graded "
+            f"area){src_en}",
+            float(known["quality_area_m2"].sum()),
+            scope=scope,
+            grade=weighted_grade(known),
+            basis=basis,
+            unmeasured=_ids(ctx, "construction", unknown),
+        )
+
+
+def compute_balance(ctx) -> BalanceSheet:
+    """The project's balance sheet (cached on the context).
+
+    Figures (scope ``project``; construction-side figures also per kind, scopes
+    ``resettlement`` and ``urban``): ``demolition_area`` (gross plot areas),
+    ``quota_basis`` (rural construction land of the demolition plots, the land survey's when
+    the project has one, else the declared classes'), ``construction_area``,
+    ``surplus_quota`` (quota basis − construction), ``reclaimed_cultivated`` vs
+    ``occupied_cultivated``, ``reclaimed_paddy`` vs ``occupied_paddy`` (net of 田坎 where the
+    survey gives coefficients), ``reclaimed_quality`` vs ``occupied_quality`` (area-weighted
+    grade in ``grade``, graded area in ``m2``) and, when the project states them,
+    ``advance_quota``, ``turnover_quota`` and (construction-only plans) ``drawn_quota`` per
+    source (scope: the source's code) and in total.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+
+    Returns
+    -------
+    BalanceSheet
+        The same object for every call on one context; the BAL rules record their status on it.
+    """
+
+    def build() -> BalanceSheet:
+        sheet = BalanceSheet()
+        project = ctx.project
+        if ctx.has("demolition"):
+            m2, unknown = _sum(ctx, "demolition", plot_area(ctx, "demolition"))
+            sheet.add(
+                "demolition_area",
+                "拆旧地块面积",
+                "demolition area",
+                m2,
+                basis="plots",
+                unmeasured=unknown,
+            )
+            qb = quota_basis(ctx)
+            source = (
+                str(qb["source"].iloc[0])
+                if len(qb)
+                else ("landuse" if has_survey(ctx) else "declared")
+            )
+            m2, unknown = _sum(ctx, "demolition", qb["basis_m2"].to_numpy(dtype=float))
+            sheet.add(
+                "quota_basis",
+                "拆旧地块农村建设用地面积（指标基数）",
+                "rural construction land of the demolition plots (quota basis)",
+                m2,
+                basis=source,
+                unmeasured=unknown,
+            )
+        if ctx.has("construction"):
+            m2, unknown = _sum(ctx, "construction", plot_area(ctx, "construction"))
+            sheet.add(
+                "construction_area",
+                "建新地块面积",
+                "new-construction area",
+                m2,
+                basis="plots",
+                unmeasured=unknown,
+            )
+            kinds = ctx.layer("construction")["kind"].to_numpy(dtype=object)
+            area = plot_area(ctx, "construction")
+            for kind, zh, en in (
+                ("resettlement", "安置地块面积", "resettlement area"),
+                ("urban", "城镇建新地块面积", "urban new-construction area"),
+            ):
+                values = np.where(kinds == kind, area, 0.0)
+                m2, unknown = _sum(ctx, "construction", values)
+                sheet.add(
+                    "construction_area", zh, en, m2, scope=kind, basis="plots", unmeasured=unknown
+                )
+        else:
+            sheet.add(
+                "construction_area", "建新地块面积", "new-construction area", 0.0, basis="plots"
+            )
+        if ctx.has("demolition"):
+            qb = sheet.get("quota_basis")
+            con = sheet.get("construction_area")
+            sheet.add(
+                "surplus_quota",
+                "节余指标",
+                "surplus quota",
+                qb.m2 - con.m2,
+                basis=qb.basis,
+                unmeasured=qb.unmeasured + con.unmeasured,
+            )
+        if project.advance_quota_m2 is not None:
+            sheet.add(
+                "advance_quota",
+                "预支节余指标",
+                "advanced surplus quota",
+                float(project.advance_quota_m2),
+                basis="project",
+            )
+        if getattr(project, "turnover_quota_m2", None) is not None:
+            sheet.add(
+                "turnover_quota",
+                "下达周转指标",
+                "turnover quota issued",
+                float(project.turnover_quota_m2),
+                basis="project",
+            )
+        sources = getattr(project, "quota_sources", ()) or ()
+        if sources:
+            for src in sources:
+                sheet.add(
+                    "drawn_quota",
+                    f"使用节余指标（来源 {src.code}）",
+                    f"surplus quota drawn (source {src.code})",
+                    float(src.area_m2),
+                    scope=src.code,
+                    basis="project",
+                )
+            sheet.add(
+                "drawn_quota",
+                "使用节余指标合计",
+                "surplus quota drawn, total",
+                float(sum(src.area_m2 for src in sources)),
+                basis="project",
+            )
+        _farmland_figures(ctx, sheet)
+        return sheet
+
+    return ctx.cached("balance", build)
+
+
+def balance_table(sheet: BalanceSheet) -> pd.DataFrame:
+    """The ``balance`` output table: one row per figure in m², 公顷 and 亩 with its rule status.
+
+    ``grade`` holds the area-weighted quality grade of the ``*_quality`` rows (their area
+    columns give the graded cultivated area); it is empty for the other rows. ``basis`` says
+    how the figure was measured (a key of :data:`BASIS_LABELS`; ``basis_zh`` in words) and
+    ``unmeasured`` lists the plots whose area could not be computed (the figure is then the
+    sum of the other plots, and its status ``not checked``).
+    """
+    rows = [
+        {
+            "item": f.key,
+            "scope": f.scope,
+            "label_zh": f.label_zh,
+            "label_en": f.label_en,
+            "area_m2": round(f.m2, 4),
+            "area_ha": round(float(to_hectare(f.m2)), 6),
+            "area_mu": round(float(to_mu(f.m2)), 4),
+            "grade": round(f.grade, 4) if np.isfinite(f.grade) else np.nan,
+            "rule_id": f.rule_id,
+            "status": f.status,
+            "basis": f.basis,
+            "basis_zh": BASIS_LABELS.get(f.basis, ("", ""))[0],
+            "unmeasured": ",".join(f.unmeasured),
+        }
+        for f in sheet.figures
+    ]
+    columns = [
+        "item",
+        "scope",
+        "label_zh",
+        "label_en",
+        "area_m2",
+        "area_ha",
+        "area_mu",
+        "grade",
+        "rule_id",
+        "status",
+        "basis",
+        "basis_zh",
+        "unmeasured",
+    ]
+    return pd.DataFrame(rows, columns=columns)

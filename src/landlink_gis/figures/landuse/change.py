@@ -1,0 +1,212 @@
+"""The land-use structure table of a project (项目区土地利用结构调整表, rule BAL008).
+
+For each land class, the area before and after the project on the two sides of a linkage
+project:
+
+* **demolition**: the classes the demolition plots stand on today (三调 classes by overlay when
+  the project has a land-survey layer, else each plot's declared class) become the plot's class
+  after reclamation (``reclaim_class``);
+* **construction**: the classes under the new-construction plots become construction land
+  (``20`` 城镇村及工矿用地, the construction group of the classification).
+
+Areas use the project's area method (ellipsoidal by default), gross (the table shows land, not
+quota, so 田坎 are not deducted). Rows are per village: the survey polygon's 坐落单位
+(``ZLDWMC``), else its 权属单位 (``QSDWMC``), else — without a survey, or where the survey has
+neither — the plot's declared owner (``owner``). The table is the ``landuse_change`` layer of the
+output (an attribute table) and a sheet of the Excel summary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...base.codes import class_name, normalise_code
+from ...base.fields import blank
+from ...engine.area import to_hectare, to_mu
+from . import has_survey, survey_pairs
+
+__all__ = ["CONSTRUCTION_CLASS", "LANDUSE_CHANGE_COLUMNS", "landuse_change_table"]
+
+#: Class the construction plots' land becomes: the construction group (城镇村及工矿用地).
+CONSTRUCTION_CLASS: tuple[str, str] = ("20", "城镇村及工矿用地（建设用地）")
+#: Columns of the ``landuse_change`` table.
+LANDUSE_CHANGE_COLUMNS: tuple[str, ...] = (
+    "side",
+    "village",
+    "land_class",
+    "class_name",
+    "before_m2",
+    "after_m2",
+    "change_m2",
+    "before_ha",
+    "after_ha",
+    "change_ha",
+    "before_mu",
+    "after_mu",
+    "change_mu",
+)
+_SUBTOTAL = "小计"
+
+
+def _text(values) -> np.ndarray:
+    out = np.asarray(values, dtype=object).copy()
+    out[blank(out)] = ""
+    return np.array([str(v).strip() for v in out], dtype=object)
+
+
+def _pieces(ctx, role: str) -> pd.DataFrame:
+    """(plot position, village, current class, area) of each piece of the plots of ``role``."""
+    plots = ctx.attributes(role)
+    owner = _text(plots["owner"].to_numpy(dtype=object)) if len(plots) else np.zeros(0, object)
+    if has_survey(ctx):
+        survey = ctx.attributes("landuse")
+        pairs = survey_pairs(ctx, role)
+        li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+        seat = (
+            _text(survey["seat"].to_numpy(dtype=object)[rj])
+            if ctx.has_field("landuse", "seat")
+            else np.full(len(rj), "", object)
+        )
+        lu_owner = (
+            _text(survey["owner"].to_numpy(dtype=object)[rj])
+            if ctx.has_field("landuse", "owner")
+            else np.full(len(rj), "", object)
+        )
+        village = np.where(
+            seat != "", seat, np.where(lu_owner != "", lu_owner, owner[li] if len(li) else lu_owner)
+        )
+        col = ctx.area_column
+        return pd.DataFrame(
+            {
+                "plot": li,
+                "village": village,
+                "before": survey["land_class"].to_numpy(dtype=object)[rj],
+                "area": pairs[col].to_numpy(dtype=float),
+            }
+        )
+    area = ctx.area(role).astype(float)
+    keep = np.isfinite(area)
+    return pd.DataFrame(
+        {
+            "plot": np.flatnonzero(keep),
+            "village": owner[keep],
+            "before": plots["land_class"].to_numpy(dtype=object)[keep],
+            "area": area[keep],
+        }
+    )
+
+
+def _side(ctx, role: str) -> pd.DataFrame:
+    """Long rows (village, class, before, after) of one side."""
+    pieces = _pieces(ctx, role)
+    pieces["before"] = (
+        [c or "" for c in normalise_code(pieces["before"].to_numpy(dtype=object))]
+        if len(pieces)
+        else []
+    )
+    if role == "demolition":
+        after = np.asarray(
+            normalise_code(ctx.attributes(role)["reclaim_class"].to_numpy(dtype=object)),
+            dtype=object,
+        )
+        pieces["after"] = [c or "" for c in after[pieces["plot"].to_numpy()]] if len(pieces) else []
+    else:
+        pieces["after"] = CONSTRUCTION_CLASS[0]
+    for col in ("village", "before", "after"):
+        pieces[col] = pieces[col].astype(str) if len(pieces) else pd.Series([], dtype=object)
+    before = (
+        pieces.groupby(["village", "before"], as_index=False)["area"]
+        .sum()
+        .rename(columns={"before": "land_class", "area": "before_m2"})
+    )
+    after = (
+        pieces.groupby(["village", "after"], as_index=False)["area"]
+        .sum()
+        .rename(columns={"after": "land_class", "area": "after_m2"})
+    )
+    rows = before.merge(after, on=["village", "land_class"], how="outer").fillna(
+        {"before_m2": 0.0, "after_m2": 0.0}
+    )
+    rows["side"] = role
+    return rows
+
+
+def _finish(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["change_m2"] = rows["after_m2"] - rows["before_m2"]
+    for unit, conv in (("ha", to_hectare), ("mu", to_mu)):
+        for what in ("before", "after", "change"):
+            rows[f"{what}_{unit}"] = np.round(
+                np.asarray(conv(rows[f"{what}_m2"].to_numpy(dtype=float)), dtype=float),
+                6 if unit == "ha" else 4,
+            )
+    for what in ("before", "after", "change"):
+        rows[f"{what}_m2"] = np.round(rows[f"{what}_m2"].to_numpy(dtype=float), 4)
+    codes = rows["land_class"].to_numpy(dtype=object)
+    names = np.asarray(class_name(codes), dtype=object) if len(codes) else np.zeros(0, object)
+    names = np.where(codes == CONSTRUCTION_CLASS[0], CONSTRUCTION_CLASS[1], names)
+    names = (
+        np.where(
+            codes == "",
+            np.where(rows["class_name"].fillna("") == _SUBTOTAL, _SUBTOTAL, "（无地类）"),
+            names,
+        )
+        if "class_name" in rows
+        else names
+    )
+    rows["class_name"] = [n if isinstance(n, str) else "" for n in names]
+    return rows[list(LANDUSE_CHANGE_COLUMNS)]
+
+
+def landuse_change_table(ctx) -> pd.DataFrame:
+    """The land-use structure table (BAL008) of a check.
+
+    Parameters
+    ----------
+    ctx
+        The check context.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LANDUSE_CHANGE_COLUMNS`. ``side`` is ``demolition``, ``construction`` or
+        ``total`` (both sides); rows with a ``village`` are per village (a row with class name
+        小计 is the village's subtotal of that side); rows with an empty ``village`` are the
+        project's totals per class. ``change = after − before`` in m², 公顷 (``_ha``) and 亩
+        (``_mu``). Computed once per context.
+    """
+
+    def build() -> pd.DataFrame:
+        sides = [_side(ctx, role) for role in ("demolition", "construction") if ctx.has(role)]
+        if not sides:
+            return pd.DataFrame(columns=list(LANDUSE_CHANGE_COLUMNS))
+        detail = pd.concat(sides, ignore_index=True)
+        detail["class_name"] = ""
+        subtotal = detail.groupby(["side", "village"], as_index=False)[
+            ["before_m2", "after_m2"]
+        ].sum()
+        subtotal["land_class"], subtotal["class_name"] = "", _SUBTOTAL
+        per_class = detail.groupby(["side", "land_class"], as_index=False)[
+            ["before_m2", "after_m2"]
+        ].sum()
+        per_class["village"], per_class["class_name"] = "", ""
+        total = detail.groupby("land_class", as_index=False)[["before_m2", "after_m2"]].sum()
+        total["side"], total["village"], total["class_name"] = "total", "", ""
+        order = {"demolition": 0, "construction": 1, "total": 2}
+        village_rows = pd.concat([detail, subtotal], ignore_index=True)
+        village_rows["_sub"] = (village_rows["class_name"] == _SUBTOTAL).astype(int)
+        village_rows = village_rows.sort_values(
+            ["side", "village", "_sub", "land_class"],
+            key=lambda c: c.map(order) if c.name == "side" else c,
+            kind="stable",
+        )
+        project_rows = pd.concat([per_class, total], ignore_index=True).sort_values(
+            ["side", "land_class"],
+            key=lambda c: c.map(order) if c.name == "side" else c,
+            kind="stable",
+        )
+        out = pd.concat([village_rows.drop(columns="_sub"), project_rows], ignore_index=True)
+        return _finish(out).reset_index(drop=True)
+
+    return ctx.cached("landuse_change", build).copy()

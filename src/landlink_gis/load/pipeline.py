@@ -1,0 +1,394 @@
+"""Load a project's layers: read, reproject to the project CRS, map fields, compute areas.
+
+This is the boundary between I/O and the rules: everything a rule needs ends up in a
+:class:`~landlink_gis.load.context.CheckContext`. Inputs are never modified: frames are copied and
+files are only read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from ..base.errors import DataSourceError, InputError
+from ..base.roles import PLOT_ROLES
+from ..engine.area import ellipsoidal_area
+from ..engine.geomops import bounds_of, force_2d
+from ..io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
+from ..io.inputs import ensure_readable_source
+from ..io.memory import frame_sha256, read_frame
+from ..io.shared import STREAMED_ROLES, SharedLayer, shared_key
+from ..io.vector import file_sha256, read_vector
+from ..project.file import LayerSpec, Project
+from .context import CheckContext, GeometryRepair, LayerFrames, SourceInfo, geometry_state
+from .ledger import merge_ledger_layer, read_ledger_inputs
+from .normalise import add_areas, normalise_layer, repair_geometries
+from .rasters import open_raster, read_problems
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["load_context"]
+
+#: Reference layers that only matter where they meet the plots (every rule overlays them with the
+#: plots): read in batches, keeping the features near a plot, so memory never holds a whole
+#: county or province layer. Ledger and boundary layers are read whole (within the extent).
+
+
+def _plot_geoms(frames: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
+    """All plot geometries (demolition and construction) read so far, in the project CRS."""
+    return np.concatenate(
+        [np.asarray(frames[r].geometry.array, dtype=object) for r in PLOT_ROLES if r in frames]
+    )
+
+
+def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> gpd.GeoDataFrame:
+    if spec.frame is not None:
+        return read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
+    return read_vector(
+        role=spec.role,
+        path=spec.path,
+        url=spec.url,
+        layer=spec.layer,
+        table=spec.table,
+        sql=spec.sql,
+        encoding=spec.encoding,
+        bbox=bbox,
+        bbox_crs=bbox_crs,
+        geometry_column=spec.geometry_column,
+    )
+
+
+def _to_project_crs(
+    frame: gpd.GeoDataFrame, crs: CRS, spec: LayerSpec
+) -> tuple[gpd.GeoDataFrame, bool]:
+    if frame.crs is None:
+        return frame.set_crs(crs, allow_override=True), False
+    if CRS.from_user_input(frame.crs).equals(crs):
+        return frame.set_crs(crs, allow_override=True), False
+    try:
+        return frame.to_crs(crs), True
+    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+        raise DataSourceError(
+            f"{spec.source}: cannot reproject layer '{spec.role}' from {frame.crs} to {crs} ({exc})"
+        ) from None
+
+
+def load_context(
+    project: Project,
+    *,
+    params: dict[str, Any],
+    lang: str = "zh",
+    repair: bool = False,
+    shared: Mapping[tuple[str, str, str], SharedLayer] | None = None,
+    previous: str | Path | None = None,
+    today: dt.date | None = None,
+) -> CheckContext:
+    """Read every input of ``project`` into a finished :class:`CheckContext`.
+
+    Plot layers are read whole; reference layers only where they meet the plots. The ledger
+    named by ``[ledger]`` (other projects' plots, and this project's previous plan) and the
+    ``previous`` plan file are read here too, and the rasters are opened, so that the context is
+    complete when the rules get it.
+
+    Parameters
+    ----------
+    project
+        The project.
+    params
+        Rule parameters after profile and project overrides.
+    lang
+        Language of the messages.
+    repair
+        Replace invalid plot polygons by their ``make_valid(method="structure")`` repair; the
+        originals and the areas before/after are kept in ``ctx.repairs``.
+    shared
+        Reference layers a batch has already read once (:mod:`landlink_gis.io.shared`); used
+        instead of reading the file again.
+    previous
+        A checked GeoPackage holding the previously approved plan (ADJ rules).
+    today
+        The date deadlines are judged on (default: the day of the run).
+
+    Raises
+    ------
+    DataSourceError
+        A configured layer cannot be read, or the project CRS cannot be determined.
+    """
+    shared = shared or {}
+    for (
+        spec
+    ) in project.layers.values():  # refuse FIFOs, devices, sockets before anything opens them
+        if spec.path is not None:
+            ensure_readable_source(spec.path, spec.role)
+    for rspec in project.rasters.values():
+        ensure_readable_source(rspec.path, rspec.role, kind="raster")
+    hashes = _hash_inputs(project, skip={Path(k[0]) for k in shared})
+    frames, infos = _read_plot_layers(project, hashes)
+    crs = _project_crs(
+        project,
+        frames["demolition"] if "demolition" in frames else next(iter(frames.values()), None),
+    )
+    extent = None
+    for role, frame in list(frames.items()):
+        frames[role], infos[role].reprojected = _to_project_crs(frame, crs, project.layers[role])
+        b = bounds_of(frames[role])
+        if np.all(np.isfinite(b)):
+            extent = (
+                b
+                if extent is None
+                else (
+                    min(extent[0], b[0]),
+                    min(extent[1], b[1]),
+                    max(extent[2], b[2]),
+                    max(extent[3], b[3]),
+                )
+            )
+    if extent is not None:
+        margin = 100.0 if not crs.is_geographic else 0.001
+        extent = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
+    plots = _plot_geoms(frames)
+    for role, spec in project.layers.items():
+        if role not in frames:
+            frames[role], infos[role] = _read_reference(spec, crs, extent, plots, shared, hashes)
+    readers = {role: open_raster(spec) for role, spec in project.rasters.items()}
+    ledger_inputs = read_ledger_inputs(project, crs, frames, previous=previous)
+    if ledger_inputs.ledger_frame is not None:
+        frames["ledger"], infos["ledger"] = merge_ledger_layer(
+            frames.get("ledger"), infos.get("ledger"), ledger_inputs, crs
+        )
+    layers = LayerFrames()
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    repairs: dict[str, GeometryRepair] = {}
+    states: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for role, frame in frames.items():
+        spec = project.layers.get(role) or ledger_inputs.spec
+        frame, had_z = _drop_z(frame, crs)
+        if repair and role in PLOT_ROLES:
+            frame, fixed = _repair(role, frame, crs)
+            if fixed is not None:
+                repairs[role] = fixed
+        raw[role] = frame
+        state = geometry_state(np.asarray(frame.geometry.array, dtype=object))
+        states[role] = state
+        if role in STREAMED_ROLES:
+            # reference layers: their areas are computed only if a rule asks for them
+            normalised, missing = normalise_layer(frame, spec, crs, areas=False)
+            layers.defer(role, normalised, lambda f, state=state: add_areas(f, crs, state))
+        else:
+            normalised, missing = normalise_layer(frame, spec, crs, state=state)
+            layers[role] = normalised
+        infos[role].had_z = had_z
+        infos[role].missing_fields = missing
+    ctx = CheckContext(
+        project=project,
+        crs=crs,
+        params=params,
+        lang=lang,
+        layers=layers,
+        raw=raw,
+        sources=infos,
+        rasters=readers,
+        raster_specs=dict(project.rasters),
+        ledger=ledger_inputs.ledger,
+        previous=ledger_inputs.previous,
+        repairs=repairs,
+        repair_requested=repair,
+        today=today,
+    )
+    for role, state in states.items():
+        ctx.seed(("geometry_state", role), state)
+    return ctx
+
+
+def _read_plot_layers(
+    project: Project, hashes: dict[Any, Future]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, SourceInfo]]:
+    """The plot layers, read whole, with their source information (in their own CRS)."""
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    infos: dict[str, SourceInfo] = {}
+    for role in PLOT_ROLES:
+        if role not in project.layers:
+            continue
+        spec = project.layers[role]
+        frames[role] = _read(spec)
+        if len(frames[role]) == 0:
+            raise DataSourceError(
+                f"{spec.source}: the {role} layer has no features; "
+                "check that the right file/layer is named in the project file, or remove the empty "
+                "layer"
+            )
+        infos[role] = _source_info(role, spec, frames[role], hashes)
+    if not frames:
+        raise InputError(
+            f"{project.path}: the project has no plot layer; add [layers.demolition] and/or "
+            "[layers.construction]"
+        )
+    return frames, infos
+
+
+def _project_crs(project: Project, first: gpd.GeoDataFrame | None) -> CRS:
+    """The project CRS: ``[project] crs``, else the first plot layer's."""
+    role = "demolition" if "demolition" in project.layers else "construction"
+    try:
+        crs = (
+            CRS.from_user_input(project.crs)
+            if project.crs
+            else (CRS.from_user_input(first.crs) if first is not None and first.crs else None)
+        )
+    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+        raise InputError(
+            f"{project.path}: project crs {project.crs!r} is not a valid CRS ({exc})"
+        ) from None
+    if crs is None:
+        raise InputError(
+            f"{project.layers[role].source}: the {role} layer has no CRS (no .prj) and the project "
+            'file sets none; add the .prj file or set `crs = "EPSG:45xx"` in [project]'
+        )
+    return crs
+
+
+def _read_reference(
+    spec: LayerSpec,
+    crs: CRS,
+    extent: tuple[float, float, float, float] | None,
+    plots: np.ndarray,
+    shared: Mapping[tuple[str, str, str], SharedLayer],
+    hashes: dict[Any, Future],
+) -> tuple[gpd.GeoDataFrame, SourceInfo]:
+    """A reference layer in the project CRS, keeping (for the big roles) only features near the
+    plots.
+
+    One of three sources: the batch's shared copy, a streamed read of a big file in batches, or
+    a plain read within the plots' extent (any format, PostGIS included); the same "near the
+    plots" filter applies to all three.
+    """
+    role = spec.role
+    streamed = (
+        role in STREAMED_ROLES
+        and spec.path is not None
+        and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES
+    )
+    pre = shared.get(shared_key(spec.path, spec.layer, crs)) if streamed else None
+    if pre is not None or (streamed and extent is not None):
+        if pre is not None:  # read once for the whole batch
+            frame = pre.near(plots)
+            hashes[spec.path] = _done(pre.sha256)
+        else:  # big reference layers: streamed in batches
+            frame, _ = read_near(spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent)
+        info = _source_info(role, spec, frame, hashes)
+        source_crs = frame.attrs.get("source_crs")
+        info.crs = CRS.from_user_input(source_crs) if source_crs is not None else None
+        info.reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(
+            crs
+        )
+        if info.reprojected and np.all(np.isfinite(info.bounds)):
+            # the CRS rules judge coordinates in the layer's own CRS
+            back = Transformer.from_crs(crs, info.crs, always_xy=True)
+            info.bounds = tuple(back.transform_bounds(*info.bounds))
+        return frame, info
+    frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
+    info = _source_info(role, spec, frame, hashes)
+    frame, info.reprojected = _to_project_crs(frame, crs, spec)
+    if role in STREAMED_ROLES and extent is not None:
+        keep = near_positions(frame.geometry.array, plots_tree(plots))
+        frame = frame.iloc[keep].reset_index(drop=True)
+        info.count = len(frame)
+    return frame, info
+
+
+def _drop_z(frame: gpd.GeoDataFrame, crs: CRS) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """``frame`` in 2-D and the mask of features that had Z (or M) values."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    had_z = np.asarray(shapely.has_z(geoms), dtype=bool) | bool(frame.attrs.get("had_m", False))
+    has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.ones(len(geoms), dtype=bool)
+    if (
+        had_z.any() or has_m.any()
+    ):  # 2-D already: nothing to drop (saves copying millions of polygons)
+        frame = frame.set_geometry(gpd.GeoSeries(force_2d(geoms), crs=crs, index=frame.index))
+    return frame, had_z
+
+
+def _done(value: Any) -> Future:
+    """A future that already holds ``value``."""
+    fut: Future = Future()
+    fut.set_result(value)
+    return fut
+
+
+def _hash_inputs(project: Project, skip: set[Path] | frozenset = frozenset()) -> dict[Any, Future]:
+    """SHA-256 of every layer file, computed on a background thread while the layers are read.
+
+    ``hashlib`` and file reads release the GIL, so on a second core the hash of a big
+    reference layer costs no wall time; :func:`_source_info` takes the result.
+    """
+    # the plot layers' files first: they are read (and their hash wanted) first
+    roles = sorted(project.layers, key=lambda role: role not in PLOT_ROLES)
+    paths = list(
+        dict.fromkeys(project.layers[r].path for r in roles if project.layers[r].path is not None)
+    )
+    paths = [p for p in paths if Path(p).resolve() not in skip]
+    if not paths:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landlink-sha256")
+    try:
+        return {path: pool.submit(file_sha256, path) for path in paths}
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _source_info(
+    role: str, spec: LayerSpec, frame: gpd.GeoDataFrame, hashes: dict[Any, Future] | None = None
+) -> SourceInfo:
+    sha = frame_sha256(spec.frame) if spec.frame is not None else None
+    if spec.path is not None:
+        try:
+            pending = (hashes or {}).get(spec.path)
+            sha = pending.result() if pending is not None else file_sha256(spec.path)
+        except OSError:
+            sha = None
+    return SourceInfo(
+        role=role,
+        source=spec.source,
+        sha256=sha,
+        crs=CRS.from_user_input(frame.crs) if frame.crs is not None else None,
+        bounds=bounds_of(frame),
+        count=len(frame),
+        encoding=spec.encoding or frame.attrs.get("encoding"),
+        outside_folder=spec.outside,
+        encoding_note=frame.attrs.get("encoding_note"),
+        unclosed=frame.attrs.get("unclosed_rings"),
+        problems=read_problems(frame.attrs.get("read_problems")),
+    )
+
+
+def _repair(
+    role: str, frame: gpd.GeoDataFrame, crs: CRS
+) -> tuple[gpd.GeoDataFrame, GeometryRepair | None]:
+    """``frame`` with its invalid polygons repaired, and the record of the repair (None: nothing
+    to repair)."""
+    before = np.asarray(frame.geometry.array, dtype=object)
+    after, fixed = repair_geometries(before)
+    if not len(fixed):
+        return frame, None
+    table = pd.DataFrame(
+        {
+            "position": fixed,
+            # an invalid ring has no defined area: "before" is the planar area a GIS shows for it
+            "area_before_m2": shapely.area(before[fixed]),
+            "area_after_m2": ellipsoidal_area(after[fixed], crs),
+        }
+    )
+    logger.info("%s: repaired %d invalid geometries with make_valid(structure)", role, len(fixed))
+    return frame.set_geometry(gpd.GeoSeries(after, crs=crs, index=frame.index)), GeometryRepair(
+        original=before, table=table
+    )

@@ -1,0 +1,1 @@
+"""Reports read a :class:`~landlink_gis.run.result.CheckResult` only."""

@@ -1,0 +1,267 @@
+"""How the outputs show codes to a reviewer: layers, profiles, yes/no, units, scopes and times.
+
+The stored data keep their codes (``sichuan``, ``True``, ISO times in UTC, role names); the HTML
+report, the workbook and the printed summary show them through these functions, so that under
+``zh`` every word a reviewer reads is Chinese and every time is Beijing time (Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..base.profiles import PROFILE_LABELS
+from ..base.roles import LAYER_LABELS, RASTER_LABELS
+from ..figures.balance import KINDS
+
+__all__ = [
+    "CHINA_TZ",
+    "fact_text",
+    "input_text",
+    "layer_label",
+    "local_time",
+    "profile_label",
+    "run_info_rows",
+    "scope_label",
+    "unit_label",
+    "yes_no",
+]
+
+#: Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset equals
+#: Asia/Shanghai for every date a check can carry, without needing a time-zone database (Windows).
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+#: statuses of balance figures and plots as a reviewer reads them (each output adds its word for
+#: ``error``)
+STATUS_LABELS_ZH: dict[str, str] = {
+    "pass": "通过",
+    "fail": "不通过",
+    "warning": "警告",
+    "not checked": "未检查",
+}
+_UNITS = {
+    "zh": {
+        "m2": "m²",
+        "%": "%",
+        "count": "个",
+        "days": "天",
+        "working_days": "工作日",
+        "deg": "°",
+        "grade": "等",
+        "plots": "块",
+        "ratio": "比值",
+    },
+    "en": {"m2": "m²", "working_days": "working days", "deg": "°"},
+}
+_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+_QUALITY_SCALES = {
+    "zh": {
+        "dengbie": "耕地质量等别（1–15，GB/T 28407）",
+        "dengji": "耕地质量等级（1–10，GB/T 33469）",
+    },
+    "en": {
+        "dengbie": "quality 等别 (1–15, GB/T 28407)",
+        "dengji": "quality 等级 (1–10, GB/T 33469)",
+    },
+}
+_AREA_METHODS = {
+    "zh": {"ellipsoidal": "椭球面积（CGCS2000 椭球）", "planar": "平面面积（投影坐标）"},
+    "en": {},
+}
+_LANGUAGES = {"zh": {"zh": "中文", "en": "英文"}, "en": {"zh": "Chinese", "en": "English"}}
+_KIND_LABELS = {"zh": {k: zh for k, zh, _ in KINDS}, "en": {k: en for k, _, en in KINDS}}
+
+#: Project facts and run information: key → (zh, en)
+FACT_LABELS: dict[str, tuple[str, str]] = {
+    "name": ("项目区名称", "Name"),
+    "code": ("项目区编号", "Code"),
+    "county": ("县（区）", "County"),
+    "profile": ("省级规则", "Profile"),
+    "kind": ("项目类型", "Kind"),
+    "filing_code": ("备案编号", "Filing code"),
+    "approved": ("批准日期", "Approved"),
+    "accepted": ("验收日期", "Accepted"),
+    "filed": ("报备日期", "Filed"),
+    "traded": ("交易日期", "Traded"),
+    "advanced": ("预支日期", "Quota advanced"),
+    "quota_returned": ("指标归还日期", "Quota returned"),
+    "poverty_county": ("贫困县", "Poverty county"),
+    "advance_quota_m2": ("预支节余指标（m²）", "Advanced quota (m²)"),
+    "turnover_quota_m2": ("周转指标（m²）", "Turnover quota (m²)"),
+    "households": ("搬迁户数", "Households"),
+    "funds_wan_yuan": ("投入资金（万元）", "Funds (10 000 yuan)"),
+    "quality_scale": ("质量评价体系", "Quality scale"),
+    "adjustment_reason": ("调整原因", "Adjustment reason"),
+}
+_PROJECT_KINDS = {
+    "zh": {"linkage": "增减挂钩项目区", "construction_only": "单独建新方案"},
+    "en": {},
+}
+_RUN_INFO_LABELS: dict[str, tuple[str, str]] = {
+    "tool": ("检查工具", "Tool"),
+    "tool_version": ("工具版本", "Tool version"),
+    "python": ("运行环境版本", "Python"),
+    "project_file": ("项目文件", "Project file"),
+    "project_name": ("项目区名称", "Project name"),
+    "project_code": ("项目区编号", "Project code"),
+    "county": ("县（区）", "County"),
+    "profile": ("省级规则", "Profile"),
+    "language": ("报告语言", "Language"),
+    "crs": ("项目坐标系", "CRS"),
+    "area_method": ("面积计算方法", "Area method"),
+    "rules": ("执行的规则", "Rules run"),
+    "params": ("规则参数", "Rule parameters"),
+    "started": ("检查开始时间", "Started"),
+    "finished": ("检查结束时间", "Finished"),
+    "repair": ("自动修复几何", "Geometry repair"),
+    "facts": ("项目事实", "Project facts"),
+}
+
+
+def layer_label(role: Any, lang: str) -> str:
+    """A layer role as the reviewer reads it (``compensation`` → 占补平衡已用地; ``raster:dem`` →
+    数字高程模型)."""
+    role = "" if role is None else str(role)
+    if role.startswith("raster:"):
+        name = role.removeprefix("raster:")
+        return RASTER_LABELS.get(lang, {}).get(name, name)
+    return LAYER_LABELS.get(lang, {}).get(role, role)
+
+
+def profile_label(name: Any, lang: str) -> str:
+    """A profile name as the reviewer reads it (``sichuan`` → 四川省)."""
+    name = "" if name is None else str(name)
+    return PROFILE_LABELS.get(lang, {}).get(name, name)
+
+
+def yes_no(value: Any, lang: str) -> str:
+    """``True``/``False`` (or their text) as 是/否; empty when unknown."""
+    if value is None or value == "":
+        return ""
+    text = str(value).strip().lower()
+    yes, no = _YES_NO.get(lang, _YES_NO["en"])
+    if text in ("true", "1", "yes", "y", "是"):
+        return yes
+    if text in ("false", "0", "no", "n", "否"):
+        return no
+    return str(value)
+
+
+def unit_label(unit: Any, lang: str) -> str:
+    """A findings unit code as printed (``m2`` → m², ``working_days`` → 工作日)."""
+    unit = "" if unit is None else str(unit)
+    return _UNITS.get(lang, {}).get(unit, unit)
+
+
+def scope_label(scope: Any, lang: str) -> str:
+    """A balance scope as printed: empty for the whole project, 安置/城镇建新 for a kind, else as
+    is."""
+    scope = "" if scope is None else str(scope)
+    if scope in ("", "project"):
+        return ""
+    return _KIND_LABELS.get(lang, {}).get(scope, scope)
+
+
+def local_time(value: Any, lang: str) -> str:
+    """An ISO time (UTC when it has no zone) as Beijing time: ``2024-05-01
+    14:03:22（北京时间）``."""
+    if value is None or value == "":
+        return ""
+    try:
+        when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    text = when.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{text}（北京时间）" if lang == "zh" else f"{text} (UTC+8, Beijing time)"
+
+
+def fact_text(key: str, value: Any, lang: str) -> str:
+    """A project fact as printed: yes/no, profile, scale and kind names; dates as YYYY-MM-DD."""
+    if value is None or value == "":
+        return ""
+    if key == "poverty_county" or isinstance(value, bool):
+        return yes_no(value, lang)
+    if key == "profile":
+        return profile_label(value, lang)
+    if key == "quality_scale":
+        return _QUALITY_SCALES.get(lang, {}).get(str(value), str(value))
+    if key == "kind":
+        return _PROJECT_KINDS.get(lang, {}).get(str(value), str(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def input_text(meta: Mapping[str, Any], lang: str) -> str:
+    """One input of ``run_info["inputs"]`` as a line: source, feature count, encoding, SHA-256."""
+    zh = lang == "zh"
+    parts = [str(meta.get("source") or "")]
+    if meta.get("features") is not None:
+        parts.append(f"要素 {meta['features']} 个" if zh else f"{meta['features']} features")
+    if meta.get("encoding"):
+        parts.append(f"编码 {meta['encoding']}" if zh else f"encoding {meta['encoding']}")
+    if meta.get("outside_project_folder"):
+        parts.append("位于项目文件夹之外" if zh else "outside the project folder")
+    if meta.get("sha256"):
+        parts.append(f"SHA-256 {meta['sha256']}")
+    return ("；" if zh else "; ").join(p for p in parts if p)
+
+
+def _facts_text(facts: Mapping[str, Any], lang: str) -> str:
+    parts = []
+    for key, value in facts.items():
+        if key not in FACT_LABELS or value is None or value == "":
+            continue
+        label = FACT_LABELS[key][0 if lang == "zh" else 1]
+        parts.append(f"{label} {fact_text(key, value, lang)}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def run_info_rows(run_info: Mapping[str, Any], lang: str) -> list[tuple[str, str, str]]:
+    """``run_info`` as (label, value, key) rows for a reader: inputs one row each, times in
+    Beijing time.
+
+    The stored ``run_info`` (GeoPackage, JSON) keeps its codes and ISO UTC times; this is only how
+    it is shown.
+    """
+    i = 0 if lang == "zh" else 1
+    rows: list[tuple[str, str, str]] = []
+    for key, value in run_info.items():
+        label = _RUN_INFO_LABELS.get(key, (key, key))[i]
+        if key == "inputs":
+            for role, meta in (value or {}).items():
+                head = "输入数据：" if lang == "zh" else "Input: "
+                rows.append(
+                    (
+                        f"{head}{layer_label(role, lang)}",
+                        input_text(meta or {}, lang),
+                        f"input.{role}",
+                    )
+                )
+            continue
+        if key in ("started", "finished"):
+            text = local_time(value, lang)
+        elif key == "profile":
+            text = profile_label(value, lang)
+        elif key == "language":
+            text = _LANGUAGES.get(lang, {}).get(str(value), str(value))
+        elif key == "area_method":
+            text = _AREA_METHODS.get(lang, {}).get(str(value), str(value))
+        elif key == "repair":
+            text = yes_no(value, lang)
+        elif key == "rules":
+            text = ", ".join(map(str, value or ()))
+        elif key == "facts" and isinstance(value, Mapping):
+            text = _facts_text(value, lang)
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        rows.append((label, text, key))
+    return rows

@@ -1,1 +1,0 @@
-"""Reports read a :class:`~landlink_gis.result.CheckResult` only."""

@@ -1,0 +1,102 @@
+"""The result of a check: the output contract every writer and report reads.
+
+A :class:`CheckResult` carries everything the outputs need — findings, balance, checked plots,
+the canonical attributes and printable ids of each plot, the reference geometries the maps draw,
+the rule titles and the run information — so that no writer reaches back into the loading
+context or the rule registry. Writing it is the job of :mod:`landlink_gis.outputs`
+(``landlink_gis.write_gpkg``, ``summary``, ``explore`` … in the public API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from ..project.file import Project
+from .config import RunConfig
+
+__all__ = ["CheckResult"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a check produced.
+
+    Attributes
+    ----------
+    project
+        The project that was checked.
+    config
+        Profile, rules, severities and parameters the check ran with.
+    crs
+        The project CRS of every layer.
+    lang
+        Language of the messages (``zh`` or ``en``).
+    findings
+        One row per finding, the ``findings`` columns of the output contract plus geometry.
+    balance
+        The ``balance`` table: each figure in m², 公顷 and 亩 with its rule status.
+    plots
+        ``{"demolition": …, "construction": …}``: every input feature with its attributes
+        unchanged plus ``ll_area_m2``, ``ll_area_planar_m2``, ``ll_status``, ``ll_rule_ids``.
+    plot_attributes
+        Role → the canonical attributes of each plot (``plot_id`` printable, ``land_class``,
+        ``kind`` …), row for row with ``plots[role]``.
+    reference_layers
+        Role → geometries of each reference layer near the plots (for maps).
+    rule_titles
+        Rule ID → its title in Chinese and English.
+    run_info
+        Tool version, profile, parameters, inputs with SHA-256, time, CRS, project facts.
+    extra_layers
+        Further layers for the filing GeoPackage, name → (Geo)DataFrame (e.g. ``changes``).
+    """
+
+    project: Project
+    config: RunConfig
+    crs: CRS
+    findings: gpd.GeoDataFrame
+    balance: pd.DataFrame
+    plots: Mapping[str, gpd.GeoDataFrame]
+    run_info: Mapping[str, Any]
+    lang: str = "zh"
+    plot_attributes: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    reference_layers: Mapping[str, gpd.GeoSeries] = field(default_factory=dict, repr=False)
+    rule_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    extra_layers: Mapping[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings by severity."""
+        c = self.findings["severity"].value_counts() if len(self.findings) else {}
+        return {s: int(c.get(s, 0)) for s in ("error", "warning", "info")}
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any finding has severity ``error``."""
+        return self.counts()["error"] > 0
+
+    @property
+    def exit_code(self) -> int:
+        """CLI exit code of this result: 1 with error findings, else 0."""
+        return 1 if self.has_errors else 0
+
+    def rule_title(self, rule_id: str, lang: str | None = None) -> str:
+        """Title of ``rule_id`` in ``lang`` (default: the run's language); empty when unknown."""
+        titles = self.rule_titles.get(rule_id)
+        if titles is None:
+            return ""
+        return titles[0] if (lang or self.lang) == "zh" else titles[1]
+
+    def plot_ids(self, role: str) -> Any:
+        """Printable id of each plot of ``role`` (``#n`` where the id is blank), row for row with
+        ``plots[role]``."""
+        attrs = self.plot_attributes.get(role)
+        if attrs is None:
+            n = len(self.plots.get(role, ()))
+            return pd.Series([f"#{i}" for i in range(1, n + 1)], dtype=object).to_numpy()
+        return attrs["plot_id"].to_numpy(dtype=object)

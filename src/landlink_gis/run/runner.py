@@ -1,0 +1,390 @@
+"""``check(project) -> CheckResult``: load, run the selected rules, collect findings.
+
+A rule that crashes does not stop the run: its exception is logged with the traceback and
+recorded as an ``error`` finding, so a result is never silently clean. A rule whose input is
+missing is skipped and an ``info`` finding says what was not checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from ..base import findings as fnd
+from ..base.fields import FIELD_LABELS_ZH
+from ..base.roles import LAYER_LABELS, PLOT_ROLES, RASTER_LABELS
+from ..figures.balance import balance_table, compute_balance
+from ..figures.landuse import quota_basis
+from ..figures.landuse.change import landuse_change_table
+from ..io.inputs import is_regular_file
+from ..io.vector import file_sha256
+from ..load.context import CheckContext
+from ..load.pipeline import load_context
+from ..project.file import Project, load_project
+from ..rules import REGISTRY, Rule
+from ..rules.adjustments import plan_changes
+from .config import RunConfig, resolve_config
+from .result import CheckResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["check", "missing_requirements"]
+
+_MISSING_MSG = {
+    "zh": "规则 {rule_id}（{title}）未检查：缺少{missing}",
+    "en": "Rule {rule_id} ({title}) not checked: missing {missing}",
+}
+_CRASH_MSG = {
+    "zh": "规则 {rule_id} 运行出错，未完成检查：{error}（请报告此问题）",
+    "en": "Rule {rule_id} failed and did not complete: {error} (please report this)",
+}
+#: how a missing requirement is named, per language
+_RASTER_LABELS = {"zh": RASTER_LABELS["zh"], "en": {}}  # English messages name the role codes
+_FIELD_LABELS = {"zh": FIELD_LABELS_ZH, "en": {}}
+_MISSING_WHAT = {
+    "zh": {
+        "layer": "图层 {what}",
+        "raster": "{what}",
+        "fact": "项目信息 [project] {what}",
+        "field": "字段 {what}",
+        "previous": "原批准方案（--previous 或 [ledger]）",
+        "ledger": "台账（[ledger] path/url）",
+    },
+    "en": {
+        "layer": "layer {what}",
+        "raster": "raster {what}",
+        "fact": "[project] {what}",
+        "field": "field {what}",
+        "previous": "previous approved plan (--previous or [ledger])",
+        "ledger": "[ledger] path/url",
+    },
+}
+
+
+def _label(options: list[str], labels: dict[str, str], sep: str) -> str:
+    return sep.join(labels.get(o, o) for o in options)
+
+
+def missing_requirements(rule: Rule, ctx: CheckContext, lang: str = "en") -> list[str]:
+    """What ``rule`` needs that the project lacks, named in ``lang`` (empty: it can run)."""
+    what_text = _MISSING_WHAT[lang]
+    sep = "或" if lang == "zh" else "|"
+    missing = []
+    for req in rule.requires:
+        kind, _, what = req.partition(":")
+        options = what.split("|")
+        if kind == "layer" and not any(ctx.has(o) for o in options):
+            missing.append(what_text["layer"].format(what=_label(options, LAYER_LABELS[lang], sep)))
+        elif kind == "raster" and not any(o in ctx.rasters for o in options):
+            missing.append(
+                what_text["raster"].format(what=_label(options, _RASTER_LABELS[lang], sep))
+            )
+        elif kind == "fact" and not any(getattr(ctx.project, o, None) is not None for o in options):
+            missing.append(what_text["fact"].format(what=sep.join(options)))
+        elif kind == "field":
+            if not any(ctx.has_field(*o.split(".", 1)) for o in options):
+                shown = [
+                    f"{LAYER_LABELS[lang].get(r, r)}.{_FIELD_LABELS[lang].get(f, f)}"
+                    for r, f in (o.split(".", 1) for o in options)
+                ]
+                missing.append(what_text["field"].format(what=sep.join(shown)))
+        elif kind == "ledger":
+            if what == "previous" and ctx.previous is None:
+                missing.append(what_text["previous"])
+            elif what != "previous" and ctx.ledger is None:
+                missing.append(what_text["ledger"])
+    return missing
+
+
+def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gpd.GeoDataFrame:
+    severity = config.severity[rule.id]
+    missing = missing_requirements(rule, ctx, lang)
+    if missing:
+        raw = fnd.make(
+            layer="",
+            plot_id="",
+            missing=("、" if lang == "zh" else ", ").join(missing),
+            title=rule.title(lang),
+            crs=ctx.crs,
+        )
+        return fnd.finalise(
+            raw,
+            rule_id=rule.id,
+            severity="info",
+            template=_MISSING_MSG[lang],
+            reference=rule.reference,
+            crs=ctx.crs,
+            labels=LAYER_LABELS[lang],
+        )
+    kwargs = {p.name: config.params[p.name] for p in rule.params}
+    try:
+        raw = rule.func(ctx, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a rule crash must not stop the run
+        logger.exception("rule %s crashed", rule.id)
+        raw = fnd.make(layer="", plot_id="", error=f"{type(exc).__name__}: {exc}", crs=ctx.crs)
+        return fnd.finalise(
+            raw,
+            rule_id=rule.id,
+            severity="error",
+            template=_CRASH_MSG[lang],
+            reference=rule.reference,
+            crs=ctx.crs,
+            labels=LAYER_LABELS[lang],
+        )
+    if raw is None or len(raw) == 0:
+        return fnd.empty_findings(ctx.crs)
+    if raw.crs is None:
+        raw = raw.set_crs(ctx.crs, allow_override=True)
+    return fnd.finalise(
+        raw,
+        rule_id=rule.id,
+        severity=severity,
+        template=rule.message(lang),
+        reference=rule.reference,
+        crs=ctx.crs,
+        labels=LAYER_LABELS[lang],
+    )
+
+
+def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    table = pd.DataFrame(
+        {c: findings[c].to_numpy() for c in ("layer", "plot_id", "severity", "rule_id")}
+    )  # no geometry copied
+    relevant = table[table["severity"].isin(["error", "warning"]).to_numpy()]
+    for role in PLOT_ROLES:
+        if not ctx.has(role):
+            continue
+        frame = ctx.raw[role].copy()
+        ids = ctx.plot_ids(role)
+        mine = relevant[relevant["layer"] == role]
+        # per plot: the worst severity of its findings and their rule ids (sorted, comma-joined)
+        keys = pd.Index([str(i) for i in ids])
+        pid = mine["plot_id"].astype(str).to_numpy()
+        worst = mine["severity"].map(fnd.SEVERITY_RANK).astype("float64").groupby(pid).max()
+        pairs = (
+            pd.DataFrame({"pid": pid, "rid": mine["rule_id"].astype(str).to_numpy()})
+            .drop_duplicates()
+            .sort_values(["pid", "rid"])
+        )
+        p_arr, r_arr = pairs["pid"].to_numpy(dtype=object), pairs["rid"].to_numpy(dtype=object)
+        end = np.r_[p_arr[1:] != p_arr[:-1], True] if len(p_arr) else np.zeros(0, dtype=bool)
+        joined = fnd.join_runs(r_arr, end, ",")
+        rule_ids = pd.Series(joined, index=p_arr[end], dtype=object)
+        status_names = {0: "pass", 1: "warning", 2: "error"}
+        norm = ctx.layer(role)
+        # a plot whose area could not be computed (no geometry, non-finite coordinates) is NULL,
+        # never 0
+        present, _ = ctx.geometry_state(role)
+        frame["ll_area_m2"] = np.where(
+            present, np.round(norm["area_m2"].to_numpy(dtype=float), 4), np.nan
+        )
+        frame["ll_area_planar_m2"] = np.where(
+            present, np.round(norm["area_planar_m2"].to_numpy(dtype=float), 4), np.nan
+        )
+        if role == "demolition":
+            frame["ll_quota_basis_m2"] = np.round(
+                quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4
+            )
+        frame["ll_status"] = (
+            worst.reindex(keys).fillna(0).astype(int).map(status_names).to_numpy(dtype=object)
+        )
+        frame["ll_rule_ids"] = rule_ids.reindex(keys).fillna("").to_numpy(dtype=object)
+        out[role] = frame
+    return out
+
+
+def _run_info(
+    ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: str
+) -> dict[str, Any]:
+    project = ctx.project
+    inputs = {
+        role: {
+            "source": info.source,
+            "sha256": info.sha256,
+            "features": info.count,
+            "outside_project_folder": info.outside_folder,
+            **({"encoding": info.encoding} if info.encoding else {}),
+            **({"encoding_note": info.encoding_note} if info.encoding_note else {}),
+        }
+        for role, info in ctx.sources.items()
+    }
+    for role, spec in ctx.raster_specs.items():
+        inputs[f"raster:{role}"] = {
+            "source": str(spec.path),
+            "sha256": file_sha256(spec.path) if is_regular_file(spec.path) else None,
+            "outside_project_folder": spec.outside,
+        }
+    return {
+        "tool": "landlink-gis",
+        "tool_version": __version__,
+        "python": platform.python_version(),
+        "project_file": str(project.path) if project.path else "",
+        "project_name": project.name,
+        "project_code": project.code,
+        "county": project.county,
+        "profile": config.profile,
+        "language": lang,
+        "crs": ctx.crs.to_string(),
+        "area_method": project.area_method,
+        "rules": list(config.rules),
+        "params": config.params,
+        "inputs": inputs,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "repair": ctx.repair_requested,
+        "facts": _facts(project, compute_balance(ctx)),
+    }
+
+
+def _facts(project: Project, sheet=None) -> dict[str, Any]:
+    """Project facts the ledger reads back from a checked GeoPackage (and the quota basis the
+    balance used)."""
+    keys = (
+        "approved",
+        "accepted",
+        "filed",
+        "traded",
+        "poverty_county",
+        "advance_quota_m2",
+        "adjustment_reason",
+        "kind",
+        "turnover_quota_m2",
+        "filing_code",
+        "households",
+        "funds_wan_yuan",
+        "approved_scale_m2",
+    )
+    facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
+    facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
+    facts["quota_sources"] = [{"code": q.code, "area_m2": q.area_m2} for q in project.quota_sources]
+    basis = sheet.get("quota_basis") if sheet is not None else None
+    facts["quota_basis_m2"] = (
+        round(basis.m2, 4) if basis is not None and not basis.unmeasured else None
+    )
+    facts["layer_fields"] = {
+        r: {**s.fields, **({"plot_id": s.id_field} if s.id_field else {})}
+        for r, s in project.layers.items()
+        if r in PLOT_ROLES
+    }
+    return facts
+
+
+def check(
+    project: Project | str | Path,
+    *,
+    profile: str | None = None,
+    rules: list[str] | None = None,
+    ignore: list[str] | tuple[str, ...] = (),
+    params: dict[str, Any] | None = None,
+    lang: str | None = None,
+    previous: str | Path | None = None,
+    repair: bool = False,
+    shared: Mapping[Any, Any] | None = None,
+    today: dt.date | None = None,
+) -> CheckResult:
+    """Check a linkage project against the rulebook.
+
+    Parameters
+    ----------
+    project
+        A :class:`~landlink_gis.project.file.Project` or the path of its TOML file.
+    profile
+        Provincial profile (``national``, ``sichuan``, ``shanxi``, ``jilin``); default: the
+        project's.
+    rules
+        Run only these rule IDs or family prefixes.
+    ignore
+        Skip these rule IDs or family prefixes (in addition to the project's ``ignore``).
+    params
+        Rule parameter values overriding the profile's and the project's.
+    lang
+        Language of the messages, ``zh`` (default) or ``en``.
+    previous
+        The previously approved plan (a checked GeoPackage) for the ADJ rules; default: the
+        project's latest plan in the ledger named by ``[ledger]``, if any.
+    repair
+        Repair invalid plot polygons with ``shapely.make_valid(method="structure")`` before the
+        rules run; GEOM001 still reports each invalidity and records the repair (info) with the
+        ellipsoidal area before and after, and the checked plots carry the repaired geometry.
+    shared
+        Reference layers a batch has read once for all its projects
+        (:func:`landlink_gis.io.shared.preload_shared_layers`); used instead of reading them again.
+    today
+        The date deadlines (TIME rules) are judged on; default: the day of the run.
+
+    Returns
+    -------
+    CheckResult
+        Findings, balance, checked plots and run information.
+
+    Raises
+    ------
+    InputError
+        The project or one of its inputs cannot be read (the message says which and why).
+    """
+    started = dt.datetime.now(dt.timezone.utc)
+    if not isinstance(project, Project):
+        project = load_project(project)
+    lang = lang or project.language
+    config = resolve_config(project, profile=profile, rules=rules, ignore=ignore, params=params)
+    ctx = load_context(
+        project,
+        params=config.params,
+        lang=lang,
+        repair=repair,
+        shared=shared,
+        previous=previous,
+        today=today,
+    )
+    findings = fnd.concat(
+        [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
+    )
+    extra_layers: dict[str, Any] = {}
+    if ctx.previous is not None:
+        extra_layers["changes"] = plan_changes(ctx)
+    extra_layers["landuse_change"] = landuse_change_table(ctx)
+    result = CheckResult(
+        project=project,
+        config=config,
+        crs=ctx.crs,
+        lang=lang,
+        findings=findings,
+        balance=balance_table(compute_balance(ctx)),
+        plots=_plot_outputs(ctx, findings),
+        plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
+        reference_layers={
+            role: ctx.raw[role].geometry for role in ctx.raw if role not in PLOT_ROLES
+        },
+        rule_titles={
+            rid: (REGISTRY[rid].title("zh"), REGISTRY[rid].title("en")) for rid in REGISTRY
+        },
+        run_info=_run_info(ctx, config, started, lang),
+        extra_layers=extra_layers,
+    )
+    logger.info("checked %s: %s", project.name or project.path, result.counts())
+    return result
+
+
+def _plot_attributes(ctx: CheckContext, role: str) -> pd.DataFrame:
+    """The canonical attributes of each plot of ``role`` (printable id first), row for row with
+    the plots."""
+    norm = ctx.layer(role)
+    cols = [
+        c
+        for c in ("land_class", "reclaim_class", "kind", "quality", "area_declared", "owner")
+        if c in norm.columns
+    ]
+    out = pd.DataFrame({"plot_id": ctx.plot_ids(role)}, index=norm.index)
+    for c in cols:
+        out[c] = norm[c].to_numpy()
+    return out
