@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= bazhong_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lint clean samples bench bench-100k system-deps fuzz qgis-plugin
+.PHONY: demo test test-quick venv lint clean samples bench bench-100k system-deps fuzz qgis-plugin
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
+
+# the tests that need no system service (no PostGIS, Chromium, QGIS or LibreOffice), no sudo: a few minutes
+test-quick: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/python -m pytest -q -m "not service" tests
 
 # the seeded fuzzer with many more cases than the test run's 300
 fuzz: $(STAMP)

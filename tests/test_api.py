@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
 import landlink_gis as ll
-from conftest import SAMPLES
-from geoms import CRS, square
 from landlink_gis.cli.main import cli
+from tests.support import SAMPLES
+from tests.support.geoms import CRS, square
 
 DEMO = SAMPLES / "bazhong_demo"
 COMPARED = [

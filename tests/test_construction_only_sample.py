@@ -30,9 +30,9 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Geod, Transformer
 
-from conftest import SAMPLES
 from landlink_gis.cli.main import cli
 from landlink_gis.ledger import open_ledger
+from tests.support import SAMPLES
 
 SOURCE = "511902-2019-001"
 PLAN = "511902-2023-009"

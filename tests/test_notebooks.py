@@ -9,7 +9,7 @@ import jupytext
 import nbformat
 import pytest
 
-from conftest import REPO
+from tests.support import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 

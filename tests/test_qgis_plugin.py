@@ -18,7 +18,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from conftest import REPO, SAMPLES
+from tests.support import REPO, SAMPLES
 
 QGIS_PYTHON = "/usr/bin/python3"
 PLUGIN_ROOT = REPO / "qgis_plugin"

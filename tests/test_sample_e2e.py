@@ -13,8 +13,8 @@ import pyogrio
 import pytest
 
 import landlink_gis as ll
-from conftest import SAMPLES
 from landlink_gis.run.runner import check
+from tests.support import SAMPLES
 
 DEMO = SAMPLES / "bazhong_demo"
 CLEAN = SAMPLES / "bazhong_clean"

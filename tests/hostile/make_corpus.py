@@ -25,11 +25,11 @@ import numpy as np
 import shapely
 from shapely import affinity
 
-TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # run as a script: the tests package lies under the repository
+    sys.path.insert(0, str(REPO))
 
-from geoms import BOWTIE, CRS, X0, Y0  # noqa: E402
+from tests.support.geoms import BOWTIE, CRS, X0, Y0  # noqa: E402
 
 SEED = 20_240_607
 #: Password used in the PostGIS URLs of the corpus; it must never appear in any output.

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from gpkg_validate import run_validator
 from landlink_gis.cli.main import cli
+from tests.support.gpkg_validate import run_validator
 
 from .cases import CASES, Case, case_id
 from .make_corpus import SECRET, build

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import _toml_value
 from landlink_gis.base.errors import DataSourceError, InputError
 from landlink_gis.cli.main import cli
 from landlink_gis.io.postgis import explain_postgis, read_postgis, write_postgis
+from tests.support.helpers import _toml_value
 
 from .make_corpus import construction, demolition
 

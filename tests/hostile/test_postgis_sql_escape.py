@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from psycopg import sql as pgsql
 
-from helpers import _toml_value
 from landlink_gis.base.errors import DataSourceError
 from landlink_gis.cli.main import cli
 from landlink_gis.io import postgis
 from landlink_gis.io.pg_session import pg_session
 from landlink_gis.io.postgis import check_select_sql, read_postgis, write_postgis
+from tests.support.helpers import _toml_value
 
 from .make_corpus import construction, demolition
 

@@ -7,9 +7,9 @@ import uuid
 from pathlib import Path
 
 import landlink_gis as ll
-from geoms import square
-from helpers import frame, write_project
 from landlink_gis.run.runner import check
+from tests.support.geoms import square
+from tests.support.helpers import frame, write_project
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,14 +6,14 @@ import datetime as dt
 
 import pyogrio
 import pytest
-from ledger_fixtures import checked, project
 
 import landlink_gis as ll
-from geoms import square
-from helpers import frame
 from landlink_gis.ledger import init_ledger
 from landlink_gis.rules.adjustments import reason_allowed
 from landlink_gis.run.runner import check
+from tests.ledger.ledger_fixtures import checked, project
+from tests.support.geoms import square
+from tests.support.helpers import frame
 
 APPROVED_DEMO = [
     ("CJ001", square(0, 0, 40)),

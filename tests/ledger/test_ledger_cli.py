@@ -6,10 +6,10 @@ from __future__ import annotations
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from ledger_fixtures import checked, grid_project
 
-from geoms import square
 from landlink_gis.cli.main import cli
+from tests.ledger.ledger_fixtures import checked, grid_project
+from tests.support.geoms import square
 
 
 def test_ledger_cli_flow(tmp_path):

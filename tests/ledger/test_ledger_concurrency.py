@@ -9,11 +9,11 @@ import sys
 import time
 
 import pytest
-from ledger_fixtures import CLI, checked, grid_project, ledger_location
 
-from geoms import square
 from landlink_gis.ledger import init_ledger, open_ledger
 from landlink_gis.ledger.store import MARKER_ENV, PAUSE_ENV
+from tests.ledger.ledger_fixtures import CLI, checked, grid_project, ledger_location
+from tests.support.geoms import square
 
 
 @pytest.fixture(params=["gpkg", "postgis"])

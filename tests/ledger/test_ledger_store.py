@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from ledger_fixtures import checked, grid_project, ledger_location
 
-from geoms import square
 from landlink_gis.ledger import LedgerError, QuotaError, StatusError, init_ledger, open_ledger
+from tests.ledger.ledger_fixtures import checked, grid_project, ledger_location
+from tests.support.geoms import square
 
 BACKENDS = ["gpkg", "postgis"]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ledger_fixtures import grid_project
 
 import landlink_gis as ll
-from geoms import square
-from helpers import frame, write_project
 from landlink_gis.ledger import QuotaError, init_ledger
 from landlink_gis.run.runner import check
+from tests.ledger.ledger_fixtures import grid_project
+from tests.support.geoms import square
+from tests.support.helpers import frame, write_project
 
 
 def _plan(folder, code: str, ledger: str, sources: list[tuple[str, float]], x0: float = 5000.0):

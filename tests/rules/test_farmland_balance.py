@@ -13,11 +13,11 @@ import pytest
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from geoms import CRS as EPSG
-from geoms import rect, square
-from helpers import frame, load_ctx, write_project
 from landlink_gis.figures.landuse import farmland_reclaimed, farmland_under, weighted_grade
 from landlink_gis.run.runner import check
+from tests.support.geoms import CRS as EPSG
+from tests.support.geoms import rect, square
+from tests.support.helpers import frame, load_ctx, write_project
 
 GEOD = Geod(a=6378137.0, f=1 / 298.257222101)
 TO_LONLAT = Transformer.from_crs(CRS.from_user_input(EPSG), CRS.from_epsg(4490), always_xy=True)

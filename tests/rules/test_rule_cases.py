@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geoms import X0, Y0
-from helpers import frame, write_project
 from landlink_gis.run.runner import check
+from tests.support.geoms import X0, Y0
+from tests.support.helpers import frame, write_project
 
 if sys.version_info >= (3, 11):
     import tomllib

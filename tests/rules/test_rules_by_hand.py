@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from geoms import BOWTIE, X0, Y0, square
-from helpers import frame, write_project
 from landlink_gis.run.runner import check
+from tests.support.geoms import BOWTIE, X0, Y0, square
+from tests.support.helpers import frame, write_project
 
 
 def _rule(result, rid):
@@ -112,9 +112,9 @@ def test_messages_name_plot_figure_and_threshold_in_both_languages(tmp_path):
 
 def test_chinese_messages_name_layers_in_chinese_and_keep_role_codes(tmp_path):
     """The zh message reads 拆旧地块 D1 …; the layer/other_layer columns stay role codes."""
-    from geoms import square
-    from helpers import frame, write_project
     from landlink_gis.run.runner import check
+    from tests.support.geoms import square
+    from tests.support.helpers import frame, write_project
 
     toml = write_project(
         tmp_path,

@@ -1,0 +1,1 @@
+"""The sample generator behind ``scripts/make_samples.py``, one module per sample or step."""

@@ -1,0 +1,88 @@
+"""BAL008's ``landuse_change`` table: figures by hand, and where it is written (GeoPackage, xlsx,
+HTML)."""
+
+from __future__ import annotations
+
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+import landlink_gis as ll
+from landlink_gis.outputs.html import render_html
+from landlink_gis.outputs.xlsx import write_xlsx
+from landlink_gis.run.runner import check
+from tests.support.geoms import rect, square
+from tests.support.helpers import frame, write_project
+
+
+@pytest.fixture
+def result(tmp_path):
+    # planar areas: D1 20×20 half on 0702 of 甲村, half on 0103 of 乙村 (survey ZLDWMC), reclaimed
+    # to
+    # 0103;
+    # C1 10×10 on 0101 of 乙村 becomes construction land (20)
+    demolition = frame(
+        [
+            {
+                "DKBH": "D1",
+                "DLBM": "0702",
+                "FKDL": "0103",
+                "QSDWMC": "申报村",
+                "geometry": square(0, 0, 20),
+            }
+        ]
+    )
+    construction = frame(
+        [{"DKBH": "C1", "DLBM": "0101", "JXLX": "安置", "geometry": square(100, 0, 10)}]
+    )
+    landuse = frame(
+        [
+            {"BSM": "L1", "DLBM": "0702", "ZLDWMC": "甲村", "geometry": rect(-10, -10, 20, 40)},
+            {"BSM": "L2", "DLBM": "0103", "ZLDWMC": "乙村", "geometry": rect(10, -10, 20, 40)},
+            {"BSM": "L3", "DLBM": "0101", "ZLDWMC": "乙村", "geometry": rect(90, -10, 40, 40)},
+        ]
+    )
+    path = write_project(
+        tmp_path,
+        {"demolition": demolition, "construction": construction, "landuse": landuse},
+        project={"area_method": "planar"},
+        fmt="gpkg",
+    )
+    return check(path, rules=["BAL008"])
+
+
+def test_table_per_village_and_class(result):
+    t = result.extra_layers["landuse_change"]
+    key = t.set_index(["side", "village", "land_class"]).sort_index()
+    assert key.loc[("demolition", "甲村", "0702"), ["before_m2", "after_m2"]].tolist() == [
+        200.0,
+        0.0,
+    ]
+    assert key.loc[("demolition", "甲村", "0103"), ["before_m2", "after_m2"]].tolist() == [
+        0.0,
+        200.0,
+    ]
+    assert key.loc[
+        ("demolition", "乙村", "0103"), ["before_m2", "after_m2", "change_m2"]
+    ].tolist() == [200.0, 200.0, 0.0]
+    assert key.loc[("construction", "乙村", "0101"), "change_m2"] == -100.0
+    assert key.loc[("construction", "乙村", "20"), "change_m2"] == 100.0
+    assert key.loc[("construction", "乙村", "20"), "change_mu"] == pytest.approx(0.15)
+    assert key.loc[("construction", "乙村", "20"), "change_ha"] == pytest.approx(0.01)
+    subtotal = t[(t["class_name"] == "小计") & (t["side"] == "demolition")].set_index("village")
+    assert subtotal.loc["甲村", ["before_m2", "after_m2"]].tolist() == [200.0, 200.0]
+    total = key.loc[("total", "")]
+    assert total.loc["0103", "change_m2"] == 200.0 and total.loc["0702", "change_m2"] == -200.0
+    assert total.loc["0101", "change_m2"] == -100.0 and total.loc["20", "change_m2"] == 100.0
+
+
+def test_written_to_gpkg_xlsx_and_html(result, tmp_path):
+    out = ll.write_gpkg(result, tmp_path / "out.gpkg")
+    table = pyogrio.read_dataframe(out, layer="landuse_change", read_geometry=False)
+    assert len(table) == len(result.extra_layers["landuse_change"])
+    xlsx = write_xlsx(result, tmp_path / "out.xlsx")
+    assert "土地利用结构调整表" in load_workbook(xlsx).sheetnames  # a Chinese sheet name under zh
+    xlsx_en = write_xlsx(result, tmp_path / "out_en.xlsx", lang="en")
+    assert "landuse_change" in load_workbook(xlsx_en).sheetnames
+    html = render_html(result, lang="zh")
+    assert "id='landuse-change-table'" in html and "土地利用结构调整表" in html
