@@ -9,32 +9,38 @@ of each project are written by the same table of writers as a single check
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .base.errors import LandlinkError
+from .base.errors import InputError, LandlinkError
 from .base.redaction import redact_text
+from .base.roles import PLOT_ROLES
+from .engine.dask_engine import dask_engine
 from .io.atomic import protected_paths
-from .io.shared import preload_shared_layers
+from .io.shared import SharedRequest, preload_shared_layers
 from .outputs.batch_summary import SUMMARY_COLUMNS, write_batch_summary
 from .outputs.outputs import default_output, write_outputs
-from .project.file import load_project
+from .project.file import Project, input_paths, load_project
 from .run.runner import check
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "Unreadable",
     "batch_inputs",
     "check_one",
     "find_projects",
+    "parse_projects",
     "run_batch",
     "write_batch_summary",
 ]
@@ -72,6 +78,34 @@ def find_projects(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return unique
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A project file of a batch that cannot be parsed, and why: its row says ``failed``."""
+
+    file: Path
+    message: str
+
+
+def parse_projects(files: Iterable[str | os.PathLike[str]]) -> list[Project | Unreadable]:
+    """Each project file of a batch parsed once: its :class:`Project`, or why it is unreadable.
+
+    The batch hands these on (to the workers, the shared read and the output guard) instead of
+    parsing a file again.
+    """
+    out: list[Project | Unreadable] = []
+    for f in files:
+        try:
+            out.append(load_project(f))
+        except LandlinkError as exc:
+            out.append(Unreadable(Path(f), redact_text(str(exc))))
+        except Exception as exc:  # noqa: BLE001 - one broken project must not stop the batch
+            logger.debug("internal error on %s", f, exc_info=True)
+            out.append(
+                Unreadable(Path(f), redact_text(f"internal error: {type(exc).__name__}: {exc}"))
+            )
+    return out
+
+
 def _figure(balance: pd.DataFrame, item: str, column: str = "area_m2") -> float | None:
     rows = balance[(balance["item"] == item) & (balance["scope"] == "project")]
     return float(rows[column].iloc[0]) if len(rows) else None
@@ -88,25 +122,40 @@ def _init_worker(shared: dict) -> None:
 
 
 def check_one(
-    project_file: str, gpkg: str, options: dict[str, Any], shared: dict | None = None
+    project_file: str,
+    gpkg: str,
+    options: dict[str, Any],
+    shared: dict | None = None,
+    project: Project | Unreadable | None = None,
 ) -> dict[str, Any]:
     """Check one project and write its outputs; never raises for a bad project (a ``failed`` row).
 
-    Runs in a worker process; arguments and result are plain, picklable values. ``shared``
-    (default: what the worker was initialised with) holds reference layers read once for the batch.
+    Runs in a worker process; arguments and result are plain, picklable values. ``project`` is
+    the project as the batch parsed it (default: ``project_file`` is parsed here); ``shared``
+    (default: what the worker was initialised with) holds reference layers read once for the
+    batch. ``options["engine"] == "dask"`` runs the overlaps on the dask scheduler at
+    ``options["scheduler"]``.
     """
     row: dict[str, Any] = dict.fromkeys(SUMMARY_COLUMNS, None)
     row["project_file"] = str(project_file)
+    if isinstance(project, Unreadable):
+        return {**row, "status": "failed", "exit_code": 2, "message": project.message}
     try:
-        result = check(
-            project_file,
-            profile=options.get("profile"),
-            rules=options.get("rules"),
-            ignore=options.get("ignore") or (),
-            lang=options.get("lang"),
-            repair=options.get("repair", False),
-            shared=_SHARED if shared is None else shared,
+        engine = (
+            dask_engine(options.get("scheduler"))
+            if options.get("engine") == "dask"
+            else contextlib.nullcontext()
         )
+        with engine:
+            result = check(
+                project if project is not None else project_file,
+                profile=options.get("profile"),
+                rules=options.get("rules"),
+                ignore=options.get("ignore") or (),
+                lang=options.get("lang"),
+                repair=options.get("repair", False),
+                shared=_SHARED if shared is None else shared,
+            )
         kinds = dict.fromkeys(
             [*(k for k in ("report", "xlsx") if options.get(k)), *options.get("outputs", ())]
         )
@@ -143,29 +192,50 @@ def check_one(
     return row
 
 
-def batch_inputs(files: Sequence[Path]) -> set[Path]:
+def batch_inputs(
+    projects: Sequence[str | os.PathLike[str] | Project | Unreadable],
+) -> set[Path]:
     """Every input file (and ledger) of every readable project of a batch: what no output may
-    replace."""
+    replace.
+
+    ``projects`` as :func:`parse_projects` gives them (a file name is parsed here); the file of an
+    unreadable project stays protected (its own row reports the problem).
+    """
     out: set[Path] = set()
-    for f in files:
-        try:
-            out |= protected_paths(load_project(f))
-        except LandlinkError:
-            out.add(
-                Path(f).resolve()
-            )  # its own check reports the problem; the TOML stays protected
+    for p in projects:
+        if not isinstance(p, (Project, Unreadable)):
+            p = parse_projects([p])[0]
+        if isinstance(p, Unreadable):
+            out.add(p.file.resolve())
+        else:
+            out |= protected_paths(input_paths(p), ledger=p.ledger)
     return out
 
 
-def _shared_layers(files: Sequence[Path]) -> dict:
+def shared_request(project: Project) -> SharedRequest:
+    """What ``project`` reads, as the plain values :mod:`landlink_gis.io.shared` takes."""
+    layers = project.layers
+    return SharedRequest(
+        name=str(project.path),
+        crs=project.crs,
+        plots=tuple(
+            (role, layers[role].path, layers[role].layer, layers[role].encoding)
+            for role in PLOT_ROLES
+            if role in layers and layers[role].path is not None
+        ),
+        references=tuple(
+            (role, spec.path, spec.layer)
+            for role, spec in layers.items()
+            if role not in PLOT_ROLES and spec.path is not None
+        ),
+    )
+
+
+def _shared_layers(projects: Sequence[Project | Unreadable]) -> dict:
     """The reference layers several projects of the batch share, each read once."""
-    projects = []
-    for f in files:
-        try:
-            projects.append(load_project(f))
-        except LandlinkError:
-            continue  # its own check reports the problem
-    return preload_shared_layers(projects)
+    return preload_shared_layers(
+        shared_request(p) for p in projects if isinstance(p, Project)
+    )  # an unreadable project's own row reports the problem
 
 
 def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
@@ -187,6 +257,7 @@ def _gpkg_names(projects: Sequence[Path], out_dir: Path | None) -> list[Path]:
 def run_batch(
     projects: Sequence[str | os.PathLike[str]],
     *,
+    parsed: Sequence[Project | Unreadable] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     workers: int = 2,
     report: bool = False,
@@ -202,6 +273,8 @@ def run_batch(
     ----------
     projects
         Project TOML files.
+    parsed
+        The same projects as :func:`parse_projects` gave them (default: parsed here, once each).
     out_dir
         Folder for every output (unique names from the TOML or its folder); default: each
         GeoPackage beside its TOML.
@@ -222,7 +295,16 @@ def run_batch(
         Called with each row as its project finishes (progress display).
     **check_options
         ``profile``, ``rules``, ``ignore``, ``lang``, ``repair`` for
-        :func:`landlink_gis.run.runner.check`.
+        :func:`landlink_gis.run.runner.check`; ``engine="dask"`` (with ``scheduler``, the address
+        of a dask scheduler) runs every check's overlaps on a dask cluster: one ``LocalCluster``
+        for the batch when it runs in this process (``workers=1``), else the scheduler every
+        worker process connects to.
+
+    Raises
+    ------
+    InputError
+        ``engine="dask"`` with several worker processes and no ``scheduler`` (each process would
+        start its own cluster).
 
     Returns
     -------
@@ -230,6 +312,17 @@ def run_batch(
         :data:`SUMMARY_COLUMNS`; ``status`` is ``ok``, ``errors`` or ``failed``.
     """
     files = [Path(p) for p in projects]
+    parsed = list(parsed) if parsed is not None else parse_projects(files)
+    if len(parsed) != len(files):
+        raise ValueError("parsed must hold one entry per project file")
+    in_process = workers <= 1 or len(files) <= 1
+    dask = check_options.get("engine") == "dask"
+    if dask and not in_process and not check_options.get("scheduler"):
+        raise InputError(
+            "--engine dask with several worker processes needs --scheduler ADDRESS (a dask "
+            "scheduler every worker connects to); give one, or run the batch with --workers 1 "
+            "to use one local dask cluster for all projects"
+        )
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -240,15 +333,19 @@ def run_batch(
         "outputs": list(outputs),
         "report": report,
         "xlsx": xlsx,
-        "protected": sorted(str(p) for p in batch_inputs(files)),
+        "protected": sorted(str(p) for p in batch_inputs(parsed)),
     }
-    shared = _shared_layers(files) if shared_reads and len(files) > 1 else {}
+    shared = _shared_layers(parsed) if shared_reads and len(files) > 1 else {}
     rows: list[dict[str, Any] | None] = [None] * len(files)
-    if workers <= 1 or len(files) <= 1:
-        for i, (f, g) in enumerate(zip(files, gpkgs, strict=True)):
-            rows[i] = check_one(str(f), str(g), options, shared)
-            if on_done:
-                on_done(rows[i])
+    if in_process:
+        # one dask cluster (a LocalCluster without a scheduler) for the whole batch
+        cluster = dask_engine(options.get("scheduler")) if dask else contextlib.nullcontext()
+        local = {**options, "engine": None}
+        with cluster:
+            for i, (f, g) in enumerate(zip(files, gpkgs, strict=True)):
+                rows[i] = check_one(str(f), str(g), local, shared, parsed[i])
+                if on_done:
+                    on_done(rows[i])
     else:
         with ProcessPoolExecutor(
             max_workers=min(workers, len(files)),
@@ -257,7 +354,7 @@ def run_batch(
             initargs=(shared,),
         ) as pool:
             futures = {
-                pool.submit(check_one, str(f), str(g), options): i
+                pool.submit(check_one, str(f), str(g), options, None, parsed[i]): i
                 for i, (f, g) in enumerate(zip(files, gpkgs, strict=True))
             }
             for fut in as_completed(futures):

@@ -207,10 +207,13 @@ def test_guard_checks_again_before_the_rename(tmp_path: Path) -> None:
 
 
 def test_protected_paths_of_a_project(tmp_path: Path) -> None:
-    from landlink_gis.project.file import load_project
+    from landlink_gis.project.file import input_paths, load_project
 
     toml, ledger = _with_ledger(tmp_path)
-    paths = protected_paths(load_project(toml), extra=[tmp_path / "prev.gpkg"])
+    project = load_project(toml)
+    paths = protected_paths(
+        input_paths(project), ledger=project.ledger, extra=[tmp_path / "prev.gpkg"]
+    )
     folder = (tmp_path / "in").resolve()
     expected = {
         folder / n
@@ -224,4 +227,4 @@ def test_protected_paths_of_a_project(tmp_path: Path) -> None:
         )
     }
     assert expected | {ledger.resolve(), (tmp_path / "prev.gpkg").resolve()} <= paths
-    assert protected_paths(None, ledger="postgresql://u@h/db") == set()
+    assert protected_paths(ledger="postgresql://u@h/db") == set()

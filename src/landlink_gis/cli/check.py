@@ -13,10 +13,17 @@ import click
 from ..base.errors import LandlinkError
 from ..base.profiles import PROFILE_NAMES
 from ..base.redaction import redact_text
-from ..batch import batch_inputs, find_projects, run_batch, write_batch_summary
+from ..batch import (
+    batch_inputs,
+    find_projects,
+    parse_projects,
+    run_batch,
+    write_batch_summary,
+)
 from ..engine.dask_engine import dask_engine
 from ..outputs.outputs import WRITERS, default_output, write_outputs
 from ..outputs.summary import summary_text
+from ..project.file import load_project
 from ..run.runner import check
 from .options import configure_logging, lang_option, verbosity
 
@@ -216,7 +223,7 @@ def check_cmd(
         _batch(
             project_files,
             output,
-            options,
+            {**options, "engine": engine, "scheduler": scheduler},
             kinds=kinds,
             workers=workers,
             shared_reads=shared_reads,
@@ -229,11 +236,12 @@ def check_cmd(
         with _DelayedProgress(
             2 + len(kinds), f"checking {project_file.name}", enabled=not quiet
         ) as bar:
+            project = load_project(project_file)  # parsed once, handed on
             if engine == "dask":
                 with dask_engine(scheduler):
-                    result = check(project_file, previous=previous, **options)
+                    result = check(project, previous=previous, **options)
             else:
-                result = check(project_file, previous=previous, **options)
+                result = check(project, previous=previous, **options)
             extra = [previous] if previous is not None else []
             written = list(
                 write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
@@ -288,12 +296,14 @@ def _batch(
     if output is not None and output.suffix.lower() == ".gpkg":
         fail(f"{output}: with several projects -o names an output folder, not a .gpkg file")
         return
+    parsed = parse_projects(projects)  # each project file is parsed once for the whole batch
     try:
         with _DelayedProgress(
             len(projects), f"checking {len(projects)} projects", enabled=not quiet
         ) as bar:
             summary = run_batch(
                 projects,
+                parsed=parsed,
                 out_dir=output,
                 workers=workers,
                 outputs=kinds,
@@ -305,7 +315,7 @@ def _batch(
             summary,
             output or Path("."),
             lang=options.get("lang") or "zh",
-            protected=batch_inputs(projects),
+            protected=batch_inputs(parsed),
         )
     except LandlinkError as exc:
         fail(str(exc))

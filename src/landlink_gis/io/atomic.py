@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..base.errors import LandlinkError, OutputError
-from ..project.file import input_paths
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +131,7 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 def protected_paths(
-    project=None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
     *,
     ledger: str | os.PathLike[str] | None = None,
     extra: Iterable[str | os.PathLike[str]] = (),
@@ -141,10 +140,9 @@ def protected_paths(
 
     Parameters
     ----------
-    project
-        A :class:`~landlink_gis.project.file.Project` (its TOML, every layer and raster path with
-        the
-        shapefile sidecars, and its ``[ledger]`` file), or None.
+    inputs
+        The files a project reads (its TOML, every layer and raster file with its sidecars:
+        :func:`landlink_gis.project.file.input_paths`), as plain paths.
     ledger
         A ledger location (``-L``); a ``postgresql://`` URL protects no file.
     extra
@@ -155,8 +153,8 @@ def protected_paths(
     set of pathlib.Path
         Resolved paths, to pass as ``protected`` to :func:`refuse_protected` / :class:`atomic_path`.
     """
-    paths = set(input_paths(project))
-    candidates = [ledger, getattr(project, "ledger", None), *extra]
+    paths = {Path(p).resolve() for p in inputs}
+    candidates = [ledger, *extra]
     for item in candidates:
         if item is None or "://" in str(item) or not str(item):
             continue

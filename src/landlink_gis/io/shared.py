@@ -21,14 +21,18 @@ import shapely
 from pyproj import CRS
 
 from ..base.errors import LandlinkError
-from ..base.roles import PLOT_ROLES
-from ..project.file import Project
 from .chunks import CHUNKABLE_SUFFIXES, read_near
 from .vector import file_sha256, read_vector
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STREAMED_ROLES", "SharedLayer", "preload_shared_layers", "shared_key"]
+__all__ = [
+    "STREAMED_ROLES",
+    "SharedLayer",
+    "SharedRequest",
+    "preload_shared_layers",
+    "shared_key",
+]
 
 #: The big county-wide reference roles: streamed near the plots, and read once per batch.
 STREAMED_ROLES = frozenset(
@@ -77,19 +81,37 @@ def shared_key(path: Path, layer: str | None, crs: CRS) -> tuple[str, str, str]:
     return (str(Path(path).resolve()), layer or "", crs.to_wkt())
 
 
-def _project_plots(project: Project) -> tuple[CRS, np.ndarray] | None:
+@dataclass(frozen=True)
+class SharedRequest:
+    """What one project of a batch asks of the shared read, as plain values.
+
+    Attributes
+    ----------
+    name
+        How log messages name the project (its file).
+    crs
+        The project CRS as written in its file (None: its first plot layer's).
+    plots
+        ``(role, path, layer, encoding)`` of each plot layer file.
+    references
+        ``(role, path, layer)`` of each reference layer file.
+    """
+
+    name: str
+    crs: str | None
+    plots: tuple[tuple[str, Path, str | None, str | None], ...]
+    references: tuple[tuple[str, Path, str | None], ...]
+
+
+def _project_plots(request: SharedRequest) -> tuple[CRS, np.ndarray] | None:
     """The project CRS and its plot geometries in it (None when the plots cannot be read)."""
     frames = []
     try:
-        for role in PLOT_ROLES:
-            spec = project.layers.get(role)
-            if spec is not None and spec.path is not None:
-                frames.append(
-                    read_vector(role=role, path=spec.path, layer=spec.layer, encoding=spec.encoding)
-                )
+        for role, path, layer, encoding in request.plots:
+            frames.append(read_vector(role=role, path=path, layer=layer, encoding=encoding))
         if not frames:
             return None
-        crs_in = project.crs or frames[0].crs
+        crs_in = request.crs or frames[0].crs
         if crs_in is None:
             return None
         crs = CRS.from_user_input(crs_in)
@@ -99,19 +121,21 @@ def _project_plots(project: Project) -> tuple[CRS, np.ndarray] | None:
         ]
     except (LandlinkError, ValueError, RuntimeError) as exc:
         logger.info(
-            "%s: not part of the shared read (%s); it reads its own layers", project.path, exc
+            "%s: not part of the shared read (%s); it reads its own layers", request.name, exc
         )
         return None
     return crs, np.concatenate(geoms)
 
 
-def preload_shared_layers(projects: Iterable[Project]) -> dict[tuple[str, str, str], SharedLayer]:
+def preload_shared_layers(
+    requests: Iterable[SharedRequest],
+) -> dict[tuple[str, str, str], SharedLayer]:
     """Read once each reference layer that several projects share.
 
     Parameters
     ----------
-    projects
-        The batch's projects.
+    requests
+        What each project of the batch reads (:class:`SharedRequest`).
 
     Returns
     -------
@@ -122,21 +146,17 @@ def preload_shared_layers(projects: Iterable[Project]) -> dict[tuple[str, str, s
     """
     users: dict[tuple[str, str, str], list[np.ndarray]] = {}
     specs: dict[tuple[str, str, str], tuple[Path, str | None, CRS]] = {}
-    for project in projects:
-        plots = _project_plots(project)
+    for request in requests:
+        plots = _project_plots(request)
         if plots is None:
             continue
         crs, geoms = plots
-        for role, spec in project.layers.items():
-            if (
-                role not in STREAMED_ROLES
-                or spec.path is None
-                or spec.path.suffix.lower() not in CHUNKABLE_SUFFIXES
-            ):
+        for role, path, layer in request.references:
+            if role not in STREAMED_ROLES or path.suffix.lower() not in CHUNKABLE_SUFFIXES:
                 continue
-            key = shared_key(spec.path, spec.layer, crs)
+            key = shared_key(path, layer, crs)
             users.setdefault(key, []).append(geoms)
-            specs[key] = (spec.path, spec.layer, crs)
+            specs[key] = (path, layer, crs)
     out: dict[tuple[str, str, str], SharedLayer] = {}
     for key, plot_sets in users.items():
         if len(plot_sets) < 2:

@@ -267,6 +267,8 @@ class CheckContext:
         Raster role → :class:`RasterReader` opened by loading.
     raster_specs
         Raster role → its :class:`~landlink_gis.project.file.RasterSpec`.
+    raster_sha256
+        Raster role → SHA-256 of its file (None: not a regular file, e.g. a URL).
     ledger
         Other projects' plots from the ledger, when the project names one.
     previous
@@ -288,6 +290,7 @@ class CheckContext:
     sources: Mapping[str, SourceInfo] = field(default_factory=dict)
     rasters: Mapping[str, RasterReader] = field(default_factory=dict)
     raster_specs: Mapping[str, RasterSpec] = field(default_factory=dict)
+    raster_sha256: Mapping[str, str | None] = field(default_factory=dict)
     ledger: LedgerView | None = None
     previous: PreviousPlan | None = None
     repairs: Mapping[str, GeometryRepair] = field(default_factory=dict)
@@ -298,7 +301,15 @@ class CheckContext:
     def __post_init__(self) -> None:
         layers = self.layers if isinstance(self.layers, LayerFrames) else LayerFrames(self.layers)
         object.__setattr__(self, "layers", layers.freeze())
-        for name in ("params", "raw", "sources", "rasters", "raster_specs", "repairs"):
+        for name in (
+            "params",
+            "raw",
+            "sources",
+            "rasters",
+            "raster_specs",
+            "raster_sha256",
+            "repairs",
+        ):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
 
     def attributes(self, role: str) -> gpd.GeoDataFrame:

@@ -25,7 +25,7 @@ from ..base.roles import PLOT_ROLES
 from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
 from ..io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
-from ..io.inputs import ensure_readable_source
+from ..io.inputs import ensure_readable_source, is_regular_file
 from ..io.memory import frame_sha256, read_frame
 from ..io.shared import STREAMED_ROLES, SharedLayer, shared_key
 from ..io.vector import file_sha256, read_vector
@@ -199,6 +199,10 @@ def load_context(
         sources=infos,
         rasters=readers,
         raster_specs=dict(project.rasters),
+        raster_sha256={
+            role: file_sha256(spec.path) if is_regular_file(spec.path) else None
+            for role, spec in project.rasters.items()
+        },
         ledger=ledger_inputs.ledger,
         previous=ledger_inputs.previous,
         repairs=repairs,

@@ -34,11 +34,10 @@ from ..engine.geomops import polygonal
 from ..io.atomic import atomic_path
 from ..io.gpkg_digest import DIGEST_KEY, content_digest
 from ..io.inputs import gdal_config
-from ..project.file import input_paths
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "input_paths", "redact_obj", "write_checked_gpkg"]
+__all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "redact_obj", "write_checked_gpkg"]
 
 #: layer → style file stem in ``landlink_gis/styles`` (QML + SLD, stored in ``layer_styles``)
 STYLED_LAYERS = {
@@ -292,7 +291,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
     run_info = redact_obj(result.run_info)
     layers: list[str] = []
     with (
-        atomic_path(path, protected=input_paths(result.project)) as tmp,
+        atomic_path(path, protected=result.protected) as tmp,
         gdal_config(_TEMP_FILE_SQLITE),
     ):
         first = True

@@ -24,7 +24,6 @@ import shapely
 
 from ..base.errors import OutputError
 from ..io.atomic import atomic_path
-from ..project.file import input_paths
 from .display import (
     FACT_LABELS,
     STATUS_LABELS_ZH,
@@ -548,7 +547,7 @@ def write_html(
         raise OutputError(f"{path}: the report must be an .html file")
     text = render_html(result, lang=lang, max_zoom_maps=max_zoom_maps)
     try:
-        with atomic_path(path, protected=input_paths(result.project)) as tmp:
+        with atomic_path(path, protected=result.protected) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc})") from exc

@@ -125,7 +125,7 @@ def write_outputs(
     unknown = wanted - set(WRITERS)
     if unknown:
         raise ValueError(f"unknown output kinds: {', '.join(sorted(unknown))}")
-    guard = protected_paths(result.project, extra=protected)
+    guard = set(result.protected) | protected_paths(extra=protected)
     refuse_protected(gpkg, guard)
     if Path(gpkg).suffix.lower() != ".gpkg":
         raise OutputError(f"{gpkg}: the filing output must be a .gpkg file; give -o NAME.gpkg")

@@ -25,7 +25,6 @@ from ..base.errors import OutputError
 from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
-from ..project.file import input_paths
 from .display import STATUS_LABELS_ZH, layer_label, run_info_rows, scope_label, unit_label
 from .gpkg import redact_obj
 
@@ -380,7 +379,7 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
     for ws in wb.worksheets:
         _print_setup(ws, f"{title} — {ws.title}")
     try:
-        with atomic_path(path, protected=input_paths(result.project)) as tmp:
+        with atomic_path(path, protected=result.protected) as tmp:
             wb.save(tmp)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the Excel summary ({exc})") from exc

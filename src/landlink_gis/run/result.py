@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -55,6 +56,9 @@ class CheckResult:
         Tool version, profile, parameters, inputs with SHA-256, time, CRS, project facts.
     extra_layers
         Further layers for the filing GeoPackage, name → (Geo)DataFrame (e.g. ``changes``).
+    protected
+        Resolved paths no output may replace: every file the check read (TOML, layers with their
+        sidecars, rasters) and the ledger file (:func:`landlink_gis.io.atomic.protected_paths`).
     """
 
     project: Project
@@ -69,6 +73,7 @@ class CheckResult:
     reference_layers: Mapping[str, gpd.GeoSeries] = field(default_factory=dict, repr=False)
     rule_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     extra_layers: Mapping[str, Any] = field(default_factory=dict)
+    protected: frozenset[Path] = frozenset()
 
     def counts(self) -> dict[str, int]:
         """Number of findings by severity."""

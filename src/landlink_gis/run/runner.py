@@ -25,11 +25,10 @@ from ..base.roles import LAYER_LABELS, PLOT_ROLES, RASTER_LABELS
 from ..figures.balance import balance_table, compute_balance
 from ..figures.landuse import quota_basis
 from ..figures.landuse.change import landuse_change_table
-from ..io.inputs import is_regular_file
-from ..io.vector import file_sha256
+from ..io.atomic import protected_paths
 from ..load.context import CheckContext
 from ..load.pipeline import load_context
-from ..project.file import Project, load_project
+from ..project.file import Project, input_paths, load_project
 from ..rules import REGISTRY, Rule
 from ..rules.adjustments import plan_changes
 from .config import RunConfig, resolve_config
@@ -221,7 +220,7 @@ def _run_info(
     for role, spec in ctx.raster_specs.items():
         inputs[f"raster:{role}"] = {
             "source": str(spec.path),
-            "sha256": file_sha256(spec.path) if is_regular_file(spec.path) else None,
+            "sha256": ctx.raster_sha256.get(role),
             "outside_project_folder": spec.outside,
         }
     return {
@@ -370,6 +369,7 @@ def check(
         },
         run_info=_run_info(ctx, config, started, lang),
         extra_layers=extra_layers,
+        protected=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
     )
     logger.info("checked %s: %s", project.name or project.path, result.counts())
     return result
