@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "scripts" / "bench"))
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as c:
         yield c
 
@@ -113,6 +113,66 @@ def test_cli_engine_dask_with_scheduler(cluster, tmp_path):
     a = gpd.read_file(tmp_path / "local.gpkg", layer="findings")
     b = gpd.read_file(tmp_path / "dask.gpkg", layer="findings")
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
+def _batch(tmp_path, *extra):
+    from landlink_gis.cli.main import cli
+
+    projects = [str(SAMPLES / name / "project.toml") for name in ("bazhong_demo", "bazhong_clean")]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["check", *projects, "-o", str(out), "-q", *extra])
+    return result, out
+
+
+def test_batch_runs_its_overlaps_on_the_scheduler(cluster, tmp_path, monkeypatch):
+    # several projects with --engine dask --scheduler: every check's overlaps go to that cluster
+    # (counted on the cluster), and the findings equal a local batch's
+    from landlink_gis.engine import dask_engine as module
+
+    local, local_out = _batch(tmp_path / "local", "--workers", "1")
+    calls = []
+    real = module.dask_engine
+
+    def spy(scheduler=None, **kw):
+        calls.append(scheduler)
+        return real(scheduler, **kw)
+
+    monkeypatch.setattr("landlink_gis.batch.dask_engine", spy)
+    dist, dist_out = _batch(
+        tmp_path / "dask",
+        "--workers",
+        "1",
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.scheduler_address,
+    )
+    assert local.exit_code == dist.exit_code == 1, dist.output
+    assert calls == [cluster.scheduler_address]  # one cluster for the batch run in this process
+    import geopandas as gpd
+
+    for name in ("bazhong_demo", "bazhong_clean"):
+        a = gpd.read_file(local_out / f"{name}_checked.gpkg", layer="findings")
+        b = gpd.read_file(dist_out / f"{name}_checked.gpkg", layer="findings")
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
+def test_batch_with_dask_on_several_workers_needs_a_scheduler(tmp_path):
+    result, out = _batch(tmp_path, "--workers", "2", "--engine", "dask")
+    assert result.exit_code == 2
+    assert "--engine dask with several worker processes needs --scheduler" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_scheduler_without_engine_dask_is_refused(tmp_path):
+    from landlink_gis.cli.main import cli
+
+    project = str(SAMPLES / "bazhong_demo" / "project.toml")
+    result = CliRunner().invoke(
+        cli, ["check", project, "-o", str(tmp_path / "x.gpkg"), "--scheduler", "tcp://h:1"]
+    )
+    assert result.exit_code == 2 and "--scheduler names the dask scheduler" in result.output
+    assert not (tmp_path / "x.gpkg").exists()
 
 
 def test_unreachable_scheduler_is_a_clear_error():

@@ -3,6 +3,7 @@ folder: a batch."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -10,9 +11,6 @@ from pathlib import Path
 
 import click
 
-from ..base.errors import LandlinkError
-from ..base.profiles import PROFILE_NAMES
-from ..base.redaction import redact_text
 from ..batch import (
     batch_inputs,
     find_projects,
@@ -25,17 +23,10 @@ from ..outputs.outputs import WRITERS, default_output, write_outputs
 from ..outputs.summary import summary_text
 from ..project.file import load_project
 from ..run.runner import check
-from .options import configure_logging, lang_option, verbosity
+from .errors import fail, say_error, user_errors
+from .options import configure_logging, engine_options, lang_option, profile_option, verbosity
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-
-
-def fail(message: str) -> None:
-    """Print a user-facing error and exit with code 2."""
-    click.echo(f"landlink: error: {redact_text(message)}", err=True)
-    sys.exit(EXIT_INPUT)
 
 
 class _DelayedProgress:
@@ -114,11 +105,7 @@ def _split(value: str | None) -> list[str] | None:
     type=click.Path(path_type=Path),
     help="Filing GeoPackage to write (default: PROJECT_checked.gpkg beside the TOML); with several projects: the output folder.",  # noqa: E501
 )
-@click.option(
-    "--profile",
-    type=click.Choice(PROFILE_NAMES),
-    help="Provincial profile (default: the project's).",
-)
+@profile_option()
 @click.option("--rules", "select", help="Run only these rule IDs/prefixes, comma-separated.")
 @click.option("--ignore", help="Skip these rule IDs/prefixes, comma-separated.")
 @click.option(
@@ -160,18 +147,7 @@ def _split(value: str | None) -> list[str] | None:
     is_flag=True,
     help="Batch: read each county reference layer once for all projects (faster when the projects overlap the same area; slower for many small, scattered projects).",  # noqa: E501
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Overlap engine: local (all cores of this machine) or dask (a dask cluster).",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="With --engine dask: address of an existing dask scheduler (default: a LocalCluster).",
-)
+@engine_options
 @lang_option
 @verbosity
 def check_cmd(
@@ -201,6 +177,11 @@ def check_cmd(
     the current folder). Exit code of a batch: the worst of its projects.
     """
     configure_logging(verbose, quiet)
+    if scheduler and engine != "dask":
+        fail(
+            "--scheduler names the dask scheduler of --engine dask; add --engine dask or leave "
+            "--scheduler out"
+        )
     options = {
         "profile": profile,
         "rules": _split(select),
@@ -232,31 +213,18 @@ def check_cmd(
         return
     project_file = project_files[0]
     out = output or default_output(project_file)
-    try:
-        with _DelayedProgress(
-            2 + len(kinds), f"checking {project_file.name}", enabled=not quiet
-        ) as bar:
-            project = load_project(project_file)  # parsed once, handed on
-            if engine == "dask":
-                with dask_engine(scheduler):
-                    result = check(project, previous=previous, **options)
-            else:
-                result = check(project, previous=previous, **options)
-            extra = [previous] if previous is not None else []
-            written = list(
-                write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
-            )
-            bar.advance("done")
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
-    except Exception as exc:  # noqa: BLE001 - a bug in the tool: say so, no traceback unless -v
-        logger.debug("internal error", exc_info=True)
-        fail(
-            f"internal error while checking {project_file}: {type(exc).__name__}: {exc} (run with "
-            "-vv for details and report it)"
+    with (
+        user_errors(f"checking {project_file}"),
+        _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar,
+    ):
+        project = load_project(project_file)  # parsed once, handed on
+        with dask_engine(scheduler) if engine == "dask" else contextlib.nullcontext():
+            result = check(project, previous=previous, **options)
+        extra = [previous] if previous is not None else []
+        written = list(
+            write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
         )
-        return
+        bar.advance("done")
     if not quiet:
         click.echo(summary_text(result, lang=result.lang))
         for path in written:
@@ -297,7 +265,7 @@ def _batch(
         fail(f"{output}: with several projects -o names an output folder, not a .gpkg file")
         return
     parsed = parse_projects(projects)  # each project file is parsed once for the whole batch
-    try:
+    with user_errors(f"checking {len(projects)} projects"):
         with _DelayedProgress(
             len(projects), f"checking {len(projects)} projects", enabled=not quiet
         ) as bar:
@@ -317,9 +285,6 @@ def _batch(
             lang=options.get("lang") or "zh",
             protected=batch_inputs(parsed),
         )
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
     if not quiet:
         for row in summary.itertuples():
             counts = (
@@ -330,5 +295,5 @@ def _batch(
         click.echo(f"→ {csv_path}\n→ {html_path}")
     for row in summary.itertuples():
         if row.status == "failed":
-            click.echo(f"landlink: error: {row.project_file}: {row.message}", err=True)
+            say_error(f"{row.project_file}: {row.message}")
     sys.exit(int(summary["exit_code"].max()))

@@ -24,7 +24,7 @@ from ..base.fields import DEFAULT_FIELD_NAMES, find_field
 from ..io.atomic import refuse_protected
 from ..io.coordtxt import write_coordtxt
 from ..io.vector import read_vector
-from .check import fail
+from .errors import user_errors
 from .options import configure_logging, verbosity
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def export_txt_cmd(
 ) -> None:
     """Write the plots of a checked project (its filing GeoPackage) as a coordinate exchange TXT."""
     configure_logging(verbose, quiet)
-    try:
+    with user_errors(f"exporting {checked_gpkg}"):
         refuse_protected(output, {checked_gpkg})
         plots = read_vector(role=layer, path=checked_gpkg, layer=_LAYERS[layer])
         columns = [c for c in plots.columns if c != plots.geometry.name]
@@ -141,9 +141,6 @@ def export_txt_cmd(
             encoding=encoding,
             protected={checked_gpkg.resolve()},
         )
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
     if not quiet:
         note = f" ({skipped} without geometry skipped)" if skipped else ""
         click.echo(f"{len(plots)} plots → {output}{note}")

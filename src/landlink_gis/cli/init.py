@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..base.errors import LandlinkError
 from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..init_project import PROJECT_FILE_NAME, init_project
-from .check import fail
-from .options import configure_logging, verbosity
+from .errors import user_errors
+from .options import configure_logging, force_option, language, verbosity
 
 _MSG = {
     "zh": {
@@ -48,14 +47,8 @@ _MSG = {
     type=click.Path(path_type=Path, dir_okay=False),
     help=f"Project file to write (default: FOLDER/{PROJECT_FILE_NAME}).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing project file.")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the comments and messages.",
-)
+@force_option("Replace an existing project file.")
+@language("zh", "Language of the comments and messages.")
 @verbosity
 def init_cmd(
     folder: Path, output: Path | None, force: bool, lang: str, verbose: int, quiet: bool
@@ -69,11 +62,8 @@ def init_cmd(
     Refuses to replace an existing file unless --force is given.
     """
     configure_logging(verbose, quiet)
-    try:
+    with user_errors(f"scanning {folder}"):
         path, scan = init_project(folder, output=output, force=force, lang=lang)
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
     if quiet:
         return
     m = _MSG[lang]

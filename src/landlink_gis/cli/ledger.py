@@ -10,33 +10,21 @@ from pathlib import Path
 
 import click
 
-from ..base.errors import LandlinkError
-from ..base.redaction import redact_text
 from ..io.atomic import refuse_protected
 from ..ledger import init_ledger, open_ledger
 from ..ledger.report import export_ledger, ledger_guard, monthly_report, write_monthly_xlsx
-from .options import configure_logging, verbosity
+from .errors import fail, user_errors
+from .options import configure_logging, force_option, reason_option, verbosity
 
 logger = logging.getLogger(__name__)
 
 _UNITS = {"m2": 1.0, "hm2": 10000.0, "mu": 10000.0 / 15.0}
 
 
-def _fail(message: str) -> None:
-    click.echo(f"landlink: error: {redact_text(message)}", err=True)
-    sys.exit(2)
-
-
 def _run(func, *args, **kwargs):
-    try:
+    """``func(*args, **kwargs)``; its errors (``ValueError`` included) as message and exit 2."""
+    with user_errors(also=(ValueError,)):
         return func(*args, **kwargs)
-    except (LandlinkError, ValueError) as exc:
-        _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a tool bug: one line, details with -vv
-        logger.debug("internal error", exc_info=True)
-        _fail(
-            f"internal error: {type(exc).__name__}: {exc} (run with -vv for details and report it)"
-        )
 
 
 def _date(ctx, param, value):
@@ -86,7 +74,7 @@ def ledger_cmd(ctx, location) -> None:
 def _location() -> str:
     location = click.get_current_context().obj
     if not location:
-        _fail(
+        fail(
             "which ledger? give -L/--ledger PATH|URL before the subcommand, or set LANDLINK_LEDGER"
         )
     return location
@@ -110,10 +98,8 @@ def init_cmd(location, crs, verbose, quiet):
 
 @ledger_cmd.command("add")
 @click.argument("checked", type=click.Path(path_type=Path))
-@click.option(
-    "--force", is_flag=True, help="Register despite error findings or overlaps (needs --reason)."
-)
-@click.option("--reason", help="Why a refused project is registered anyway (recorded).")
+@force_option("Register despite error findings or overlaps (needs --reason).")
+@reason_option("Why a refused project is registered anyway (recorded).")
 @verbosity
 def add_cmd(checked, force, reason, verbose, quiet):
     """Register a checked project (CHECKED.gpkg from `landlink check`) in the ledger.
@@ -180,7 +166,7 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
     ledger = _open(_location())
     if kind:
         if area is None or date is None:
-            _fail("--record needs --area and --date")
+            fail("--record needs --area and --date")
         _run(
             ledger.record_quota,
             project,
@@ -251,7 +237,7 @@ def export_cmd(output, xlsx):
     """Export the ledger as GeoPackage and/or xlsx."""
 
     if output is None and xlsx is None:
-        _fail("give -o OUT.gpkg and/or --xlsx OUT.xlsx")
+        fail("give -o OUT.gpkg and/or --xlsx OUT.xlsx")
     ledger = _open(_location())
     for path in _run(export_ledger, ledger, output, xlsx):
         click.echo(f"→ {path}")

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import click
 
-from ..base.errors import LandlinkError
 from ..filing.package import build_package
 from ..filing.verify import verify_package, verify_txt
-from .check import fail
-from .options import configure_logging, verbosity
+from .errors import fail, user_errors
+from .options import configure_logging, force_option, reason_option, verbosity
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +32,8 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
     help="Package folder to create (must not exist or be empty).",
 )
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUTPUT.zip holding the folder.")
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Package despite error findings (needs --reason); replace a non-empty OUTPUT.",
-)
-@click.option(
-    "--reason",
-    help="Why a project with error findings is packaged anyway (recorded in the manifest).",
-)
+@force_option("Package despite error findings (needs --reason); replace a non-empty OUTPUT.")
+@reason_option("Why a project with error findings is packaged anyway (recorded in the manifest).")
 @click.option(
     "--producer",
     help="数据产生单位 written in the coordinate TXT header (default: the project's county).",
@@ -94,7 +86,7 @@ def package_cmd(
     if output is None:
         fail("give the package folder with -o DIR (or --verify to check a package)")
         return
-    try:
+    with user_errors(f"packaging {source}"):
         result = build_package(
             source,
             output,
@@ -105,9 +97,6 @@ def package_cmd(
             approved_scale_m2=approved_scale,
             scale_tolerance=scale_tolerance,
         )
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
     for f in result.findings:
         if f.severity != "info" or not quiet:
             click.echo(
@@ -123,15 +112,12 @@ def package_cmd(
 
 
 def _verify(source: Path, filing_code: str | None, quiet: bool) -> None:
-    try:
+    with user_errors(f"verifying {source}"):
         problems = (
             verify_package(source)
             if source.is_dir()
             else verify_txt(source, filing_code=filing_code)
         )
-    except LandlinkError as exc:
-        fail(str(exc))
-        return
     for p in problems:
         click.echo(str(p))
     if not quiet:

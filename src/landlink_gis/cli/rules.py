@@ -3,27 +3,23 @@ RULE``."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from ..base.errors import ProjectFileError
 from ..base.profiles import PROFILE_NAMES
 from ..io.atomic import write_text_atomic
 from ..rules import REGISTRY
 from ..rules.docs import explain_text, rules_markdown, rules_table
+from .errors import fail, user_errors
+from .options import language, profile_option
 
 DEFAULT_DOC = Path("docs") / "rules.md"
 
 
 @click.command("rules")
-@click.option(
-    "--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the titles."
-)
-@click.option(
-    "--profile", type=click.Choice(PROFILE_NAMES), help="Show only this profile's severities."
-)
+@language("zh", "Language of the titles.")
+@profile_option("Show only this profile's severities.")
 @click.option(
     "--markdown",
     "markdown",
@@ -41,11 +37,8 @@ def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
         if str(markdown) == "-":
             click.echo(text, nl=False)
         else:
-            try:
+            with user_errors(f"writing {markdown}"):
                 write_text_atomic(markdown, text)
-            except OSError as exc:
-                click.echo(f"landlink: error: cannot write {markdown}: {exc}", err=True)
-                sys.exit(2)
             click.echo(f"→ {markdown}")
         return
     names = [profile] if profile else list(PROFILE_NAMES)
@@ -58,16 +51,11 @@ def rules_cmd(lang: str, profile: str | None, markdown: Path | None) -> None:
 
 @click.command("explain")
 @click.argument("rule_id")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@language("zh", "Language of the explanation.")
 def explain_cmd(rule_id: str, lang: str) -> None:
     """Explain one rule: purpose, parameters, reference and an example."""
 
     r = REGISTRY.get(rule_id.strip().upper())
     if r is None:
-        click.echo(
-            "landlink: error: "
-            f"{ProjectFileError(f'unknown rule ID {rule_id!r}; run `landlink rules` for the list')}",
-            err=True,
-        )
-        sys.exit(2)
+        fail(f"unknown rule ID {rule_id!r}; run `landlink rules` for the list")
     click.echo(explain_text(r, lang))
