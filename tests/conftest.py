@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from hypothesis import settings
 
 from tests.support import REPO, SAMPLES  # noqa: E402,F401
 from tests.support.postgis_server import *  # noqa: F403  (session fixture `postgis_url`)
 
 TESTS = Path(__file__).parent
+
+# Property tests draw the same examples on every run and every machine (derandomize: the examples
+# come from a fixed seed per test), so a failure is reproducible and a pass is not luck of the draw;
+# no example database is kept between runs. `HYPOTHESIS_PROFILE=explore` draws fresh random
+# examples (and a few times as many) to look for new failures by hand.
+settings.register_profile("landlink", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "landlink"))
 
 
 #: test files that drive a system program (QGIS) in every test

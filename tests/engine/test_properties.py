@@ -26,11 +26,9 @@ from landlink_gis.run.runner import check
 from tests.support.geoms import CRS, X0, Y0
 from tests.support.helpers import write_project
 
-BUDGET = settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALL_BUDGET = settings(
-    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 GEOD = Geod(a=6378137.0, rf=298.257222101)  # CGCS2000
 TO_4490 = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
@@ -159,9 +157,7 @@ def _findings(dem: gpd.GeoDataFrame, con: gpd.GeoDataFrame, fmt: str) -> pd.Data
     return out.sort_values(cols + ["measured"]).reset_index(drop=True)
 
 
-@settings(
-    max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes, sizes, st.integers(min_value=0, max_value=3))
 def test_findings_identical_across_formats(dem_sizes, con_sizes, overlap) -> None:
     dem, con = _plots(dem_sizes, "demolition"), _plots(con_sizes, "construction")

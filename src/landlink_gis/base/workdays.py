@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import calendar
 import logging
+import os
+from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["add_working_days", "add_years", "working_days_between"]
+from .errors import InputError
+
+__all__ = ["TODAY_ENV", "add_working_days", "add_years", "run_date", "working_days_between"]
+
+#: Environment variable that fixes "today" for a check (``YYYY-MM-DD``): deadlines not yet met are
+#: judged on this day instead of the day of the run (reproducible runs, tests).
+TODAY_ENV = "LANDLINK_TODAY"
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +154,25 @@ def add_years(d: date, n: int) -> date:
     if d.month == 2 and d.day == 29 and not calendar.isleap(year):
         return date(year, 2, 28)
     return d.replace(year=year)
+
+
+def run_date(today: date | None = None, environ: Mapping[str, str] | None = None) -> date:
+    """The day a check judges deadlines on: ``today`` if given, else ``$LANDLINK_TODAY``, else
+    the day of the run.
+
+    Raises
+    ------
+    InputError
+        ``LANDLINK_TODAY`` is set but is not a date ``YYYY-MM-DD``.
+    """
+    if today is not None:
+        return today
+    value = (os.environ if environ is None else environ).get(TODAY_ENV, "").strip()
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"{TODAY_ENV}={value!r} is not a date; give it as YYYY-MM-DD or unset it"
+        ) from None

@@ -278,7 +278,9 @@ class CheckContext:
     repair_requested
         Whether the check was asked to repair invalid plots.
     today
-        The date deadlines are judged on (None: the day of the run).
+        The date deadlines are judged on: the check's ``today``, else ``$LANDLINK_TODAY``, else
+        the day of the run (:func:`landlink_gis.base.workdays.run_date`; None only in a context
+        made by hand, where the rules take the day of the run).
     """
 
     project: Project

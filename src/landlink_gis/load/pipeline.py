@@ -22,6 +22,7 @@ from pyproj import CRS, Transformer
 
 from ..base.errors import DataSourceError, InputError
 from ..base.roles import PLOT_ROLES
+from ..base.workdays import run_date
 from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
 from ..io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
@@ -117,13 +118,14 @@ def load_context(
     previous
         A checked GeoPackage holding the previously approved plan (ADJ rules).
     today
-        The date deadlines are judged on (default: the day of the run).
+        The date deadlines are judged on (default: ``$LANDLINK_TODAY``, else the day of the run).
 
     Raises
     ------
     DataSourceError
         A configured layer cannot be read, or the project CRS cannot be determined.
     """
+    today = run_date(today)  # one day for every rule of the check, fixed before anything is read
     shared = shared or {}
     for (
         spec

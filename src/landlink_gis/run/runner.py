@@ -319,7 +319,8 @@ def check(
         Reference layers a batch has read once for all its projects
         (:func:`landlink_gis.io.shared.preload_shared_layers`); used instead of reading them again.
     today
-        The date deadlines (TIME rules) are judged on; default: the day of the run.
+        The date deadlines (TIME rules) are judged on; default: the date in the environment
+        variable ``LANDLINK_TODAY`` (``YYYY-MM-DD``), else the day of the run.
 
     Returns
     -------
