@@ -25,7 +25,14 @@ Data shapes (``--shape``), the same layers and land-survey coverage each time:
 - ``slivers``: plots that are land-survey cells digitised a second time with ±1 mm noise on every
   vertex (compensation plots: the right-hand neighbour cells, digitised again), so neighbours share
   edges up to millimetres and most pairs are slivers;
-- ``holes``: the partial plots with a hole (an inner star at 30–50 % of the size).
+- ``holes``: the partial plots with a hole (an inner star at 30–50 % of the size);
+- ``holes_noise``: farmland with hamlets in its holes. 60 % of the land-survey cells have a hole
+  (an 8-vertex star 12–20 m across), filled by a rural-construction (0702) polygon of its own; the
+  demolition plots are those holes digitised again, half of their vertices moved by up to ±1 mm
+  and half snapped onto the survey's vertex (shared vertices, nearly shared edges), and the
+  compensation plots are the holed cells around them, digitised again the same way; construction
+  plots as in ``partial``. The survey is enlarged when 80 % of its holed cells cannot hold the
+  plots.
 
 Sizes (demolition / construction / compensation / landuse):
 ``small`` 2 000 / 400 / 4 000 / 20 000; ``county`` 100 000 / 20 000 / 200 000 / 1 000 000;
@@ -58,7 +65,7 @@ CRS = "EPSG:4545"  # CGCS2000 3-degree Gauss-Krüger, CM 108°E (Bazhong)
 X0, Y0 = 470_000.0, 3_480_000.0
 CELL = 50.0
 
-SHAPES = ("containment", "partial", "slivers", "holes")
+SHAPES = ("containment", "partial", "slivers", "holes", "holes_noise")
 
 SIZES = {
     "small": {"demolition": 2_000, "construction": 400, "compensation": 4_000, "landuse": 20_000},
@@ -99,6 +106,8 @@ _CUM = _CUM / _CUM[-1]
 _CULTIVATED = np.isin(_CODES, ["0101", "0102", "0103"])
 RURAL_SHARE = 0.16  # share of 0702 + 0602 cells in the survey
 RURAL_USE = 0.8  # at most this share of them carries a containment homestead
+HOLE_SHARE = 0.6  # holes_noise: share of land-survey cells with a hamlet in a hole
+HOLE_VERTICES = 8
 
 
 # ---------------------------------------------------------------- counter-based random numbers
@@ -166,20 +175,54 @@ def cell_class(seed: int, i, j) -> np.ndarray:
     return np.searchsorted(_CUM, uniform(seed, 5, i, j), side="right").clip(0, len(CLASSES) - 1)
 
 
-def landuse_frame(seed: int, nx: int, j0: int, j1: int) -> gpd.GeoDataFrame:
-    """The land-survey polygons of cell rows j0..j1-1."""
+def holed(seed: int, i, j) -> np.ndarray:
+    """Whether cell (i, j) has a hamlet in a hole (``holes_noise``)."""
+    return uniform(seed, 8, i, j) < HOLE_SHARE
+
+
+def hole_rings(seed: int, i, j) -> np.ndarray:
+    """The hole of cell (i, j) (``holes_noise``): a counter-clockwise 8-vertex star, 12–20 m
+    across, around the cell centre (inside the cell whatever its jitter)."""
+    cx, cy = _centre(seed, i, j)
+    k = np.arange(HOLE_VERTICES)
+    ang = k[None, :] + (uniform(seed, 9, i[:, None], j[:, None], k[None, :]) - 0.5) * 0.6
+    ang = ang / HOLE_VERTICES * 2 * math.pi
+    size = 12.0 + 8.0 * uniform(seed, 10, i, j)
+    rad = (0.75 + 0.25 * uniform(seed, 11, i[:, None], j[:, None], k[None, :])) * size[:, None] / 2
+    x, y = cx[:, None] + rad * np.cos(ang), cy[:, None] + rad * np.sin(ang)
+    coords = np.stack(
+        [np.concatenate([x, x[:, :1]], axis=1), np.concatenate([y, y[:, :1]], axis=1)], axis=-1
+    )
+    return shapely.linearrings(coords)
+
+
+def landuse_frame(seed: int, nx: int, j0: int, j1: int, shape: str = "") -> gpd.GeoDataFrame:
+    """The land-survey polygons of cell rows j0..j1-1 (``holes_noise``: holed cells and, after
+    them, their hamlets)."""
     jj, ii = np.meshgrid(
         np.arange(j0, j1, dtype=np.int64), np.arange(nx, dtype=np.int64), indexing="ij"
     )
     i, j = ii.ravel(), jj.ravel()
     geoms = cell_polygons(seed, i, j)
     cls = cell_class(seed, i, j)
+    bsm = (j * nx + i + 1).astype(np.int64)
+    if shape == "holes_noise":
+        h = np.flatnonzero(holed(seed, i, j))
+        rings = hole_rings(seed, i[h], j[h])
+        geoms[h] = shapely.polygons(
+            shapely.get_exterior_ring(geoms[h]), holes=shapely.reverse(rings)[:, None]
+        )
+        cls[h] = np.where(_CULTIVATED[cls[h]], cls[h], 0)  # farmland around the hamlets
+        geoms = np.concatenate([geoms, shapely.polygons(rings)])
+        cls = np.concatenate([cls, np.full(len(h), int(np.flatnonzero(_CODES == "0702")[0]))])
+        bsm = np.concatenate([bsm, bsm[h] + 10 * nx * nx])
+        i, j = np.concatenate([i, i[h]]), np.concatenate([j, j[h]])
     grade = np.where(_CULTIVATED[cls], 1 + np.floor(uniform(seed, 6, i, j) * 12), 0).astype(
         np.int32
     )
     return gpd.GeoDataFrame(
         {
-            "BSM": (j * nx + i + 1).astype(np.int64),
+            "BSM": bsm,
             "DLBM": _CODES[cls],
             "CZCSXM": _CZ[cls],
             "TBMJ": np.round(shapely.area(geoms), 2),
@@ -246,14 +289,38 @@ def star_polygons_var(
 def _redigitised(seed: int, stream: int, i, j) -> np.ndarray:
     """Land-survey cells (i, j) digitised again: every vertex moved by up to ±1 mm (the ring kept
     closed)."""
-    cells = cell_polygons(seed, i, j)
-    xy, owner = shapely.get_coordinates(cells, return_index=True)
+    return _noisy(seed, stream, cell_polygons(seed, i, j))
+
+
+def _noisy(seed: int, stream: int, geoms: np.ndarray, snapped: float = 0.0) -> np.ndarray:
+    """``geoms`` (rings, or polygons with or without holes) digitised again: each vertex moved by
+    up to ±1 mm, or kept where it is with probability ``snapped`` (rings kept closed)."""
+    rings, ring_owner = (
+        shapely.get_rings(geoms, return_index=True)
+        if shapely.get_type_id(geoms[0]) == 3
+        else (geoms, np.arange(len(geoms)))
+    )
+    xy, owner = shapely.get_coordinates(rings, return_index=True)
     pos = np.arange(len(owner)) - np.searchsorted(owner, owner)
     last = np.r_[owner[1:] != owner[:-1], True]
     key = np.where(last, 0, pos)
     dx = (uniform(seed, stream, owner, key) - 0.5) * 0.002
     dy = (uniform(seed, stream + 1, owner, key) - 0.5) * 0.002
-    return shapely.polygons(shapely.linearrings(xy + np.stack([dx, dy], axis=1), indices=owner))
+    keep = uniform(seed, stream + 2, owner, key) < snapped
+    xy = xy + np.where(keep[:, None], 0.0, np.stack([dx, dy], axis=1))
+    moved = shapely.linearrings(xy, indices=owner)
+    if shapely.get_type_id(geoms[0]) == 2:
+        return moved
+    first = np.r_[True, ring_owner[1:] != ring_owner[:-1]]
+    shells = moved[first]
+    out = shapely.polygons(shells)
+    with_holes = np.unique(ring_owner[~first])
+    if len(with_holes):
+        slot = np.flatnonzero(first)[np.searchsorted(ring_owner[first], with_holes)]
+        out[with_holes] = shapely.polygons(
+            shells[np.searchsorted(ring_owner[first], with_holes)], holes=moved[slot + 1][:, None]
+        )
+    return out
 
 
 def _shaped(
@@ -262,6 +329,17 @@ def _shaped(
     """Geometries of one plot layer for the data shapes other than ``containment``."""
     stream = {"demolition": 400, "construction": 500, "compensation": 600}[layer]
     idx = np.arange(n, dtype=np.int64)
+    if shape == "holes_noise" and layer != "construction":
+        # the same holed cells for both layers: each demolition plot lies in its compensation
+        # plot's hole
+        i, j = _cells(seed, 700, n, nx, ny, keep=lambda i, j: holed(seed, i, j))
+        if layer == "demolition":
+            return shapely.polygons(_noisy(seed, stream + 10, hole_rings(seed, i, j), 0.5))
+        cells = shapely.polygons(
+            shapely.get_exterior_ring(cell_polygons(seed, i, j)),
+            holes=shapely.reverse(hole_rings(seed, i, j))[:, None],
+        )
+        return _noisy(seed, stream + 10, cells, 0.5)
     if shape == "slivers":
         i, j = _cells(seed, stream, n, nx - 1, ny)
         if layer == "compensation":
@@ -275,9 +353,9 @@ def _shaped(
 
 
 def _cells(
-    seed: int, stream: int, n: int, nx: int, ny: int, want=None
+    seed: int, stream: int, n: int, nx: int, ny: int, want=None, keep=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` distinct random cells (optionally of the classes ``want``)."""
+    """``n`` distinct random cells (optionally of the classes ``want``, or where ``keep(i, j)``)."""
     got_i, got_j, start = [], [], 0
     seen: set[int] = set()
     while sum(len(x) for x in got_i) < n:
@@ -292,6 +370,8 @@ def _cells(
         i = np.floor(uniform(seed, stream, idx) * nx).astype(np.int64)
         j = np.floor(uniform(seed, stream + 1, idx) * ny).astype(np.int64)
         ok = np.ones(m, bool) if want is None else np.isin(_CODES[cell_class(seed, i, j)], want)
+        if keep is not None:
+            ok &= keep(i, j)
         flat = j[ok] * nx + i[ok]
         flat, first = np.unique(flat, return_index=True)
         fresh = np.array([f not in seen for f in flat.tolist()], dtype=bool)
@@ -454,6 +534,15 @@ def generate(
             counts["landuse"],
         )
         counts["landuse"] = need
+    if shape == "holes_noise" and counts["demolition"] > RURAL_USE * HOLE_SHARE * counts["landuse"]:
+        need = int(math.ceil(counts["demolition"] / (RURAL_USE * HOLE_SHARE)))
+        logger.info(
+            "holes_noise: %d plots in holes need %d land-survey cells (not %d)",
+            counts["demolition"],
+            need,
+            counts["landuse"],
+        )
+        counts["landuse"] = need
     n_land = counts["landuse"]
     nx = int(math.ceil(math.sqrt(n_land)))
     ny = int(math.ceil(n_land / nx))
@@ -466,7 +555,7 @@ def generate(
     written = 0
     for j0 in range(0, ny, band_rows):
         j1 = min(ny, j0 + band_rows)
-        frame = landuse_frame(seed, nx, j0, j1)
+        frame = landuse_frame(seed, nx, j0, j1, shape)
         pyogrio.write_dataframe(
             frame, land_path, layer="landuse", append=j0 > 0, SPATIAL_INDEX="YES"
         )

@@ -16,14 +16,23 @@ the piece ends is the Krüger series of the Transverse Mercator projection (6th 
 series
 PROJ evaluates), so no GEOS geometry and no pyproj call is needed for a pair.
 
-What the kernel does not decide and leaves to GEOS (class :data:`FALLBACK`): any orientation test
-within a relative 1e-12 of zero (a vertex on or next to the other polygon's edge, collinear or
-shared edges, identical polygons, touching corners), geometries other than (multi)polygons or with
-non-finite coordinates, pairs with more than :data:`MAX_EDGE_PAIRS` edge pairs, envelopes wider than
-:data:`MAX_EXTENT_M`, and every pair when the CRS is not a Transverse Mercator (Gauss–Krüger)
-projection
-with latitude of origin 0 (:func:`tm_params` gives ``None``). Input polygons are expected valid, as
-the
+Degenerate pairs (shared or collinear edges, a vertex on the other polygon's edge, touching
+corners, identical polygons, a plot re-digitised into a hole with millimetre noise) are decided by
+the kernel too. Every orientation test is exact: a floating filter, and where it cannot tell, the
+sign of the exact sum of the sixteen products of the coordinates' differences (an expansion, as in
+Shewchuk's robust predicates). Where the exact value is zero, simulation of simplicity decides: the
+right polygon is taken as moved by an infinitesimal ``(ε, ε²)``, which puts every pair in general
+position, and the areas are those of the moved pair in the limit ε → 0, which is the overlap area
+itself (the area of an intersection is continuous under translation). So the classes and the
+crossings are consistent between the two walks, and the areas are the shoelace of the overlap
+polygon's actual boundary points, as for any other pair; such pairs are flagged as close calls.
+
+What the kernel leaves to GEOS (class :data:`FALLBACK`): geometries other than (multi)polygons or
+with non-finite coordinates, pairs with more than :data:`MAX_EDGE_PAIRS` edge pairs or more than
+``_MAX_CROSS`` crossings on one edge, envelopes wider than :data:`MAX_EXTENT_M`, a crossing of two
+edges each within rounding of the other's line with equal floating orientations (its parameter is
+0/0), and every pair when the CRS is not a Transverse Mercator (Gauss–Krüger) projection with
+latitude of origin 0 (:func:`tm_params` gives ``None``). Input polygons are expected valid, as the
 engine's are; non-convex rings and holes are handled.
 
 Each pair also gets a class: :data:`DISJOINT`, :data:`LEFT_INSIDE` (A ⊂ B: the overlap *is* A),
@@ -60,6 +69,8 @@ MAX_EXTENT_M = 1.0e6
 #: an orientation determinant within this share of its magnitude is treated as zero
 REL_EPS = 1e-12
 _MAX_CROSS = 4096
+#: Veltkamp's splitter for doubles, 2**27 + 1
+_SPLITTER = 134217729.0
 
 
 def ragged(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -110,51 +121,139 @@ def ragged(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _orient(ax, ay, bx, by, cx, cy):
-    """(b − a) × (c − a) and a bound under which its sign is not trusted."""
+def _two_sum(a, b):
+    """a + b as x + y exactly (Knuth's TwoSum)."""
+    x = a + b
+    bv = x - a
+    av = x - bv
+    return x, (a - av) + (b - bv)
+
+
+@numba.njit(cache=True, nogil=True)
+def _two_prod(a, b):
+    """a · b as x + y exactly (Dekker's product with Veltkamp's split)."""
+    x = a * b
+    c = _SPLITTER * a
+    ahi = c - (c - a)
+    alo = a - ahi
+    c = _SPLITTER * b
+    bhi = c - (c - b)
+    blo = b - bhi
+    err = x - ahi * bhi
+    err -= alo * bhi
+    err -= ahi * blo
+    return x, alo * blo - err
+
+
+@numba.njit(cache=True, nogil=True)
+def _orient_exact(ax, ay, bx, by, cx, cy):
+    """Exact sign of (b − a) × (c − a) of the float points: −1, 0 or 1.
+
+    Each difference is split into two floats (TwoSum), each product of two such sums into eight
+    (TwoProduct); the sixteen terms are summed into a non-overlapping expansion (Shewchuk's
+    grow-expansion), whose largest non-zero component has the sign of the sum.
+    """
+    d = np.empty(8)
+    d[0], d[1] = _two_sum(bx, -ax)
+    d[2], d[3] = _two_sum(cy, -ay)
+    d[4], d[5] = _two_sum(by, -ay)
+    d[6], d[7] = _two_sum(cx, -ax)
+    terms = np.empty(16)
+    n = 0
+    for i in range(2):
+        for j in range(2):
+            terms[n], terms[n + 1] = _two_prod(d[i], d[2 + j])
+            p, q = _two_prod(d[4 + i], d[6 + j])
+            terms[n + 2], terms[n + 3] = -p, -q
+            n += 4
+    expansion = np.zeros(17)
+    m = 0
+    for k in range(16):
+        q = terms[k]
+        for i in range(m):
+            q, expansion[i] = _two_sum(q, expansion[i])
+        expansion[m] = q
+        m += 1
+    for i in range(m - 1, -1, -1):
+        if expansion[i] != 0.0:
+            return 1 if expansion[i] > 0.0 else -1
+    return 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _orient(ax, ay, bx, by, cx, cy, sigma):
+    """Sign of (b − a) × (c + σ·e − a), its floating value and whether it was a close call.
+
+    ``e = (ε, ε²)`` is an infinitesimal translation (simulation of simplicity): the right polygon
+    of a pair is taken as moved by ``e``, so ``σ = +1`` where ``c`` is a right polygon's point
+    tested against a left edge, ``−1`` where a left point is tested against a right edge (moving
+    the edge by ``e`` is moving the point by ``−e``), ``0`` for no perturbation. The sign is
+    exact (a floating filter, then :func:`_orient_exact`), and where the exact value is zero the
+    perturbation decides it, so no test is ever undecided: the areas are those of the pair with
+    the right polygon moved by ``e``, whose limit as ε → 0 is the true overlap area (the area of
+    an intersection is continuous under translation). The third value is True where the filter
+    could not decide (exact evaluation or the perturbation was needed).
+    """
     u = (bx - ax) * (cy - ay)
     v = (by - ay) * (cx - ax)
-    return u - v, REL_EPS * (abs(u) + abs(v))
+    d = u - v
+    if abs(d) > REL_EPS * (abs(u) + abs(v)):
+        return (1 if d > 0 else -1), d, False
+    s = _orient_exact(ax, ay, bx, by, cx, cy)
+    if s != 0 or sigma == 0:
+        return s, d, True
+    # (b − a) × (σ·e) = σ·((bx − ax)·ε² − (by − ay)·ε): the ε term first, then the ε² term
+    if by != ay:
+        return (-sigma if by > ay else sigma), d, True
+    return (sigma if bx > ax else -sigma), d, True
 
 
 @numba.njit(cache=True, nogil=True)
 def _segments(px, py, qx, qy, rx, ry, sx, sy):
-    """Edge p→q of the left polygon against r→s of the right: (code, t on pq, t on rs); code 2 =
-    undecided."""
+    """Edge p→q of the left polygon against r→s of the right (moved by ``e``, see
+    :func:`_orient`): (code, t on pq, t on rs, close call); code 1 = crossing, 0 = none,
+    2 = undecided (a crossing of two edges both within rounding of the other's line)."""
     if (
         max(px, qx) < min(rx, sx)
         or max(rx, sx) < min(px, qx)
         or max(py, qy) < min(ry, sy)
         or max(ry, sy) < min(py, qy)
     ):
-        return 0, 0.0, 0.0
-    d1, e1 = _orient(px, py, qx, qy, rx, ry)
-    d2, e2 = _orient(px, py, qx, qy, sx, sy)
-    d3, e3 = _orient(rx, ry, sx, sy, px, py)
-    d4, e4 = _orient(rx, ry, sx, sy, qx, qy)
-    if abs(d1) <= e1 or abs(d2) <= e2 or abs(d3) <= e3 or abs(d4) <= e4:
-        return 2, 0.0, 0.0
-    if (d1 > 0) != (d2 > 0) and (d3 > 0) != (d4 > 0):
-        return 1, d3 / (d3 - d4), d1 / (d1 - d2)
-    return 0, 0.0, 0.0
+        return 0, 0.0, 0.0, False
+    s1, d1, c1 = _orient(px, py, qx, qy, rx, ry, 1)
+    s2, d2, c2 = _orient(px, py, qx, qy, sx, sy, 1)
+    s3, d3, c3 = _orient(rx, ry, sx, sy, px, py, -1)
+    s4, d4, c4 = _orient(rx, ry, sx, sy, qx, qy, -1)
+    close = c1 or c2 or c3 or c4
+    if s1 == s2 or s3 == s4:
+        return 0, 0.0, 0.0, close
+    if d3 == d4 or d1 == d2:
+        return 2, 0.0, 0.0, True
+    t = min(1.0, max(0.0, d3 / (d3 - d4)))
+    u = min(1.0, max(0.0, d1 / (d1 - d2)))
+    return 1, t, u, close
 
 
 @numba.njit(cache=True, nogil=True)
-def _inside(vx, vy, g, xs, ys, ring_ptr, geom_ptr, ox, oy):
-    """Ray-crossing parity of (vx, vy) in polygon g: 1 inside, 0 outside, -1 undecided."""
+def _inside(vx, vy, g, xs, ys, ring_ptr, geom_ptr, ox, oy, sigma):
+    """Ray-crossing parity of (vx, vy) + σ·e in polygon g (see :func:`_orient`): (1 inside or
+    0 outside, close call)."""
     c = 0
+    close = False
     for r in range(geom_ptr[g], geom_ptr[g + 1]):
         for i in range(ring_ptr[r], ring_ptr[r + 1] - 1):
             ax, ay = xs[i] - ox, ys[i] - oy
             bx, by = xs[i + 1] - ox, ys[i + 1] - oy
-            if (ay > vy) == (by > vy) or max(ax, bx) < vx:
+            # above the ray y = vy + σ·ε²: a vertex at vy is above it when σ < 0
+            a_above = ay > vy or (ay == vy and sigma < 0)
+            b_above = by > vy or (by == vy and sigma < 0)
+            if a_above == b_above or max(ax, bx) < vx:
                 continue
-            d, e = _orient(ax, ay, bx, by, vx, vy)
-            if abs(d) <= e:
-                return -1
-            if (by > ay) == (d > 0):
+            s, _d, cc = _orient(ax, ay, bx, by, vx, vy, sigma)
+            close = close or cc
+            if (by > ay) == (s > 0):
                 c ^= 1
-    return c
+    return c, close
 
 
 @numba.njit(cache=True, nogil=True)
@@ -230,6 +329,10 @@ def _walk(
     the two points differ along nearly parallel edges, which on millimetre slivers gave errors of
     1e-4 relative to the exact area.)"""
     lxs, lys = (ax_, ay_) if left_is_a else (bx_, by_)
+    # a's vertices against b: a left vertex against the moved right polygon is the vertex moved
+    # by −e, a right vertex against the left polygon is moved by +e (see _orient)
+    sigma = -1 if left_is_a else 1
+    close = False
     found = 0
     planar = 0.0
     ell = 0.0
@@ -255,9 +358,8 @@ def _walk(
                 state = 0
                 continue
             if state == -2:
-                state = _inside(px, py, b, bx_, by_, bring, bgeom, ox, oy)
-                if state < 0:
-                    return planar, ell, n_in, n_edges, found, ncross, -1
+                state, cc = _inside(px, py, b, bx_, by_, bring, bgeom, ox, oy, sigma)
+                close = close or cc
             nc = 0
             for s in range(bgeom[b], bgeom[b + 1]):
                 for j in range(bring[s], bring[s + 1] - 1):
@@ -266,11 +368,12 @@ def _walk(
                     if rx == sx and ry == sy:
                         continue
                     if left_is_a:
-                        code, t, _u = _segments(px, py, qx, qy, rx, ry, sx, sy)
+                        code, t, _u, cc = _segments(px, py, qx, qy, rx, ry, sx, sy)
                         tl = t
                     else:
-                        code, _u, t = _segments(rx, ry, sx, sy, px, py, qx, qy)
+                        code, _u, t, cc = _segments(rx, ry, sx, sy, px, py, qx, qy)
                         tl = _u
+                    close = close or cc
                     if code == 2:
                         return planar, ell, n_in, n_edges, found, ncross, -1
                     if code == 1:
@@ -359,7 +462,7 @@ def _walk(
             planar += sg * 0.5 * piece
             if had_inside and nc == 0:
                 n_in += 1
-    return planar, ell, n_in, n_edges, found, ncross, 0
+    return planar, ell, n_in, n_edges, found, ncross, 1 if close else 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -440,6 +543,7 @@ def _kernel(
     out_planar,
     out_ell,
     out_cls,
+    out_close,
 ):
     lsign = _ring_signs(lx, ly, lring, lhole)
     rsign = _ring_signs(rx, ry, rring, rhole)
@@ -463,6 +567,7 @@ def _kernel(
         out_planar[k] = 0.0
         out_ell[k] = 0.0
         out_cls[k] = FALLBACK
+        out_close[k] = False
         if not lok[a] or not rok[b]:
             continue
         na = lring[lgeom[a + 1]] - lring[lgeom[a]]
@@ -515,7 +620,7 @@ def _kernel(
         )
         if st < 0:
             continue
-        pb, eb, inb, neb, nc2, stored, st = _walk(
+        pb, eb, inb, neb, nc2, stored, st2 = _walk(
             b,
             a,
             False,
@@ -545,8 +650,9 @@ def _kernel(
             lbuf,
             mult,
         )
-        if st < 0 or nc != nc2:
+        if st2 < 0 or nc != nc2:
             continue
+        out_close[k] = st > 0 or st2 > 0
         out_planar[k] = pa + pb
         out_ell[k] = -(ea + eb)
         if nc == 0 and nc2 == 0:
@@ -570,7 +676,7 @@ def pair_areas(
     tm: np.ndarray | None,
     *,
     max_edge_m: float = 50.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Planar and ellipsoidal intersection area and class of the pairs (``left[li]``,
     ``right[rj]``).
 
@@ -588,14 +694,18 @@ def pair_areas(
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray)
         Planar area, ellipsoidal area, class (:data:`FALLBACK` where GEOS must decide; the
-        areas are then 0). Runs in the calling thread without the GIL.
+        areas are then 0) and whether the pair was a close call (an orientation the floating
+        filter could not decide: decided exactly, or by the perturbation where it is zero —
+        shared or collinear edges, a vertex on the other polygon's edge). Runs in the calling
+        thread without the GIL.
     """
     n = len(li)
     planar, ell, cls = np.zeros(n), np.zeros(n), np.full(n, FALLBACK, np.int8)
+    close = np.zeros(n, dtype=np.bool_)
     if n == 0:
-        return planar, ell, cls
+        return planar, ell, cls, close
     params = np.zeros(19) if tm is None else np.asarray(tm, dtype=np.float64)
     _kernel(
         np.ascontiguousarray(li, dtype=np.int64),
@@ -607,7 +717,8 @@ def pair_areas(
         planar,
         ell,
         cls,
+        close,
     )
     if tm is None:
         ell[:] = np.nan
-    return planar, ell, cls
+    return planar, ell, cls, close

@@ -22,17 +22,15 @@ on the chunking.
 Areas without GEOS: the compiled kernel of :mod:`landlink_gis.engine.kernel` computes every pair's
 exact planar and ellipsoidal intersection area and whether one polygon lies inside the other, from
 the
-coordinate arrays, in the same chunk threads (it runs without the GIL). GEOS is used only for the
-pairs
-the kernel leaves undecided (shared or collinear edges, touching vertices, other geometry types,
-CRSs
-other than Transverse Mercator) and, with ``geometry=True``, to build the overlap geometry of the
-pairs
-that are kept (above the tolerance): those pairs' areas are then measured on that geometry, exactly
-as
-before, so findings do not change. ``geometry=False`` (figures that need only areas) builds no
-geometry
-at all. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
+coordinate arrays, in the same chunk threads (it runs without the GIL), shared and collinear edges and
+touching vertices included (exact predicates, ties broken by a symbolic perturbation). GEOS is used
+only for the few pairs the kernel leaves undecided (other geometry types, CRSs other than Transverse
+Mercator, huge pairs) and, with ``geometry=True``, to build the overlap geometry of the pairs that
+are kept (above the tolerance): those pairs' areas are then measured on that geometry, exactly as
+before, so findings do not change (pairs the kernel decided only exactly or by the perturbation go
+through the whole GEOS path, as they did when GEOS decided them). ``geometry=False`` (figures that
+need only areas) builds no geometry at all. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel`
+forces the GEOS path for comparison.
 
 Another backend (the dask engine, :mod:`landlink_gis.engine.dask_engine`) can take over the pair
 computation for a block of code with :func:`use_backend`; the rules do not change.
@@ -313,7 +311,7 @@ def _by_kernel(
         return geos(li, rj)
     ul, linv = np.unique(li, return_inverse=True)
     ur, rinv = np.unique(rj, return_inverse=True)
-    planar, area, cls = module.pair_areas(
+    planar, area, cls, close = module.pair_areas(
         module.ragged(left[ul]), module.ragged(right[ur]), linv, rinv, tm
     )
     undecided = np.flatnonzero(cls == module.FALLBACK)
@@ -324,6 +322,13 @@ def _by_kernel(
     )
     parts = [geos(li[undecided], rj[undecided])] if len(undecided) else []
     if geometry:
+        # close calls (decided exactly or by the perturbation) get their geometry and areas as
+        # the GEOS path builds them (covered_by, covers, intersection), so the findings are the
+        # ones GEOS gave when it decided these pairs; areas-only callers take the kernel's areas
+        near = np.flatnonzero(close & (cls != module.FALLBACK))
+        if len(near):
+            parts.append(geos(li[near], rj[near]))
+            keep = keep[~close[keep]]
         if len(keep):
             k_li, k_rj, k_cls = li[keep], rj[keep], cls[keep]
             geoms = np.where(
