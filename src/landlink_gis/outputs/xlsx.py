@@ -26,7 +26,15 @@ from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
 from ..project.file import input_paths
-from .display import STATUS_LABELS_ZH, layer_label, run_info_rows, scope_label, unit_label
+from .display import (
+    STATUS_LABELS_ZH,
+    layer_label,
+    run_info_rows,
+    scope_label,
+    unit_label,
+    verdict_line,
+    verdict_parts,
+)
 from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
@@ -377,8 +385,11 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
         ],
     )
     title = f"{result.project.name} {result.project.code}".strip()
-    for ws in wb.worksheets:
-        _print_setup(ws, f"{title} — {ws.title}")
+    errors = result.counts()["error"]
+    wb.properties.subject = verdict_line(result.run_info, errors, lang)[:255]
+    words = verdict_parts(result.run_info, errors, lang)[1]
+    for ws in wb.worksheets:  # the page header names the verdict on every printed page
+        _print_setup(ws, f"{title} — {ws.title} — {words}")
     try:
         with atomic_path(path, protected=input_paths(result.project)) as tmp:
             wb.save(tmp)
