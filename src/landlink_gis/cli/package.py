@@ -36,11 +36,12 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 @click.option(
     "--force",
     is_flag=True,
-    help="Package despite error findings (needs --reason); replace a non-empty OUTPUT.",
+    help="Package a check that must be fixed (须整改) or is incomplete (检查不完整), or despite "
+    "package errors (needs --reason); replace a non-empty OUTPUT.",
 )
 @click.option(
     "--reason",
-    help="Why a project with error findings is packaged anyway (recorded in the manifest).",
+    help="Why a check that is not 可以报备 is packaged anyway (recorded in the manifest).",
 )
 @click.option(
     "--producer",

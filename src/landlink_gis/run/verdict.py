@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..base.contract import VERDICTS
+from ..base.contract import VERDICTS, verdict_of
 
 __all__ = ["decide", "verdict_fields", "verdict_of"]
 
@@ -35,12 +35,3 @@ def verdict_fields(code: str, gaps: list[str], lang: str) -> dict[str, Any]:
         "verdict_text": zh if lang == "zh" else en,
         "verdict_missing": list(gaps),
     }
-
-
-def verdict_of(run_info: dict[str, Any], errors: int) -> str:
-    """The verdict code recorded in a check's ``run_info``; a check written before verdicts
-    existed is judged by its error count (``must_fix`` or ``fileable``)."""
-    code = run_info.get("verdict")
-    if code in VERDICTS:
-        return str(code)
-    return "must_fix" if errors else "fileable"
