@@ -170,7 +170,7 @@ def test_every_output_shows_the_same_verdict(tmp_path):
     out = tmp_path / "out.gpkg"
     res = CliRunner().invoke(cli, ["check", str(path), "-o", str(out), "--report", "--xlsx"])
     assert res.exit_code == 0, res.output
-    line = "结论：检查不完整，暂不能报备：未运行 图层 县域/项目区界线（PLAN007 未检查）"
+    line = "结论：检查不完整，暂不能报备：图层 县域/项目区界线（PLAN007 未检查）"
     assert res.output.strip().splitlines()[0] == line
     html = out.with_suffix(".html").read_text(encoding="utf-8")
     assert f"data-verdict='incomplete'>{line}</p>" in html

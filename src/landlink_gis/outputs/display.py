@@ -306,7 +306,7 @@ def verdict_line(run_info: Mapping[str, Any], errors: int, lang: str) -> str:
     if code == "must_fix":
         why = f"（错误 {errors} 条）" if lang == "zh" else f" ({errors} errors)"
     elif code == "incomplete":
-        why = ("：未运行 " + "；".join(missing)) if lang == "zh" else (": " + "; ".join(missing))
+        why = ("：" + "；".join(missing)) if lang == "zh" else (": " + "; ".join(missing))
     else:
         why = ""
     return (f"结论：{words}" if lang == "zh" else f"Verdict: {words}") + why
