@@ -7,10 +7,13 @@ import json
 import math
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
+import pyogrio
 import shapely
 import shapely.affinity
 
-from .common import CRS, DLMC, SQM_PER_MU, TOWNSHIP, Sample, ellipsoidal_area, rect
+from .common import CRS, DLMC, FIXED_DATE, SQM_PER_MU, TOWNSHIP, Sample, ellipsoidal_area, rect
 from .expected import working_days_after
 from .write import _frame, write_shapefile
 
@@ -18,6 +21,15 @@ from .write import _frame, write_shapefile
 # the construction-only sample: a plan that only builds, with surplus quota drawn from the demo
 # ---------------------------------------------------------------------------------------------
 LEDGER_FILE = "台账.gpkg"
+#: the county's reference layers filing requires of a construction-only plan (DOMAIN.md §4b), taken
+#: from the demo's reference.gpkg (the same county): the plan needs no 占补平衡 layer and no DEM
+REFERENCE_LAYERS = (
+    "landuse",
+    "basic_farmland",
+    "ecological_redline",
+    "development_boundary",
+    "boundary",
+)
 
 
 CONSTRUCTION_ONLY = {
@@ -96,6 +108,11 @@ def _construction_only_toml(fig: dict) -> str:
             'id = "DKBH"',
             'fields = { kind = "JXLX", land_class = "DLBM", area = "MJ", quality = "ZLDB" }',
             "",
+            *(
+                line
+                for role in REFERENCE_LAYERS
+                for line in (f"[layers.{role}]", 'path = "reference.gpkg"', f'layer = "{role}"', "")
+            ),
             "[[quota_sources]]",
             f'code = "{fig["source_code"]}"',
             f"area_m2 = {fig['drawn_m2']:.1f}",
@@ -174,6 +191,14 @@ def _construction_only_markdown(fig: dict) -> str:
             f"TIME004 passes (filed {f['filed']},",
             f"  working day {wd} after acceptance). Every other finding is `info` (rules whose "
             "layers the plan does not have).",
+            "- Verdict: **可以报备** (`fileable`): the plan carries every input filing requires of a "
+            "construction-only plan",
+            "  (land survey, basic farmland, red line, development boundary and boundary in "
+            "`reference.gpkg`, the demo's",
+            "  county layers, whose development boundary holds the 允许建设区 of JX001; the approval "
+            "date; `[ledger]`",
+            "  holding its source). Checked before the ledger exists it is 检查不完整，暂不能报备, "
+            "CHK001 naming `[ledger]`.",
             "- `landlink ledger add`: registered; the source's quota account gains a `drawn` "
             f"event of {fig['drawn_m2']} m²",
             f"  (counterpart {code}, dated {f['approved']}); its surplus balance drops to "
@@ -204,6 +229,31 @@ def _construction_only_markdown(fig: dict) -> str:
             "",
         ]
     )
+
+
+def _write_reference(source: Path, target: Path, resettlement: list) -> None:
+    """The county's reference layers of the demo, for this plan; the development boundary also
+    holds the 允许建设区 planned for the resettlement plot (so that the plan is clean)."""
+    target.unlink(missing_ok=True)
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE + "T00:00:00.000Z"})
+    for i, name in enumerate(REFERENCE_LAYERS):
+        df = pyogrio.read_dataframe(source, layer=name)
+        if name == "development_boundary":
+            extra = gpd.GeoDataFrame(
+                {"GNFQ": ["允许建设区"] * len(resettlement)},
+                geometry=[g.buffer(20.0, join_style="mitre") for g in resettlement],
+                crs=df.crs,
+            )
+            df = gpd.GeoDataFrame(pd.concat([df, extra], ignore_index=True), crs=df.crs)
+        pyogrio.write_dataframe(
+            df,
+            target,
+            layer=name,
+            driver="GPKG",
+            promote_to_multi=True,
+            geometry_type="MultiPolygon",
+            dataset_options={"VERSION": "1.2"} if i == 0 else None,
+        )
 
 
 def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> None:
@@ -249,6 +299,8 @@ def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> No
     ]
     fig = construction_only_figures(demo, demo_balance, plots)
     write_shapefile(_frame(plots, int_cols=("ZLDB",)), folder / "建新地块.shp", cpg=True)
+    resettlement = [p["geometry"] for p in plots if p["JXLX"] == "安置"]
+    _write_reference(demo_folder / "reference.gpkg", folder / "reference.gpkg", resettlement)
     (folder / "project.toml").write_text(_construction_only_toml(fig), encoding="utf-8")
     (folder / ".gitignore").write_text(
         f"# the ledger built by the commands of EXPECTED.md\n{LEDGER_FILE}*\n", encoding="utf-8"

@@ -246,7 +246,7 @@ def rules_table(lang: str = "zh") -> pd.DataFrame:
             "severity": r.severity,
             "title": r.title(lang),
             "params": ", ".join(f"{p.name}={p.default!r}" for p in r.params),
-            "requires": ", ".join(r.requires),
+            "requires": ", ".join(map(str, r.requires)),
             "reference": r.reference,
         }
         for r in sorted_rules()
@@ -278,7 +278,7 @@ def explain(rule_id: str, lang: str = "zh") -> str:
     if r.params:
         lines += ["", "Parameters:"] + [f"  {p.name} = {p.default!r}  — {p.doc}" for p in r.params]
     if r.requires:
-        lines += ["", "Requires: " + ", ".join(r.requires)]
+        lines += ["", "Requires: " + ", ".join(map(str, r.requires))]
     lines += ["", f"Reference: {r.reference}"]
     if r.example:
         lines.append(f"Example: {r.example}")

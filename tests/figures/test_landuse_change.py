@@ -20,7 +20,7 @@ def result(tmp_path):
     # planar areas: D1 20×20 half on 0702 of 甲村, half on 0103 of 乙村 (survey ZLDWMC), reclaimed
     # to
     # 0103;
-    # C1 10×10 on 0101 of 乙村 becomes construction land (20)
+    # C1 10×10 on 0101 of 乙村, a resettlement plot, becomes homesteads (0702)
     demolition = frame(
         [
             {
@@ -66,14 +66,18 @@ def test_table_per_village_and_class(result):
         ("demolition", "乙村", "0103"), ["before_m2", "after_m2", "change_m2"]
     ].tolist() == [200.0, 200.0, 0.0]
     assert key.loc[("construction", "乙村", "0101"), "change_m2"] == -100.0
-    assert key.loc[("construction", "乙村", "20"), "change_m2"] == 100.0
-    assert key.loc[("construction", "乙村", "20"), "change_mu"] == pytest.approx(0.15)
-    assert key.loc[("construction", "乙村", "20"), "change_ha"] == pytest.approx(0.01)
+    assert key.loc[("construction", "乙村", "0702"), "change_m2"] == 100.0
+    assert key.loc[("construction", "乙村", "0702"), "change_mu"] == pytest.approx(0.15)
+    assert key.loc[("construction", "乙村", "0702"), "change_ha"] == pytest.approx(0.01)
+    assert key.loc[("construction", "乙村", "0702"), "class_name"] == "农村宅基地"
+    assert ("construction", "乙村", "20") not in key.index
     subtotal = t[(t["class_name"] == "小计") & (t["side"] == "demolition")].set_index("village")
     assert subtotal.loc["甲村", ["before_m2", "after_m2"]].tolist() == [200.0, 200.0]
     total = key.loc[("total", "")]
-    assert total.loc["0103", "change_m2"] == 200.0 and total.loc["0702", "change_m2"] == -200.0
-    assert total.loc["0101", "change_m2"] == -100.0 and total.loc["20", "change_m2"] == 100.0
+    assert total.loc["0103", "change_m2"] == 200.0
+    # the village's 0702: −200 (reclaimed homesteads) + 100 (resettlement homesteads)
+    assert total.loc["0101", "change_m2"] == -100.0
+    assert total.loc["0702", "change_m2"] == -200.0 + 100.0
 
 
 def test_written_to_gpkg_xlsx_and_html(result, tmp_path):
@@ -86,3 +90,27 @@ def test_written_to_gpkg_xlsx_and_html(result, tmp_path):
     assert "landuse_change" in load_workbook(xlsx_en).sheetnames
     html = render_html(result, lang="zh")
     assert "id='landuse-change-table'" in html and "土地利用结构调整表" in html
+
+
+def test_urban_plots_become_the_construction_group(tmp_path):
+    """An urban plot's use is not stated in a plan: its land becomes 20 城镇村及工矿用地; a
+    resettlement plot beside it becomes 0702 农村宅基地 (planar 10 m squares: 100 m² each)."""
+    construction = frame(
+        [
+            {"DKBH": "C1", "DLBM": "0103", "JXLX": "安置", "geometry": square(100, 0, 10)},
+            {"DKBH": "C2", "DLBM": "0103", "JXLX": "城镇", "geometry": square(200, 0, 10)},
+        ]
+    )
+    demolition = frame(
+        [{"DKBH": "D1", "DLBM": "0702", "FKDL": "0103", "geometry": square(0, 0, 20)}]
+    )
+    path = write_project(
+        tmp_path,
+        {"demolition": demolition, "construction": construction},
+        project={"area_method": "planar"},
+        fmt="gpkg",
+    )
+    t = check(path, rules=["BAL008"]).extra_layers["landuse_change"]
+    cons = t[(t["side"] == "construction") & (t["class_name"] != "小计")]
+    got = dict(zip(cons["land_class"], cons["change_m2"], strict=True))
+    assert got == {"0103": -200.0, "0702": 100.0, "20": 100.0}

@@ -26,7 +26,7 @@ from landlink_gis.io.coordtxt import read_coordtxt
 from landlink_gis.ledger.checked import read_checked
 from tests.support import SAMPLES
 from tests.support.geoms import square
-from tests.support.helpers import frame, write_project
+from tests.support.helpers import filing_inputs, frame, write_project
 
 GEOD = Geod(
     ellps="GRS80"
@@ -163,7 +163,7 @@ def test_demo_summary_figures(demo_checked, tmp_path):
 
 def clean_project(folder: Path, **facts) -> Path:
     """Two demolition squares (50 m, 40 m), one resettlement (30 m) and one urban (20 m) square,
-    EPSG:4545."""
+    EPSG:4545, with every input filing requires (so that the check can be 可以报备)."""
     demolition = frame(
         [
             {
@@ -213,11 +213,10 @@ def clean_project(folder: Path, **facts) -> Path:
         "filed": "2021-10-15",
         **facts,
     }
+    plots = {"demolition": demolition, "construction": construction}
+    references, rasters = filing_inputs(folder, plots)
     return write_project(
-        folder,
-        {"demolition": demolition, "construction": construction},
-        project=project,
-        fmt="gpkg",
+        folder, {**plots, **references}, project=project, fmt="gpkg", rasters=rasters
     )
 
 
@@ -365,3 +364,57 @@ def test_approved_scale_from_the_project_file(tmp_path, ratio, code):
     res = run("package", str(gpkg), "-o", str(tmp_path / "pkg"))
     assert res.exit_code == code, res.output
     assert ("批准规模" in res.stderr) == (code == 1)
+
+
+def _without(folder: Path, role: str) -> Path:
+    """The clean project without one reference layer: its check is 检查不完整."""
+    toml = clean_project(folder, **FACTS)
+    text = toml.read_text(encoding="utf-8")
+    start = text.index(f"[layers.{role}]")
+    end = text.find("\n[", start + 1)
+    toml.write_text(text[:start] + (text[end + 1 :] if end != -1 else ""), encoding="utf-8")
+    return toml
+
+
+def test_an_incomplete_check_is_refused_like_an_error(tmp_path):
+    toml = _without(tmp_path, "basic_farmland")
+    gpkg = tmp_path / "checked.gpkg"
+    res = run("check", str(toml), "-o", str(gpkg))
+    assert res.exit_code == 0, res.output  # no error finding: exit codes count errors
+    assert res.output.lstrip().startswith("结论：检查不完整，暂不能报备")
+    assert "可以报备" not in res.output.replace("暂不能报备", "")
+    out = tmp_path / "pkg"
+    refused = run("package", str(gpkg), "-o", str(out))
+    assert refused.exit_code == 1 and not out.exists()
+    assert "检查不完整" in refused.stderr and "永久基本农田" in refused.stderr
+    assert run("package", str(gpkg), "-o", str(out), "--force").exit_code == 2  # needs --reason
+    assert not out.exists()
+    forced = run("package", str(gpkg), "-o", str(out), "--force", "--reason", "红线数据待下发")
+    assert forced.exit_code == 0, forced.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["verdict"] == "incomplete" and manifest["forced"] is True
+    assert manifest["verdict_text"] == "检查不完整，暂不能报备"
+    assert manifest["reason"] == "红线数据待下发"
+    assert "结论：检查不完整，暂不能报备" in (out / "manifest.txt").read_text(encoding="utf-8")
+
+
+def test_a_fileable_check_records_its_verdict_in_the_manifest(tmp_path):
+    gpkg = checked_gpkg(tmp_path, **FACTS)
+    out = tmp_path / "pkg"
+    assert run("package", str(gpkg), "-o", str(out)).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["verdict"], manifest["verdict_text"]) == ("fileable", "可以报备")
+    assert manifest["forced"] is False
+
+
+def test_a_checked_file_from_before_verdicts_is_judged_by_its_errors(tmp_path):
+    """A GeoPackage without the ``verdict`` key (written before this round) is packaged as
+    before: no error, no refusal."""
+    import sqlite3
+
+    gpkg = checked_gpkg(tmp_path, **FACTS)
+    with sqlite3.connect(gpkg) as con:
+        con.execute("DELETE FROM run_info WHERE key LIKE 'verdict%'")
+    out = tmp_path / "pkg"
+    assert run("package", str(gpkg), "-o", str(out)).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["verdict"] == "fileable"

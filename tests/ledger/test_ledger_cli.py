@@ -82,7 +82,18 @@ def test_ledger_cli_flow(tmp_path):
     assert "666.67" in res.output and "600.00" in res.output  # 1 亩 generated, 600 m² traded
     res = run(
         cli,
-        ["ledger", "-L", loc, "report", "--month", "2022-04", "--xlsx", str(tmp_path / "r.xlsx")],
+        [
+            "ledger",
+            "-L",
+            loc,
+            "report",
+            "--month",
+            "2022-04",
+            "--xlsx",
+            str(tmp_path / "r.xlsx"),
+            "--lang",
+            "en",
+        ],
     )
     assert res.exit_code == 0, res.output
     lines = {ln.split()[0]: ln.split() for ln in res.output.splitlines() if ln.strip()}

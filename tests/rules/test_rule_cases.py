@@ -2,9 +2,11 @@
 
 Each file names one ``rule`` and lists ``[[cases]]``. A case has layers by role (a list of
 features: ``wkt`` in metres relative to (X0, Y0) of tests/geoms.py, plus attributes),
-optional ``project`` facts, ``params``, ``profile``, ``lang``, ``today`` (the day deadlines not
-yet met are judged on; default: the day of the run) and ``expect``: the findings of
-that rule, exactly (count and the listed columns, ``message_contains`` a substring).
+optional ``project`` facts, ``params``, ``ignore`` (rules ignored in the TOML), ``select`` (the
+rules the check runs: default the case's rule alone, ``[]`` every rule the profile applies),
+``profile``, ``lang``, ``today`` (the day deadlines not yet met are judged on; default: the day
+of the run) and ``expect``: the findings of that rule, exactly (count and the listed columns,
+``message_contains`` a substring).
 
 Each expected figure carries its own tolerance: ``measured``/``threshold`` must equal the hand
 figure to floating-point rounding (relative 1e-8, :data:`EXACT`: a shoelace area at Gauss–Krüger
@@ -32,7 +34,18 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CASES = Path(__file__).parent / "cases"
-ROLES = ("demolition", "construction", "compensation", "ledger", "illegal_land", "landuse")
+ROLES = (
+    "demolition",
+    "construction",
+    "compensation",
+    "ledger",
+    "illegal_land",
+    "landuse",
+    "basic_farmland",
+    "ecological_redline",
+    "development_boundary",
+    "boundary",
+)
 
 
 def _load():
@@ -71,9 +84,12 @@ def _close(got: float, expected: float, tol: float | None = None) -> bool:
 def test_rule_case(tmp_path, rule_id, case):
     layers = {role: _layer(case[role]) for role in ROLES if role in case}
     project = {"profile": case.get("profile", "national"), **case.get("project", {})}
-    rules = {"params": case["params"]} if "params" in case else None
+    rules = {k: case[k] for k in ("params", "ignore") if k in case} or None
     path = write_project(tmp_path, layers, project=project, rules=rules, fmt="gpkg")
-    result = check(path, rules=[rule_id], lang=case.get("lang", "en"), today=case.get("today"))
+    select = case.get("select", [rule_id])
+    result = check(
+        path, rules=select or None, lang=case.get("lang", "en"), today=case.get("today")
+    )
     got = result.findings[result.findings["rule_id"] == rule_id]
     got = got.sort_values(
         ["layer", "plot_id", "other_id", "measured"], na_position="last"

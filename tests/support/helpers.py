@@ -38,6 +38,7 @@ def write_project(
     layer_options: dict[str, dict[str, Any]] | None = None,
     rules: dict[str, Any] | None = None,
     fmt: str = "shp",
+    rasters: dict[str, Path] | None = None,
 ) -> Path:
     """Write ``layers`` (role → frame) and a project TOML into ``folder``; return the TOML path.
 
@@ -69,6 +70,8 @@ def write_project(
             lines.append(f'layer = "{role}"')
         opts.pop("_write_encoding", None)
         lines += [f"{k} = {_toml_value(v)}" for k, v in opts.items()]
+    for role, raster in (rasters or {}).items():
+        lines += [f"\n[rasters.{role}]", f"path = {_toml_value(str(raster))}"]
     if rules:
         lines.append("\n[rules]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in rules.items()]
@@ -87,3 +90,54 @@ def load_ctx(path: Path | str, **check_options: Any):
     project = load_project(path)
     config = resolve_config(project, **check_options)
     return load_context(project, params=config.params, lang=project.language)
+
+
+def filing_inputs(
+    folder: Path, plots: dict[str, gpd.GeoDataFrame], *, margin: float = 100.0
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Path]]:
+    """The reference layers and the DEM that filing requires (DOMAIN.md §4b), none of them
+    raising a finding against ``plots``: the land survey shows rural homesteads (0702) over the
+    plots' extent, the development boundary and the county boundary cover it, the 占补平衡 land,
+    basic farmland, red line and other projects lie 1 km away, and the DEM is flat (slope 0).
+
+    Returns the layers to add to ``plots`` and ``rasters`` for :func:`write_project`.
+    """
+    import numpy as np
+    import rasterio
+    import shapely
+    from affine import Affine
+
+    bounds = [g.total_bounds for g in plots.values()]
+    x0 = min(b[0] for b in bounds) - margin
+    y0 = min(b[1] for b in bounds) - margin
+    x1 = max(b[2] for b in bounds) + margin
+    y1 = max(b[3] for b in bounds) + margin
+    cover = shapely.box(x0, y0, x1, y1)
+    far = [
+        shapely.box(x1 + 1000 + 20 * i, y1 + 1000, x1 + 1010 + 20 * i, y1 + 1010) for i in range(4)
+    ]
+    layers = {
+        "landuse": frame([{"BSM": "L1", "DLBM": "0702", "geometry": cover}]),
+        "development_boundary": frame([{"BSM": "K1", "geometry": cover}]),
+        "boundary": frame([{"BSM": "X1", "geometry": cover.buffer(margin)}]),
+        "compensation": frame([{"DKBH": "B1", "geometry": far[0]}]),
+        "basic_farmland": frame([{"BSM": "J1", "geometry": far[1]}]),
+        "ecological_redline": frame([{"BSM": "E1", "geometry": far[2]}]),
+        "ledger": frame([{"DKBH": "Q1", "XMBH": "OTHER-1", "geometry": far[3]}]),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    dem = folder / "dem.tif"
+    width, height = int((x1 - x0) // 10) + 1, int((y1 - y0) // 10) + 1
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(10.0, 0.0, x0, 0.0, -10.0, y1),
+    ) as dst:
+        dst.write(np.full((1, height, width), 500.0, dtype="float32"))
+    return layers, {"dem": dem}

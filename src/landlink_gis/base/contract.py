@@ -18,6 +18,7 @@ __all__ = [
     "VERDICTS",
     "parse_run_info",
     "run_info_table",
+    "verdict_of",
 ]
 
 #: plot role → layer name in the filing GeoPackage
@@ -67,3 +68,15 @@ def parse_run_info(table: pd.DataFrame) -> dict[str, Any]:
         except (TypeError, ValueError):
             out[str(key)] = value
     return out
+
+
+def verdict_of(run_info: dict[str, Any], errors: int) -> str:
+    """The verdict code recorded in a check's ``run_info``.
+
+    A GeoPackage written before verdicts existed has no ``verdict`` key: it is judged by its error
+    count as before (``must_fix`` with errors, else ``fileable``).
+    """
+    code = run_info.get("verdict")
+    if code in VERDICTS:
+        return str(code)
+    return "must_fix" if errors else "fileable"

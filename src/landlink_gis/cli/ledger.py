@@ -12,7 +12,13 @@ import click
 
 from ..io.atomic import refuse_protected
 from ..ledger import init_ledger, open_ledger
-from ..ledger.report import export_ledger, ledger_guard, monthly_report, write_monthly_xlsx
+from ..ledger.report import (
+    export_ledger,
+    labelled,
+    ledger_guard,
+    monthly_report,
+    write_monthly_xlsx,
+)
 from .errors import fail, user_errors
 from .options import configure_logging, force_option, reason_option, verbosity
 
@@ -41,13 +47,14 @@ def _open(location: str):
     return _run(open_ledger, location)
 
 
-def _echo_table(frame) -> None:
+def _echo_table(frame, lang: str = "en") -> None:
     import pandas as pd
 
     with pd.option_context(
         "display.max_rows", 500, "display.max_columns", 30, "display.width", 200
     ):
-        click.echo(frame.to_string(index=False) if len(frame) else "(none)")
+        empty = "（无）" if lang == "zh" else "(none)"
+        click.echo(frame.to_string(index=False) if len(frame) else empty)
 
 
 @click.group("ledger")
@@ -233,30 +240,51 @@ def list_cmd(all_versions):
     type=click.Path(path_type=Path),
     help="Excel workbook to write (one sheet per ledger).",
 )
-def export_cmd(output, xlsx):
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the workbook's sheets, headers and words (the GeoPackage keeps the codes).",
+)
+def export_cmd(output, xlsx, lang):
     """Export the ledger as GeoPackage and/or xlsx."""
 
     if output is None and xlsx is None:
         fail("give -o OUT.gpkg and/or --xlsx OUT.xlsx")
     ledger = _open(_location())
-    for path in _run(export_ledger, ledger, output, xlsx):
+    for path in _run(export_ledger, ledger, output, xlsx, lang=lang):
         click.echo(f"→ {path}")
 
 
 @ledger_cmd.command("report")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Also write the report as xlsx.")
-def report_cmd(month, xlsx):
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the printed report and the workbook.",
+)
+def report_cmd(month, xlsx, lang):
     """Monthly progress figures for online filing (m², 公顷, 亩) and acceptances of the month."""
 
     ledger = _open(_location())
     if xlsx:  # refuse a bad output before printing anything
         _run(refuse_protected, xlsx, ledger_guard(ledger))
     figures, acceptances = _run(monthly_report, ledger, month)
-    click.echo(f"monthly progress report {month} — {ledger.location}")
-    _echo_table(figures)
-    click.echo("\nprojects accepted this month (filing due within 10 working days):")
-    _echo_table(acceptances)
+    zh = lang == "zh"
+    click.echo(
+        f"{'增减挂钩月度进展报表' if zh else 'monthly progress report'} {month} — {ledger.location}"
+    )
+    _echo_table(labelled(figures, lang), lang)
+    click.echo(
+        "\n本月验收的项目区（验收后 10 个工作日内在线报备）："
+        if zh
+        else "\nprojects accepted this month (filing due within 10 working days):"
+    )
+    _echo_table(labelled(acceptances, lang), lang)
     if xlsx:
-        _run(write_monthly_xlsx, figures, acceptances, xlsx, ledger=ledger)
+        _run(write_monthly_xlsx, figures, acceptances, xlsx, ledger=ledger, lang=lang)
         click.echo(f"→ {xlsx}")

@@ -32,8 +32,11 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
     help="Package folder to create (must not exist or be empty).",
 )
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUTPUT.zip holding the folder.")
-@force_option("Package despite error findings (needs --reason); replace a non-empty OUTPUT.")
-@reason_option("Why a project with error findings is packaged anyway (recorded in the manifest).")
+@force_option(
+    "Package a check that must be fixed (须整改) or is incomplete (检查不完整), or despite package "
+    "errors (needs --reason); replace a non-empty OUTPUT."
+)
+@reason_option("Why a check that is not 可以报备 is packaged anyway (recorded in the manifest).")
 @click.option(
     "--producer",
     help="数据产生单位 written in the coordinate TXT header (default: the project's county).",

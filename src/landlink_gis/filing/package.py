@@ -10,8 +10,8 @@ one folder::
       txt/construction/<备案编号>.txt   建新地块 (地块用途 安置 / 城镇建新)
       summary.csv, summary.xlsx         项目汇总表 (Chinese headers)
       <checked>.gpkg, <checked>.html    the filing GeoPackage and its HTML report, copied
-      manifest.json, manifest.txt       every file with its SHA-256, the findings, --force and its
-      reason
+      manifest.json, manifest.txt       the check's verdict, every file with its SHA-256, the
+                                        findings, --force and its reason
 
 Coordinate files are named by the 备案编号 alone, because the provincial upload checkers match
 the file name against the filing code (LCChecker: ``文件名必须为项目备案编号``); demolition and
@@ -24,6 +24,10 @@ ellipsoidal area in 公顷 to four decimals; 数据产生单位 is the producer 
 The folder is written in a temporary folder beside ``DIR`` and renamed into place at the end, so
 there is never a half-written package; an existing non-empty ``DIR`` is replaced only with
 ``force``, and never when it holds the input.
+
+Only a check whose verdict (``run_info["verdict"]``, DOMAIN.md §4b) is 可以报备 is packaged: one that
+must be fixed (须整改) or is incomplete (检查不完整，暂不能报备) is refused unless ``force`` with a
+``reason``, recorded in the manifest. A GeoPackage written before verdicts is judged by its errors.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import geopandas as gpd
 import numpy as np
 
 from .._version import __version__
+from ..base.contract import VERDICTS, verdict_of
 from ..base.errors import InputError, OutputError
 from ..io.atomic import os_error_message, refuse_protected
 from ..io.coordtxt import write_coordtxt
@@ -263,19 +268,18 @@ def build_package(
             )
     project = read_checked(checked)
     facts = project.facts
-    if project.errors and not force:
+    verdict = verdict_of(project.run_info, project.errors)
+    missing = "；".join(map(str, project.run_info.get("verdict_missing") or [])) or "未记录"
+    if verdict != "fileable" and not force:
+        why = (
+            f"检查结果有 {project.errors} 个错误（须整改），未生成报备数据包；修改后重新检查，或用 "
+            "--force --reason 说明理由"
+            if verdict == "must_fix"
+            else f"检查不完整，暂不能报备（未完成：{missing}），未生成报备数据包；补齐后重新检查，"
+            "或用 --force --reason 说明理由"
+        )
         return PackageResult(
-            None,
-            None,
-            [
-                PackageFinding(
-                    "PKG_REFUSED",
-                    "error",
-                    f"检查结果有 {project.errors} 个错误，未生成报备数据包；修改后重新检查，或用 "
-                    "--force --reason 说明理由",
-                )
-            ],
-            refused=True,
+            None, None, [PackageFinding("PKG_REFUSED", "error", why)], refused=True
         )
     scale = approved_scale_m2 if approved_scale_m2 is not None else facts.get("approved_scale_m2")
     try:
@@ -317,6 +321,14 @@ def build_package(
                 "PKG_CHECK_ERRORS",
                 "error",
                 f"检查结果有 {project.errors} 个错误（以 --force 打包）",
+            )
+        )
+    elif verdict == "incomplete":
+        findings.append(
+            PackageFinding(
+                "PKG_CHECK_INCOMPLETE",
+                "error",
+                f"检查不完整，暂不能报备（以 --force 打包）：未完成 {missing}",
             )
         )
     if force and any(f.severity == "error" for f in findings) and not (reason and reason.strip()):
@@ -404,6 +416,8 @@ def _write_stage(
         "project_name": project.name,
         "county": project.county,
         "filing_code": code,
+        "verdict": verdict_of(project.run_info, project.errors),
+        "verdict_text": VERDICTS[verdict_of(project.run_info, project.errors)][0],
         "check_errors": project.errors,
         "check_warnings": project.warnings,
         "forced": bool(force and any(f.severity == "error" for f in findings)),
@@ -428,6 +442,7 @@ def _manifest_text(m: dict[str, Any], json_sha: str) -> str:
         f"项目区编号：{m['project_code']}    备案编号：{m['filing_code']}    所在县：{m['county']}",
         f"来源：{m['source']}（SHA-256 {m['source_sha256']}）",
         f"生成：{m['created']}，landlink-gis {m['tool_version']}",
+        f"检查结论：{m['verdict_text']}",
         f"检查结果：错误 {m['check_errors']} 个，警告 {m['check_warnings']} 个",
     ]
     if m["forced"]:

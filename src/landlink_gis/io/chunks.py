@@ -295,5 +295,16 @@ def read_near(
         frame = schema.set_crs(crs, allow_override=True)
     else:
         frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    if layer_crs is None and not scanned:  # nothing near the plots: the CRS from the layer itself
+        layer_crs = _layer_crs(path, layer)
     frame.attrs["source_crs"] = layer_crs
     return frame, scanned
+
+
+def _layer_crs(path: str | Path, layer: str | None) -> str | None:
+    """The CRS a layer declares (None when it declares none or cannot be asked)."""
+    try:
+        with gdal_source(path) as (src, options):
+            return pyogrio.read_info(src, layer=layer, **options).get("crs")
+    except Exception:  # noqa: BLE001 - reading went through already; the CRS rules report None
+        return None

@@ -30,6 +30,7 @@ from .store import Ledger
 
 __all__ = [
     "export_ledger",
+    "labelled",
     "ledger_layers",
     "ledger_guard",
     "month_bounds",
@@ -48,6 +49,120 @@ _FIGURES = (
     ("construction_confirmed", "construction", None, "confirmed"),
 )
 _SHEETS = {"demolition": "拆旧台账", "resettlement": "安置台账", "urban": "城镇建新台账"}
+#: sheet names of the report and the export under zh (the codes under en)
+_TABLE_SHEETS = {
+    "progress": "月度进展",
+    "acceptances": "本月验收项目",
+    "projects": "项目区",
+    "status_history": "状态记录",
+    "quota_events": "指标台账",
+}
+#: how a reader reads the figures, states, kinds and columns of the ledger's tables under zh
+_FIGURE_LABELS = {
+    "demolished": "拆旧地块已拆除",
+    "reclaimed": "拆旧地块已复垦",
+    "demolition_accepted": "拆旧地块已验收",
+    "construction_built": "建新地块已建成",
+    "resettlement_built": "安置地块已建成",
+    "urban_built": "城镇建新地块已建成",
+    "construction_confirmed": "建新地块经变更调查确认",
+}
+_VALUE_LABELS = {
+    "approved": "已批准",
+    "demolished": "已拆除",
+    "reclaimed": "已复垦",
+    "accepted": "已验收",
+    "built": "已建成",
+    "confirmed": "已确认",
+    "filed": "已报备",
+    "demolition": "拆旧",
+    "construction": "建新",
+    "resettlement": "安置",
+    "urban": "城镇建新",
+    "lent": "周转指标下达",
+    "returned": "周转指标归还",
+    "generated": "节余指标产生",
+    "advanced": "节余指标预支",
+    "traded": "节余指标交易",
+    "drawn": "节余指标使用",
+}
+_VALUE_COLUMNS = ("figure", "state", "ll_state", "layer", "plot_layer", "kind")
+_COLUMN_LABELS = {
+    "figure": "指标",
+    "plots": "本月地块数",
+    "month_m2": "本月面积（m²）",
+    "month_hm2": "本月面积（公顷）",
+    "month_mu": "本月面积（亩）",
+    "cumulative_m2": "累计面积（m²）",
+    "cumulative_hm2": "累计面积（公顷）",
+    "cumulative_mu": "累计面积（亩）",
+    "code": "项目区编号",
+    "project_code": "项目区编号",
+    "name": "项目区名称",
+    "project_name": "项目区名称",
+    "accepted": "验收日期",
+    "filing_deadline": "报备期限（验收后10个工作日）",
+    "filed": "报备日期",
+    "filed_in_time": "按时报备",
+    "id": "序号",
+    "version": "方案版本",
+    "plan_version": "方案版本",
+    "county": "县（区）",
+    "profile": "省级规则",
+    "approved": "批准日期",
+    "poverty_county": "贫困县",
+    "advance_quota_m2": "预支节余指标（m²）",
+    "demolition_m2": "拆旧面积（m²）",
+    "construction_m2": "建新面积（m²）",
+    "surplus_m2": "节余指标（m²）",
+    "error_count": "错误数",
+    "warning_count": "警告数",
+    "forced": "强制登记",
+    "reason": "理由",
+    "source": "来源文件",
+    "source_sha256": "来源文件 SHA-256",
+    "registered_at": "登记时间",
+    "layer": "图层",
+    "plot_layer": "图层",
+    "kind": "类型",
+    "plot_id": "地块编号",
+    "land_class": "地类编码",
+    "area_m2": "面积（m²）",
+    "area_planar_m2": "平面面积（m²）",
+    "state": "状态",
+    "ll_state": "状态",
+    "event_date": "日期",
+    "ll_state_date": "状态日期",
+    "note": "备注",
+    "recorded_at": "记录时间",
+    "counterpart": "交易对方",
+    "price_yuan": "价格（元）",
+}
+
+
+def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A ledger table as a reader reads it in ``lang``: under ``zh`` Chinese column headers, the
+    figures, states, layers and kinds in words, yes/no as 是/否; under ``en`` unchanged.
+
+    The stored tables keep their codes; only what is printed or written for a reader changes.
+    """
+    if lang != "zh":
+        return frame
+    out = pd.DataFrame(frame).copy()
+    for col in _VALUE_COLUMNS:
+        if col in out.columns:
+            labels = _FIGURE_LABELS if col == "figure" else _VALUE_LABELS
+            out[col] = [labels.get(v, v) if isinstance(v, str) else v for v in out[col]]
+    for col in ("filed_in_time", "forced", "poverty_county"):
+        if col in out.columns:
+            out[col] = [
+                v if v is None or pd.isna(v) else ("是" if bool(v) else "否") for v in out[col]
+            ]
+    return out.rename(columns=_COLUMN_LABELS)
+
+
+def _sheet(name: str, lang: str) -> str:
+    return _TABLE_SHEETS.get(name, name) if lang == "zh" else name
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -209,9 +324,10 @@ def write_monthly_xlsx(
     *,
     ledger: Ledger | None = None,
     protected=(),
+    lang: str = "zh",
 ) -> Path:
-    """Write the monthly report (sheets ``progress`` and ``acceptances``) atomically, never over
-    the ledger.
+    """Write the monthly report (sheets 月度进展 and 本月验收项目; ``progress`` and ``acceptances``
+    under ``en``) atomically, never over the ledger.
 
     Parameters
     ----------
@@ -223,6 +339,8 @@ def write_monthly_xlsx(
         The ledger the report was made from (its file is protected).
     protected
         Further files the workbook must not replace.
+    lang
+        ``zh`` (Chinese sheets, headers and words) or ``en`` (the codes).
     """
     path = Path(path)
     guard = (
@@ -231,7 +349,12 @@ def write_monthly_xlsx(
     refuse_protected(path, guard)
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: the report must be an .xlsx file")
-    _write_xlsx(path, {"progress": _table(figures), "acceptances": _table(acceptances)}, guard)
+    sheets = {"progress": figures, "acceptances": acceptances}
+    _write_xlsx(
+        path,
+        {_sheet(k, lang): labelled(_table(v), lang) for k, v in sheets.items()},
+        guard,
+    )
     return path
 
 
@@ -262,11 +385,17 @@ def _write_gpkg(
 
 
 def export_ledger(
-    ledger: Ledger, gpkg: str | Path | None = None, xlsx: str | Path | None = None, *, protected=()
+    ledger: Ledger,
+    gpkg: str | Path | None = None,
+    xlsx: str | Path | None = None,
+    *,
+    protected=(),
+    lang: str = "zh",
 ) -> list[Path]:
     """Write the ledger as a GeoPackage (``demolition_ledger``, ``resettlement_ledger``,
     ``urban_ledger``, ``projects``, ``status_history``, ``quota_events``) and/or an xlsx workbook
-    (one sheet per ledger and table).
+    (one sheet per ledger and table; under ``lang = "zh"`` Chinese sheet names, headers and
+    words, while the GeoPackage keeps the codes).
 
     Both are written to temporary files and renamed when both are complete (all or nothing);
     neither may replace the ledger itself or a file of ``protected``; text cells of the workbook
@@ -300,8 +429,9 @@ def export_ledger(
         if xlsx is not None:
             staged.append((staging_path(xlsx), Path(xlsx)))
             sheets = {
-                _SHEETS[name]: frame.drop(columns="geometry") for name, frame in layers.items()
-            } | tables
+                _SHEETS[name]: labelled(frame.drop(columns="geometry"), lang)
+                for name, frame in layers.items()
+            } | {_sheet(k, lang): labelled(v, lang) for k, v in tables.items()}
             _write_xlsx(staged[-1][0], sheets, guard)
         for tmp, target in staged:
             refuse_protected(target, guard)

@@ -281,6 +281,14 @@ class CheckContext:
         The date deadlines are judged on: the check's ``today``, else ``$LANDLINK_TODAY``, else
         the day of the run (:func:`landlink_gis.base.workdays.run_date`; None only in a context
         made by hand, where the rules take the day of the run).
+    profile
+        The provincial profile the check runs under (rules word their messages and references by
+        it).
+    not_run
+        Rules the profile applies that this check does not run (ignored or not selected): the
+        verdict and CHK001 count them as checks not done.
+    filing_requires
+        Requirements the profile adds to what filing requires (``kind:what`` texts, DOMAIN.md §4b).
     """
 
     project: Project
@@ -298,6 +306,9 @@ class CheckContext:
     repairs: Mapping[str, GeometryRepair] = field(default_factory=dict)
     repair_requested: bool = False
     today: dt.date | None = None
+    profile: str = "national"
+    not_run: tuple[str, ...] = ()
+    filing_requires: tuple[str, ...] = ()
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

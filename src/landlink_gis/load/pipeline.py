@@ -93,6 +93,9 @@ def load_context(
     shared: Mapping[tuple[str, str, str], SharedLayer] | None = None,
     previous: str | Path | None = None,
     today: dt.date | None = None,
+    profile: str | None = None,
+    not_run: tuple[str, ...] = (),
+    filing_requires: tuple[str, ...] = (),
 ) -> CheckContext:
     """Read every input of ``project`` into a finished :class:`CheckContext`.
 
@@ -119,6 +122,13 @@ def load_context(
         A checked GeoPackage holding the previously approved plan (ADJ rules).
     today
         The date deadlines are judged on (default: ``$LANDLINK_TODAY``, else the day of the run).
+    profile
+        The profile the check runs under (default: the project's).
+    not_run
+        Rules the profile applies that this check does not run (see
+        :attr:`CheckContext.not_run`).
+    filing_requires
+        The profile's additions to what filing requires.
 
     Raises
     ------
@@ -210,6 +220,9 @@ def load_context(
         repairs=repairs,
         repair_requested=repair,
         today=today,
+        profile=profile or project.profile,
+        not_run=tuple(not_run),
+        filing_requires=tuple(filing_requires),
     )
     for role, state in states.items():
         ctx.seed(("geometry_state", role), state)

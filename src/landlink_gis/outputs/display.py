@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..base.contract import VERDICTS
 from ..base.profiles import PROFILE_LABELS
 from ..base.roles import LAYER_LABELS, RASTER_LABELS
 from ..figures.balance import KINDS
@@ -26,6 +27,8 @@ __all__ = [
     "run_info_rows",
     "scope_label",
     "unit_label",
+    "verdict_line",
+    "verdict_parts",
     "yes_no",
 ]
 
@@ -88,6 +91,7 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "advanced": ("预支日期", "Quota advanced"),
     "quota_returned": ("指标归还日期", "Quota returned"),
     "poverty_county": ("贫困县", "Poverty county"),
+    "deep_poverty_county": ("深度贫困县", "Deep-poverty county"),
     "advance_quota_m2": ("预支节余指标（m²）", "Advanced quota (m²)"),
     "turnover_quota_m2": ("周转指标（m²）", "Turnover quota (m²)"),
     "households": ("搬迁户数", "Households"),
@@ -100,6 +104,9 @@ _PROJECT_KINDS = {
     "en": {},
 }
 _RUN_INFO_LABELS: dict[str, tuple[str, str]] = {
+    "verdict": ("结论代码", "Verdict code"),
+    "verdict_text": ("结论", "Verdict"),
+    "verdict_missing": ("未完成的报备所需检查", "Checks filing requires that did not run"),
     "tool": ("检查工具", "Tool"),
     "tool_version": ("工具版本", "Tool version"),
     "python": ("运行环境版本", "Python"),
@@ -183,7 +190,7 @@ def fact_text(key: str, value: Any, lang: str) -> str:
     """A project fact as printed: yes/no, profile, scale and kind names; dates as YYYY-MM-DD."""
     if value is None or value == "":
         return ""
-    if key == "poverty_county" or isinstance(value, bool):
+    if key in ("poverty_county", "deep_poverty_county") or isinstance(value, bool):
         return yes_no(value, lang)
     if key == "profile":
         return profile_label(value, lang)
@@ -257,6 +264,10 @@ def run_info_rows(run_info: Mapping[str, Any], lang: str) -> list[tuple[str, str
             text = yes_no(value, lang)
         elif key == "rules":
             text = ", ".join(map(str, value or ()))
+        elif key == "verdict_missing":
+            text = ("；" if lang == "zh" else "; ").join(map(str, value or ())) or (
+                "无" if lang == "zh" else "none"
+            )
         elif key == "facts" and isinstance(value, Mapping):
             text = _facts_text(value, lang)
         elif isinstance(value, str):
@@ -265,3 +276,37 @@ def run_info_rows(run_info: Mapping[str, Any], lang: str) -> list[tuple[str, str
             text = json.dumps(value, ensure_ascii=False, default=str)
         rows.append((label, text, key))
     return rows
+
+
+def verdict_parts(
+    run_info: Mapping[str, Any], errors: int, lang: str
+) -> tuple[str, str, list[str]]:
+    """``(code, words, missing)`` of a check's verdict (DOMAIN.md §4b) in ``lang``.
+
+    The code and the list of what did not run come from ``run_info`` (``verdict``,
+    ``verdict_missing``); a result written before verdicts existed is judged by its error count.
+    """
+    code = run_info.get("verdict")
+    if code not in VERDICTS:
+        code = "must_fix" if errors else "fileable"
+    zh, en = VERDICTS[code]
+    missing = run_info.get("verdict_missing") or []
+    if isinstance(missing, str):
+        try:
+            missing = json.loads(missing)
+        except ValueError:
+            missing = [missing]
+    return str(code), zh if lang == "zh" else en, [str(m) for m in missing]
+
+
+def verdict_line(run_info: Mapping[str, Any], errors: int, lang: str) -> str:
+    """The verdict as one line, the same in every output: the words, then why (the error count,
+    or what did not run)."""
+    code, words, missing = verdict_parts(run_info, errors, lang)
+    if code == "must_fix":
+        why = f"（错误 {errors} 条）" if lang == "zh" else f" ({errors} errors)"
+    elif code == "incomplete":
+        why = ("：" + "；".join(missing)) if lang == "zh" else (": " + "; ".join(missing))
+    else:
+        why = ""
+    return (f"结论：{words}" if lang == "zh" else f"Verdict: {words}") + why

@@ -34,6 +34,7 @@ from ..engine.geomops import polygonal
 from ..io.atomic import atomic_path
 from ..io.gpkg_digest import DIGEST_KEY, content_digest
 from ..io.inputs import gdal_config
+from .display import verdict_line
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +167,15 @@ def _label_qml(qml: str, column: str | None) -> str:
 
 
 def _write_styles(
-    path: Path, layers: list[str], label_columns: dict[str, str | None] | None = None
+    path: Path,
+    layers: list[str],
+    label_columns: dict[str, str | None] | None = None,
+    verdict: str = "",
 ) -> None:
     """Store a default QGIS style (QML and SLD) per layer in ``layer_styles``, as QGIS does itself.
 
-    Plot layers are labelled with their own plot id column (``label_columns``: layer → column).
+    Plot layers are labelled with their own plot id column (``label_columns``: layer → column);
+    each style's description (what QGIS shows beside it) ends with the check's ``verdict`` line.
     """
     rows = []
     now = pd.Timestamp(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
@@ -190,7 +195,9 @@ def _write_styles(
                 else _style_text(stem, "qml"),
                 "styleSLD": _style_text(stem, "sld"),
                 "useAsDefault": True,
-                "description": _STYLE_TITLES[stem],
+                "description": f"{_STYLE_TITLES[stem]} — {verdict}"
+                if verdict
+                else _STYLE_TITLES[stem],
                 "owner": "landlink-gis",
                 "ui": None,
                 "update_time": now,
@@ -331,7 +338,12 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
             layers.append(name)
         # the digest of what the filing rests on, once those layers are final (ledger add checks it)
         run_info = {**run_info, DIGEST_KEY: content_digest(tmp)}
+        verdict = verdict_line(
+            run_info, result.counts()["error"], str(run_info.get("language", "zh"))
+        )
         meta = {
+            "landlink_verdict": str(run_info.get("verdict", "")),
+            "landlink_verdict_text": verdict,
             "landlink_tool_version": str(run_info.get("tool_version", "")),
             "landlink_profile": str(run_info.get("profile", "")),
             "landlink_run_info": json.dumps(run_info, ensure_ascii=False, default=str),
@@ -345,6 +357,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
                 for role, name in PLOT_LAYER_NAMES.items()
                 if role in result.plots
             },
+            verdict,
         )
         _write_metadata(tmp, run_info, layers)
         _fsync(tmp)

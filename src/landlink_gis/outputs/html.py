@@ -32,6 +32,8 @@ from .display import (
     local_time,
     scope_label,
     unit_label,
+    verdict_line,
+    verdict_parts,
 )
 from .gpkg import redact_obj
 from .html_maps import (
@@ -50,8 +52,6 @@ __all__ = ["render_html", "write_html"]
 _T = {
     "zh": {
         "title": "增减挂钩项目区检查报告",
-        "verdict_ok": "未发现错误，可以报备",
-        "verdict_bad": "存在 {n} 个错误，须整改后报备",
         "facts": "项目概况",
         "balance": "面积平衡",
         "findings": "检查结果（按规则）",
@@ -92,8 +92,6 @@ _T = {
     },
     "en": {
         "title": "Land-linkage project check report",
-        "verdict_ok": "No errors found: ready for filing",
-        "verdict_bad": "{n} errors found: fix them before filing",
         "facts": "Project facts",
         "balance": "Area balance",
         "findings": "Findings by rule",
@@ -166,6 +164,7 @@ th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}t
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .verdict{padding:10px 14px;border-radius:6px;font-weight:bold;font-size:1.15em}
 .verdict.ok{background:#d5edd0;color:#1b5e20}.verdict.bad{background:#f8cbcb;color:#8b0000}
+.verdict.incomplete{background:#fde9b8;color:#6b4a00}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.85em;color:#fff}
 .b-error,.b-fail{background:#d62728}.b-not-checked{background:#777}.b-warning{background:#ef8a17}.b-info{background:#1f78b4}.b-pass{background:#2e7d32}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}
@@ -483,10 +482,11 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
     t = _T[lang]
     counts = result.counts()
     p = result.project
+    code, _, _ = verdict_parts(result.run_info, counts["error"], lang)
+    css = {"fileable": "ok", "must_fix": "bad", "incomplete": "incomplete"}[code]
     verdict = (
-        f"<p id='verdict' class='verdict bad'>{t['verdict_bad'].format(n=counts['error'])}</p>"
-        if counts["error"]
-        else f"<p id='verdict' class='verdict ok'>{t['verdict_ok']}</p>"
+        f"<p id='verdict' class='verdict {css}' data-verdict='{code}'>"
+        f"{_e(verdict_line(result.run_info, counts['error'], lang))}</p>"
     )
     sev = " · ".join(
         f"{_SEV_LABEL[lang][s]} <b class='count-{s}'>{counts[s]}</b>"
@@ -500,7 +500,7 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
     )
     version = result.run_info.get("tool_version", "")
     body = [
-        f"<main><h1>{t['title']}：{_e(p.name)}</h1><p>{_e(p.code)} · {sev}</p>{verdict}",
+        f"<main>{verdict}<h1>{t['title']}：{_e(p.name)}</h1><p>{_e(p.code)} · {sev}</p>",
         f"<section id='facts'><h2>{t['facts']}</h2>{_facts(result, t, lang)}</section>",
         f"<section id='balance'><h2>{t['balance']}</h2>{_balance(result, t, lang)}</section>",
         _landuse_change(result, lang),
@@ -509,7 +509,9 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
         f"<section id='maps'><h2>{t['maps']}</h2>{_maps(result, lang, t, max_zoom_maps)}</section>",
         f"<footer>{t['generated'].format(v=_e(version), t=now)}</footer></main>",
     ]
-    meta = json.dumps({"project_code": p.code, "counts": counts}, ensure_ascii=False)
+    meta = json.dumps(
+        {"project_code": p.code, "counts": counts, "verdict": code}, ensure_ascii=False
+    )
     return (
         f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta "
         "charset='utf-8'>"

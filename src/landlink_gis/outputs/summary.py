@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine.area import to_hectare, to_mu
-from .display import STATUS_LABELS_ZH, profile_label, scope_label
+from .display import STATUS_LABELS_ZH, profile_label, scope_label, verdict_line
 
 __all__ = ["summary_text"]
 
@@ -19,8 +19,6 @@ _LABELS = {
         "by_rule": "按规则",
         "grade": "加权等别",
         "partial": "（不含面积无法计算的地块 {ids}，仅供参考）",
-        "verdict_ok": "结论：未发现错误，可以报备",
-        "verdict_bad": "结论：存在错误，须整改后报备",
     },
     "en": {
         "title": "Project",
@@ -31,14 +29,12 @@ _LABELS = {
         "by_rule": "By rule",
         "grade": "weighted grade",
         "partial": " (without plot(s) {ids}, whose area could not be computed: for reference only)",
-        "verdict_ok": "Verdict: no errors; ready for filing",
-        "verdict_bad": "Verdict: errors found; fix them before filing",
     },
 }
 
 
 def summary_text(result, *, lang: str = "zh") -> str:
-    """Plain-text summary of a check result.
+    """Plain-text summary of a check result, its verdict first.
 
     Parameters
     ----------
@@ -50,8 +46,9 @@ def summary_text(result, *, lang: str = "zh") -> str:
     t = _LABELS[lang]
     p = result.project
     lines = [
+        verdict_line(result.run_info, result.counts()["error"], lang),
         f"{t['title']}: {p.name} ({p.code}) — {t['profile']} "
-        f"{profile_label(result.run_info.get('profile'), lang)}"
+        f"{profile_label(result.run_info.get('profile'), lang)}",
     ]
     nd = len(result.plots.get("demolition", []))
     nc = len(result.plots.get("construction", []))
@@ -86,7 +83,6 @@ def summary_text(result, *, lang: str = "zh") -> str:
             f"{float(to_hectare(row.area_m2)):.4f} 公顷 = {float(to_mu(row.area_m2)):.4f} "
             f"亩{status}"
         )
-    lines.append(t["verdict_bad"] if result.has_errors else t["verdict_ok"])
     return "\n".join(lines)
 
 

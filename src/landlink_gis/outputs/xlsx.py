@@ -25,7 +25,15 @@ from ..base.errors import OutputError
 from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
-from .display import STATUS_LABELS_ZH, layer_label, run_info_rows, scope_label, unit_label
+from .display import (
+    STATUS_LABELS_ZH,
+    layer_label,
+    run_info_rows,
+    scope_label,
+    unit_label,
+    verdict_line,
+    verdict_parts,
+)
 from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
@@ -376,8 +384,11 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
         ],
     )
     title = f"{result.project.name} {result.project.code}".strip()
-    for ws in wb.worksheets:
-        _print_setup(ws, f"{title} — {ws.title}")
+    errors = result.counts()["error"]
+    wb.properties.subject = verdict_line(result.run_info, errors, lang)[:255]
+    words = verdict_parts(result.run_info, errors, lang)[1]
+    for ws in wb.worksheets:  # the page header names the verdict on every printed page
+        _print_setup(ws, f"{title} — {ws.title} — {words}")
     try:
         with atomic_path(path, protected=result.protected) as tmp:
             wb.save(tmp)

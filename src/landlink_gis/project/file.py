@@ -68,6 +68,7 @@ _PROJECT_KEYS = {
     "advanced": dt.date,
     "quota_returned": dt.date,
     "poverty_county": bool,
+    "deep_poverty_county": bool,
     "advance_quota_m2": float,
     "quality_scale": str,
     "area_method": str,
@@ -173,6 +174,9 @@ class Project:
     advanced: dt.date | None = None
     quota_returned: dt.date | None = None
     poverty_county: bool = False
+    #: a 深度贫困县 (deep-poverty county): in shanxi its linkage is not bound by the quota scale
+    #: (晋政办发〔2018〕24号 三(一)), so BAL007 does not apply
+    deep_poverty_county: bool = False
     advance_quota_m2: float | None = None
     quality_scale: str = "dengbie"
     area_method: str = "ellipsoidal"

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration side effect)
     adjustments,
     attributes,
     balance,
+    completeness,
     crs,
     geometry,
     ledger,
@@ -17,5 +18,17 @@ from . import (  # noqa: F401  (registration side effect)
     time,
 )
 from ._registry import REGISTRY, Param, Rule, all_params, get_rule, sorted_rules
+from ._requires import Requirement, filing_gaps, filing_requirements, parse_requirements
 
-__all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "sorted_rules"]
+__all__ = [
+    "REGISTRY",
+    "Param",
+    "Requirement",
+    "Rule",
+    "all_params",
+    "filing_gaps",
+    "filing_requirements",
+    "get_rule",
+    "parse_requirements",
+    "sorted_rules",
+]

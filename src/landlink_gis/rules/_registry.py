@@ -1,17 +1,29 @@
 """The rule registry: every rule's metadata and function, registered by a decorator.
 
-A rule is a function ``func(ctx, **params) -> raw findings`` (see :mod:`landlink_gis.base.findings`)
-plus metadata: its DOMAIN.md ID, a dotted name, a default severity, typed parameters with
-defaults, the layers/fields it requires, a reference, and a title and message in Chinese and
-English. Parameters share one namespace (``overlap_tolerance_m2`` means the same to every rule
-that declares it), so the project TOML can set them in one flat ``[rules] params`` table.
+A rule is a function ``func(ctx: CheckContext, **params) -> raw findings`` (see
+:mod:`landlink_gis.base.findings`) plus metadata: its DOMAIN.md ID, a dotted name, a default
+severity, typed parameters with defaults, the typed requirements it needs
+(:mod:`._requires`), a reference whose parts bind the nation or one province
+(:mod:`._citations`), and a title and message in Chinese and English. Parameters share one
+namespace (``overlap_tolerance_m2`` means the same to every rule that declares it), so the project
+TOML can set them in one flat ``[rules] params`` table.
+
+Everything is checked when a rule registers, so a mistake fails at import rather than in a
+check: the severity, an unknown requirement kind or name, a function that does not take
+``ctx: CheckContext`` and exactly its declared parameters, an internal source tag in the reference,
+and a profile under which the rule runs but whose project would read no document that binds it.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from ..base.profiles import PROFILE_NAMES, load_profile
+from ._citations import Cite, parse_reference, resolve
+from ._requires import Requirement, parse_requirements
 
 __all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "rule"]
 
@@ -44,9 +56,15 @@ class Rule:
     reference: str
     func: Callable[..., Any]
     params: tuple[Param, ...] = ()
-    requires: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
     purpose: str = ""
     example: str = ""
+    cites: tuple[Cite, ...] = ()
+
+    def reference_for(self, profile: str) -> str:
+        """The reference a project under ``profile`` reads: the national rules and its own
+        province's documents, never another province's (DOMAIN.md §5)."""
+        return resolve(self.cites, profile) if self.cites else self.reference
 
     @property
     def family(self) -> str:
@@ -65,7 +83,37 @@ class Rule:
 #: Every registered rule by ID, in registration order.
 REGISTRY: dict[str, Rule] = {}
 
-FAMILY_ORDER = ("CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME", "ADJ", "LED")
+FAMILY_ORDER = ("CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME", "ADJ", "LED", "ACC", "CHK")
+
+
+def _check_signature(id: str, func: Callable[..., Any], params: tuple[Param, ...]) -> None:
+    """The rule function takes ``ctx: CheckContext`` first, then exactly its declared params."""
+    sig = inspect.signature(func)
+    names = list(sig.parameters)
+    if not names or names[0] != "ctx":
+        raise TypeError(f"rule {id}: its function must take ctx first, got {names}")
+    note = sig.parameters["ctx"].annotation
+    if getattr(note, "__name__", note) != "CheckContext":
+        raise TypeError(f"rule {id}: annotate its first argument as ctx: CheckContext")
+    declared = sorted(p.name for p in params)
+    if sorted(names[1:]) != declared:
+        raise TypeError(
+            f"rule {id}: function parameters {names[1:]} differ from declared params {declared}"
+        )
+
+
+def _check_references(id: str, cites: tuple[Cite, ...]) -> None:
+    """Under every profile that runs the rule, its project reads a document that binds it."""
+    family = id.rstrip("0123456789")
+    for name in PROFILE_NAMES:
+        disabled = load_profile(name).disable
+        if id in disabled or family in disabled:
+            continue
+        if not any(c.province in (None, name) for c in cites):
+            raise ValueError(
+                f"rule {id}: runs under profile {name} but cites only other provinces' "
+                "documents; add the national rule (or that province's) that says it"
+            )
 
 
 def rule(
@@ -77,7 +125,7 @@ def rule(
     message: tuple[str, str],
     reference: str,
     params: dict[str, tuple[Any, str]] | None = None,
-    requires: tuple[str, ...] = (),
+    requires: tuple[Requirement | str, ...] = (),
     example: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a rule function under ``id``.
@@ -95,13 +143,15 @@ def rule(
         finding's columns (``plot_id``, ``measured``, ``threshold``, ``other_id`` …) and any
         extra values the rule passes to :func:`landlink_gis.base.findings.make`.
     reference
-        Source of the rule (policy document and clause).
+        Source of the rule: parts separated by ``"; "``, each a document title from
+        :mod:`._citations` and its clause; a provincial document binds its province only.
     params
         ``{name: (default, one-line doc)}``.
     requires
-        Layer roles (``layer:compensation``), rasters (``raster:dem``) or project facts
-        (``fact:approved``) the rule needs; when one is missing the rule is skipped and an
-        ``info`` finding says so.
+        Typed requirements (:mod:`._requires`: ``Layer("compensation")``,
+        ``Raster("dem", "slope")``, ``Fact("approved")``, ``Field("landuse", "owner")``,
+        ``Previous()``, ``Ledger()``) or their ``kind:what`` spelling; an unknown kind or name is
+        an error here. When one is missing the rule is skipped and an ``info`` finding says so.
     example
         A short example of a case that fires.
     """
@@ -112,6 +162,13 @@ def rule(
         if severity not in ("error", "warning", "info"):
             raise ValueError(f"rule {id}: bad severity {severity!r}")
         plist = tuple(Param(k, v[0], v[1]) for k, v in (params or {}).items())
+        try:
+            reqs = parse_requirements(requires)
+            cites = parse_reference(reference)
+        except ValueError as exc:
+            raise ValueError(f"rule {id}: {exc}") from None
+        _check_signature(id, func, plist)
+        _check_references(id, cites)
         REGISTRY[id] = Rule(
             id=id,
             name=name,
@@ -123,9 +180,10 @@ def rule(
             reference=reference,
             func=func,
             params=plist,
-            requires=tuple(requires),
+            requires=reqs,
             purpose=(func.__doc__ or "").strip(),
             example=example,
+            cites=cites,
         )
         return func
 
@@ -141,7 +199,8 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def sorted_rules() -> list[Rule]:
-    """All rules in family order (CRS, GEOM, ATTR, BAL, OVL, PLAN, TIME, ADJ, LED), then by ID."""
+    """All rules in family order (CRS, GEOM, ATTR, BAL, OVL, PLAN, TIME, ADJ, LED, ACC, CHK), then
+    by ID."""
 
     def key(r: Rule) -> tuple[int, str]:
         fam = r.family

@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import re
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from ..base.findings import make
 from ..base.roles import PLOT_ROLES
-from ..engine.area import ellipsoidal_area
 from ..engine.geomops import polygonal
 from ..engine.overlay import overlay_pairs, uncovered_parts
+from ..figures.changes import CHANGE_COLUMNS, current_plots, plan_changes
+from ..load.context import CheckContext
 from ._citations import MONITORING_2014
+from ._common import TOLERANCE, reference_ids
 from ._registry import rule
-from .overlaps import reference_ids
 
 __all__ = ["ALLOWED_REASONS", "CHANGE_COLUMNS", "plan_changes", "reason_allowed"]
 
-_TOL = {
-    "overlap_tolerance_m2": (
-        1.0,
-        "overlaps smaller than this (m²) are ignored as digitising slivers",
-    )
-}
 
 #: Allowed adjustment reasons (004 可调整情形) and words that name them.
 ALLOWED_REASONS: dict[str, tuple[str, ...]] = {
@@ -58,16 +51,6 @@ ALLOWED_REASONS: dict[str, tuple[str, ...]] = {
         "administrative division",
     ),
 }
-CHANGE_COLUMNS: tuple[str, ...] = (
-    "change",
-    "layer",
-    "plot_id",
-    "area_before_m2",
-    "area_after_m2",
-    "delta_m2",
-    "gained_m2",
-    "lost_m2",
-)
 _LAYER_ZH = {"demolition": "拆旧", "construction": "建新"}
 
 
@@ -82,93 +65,12 @@ def reason_allowed(reason: str | None) -> str | None:
     return None
 
 
-def _current(ctx, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return ctx.plot_ids(role).astype(str), ctx.valid_geoms(role), ctx.area(role)
-
-
-def plan_changes(ctx) -> gpd.GeoDataFrame:
-    """Plots added, removed and reshaped between the previous and the current plan.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        :data:`CHANGE_COLUMNS` plus geometry: the new plot (added/reshaped) or the old one
-        (removed).
-    """
-
-    def compute() -> gpd.GeoDataFrame:
-        prev = ctx.previous.plots
-        tol = float(ctx.params.get("overlap_tolerance_m2", 1.0))
-        parts = []
-        for role in PLOT_ROLES:
-            if not ctx.has(role):
-                continue
-            ids, geoms, areas = _current(ctx, role)
-            old = prev[prev["layer"] == role]
-            old_ids = old["plot_id"].astype(str).to_numpy()
-            old_geoms = polygonal(np.asarray(old.geometry.array, dtype=object))
-            old_areas = old["area_m2"].to_numpy(dtype=float)
-            cur_pos = {p: i for i, p in enumerate(ids)}
-            old_pos = {p: i for i, p in enumerate(old_ids)}
-            added = np.array([p not in old_pos for p in ids], dtype=bool)
-            removed = np.array([p not in cur_pos for p in old_ids], dtype=bool)
-            both_c = np.flatnonzero(~added)
-            both_o = np.array([old_pos[ids[i]] for i in both_c], dtype=int)
-            a, b = geoms[both_c], old_geoms[both_o]
-            ok = ~(shapely.is_missing(a) | shapely.is_missing(b))
-            gained = np.zeros(len(both_c))
-            lost = np.zeros(len(both_c))
-            if ok.any():
-                gained[ok] = ellipsoidal_area(polygonal(shapely.difference(a[ok], b[ok])), ctx.crs)
-                lost[ok] = ellipsoidal_area(polygonal(shapely.difference(b[ok], a[ok])), ctx.crs)
-            reshaped = (gained > tol) | (lost > tol) | (ok == False)  # noqa: E712 - element-wise
-            rows = {
-                "change": ["added"] * int(added.sum())
-                + ["removed"] * int(removed.sum())
-                + ["reshaped"] * int(reshaped.sum()),
-                "layer": role,
-                "plot_id": np.concatenate([ids[added], old_ids[removed], ids[both_c[reshaped]]]),
-                "area_before_m2": np.concatenate(
-                    [np.zeros(added.sum()), old_areas[removed], old_areas[both_o[reshaped]]]
-                ),
-                "area_after_m2": np.concatenate(
-                    [areas[added], np.zeros(removed.sum()), areas[both_c[reshaped]]]
-                ),
-                "gained_m2": np.concatenate(
-                    [areas[added], np.zeros(removed.sum()), gained[reshaped]]
-                ),
-                "lost_m2": np.concatenate(
-                    [np.zeros(added.sum()), old_areas[removed], lost[reshaped]]
-                ),
-                "geometry": np.concatenate(
-                    [geoms[added], old_geoms[removed], geoms[both_c[reshaped]]]
-                ),
-            }
-            parts.append(pd.DataFrame(rows))
-        frame = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else pd.DataFrame(columns=[*CHANGE_COLUMNS, "geometry"])
-        )
-        frame["delta_m2"] = frame["area_after_m2"].astype(float) - frame["area_before_m2"].astype(
-            float
-        )
-        for col in ("area_before_m2", "area_after_m2", "delta_m2", "gained_m2", "lost_m2"):
-            frame[col] = np.round(frame[col].astype(float), 4)
-        geoms = polygonal(frame["geometry"].to_numpy(dtype=object))
-        return gpd.GeoDataFrame(
-            frame[list(CHANGE_COLUMNS)], geometry=gpd.GeoSeries(geoms, crs=ctx.crs), crs=ctx.crs
-        )
-
-    return ctx.cached(("adjustments", "changes"), compute)
-
-
-def _moved_in(ctx, role: str) -> tuple[np.ndarray, np.ndarray]:
+def _moved_in(ctx: CheckContext, role: str) -> tuple[np.ndarray, np.ndarray]:
     """Ids and geometries of the land a plan adds to ``role``: added plots whole, reshaped plots'
     gained part."""
     changes = plan_changes(ctx)
     prev = ctx.previous.plots
-    ids, geoms, _ = _current(ctx, role)
+    ids, geoms, _ = current_plots(ctx, role)
     pos = {p: i for i, p in enumerate(ids)}
     mine = changes[(changes["layer"] == role) & changes["change"].isin(["added", "reshaped"])]
     out_ids = mine["plot_id"].to_numpy(dtype=object)
@@ -191,7 +93,7 @@ def _moved_in(ctx, role: str) -> tuple[np.ndarray, np.ndarray]:
     return out_ids, out
 
 
-def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
+def _moved_in_overlaps(ctx: CheckContext, role: str, other: str, tol: float):
     ids, geoms = _moved_in(ctx, role)
     if not len(ids):
         return None
@@ -234,12 +136,12 @@ def _moved_in_overlaps(ctx, role: str, other: str, tol: float):
         "The adjusted plan drops {measured:.2f} m² of construction plot {plot_id}, already built "
         "and confirmed by the land-use change survey",
     ),
-    reference=f"{MONITORING_2014} 调整规定：已建成并经变更调查确认的建新地块不得调出",
+    reference=f"{MONITORING_2014} 三(一) 已建成并经变更调查确认的建新地块不得调出",
     requires=("ledger:previous",),
-    params=_TOL,
+    params=TOLERANCE,
     example="the approved plan's JX001 is built and confirmed (ledger status `confirmed`); the adjusted plan no longer has it",  # noqa: E501
 )
-def removes_confirmed(ctx, overlap_tolerance_m2):
+def removes_confirmed(ctx: CheckContext, overlap_tolerance_m2):
     """A construction plot that is built and confirmed by the change survey cannot leave the
     plan."""
     prev = ctx.previous.plots
@@ -276,12 +178,12 @@ def removes_confirmed(ctx, overlap_tolerance_m2):
         "Demolition plot {plot_id} added by the adjustment overlaps 占补平衡 land {other_id} by "
         "{measured:.2f} m²",
     ),
-    reference=f"{MONITORING_2014} 调整规定：已用于占补平衡的不得调入作为拆旧地块",
+    reference=f"{MONITORING_2014} 三(一) 已用于占补平衡的不得调入作为拆旧地块",
     requires=("ledger:previous", "layer:compensation"),
-    params=_TOL,
+    params=TOLERANCE,
     example="the adjusted plan adds demolition plot CJ004, half of which is reclaimed land already used for 占补平衡",
 )
-def demolition_on_compensation(ctx, overlap_tolerance_m2):
+def demolition_on_compensation(ctx: CheckContext, overlap_tolerance_m2):
     """Land already credited to 占补平衡 cannot be adjusted into the plan as a demolition plot."""
     return _moved_in_overlaps(ctx, "demolition", "compensation", overlap_tolerance_m2)
 
@@ -299,12 +201,12 @@ def demolition_on_compensation(ctx, overlap_tolerance_m2):
         "Construction plot {plot_id} added by the adjustment overlaps illegal land {other_id} by "
         "{measured:.2f} m²",
     ),
-    reference=f"{MONITORING_2014} 调整规定：违法违规用地不得调入作为建新地块",
+    reference=f"{MONITORING_2014} 三(一) 违法违规用地不得调入作为建新地块",
     requires=("ledger:previous", "layer:construction", "layer:illegal_land"),
-    params=_TOL,
+    params=TOLERANCE,
     example="the adjusted plan adds resettlement plot JX003 on a mapped illegal-use patch",
 )
-def construction_on_illegal_land(ctx, overlap_tolerance_m2):
+def construction_on_illegal_land(ctx: CheckContext, overlap_tolerance_m2):
     """Illegally used land cannot be adjusted into the plan as a construction plot."""
     return _moved_in_overlaps(ctx, "construction", "illegal_land", overlap_tolerance_m2)
 
@@ -329,7 +231,7 @@ _REASON_EN = {
 }
 
 
-def _change_types(ctx, changes) -> np.ndarray:
+def _change_types(ctx: CheckContext, changes) -> np.ndarray:
     """Plot type of each change: ``demolition``, ``resettlement`` or ``urban`` (construction of
     unknown kind: ``urban``)."""
     types = np.where(
@@ -366,11 +268,11 @@ def _change_types(ctx, changes) -> np.ndarray:
         "{measured:.0f} {type_en} plot(s) changed ({ids}) but [project] adjustment_reason "
         "({reason}) is not the case allowed for them: {allowed_en}",
     ),
-    reference=f"{MONITORING_2014} (一) 严格在线报备信息修改条件：(1) 农民意愿发生变化，造成拆旧地块无法复垦和安置地块无法落实的；(2) 规划或行政区划调整，需对建新地块进行调整的",  # noqa: E501
+    reference=f"{MONITORING_2014} 三(一) 严格在线报备信息修改条件：(1) 农民意愿发生变化，造成拆旧地块无法复垦和安置地块无法落实的；(2) 规划或行政区划调整，需对建新地块进行调整的",  # noqa: E501
     requires=("ledger:previous",),
     example="a demolition plot removed with adjustment_reason = 规划调整 (demolition plots need 农民意愿发生变化)",
 )
-def reason(ctx):
+def reason(ctx: CheckContext):
     """A plan may only be adjusted for the reason allowed for the plots it changes: demolition
     and resettlement plots when the farmers' wishes changed (the land cannot be reclaimed or
     the resettlement cannot be placed), urban construction plots when planning or
@@ -428,11 +330,11 @@ def reason(ctx):
         "{reshaped} reshaped ({reshaped_m2:+.2f} m²); area change {measured:+.2f} m² "
         "({delta_mu:+.2f} mu) against {source}",
     ),
-    reference=f"{MONITORING_2014} 报备信息修改",
+    reference=f"{MONITORING_2014} 三 严格增减挂钩在线报备信息修改",
     requires=("ledger:previous",),
     example="拆旧：新增 1 块（+400 m²），调出 1 块（−1600 m²）…",
 )
-def summary(ctx):
+def summary(ctx: CheckContext):
     """Summarise what the adjustment changes, per layer, so the filing shows it (details: the
     ``changes`` layer)."""
     changes = plan_changes(ctx)

@@ -10,9 +10,10 @@ from ..base.fields import FIELD_LABELS_ZH, blank
 from ..base.findings import combine, make
 from ..base.roles import PLOT_ROLES
 from ..figures.landuse import farmland_under, survey_pairs
-from ._citations import JILIN_2017, MONITORING_2014, SHANXI_2018
+from ..load.context import CheckContext
+from ._citations import JILIN_2017, MONITORING_2014, PILOT_2008, SHANXI_2018, SURVEY_TDT1055
+from ._common import reference_ids
 from ._registry import rule
-from .overlaps import reference_ids
 
 
 @rule(
@@ -24,7 +25,7 @@ from .overlaps import reference_ids
         "{layer} {plot_id} 的必填字段“{field_zh}”缺失或为空",
         "{layer} plot {plot_id}: required field {field} is missing or empty",
     ),
-    reference=f"{JILIN_2017} 第十一条、第二十一条",
+    reference=f"{MONITORING_2014} 二(一) 确保报备信息完整、准确; {JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
     params={
         "require_occupied_quality": (
             False,
@@ -34,7 +35,7 @@ from .overlaps import reference_ids
     },
     example="a construction plot with an empty DKBH; in jilin, a construction plot on 0103 旱地 with an empty ZLDB",
 )
-def required(ctx, require_occupied_quality):
+def required(ctx: CheckContext, require_occupied_quality):
     """Every plot needs an id and a land-class code. Where the profile requires it (jilin),
     construction plots that occupy cultivated land (by the land-survey layer, else by their
     declared class) must also state its quality grade."""
@@ -88,10 +89,10 @@ def required(ctx, require_occupied_quality):
         "{layer}编号 {plot_id} 重复出现 {measured:.0f} 次",
         "{layer} plot id {plot_id} occurs {measured:.0f} times",
     ),
-    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二 及时、准确、完整地填报项目信息",
+    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二(一) 确保报备信息完整、准确",
     example="two demolition plots both numbered DKBH = CJ001",
 )
-def duplicate_id(ctx):
+def duplicate_id(ctx: CheckContext):
     """Plot ids must be unique within a layer, or findings and the ledger cannot tell plots
     apart."""
     out = []
@@ -135,7 +136,7 @@ def duplicate_id(ctx):
     },
     example="MJ = 1000 for a plot whose ellipsoidal area is 990 m² (tolerance 5 m²)",
 )
-def area_mismatch(ctx, area_abs_tol_m2, area_rel_tol):
+def area_mismatch(ctx: CheckContext, area_abs_tol_m2, area_rel_tol):
     """The declared area (MJ/TBMJ) must match the ellipsoidal area within max(absolute, relative)
     tolerance. ``measured`` is the computed area, ``threshold`` the allowed difference."""
     out = []
@@ -186,7 +187,7 @@ def _filled(values: np.ndarray) -> np.ndarray:
     reference="GB/T 21010-2017 土地利用现状分类; TD/T 1055-2019 第三次全国国土调查技术规程",
     example="DLBM = 0799 (no such second-level class)",
 )
-def unknown_class(ctx):
+def unknown_class(ctx: CheckContext):
     """Declared land classes (current class, and the class after reclamation of demolition plots)
     must be codes of GB/T 21010-2017 or the 三调 working classification; a wrong code makes
     every balance figure wrong."""
@@ -231,10 +232,10 @@ def unknown_class(ctx):
         "Demolition plot {plot_id}: class {code} ({class_name_en}){where_en} is not rural "
         "construction land and cannot be demolished for quota",
     ),
-    reference=f"{SHANXI_2018} 一 定义（拆旧地块为农村建设用地）; GB/T 21010-2017; 三调 城镇村属性码",
+    reference=f"{PILOT_2008} 拆旧地块为拟整理复垦为耕地的农村建设用地地块; {SHANXI_2018} 一 拆旧地块为拟整理复垦为耕地的农村建设用地地块; GB/T 21010-2017; {SURVEY_TDT1055} 城镇村属性码",  # noqa: E501
     example="DLBM = 0701 城镇住宅用地, or 0702 with CZCSXM = 201 (城市)",
 )
-def not_rural_construction(ctx):
+def not_rural_construction(ctx: CheckContext):
     """A demolition plot must be rural construction land: the 城镇村 construction codes 05*, 06*,
     07* (not 0701 城镇住宅), 08*, 09, 1004, 1005 or 1201, and where the layer carries
     城镇村属性码 (CZCSXM) it must be 村庄 (203/203A) or 采矿 (204/204A). Blank or unknown
@@ -292,7 +293,7 @@ def not_rural_construction(ctx):
     reference="GB/T 28407 耕地质量等别 1–15; GB/T 33469 耕地质量等级 1–10; 耕地坡度级别 1–5",
     example="ZLDB = 17 in a project on the 等别 scale (1–15)",
 )
-def grade_out_of_scale(ctx):
+def grade_out_of_scale(ctx: CheckContext):
     """Quality grades must be integers on the project's scale (等别 1–15 or 等级 1–10,
     ``quality_scale``) and slope classes integers 1–5. Checked on the plot layers and, for the
     quality grade, on the cultivated features of the land-survey layer (whose GDDB feeds the
@@ -350,7 +351,7 @@ def grade_out_of_scale(ctx):
     return combine(out)
 
 
-def _reference_ids(ctx, role):
+def _reference_ids(ctx: CheckContext, role):
 
     return reference_ids(ctx, role)
 
@@ -366,11 +367,11 @@ def _reference_ids(ctx, role):
         "{layer} plot {plot_id}: declared owner '{declared}' differs from the land-survey owner "
         "'{surveyed}' ({share:.1f}% of the plot)",
     ),
-    reference=f"{JILIN_2017} 第二十一条 查清项目区土地利用现状及其权属，界址、面积、权属一致",
+    reference=f"{SURVEY_TDT1055} 土地权属调查（图斑的权属单位）; {JILIN_2017} 第二十一条 查清项目区土地利用现状及其权属，做到界址、面积和权属清楚",  # noqa: E501
     requires=("layer:landuse", "field:landuse.owner"),
     example="a homestead declared under 王家湾村股份经济合作联合社 lying in a 李子垭村 survey polygon",
 )
-def owner_mismatch(ctx):
+def owner_mismatch(ctx: CheckContext):
     """A plot's declared owner (权属单位, canonical field ``owner``: QSDWMC) must be the owner
     the land survey (``QSDWMC`` of the ``landuse`` layer) records for most of the land under
     the plot (the owner with the largest overlap area). Plots without a declared owner, or

@@ -19,8 +19,19 @@ from ..base.findings import combine, make
 from ..engine.area import to_hectare, to_mu
 from ..figures.balance import BASIS_LABELS, compute_balance
 from ..figures.landuse.change import landuse_change_table
-from ._citations import BAZHONG_CASE, JILIN_2017, SHANXI_2018, SICHUAN_2017
+from ..load.context import CheckContext
+from ._citations import (
+    BAZHONG_CASE,
+    FARMLAND_2017,
+    JILIN_2017,
+    LAND_LAW,
+    PILOT_2008,
+    SHANXI_2018,
+    SICHUAN_2017,
+    SURVEY_TDT1055,
+)
 from ._registry import rule
+from ._requires import Layer
 
 _MAX_IDS = 10
 _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级", "dengji (等级 1–10)")}
@@ -31,7 +42,16 @@ def _ids_text(ids) -> str:
     return "、".join(ids[:_MAX_IDS]) + (f" 等 {len(ids)} 块" if len(ids) > _MAX_IDS else "")
 
 
-def _project(ctx, *, measured=np.nan, threshold=np.nan, unit="m2", severity=None, zh: str, en: str):
+def _project(
+    ctx: CheckContext,
+    *,
+    measured=np.nan,
+    threshold=np.nan,
+    unit="m2",
+    severity=None,
+    zh: str,
+    en: str,
+):
     """One project-level finding whose message text is ``zh``/``en`` (the rule's template wraps
     it)."""
     return make(
@@ -47,7 +67,7 @@ def _project(ctx, *, measured=np.nan, threshold=np.nan, unit="m2", severity=None
     )
 
 
-def _not_checked(ctx, sheet, figures, rule_id: str):
+def _not_checked(ctx: CheckContext, sheet, figures, rule_id: str):
     """An ``info`` finding when any of ``figures`` (keys) needs a plot without a computable area;
     else None."""
     unknown = []
@@ -69,7 +89,7 @@ def _not_checked(ctx, sheet, figures, rule_id: str):
     )
 
 
-def _construction_only(ctx) -> bool:
+def _construction_only(ctx: CheckContext) -> bool:
     return ctx.project.kind == "construction_only"
 
 
@@ -93,11 +113,11 @@ def _m2_en(v: float) -> str:
         "建新面积与拆旧指标基数：{detail_zh}",
         "New construction against the quota basis: {detail_en}",
     ),
-    reference=f"《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",  # noqa: E501
+    reference=f"{PILOT_2008}建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",  # noqa: E501
     requires=("layer:construction",),
     example="demolition plots with 20 000 m² of rural construction land in the land survey, new construction 21 000 m²",
 )
-def area_balance(ctx):
+def area_balance(ctx: CheckContext):
     """New construction must not exceed the **quota basis** of the demolition plots: the part of
     them the land-survey layer (三调) shows as rural construction land (the classes of
     ATTR005), or — without a survey layer — the area of the plots whose declared class is
@@ -153,10 +173,10 @@ def area_balance(ctx):
     severity="info",
     title=("节余指标", "Surplus quota"),
     message=("节余指标：{detail_zh}", "Surplus quota: {detail_en}"),
-    reference=f"{SICHUAN_2017} 二(三) 节余指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）节余指标",
+    reference=f"{SICHUAN_2017} 二(三) 节余指标; {PILOT_2008}节余指标",
     example="quota basis 20 000 m² − new construction 15 000 m² = 5 000 m² = 0.5 公顷 = 7.5 亩",
 )
-def surplus(ctx):
+def surplus(ctx: CheckContext):
     """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new
     construction, in m², 公顷 and 亩, and which basis it used; not checked when a plot's area
     could not be computed."""
@@ -192,11 +212,11 @@ def surplus(ctx):
         "耕地数量（扣除田坎后）：{detail_zh}",
         "Cultivated land (net of field ridges): {detail_en}",
     ),
-    reference=f"{JILIN_2017} 第六条 耕地保有量不低于规划目标; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降; TD/T 1055-2019 田坎系数扣除",  # noqa: E501
+    reference=f"{PILOT_2008} 拆旧地块整理复垦耕地的数量应比建新占用耕地的数量有增加; {LAND_LAW} 第三十条 按照“占多少，垦多少”的原则补充耕地; {JILIN_2017} 第四条(二) 严格落实耕地占补数量质量双平衡; {SHANXI_2018} 一 增加耕地有效面积; {SURVEY_TDT1055} 耕地面积扣除田坎",  # noqa: E501
     requires=("layer:construction",),
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
 )
-def cultivated_quantity(ctx):
+def cultivated_quantity(ctx: CheckContext):
     """Cultivated land after reclamation (demolition plots by their class after reclamation) must
     be at least the cultivated land occupied by new construction (from the land-survey layer
     when given, else the declared class): 数量不减少. Both sides are net of field ridges
@@ -206,7 +226,7 @@ def cultivated_quantity(ctx):
     return _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land"))
 
 
-def _occupied_within_reclaimed(ctx, rule_id: str, what: str, names: tuple[str, str]):
+def _occupied_within_reclaimed(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
     """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records
     the status."""
     if _construction_only(ctx) or not ctx.has("demolition"):
@@ -231,7 +251,7 @@ def _occupied_within_reclaimed(ctx, rule_id: str, what: str, names: tuple[str, s
     )
 
 
-def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
+def _source_args(ctx: CheckContext, sheet=None, what: str = "cultivated") -> dict:
     basis = (
         sheet.get(f"occupied_{what}").basis
         if sheet is not None and sheet.get(f"occupied_{what}") is not None
@@ -260,11 +280,11 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
         "耕地质量（{scale_zh}，数值越小越好）：{detail_zh}",
         "Cultivated-land quality ({scale_en}; lower is better): {detail_en}",
     ),
-    reference=f"{JILIN_2017} 第十一条、第十五条 耕地质量; {SICHUAN_2017} 二(六) 耕地数量不减、质量不降",
+    reference=f"{PILOT_2008} 拆旧地块整理复垦耕地的质量应比建新占用耕地有提高; {LAND_LAW} 第三十条 开垦与所占用耕地的数量和质量相当的耕地; {JILIN_2017} 第四条(二) 严格落实耕地占补数量质量双平衡，第十二条 拆旧复垦耕地的质量等级评定; {SHANXI_2018} 一 提高耕地质量",  # noqa: E501
     requires=("layer:construction",),
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
 )
-def cultivated_quality(ctx):
+def cultivated_quality(ctx: CheckContext):
     """The area-weighted quality grade of the reclaimed cultivated land must not be worse (a
     higher number) than that of the cultivated land occupied, on the project's scale
     (``quality_scale``); grades on different scales are never compared. When occupied
@@ -324,11 +344,11 @@ def cultivated_quality(ctx):
     severity="warning",
     title=("占用水田多于补充水田", "Paddy occupied exceeds paddy reclaimed"),
     message=("水田（扣除田坎后）：{detail_zh}", "Paddy (net of field ridges): {detail_en}"),
-    reference=f"{BAZHONG_CASE} 占水田补水田",
+    reference=f"{FARMLAND_2017} 占优补优、占水田补水田; {BAZHONG_CASE} 占水田补水田",
     requires=("layer:construction",),
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
 )
-def paddy(ctx):
+def paddy(ctx: CheckContext):
     """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed
     (占水田补水田); both net of field ridges as in BAL002."""
     return _occupied_within_reclaimed(ctx, "BAL004", "paddy", ("水田", "paddy"))
@@ -340,10 +360,8 @@ def paddy(ctx):
     severity="error",
     title=("预支节余指标超过比例", "Advanced surplus quota above the allowed share"),
     message=(
-        "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）超过允许上限 {threshold:.2f} "
-        "m²（{threshold_mu:.4f} 亩）：{why_zh}",
-        "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) exceeds the allowed "
-        "{threshold:.2f} m² ({threshold_mu:.4f} mu): {why_en}",
+        "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）{detail_zh}",
+        "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) {detail_en}",
     ),
     reference=f"{SICHUAN_2017} 二(三) 贫困县项目立项审批后可提前使用30%的节余指标",
     requires=("fact:advance_quota_m2",),
@@ -353,7 +371,7 @@ def paddy(ctx):
     },
     example="surplus 10 000 m², advance_quota_m2 = 3 500 (limit 3 000)",
 )
-def advance_quota(ctx, advance_quota_share, advance_poverty_only):
+def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
     """Surplus quota used in advance (预支) must not exceed ``advance_quota_share`` (30 % in
     Sichuan) of the surplus quota; where ``advance_poverty_only``, only poverty counties
     (``poverty_county = true``) may advance any."""
@@ -370,9 +388,8 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
             unit="m2",
             severity="info",
             measured_mu=float(to_mu(advanced)),
-            threshold_mu=np.nan,
-            why_zh=f"未检查：地块 {_ids_text(f.unmeasured)} 的面积无法计算，节余指标未知",
-            why_en=f"not checked: the area of plot(s) {', '.join(f.unmeasured)} could not be computed, so the surplus is unknown",  # noqa: E501
+            detail_zh=f"未检查：地块 {_ids_text(f.unmeasured)} 的面积无法计算，节余指标及允许上限未知",
+            detail_en=f"not checked: the area of plot(s) {', '.join(f.unmeasured)} could not be computed, so the surplus and the allowed share are unknown",  # noqa: E501
             crs=ctx.crs,
         )
     surplus = max(sheet.value("surplus_quota"), 0.0)
@@ -394,9 +411,8 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
             threshold=limit,
             unit="m2",
             measured_mu=float(to_mu(advanced)),
-            threshold_mu=float(to_mu(limit)),
-            why_zh=why[0],
-            why_en=why[1],
+            detail_zh=f"超过允许上限 {limit:.2f} m²（{float(to_mu(limit)):.4f} 亩）：{why[0]}",
+            detail_en=f"exceeds the allowed {limit:.2f} m² ({float(to_mu(limit)):.4f} mu): {why[1]}",
             crs=ctx.crs,
         )
     sheet.set_status("advance_quota", "BAL006", "pass")
@@ -409,14 +425,38 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
     severity="error",
     title=("建新面积超过下达的周转指标", "New construction exceeds the turnover quota issued"),
     message=("周转指标：{detail_zh}", "Turnover quota: {detail_en}"),
-    reference=f"{SHANXI_2018} 三(一) 增减挂钩周转指标; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）周转指标专项用于项目区内建新地块",  # noqa: E501
-    requires=("layer:construction", "fact:turnover_quota_m2"),
+    reference=f"{PILOT_2008} 挂钩周转指标专项用于控制项目区内建新地块的规模; {SHANXI_2018} 三(一) 将年度新增建设用地指标与增减挂钩周转指标一并下达使用，深度贫困县增减挂钩可不受指标规模限制",  # noqa: E501
+    requires=(Layer("construction"),),
+    params={
+        "turnover_exempt_deep_poverty": (
+            False,
+            "deep-poverty counties (deep_poverty_county = true) are not bound by the turnover "
+            "quota (shanxi)",
+        )
+    },
     example="turnover_quota_m2 = 15000 for 15 994.55 m² of new construction",
 )
-def turnover_quota(ctx):
+def turnover_quota(ctx: CheckContext, turnover_exempt_deep_poverty):
     """The new-construction plots may only use the turnover quota (周转指标) issued for the
     project: their total area must not exceed ``turnover_quota_m2`` when the project states
-    it. The edge (equal areas) passes."""
+    it. The edge (equal areas) passes. Where the profile exempts deep-poverty counties
+    (``turnover_exempt_deep_poverty``: shanxi, 深度贫困县增减挂钩可不受指标规模限制) and the
+    project is one (``deep_poverty_county = true``), the rule does not apply (an ``info`` finding
+    says so); without ``turnover_quota_m2`` it is not checked."""
+    if turnover_exempt_deep_poverty and ctx.project.deep_poverty_county:
+        return _project(
+            ctx,
+            severity="info",
+            zh="不适用：深度贫困县增减挂钩不受周转指标规模限制",
+            en="does not apply: a deep-poverty county's linkage is not bound by the turnover quota",
+        )
+    if ctx.project.turnover_quota_m2 is None:
+        return _project(
+            ctx,
+            severity="info",
+            zh="未检查：缺少项目信息 [project] turnover_quota_m2",
+            en="not checked: missing [project] turnover_quota_m2",
+        )
     sheet = compute_balance(ctx)
     missing = _not_checked(ctx, sheet, ("construction_area",), "BAL007")
     if missing is not None:
@@ -445,10 +485,10 @@ def turnover_quota(ctx):
         "项目区土地利用结构调整表（landuse_change）：{detail_zh}",
         "Land-use structure table (landuse_change): {detail_en}",
     ),
-    reference=f"{JILIN_2017} 第十一条 项目区实施规划（土地利用结构调整）; 《城乡建设用地增减挂钩试点管理办法》（国土资发〔2008〕138号）项目区内各类土地面积平衡",  # noqa: E501
+    reference=f"{JILIN_2017} 第十一条 项目区实施规划（土地利用结构调整）; {PILOT_2008}项目区内各类土地面积平衡",  # noqa: E501
     example="拆旧：0702 农村宅基地 −1 200 m² → 0103 旱地 +1 080 m²；建新：0103 旱地 −900 m² → 建设用地 +900 m²",
 )
-def landuse_structure(ctx):
+def landuse_structure(ctx: CheckContext):
     """Per land class (三调 classes under the plots when the project has a land-survey layer,
     else the declared classes), the area before and after the project for the demolition side
     (current classes → the class after reclamation) and the construction side (current classes

@@ -7,13 +7,14 @@ import geopandas as gpd
 from ..base.crs import coordinate_problems, crs_label, inspect_crs
 from ..base.findings import combine, make
 from ..base.roles import PLOT_ROLES
+from ..load.context import CheckContext
 from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
 from ._registry import rule
 
 _REF = f"{CGCS2000_NOTICE}：土地管理数据采用 2000 国家大地坐标系; {SURVEY_TDT1055} 数学基础：CGCS2000、高斯-克吕格投影"
 
 
-def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
+def _per_layer(ctx: CheckContext, test) -> gpd.GeoDataFrame | None:
     rows = []
     for role, info in ctx.sources.items():
         result = test(role, info)
@@ -39,7 +40,7 @@ def _per_layer(ctx, test) -> gpd.GeoDataFrame | None:
     reference=_REF,
     example="拆旧地块.shp without 拆旧地块.prj",
 )
-def missing_crs(ctx):
+def missing_crs(ctx: CheckContext):
     """A layer without a coordinate reference system cannot be trusted for filing."""
     return _per_layer(ctx, lambda role, info: info.crs is None)
 
@@ -57,7 +58,7 @@ def missing_crs(ctx):
     reference=_REF,
     example="a layer in Xian 1980 / 3-degree GK CM 108E (EPSG:2381)",
 )
-def not_cgcs2000(ctx):
+def not_cgcs2000(ctx: CheckContext):
     """Xian 1980, Beijing 1954 or WGS 84 data are not accepted (their datum shift is not a plain
     reprojection), in any layer. The filed plot layers must also be projected (Gauss-Krüger); a
     reference layer in geographic CGCS2000 is simply reprojected (CRS004)."""
@@ -84,7 +85,7 @@ def not_cgcs2000(ctx):
     reference=f"{SURVEY_TDT1055} 数学基础：高斯-克吕格投影 3° 分带，横坐标加带号时须与分带一致",
     example="eastings of 36 512 345 in EPSG:4545 (which expects no zone prefix)",
 )
-def coordinates_mismatch(ctx):
+def coordinates_mismatch(ctx: CheckContext):
     """Coordinates must lie where the declared zone puts them: prefix present or absent as the
     CRS says, eastings near 500 km, northings inside China."""
 
@@ -115,7 +116,7 @@ def coordinates_mismatch(ctx):
     reference=f"{SURVEY_TDT1055} 数学基础：全部图层统一采用项目的 CGCS2000 投影坐标系",
     example="the compensation layer in EPSG:4524 (zone prefix) while the plots are in EPSG:4545",
 )
-def reprojected(ctx):
+def reprojected(ctx: CheckContext):
     """Layers in another CRS are reprojected to the project CRS; this records that it happened."""
     return _per_layer(
         ctx,

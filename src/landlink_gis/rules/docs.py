@@ -62,6 +62,14 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
+def references_by_profile(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
+    """The reference each profile's projects read, profiles with the same text grouped."""
+    groups: dict[str, list[str]] = {}
+    for name in PROFILE_NAMES:
+        groups.setdefault(rule.reference_for(name), []).append(name)
+    return [(tuple(names), text) for text, names in groups.items()]
+
+
 def explain_text(rule: Rule, lang: str = "zh") -> str:
     """Plain-text explanation of one rule: purpose, severities, parameters, requirements,
     reference, example."""
@@ -85,8 +93,10 @@ def explain_text(rule: Rule, lang: str = "zh") -> str:
             extra = f"  [{', '.join(per)}]" if per else ""
             lines.append(f"  {p.name} = {_fmt(p.default)}  — {p.doc}{extra}")
     if rule.requires:
-        lines += ["", f"{'需要' if zh else 'Requires'}: {', '.join(rule.requires)}"]
-    lines += ["", f"{'依据' if zh else 'Reference'}: {rule.reference}"]
+        lines += ["", f"{'需要' if zh else 'Requires'}: {', '.join(map(str, rule.requires))}"]
+    lines.append("")
+    for names, text in references_by_profile(rule):
+        lines.append(f"{'依据' if zh else 'Reference'} ({', '.join(names)}): {text}")
     if rule.example:
         lines.append(f"{'示例' if zh else 'Example'}: {rule.example}")
     lines += ["", f"{'提示信息' if zh else 'Message'}: {rule.message(lang)}"]
@@ -142,7 +152,9 @@ def rules_markdown() -> str:
             out.append("")
         if r.requires:
             out += [f"- Requires: {', '.join(f'`{x}`' for x in r.requires)}"]
-        out += [f"- Reference: {r.reference}"]
+        out += [
+            f"- Reference ({', '.join(names)}): {text}" for names, text in references_by_profile(r)
+        ]
         if r.example:
             out += [f"- Example: {r.example}"]
         out += [f"- Message (zh): `{r.message_zh}`", f"- Message (en): `{r.message_en}`"]

@@ -11,17 +11,18 @@ from ..base.findings import combine, make
 from ..base.roles import PLOT_ROLES
 from ..engine.geomops import finite_coordinates
 from ..engine.overlay import overlay_pairs
+from ..load.context import CheckContext
 from ._citations import JILIN_2017, MONITORING_2014, OGC_SFA, SURVEY_TDT1055
 from ._registry import rule
 
 _LOCATION = re.compile(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)")
 
 
-def _plot_layers(ctx):
+def _plot_layers(ctx: CheckContext):
     return [r for r in PLOT_ROLES if ctx.has(r)]
 
 
-def _geoms(ctx, role) -> np.ndarray:
+def _geoms(ctx: CheckContext, role) -> np.ndarray:
     return np.asarray(ctx.layer(role).geometry.array, dtype=object)
 
 
@@ -126,7 +127,7 @@ _REPAIRED = {
     reference=f"{OGC_SFA} §6.1.11 Polygon（环不自相交、闭合）; {JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
     example="a bow-tie polygon (ring self-intersection)",
 )
-def invalid(ctx):
+def invalid(ctx: CheckContext):
     """Polygons must be valid (no self-intersecting rings, no spikes, closed rings); the finding
     is located at the point GEOS reports."""
     out = []
@@ -228,7 +229,7 @@ def invalid(ctx):
     reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚; {MONITORING_2014} 二(一) 报备信息完整、准确",
     example="a shapefile record with a NULL shape",
 )
-def empty(ctx):
+def empty(ctx: CheckContext):
     """Every plot needs a geometry."""
     out = []
     for role in _plot_layers(ctx):
@@ -257,7 +258,7 @@ def empty(ctx):
     reference=f"{SURVEY_TDT1055} 图斑为闭合的面状要素; {OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon",
     example="a plot stored as a LineString (its boundary) in a GeoJSON layer",
 )
-def not_polygon(ctx):
+def not_polygon(ctx: CheckContext):
     """Plots are areas: points, lines and collections are not plots."""
     out = []
     for role in _plot_layers(ctx):
@@ -301,7 +302,7 @@ def not_polygon(ctx):
         "{layer} plot {plot_id} overlaps plot {other_id} by {measured:.2f} m² (tolerance "
         "{threshold:g} m²)",
     ),
-    reference=f"{JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
+    reference=f"{SURVEY_TDT1055} 图斑之间不重叠（数据库拓扑检查）; {JILIN_2017} 第二十一条 做到界址、面积和权属清楚",
     params={
         "overlap_tolerance_m2": (
             1.0,
@@ -310,7 +311,7 @@ def not_polygon(ctx):
     },
     example="two demolition plots sharing a 10 m × 10 m corner (100 m²)",
 )
-def self_overlap(ctx, overlap_tolerance_m2):
+def self_overlap(ctx: CheckContext, overlap_tolerance_m2):
     """Plots of one layer must not overlap: the overlap would be counted twice."""
     out = []
     for role in _plot_layers(ctx):
@@ -359,7 +360,7 @@ def self_overlap(ctx, overlap_tolerance_m2):
     },
     example="a 100 m × 0.05 m strip (5 m², compactness 0.0016)",
 )
-def sliver(ctx, min_plot_area_m2, min_compactness):
+def sliver(ctx: CheckContext, min_plot_area_m2, min_compactness):
     """Tiny or very thin plots are usually digitising errors."""
     out = []
     for role in _plot_layers(ctx):
@@ -400,7 +401,7 @@ def sliver(ctx, min_plot_area_m2, min_compactness):
     reference=f"{OGC_SFA} §6.1.11 Polygon、§6.1.14 MultiPolygon（二维坐标、无重复节点）; {JILIN_2017} 第二十一条 界址清楚",  # noqa: E501
     example="a plot of two separate polygons, or a PolygonZ from a CAD export",
 )
-def irregular(ctx):
+def irregular(ctx: CheckContext):
     """One plot should be one polygon with distinct vertices in 2D; anything else is reported so
     it can be cleaned."""
     out = []

@@ -12,6 +12,7 @@ import numpy as np
 from ..base.findings import combine, make
 from ..base.roles import PLOT_ROLES
 from ..engine.overlay import overlay_pairs
+from ..load.context import CheckContext
 from ._citations import MONITORING_2014, SICHUAN_2017
 from ._registry import rule
 
@@ -45,7 +46,7 @@ from ._registry import rule
     },
     example="demolition plot CJ010 is plot Q1 of project 511902-2019-003, already registered in the ledger",
 )
-def registered_elsewhere(ctx, overlap_tolerance_m2, ledger_match_share):
+def registered_elsewhere(ctx: CheckContext, overlap_tolerance_m2, ledger_match_share):
     """A plot of this project is the same land as a plot another project registered in the
     ledger."""
     others = ctx.ledger.plots

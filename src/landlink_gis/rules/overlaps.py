@@ -14,37 +14,21 @@ import pandas as pd
 from ..base.findings import combine, make
 from ..base.roles import PLOT_ROLES
 from ..engine.overlay import overlay_pairs
-from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
+from ..load.context import CheckContext
+from ._citations import MONITORING_2014, PILOT_2008, SHANXI_2018, SICHUAN_2017
+from ._common import TOLERANCE as _TOL
+from ._common import reference_ids
 from ._registry import rule
-
-_TOL = {
-    "overlap_tolerance_m2": (
-        1.0,
-        "overlaps smaller than this (m²) are ignored as digitising slivers",
-    )
-}
-
-#: Id fields tried for reference layers (compensation, ledger, illegal land …)
-_REF_ID_FIELDS = ("DKBH", "BSM", "TBBH", "XMBH", "WFBH", "id", "ID")
-
-
-def reference_ids(ctx, role: str) -> np.ndarray:
-    """Printable ids of the features of a reference layer."""
-    frame = ctx.raw[role]
-    ids = ctx.attributes(role)["plot_id"].to_numpy(dtype=object)
-    if all(v is None for v in ids):
-        for name in _REF_ID_FIELDS:
-            if name in frame.columns:
-                ids = frame[name].astype(str).to_numpy(dtype=object)
-                break
-    out = np.asarray(ids, dtype=object).copy()
-    blank = np.array([v is None or str(v).strip() in ("", "None", "nan") for v in out], dtype=bool)
-    out[blank] = ["#" + str(n) for n in ctx.attributes(role)["fid"].to_numpy()[blank]]
-    return out
 
 
 def overlap_findings(
-    ctx, left_role: str, right_role: str, tolerance: float, *, right_mask=None, left_mask=None
+    ctx: CheckContext,
+    left_role: str,
+    right_role: str,
+    tolerance: float,
+    *,
+    right_mask=None,
+    left_mask=None,
 ):
     """Raw findings for every overlap between two layers above ``tolerance``."""
     left = ctx.valid_geoms(left_role).copy()
@@ -95,7 +79,7 @@ _MSG = (
     params=_TOL,
     example="a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project",
 )
-def compensation(ctx, overlap_tolerance_m2):
+def compensation(ctx: CheckContext, overlap_tolerance_m2):
     """Land already credited to farmland occupation-compensation cannot be reclaimed again for
     linkage quota."""
     return overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2)
@@ -110,12 +94,12 @@ def compensation(ctx, overlap_tolerance_m2):
         "Demolition plot overlaps a construction plot of the project",
     ),
     message=_MSG,
-    reference=f"{SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",  # noqa: E501
+    reference=f"{PILOT_2008} 拆旧地块和建新地块共同组成建新拆旧项目区; {SHANXI_2018} 一 拆旧地块（拟复垦为耕地）与建新地块（拟用于建设）共同组成项目区，在保证各类土地面积平衡的基础上实施",  # noqa: E501
     requires=("layer:demolition", "layer:construction"),
     params=_TOL,
     example="a resettlement plot drawn on a homestead that is also a demolition plot",
 )
-def own_construction(ctx, overlap_tolerance_m2):
+def own_construction(ctx: CheckContext, overlap_tolerance_m2):
     """The same land cannot be both reclaimed and built on in one project."""
     return overlap_findings(ctx, "demolition", "construction", overlap_tolerance_m2)
 
@@ -131,7 +115,7 @@ def own_construction(ctx, overlap_tolerance_m2):
     params=_TOL,
     example="a demolition plot already listed in another project area of the county ledger",
 )
-def other_project(ctx, overlap_tolerance_m2):
+def other_project(ctx: CheckContext, overlap_tolerance_m2):
     """A plot already used by another linkage project (ledger layer) would be counted twice."""
     ledger = ctx.raw["ledger"]
     mask = None
@@ -160,7 +144,7 @@ def other_project(ctx, overlap_tolerance_m2):
     params=_TOL,
     example="an urban construction plot on land listed in the 违法用地 layer",
 )
-def illegal_land(ctx, overlap_tolerance_m2):
+def illegal_land(ctx: CheckContext, overlap_tolerance_m2):
     """Illegally used land cannot be legalised as a linkage construction plot."""
     return overlap_findings(ctx, "construction", "illegal_land", overlap_tolerance_m2)
 
@@ -169,7 +153,7 @@ def illegal_land(ctx, overlap_tolerance_m2):
 _COMP_DATE_FIELDS = ("RKSJ", "YSRQ", "YSSJ", "BCGDRQ", "LXSJ", "date", "DATE")
 
 
-def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
+def _compensation_dates(ctx: CheckContext, field: str) -> tuple[np.ndarray | None, str]:
     """Dates of the compensation features (NaT when unknown) and the field they came from."""
     frame = ctx.raw["compensation"]
     names = (field,) if field else _COMP_DATE_FIELDS
@@ -208,7 +192,7 @@ def _compensation_dates(ctx, field: str) -> tuple[np.ndarray | None, str]:
     },
     example="a 补充耕地 plot registered in 2023 on a demolition plot whose reclamation was accepted in 2022",
 )
-def returned_reused(ctx, overlap_tolerance_m2, compensation_date_field):
+def returned_reused(ctx: CheckContext, overlap_tolerance_m2, compensation_date_field):
     """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed
     demolition land has been returned as linkage quota; a compensation (占补平衡) feature on
     that land counts it a second time. Reported on the demolition plot, naming the

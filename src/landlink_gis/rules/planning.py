@@ -28,24 +28,23 @@ import shapely
 from ..base.findings import combine, make
 from ..engine.area import ellipsoidal_area, planar_area
 from ..engine.overlay import overlay_pairs, uncovered_parts
-from ._citations import JILIN_2017, LAND_LAW, SHANXI_2018, SICHUAN_2017
+from ..load.context import CheckContext
+from ._citations import (
+    CONTROL_LINES_2019,
+    JILIN_2017,
+    LAND_LAW,
+    PILOT_2008,
+    SHANXI_2018,
+    SICHUAN_2017,
+)
+from ._common import TOLERANCE as _TOL
+from ._common import measure as _measure
+from ._common import reference_ids
 from ._registry import rule
-from .overlaps import reference_ids
 
 logger = logging.getLogger(__name__)
 
-_TOL = {
-    "overlap_tolerance_m2": (
-        1.0,
-        "overlaps smaller than this (m²) are ignored as digitising slivers",
-    )
-}
 _MAX_IDS = 5
-
-
-def _measure(ctx, frame: pd.DataFrame) -> np.ndarray:
-    """The area column of an overlay result by the project's area method."""
-    return frame[ctx.area_column].to_numpy(dtype=float)
 
 
 def _join_ids(ids: np.ndarray) -> str:
@@ -54,7 +53,7 @@ def _join_ids(ids: np.ndarray) -> str:
     return ",".join(uniq[:_MAX_IDS]) + (f",…(+{more})" if more > 0 else "")
 
 
-def dissolve_pairs(ctx, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFrame:
+def dissolve_pairs(ctx: CheckContext, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFrame:
     """One row per ``left`` of an :func:`overlay_pairs` result: the overlaps dissolved.
 
     Parameters
@@ -103,7 +102,7 @@ def dissolve_pairs(ctx, pairs: pd.DataFrame, other_ids: np.ndarray) -> pd.DataFr
     )
 
 
-def zone_overlap(ctx, left_role: str, right_role: str, tolerance: float):
+def zone_overlap(ctx: CheckContext, left_role: str, right_role: str, tolerance: float):
     """Raw findings: each plot of ``left_role`` overlapping a zone of ``right_role``, dissolved
     per plot."""
     pairs = overlay_pairs(
@@ -133,7 +132,7 @@ def zone_overlap(ctx, left_role: str, right_role: str, tolerance: float):
     )
 
 
-def outside_parts(ctx, left_role: str, right_role: str, tolerance: float):
+def outside_parts(ctx: CheckContext, left_role: str, right_role: str, tolerance: float):
     """(positions, geometries, areas, shares) of the parts of ``left_role`` plots outside
     ``right_role``."""
     parts = uncovered_parts(
@@ -168,7 +167,7 @@ def outside_parts(ctx, left_role: str, right_role: str, tolerance: float):
     params=_TOL,
     example="a resettlement plot half inside a 永久基本农田 polygon: the inside half, in m²",
 )
-def basic_farmland(ctx, overlap_tolerance_m2):
+def basic_farmland(ctx: CheckContext, overlap_tolerance_m2):
     """New construction must not occupy permanent basic farmland (永久基本农田).
 
     One finding per construction plot: its overlap with every basic-farmland feature it meets,
@@ -188,12 +187,12 @@ def basic_farmland(ctx, overlap_tolerance_m2):
         "construction plot {plot_id} lies {measured:.2f} m² inside the ecological red line "
         "({share:.1f}% of the plot; {other_id})",
     ),
-    reference="《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（中办发〔2019〕48号）：生态保护红线内严格禁止开发性、生产性建设活动",
+    reference=f"{CONTROL_LINES_2019}：生态保护红线内严格禁止开发性、生产性建设活动",
     requires=("layer:construction", "layer:ecological_redline"),
     params=_TOL,
     example="an urban plot with 300 m² inside a 生态保护红线 polygon",
 )
-def ecological_redline(ctx, overlap_tolerance_m2):
+def ecological_redline(ctx: CheckContext, overlap_tolerance_m2):
     """No construction inside the ecological protection red line (生态保护红线).
 
     One finding per construction plot: the part inside the red line, dissolved, in m².
@@ -216,12 +215,12 @@ def ecological_redline(ctx, overlap_tolerance_m2):
         "development "
         "boundary / allowed construction zone ({share:.1f}% of the plot)",
     ),
-    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地情况包括符合规划情况; {SHANXI_2018} 二(一) 依据土地利用总体规划编制项目区实施方案",  # noqa: E501
+    reference=f"{PILOT_2008} 依据土地利用总体规划设置项目区; {JILIN_2017} 第九条(二) 建新区拟占地情况包括符合规划情况; {SHANXI_2018} 二(一) 依据土地利用总体规划编制项目区实施方案",  # noqa: E501
     requires=("layer:construction", "layer:development_boundary"),
     params=_TOL,
     example="an urban plot of 2000 m² with 800 m² beyond the 城镇开发边界",
 )
-def development_boundary(ctx, overlap_tolerance_m2):
+def development_boundary(ctx: CheckContext, overlap_tolerance_m2):
     """Urban new construction must lie inside the urban development boundary / allowed zone.
 
     The part of each construction plot that no feature of the development-boundary layer
@@ -268,12 +267,12 @@ def development_boundary(ctx, overlap_tolerance_m2):
         "{layer} plot {plot_id} has {measured:.2f} m² outside the county / project boundary "
         "({share:.1f}% of the plot)",
     ),
-    reference=f"{JILIN_2017} 第八条 拆旧复垦地块与本县域内的建新安置地块组成项目区; {SICHUAN_2017} 二(二) 项目区相对集中、封闭运行",  # noqa: E501
+    reference=f"{PILOT_2008} 项目区应在试点市、县行政辖区内设置; {JILIN_2017} 第八条 拆旧复垦地块与本县域内的建新安置地块组成项目区; {SICHUAN_2017} 二(二) 项目区相对集中、封闭运行",  # noqa: E501
     requires=("layer:boundary",),
     params=_TOL,
     example="a demolition plot drawn across the county line: the part beyond it",
 )
-def outside_boundary(ctx, overlap_tolerance_m2):
+def outside_boundary(ctx: CheckContext, overlap_tolerance_m2):
     """Every plot (demolition and construction) must lie inside the county / project boundary.
 
     The part of each plot no boundary feature covers is reported, in m².

@@ -17,7 +17,8 @@ import numpy as np
 from ..base.findings import make
 from ..engine.area import to_mu
 from ..figures.balance import compute_balance
-from ._citations import SICHUAN_2017
+from ..load.context import CheckContext
+from ._citations import JILIN_2017, POVERTY_2016, SICHUAN_2017
 from ._registry import rule
 
 
@@ -30,10 +31,10 @@ from ._registry import rule
         "Surplus quota drawn exceeds what the source project has left",
     ),
     message=("节余指标来源 {other_id}：{detail_zh}", "Quota source {other_id}: {detail_en}"),
-    reference=f"{SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源; {SICHUAN_2017} 二(六) 分别按台账方式管理",  # noqa: E501
+    reference=f"{POVERTY_2016} 增减挂钩节余指标在省域范围内流转使用; {SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源，分别按台账方式管理; {JILIN_2017} 第九条(四) 节余指标情况，包括来源、规模",  # noqa: E501
     example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",  # noqa: E501
 )
-def quota_sources(ctx):
+def quota_sources(ctx: CheckContext):
     """For a construction-only plan (``kind = "construction_only"``), each ``[[quota_sources]]``
     draw must be covered by its source project's surplus quota still available in the ledger
     (generated − advanced − traded − drawn by other plans), and the source must be registered

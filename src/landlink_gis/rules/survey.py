@@ -23,9 +23,11 @@ from ..engine.geomops import polygonal
 from ..engine.overlay import elementwise
 from ..figures.balance import BASIS_LABELS
 from ..figures.landuse import farmland_under, survey_pairs
-from ._citations import JILIN_2017, SICHUAN_2017, SOIL_WATER_LAW, SURVEY_TDT1055
+from ..load.context import CheckContext
+from ._citations import JILIN_2017, PILOT_2008, SICHUAN_2017, SOIL_WATER_LAW, SURVEY_TDT1055
+from ._common import TOLERANCE as _TOL
+from ._common import measure as _measure
 from ._registry import rule
-from .planning import _TOL, _measure
 
 
 @rule(
@@ -57,7 +59,7 @@ from .planning import _TOL, _measure
     },
     example="a demolition plot drawn on 0103 旱地: 100 % non-construction land",
 )
-def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_share):
+def demolition_not_construction(ctx: CheckContext, overlap_tolerance_m2, min_construction_share):
     """A demolition plot must be construction land (建设用地) in the land-survey layer (三调 DLTB).
 
     The plot is overlaid with the survey polygons; the area of each class under it is summed.
@@ -166,11 +168,11 @@ def demolition_not_construction(ctx, overlap_tolerance_m2, min_construction_shar
         "m² paddy), "
         "area-weighted quality grade {grade} (from {source}){raster_note}",
     ),
-    reference=f"{JILIN_2017} 第九条(二) 建新区拟占地的地类及耕地质量等级，第十条(二) 建新占用耕地质量等级的说明",
+    reference=f"{PILOT_2008} 建新占用耕地的数量、质量（复垦耕地应比建新占用耕地数量有增加、质量有提高）; {JILIN_2017} 第九条(二) 建新区拟占地的地类及耕地质量等级，第十条(二) 建新占用耕地质量等级的说明",  # noqa: E501
     requires=("layer:construction",),
     example="a resettlement plot on 2998.98 m² of 0101 水田, 等别 11",
 )
-def farmland_occupied(ctx):
+def farmland_occupied(ctx: CheckContext):
     """Cultivated, paddy and quality-weighted area occupied by every construction plot.
 
     Figures come from :func:`landlink_gis.figures.landuse.farmland_under` (land-survey overlay when
@@ -239,7 +241,7 @@ def farmland_occupied(ctx):
     },
     example="a homestead on a 36.9° hillside",
 )
-def steep_demolition(ctx, max_slope_deg):
+def steep_demolition(ctx: CheckContext, max_slope_deg):
     """Land steeper than 25° should not be reclaimed to cultivated land.
 
     Mean slope per demolition plot, from the ``slope`` raster (degrees) when given, else from

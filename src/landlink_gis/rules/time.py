@@ -14,18 +14,26 @@ import datetime as dt
 
 from ..base.findings import combine, make
 from ..base.workdays import add_working_days, add_years, working_days_between
-from ._citations import MONITORING_2014, SHANXI_2018, SICHUAN_2017
+from ..load.context import CheckContext
+from ._citations import MONITORING_2014, PILOT_2008, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
 
 _PENDING = ("（截至 {today} 尚未{event_zh}）", " (not yet {event_en} as of {today})")
 
 
-def _today(ctx) -> dt.date:
+def _today(ctx: CheckContext) -> dt.date:
     return ctx.today if ctx.today is not None else dt.date.today()
 
 
 def _late(
-    ctx, *, start: dt.date, years: int, done: dt.date | None, event_zh: str, event_en: str, **extra
+    ctx: CheckContext,
+    *,
+    start: dt.date,
+    years: int,
+    done: dt.date | None,
+    event_zh: str,
+    event_en: str,
+    **extra,
 ):
     """A finding when ``done`` (or today, if not done) is after ``start`` + ``years``; else None."""
     deadline = add_years(start, years)
@@ -68,7 +76,7 @@ def _late(
         "Approved on {start}, the project had to be accepted by {deadline}; acceptance {done} is "
         "{measured:.0f} days late{pending_en} ({wording_en})",
     ),
-    reference=f"{SICHUAN_2017} 二(三) 挂钩项目需按规定在3年内实施完成，不得延期; {SHANXI_2018} 二(二) 项目拆旧区复垦验收期限原则上不得超过3年",  # noqa: E501
+    reference=f"{PILOT_2008} 项目区实施期限一般不超过三年; {SICHUAN_2017} 二(三) 挂钩项目需按规定在3年内实施完成，不得延期; {SHANXI_2018} 二(二) 项目拆旧区复垦验收期限原则上不得超过3年",  # noqa: E501
     requires=("fact:approved",),
     params={
         "completion_years": (3, "years from approval within which the project must be accepted"),
@@ -79,10 +87,11 @@ def _late(
     },
     example="approved 2019-05-06, accepted 2022-09-15 (deadline 2022-05-06: 132 days late)",
 )
-def completion(ctx, completion_years, completion_in_principle):
+def completion(ctx: CheckContext, completion_years, completion_in_principle):
     """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the
     project's approval. The message follows the profile's wording: 不得延期 (no extension;
-    Sichuan 000) or, where ``completion_in_principle`` (Shanxi 001), 原则上不得超过 N 年."""
+    Sichuan, 川国土资发〔2017〕48号) or, where ``completion_in_principle`` (Shanxi,
+    晋政办发〔2018〕24号, where TIME001 is a warning), 原则上不得超过 N 年."""
     p = ctx.project
     if completion_in_principle:
         wording = (
@@ -124,7 +133,7 @@ def completion(ctx, completion_years, completion_in_principle):
     },
     example="advance_quota_m2 = 1500, approved 2019-05-06, accepted 2022-09-15",
 )
-def advance_return(ctx, advance_return_years):
+def advance_return(ctx: CheckContext, advance_return_years):
     """Surplus quota used in advance must be returned, by accepting the reclamation, within
     ``advance_return_years`` (1) of the advance (``advanced``, else the approval date). The
     return date is ``quota_returned``, else ``accepted``."""
@@ -168,7 +177,7 @@ def advance_return(ctx, advance_return_years):
     },
     example="traded 2019-08-01, accepted 2022-09-15 (deadline 2021-08-01)",
 )
-def trade_acceptance(ctx, trade_acceptance_years):
+def trade_acceptance(ctx: CheckContext, trade_acceptance_years):
     """A project whose surplus quota was traded must complete reclamation acceptance within
     ``trade_acceptance_years`` (2) of the trade date (Shanxi)."""
     p = ctx.project
@@ -193,7 +202,7 @@ def trade_acceptance(ctx, trade_acceptance_years):
         "Accepted on {accepted}, the project had to be filed online by {deadline} ({threshold:.0f} "
         "working days); {filed_en} is working day {measured:.0f}{note_en}",
     ),
-    reference=f"{MONITORING_2014} 项目区实施完成后在验收 10 个工作日内在线报备",
+    reference=f"{MONITORING_2014} 二(二) 项目区实施完成后在验收 10 个工作日内在线报备",
     requires=("fact:accepted",),
     params={
         "filing_working_days": (
@@ -203,7 +212,7 @@ def trade_acceptance(ctx, trade_acceptance_years):
     },
     example="accepted 2021-09-28, filed 2021-10-19 (deadline 2021-10-18 after the National Day week)",
 )
-def filing(ctx, filing_working_days):
+def filing(ctx: CheckContext, filing_working_days):
     """The accepted project must be filed online within ``filing_working_days`` (10) working days
     of acceptance, counting Chinese public holidays and adjusted working days. Without a
     ``filed`` date, today is used once the deadline has passed."""

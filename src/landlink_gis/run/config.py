@@ -18,7 +18,7 @@ from typing import Any
 from ..base.errors import ProjectFileError
 from ..base.profiles import load_profile
 from ..project.file import Project
-from ..rules import REGISTRY, all_params, sorted_rules
+from ..rules import REGISTRY, all_params, parse_requirements, sorted_rules
 
 __all__ = ["RunConfig", "allowed_values", "expand_rule_ids", "resolve_config"]
 
@@ -31,6 +31,11 @@ class RunConfig:
     rules: tuple[str, ...]
     severity: dict[str, str]
     params: dict[str, Any]
+    #: rules the profile applies that this check does not run (ignored in the TOML or the call,
+    #: or left out by a selection): the verdict counts them as checks not done
+    not_run: tuple[str, ...] = ()
+    #: the profile's additions to what filing requires (DOMAIN.md §4b)
+    filing_requires: tuple[str, ...] = ()
 
 
 def expand_rule_ids(ids: Iterable[str], *, where: str, strict: bool = True) -> list[str]:
@@ -139,12 +144,10 @@ def resolve_config(
     where = str(project.path) if project.path else "project"
     prof = load_profile(profile or project.profile)
     select = list(rules) if rules is not None else list(project.select)
-    if select:
-        enabled = set(expand_rule_ids(select, where=where))
-    else:
-        enabled = set(REGISTRY) - set(
-            expand_rule_ids(prof.disable, where=f"profile {prof.name}", strict=False)
-        )
+    applies = set(REGISTRY) - set(
+        expand_rule_ids(prof.disable, where=f"profile {prof.name}", strict=False)
+    )
+    enabled = set(expand_rule_ids(select, where=where)) if select else set(applies)
     enabled -= set(expand_rule_ids(project.ignore, where=f"{where} [rules] ignore"))
     enabled -= set(expand_rule_ids(ignore, where="ignore"))
     severity = {rid: r.severity for rid, r in REGISTRY.items()}
@@ -174,4 +177,15 @@ def resolve_config(
                 )
             values[name] = _coerce_param(name, value, known[name].default, source)
     ordered = tuple(r.id for r in sorted_rules() if r.id in enabled)
-    return RunConfig(profile=prof.name, rules=ordered, severity=severity, params=values)
+    try:
+        parse_requirements(prof.filing_requires)
+    except ValueError as exc:
+        raise ProjectFileError(f"profile {prof.name} [filing] requires: {exc}") from None
+    return RunConfig(
+        profile=prof.name,
+        rules=ordered,
+        severity=severity,
+        params=values,
+        not_run=tuple(r.id for r in sorted_rules() if r.id in applies - enabled),
+        filing_requires=prof.filing_requires,
+    )

@@ -20,19 +20,19 @@ import pandas as pd
 
 from .._version import __version__
 from ..base import findings as fnd
-from ..base.fields import FIELD_LABELS_ZH
-from ..base.roles import LAYER_LABELS, PLOT_ROLES, RASTER_LABELS
+from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..figures.balance import balance_table, compute_balance
+from ..figures.changes import plan_changes
 from ..figures.landuse import quota_basis
 from ..figures.landuse.change import landuse_change_table
 from ..io.atomic import protected_paths
 from ..load.context import CheckContext
 from ..load.pipeline import load_context
 from ..project.file import Project, input_paths, load_project
-from ..rules import REGISTRY, Rule
-from ..rules.adjustments import plan_changes
+from ..rules import REGISTRY, Rule, filing_gaps
 from .config import RunConfig, resolve_config
 from .result import CheckResult
+from .verdict import decide, verdict_fields
 
 logger = logging.getLogger(__name__)
 
@@ -46,62 +46,11 @@ _CRASH_MSG = {
     "zh": "规则 {rule_id} 运行出错，未完成检查：{error}（请报告此问题）",
     "en": "Rule {rule_id} failed and did not complete: {error} (please report this)",
 }
-#: how a missing requirement is named, per language
-_RASTER_LABELS = {"zh": RASTER_LABELS["zh"], "en": {}}  # English messages name the role codes
-_FIELD_LABELS = {"zh": FIELD_LABELS_ZH, "en": {}}
-_MISSING_WHAT = {
-    "zh": {
-        "layer": "图层 {what}",
-        "raster": "{what}",
-        "fact": "项目信息 [project] {what}",
-        "field": "字段 {what}",
-        "previous": "原批准方案（--previous 或 [ledger]）",
-        "ledger": "台账（[ledger] path/url）",
-    },
-    "en": {
-        "layer": "layer {what}",
-        "raster": "raster {what}",
-        "fact": "[project] {what}",
-        "field": "field {what}",
-        "previous": "previous approved plan (--previous or [ledger])",
-        "ledger": "[ledger] path/url",
-    },
-}
-
-
-def _label(options: list[str], labels: dict[str, str], sep: str) -> str:
-    return sep.join(labels.get(o, o) for o in options)
 
 
 def missing_requirements(rule: Rule, ctx: CheckContext, lang: str = "en") -> list[str]:
     """What ``rule`` needs that the project lacks, named in ``lang`` (empty: it can run)."""
-    what_text = _MISSING_WHAT[lang]
-    sep = "或" if lang == "zh" else "|"
-    missing = []
-    for req in rule.requires:
-        kind, _, what = req.partition(":")
-        options = what.split("|")
-        if kind == "layer" and not any(ctx.has(o) for o in options):
-            missing.append(what_text["layer"].format(what=_label(options, LAYER_LABELS[lang], sep)))
-        elif kind == "raster" and not any(o in ctx.rasters for o in options):
-            missing.append(
-                what_text["raster"].format(what=_label(options, _RASTER_LABELS[lang], sep))
-            )
-        elif kind == "fact" and not any(getattr(ctx.project, o, None) is not None for o in options):
-            missing.append(what_text["fact"].format(what=sep.join(options)))
-        elif kind == "field":
-            if not any(ctx.has_field(*o.split(".", 1)) for o in options):
-                shown = [
-                    f"{LAYER_LABELS[lang].get(r, r)}.{_FIELD_LABELS[lang].get(f, f)}"
-                    for r, f in (o.split(".", 1) for o in options)
-                ]
-                missing.append(what_text["field"].format(what=sep.join(shown)))
-        elif kind == "ledger":
-            if what == "previous" and ctx.previous is None:
-                missing.append(what_text["previous"])
-            elif what != "previous" and ctx.ledger is None:
-                missing.append(what_text["ledger"])
-    return missing
+    return [req.describe(lang) for req in rule.requires if not req.met(ctx)]
 
 
 def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gpd.GeoDataFrame:
@@ -120,7 +69,7 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
             rule_id=rule.id,
             severity="info",
             template=_MISSING_MSG[lang],
-            reference=rule.reference,
+            reference=rule.reference_for(ctx.profile),
             crs=ctx.crs,
             labels=LAYER_LABELS[lang],
         )
@@ -135,7 +84,7 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
             rule_id=rule.id,
             severity="error",
             template=_CRASH_MSG[lang],
-            reference=rule.reference,
+            reference=rule.reference_for(ctx.profile),
             crs=ctx.crs,
             labels=LAYER_LABELS[lang],
         )
@@ -148,7 +97,7 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
         rule_id=rule.id,
         severity=severity,
         template=rule.message(lang),
-        reference=rule.reference,
+        reference=rule.reference_for(ctx.profile),
         crs=ctx.crs,
         labels=LAYER_LABELS[lang],
     )
@@ -203,7 +152,11 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
 
 
 def _run_info(
-    ctx: CheckContext, config: RunConfig, started: dt.datetime, lang: str
+    ctx: CheckContext,
+    config: RunConfig,
+    started: dt.datetime,
+    lang: str,
+    findings: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
     project = ctx.project
     inputs = {
@@ -223,7 +176,9 @@ def _run_info(
             "sha256": ctx.raster_sha256.get(role),
             "outside_project_folder": spec.outside,
         }
+    gaps = filing_gaps(ctx, lang)
     return {
+        **verdict_fields(decide(findings, gaps), gaps, lang),
         "tool": "landlink-gis",
         "tool_version": __version__,
         "python": platform.python_version(),
@@ -254,6 +209,7 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
         "filed",
         "traded",
         "poverty_county",
+        "deep_poverty_county",
         "advance_quota_m2",
         "adjustment_reason",
         "kind",
@@ -345,6 +301,9 @@ def check(
         shared=shared,
         previous=previous,
         today=today,
+        profile=config.profile,
+        not_run=config.not_run,
+        filing_requires=config.filing_requires,
     )
     findings = fnd.concat(
         [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
@@ -368,7 +327,7 @@ def check(
         rule_titles={
             rid: (REGISTRY[rid].title("zh"), REGISTRY[rid].title("en")) for rid in REGISTRY
         },
-        run_info=_run_info(ctx, config, started, lang),
+        run_info=_run_info(ctx, config, started, lang, findings),
         extra_layers=extra_layers,
         protected=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
     )

@@ -28,13 +28,17 @@ PROFILE_LABELS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Profile:
-    """A provincial profile: disabled rules, severity overrides and parameter values."""
+    """A provincial profile: disabled rules, severity overrides, parameter values and what it adds
+    to the checks filing requires."""
 
     name: str
     title: str = ""
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    #: what this profile adds to the checks filing requires (``[filing] requires``: texts such as
+    #: ``"raster:quality"``, ``"layer:illegal_land"``, ``"fact:filing_code"``); never fewer
+    filing_requires: tuple[str, ...] = ()
 
 
 @cache
@@ -50,4 +54,5 @@ def load_profile(name: str) -> Profile:
         disable=tuple(doc.get("rules", {}).get("disable", [])),
         severity=dict(doc.get("severity", {})),
         params=dict(doc.get("params", {})),
+        filing_requires=tuple(doc.get("filing", {}).get("requires", [])),
     )

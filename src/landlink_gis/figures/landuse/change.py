@@ -6,8 +6,10 @@ project:
 * **demolition**: the classes the demolition plots stand on today (三调 classes by overlay when
   the project has a land-survey layer, else each plot's declared class) become the plot's class
   after reclamation (``reclaim_class``);
-* **construction**: the classes under the new-construction plots become construction land
-  (``20`` 城镇村及工矿用地, the construction group of the classification).
+* **construction**: the classes under the new-construction plots become construction land:
+  a resettlement plot (安置) becomes ``0702`` 农村宅基地, the farmers' new homesteads; any other
+  plot (urban new construction, whose use the plan does not state) the construction group
+  ``20`` 城镇村及工矿用地.
 
 Areas use the project's area method (ellipsoidal by default), gross (the table shows land, not
 quota, so 田坎 are not deducted). Rows are per village: the survey polygon's 坐落单位
@@ -26,10 +28,17 @@ from ...base.fields import blank
 from ...engine.area import to_hectare, to_mu
 from . import has_survey, survey_pairs
 
-__all__ = ["CONSTRUCTION_CLASS", "LANDUSE_CHANGE_COLUMNS", "landuse_change_table"]
+__all__ = [
+    "CONSTRUCTION_CLASS",
+    "LANDUSE_CHANGE_COLUMNS",
+    "RESETTLEMENT_CLASS",
+    "landuse_change_table",
+]
 
-#: Class the construction plots' land becomes: the construction group (城镇村及工矿用地).
+#: Class the urban construction plots' land becomes: the construction group (城镇村及工矿用地).
 CONSTRUCTION_CLASS: tuple[str, str] = ("20", "城镇村及工矿用地（建设用地）")
+#: Class a resettlement plot's land becomes: the farmers' new homesteads (农村宅基地).
+RESETTLEMENT_CLASS = "0702"
 #: Columns of the ``landuse_change`` table.
 LANDUSE_CHANGE_COLUMNS: tuple[str, ...] = (
     "side",
@@ -112,7 +121,9 @@ def _side(ctx, role: str) -> pd.DataFrame:
         )
         pieces["after"] = [c or "" for c in after[pieces["plot"].to_numpy()]] if len(pieces) else []
     else:
-        pieces["after"] = CONSTRUCTION_CLASS[0]
+        kinds = ctx.attributes(role)["kind"].to_numpy(dtype=object)
+        after = np.where(kinds == "resettlement", RESETTLEMENT_CLASS, CONSTRUCTION_CLASS[0])
+        pieces["after"] = after[pieces["plot"].to_numpy()] if len(pieces) else []
     for col in ("village", "before", "after"):
         pieces[col] = pieces[col].astype(str) if len(pieces) else pd.Series([], dtype=object)
     before = (
