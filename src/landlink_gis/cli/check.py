@@ -34,7 +34,8 @@ class _DelayedProgress:
     s."""
 
     def __init__(self, total: int, label: str, *, enabled: bool, delay: float = 0.8):
-        self.enabled = enabled
+        # only on a terminal: a log file or a pipe gets no spinner lines
+        self.enabled = enabled and sys.stderr.isatty()
         self.total, self.label, self.delay = total, label, delay
         self.progress = None
         self.task = None
