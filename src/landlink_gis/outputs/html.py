@@ -6,7 +6,9 @@ verdict, project facts, the area balance with pass/fail, findings grouped by rul
 by plot, an overview map with the plots labelled and a zoomed map for each error and warning (the
 plot, the other layer's feature and the problem geometry: :mod:`.html_maps`). Finding rows, plot
 rows and maps link to each other. Under ``zh`` every word is Chinese (layer, profile and yes/no
-names, times in Beijing time: :mod:`.display`). The report reads only the
+names, times in Beijing time: :mod:`.display`). Printed, it takes A4 pages: every rule opens,
+no heading is left at a page foot (``break-after: avoid``) and no map or table row is split
+(``break-inside: avoid``; a zoomed map's caption sits above it). The report reads only the
 :class:`~landlink_gis.run.result.CheckResult`; passwords in connection strings are redacted.
 """
 
@@ -176,6 +178,11 @@ svg .sb{font-size:11px}svg a{cursor:pointer}svg a:hover path{stroke-width:3}.leg
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}
 tr:target,figure:target{outline:3px solid #f5c400;background:#fff8d6}
 footer{color:#777;font-size:.8em;margin-top:2em}body.hide-info .sev-info{display:none}body.hide-warning .sev-warning{display:none}
+h1,h2,h3,summary{break-after:avoid;page-break-after:avoid}figure,tr{break-inside:avoid;page-break-inside:avoid}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#fff}main{max-width:none;padding:0}.filter{display:none}
+svg.map{max-width:100%;height:auto}.maps{display:block}.maps figure{display:inline-block;vertical-align:top;margin:0 8px 8px 0}
+figure{max-width:100%;box-sizing:border-box}a{color:inherit;text-decoration:none}tr:target,figure:target{outline:none;background:none}}
 """  # noqa: E501
 _SCRIPT = """
 (function(){
@@ -187,6 +194,8 @@ _SCRIPT = """
     while(el){if(el.tagName==='DETAILS'){el.open=true;} el=el.parentElement;}
   }
   window.addEventListener('hashchange',openTarget); openTarget();
+  window.addEventListener('beforeprint',function(){
+    var d=document.querySelectorAll('details');for(var i=0;i<d.length;i++){d[i].open=true;}});
   document.body.setAttribute('data-ready','1');
 })();
 """

@@ -391,6 +391,6 @@ def zoom_maps(result, lang: str, max_maps: int) -> list[str]:
         figures.append(
             f"<figure class='zoom-map sev-{html.escape(sev)}' id='map-{html.escape(fid)}' "
             f"data-rule='{html.escape(str(rec['rule_id']))}'>"
-            f"{svg}{_legend(legend, lang)}<figcaption>{caption}</figcaption></figure>"
+            f"<figcaption>{caption}</figcaption>{svg}{_legend(legend, lang)}</figure>"
         )
     return figures
