@@ -156,13 +156,21 @@ def test_warnings_get_maps_and_rows_link_both_ways(page, result):
     assert targets and targets <= ids, targets - ids
 
 
-def test_overview_labels_and_links_every_plot(page, result):
+def test_overview_marks_labels_and_links_every_plot(page, result):
     overview = re.search(r"<figure id='overview-map'>.*?</figure>", page, re.S).group(0)
     labels = re.findall(r'class="lbl"[^>]*>([^<]+)</text>', overview)
-    assert sorted(labels) == ["C1", "C2", "D1"]
-    for role, n in (("demolition", 1), ("construction", 2)):
-        for i in range(n):
-            assert f'href="#plot-{role}-{i}"' in overview and f"id='plot-{role}-{i}'" in page
+    assert sorted(labels) == ["C1", "C2", "D1"]  # room for all three: every plot labelled
+    f = result.findings
+    for pid, sev in (("D1", "error"), ("C1", "error")):
+        # its mark is an error dot linked to its first error finding
+        fids = f.loc[(f["plot_id"] == pid) & (f["severity"] == sev), "finding_id"].tolist()
+        group = re.search(r'data-layer="mark-error">(.*?)</g>', overview).group(1)
+        assert any(f'<a href="#f-{fid}"><circle' in group for fid in fids), (pid, group)
+    c2 = f.loc[f["plot_id"] == "C2", "finding_id"].iloc[0]
+    assert f'<a href="#f-{c2}"><circle' in re.search(
+        r'data-layer="mark-warning">(.*?)</g>', overview
+    ).group(1)
+    assert "有错误的地块" in overview and "有警告的地块" in overview
     # the plot row lists its findings, linked
     row = re.search(r"<tr id='plot-demolition-0'>.*?</tr>", page).group(0)
     assert "拆旧地块" in row and "OVL001" in row and "OVL005" in row and "href='#f-" in row
