@@ -11,7 +11,12 @@ TESTS = Path(__file__).parent
 
 
 #: test files that drive a system program (QGIS) in every test
-_SERVICE_FILES = {"test_qgis_plugin.py", "test_xlsx_pdf.py", "test_report_print.py"}
+_SERVICE_FILES = {
+    "test_qgis_plugin.py",
+    "test_qgis_labels.py",
+    "test_xlsx_pdf.py",
+    "test_report_print.py",
+}
 #: words in a test's source that mean it runs a system service or program
 _SERVICE_WORDS = ("postgis_url", "chromium(", "run_chromium", "libreoffice", "soffice")
 
