@@ -29,7 +29,17 @@ from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
 from ..project.file import input_paths
-from .display import STATUS_LABELS_ZH, layer_label, run_info_rows, scope_label, unit_label
+from .display import (
+    LANDUSE_CHANGE_HEADERS,
+    STATUS_LABELS_ZH,
+    balance_notes,
+    landuse_change_frame,
+    layer_label,
+    project_title,
+    run_info_rows,
+    scope_label,
+    unit_label,
+)
 from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
@@ -75,7 +85,7 @@ _WRAP_WIDTHS = {
     "label_zh": 36,
     "rule_ids": 24,
     "other_id": 16,
-    "unmeasured_zh": 20,
+    "note": 40,
 }
 
 #: points per printed line of 11-point text (LibreOffice and Excel use about 14.3–15)
@@ -93,24 +103,20 @@ _BALANCE_COLUMNS = [
     ("grade", "加权质量等别/等级", _FORMAT_GRADE),
     ("rule_id", "规则 (rule)", None),
     ("status_zh", "结论 (status)", None),
-    ("unmeasured_zh", "未计算面积的地块 (unmeasured)", None),
+    ("note", "说明 (note)", None),
     ("item", "代码 (key)", None),
 ]
-_LANDUSE_CHANGE_COLUMNS = [
-    ("side", "范围 (side)", None),
-    ("village", "村 (village)", None),
-    ("land_class", "地类编码 (class)", None),
-    ("class_name", "地类名称", None),
-    ("before_m2", "调整前（m²）", FORMAT_M2),
-    ("after_m2", "调整后（m²）", FORMAT_M2),
-    ("change_m2", "变化（m²）", FORMAT_M2),
-    ("before_ha", "调整前（公顷）", FORMAT_HA),
-    ("after_ha", "调整后（公顷）", FORMAT_HA),
-    ("change_ha", "变化（公顷）", FORMAT_HA),
-    ("before_mu", "调整前（亩）", FORMAT_MU),
-    ("after_mu", "调整后（亩）", FORMAT_MU),
-    ("change_mu", "变化（亩）", FORMAT_MU),
-]
+_LANDUSE_CHANGE_FORMATS = {"m2": FORMAT_M2, "ha": FORMAT_HA, "mu": FORMAT_MU}
+
+
+def _landuse_change_columns(lang: str) -> list[tuple[str, str, str | None]]:
+    """The land-use structure sheet's columns: the report's headers (:mod:`.display`)."""
+    return [
+        (key, words[0 if lang == "zh" else 1], _LANDUSE_CHANGE_FORMATS.get(key.rsplit("_", 1)[-1]))
+        for key, words in LANDUSE_CHANGE_HEADERS.items()
+    ]
+
+
 _FINDING_COLUMNS = [
     ("finding_id", "编号 (finding_id)", None),
     ("rule_id", "规则 (rule_id)", None),
@@ -406,14 +412,8 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
     balance = result.balance.copy()
     balance["status_zh"] = [_STATUS_ZH.get(str(s), str(s)) for s in balance["status"]]
     balance["scope"] = [scope_label(s, lang) for s in balance["scope"]]
-    if (
-        "unmeasured" in balance.columns
-    ):  # a figure missing a plot's area is not a figure: empty, never 0 or a partial sum
-        unmeasured = balance["unmeasured"].fillna("").astype(str)
-        balance["unmeasured_zh"] = unmeasured.str.replace(",", "、")
-        balance.loc[unmeasured.ne("").to_numpy(), ["area_m2", "area_ha", "area_mu", "grade"]] = (
-            np.nan
-        )
+    # a figure not checked or missing plots: the same reason as the report, summary and GeoPackage
+    balance["note"] = balance_notes(result, lang)
     _fill_sheet(
         _sheet(wb, "balance", lang, first=True),
         balance,
@@ -445,7 +445,11 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
 
     change = getattr(result, "extra_layers", {}).get("landuse_change")
     if change is not None:  # BAL008: 项目区土地利用结构调整表
-        _fill_sheet(_sheet(wb, "landuse_change", lang), change, _LANDUSE_CHANGE_COLUMNS)
+        _fill_sheet(
+            _sheet(wb, "landuse_change", lang),
+            landuse_change_frame(change, lang),
+            _landuse_change_columns(lang),
+        )
 
     info = redact_obj(result.run_info)
     rows = pd.DataFrame(run_info_rows(info, lang), columns=["label", "value", "key"])
@@ -458,7 +462,7 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
             ("key", "代码 (key)", None),
         ],
     )
-    title = f"{result.project.name} {result.project.code}".strip()
+    title = project_title(result.project.name, result.project.code, lang)
     for ws in wb.worksheets:
         _print_setup(ws, f"{title} — {ws.title}")
         _fit_rows(ws)
