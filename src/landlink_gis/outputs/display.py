@@ -110,6 +110,7 @@ _RUN_INFO_LABELS: dict[str, tuple[str, str]] = {
     "tool_version": ("工具版本", "Tool version"),
     "python": ("运行环境版本", "Python"),
     "project_file": ("项目文件", "Project file"),
+    "project_toml": ("项目文件内容", "Project file contents"),
     "project_name": ("项目区名称", "Project name"),
     "project_code": ("项目区编号", "Project code"),
     "county": ("县（区）", "County"),
@@ -373,6 +374,13 @@ def run_info_rows(run_info: Mapping[str, Any], lang: str) -> list[tuple[str, str
             text = ", ".join(map(str, value or ()))
         elif key == "facts" and isinstance(value, Mapping):
             text = _facts_text(value, lang)
+        elif key == "project_toml":  # kept whole in the GeoPackage's run_info table
+            lines = len(str(value or "").splitlines())
+            text = (
+                f"{lines} 行，完整内容保存在 GeoPackage 的 run_info 表（project_toml）"
+                if lang == "zh"
+                else f"{lines} lines, kept whole in the GeoPackage's run_info table (project_toml)"
+            )
         elif isinstance(value, str):
             text = value
         else:
