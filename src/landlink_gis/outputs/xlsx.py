@@ -92,6 +92,8 @@ _WRAP_WIDTHS = {
 _LINE_PT = 15.0
 #: the widest a column gets (characters) before its texts wrap
 _MAX_WIDTH = 60.0
+#: the highest row Excel accepts (points)
+_MAX_ROW_PT = 409.0
 
 # (source column, header, number format or None)
 _BALANCE_COLUMNS = [
@@ -341,7 +343,7 @@ def _fit_rows(ws) -> None:
                 lines = max(lines, wrapped_lines(cell.value, width))
             if i > 1:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[i].height = lines * _LINE_PT + 3
+        ws.row_dimensions[i].height = min(lines * _LINE_PT + 3, _MAX_ROW_PT)
 
 
 def _print_setup(ws, header: str) -> None:
