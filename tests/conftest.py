@@ -22,7 +22,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "landlink"))
 
 
 #: test files that drive a system program (QGIS) in every test
-_SERVICE_FILES = {"test_qgis_plugin.py"}
+_SERVICE_FILES = {
+    "test_qgis_plugin.py",
+    "test_qgis_labels.py",
+    "test_xlsx_pdf.py",
+    "test_report_print.py",
+    "test_one_story.py",
+}
 #: words in a test's source that mean it runs a system service or program
 _SERVICE_WORDS = ("postgis_url", "chromium(", "run_chromium", "libreoffice", "soffice")
 

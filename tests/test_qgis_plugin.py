@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,11 @@ import pyogrio
 import pytest
 
 from tests.support import REPO, SAMPLES
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 QGIS_PYTHON = "/usr/bin/python3"
 PLUGIN_ROOT = REPO / "qgis_plugin"
@@ -78,6 +84,54 @@ res = processing.run("landlink:check_project", params)
 out["layers_mode"] = {"findings": res["FINDINGS"], "errors": res["ERRORS"], "exit_code": res["EXIT_CODE"]}
 del params, res  # layers must go before QgsApplication does
 out["clean"] = check(os.environ["CLEAN"], "clean_checked.gpkg")
+
+from qgis.core import QgsProcessingFeedback
+
+class Recorder(QgsProcessingFeedback):
+    # every line the algorithms push to the Processing log, with its kind
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+    def pushInfo(self, info):
+        self.lines.append(["info", info])
+    def pushConsoleInfo(self, info):
+        self.lines.append(["console", info])
+    def pushWarning(self, info):
+        self.lines.append(["warning", info])
+    def pushDebugInfo(self, info):
+        self.lines.append(["debug", info])
+    def pushCommandInfo(self, info):
+        self.lines.append(["command", info])
+    def reportError(self, error, fatalError=False):
+        self.lines.append(["error", error])
+
+# the clean sample from layers loaded in QGIS with every fact filing needs, then packaged
+folder = os.path.dirname(os.environ["CLEAN"])
+params = {"OUTPUT": os.path.join(tmp, "clean_layers.gpkg"), "OPEN_REPORT": False, "REPORT": True, "LANG": 0,
+          "DEMOLITION": QgsVectorLayer(os.path.join(folder, "拆旧地块.shp"), "cj", "ogr"),
+          "CONSTRUCTION": QgsVectorLayer(os.path.join(folder, "建新地块.shp"), "jx", "ogr"),
+          "DEM": QgsRasterLayer(os.path.join(folder, "dem.tif"), "dem")}
+ref = os.path.join(folder, "reference.gpkg")
+for role, name in (("compensation", "compensation"), ("basic_farmland", "basic_farmland"), ("ecological_redline", "ecological_redline"),
+                   ("development_boundary", "development_boundary"), ("landuse", "landuse"), ("boundary", "boundary"),
+                   ("illegal_land", "illegal_land"), ("ledger", "other_projects")):
+    params[role.upper()] = QgsVectorLayer(ref + "|layername=" + name, name, "ogr")
+params.update(json.loads(os.environ["CLEAN_FACTS"]))
+fb = Recorder()
+res = processing.run("landlink:check_project", params, feedback=fb)
+out["clean_layers"] = {"output": res["OUTPUT"], "findings": res["FINDINGS"], "errors": res["ERRORS"],
+                       "exit_code": res["EXIT_CODE"], "log": fb.lines}
+del params, res
+fb = Recorder()
+pkg = processing.run("landlink:build_package", {"INPUT": out["clean_layers"]["output"], "OUTPUT": os.path.join(tmp, "pkg_layers"), "LANG": 0}, feedback=fb)
+out["package_layers"] = {"exit_code": pkg["EXIT_CODE"], "files": sorted(os.listdir(pkg["OUTPUT"])), "log": fb.lines}
+# a new ledger from the toolbox, then the clean project registered in it
+fb = Recorder()
+made = processing.run("landlink:ledger_init", {"LEDGER": os.path.join(tmp, "toolbox_ledger.gpkg"), "CRS": "EPSG:4545", "LANG": 0}, feedback=fb)
+out["ledger_init"] = {"exit_code": made["EXIT_CODE"], "ledger": made["LEDGER"], "log": fb.lines}
+out["ledger_init_again"] = error_of("landlink:ledger_init", {"LEDGER": made["LEDGER"], "CRS": "EPSG:4545"})
+out["ledger_toolbox_add"] = processing.run("landlink:ledger_add", {"CHECKED": out["clean_layers"]["output"], "LEDGER": made["LEDGER"]})["EXIT_CODE"]
+out["need_project_error"] = error_of("landlink:check_project", {"OUTPUT": os.path.join(tmp, "none.gpkg"), "OPEN_REPORT": False})
 ledger = os.path.join(tmp, "ledger.gpkg")
 out["ledger_clean"] = processing.run("landlink:ledger_add", {"CHECKED": out["clean"]["output"], "LEDGER": ledger})["EXIT_CODE"]
 out["ledger_demo_error"] = error_of("landlink:ledger_add", {"CHECKED": out["demo"]["output"], "LEDGER": ledger})
@@ -105,6 +159,22 @@ DEMO_FACTS = {
     "TRADED": "2019-08-01",
     "POVERTY_COUNTY": True,
     "ADVANCE_QUOTA_M2": 1500.0,
+}
+#: the facts of data/samples/bazhong_clean/project.toml, plus the ones filing needs
+CLEAN_FACTS = {
+    "NAME": "巴州区清江镇城乡建设用地增减挂钩项目区",
+    "CODE": "511902-2021-004",
+    "COUNTY": "巴州区",
+    "PROFILE": 1,
+    "APPROVED": "2021-03-01",
+    "ACCEPTED": "2023-06-01",
+    "FILED": "2023-06-09",
+    "POVERTY_COUNTY": True,
+    "ADVANCE_QUOTA_M2": 0.0,
+    "FILING_CODE": "BA-511902-2023-017",
+    "HOUSEHOLDS": 12,
+    "FUNDS_WAN_YUAN": 356.5,
+    "APPROVED_SCALE_M2": 19590.0,  # 1.9590 公顷: the demolition and construction plots
 }
 
 
@@ -136,13 +206,20 @@ def qgis_run(tmp_path_factory):
         encoding="utf-8",
     )
     stub.chmod(0o755)
+    # the venv's landlink running this checkout's code (an editable install of another checkout
+    # would otherwise answer)
+    exe = tmp / "landlink"
+    exe.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{REPO / "src"}" exec "{LANDLINK}" "$@"\n', encoding="utf-8"
+    )
+    exe.chmod(0o755)
     script = tmp / "run_plugin.py"
     script.write_text(SCRIPT, encoding="utf-8")
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
         PLUGIN_ROOT=str(PLUGIN_ROOT),
-        LANDLINK_EXE=str(LANDLINK),
+        LANDLINK_EXE=str(exe),
         TMP_OUT=str(tmp),
         DEMO=str(samples / "bazhong_demo" / "project.toml"),
         CLEAN=str(samples / "bazhong_clean" / "project.toml"),
@@ -150,6 +227,7 @@ def qgis_run(tmp_path_factory):
         STUB_EXE=str(stub),
         XDG_RUNTIME_DIR=str(tmp),
         DEMO_FACTS=json.dumps(DEMO_FACTS),
+        CLEAN_FACTS=json.dumps(CLEAN_FACTS),
     )
     env.pop("PYTHONPATH", None)
     proc = subprocess.run(
@@ -173,6 +251,7 @@ def test_provider_has_the_three_algorithms(qgis_run):
         "landlink:build_package",
         "landlink:check_project",
         "landlink:ledger_add",
+        "landlink:ledger_init",
     ]
 
 
@@ -219,14 +298,15 @@ def test_ledger_add_and_refusal(qgis_run):
     assert "511902-2021-004" in listed.stdout
     assert (
         out["ledger_demo_error"]
-        and "landlink ledger add failed (exit code 1)" in out["ledger_demo_error"]
+        and "landlink ledger add 失败（退出码 1）" in out["ledger_demo_error"]
     )
 
 
 def test_uncheckable_project_and_missing_package_command_are_clear_errors(qgis_run):
     _, out = qgis_run
-    assert "exit code 2" in out["bad_project_error"] and "missing.shp" in out["bad_project_error"]
-    assert "no `landlink package` command" in out["package_error"]
+    assert "退出码 2" in out["bad_project_error"] and "missing.shp" in out["bad_project_error"]
+    assert "没有 `landlink package` 命令" in out["package_error"]
+    assert out["need_project_error"] == "请给出项目文件（TOML），或至少给出拆旧地块图层"
 
 
 def test_layers_loaded_in_qgis_give_the_same_findings_as_the_project_file(qgis_run):
@@ -246,4 +326,69 @@ def test_build_package_runs_landlink_package(qgis_run):
     ]
     assert (tmp / "pkg_clean.zip").exists()
     # the demo has error findings: landlink refuses to package it, and says so
-    assert "landlink package failed (exit code" in out["package_demo_error"]
+    assert "landlink package 失败（退出码" in out["package_demo_error"]
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_layers_mode_takes_the_filing_facts_and_packages(qgis_run):
+    tmp, out = qgis_run
+    run = out["clean_layers"]
+    assert run["exit_code"] == 0 and run["errors"] == 0
+    info = _run_info(Path(run["output"]))
+    toml = tomllib.loads(info["project_toml"])["project"]
+    assert {
+        k: toml[k] for k in ("filing_code", "households", "funds_wan_yuan", "approved_scale_m2")
+    } == {
+        "filing_code": "BA-511902-2023-017",
+        "households": 12,
+        "funds_wan_yuan": 356.5,
+        "approved_scale_m2": 19590.0,
+    }
+    # with those facts the package has nothing left to fix (the project file's run lacks them: 1)
+    assert out["package_layers"]["exit_code"] == 0, out["package_layers"]["log"]
+    assert out["package_clean"]["exit_code"] == 1
+    assert {"manifest.json", "summary.csv", "txt"} <= set(out["package_layers"]["files"])
+
+
+def test_run_info_keeps_the_project_file_to_reproduce_the_check(qgis_run, tmp_path):
+    _, out = qgis_run
+    gpkg = Path(out["clean_layers"]["output"])
+    text = _run_info(gpkg)["project_toml"]
+    assert text.startswith("# written by the landlink-gis QGIS plugin")
+    again = tmp_path / "reproduced.toml"
+    again.write_text(
+        text, encoding="utf-8"
+    )  # the plugin's temporary file is gone; this copy is all
+    assert _cli_findings(again, tmp_path / "again.gpkg") == out["clean_layers"]["findings"]
+
+
+def test_toolbox_creates_a_ledger(qgis_run):
+    tmp, out = qgis_run
+    made = out["ledger_init"]
+    assert made["exit_code"] == 0 and Path(made["ledger"]).exists()
+    assert out["ledger_toolbox_add"] == 0
+    listed = subprocess.run(
+        [str(LANDLINK), "ledger", "-L", made["ledger"], "list"], capture_output=True, text=True
+    )
+    assert listed.returncode == 0 and "511902-2021-004" in listed.stdout
+    # a second init on the same file is refused, in Chinese
+    assert out["ledger_init_again"].startswith("landlink ledger init 失败（退出码")
+
+
+@pytest.mark.parametrize("run", ["clean_layers", "package_layers", "ledger_init"])
+def test_log_is_chinese_without_blank_lines(qgis_run, run):
+    _, out = qgis_run
+    log = out[run]["log"]
+    assert log
+    assert all(text.strip() for _, text in log), log
+    # the command line itself is code; "Results: {…}" is QGIS's own line after every algorithm
+    said = [text for kind, text in log if kind != "command" and not text.startswith("Results: {")]
+    foreign = [t for t in said if not CJK.search(t) and not t.startswith("→ ")]
+    assert foreign == [], foreign
+
+
+def _run_info(gpkg: Path) -> dict:
+    table = pyogrio.read_dataframe(gpkg, layer="run_info")
+    return dict(zip(table["key"], table["value"], strict=True))

@@ -1,4 +1,6 @@
-"""The Processing algorithms: Check linkage project, Register in ledger, Build filing package."""
+"""The Processing algorithms: Check linkage project, Create ledger, Register in ledger, Build filing
+package. Each has a Language parameter (中文 first): under ``zh`` every message the plugin writes is
+Chinese (:mod:`.messages`)."""
 
 import os
 
@@ -10,6 +12,7 @@ from qgis.core import (
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -22,11 +25,11 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from .messages import LANG_LABELS, LANGS, tr
 from .project_toml import REFERENCE_ROLES, write_project_toml
 from .runner import EXIT_INPUT, failure, run_landlink
 
 PROFILES = ["national", "sichuan", "shanxi", "jilin"]
-LANGS = ["zh", "en"]
 #: layers of the filing GeoPackage, loaded in this order (DOMAIN.md §5; the plot layers only when present)
 GPKG_LAYERS = ["findings", "finding_points", "demolition_plots", "construction_plots"]
 
@@ -45,6 +48,21 @@ class _Base(QgsProcessingAlgorithm):
         # layers are opened and the report is opened in the main thread
         return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
 
+    def _add_lang(self):
+        self.addParameter(QgsProcessingParameterEnum("LANG", "Language (语言)", LANG_LABELS, defaultValue=0))
+
+    def _lang(self, parameters, context):
+        return LANGS[self.parameterAsEnum(parameters, "LANG", context)]
+
+    def _force_args(self, parameters, context, lang):
+        """``--force --reason …`` when forced; a forced run needs a reason."""
+        if not self.parameterAsBool(parameters, "FORCE", context):
+            return []
+        reason = self.parameterAsString(parameters, "REASON", context).strip()
+        if not reason:
+            raise QgsProcessingException(tr("need_reason", lang))
+        return ["--force", "--reason", reason]
+
 
 class CheckProjectAlgorithm(_Base):
     """Run ``landlink check`` on a project TOML, or on layers loaded in QGIS plus the project facts."""
@@ -54,6 +72,14 @@ class CheckProjectAlgorithm(_Base):
     NAME, CODE, COUNTY, PROFILE = "NAME", "CODE", "COUNTY", "PROFILE"
     APPROVED, ACCEPTED, FILED, TRADED = "APPROVED", "ACCEPTED", "FILED", "TRADED"
     POVERTY, ADVANCE = "POVERTY_COUNTY", "ADVANCE_QUOTA_M2"
+    #: the facts filing needs (landlink package): parameter → ([project] key, label, type)
+    FILING_FACTS = (
+        ("FILING_CODE", "filing_code", "Filing code (备案编号)", str),
+        ("HOUSEHOLDS", "households", "Households relocated (搬迁安置户数)", int),
+        ("FUNDS_WAN_YUAN", "funds_wan_yuan", "Funds invested, 万元 (投入资金)", float),
+        ("APPROVED_SCALE_M2", "approved_scale_m2", "Approved scale, m² (批准规模)", float),
+        ("TURNOVER_QUOTA_M2", "turnover_quota_m2", "Turnover quota issued, m² (下达周转指标)", float),
+    )
     LOAD, OPEN_REPORT = "LOAD_LAYERS", "OPEN_REPORT"
 
     def name(self):
@@ -87,7 +113,13 @@ class CheckProjectAlgorithm(_Base):
             self.addParameter(QgsProcessingParameterString(key, label, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.POVERTY, "Poverty county (贫困县)", defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber(self.ADVANCE, "Advanced surplus quota, m² (预支指标)", QgsProcessingParameterNumber.Double, optional=True, minValue=0))
-        self.addParameter(QgsProcessingParameterEnum(self.LANG, "Language", LANGS, defaultValue=0))
+        for key, _, label, kind in self.FILING_FACTS:
+            if kind is str:
+                self.addParameter(QgsProcessingParameterString(key, label, optional=True))
+            else:
+                number = QgsProcessingParameterNumber.Integer if kind is int else QgsProcessingParameterNumber.Double
+                self.addParameter(QgsProcessingParameterNumber(key, label, number, optional=True, minValue=0))
+        self._add_lang()
         self.addParameter(QgsProcessingParameterBoolean(self.REPORT, "Write the HTML report", defaultValue=True))
         self.addParameter(QgsProcessingParameterBoolean(self.LOAD, "Load the result layers", defaultValue=True))
         self.addParameter(QgsProcessingParameterBoolean(self.OPEN_REPORT, "Open the HTML report", defaultValue=True))
@@ -97,13 +129,13 @@ class CheckProjectAlgorithm(_Base):
         self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
         self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", "Result layers"))
 
-    def _project_file(self, parameters, context, feedback):
+    def _project_file(self, parameters, context, feedback, lang):
         project = self.parameterAsFile(parameters, self.PROJECT, context)
         if project:
             return project
         demolition = self.parameterAsVectorLayer(parameters, self.DEMOLITION, context)
         if demolition is None:
-            raise QgsProcessingException("Give a project file (TOML) or at least the demolition plots layer")
+            raise QgsProcessingException(tr("need_project", lang))
         layers = {"demolition": demolition, "construction": self.parameterAsVectorLayer(parameters, self.CONSTRUCTION, context)}
         for role in REFERENCE_ROLES:
             layers[role] = self.parameterAsVectorLayer(parameters, role.upper(), context)
@@ -119,32 +151,42 @@ class CheckProjectAlgorithm(_Base):
             facts[key.lower()] = self.parameterAsString(parameters, key, context)
         if parameters.get(self.ADVANCE) not in (None, ""):
             facts["advance_quota_m2"] = self.parameterAsDouble(parameters, self.ADVANCE, context)
+        for key, fact, _, kind in self.FILING_FACTS:
+            if parameters.get(key) in (None, ""):
+                continue
+            if kind is str:
+                facts[fact] = self.parameterAsString(parameters, key, context).strip()
+            elif kind is int:
+                facts[fact] = self.parameterAsInt(parameters, key, context)
+            else:
+                facts[fact] = self.parameterAsDouble(parameters, key, context)
         folder = QgsProcessingUtils.tempFolder()
-        return write_project_toml(os.path.join(folder, "landlink_project.toml"), facts, layers, dem.source() if dem else None, feedback)
+        return write_project_toml(os.path.join(folder, "landlink_project.toml"), facts, layers,
+                                  dem.source() if dem else None, feedback, lang)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
-        project = self._project_file(parameters, context, feedback)
+        lang = self._lang(parameters, context)
+        project = self._project_file(parameters, context, feedback, lang)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        lang = LANGS[self.parameterAsEnum(parameters, self.LANG, context)]
         args = ["check", project, "-o", output, "--lang", lang]
         if self.parameterAsBool(parameters, self.REPORT, context):
             args.append("--report")
-        result = run_landlink(args, feedback)
+        result = run_landlink(args, feedback, lang)
         if result.returncode not in (0, 1) or not os.path.exists(output):
-            raise failure(result, "landlink check")
+            raise failure(result, "landlink check", lang)
         counts = {name: _feature_count(output, name) for name in GPKG_LAYERS}
         findings = counts["findings"] + counts["finding_points"]
         errors = _count_where(output, "\"severity\" = 'error'")
         loaded = []
         if self.parameterAsBool(parameters, self.LOAD, context):
-            loaded = _load_layers(output, context, feedback)
+            loaded = _load_layers(output, context, feedback, lang)
         report = os.path.splitext(output)[0] + ".html"
         if os.path.exists(report) and self.parameterAsBool(parameters, self.OPEN_REPORT, context):
             from qgis.PyQt.QtCore import QUrl
             from qgis.PyQt.QtGui import QDesktopServices
 
             QDesktopServices.openUrl(QUrl.fromLocalFile(report))
-        feedback.pushInfo(f"{findings} findings, {errors} errors; landlink exit code {result.returncode}")
+        feedback.pushInfo(tr("done", lang, findings=findings, errors=errors, code=result.returncode))
         return {self.OUTPUT: output, "REPORT_HTML": report if os.path.exists(report) else None, "FINDINGS": findings,
                 "ERRORS": errors, "EXIT_CODE": result.returncode, "LAYERS": loaded}
 
@@ -168,7 +210,7 @@ def _count_where(path, expression):
     return total
 
 
-def _load_layers(path, context, feedback):
+def _load_layers(path, context, feedback, lang):
     """Open the GeoPackage's layers (QGIS applies the default style from ``layer_styles``) and load them when done."""
     ids = []
     base = os.path.splitext(os.path.basename(path))[0]
@@ -180,7 +222,7 @@ def _load_layers(path, context, feedback):
         context.temporaryLayerStore().addMapLayer(layer)
         context.addLayerToLoadOnCompletion(layer.id(), QgsProcessingContext.LayerDetails(layer.name(), context.project(), name))
         ids.append(layer.id())
-    feedback.pushInfo(f"loaded {len(ids)} layers from {path}")
+    feedback.pushInfo(tr("loaded", lang, n=len(ids), path=path))
     return ids
 
 
@@ -203,17 +245,50 @@ class LedgerAddAlgorithm(_Base):
         self.addParameter(QgsProcessingParameterString("LEDGER", "Ledger (.gpkg path or postgresql:// URL)"))
         self.addParameter(QgsProcessingParameterBoolean("FORCE", "Register despite error findings or overlaps", defaultValue=False))
         self.addParameter(QgsProcessingParameterString("REASON", "Reason (needed with force)", optional=True))
+        self._add_lang()
         self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
+        lang = self._lang(parameters, context)
         args = ["ledger", "-L", self.parameterAsString(parameters, "LEDGER", context), "add",
                 self.parameterAsFile(parameters, "CHECKED", context)]
-        if self.parameterAsBool(parameters, "FORCE", context):
-            args += ["--force", "--reason", self.parameterAsString(parameters, "REASON", context)]
-        result = run_landlink(args, feedback)
+        args += self._force_args(parameters, context, lang)
+        result = run_landlink(args, feedback, lang)
         if result.returncode != 0:
-            raise failure(result, "landlink ledger add")
+            raise failure(result, "landlink ledger add", lang)
         return {"EXIT_CODE": result.returncode}
+
+
+class LedgerInitAlgorithm(_Base):
+    """``landlink ledger init LEDGER --crs CRS``: a new, empty county ledger (台账)."""
+
+    def name(self):
+        return "ledger_init"
+
+    def displayName(self):  # noqa: N802 - QGIS API name
+        return "Create ledger"
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API name
+        return ("Creates a new, empty county ledger (台账) with `landlink ledger init`: a GeoPackage file or a "
+                "postgresql:// URL, storing plots in the county's CRS (e.g. EPSG:4545, CGCS2000 3-degree zone). "
+                "landlink refuses to overwrite an existing ledger.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API name
+        self.addParameter(QgsProcessingParameterString("LEDGER", "Ledger to create (.gpkg path or postgresql:// URL)"))
+        self.addParameter(QgsProcessingParameterCrs("CRS", "CRS of the stored plots (坐标系)", defaultValue="EPSG:4545"))
+        self._add_lang()
+        self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
+        lang = self._lang(parameters, context)
+        ledger = self.parameterAsString(parameters, "LEDGER", context).strip()
+        crs = self.parameterAsCrs(parameters, "CRS", context).authid()
+        # landlink ledger init answers in English only: under zh the algorithm says it itself
+        result = run_landlink(["ledger", "init", ledger, "--crs", crs], feedback, lang, echo=lang != "zh")
+        if result.returncode != 0:
+            raise failure(result, "landlink ledger init", lang)
+        feedback.pushInfo(tr("ledger_created", lang, ledger=ledger, crs=crs))
+        return {"LEDGER": ledger, "EXIT_CODE": result.returncode}
 
 
 class BuildPackageAlgorithm(_Base):
@@ -238,15 +313,14 @@ class BuildPackageAlgorithm(_Base):
         self.addParameter(QgsProcessingParameterBoolean("FORCE", "Package despite error findings", defaultValue=False))
         self.addParameter(QgsProcessingParameterString("REASON", "Reason (needed with force)", optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Package folder"))
+        self._add_lang()
         self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API name
-        probe = run_landlink(["package", "--help"])
+        lang = self._lang(parameters, context)
+        probe = run_landlink(["package", "--help"], lang=lang)
         if probe.returncode == EXIT_INPUT and "no such command" in (probe.stderr + probe.stdout).lower():
-            raise QgsProcessingException(
-                "This landlink-gis has no `landlink package` command (building filing packages needs a newer "
-                "landlink-gis): update it with pip install -U landlink-gis"
-            )
+            raise QgsProcessingException(tr("no_package_command", lang))
         output = self.parameterAsString(parameters, "OUTPUT", context)
         args = ["package", self.parameterAsFile(parameters, "INPUT", context), "-o", output]
         if self.parameterAsBool(parameters, "ZIP", context):
@@ -254,12 +328,11 @@ class BuildPackageAlgorithm(_Base):
         producer = self.parameterAsString(parameters, "PRODUCER", context)
         if producer:
             args += ["--producer", producer]
-        if self.parameterAsBool(parameters, "FORCE", context):
-            args += ["--force", "--reason", self.parameterAsString(parameters, "REASON", context)]
-        result = run_landlink(args, feedback)
+        args += self._force_args(parameters, context, lang)
+        result = run_landlink(args, feedback, lang)
         # exit 1 with a package written: it has items to fix before upload (missing facts …), listed in the log
         if result.returncode not in (0, 1) or not os.path.exists(os.path.join(output, "manifest.json")):
-            raise failure(result, "landlink package")
+            raise failure(result, "landlink package", lang)
         if result.returncode == 1:
-            feedback.reportError("landlink package wrote the package but reports items to fix before upload (see the log)", False)
+            feedback.reportError(tr("package_todo", lang), False)
         return {"OUTPUT": output, "EXIT_CODE": result.returncode}

@@ -10,6 +10,8 @@ from qgis.core import (
     QgsVectorFileWriter,
 )
 
+from .messages import ROLE_WORDS, tr
+
 #: optional reference layer roles (DOMAIN.md §3) → dialog label
 REFERENCE_ROLES = {
     "compensation": "占补平衡已用地 (compensation)",
@@ -28,7 +30,7 @@ def _q(value):
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _source(layer, role, folder):
+def _source(layer, role, folder, lang):
     """(path, layer name or None) of a layer: its own file when OGR reads one, else a GeoPackage copy."""
     if layer.providerType() == "ogr":
         parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
@@ -43,11 +45,11 @@ def _source(layer, role, folder):
     options.driverName, options.layerName, options.fileEncoding = "GPKG", role, "UTF-8"
     error = QgsVectorFileWriter.writeAsVectorFormatV2(layer, target, QgsCoordinateTransformContext(), options)
     if error[0] != QgsVectorFileWriter.NoError:
-        raise QgsProcessingException(f"cannot copy layer {layer.name()} for landlink: {error[1]}")
+        raise QgsProcessingException(tr("copy_failed", lang, name=layer.name(), error=error[1]))
     return target, role
 
 
-def write_project_toml(path, facts, layers, dem, feedback):
+def write_project_toml(path, facts, layers, dem, feedback, lang="zh"):
     """Write the project file at ``path`` and return it.
 
     Parameters
@@ -60,6 +62,8 @@ def write_project_toml(path, facts, layers, dem, feedback):
         role → QgsVectorLayer or None.
     dem
         Path of a DEM raster or None.
+    lang
+        Language of the log lines (``zh``: Chinese).
     """
     folder = os.path.dirname(path)
     lines = ["# written by the landlink-gis QGIS plugin", "[project]"]
@@ -68,7 +72,7 @@ def write_project_toml(path, facts, layers, dem, feedback):
             continue
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, float):
+        elif isinstance(value, (int, float)):
             lines.append(f"{key} = {value!r}")
         elif key in ("approved", "accepted", "filed", "traded"):
             lines.append(f"{key} = {_q(value.strip())}")
@@ -77,13 +81,15 @@ def write_project_toml(path, facts, layers, dem, feedback):
     for role, layer in layers.items():
         if layer is None:
             continue
-        src, name = _source(layer, role, folder)
+        src, name = _source(layer, role, folder, lang)
         lines += ["", f"[layers.{role}]", f"path = {_q(src)}"]
         if name:
             lines.append(f"layer = {_q(name)}")
-        feedback.pushInfo(f"{role}: {src}" + (f" ({name})" if name else ""))
+        where = src + (f"（{name}）" if lang == "zh" else f" ({name})") if name else src
+        feedback.pushInfo(tr("layer_source", lang, role=ROLE_WORDS[role] if lang == "zh" else role, src=where))
     if dem:
         lines += ["", "[rasters.dem]", f"path = {_q(dem)}"]
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
+    feedback.pushInfo(tr("project_written", lang, path=path))
     return path

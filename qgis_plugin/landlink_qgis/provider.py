@@ -2,14 +2,14 @@
 
 from qgis.core import QgsProcessingProvider
 
-from .algorithms import BuildPackageAlgorithm, CheckProjectAlgorithm, LedgerAddAlgorithm
+from .algorithms import BuildPackageAlgorithm, CheckProjectAlgorithm, LedgerAddAlgorithm, LedgerInitAlgorithm
 from .runner import EXECUTABLE_SETTING
 
 PROVIDER_ID = "landlink"
 
 
 class LandlinkProvider(QgsProcessingProvider):
-    """Check linkage project, Register in ledger, Build filing package."""
+    """Check linkage project, Create ledger, Register in ledger, Build filing package."""
 
     def id(self):
         return PROVIDER_ID
@@ -48,5 +48,5 @@ class LandlinkProvider(QgsProcessingProvider):
             pass
 
     def loadAlgorithms(self):  # noqa: N802 - QGIS API name
-        for alg in (CheckProjectAlgorithm(), LedgerAddAlgorithm(), BuildPackageAlgorithm()):
+        for alg in (CheckProjectAlgorithm(), LedgerInitAlgorithm(), LedgerAddAlgorithm(), BuildPackageAlgorithm()):
             self.addAlgorithm(alg)

@@ -16,6 +16,8 @@ import subprocess
 
 from qgis.core import QgsProcessingException
 
+from .messages import tr
+
 EXECUTABLE_SETTING = "LANDLINK_EXECUTABLE"
 #: exit codes of landlink: 0 no error findings, 1 error findings (or a refused ledger registration), 2 not checkable
 EXIT_INPUT = 2
@@ -40,7 +42,7 @@ def configured_executable():
     return value or os.environ.get(EXECUTABLE_SETTING) or None
 
 
-def resolve():
+def resolve(lang="zh"):
     """How landlink will be run: ``("subprocess", exe)`` or ``("package", None)``.
 
     Raises
@@ -51,25 +53,22 @@ def resolve():
     exe = configured_executable()
     if exe:
         if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
-            raise QgsProcessingException(
-                f"The configured landlink executable {exe} does not exist or is not executable; "
-                "fix it under Settings → Options → Processing → Providers → landlink-gis"
-            )
+            raise QgsProcessingException(tr("exe_broken", lang, exe=exe))
         return "subprocess", exe
     exe = shutil.which("landlink")
     if exe:
         return "subprocess", exe
     if importlib.util.find_spec("landlink_gis") is not None:
         return "package", None
-    raise QgsProcessingException(
-        "landlink-gis was not found: install it (pip install landlink-gis) and set the path of its `landlink` "
-        "executable under Settings → Options → Processing → Providers → landlink-gis"
-    )
+    raise QgsProcessingException(tr("not_found", lang))
 
 
-def run_landlink(args, feedback=None):
-    """Run ``landlink ARGS`` and return a :class:`LandlinkResult`; output goes to ``feedback`` too."""
-    how, exe = resolve()
+def run_landlink(args, feedback=None, lang="zh", echo=True):
+    """Run ``landlink ARGS`` and return a :class:`LandlinkResult`; its non-empty output lines go
+    to ``feedback`` too (the log shows no blank lines). ``echo=False`` keeps its standard output
+    out of the log: for a command without a Chinese wording (``ledger init``), whose result the
+    algorithm reports itself."""
+    how, exe = resolve(lang)
     if feedback is not None:
         feedback.pushCommandInfo(" ".join(["landlink" if exe is None else exe, *map(str, args)]))
     if how == "subprocess":
@@ -79,10 +78,13 @@ def run_landlink(args, feedback=None):
     else:
         result = _run_in_process(args)
     if feedback is not None:
-        for line in result.stdout.splitlines():
-            feedback.pushConsoleInfo(line)
+        for line in result.stdout.splitlines() if echo else ():
+            if line.strip():
+                feedback.pushConsoleInfo(line.rstrip())
         for line in result.stderr.splitlines():
-            feedback.pushWarning(line) if hasattr(feedback, "pushWarning") else feedback.pushInfo(line)
+            if not line.strip():
+                continue
+            (feedback.pushWarning if hasattr(feedback, "pushWarning") else feedback.pushInfo)(line.rstrip())
     return result
 
 
@@ -102,7 +104,7 @@ def _run_in_process(args):
     return LandlinkResult(code, out.getvalue(), err.getvalue(), "package")
 
 
-def failure(result, what):
+def failure(result, what, lang="zh"):
     """A QgsProcessingException with landlink's own message (its stderr, else stdout)."""
-    text = (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}").splitlines()
-    return QgsProcessingException(f"{what} failed (exit code {result.returncode}): " + "\n".join(text[-15:]))
+    text = [line for line in (result.stderr.strip() or result.stdout.strip()).splitlines() if line.strip()]
+    return QgsProcessingException(tr("failed", lang, what=what, code=result.returncode) + "\n".join(text[-15:]))

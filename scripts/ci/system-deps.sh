@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need (Debian): PostgreSQL + PostGIS for the PostGIS tests,
-# Chromium for the HTML report test, QGIS 3 (PyQGIS + processing) for the QGIS plugin test.
+# Chromium for the HTML report test, QGIS 3 (PyQGIS + processing) for the QGIS plugin test,
+# LibreOffice Calc (headless) and poppler-utils for the workbook print test (xlsx -> PDF -> text boxes).
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,4 +27,15 @@ if [ ${#qgis_need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${qgis_need[@]}"
+fi
+# LibreOffice Calc without the desktop (soffice --headless --convert-to pdf) and poppler-utils
+# (pdftotext -bbox) for tests/outputs/test_xlsx_pdf.py; no recommends.
+office_need=()
+for pkg in libreoffice-calc-nogui poppler-utils; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || office_need+=("$pkg")
+done
+if [ ${#office_need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${office_need[@]}"
 fi

@@ -127,3 +127,18 @@ def test_label_expression_per_layer():
         .get("fieldName")
     )
     assert odd == '"A""B&C"'  # well-formed XML, and the QGIS expression quotes the name
+
+
+@pytest.mark.parametrize("table", ["demolition_plots", "construction_plots"])
+def test_plot_labels_ranked_error_warning_pass(styles, table):
+    """The data-defined label priority (QGIS 0–10) ranks error over warning over pass; rendered
+    by QGIS in tests/outputs/test_qgis_labels.py."""
+    qml, _ = styles[1][table]
+    props = qml.find("labeling/settings/dd_properties/Option/Option[@name='properties']")
+    priority = props.find("Option[@name='Priority']")
+    values = {o.get("name"): o.get("value") for o in priority.findall("Option")}
+    assert values["active"] == "true" and values["type"] == "3"  # 3 = expression
+    ranks = dict(re.findall(r"\"ll_status\" = '(\w+)' THEN (\d+)", values["expression"]))
+    default = int(re.search(r"ELSE (\d+) END", values["expression"]).group(1))
+    assert int(ranks["error"]) > int(ranks["warning"]) > default
+    assert default == int(qml.find("labeling/settings/placement").get("priority"))

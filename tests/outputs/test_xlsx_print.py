@@ -121,13 +121,12 @@ def test_unknown_area_is_empty_never_zero(workbook):
         assert plots["D2"][column] is None
     assert plots["D1"]["平面面积（平方米 m²）"] == pytest.approx(2500.0, abs=1e-3)
     balance = _table(wb["面积平衡"])
-    missing = [r for r in balance if r["未计算面积的地块 (unmeasured)"]]
-    assert missing and {r["代码 (key)"] for r in missing} >= {"demolition_area", "surplus_quota"}
-    for r in missing:
-        assert r["未计算面积的地块 (unmeasured)"] == "D2"
-        assert (
-            r["面积（平方米 m²）"] is None and r["面积（公顷）"] is None and r["面积（亩）"] is None
-        )
+    by_key = {r["代码 (key)"]: r for r in balance if not r["范围 (scope)"]}
+    for key in ("demolition_area", "surplus_quota"):  # the sum without D2, marked with the reason
+        assert by_key[key]["说明 (note)"] == "仅供参考：不含面积无法计算的地块 D2"
+        assert by_key[key]["面积（平方米 m²）"] is not None
+    # every figure not checked says why
+    assert all(r["说明 (note)"] for r in balance if r["结论 (status)"] == "未检查")
 
 
 def test_english_workbook_keeps_english_sheet_names(tmp_path):

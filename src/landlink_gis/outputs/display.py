@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from ..base.contract import VERDICTS
 from ..base.profiles import PROFILE_LABELS
 from ..base.roles import LAYER_LABELS, RASTER_LABELS
@@ -19,6 +21,10 @@ from ..figures.balance import KINDS
 
 __all__ = [
     "CHINA_TZ",
+    "LANDUSE_CHANGE_HEADERS",
+    "balance_notes",
+    "landuse_change_frame",
+    "project_title",
     "fact_text",
     "input_text",
     "layer_label",
@@ -111,6 +117,7 @@ _RUN_INFO_LABELS: dict[str, tuple[str, str]] = {
     "tool_version": ("工具版本", "Tool version"),
     "python": ("运行环境版本", "Python"),
     "project_file": ("项目文件", "Project file"),
+    "project_toml": ("项目文件内容", "Project file contents"),
     "project_name": ("项目区名称", "Project name"),
     "project_code": ("项目区编号", "Project code"),
     "county": ("县（区）", "County"),
@@ -125,6 +132,114 @@ _RUN_INFO_LABELS: dict[str, tuple[str, str]] = {
     "repair": ("自动修复几何", "Geometry repair"),
     "facts": ("项目事实", "Project facts"),
 }
+
+
+#: the reason beside a balance figure that misses plots, and the word for an unnamed project
+_NOTES = {
+    "zh": {
+        "partial": "仅供参考：不含面积无法计算的地块 {ids}",
+        "not_checked": "未检查",
+        "unnamed": "未填写",
+    },
+    "en": {
+        "partial": "for reference only: without plot(s) {ids}, whose area could not be computed",
+        "not_checked": "not checked",
+        "unnamed": "not given",
+    },
+}
+
+
+def balance_notes(result, lang: str) -> list[str]:
+    """The reason beside each row of ``result.balance``, the same in every output.
+
+    A figure summed without plots whose area could not be computed keeps the sum of the other
+    plots, marked 仅供参考 with those plots named; any other figure a rule did not check
+    (status ``not checked``) carries the message of that rule's ``info`` finding (its "未检查…"
+    one first: no ledger, a plot without area …); a checked figure has none (``""``).
+
+    Parameters
+    ----------
+    result
+        A :class:`~landlink_gis.run.result.CheckResult`.
+    lang
+        ``zh`` or ``en``.
+    """
+    words = _NOTES.get(lang, _NOTES["en"])
+    f = result.findings
+    messages: dict[str, str] = {}
+    if len(f):
+        info = f[(f["severity"] == "info") & (f["layer"].astype(str) == "project")]
+        said = info["message"].astype(str)
+        first = said.str.contains("未检查|not checked", regex=True)  # the rule's own "not checked"
+        for rule_id, message in zip(
+            pd.concat([info["rule_id"][first], info["rule_id"][~first]]),
+            pd.concat([said[first], said[~first]]),
+            strict=True,
+        ):
+            messages.setdefault(str(rule_id), message)
+    sep = "、" if lang == "zh" else ", "
+    notes = []
+    balance = result.balance
+    unmeasured = (
+        balance["unmeasured"].fillna("").astype(str)
+        if "unmeasured" in balance.columns
+        else [""] * len(balance)
+    )
+    for missing, status, rule_id in zip(
+        unmeasured, balance["status"].astype(str), balance["rule_id"].astype(str), strict=True
+    ):
+        if missing.strip():
+            ids = sep.join(x for x in missing.split(",") if x)
+            notes.append(words["partial"].format(ids=ids))
+        elif status == "not checked":
+            notes.append(messages.get(rule_id, words["not_checked"]))
+        else:
+            notes.append("")
+    return notes
+
+
+#: column → (zh, en) header of the land-use structure table (BAL008), the same in the report and
+#: the workbook
+LANDUSE_CHANGE_HEADERS: dict[str, tuple[str, str]] = {
+    "side": ("范围", "side"),
+    "village": ("村", "village"),
+    "land_class": ("地类编码", "class"),
+    "class_name": ("地类名称", "name"),
+    "before_m2": ("调整前 m²", "before m²"),
+    "after_m2": ("调整后 m²", "after m²"),
+    "change_m2": ("变化 m²", "change m²"),
+    "before_ha": ("调整前 公顷", "before ha"),
+    "after_ha": ("调整后 公顷", "after ha"),
+    "change_ha": ("变化 公顷", "change ha"),
+    "before_mu": ("调整前 亩", "before mu"),
+    "after_mu": ("调整后 亩", "after mu"),
+    "change_mu": ("变化 亩", "change mu"),
+}
+_LANDUSE_SIDES = {
+    "demolition": ("拆旧区", "demolition"),
+    "construction": ("建新区", "construction"),
+    "total": ("项目区合计", "project total"),
+}
+
+
+def landuse_change_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The land-use structure table (BAL008) as the reviewer reads it: sides in words, a row for
+    every village 全部 (``all``); the numbers unchanged."""
+    zh = lang == "zh"
+    out = table.copy()
+    out["side"] = [_LANDUSE_SIDES.get(v, (v, v))[0 if zh else 1] for v in out["side"]]
+    out["village"] = [v if v else ("全部" if zh else "all") for v in out["village"].fillna("")]
+    return out
+
+
+def project_title(name: Any, code: Any, lang: str) -> str:
+    """A project's name and code for a heading: ``name (code)``, ``name``, ``code`` or 未填写 —
+    never empty brackets."""
+    name = "" if name is None else str(name).strip()
+    code = "" if code is None else str(code).strip()
+    if name and code:
+        return f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
+    return name or code or _NOTES.get(lang, _NOTES["en"])["unnamed"]
 
 
 def layer_label(role: Any, lang: str) -> str:
@@ -270,6 +385,13 @@ def run_info_rows(run_info: Mapping[str, Any], lang: str) -> list[tuple[str, str
             )
         elif key == "facts" and isinstance(value, Mapping):
             text = _facts_text(value, lang)
+        elif key == "project_toml":  # kept whole in the GeoPackage's run_info table
+            lines = len(str(value or "").splitlines())
+            text = (
+                f"{lines} 行，完整内容保存在 GeoPackage 的 run_info 表（project_toml）"
+                if lang == "zh"
+                else f"{lines} lines, kept whole in the GeoPackage's run_info table (project_toml)"
+            )
         elif isinstance(value, str):
             text = value
         else:

@@ -34,7 +34,7 @@ from ..engine.geomops import polygonal
 from ..io.atomic import atomic_path
 from ..io.gpkg_digest import DIGEST_KEY, content_digest
 from ..io.inputs import gdal_config
-from .display import verdict_line
+from .display import balance_notes, verdict_line
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +324,10 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
             gpkg_version=gpkg_version,
         )
         _write(points, tmp, "finding_points", first=False, geometry_type="Point")
-        _write(result.balance, tmp, "balance", first=False)
+        # ``note``: why a figure is not checked, the same words as the report and the summary
+        lang = result.run_info.get("language") or getattr(result, "lang", "zh")
+        balance = result.balance.assign(note=balance_notes(result, lang))
+        _write(balance, tmp, "balance", first=False)
         layers += ["findings", "finding_points", "balance", "run_info"]
         for name, extra in getattr(result, "extra_layers", {}).items():  # e.g. ADJ005's ``changes``
             spatial = isinstance(extra, gpd.GeoDataFrame)

@@ -6,7 +6,9 @@ verdict, project facts, the area balance with pass/fail, findings grouped by rul
 by plot, an overview map with the plots labelled and a zoomed map for each error and warning (the
 plot, the other layer's feature and the problem geometry: :mod:`.html_maps`). Finding rows, plot
 rows and maps link to each other. Under ``zh`` every word is Chinese (layer, profile and yes/no
-names, times in Beijing time: :mod:`.display`). The report reads only the
+names, times in Beijing time: :mod:`.display`). Printed, it takes A4 pages: every rule opens,
+no heading is left at a page foot (``break-after: avoid``) and no map or table row is split
+(``break-inside: avoid``; a zoomed map's caption sits above it). The report reads only the
 :class:`~landlink_gis.run.result.CheckResult`; passwords in connection strings are redacted.
 """
 
@@ -26,10 +28,14 @@ from ..base.errors import OutputError
 from ..io.atomic import atomic_path
 from .display import (
     FACT_LABELS,
+    LANDUSE_CHANGE_HEADERS,
     STATUS_LABELS_ZH,
+    balance_notes,
     fact_text,
+    landuse_change_frame,
     layer_label,
     local_time,
+    project_title,
     scope_label,
     unit_label,
     verdict_line,
@@ -89,6 +95,7 @@ _T = {
         "by_plot": "按地块查看",
         "map": "详图",
         "checked_at": "检查时间",
+        "note": "说明",
     },
     "en": {
         "title": "Land-linkage project check report",
@@ -129,6 +136,7 @@ _T = {
         "by_plot": "Findings by plot",
         "map": "Map",
         "checked_at": "Checked at",
+        "note": "Note",
     },
 }
 _SEV_LABEL = {
@@ -174,6 +182,11 @@ svg .sb{font-size:11px}svg a{cursor:pointer}svg a:hover path{stroke-width:3}.leg
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}
 tr:target,figure:target{outline:3px solid #f5c400;background:#fff8d6}
 footer{color:#777;font-size:.8em;margin-top:2em}body.hide-info .sev-info{display:none}body.hide-warning .sev-warning{display:none}
+h1,h2,h3,summary{break-after:avoid;page-break-after:avoid}figure,tr{break-inside:avoid;page-break-inside:avoid}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#fff}main{max-width:none;padding:0}.filter{display:none}
+svg.map{max-width:100%;height:auto}.maps{display:block}.maps figure{display:inline-block;vertical-align:top;margin:0 8px 8px 0}
+figure{max-width:100%;box-sizing:border-box}a{color:inherit;text-decoration:none}tr:target,figure:target{outline:none;background:none}}
 """  # noqa: E501
 _SCRIPT = """
 (function(){
@@ -185,6 +198,8 @@ _SCRIPT = """
     while(el){if(el.tagName==='DETAILS'){el.open=true;} el=el.parentElement;}
   }
   window.addEventListener('hashchange',openTarget); openTarget();
+  window.addEventListener('beforeprint',function(){
+    var d=document.querySelectorAll('details');for(var i=0;i<d.length;i++){d[i].open=true;}});
   document.body.setAttribute('data-ready','1');
 })();
 """
@@ -240,80 +255,60 @@ def _badge(status: str, lang: str) -> str:
 
 
 def _balance(result, t, lang) -> str:
+    """The balance table: every figure with its rule, status and — for a figure not checked or
+    missing plots — the same reason the printed summary, workbook and GeoPackage give
+    (:func:`~.display.balance_notes`)."""
     label = "label_zh" if lang == "zh" else "label_en"
     rows = []
-    for r in result.balance.to_dict("records"):
+    notes = balance_notes(result, lang)
+    for r, note in zip(result.balance.to_dict("records"), notes, strict=True):
         scope = scope_label(r.get("scope"), lang)
         grade = _num(r.get("grade"), 2) if "grade" in r else ""
-        if r.get(
-            "unmeasured"
-        ):  # a plot's area could not be computed: the figure is unknown, never 0 or a partial sum
-            r = {**r, "area_m2": None, "area_ha": None, "area_mu": None}
-            grade = ""
         rows.append(
             f"<tr data-item='{_e(r['item'])}'><td>{_e(r[label])}</td><td>{_e(scope)}</td><td "
             f"class='num'>{_num(r['area_m2'], 2)}</td>"
             f"<td class='num'>{_num(r['area_ha'], 4)}</td><td "
             f"class='num'>{_num(r['area_mu'], 4)}</td><td class='num'>{grade}</td>"
-            f"<td>{_e(r.get('rule_id'))}</td><td>{_badge(str(r.get('status') or ''), lang)}</td></tr>"
+            f"<td>{_e(r.get('rule_id'))}</td><td>{_badge(str(r.get('status') or ''), lang)}</td>"
+            f"<td class='note'>{_e(note)}</td></tr>"
         )
     head = "".join(
-        f"<th>{t[k]}</th>" for k in ("item", "scope", "m2", "ha", "mu", "grade", "rule", "status")
+        f"<th>{t[k]}</th>"
+        for k in ("item", "scope", "m2", "ha", "mu", "grade", "rule", "status", "note")
     )
     return f"<table id='balance-table'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def _landuse_change(result, lang) -> str:
     """BAL008's land-use structure table (项目区土地利用结构调整表): per side, village and class,
-    before/after/change."""
+    before/after/change — the words of the workbook's sheet (:func:`~.display.landuse_change_frame`)."""
     table = getattr(result, "extra_layers", {}).get("landuse_change")
     zh = lang == "zh"
     title = "土地利用结构调整表" if zh else "Land-use structure before and after"
     if table is None or not len(table):
         return ""
-    sides = {
-        "demolition": ("拆旧区", "demolition"),
-        "construction": ("建新区", "construction"),
-        "total": ("项目区合计", "project total"),
-    }
-    heads = (
-        (
-            "范围",
-            "村",
-            "地类编码",
-            "地类名称",
-            "调整前 m²",
-            "调整后 m²",
-            "变化 m²",
-            "变化 公顷",
-            "变化 亩",
-        )
-        if zh
-        else (
-            "side",
-            "village",
-            "class",
-            "name",
-            "before m²",
-            "after m²",
-            "change m²",
-            "change ha",
-            "change mu",
-        )
+    shown = landuse_change_frame(table, lang)
+    columns = (
+        ("side", None),
+        ("village", None),
+        ("land_class", None),
+        ("class_name", None),
+        ("before_m2", 2),
+        ("after_m2", 2),
+        ("change_m2", 2),
+        ("change_ha", 4),
+        ("change_mu", 4),
     )
     rows = []
-    for r in table.to_dict("records"):
-        side = sides.get(r["side"], (r["side"], r["side"]))[0 if zh else 1]
-        village = r["village"] or ("全部" if zh else "all")
-        rows.append(
-            f"<tr><td>{_e(side)}</td><td>{_e(village)}</td><td>{_e(r['land_class'])}</td><td>{_e(r['class_name'])}</td>"
-            f"<td class='num'>{_num(r['before_m2'], 2)}</td><td "
-            f"class='num'>{_num(r['after_m2'], 2)}</td><td "
-            f"class='num'>{_num(r['change_m2'], 2)}</td>"
-            f"<td class='num'>{_num(r['change_ha'], 4)}</td><td "
-            f"class='num'>{_num(r['change_mu'], 4)}</td></tr>"
-        )
-    head = "".join(f"<th>{_e(h)}</th>" for h in heads)
+    for r in shown.to_dict("records"):
+        cells = [
+            f"<td>{_e(r[c])}</td>"
+            if digits is None
+            else f"<td class='num'>{_num(r[c], digits)}</td>"
+            for c, digits in columns
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{_e(LANDUSE_CHANGE_HEADERS[c][0 if zh else 1])}</th>" for c, _ in columns)
     return f"<section id='landuse-change'><h2>{_e(title)}</h2><table id='landuse-change-table'><tr>{head}</tr>{''.join(rows)}</table></section>"  # noqa: E501
 
 
@@ -500,7 +495,8 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
     )
     version = result.run_info.get("tool_version", "")
     body = [
-        f"<main>{verdict}<h1>{t['title']}：{_e(p.name)}</h1><p>{_e(p.code)} · {sev}</p>",
+        f"<main>{verdict}<h1>{t['title']}：{_e(project_title(p.name, '', lang))}</h1>"
+        f"<p>{_e(p.code) + ' · ' if p.code else ''}{sev}</p>",
         f"<section id='facts'><h2>{t['facts']}</h2>{_facts(result, t, lang)}</section>",
         f"<section id='balance'><h2>{t['balance']}</h2>{_balance(result, t, lang)}</section>",
         _landuse_change(result, lang),
@@ -518,7 +514,7 @@ def render_html(result, *, lang: str | None = None, max_zoom_maps: int = 200) ->
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src "
         "'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{t['title']} — {_e(p.name)}</title><style>{_CSS}</style>"
+        f"<title>{t['title']} — {_e(project_title(p.name, p.code, lang))}</title><style>{_CSS}</style>"
         "<script type='application/json' "
         f"id='landlink-meta'>{html.escape(meta, quote=False)}</script></head>"
         f"<body>{''.join(body)}<script>{_SCRIPT}</script></body></html>"

@@ -4,7 +4,12 @@ A zoomed map shows what a reviewer needs to judge the finding: the plot (labelle
 the feature of the other layer the finding names — the 占补平衡 parcel of OVL001/OVL005, the
 illegal-land polygon of OVL004, the basic-farmland polygon of PLAN001 … (the reference features
 that meet the problem geometry) — and the problem itself (the overlap part, the invalid point).
-The overview labels every plot; plots, labels and problems link to their rows in the report.
+A zoomed map is framed on the problem and the plot (:func:`zoom_frame`): a reference feature
+much larger than both is drawn only where it crosses the frame. The overview marks every plot
+with a dot coloured by its status (error, warning, pass) and labels them in that order of
+priority where the label touches no other (an error plot that finds no room is named under the
+map); plots, marks and labels link to the plot's most severe finding (or its row when it has
+none), problems to their finding rows.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "overview_map",
     "plot_anchor",
     "plot_positions",
+    "zoom_frame",
     "zoom_maps",
 ]
 
@@ -49,12 +55,33 @@ _SEV_LABEL = {
     "en": {"error": "error", "warning": "warning"},
 }
 _OTHER = {"zh": "其他图层", "en": "other layers"}
+#: plot marks of the overview, most severe first (their label rank)
+_MARK_ORDER = ("error", "warning", "pass")
+_MARK_STYLE = {
+    "error": ("#e31a1c", "#ffffff"),
+    "warning": ("#ff7f00", "#ffffff"),
+    "pass": ("#2e7d32", "#ffffff"),
+}
+_MARK_LABEL = {
+    "zh": {"error": "有错误的地块", "warning": "有警告的地块", "pass": "通过的地块"},
+    "en": {"error": "plot with errors", "warning": "plot with warnings", "pass": "plot passed"},
+}
+_UNLABELLED = {
+    "zh": "图上放不下编号的错误地块：{ids}（点击红点可跳转到其问题）",
+    "en": "Plots with errors not labelled for want of room: {ids} (click a red dot for its finding)",
+}
 _LEGEND = {"zh": "图例", "en": "Legend"}
+#: a zoomed map frames the other feature whole when the result is at most this many times the
+#: extent of the problem and the plot
+_OTHER_FRAME = 3.0
 #: reference features drawn on a zoomed map at most (a county land-use layer can meet many)
 _MAX_OTHER = 50
 
 
 def _style(key: str) -> tuple[str, str, str, float]:
+    if key.startswith("mark-"):
+        fill, _ = _MARK_STYLE[key.removeprefix("mark-")]
+        return fill, fill, "", 1.0
     return _STYLE.get(key, _STYLE["reference"])
 
 
@@ -162,11 +189,17 @@ def overview_map(result, lang: str, title: str) -> str:
             )
         )
         legend.append((role, layer_label(role, lang)))
+    first = _first_findings(result)
+    marks: dict[str, list] = {s: [[], [], []] for s in _MARK_ORDER}  # geoms, labels, links
     for role in ("demolition", "construction"):
         geoms, ids = _plot_geoms(result, role)
         if len(geoms):
             fill, stroke, _, _ = _style(role)
-            links = [f"#{plot_anchor(role, i)}" for i in range(len(geoms))]
+            status = result.plots[role]["ll_status"].astype(str).to_numpy()
+            links = [
+                f"#{first[(role, pid)]}" if (role, pid) in first else f"#{plot_anchor(role, i)}"
+                for i, pid in enumerate(ids.tolist())
+            ]
             layers.append(
                 MapLayer(
                     geoms,
@@ -175,12 +208,21 @@ def overview_map(result, lang: str, title: str) -> str:
                     fill_opacity=0.45,
                     stroke_width=0.8,
                     name=role,
-                    labels=ids,
                     links=links,
                 )
             )
             legend.append((role, layer_label(role, lang)))
             extents.append(shapely.total_bounds(geoms))
+            usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            points = np.full(len(geoms), None, dtype=object)
+            points[usable] = shapely.point_on_surface(geoms[usable])
+            for key in _MARK_ORDER:
+                pick = np.flatnonzero(
+                    (status == key if key != "pass" else ~np.isin(status, _MARK_ORDER[:2])) & usable
+                )
+                marks[key][0] += points[pick].tolist()
+                marks[key][1] += ids[pick].tolist()
+                marks[key][2] += [links[i] for i in pick]
     f = result.findings
     for sev in ("warning", "error"):
         pick = (f["severity"] == sev).to_numpy()
@@ -217,14 +259,63 @@ def overview_map(result, lang: str, title: str) -> str:
                 dash=dash,
             )
         )
+    mark_legend = len(legend)
+    for rank, key in reversed(list(enumerate(_MARK_ORDER))):  # passes drawn first, errors on top
+        geoms, ids, links = marks[key]
+        if not geoms:
+            continue
+        fill, stroke = _MARK_STYLE[key]
+        layers.append(
+            MapLayer(
+                geoms,
+                fill=fill,
+                stroke=stroke,
+                stroke_width=1.0,
+                name=f"mark-{key}",
+                point_size=4.0 if key == "pass" else 5.0,
+                marker="dot",
+                links=links,
+                labels=ids,
+                label_rank=rank,
+            )
+        )
+        legend.insert(mark_legend, (f"mark-{key}", _MARK_LABEL[lang][key]))
     ext = np.array([e for e in extents if np.all(np.isfinite(e))])
     if not len(ext):
         return ""
     bounds = expand_bounds(
         (ext[:, 0].min(), ext[:, 1].min(), ext[:, 2].max(), ext[:, 3].max()), ratio=0.05
     )
-    svg = svg_map(layers, bounds, width=1100, height=700, title=title, css_class="map overview")
-    return f"<figure id='overview-map'>{svg}{_legend(legend, lang)}</figure>"
+    left_out: list = []
+    svg = svg_map(
+        layers,
+        bounds,
+        width=1100,
+        height=700,
+        title=title,
+        css_class="map overview",
+        left_out=left_out,
+    )
+    errors = sorted(str(t) for rank, t in left_out if rank == 0)
+    note = (
+        f"<p class='unlabelled'>{html.escape(_UNLABELLED[lang].format(ids='、'.join(errors)))}</p>"
+        if errors
+        else ""
+    )
+    return f"<figure id='overview-map'>{svg}{_legend(legend, lang)}{note}</figure>"
+
+
+def _first_findings(result) -> dict[tuple[str, str], str]:
+    """(role, printable plot id) → the anchor of the plot's most severe finding."""
+    f = result.findings
+    if not len(f):
+        return {}
+    rank = f["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(3)
+    order = f.assign(_r=rank).sort_values(["_r", "rule_id"], kind="stable")
+    out: dict[tuple[str, str], str] = {}
+    for layer, pid, fid in order[["layer", "plot_id", "finding_id"]].itertuples(index=False):
+        out.setdefault((str(layer), str(pid)), finding_anchor(fid))
+    return out
 
 
 class _References:
@@ -255,6 +346,25 @@ def _free_anchors(plot: np.ndarray, covering: list) -> np.ndarray | None:
         return shapely.point_on_surface(shapely.difference(shapely.make_valid(plot), covered))
     except shapely.errors.GEOSException:  # a label in the middle of the plot is still a label
         return None
+
+
+def zoom_frame(geom, plot: np.ndarray, other: np.ndarray) -> tuple[float, float, float, float]:
+    """The extent of a finding's zoomed map: the problem geometry and the plot, with a margin.
+
+    The other feature is framed too when it is about as small (its extent at most
+    :data:`_OTHER_FRAME` times the problem's and plot's); a larger one — a development boundary, a
+    county line, a farmland block kilometres across — is drawn only where it crosses the frame,
+    so the problem never shrinks to a few pixels.
+    """
+    focus = [x for x in (*plot, geom) if x is not None and not shapely.is_empty(x)]
+    core = shapely.total_bounds(np.asarray(focus, dtype=object))
+    size = max(core[2] - core[0], core[3] - core[1], 1.0)
+    if len(other):
+        ob = shapely.total_bounds(np.asarray(other, dtype=object))
+        whole = shapely.total_bounds(np.asarray([shapely.box(*core), shapely.box(*ob)]))
+        if max(whole[2] - whole[0], whole[3] - whole[1]) <= _OTHER_FRAME * size:
+            core = whole
+    return expand_bounds(core, ratio=0.2, minimum=15.0)
 
 
 def zoom_maps(result, lang: str, max_maps: int) -> list[str]:
@@ -295,11 +405,7 @@ def zoom_maps(result, lang: str, max_maps: int) -> list[str]:
             other = refs.meeting(other_role, geom)
             if not len(other) and len(plot):
                 other = refs.meeting(other_role, shapely.union_all(plot))
-        focus = np.asarray(
-            [x for x in (*plot, *other, geom) if x is not None and not shapely.is_empty(x)],
-            dtype=object,
-        )
-        bounds = expand_bounds(shapely.total_bounds(focus), ratio=0.2, minimum=15.0)
+        bounds = zoom_frame(geom, plot, other)
         layers = list(context)
         legend: list[tuple[str, str]] = []
         other_name = layer_label(other_role, lang)
@@ -391,6 +497,6 @@ def zoom_maps(result, lang: str, max_maps: int) -> list[str]:
         figures.append(
             f"<figure class='zoom-map sev-{html.escape(sev)}' id='map-{html.escape(fid)}' "
             f"data-rule='{html.escape(str(rec['rule_id']))}'>"
-            f"{svg}{_legend(legend, lang)}<figcaption>{caption}</figcaption></figure>"
+            f"<figcaption>{caption}</figcaption>{svg}{_legend(legend, lang)}</figure>"
         )
     return figures

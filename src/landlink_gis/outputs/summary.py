@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..engine.area import to_hectare, to_mu
-from .display import STATUS_LABELS_ZH, profile_label, scope_label, verdict_line
+from .display import (
+    STATUS_LABELS_ZH,
+    balance_notes,
+    profile_label,
+    project_title,
+    scope_label,
+    verdict_line,
+)
 
 __all__ = ["summary_text"]
 
@@ -18,7 +25,6 @@ _LABELS = {
         "balance": "面积平衡",
         "by_rule": "按规则",
         "grade": "加权等别",
-        "partial": "（不含面积无法计算的地块 {ids}，仅供参考）",
     },
     "en": {
         "title": "Project",
@@ -28,7 +34,6 @@ _LABELS = {
         "balance": "Area balance",
         "by_rule": "By rule",
         "grade": "weighted grade",
-        "partial": " (without plot(s) {ids}, whose area could not be computed: for reference only)",
     },
 }
 
@@ -47,7 +52,7 @@ def summary_text(result, *, lang: str = "zh") -> str:
     p = result.project
     lines = [
         verdict_line(result.run_info, result.counts()["error"], lang),
-        f"{t['title']}: {p.name} ({p.code}) — {t['profile']} "
+        f"{t['title']}: {project_title(p.name, p.code, lang)} — {t['profile']} "
         f"{profile_label(result.run_info.get('profile'), lang)}",
     ]
     nd = len(result.plots.get("demolition", []))
@@ -61,16 +66,16 @@ def summary_text(result, *, lang: str = "zh") -> str:
             lines.append(f"{t['by_rule']}: " + ", ".join(parts))
     lines.append(f"{t['balance']}:")
     label = "label_zh" if lang == "zh" else "label_en"
-    for row in result.balance.itertuples():
+    notes = balance_notes(result, lang)
+    for row, note in zip(result.balance.itertuples(), notes, strict=True):
         scope = _scope(getattr(row, label), row.scope, lang)
         status = (
             f"  {row.rule_id} {_STATUS.get(lang, {}).get(row.status, row.status)}"
             if row.rule_id
             else ""
         )
-        missing = str(getattr(row, "unmeasured", "") or "").strip()
-        if missing:  # a sum without the plots whose area is unknown: never presented as the figure
-            status = t["partial"].format(ids=missing) + status
+        if note:  # the same reason as the report, workbook and GeoPackage give
+            status += f"（{note}）" if lang == "zh" else f" ({note})"
         grade = getattr(row, "grade", None)
         if grade is not None and grade == grade:  # an area-weighted quality grade (NaN elsewhere)
             lines.append(

@@ -10,13 +10,17 @@ feature.
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 
-__all__ = ["MapLayer", "expand_bounds", "svg_map"]
+__all__ = ["LABEL_FONT_PX", "MapLayer", "expand_bounds", "label_box", "svg_map"]
+
+#: font size of map labels (CSS ``svg .lbl``), in pixels
+LABEL_FONT_PX = 11.0
 
 # shapely type ids
 _POINTS = (0, 4)
@@ -47,6 +51,15 @@ class MapLayer:
     label_colour
         Text colour of the labels. Labels are drawn above every layer of the map with a white
         halo, so they stay readable on any fill (a red overlap included).
+    label_rank
+        ``None``: every label is written at its anchor. A number: the labels of all ranked
+        layers are placed in rank order (0 first) beside their anchor (above, below, right,
+        left), and left out where every place would touch a label already placed or cover an
+        anchor (a ranked layer's marks); so no two printed labels collide, no mark is hidden and a
+        lower rank never loses its place to a higher one.
+    marker
+        How points are drawn: ``"cross"`` (a cross in a ring) or ``"dot"`` (a filled circle of
+        ``point_size`` radius in ``fill``, outlined in ``stroke``).
     """
 
     geometries: Sequence
@@ -61,6 +74,8 @@ class MapLayer:
     links: Sequence[str] | None = None
     anchors: Sequence | None = None
     label_colour: str = "#111111"
+    label_rank: int | None = None
+    marker: str = "cross"
     extra: dict = field(default_factory=dict)
 
 
@@ -147,6 +162,44 @@ def _linked(element: str, href: str | None) -> str:
     return f'<a href="{html.escape(href)}">{element}</a>' if href else element
 
 
+def label_box(x: float, y: float, text: str) -> tuple[float, float, float, float]:
+    """The pixel box (left, top, right, bottom) a label centred on (x, y) takes, halo included:
+    a CJK character one font size wide, any other character 0.62 of it (wider than the average
+    sans-serif glyph), so the box holds the drawn text."""
+    width = (
+        sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in str(text))
+        * LABEL_FONT_PX
+        + 4
+    )
+    height = LABEL_FONT_PX * 1.25 + 3
+    return x - width / 2, y - height / 2, x + width / 2, y + height / 2
+
+
+def _place(
+    ranked: list[tuple[int, int, float, float, str, str | None, str]], clear: float
+) -> tuple[list, list]:
+    """Labels (rank, order, x, y, text, href, colour) placed in rank order beside their anchor
+    (above, below, right, left) where they touch no label placed before and cover no anchor (a
+    box ``clear`` pixels each side of it); (placed as (x, y, text, href, colour), left out as
+    (rank, text))."""
+    boxes = [(x - clear, y - clear, x + clear, y + clear) for _, _, x, y, *_ in ranked]
+    placed, dropped = [], []
+    for rank, _, x, y, text, href, colour in sorted(ranked, key=lambda r: (r[0], r[1])):
+        left, top, right, bottom = label_box(0, 0, text)
+        up, side = bottom + clear + 1, right + clear + 1
+        for dx, dy in ((0, -up), (0, up), (side, 0), (-side, 0)):
+            box = label_box(x + dx, y + dy, text)
+            if all(
+                box[2] <= b[0] or b[2] <= box[0] or box[3] <= b[1] or b[3] <= box[1] for b in boxes
+            ):
+                boxes.append(box)
+                placed.append((round(x + dx, 1), round(y + dy, 1), text, href, colour))
+                break
+        else:
+            dropped.append((rank, text))
+    return placed, dropped
+
+
 def _label(x: float, y: float, text: str, colour: str) -> str:
     """A label with a white halo (the stroke painted under the fill), readable on any background."""
     return (
@@ -166,6 +219,7 @@ def svg_map(
     margin: int = 12,
     title: str = "",
     css_class: str = "map",
+    left_out: list | None = None,
 ) -> str:
     """An inline ``<svg>`` drawing ``layers`` (first at the bottom) inside ``bounds``.
 
@@ -181,6 +235,9 @@ def svg_map(
         Accessible title of the map (``<title>``).
     css_class
         CSS class of the ``<svg>`` element.
+    left_out
+        A list that receives (rank, text) of every ranked label left out for want of room
+        (:attr:`MapLayer.label_rank`).
 
     Returns
     -------
@@ -193,11 +250,13 @@ def svg_map(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} '
         f'{height}" '
-        f'width="{width}" height="{height}" role="img">',
+        f'width="{width}" height="{height}" role="img" '
+        f'data-bounds="{" ".join(f"{b:.3f}" for b in bounds)}">',
         f"<title>{html.escape(title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fbfbf8" stroke="#bbb"/>',
     ]
     labels_out: list[str] = []
+    ranked: list[tuple[int, int, float, float, str, str | None, str]] = []
     for layer in layers:
         pos, geoms = _prepare(layer.geometries, bounds, tolerance)
         if not len(geoms):
@@ -238,6 +297,13 @@ def svg_map(
                 hrefs,
                 strict=True,
             ):
+                if layer.marker == "dot":
+                    dot = (
+                        f'<circle cx="{x}" cy="{y}" r="{s:.1f}" fill="{layer.fill}" '
+                        f'stroke="{layer.stroke}" stroke-width="{layer.stroke_width}"/>'
+                    )
+                    out.append(_linked(dot, href))
+                    continue
                 cross = (
                     f'<path d="M{x - s:.1f} {y - s:.1f}L{x + s:.1f} {y + s:.1f}M{x - s:.1f} '
                     f'{y + s:.1f}L{x + s:.1f} {y - s:.1f}" '
@@ -259,8 +325,20 @@ def svg_map(
             ).tolist()
             hrefs = links if links is not None else [None] * len(xy)
             for (x, y), text, href in zip(xy, labels.tolist(), hrefs, strict=True):
-                if text is not None and str(text) != "":
+                if text is None or str(text) == "":
+                    continue
+                if layer.label_rank is None:
                     labels_out.append(_linked(_label(x, y, text, layer.label_colour), href))
+                else:
+                    ranked.append(
+                        (layer.label_rank, len(ranked), x, y, str(text), href, layer.label_colour)
+                    )
+    if ranked:
+        clear = max((lyr.point_size for lyr in layers if lyr.label_rank is not None), default=0)
+        placed, dropped = _place(ranked, clear)
+        labels_out += [_linked(_label(x, y, t, c), h) for x, y, t, h, c in placed]
+        if left_out is not None:
+            left_out += dropped
     if labels_out:  # above every layer: a later fill never covers a label
         out.append('<g class="labels">' + "".join(labels_out) + "</g>")
     out.append(_scale_bar(scale, width, height))

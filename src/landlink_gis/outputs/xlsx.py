@@ -6,7 +6,8 @@ formats for m² (two decimals), 公顷 (four) and 亩 (four), and status cells a
 QGIS styles of the GeoPackage. Under ``zh`` layer, unit and kind names are Chinese and times are
 Beijing time (:mod:`.display`); an area that could not be computed is an empty cell, never 0. Every
 sheet prints on A4 landscape, one page wide, with the header row repeated on every page, long
-texts wrapped and the header frozen. The workbook reads only the
+texts wrapped, each row as high as its longest wrapped text (CJK characters counted double
+width, :func:`wrapped_lines`) and the header frozen. The workbook reads only the
 :class:`~landlink_gis.run.result.CheckResult`
 and is written atomically; passwords in connection strings never reach it.
 """
@@ -14,6 +15,8 @@ and is written atomically; passwords in connection strings never reach it.
 from __future__ import annotations
 
 import logging
+import math
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,12 @@ from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_cell
 from .display import (
+    LANDUSE_CHANGE_HEADERS,
     STATUS_LABELS_ZH,
+    balance_notes,
+    landuse_change_frame,
     layer_label,
+    project_title,
     run_info_rows,
     scope_label,
     unit_label,
@@ -38,7 +45,15 @@ from .gpkg import redact_obj
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT_HA", "FORMAT_M2", "FORMAT_MU", "plots_table", "write_xlsx"]
+__all__ = [
+    "FORMAT_HA",
+    "FORMAT_M2",
+    "FORMAT_MU",
+    "plots_table",
+    "text_width",
+    "wrapped_lines",
+    "write_xlsx",
+]
 
 #: Number formats of the area columns
 FORMAT_M2 = '#,##0.00" m²"'
@@ -71,8 +86,15 @@ _WRAP_WIDTHS = {
     "label_zh": 36,
     "rule_ids": 24,
     "other_id": 16,
-    "unmeasured_zh": 20,
+    "note": 40,
 }
+
+#: points per printed line of 11-point text (LibreOffice and Excel use about 14.3–15)
+_LINE_PT = 15.0
+#: the widest a column gets (characters) before its texts wrap
+_MAX_WIDTH = 60.0
+#: the highest row Excel accepts (points)
+_MAX_ROW_PT = 409.0
 
 # (source column, header, number format or None)
 _BALANCE_COLUMNS = [
@@ -84,24 +106,20 @@ _BALANCE_COLUMNS = [
     ("grade", "加权质量等别/等级", _FORMAT_GRADE),
     ("rule_id", "规则 (rule)", None),
     ("status_zh", "结论 (status)", None),
-    ("unmeasured_zh", "未计算面积的地块 (unmeasured)", None),
+    ("note", "说明 (note)", None),
     ("item", "代码 (key)", None),
 ]
-_LANDUSE_CHANGE_COLUMNS = [
-    ("side", "范围 (side)", None),
-    ("village", "村 (village)", None),
-    ("land_class", "地类编码 (class)", None),
-    ("class_name", "地类名称", None),
-    ("before_m2", "调整前（m²）", FORMAT_M2),
-    ("after_m2", "调整后（m²）", FORMAT_M2),
-    ("change_m2", "变化（m²）", FORMAT_M2),
-    ("before_ha", "调整前（公顷）", FORMAT_HA),
-    ("after_ha", "调整后（公顷）", FORMAT_HA),
-    ("change_ha", "变化（公顷）", FORMAT_HA),
-    ("before_mu", "调整前（亩）", FORMAT_MU),
-    ("after_mu", "调整后（亩）", FORMAT_MU),
-    ("change_mu", "变化（亩）", FORMAT_MU),
-]
+_LANDUSE_CHANGE_FORMATS = {"m2": FORMAT_M2, "ha": FORMAT_HA, "mu": FORMAT_MU}
+
+
+def _landuse_change_columns(lang: str) -> list[tuple[str, str, str | None]]:
+    """The land-use structure sheet's columns: the report's headers (:mod:`.display`)."""
+    return [
+        (key, words[0 if lang == "zh" else 1], _LANDUSE_CHANGE_FORMATS.get(key.rsplit("_", 1)[-1]))
+        for key, words in LANDUSE_CHANGE_HEADERS.items()
+    ]
+
+
 _FINDING_COLUMNS = [
     ("finding_id", "编号 (finding_id)", None),
     ("rule_id", "规则 (rule_id)", None),
@@ -245,9 +263,9 @@ def _fill_sheet(
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = fmt
-        values = [str(v) for v in data[col].head(200)]
-        width = max([len(header)] + [len(v) for v in values]) if values else len(header)
-        ws.column_dimensions[letter].width = min(60, max(10, width * 1.3 + 2))
+        values = [_shown(v, fmt) for v in data[col].head(200)]
+        width = max([text_width(header) / 2] + [text_width(v) for v in values])
+        ws.column_dimensions[letter].width = min(_MAX_WIDTH, max(10.0, width + 2))
     if status_idx is not None and status_column is not None:
         raw = (
             frame[status_column.removesuffix("_zh")]
@@ -261,6 +279,72 @@ def _fill_sheet(
     ws.freeze_panes = "A2"
     if ws.max_row > 1:
         ws.auto_filter.ref = ws.dimensions
+
+
+def text_width(text: Any) -> float:
+    """Printed width of ``text`` in character widths of the default font: a CJK (wide or
+    full-width) character counts 2, any other 1; the widest of its hard lines.
+
+    Parameters
+    ----------
+    text
+        A cell value (``None`` is empty).
+    """
+    if text is None:
+        return 0.0
+    return max(
+        (
+            sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.0 for ch in line)
+            for line in str(text).split("\n")
+        ),
+        default=0.0,
+    )
+
+
+def wrapped_lines(text: Any, width: float) -> int:
+    """How many printed lines ``text`` takes in a wrapped cell ``width`` characters wide.
+
+    Each hard line takes its width over the usable width (a character less than the column for
+    the cell padding), rounded up; a line breaks at a space or between CJK characters, so a tenth
+    more is allowed for the space left at line ends.
+    """
+    if text is None or str(text) == "":
+        return 1
+    usable = max(width - 1.0, 1.0)
+    return sum(
+        max(1, math.ceil(text_width(line) * (1.1 if " " in line else 1.0) / usable))
+        for line in str(text).split("\n")
+    )
+
+
+def _shown(value: Any, fmt: str | None) -> str:
+    """A value as its cell shows it: numbers with thousands separators and the format's unit."""
+    if fmt and isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value):
+        digits = len(fmt.split(".")[1].split('"')[0]) if "." in fmt else 0
+        unit = fmt.split('"')[1] if '"' in fmt else ""
+        return f"{float(value):,.{digits}f}{unit}"
+    return "" if value is None or value is pd.NA else str(value)
+
+
+def _fit_rows(ws) -> None:
+    """Wrap every cell's text at the top of the cell and give each row the height its longest
+    wrapped text needs, so that a printed row never runs into the next (LibreOffice and WPS print
+    the stored height; Excel only recomputes it on edit)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    widths = [
+        ws.column_dimensions[get_column_letter(j)].width or 10.0
+        for j in range(1, ws.max_column + 1)
+    ]
+    for i, row in enumerate(ws.iter_rows(), start=1):
+        lines = 1
+        for cell, width in zip(row, widths, strict=False):
+            if isinstance(cell.value, str):
+                lines = max(lines, wrapped_lines(cell.value, width))
+            if i > 1:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[i].height = min(lines * _LINE_PT + 3, _MAX_ROW_PT)
 
 
 def _print_setup(ws, header: str) -> None:
@@ -331,14 +415,8 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
     balance = result.balance.copy()
     balance["status_zh"] = [_STATUS_ZH.get(str(s), str(s)) for s in balance["status"]]
     balance["scope"] = [scope_label(s, lang) for s in balance["scope"]]
-    if (
-        "unmeasured" in balance.columns
-    ):  # a figure missing a plot's area is not a figure: empty, never 0 or a partial sum
-        unmeasured = balance["unmeasured"].fillna("").astype(str)
-        balance["unmeasured_zh"] = unmeasured.str.replace(",", "、")
-        balance.loc[unmeasured.ne("").to_numpy(), ["area_m2", "area_ha", "area_mu", "grade"]] = (
-            np.nan
-        )
+    # a figure not checked or missing plots: the same reason as the report, summary and GeoPackage
+    balance["note"] = balance_notes(result, lang)
     _fill_sheet(
         _sheet(wb, "balance", lang, first=True),
         balance,
@@ -370,7 +448,11 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
 
     change = getattr(result, "extra_layers", {}).get("landuse_change")
     if change is not None:  # BAL008: 项目区土地利用结构调整表
-        _fill_sheet(_sheet(wb, "landuse_change", lang), change, _LANDUSE_CHANGE_COLUMNS)
+        _fill_sheet(
+            _sheet(wb, "landuse_change", lang),
+            landuse_change_frame(change, lang),
+            _landuse_change_columns(lang),
+        )
 
     info = redact_obj(result.run_info)
     rows = pd.DataFrame(run_info_rows(info, lang), columns=["label", "value", "key"])
@@ -383,12 +465,13 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
             ("key", "代码 (key)", None),
         ],
     )
-    title = f"{result.project.name} {result.project.code}".strip()
+    title = project_title(result.project.name, result.project.code, lang)
     errors = result.counts()["error"]
     wb.properties.subject = verdict_line(result.run_info, errors, lang)[:255]
     words = verdict_parts(result.run_info, errors, lang)[1]
     for ws in wb.worksheets:  # the page header names the verdict on every printed page
         _print_setup(ws, f"{title} — {ws.title} — {words}")
+        _fit_rows(ws)
     try:
         with atomic_path(path, protected=result.protected) as tmp:
             wb.save(tmp)

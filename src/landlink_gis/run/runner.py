@@ -183,6 +183,7 @@ def _run_info(
         "tool_version": __version__,
         "python": platform.python_version(),
         "project_file": str(project.path) if project.path else "",
+        "project_toml": _project_text(project),
         "project_name": project.name,
         "project_code": project.code,
         "county": project.county,
@@ -198,6 +199,19 @@ def _run_info(
         "repair": ctx.repair_requested,
         "facts": _facts(project, compute_balance(ctx)),
     }
+
+
+def _project_text(project: Project) -> str:
+    """The project file as it was checked (a copy kept in ``run_info``, so the check can be
+    reproduced from the GeoPackage alone: the QGIS plugin's project file lives in a temporary
+    folder); empty for a project not read from a file."""
+    path = project.path
+    if not path or not Path(path).is_file():
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _facts(project: Project, sheet=None) -> dict[str, Any]:

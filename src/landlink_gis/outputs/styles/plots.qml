@@ -81,6 +81,24 @@
       <text-format wrapChar="" autoWrapLength="0" multilineAlign="3" formatNumbers="0" decimals="3" plussign="0" addDirectionSymbol="0" placeDirectionSymbol="0" reverseDirectionSymbol="0" leftDirectionSymbol="&lt;" rightDirectionSymbol="&gt;" useMaxLineLengthForAutoWrap="1"/>
       <placement placement="1" placementFlags="10" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0" polygonPlacementFlags="2" dist="0" distUnits="MM" offsetType="0" quadOffset="4" xOffset="0" yOffset="0" offsetUnits="MM" rotationAngle="0" priority="5" layerType="PolygonGeometry" geometryGeneratorEnabled="0" geometryGenerator="" geometryGeneratorType="PointGeometry"/>
       <rendering drawLabels="1" displayAll="0" obstacle="1" obstacleType="1" obstacleFactor="1" labelPerPart="0" mergeLines="0" limitNumLabels="0" maxNumLabels="2000" minFeatureSize="0" scaleVisibility="0" scaleMin="0" scaleMax="0" fontLimitPixelSize="0" fontMinPixelSize="3" fontMaxPixelSize="10000" upsidedownLabels="0" zIndex="0"/>
+      <dd_properties>
+        <Option type="Map">
+          <Option name="name" type="QString" value=""/>
+          <Option name="properties" type="Map">
+            <Option name="Priority" type="Map">
+              <Option name="active" type="bool" value="true"/>
+              <Option name="expression" type="QString" value="CASE WHEN &quot;ll_status&quot; = 'error' THEN 10 WHEN &quot;ll_status&quot; = 'warning' THEN 7 ELSE 5 END"/>
+              <Option name="type" type="int" value="3"/>
+            </Option>
+            <Option name="ZIndex" type="Map">
+              <Option name="active" type="bool" value="true"/>
+              <Option name="expression" type="QString" value="CASE WHEN &quot;ll_status&quot; = 'error' THEN 2 WHEN &quot;ll_status&quot; = 'warning' THEN 1 ELSE 0 END"/>
+              <Option name="type" type="int" value="3"/>
+            </Option>
+          </Option>
+          <Option name="type" type="QString" value="collection"/>
+        </Option>
+      </dd_properties>
     </settings>
   </labeling>
   <blendMode>0</blendMode>
