@@ -35,6 +35,9 @@ class Profile:
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    #: ``[filing]`` settings (``code_pattern``: the 备案编号 as a regular expression with the
+    #: named group ``county``); a profile without its own takes the national ones
+    filing: dict[str, Any] = field(default_factory=dict)
 
 
 @cache
@@ -50,4 +53,8 @@ def load_profile(name: str) -> Profile:
         disable=tuple(doc.get("rules", {}).get("disable", [])),
         severity=dict(doc.get("severity", {})),
         params=dict(doc.get("params", {})),
+        filing={
+            **(load_profile("national").filing if name != "national" else {}),
+            **doc.get("filing", {}),
+        },
     )
