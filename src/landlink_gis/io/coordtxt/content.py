@@ -14,9 +14,9 @@ The checks (DOMAIN.md §4c), by problem code:
 ``zone_prefix``
     Y carries the zone number of 带号. Missing on every point of a file whose header gives 带号:
     warning; on some points and not others, or missing without 带号: error.
-``zone``
-    带号 (or the central meridian some producers write there) agrees with the zone prefix, and is
-    a zone of 几度分带.
+``zone`` / ``zone_width`` / ``zone_header``
+    带号 (or the central meridian some producers write there) agrees with the zone prefix; the zone
+    is one of 几度分带; 带号 is usable at all.
 ``easting`` / ``outside_china``
     The easting lies inside the zone (within the half-width of :mod:`landlink_gis.base.crs`);
     the point lies inside China (73°–136°E, 3°–54°N).
@@ -160,7 +160,7 @@ def zone_problems(
     width, zone, why = header_zone(header)
     out = []
     if why:
-        out.append(ContentProblem(line, None, "zone", "error", why))
+        out.append(ContentProblem(line, None, "zone_header", "error", why))
     written = (header.get("带号") or "").strip()
     if prefix_zone is not None and zone is not None and zone != prefix_zone:
         out.append(
@@ -179,7 +179,7 @@ def zone_problems(
             ContentProblem(
                 line,
                 None,
-                "zone",
+                "zone_width",
                 "error",
                 f"带号 {used} 不是 {width}° 分带的带号（{zones[0]}–{zones[-1]}），"
                 f"几度分带={header.get('几度分带', '')} 与坐标不符",

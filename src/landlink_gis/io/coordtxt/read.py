@@ -17,7 +17,17 @@ import shapely
 from landlink_gis.base.crs import GK_ZONES, gk_epsg, zone_of_meridian
 from landlink_gis.base.errors import DataSourceError
 
-from .format import AREA_COLUMN, AREA_UNIT, ATTRIBUTE_COLUMNS, datum_of_label, fail, logger, short
+from .content import area_with_unit, header_zone, zone_problems
+from .format import (
+    AREA_COLUMN,
+    AREA_UNIT,
+    ATTRIBUTE_COLUMNS,
+    HEADER_KEYS,
+    datum_of_label,
+    fail,
+    logger,
+    short,
+)
 from .parse import Parsed, decode, parse
 from .rings import MAX_RINGS_PER_PLOT, assemble
 
@@ -118,6 +128,17 @@ def _number_column(
         try:
             number = int(v) if whole else float(v)
         except ValueError:
+            number, unit = (None, None) if whole else area_with_unit(v)
+            if number is not None:  # 「5.7089公顷」: a real variant, read with a warning
+                logger.warning(
+                    "%s, line %d: 地块面积 %s is written with its unit; read as %s 公顷",
+                    path,
+                    parsed.plot_lines[i],
+                    short(v),
+                    number,
+                )
+                values.append(number)
+                continue
             raise fail(
                 path,
                 parsed.plot_lines[i],
@@ -186,6 +207,9 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         ) from exc
     text, enc = decode(data, encoding, path)
     parsed = parse(text, path)
+    missing = [k for k in HEADER_KEYS if k not in parsed.header]
+    if parsed.header and missing:  # e.g. the seven-key header some exporters write
+        logger.warning("%s: the [属性描述] header lacks %s; read anyway", path, "、".join(missing))
 
     xs, ys = np.asarray(parsed.xs), np.asarray(parsed.ys)  # file X (northing), Y (easting)
     info: dict[str, Any] = {"path": str(path), "encoding": enc, "swapped_xy": False}
@@ -218,6 +242,9 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         prefix = int(zones[0])
     info["zone_prefix"] = prefix is not None
     epsg = _resolve_crs(path, parsed.header, prefix, info)
+    # 带号 against the zone prefix: the content check of ``package --verify``, kept for the rules
+    # (CRS003 reports it)
+    zone_mismatch = [p for p in zone_problems(parsed.header, prefix) if p.code == "zone"]
 
     ring_of_point = np.asarray(parsed.ring_of_point)
     rings = shapely.linearrings(np.column_stack([ys, xs]), indices=ring_of_point)
@@ -248,6 +275,16 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         ring_plot, weights=np.asarray(parsed.ring_closed, dtype=float), minlength=n_plots
     )
     problems: list[dict[str, Any]] = []
+    if zone_mismatch:
+        problems.append(
+            {
+                "position": 0,
+                "code": "zone",
+                "declared": header_zone(parsed.header)[1],
+                "found": prefix,
+                "line": None,
+            }
+        )
     for i, declared in enumerate(table["JZDS"].tolist()):
         if declared is pd.NA or declared in (n_lines[i], n_lines[i] - int(closed[i])):
             continue
