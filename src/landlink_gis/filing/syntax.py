@@ -170,8 +170,8 @@ def _check_header(lines: list[str], name: str, out: list[Problem]) -> tuple[int,
         "精度": (lambda v: _number(v) is not None, "应为数字"),
         "计量单位": (lambda v: v == "米", "应为 米"),
     }
-    for key, (ok, expected) in checks.items():
-        if key in header and not ok(header[key][1]):
+    for key, (ok, expected) in checks.items():  # values may be empty (DOMAIN.md §3)
+        if key in header and header[key][1] and not ok(header[key][1]):
             out.append(
                 Problem(
                     name, header[key][0], "header_value", f"{key}={header[key][1]!r}，{expected}"

@@ -208,7 +208,7 @@ def verify_txt(
         The file cannot be read at all (missing, not a regular file, no permission, too large),
         or is not a coordinate TXT (binary data, no section and no plot line).
     """
-    problems, _, _ = _check_one(
+    problems, content, _ = _check_one(
         Path(path),
         filing_code=filing_code,
         display=display,
@@ -216,6 +216,8 @@ def verify_txt(
         project_code=project_code,
         area_basis=area_basis,
     )
+    if content is not None:  # plots of the file that overlap each other
+        problems += _across([(content, None)], None, area_basis, 1.0)
     return problems
 
 
