@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from landlink_gis.cli.main import cli
 from landlink_gis.filing.codes import filing_code_problem
+from landlink_gis.filing.verify import verify
 from landlink_gis.io.coordtxt import read_coordtxt
 from landlink_gis.ledger.checked import read_checked
 from tests.support import REPO, SAMPLES
@@ -105,6 +106,35 @@ def test_edited_coordinates_are_caught(clean_checked, tmp_path):
     assert res.exit_code == 1
     assert "SHA-256 与 manifest.json 记录不符" in res.output
     assert f"地块 {plot}: [错误] 地块 {plot} 的坐标与检查结果不同" in res.output
+
+
+def _first_plot(text: str) -> re.Match:
+    """The first plot of a TXT: its plot line (group 1: 地块面积, 2: 地块编号) and point lines."""
+    return re.search(r"^\d+,(\d+\.\d+),([^,]+),[^\r]*,@\r\n(?:J[^\r]*\r\n)+", text, flags=re.M)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        # 地块面积 of the first plot + 0.0002 公顷: inside the 0.5 % content tolerance, not the check's
+        (lambda m: m.group(0).replace(f",{m.group(1)},", f",{float(m.group(1)) + 0.0002:.4f},", 1),
+         "against_area"),
+        (lambda m: "", "against_missing"),  # the first plot left out of the TXT
+    ],
+    ids=["area", "plot_left_out"],
+)  # fmt: skip
+def test_package_against_the_check(clean_checked, tmp_path, change, code):
+    out = tmp_path / "pkg"
+    assert run("package", clean_checked, "-o", out).exit_code == 0
+    txt = out / "txt" / "demolition" / f"{CODE}.txt"
+    text = txt.read_bytes().decode("gbk")
+    m = _first_plot(text)
+    txt.write_bytes((text[: m.start()] + change(m) + text[m.end() :]).encode("gbk"))
+    report = verify(out, against=clean_checked)
+    assert {p.code for p in report.errors} == {"sha256", code}
+    (problem,) = [p for p in report.errors if p.code == code]
+    assert m.group(2) in problem.message
+    assert {p.code for p in verify(out).errors} == {"sha256"}  # only --against tells
 
 
 def test_planar_area_basis(clean_checked, tmp_path):

@@ -83,52 +83,56 @@ def against_problems(
         geoms = content.geoms
         if content.epsg is not None and plots.crs is not None and len(geoms):
             t = Transformer.from_crs(CRS.from_epsg(content.epsg), plots.crs, always_xy=True)
-            ok = np.array([g is not None for g in geoms], dtype=bool)
+            ok = ~shapely.is_missing(geoms)
             moved = np.full(len(geoms), None, dtype=object)
             moved[ok] = shapely.transform(
                 geoms[ok], lambda xy, t=t: np.column_stack(t.transform(*xy.T))
             )
             geoms = moved
-        for i, pid in enumerate(content.ids):
-            seen[role].add(pid)
-            line = content.lines[i]
-            if pid not in by_id:
-                out.append(
-                    Problem(
-                        content.name,
-                        line,
-                        "against_extra",
-                        f"地块 {pid} 不在检查结果（{checked.name}）的{_ROLE_ZH[role]}中",
-                        plot=pid,
-                    )
+        seen[role].update(content.ids)
+        k = np.array([by_id.get(pid, -1) for pid in content.ids], dtype=int)
+        for i in np.flatnonzero(k < 0).tolist():
+            out.append(
+                Problem(
+                    content.name,
+                    content.lines[i],
+                    "against_extra",
+                    f"地块 {content.ids[i]} 不在检查结果（{checked.name}）的{_ROLE_ZH[role]}中",
+                    plot=content.ids[i],
                 )
-                continue
-            row = mine.iloc[by_id[pid]]
-            if geoms is not None and len(geoms) and geoms[i] is not None:
-                diff = float(shapely.area(shapely.symmetric_difference(geoms[i], row.geometry)))
-                if diff > tolerance_m2:
-                    out.append(
-                        Problem(
-                            content.name,
-                            line,
-                            "against_geometry",
-                            f"地块 {pid} 的坐标与检查结果不同（相差 {diff:.1f} 平方米）："
-                            "检查后坐标被改动，须重新检查",
-                            plot=pid,
-                        )
-                    )
-            declared = content.declared_ha[i] if len(content.declared_ha) > i else np.nan
-            expected = float(row[column]) / 10_000.0
-            if np.isfinite(declared) and abs(declared - expected) > 0.0001 + 1e-9:
-                out.append(
-                    Problem(
-                        content.name,
-                        line,
-                        "against_area",
-                        f"地块 {pid} 的地块面积 {declared:.4f} 公顷，检查结果为 {expected:.4f} 公顷",
-                        plot=pid,
-                    )
+            )
+        diff = np.zeros(len(k))
+        if len(geoms):
+            both = np.flatnonzero((k >= 0) & ~shapely.is_missing(geoms))
+            theirs = mine.geometry.to_numpy()[k[both]]
+            diff[both] = shapely.area(shapely.symmetric_difference(geoms[both], theirs))
+        expected = np.full(len(k), np.nan)
+        expected[k >= 0] = mine[column].to_numpy(dtype=float)[k[k >= 0]] / 10_000.0
+        declared = content.declared_ha if len(content.declared_ha) == len(k) else expected
+        with np.errstate(invalid="ignore"):
+            area_off = np.abs(declared - expected) > 0.0001 + 1e-9
+        for i in np.flatnonzero(diff > tolerance_m2).tolist():
+            out.append(
+                Problem(
+                    content.name,
+                    content.lines[i],
+                    "against_geometry",
+                    f"地块 {content.ids[i]} 的坐标与检查结果不同（相差 {diff[i]:.1f} 平方米）："
+                    "检查后坐标被改动，须重新检查",
+                    plot=content.ids[i],
                 )
+            )
+        for i in np.flatnonzero(area_off).tolist():
+            out.append(
+                Problem(
+                    content.name,
+                    content.lines[i],
+                    "against_area",
+                    f"地块 {content.ids[i]} 的地块面积 {declared[i]:.4f} 公顷，检查结果为 "
+                    f"{expected[i]:.4f} 公顷",
+                    plot=content.ids[i],
+                )
+            )
     for role, ids in seen.items():
         mine = plots[plots["layer"] == role]
         missing = [str(p) for p in mine["plot_id"].astype(str) if str(p) not in ids]

@@ -153,11 +153,8 @@ def _check_one(
         )
         if why:
             out.append(Problem(name, None, "file_name", f"文件名须为备案编号：{why}"))
-    try:
-        text = decode_txt(data, name, out)
-        n_plots, header_line = check_syntax(text, name, out)
-    except DataSourceError as exc:
-        raise DataSourceError(str(exc)) from None
+    text = decode_txt(data, name, out)  # not a coordinate TXT at all: DataSourceError
+    n_plots, header_line = check_syntax(text, name, out)
     if any(p.severity == "error" and p.code not in ("file_name",) for p in out):
         return out, None, n_plots
     try:

@@ -375,29 +375,29 @@ def _plot_geometries(
                 f"第 {parsed.ring_no[r]} 圈自相交（边线交叉，如“8”字形），不是简单闭合环",
             )
         )
-    bad = set(ring_plot[~simple].tolist())
-    for p in range(n):
-        if p in bad:
-            continue
+    rings_per_plot = np.diff(first_ring)
+    usable = np.ones(n, dtype=bool)
+    usable[ring_plot[~simple]] = False
+    single = usable & (rings_per_plot == 1)
+    geoms[single] = shapely.polygons(rings[first_ring[:-1][single]])
+    for p in np.flatnonzero(usable & (rings_per_plot > 1)).tolist():  # holes, further parts
         idx = np.arange(first_ring[p], first_ring[p + 1])
-        if len(idx) == 1:
-            geom = shapely.Polygon(rings[idx[0]])
-        else:
-            pts = [coords[starts[r] : starts[r + 1]] for r in idx]
-            geom = assemble(rings[idx], pts, name, parsed.plot_lines[p])
-        if not shapely.is_valid(geom):
-            out.append(
-                ContentProblem(
-                    parsed.plot_lines[p],
-                    ids[p],
-                    "rings",
-                    "error",
-                    "各圈相互交叉（内圈须完全位于外圈之内，其他部分不得与外圈重叠）："
-                    f"{shapely.is_valid_reason(geom)}",
-                )
+        pts = [coords[starts[r] : starts[r + 1]] for r in idx]
+        geoms[p] = assemble(rings[idx], pts, name, parsed.plot_lines[p])
+    pos = np.flatnonzero(usable)
+    invalid = pos[~shapely.is_valid(geoms[pos])]
+    for p in invalid.tolist():
+        out.append(
+            ContentProblem(
+                parsed.plot_lines[p],
+                ids[p],
+                "rings",
+                "error",
+                "各圈相互交叉（内圈须完全位于外圈之内，其他部分不得与外圈重叠）："
+                f"{shapely.is_valid_reason(geoms[p])}",
             )
-            continue
-        geoms[p] = geom
+        )
+    geoms[invalid] = None
     return geoms
 
 
@@ -424,8 +424,8 @@ def _declared(parsed: Parsed, ids: list[str], out: list[ContentProblem]) -> np.n
 
 def _area_problems(content: TxtContent, epsg: int, basis: str, bad_plots: set[int]) -> None:
     geoms = content.geoms
-    ok = np.array([g is not None and i not in bad_plots for i, g in enumerate(geoms)], dtype=bool)
-    ok &= np.isfinite(content.declared_ha)
+    ok = ~shapely.is_missing(geoms) & np.isfinite(content.declared_ha)
+    ok[list(bad_plots)] = False
     if not ok.any():
         return
     idx = np.flatnonzero(ok)
