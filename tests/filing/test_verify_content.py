@@ -211,3 +211,20 @@ def test_ids_and_overlaps_across_a_package(tmp_path):
     assert {c for _, c, _ in got} == {"overlap"}
     got = write(far.replace("CJ00", "JX00"), project_code="330782-2019-001")
     assert got == [("manifest.json", "filing_code", None)]  # county 511902 ≠ 330782
+
+
+def test_a_profile_sets_its_own_pattern(monkeypatch):
+    from landlink_gis.base.profiles import Profile, load_profile
+    from landlink_gis.filing import codes
+
+    assert load_profile("jilin").filing == load_profile("national").filing  # inherited
+    assert codes.filing_code_problem("51190220210004", profile="jilin") is None
+    own = Profile("jilin", filing={"code_pattern": r"^JL(?P<county>\d{6})-\d{4}$"})
+    monkeypatch.setattr(
+        codes, "load_profile", lambda name: own if name == "jilin" else load_profile(name)
+    )
+    assert codes.filing_code_problem("JL220102-0007", profile="jilin") is None
+    assert codes.filing_code_problem("51190220210004", profile="jilin") is not None
+    assert codes.filing_code_problem("51190220210004", profile="national") is None
+    why = codes.filing_code_problem("JL220102-0007", profile="jilin", project_code="511902-1")
+    assert why is not None and "220102" in why and "511902" in why
