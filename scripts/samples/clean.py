@@ -37,6 +37,13 @@ def build_clean(rng: np.random.Generator) -> Sample:
             "filed": dt.date(2023, 6, 9),
             "traded": None,
             "poverty_county": True,
+            # the facts a filing package needs (docs/filing.md): 备案编号 = county 511902 (the
+            # project code's), year 2021, serial 0004; the approved scale is the plots' total
+            # (12 592.8 m² demolition + 6 997.4 m² construction) as approved, to 10 m²
+            "filing_code": "51190220210004",
+            "households": 26,
+            "funds_wan_yuan": 486.5,
+            "approved_scale_m2": 19590.0,
         },
     )
     r = s.r

@@ -151,6 +151,14 @@ def project_toml(s: Sample) -> str:
         f"poverty_county = {'true' if f['poverty_county'] else 'false'}",
         f"advance_quota_m2 = {f['advance_quota_m2']:.1f}",
         'quality_scale = "dengbie"',
+    ]
+    # filing facts, where the sample is meant to be packaged (docs/filing.md)
+    if "filing_code" in f:
+        lines.append(f'filing_code = "{f["filing_code"]}"')
+    lines += [
+        f"{k} = {f[k]!r}" for k in ("households", "funds_wan_yuan", "approved_scale_m2") if k in f
+    ]
+    lines += [
         "",
         "[layers.demolition]",
         'path = "拆旧地块.shp"',

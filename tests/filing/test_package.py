@@ -69,7 +69,12 @@ def test_demo_package_round_trips(demo_checked, tmp_path):
         "package", str(demo_checked), "-o", str(out), "--zip", "--force", "--reason", "演示数据"
     )
     assert res.exit_code == 0, res.output
-    assert run("package", "--verify", str(out)).exit_code == 0
+    # the forced demo carries its planted problems into the TXTs: --verify names them
+    verified = run("package", "--verify", str(out))
+    assert verified.exit_code == 1
+    assert "地块 CJ059: [错误] 地块编号 CJ059 与第" in verified.output  # planted duplicate id
+    assert "地块 CJ025: [错误] 地块 CJ025 与 地块 CJ024" in verified.output  # planted overlap
+    assert "txt/construction/511902-2019-001.txt：7 个地块，错误 0 个，警告 0 个" in verified.output
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["forced"] is True and manifest["reason"] == "演示数据"
@@ -88,9 +93,7 @@ def test_demo_package_round_trips(demo_checked, tmp_path):
         assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
     assert (out / "demo_checked.gpkg").read_bytes() == demo_checked.read_bytes()
     with zipfile.ZipFile(f"{out}.zip") as zf:
-        assert sorted(zf.namelist()) == sorted(
-            f"pkg/{p}" for p in [*listed, "manifest.json", "manifest.txt"]
-        )
+        assert sorted(zf.namelist()) == sorted([*listed, "manifest.json", "manifest.txt"])
 
     plots = read_checked(demo_checked).plots
     for role, use in (
@@ -109,8 +112,11 @@ def test_demo_package_round_trips(demo_checked, tmp_path):
         assert list(txt["DKYT"]) == [use[k] for k in mine["kind"]]
         # coordinates back within 1 mm (the file has the zone prefix: 36 000 000 m on the easting)
         back = shapely.transform(txt.geometry.to_numpy(), lambda xy: xy - [36_000_000.0, 0.0])
-        xy_back, at_back = shapely.get_coordinates(back, return_index=True)
-        xy_mine, at_mine = shapely.get_coordinates(mine.geometry.to_numpy(), return_index=True)
+        # (rings are written clockwise from their north-west-most point: compare normalised)
+        xy_back, at_back = shapely.get_coordinates(shapely.normalize(back), return_index=True)
+        xy_mine, at_mine = shapely.get_coordinates(
+            shapely.normalize(mine.geometry.to_numpy()), return_index=True
+        )
         assert np.array_equal(at_back, at_mine) and np.abs(xy_back - xy_mine).max() <= 0.001
         assert np.array_equal(
             shapely.get_num_interior_rings(shapely.get_parts(back)),
@@ -220,7 +226,7 @@ def clean_project(folder: Path, **facts) -> Path:
     )
 
 
-FACTS = {"filing_code": "5119022019001", "households": 12, "funds_wan_yuan": 350.5}
+FACTS = {"filing_code": "51190220190001", "households": 12, "funds_wan_yuan": 350.5}
 
 
 def checked_gpkg(folder: Path, **facts) -> Path:
@@ -236,10 +242,10 @@ def test_complete_facts_give_a_clean_package(tmp_path):
     out = tmp_path / "pkg"
     res = run("package", str(gpkg), "-o", str(out), "--producer", "巴州区自然资源局")
     assert res.exit_code == 0, res.output
-    txt = read_coordtxt(out / "txt/demolition/5119022019001.txt")
+    txt = read_coordtxt(out / "txt/demolition/51190220190001.txt")
     assert txt.attrs["coordtxt_header"]["数据产生单位"] == "巴州区自然资源局"
     assert list(txt["DKBH"]) == ["D1", "D2"] and list(txt["DKYT"]) == ["拆旧", "拆旧"]
-    cons = read_coordtxt(out / "txt/construction/5119022019001.txt")
+    cons = read_coordtxt(out / "txt/construction/51190220190001.txt")
     assert list(cons["DKYT"]) == ["安置", "城镇建新"]
     row = pd.read_csv(out / "summary.csv", encoding="utf-8-sig", dtype={"备案编号": str}).iloc[0]
     areas = {
@@ -251,7 +257,7 @@ def test_complete_facts_give_a_clean_package(tmp_path):
         )
     }
     assert (
-        row["备案编号"] == "5119022019001"
+        row["备案编号"] == "51190220190001"
         and row["搬迁安置户数"] == 12
         and row["投入资金（万元）"] == 350.5
     )

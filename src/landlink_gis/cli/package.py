@@ -1,8 +1,9 @@
 """``landlink package CHECKED.gpkg -o DIR [--zip]`` and ``landlink package --verify DIR|FILE.txt``.
 
-Exit codes: 0 package written and clean (or ``--force``d) / verified clean; 1 refused (error
-findings of the check), written with package findings (missing facts, scale mismatch), or
-problems found by ``--verify``; 2 the input could not be read or the folder not written.
+Exit codes: 0 package written and clean (or ``--force``d) / verified without errors (warnings
+allowed); 1 refused (error findings of the check), written with package findings (missing facts,
+scale mismatch), or errors found by ``--verify``; 2 the input could not be read (or is not a
+coordinate TXT) or the folder not written.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import click
 
+from ..base.profiles import PROFILE_NAMES
 from ..filing.package import build_package
-from ..filing.verify import verify_package, verify_txt
+from ..filing.verify import verify as verify_source
 from .errors import fail, user_errors
 from .options import configure_logging, force_option, reason_option, verbosity
 
@@ -61,6 +63,24 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 @click.option(
     "--filing-code", help="With --verify of a single TXT: the 备案编号 its file name must be."
 )
+@click.option(
+    "--area",
+    "area_basis",
+    type=click.Choice(["ellipsoidal", "planar"]),
+    help="地块面积 basis: ellipsoidal (official, the default when packaging) or planar; recorded "
+    "in the manifest. With --verify: the basis to check against (default: the manifest's).",
+)
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path),
+    help="With --verify: the checked GeoPackage; plots, ids and areas must agree with it.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    help="With --verify of a single TXT: the profile whose 备案编号 pattern applies "
+    "(default national; a package folder takes its manifest's).",
+)
 @verbosity
 def package_cmd(
     source: Path,
@@ -73,6 +93,9 @@ def package_cmd(
     scale_tolerance,
     verify,
     filing_code,
+    area_basis,
+    against,
+    profile,
     verbose,
     quiet,
 ) -> None:
@@ -84,7 +107,7 @@ def package_cmd(
     """
     configure_logging(verbose, quiet)
     if verify:
-        _verify(source, filing_code, quiet)
+        _verify(source, filing_code, area_basis, against, profile, quiet)
         return
     if output is None:
         fail("give the package folder with -o DIR (or --verify to check a package)")
@@ -99,6 +122,7 @@ def package_cmd(
             producer=producer,
             approved_scale_m2=approved_scale,
             scale_tolerance=scale_tolerance,
+            area_basis=area_basis or "ellipsoidal",
         )
     for f in result.findings:
         if f.severity != "info" or not quiet:
@@ -114,18 +138,24 @@ def package_cmd(
     sys.exit(result.exit_code)
 
 
-def _verify(source: Path, filing_code: str | None, quiet: bool) -> None:
+def _verify(source: Path, filing_code, area_basis, against, profile, quiet: bool) -> None:
     with user_errors(f"verifying {source}"):
-        problems = (
-            verify_package(source)
-            if source.is_dir()
-            else verify_txt(source, filing_code=filing_code)
+        report = verify_source(
+            source,
+            filing_code=filing_code,
+            profile=profile,
+            area_basis=area_basis,
+            against=against,
         )
-    for p in problems:
-        click.echo(str(p))
+    for p in report.problems:
+        if p.severity == "error" or not quiet:
+            click.echo(str(p))
     if not quiet:
-        click.echo(
-            f"{source}：{'发现 ' + str(len(problems)) + ' 个问题' if problems else '核验通过'}",
-            err=bool(problems),
-        )
-    sys.exit(1 if problems else 0)
+        for f in report.files:
+            click.echo(f"{f.name}：{f.plots} 个地块，错误 {f.errors} 个，警告 {f.warnings} 个")
+    errors, warnings = len(report.errors), len(report.warnings)
+    if not quiet or errors:
+        verdict = f"发现 {errors} 个错误" if errors else "核验通过"
+        more = f"，{warnings} 个警告" if warnings else ""
+        click.echo(f"{source}：{verdict}{more}", err=bool(errors))
+    sys.exit(report.exit_code)

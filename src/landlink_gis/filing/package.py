@@ -51,14 +51,16 @@ from ..base.contract import VERDICTS, verdict_of
 from ..base.errors import InputError, OutputError
 from ..io.atomic import os_error_message, refuse_protected
 from ..io.coordtxt import write_coordtxt
+from ..io.coordtxt.content import AREA_BASES
 from ..ledger.checked import CheckedProject, read_checked
 from ..outputs.outputs import output_paths
+from .codes import filing_code_problem
 from .summary import PackageFinding, required_fact_findings, summary_row, write_summary
 from .verify import MANIFEST_FILES, file_sha256, usable_filing_code, verify_txt
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PLOT_USE", "TXT_FOLDERS", "PackageResult", "build_package"]
+__all__ = ["PLOT_USE", "TXT_FOLDERS", "PackageResult", "build_package", "copy_name"]
 
 #: role → folder of its coordinate TXT inside the package
 TXT_FOLDERS: dict[str, str] = {"demolition": "txt/demolition", "construction": "txt/construction"}
@@ -125,7 +127,7 @@ def _scale_findings(
 
 
 def _txt_frames(
-    project: CheckedProject,
+    project: CheckedProject, area_basis: str = "ellipsoidal"
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[PackageFinding]]:
     """Plots of each role ready for :func:`write_coordtxt`, and findings for plots left out or
     unnamed."""
@@ -148,12 +150,13 @@ def _txt_frames(
             plots = plots.loc[~missing]
         if not len(plots):
             continue
-        frame = plots[["plot_id", "land_class", "area_m2", "kind", "geometry"]].copy()
+        area = "area_m2" if area_basis == "ellipsoidal" else "area_planar_m2"
+        frame = plots[["plot_id", "land_class", area, "kind", "geometry"]].copy()
         frame["use"] = [
             PLOT_USE.get((role, k if role == "construction" else ""), "") for k in frame["kind"]
         ]
         frame["name"] = [_name(a) for a in plots["attributes"]]
-        frame["area_ha"] = frame["area_m2"].to_numpy(dtype=float) / 10_000.0
+        frame["area_ha"] = frame[area].to_numpy(dtype=float) / 10_000.0
         unknown = (frame["use"] == "").to_numpy()
         if unknown.any():
             ids = ", ".join(map(str, frame["plot_id"].to_numpy()[unknown][:20]))
@@ -219,6 +222,7 @@ def build_package(
     producer: str | None = None,
     approved_scale_m2: float | None = None,
     scale_tolerance: float = SCALE_TOLERANCE,
+    area_basis: str = "ellipsoidal",
 ) -> PackageResult:
     """Write the online filing package of a checked project.
 
@@ -242,6 +246,9 @@ def build_package(
         compared with it.
     scale_tolerance
         Relative difference from the approved scale above which an error finding is reported.
+    area_basis
+        地块面积 written in the TXTs: ``"ellipsoidal"`` (official, default) or ``"planar"`` where a
+        province asks; recorded in the manifest (``area_basis``).
 
     Returns
     -------
@@ -256,6 +263,8 @@ def build_package(
         ``out_dir`` holds the input, is a non-empty folder without ``force``, or cannot be written.
     """
     checked, out = Path(checked), Path(out_dir)
+    if area_basis not in AREA_BASES:
+        raise InputError(f"area basis {area_basis!r}: use one of {', '.join(AREA_BASES)}")
     html = output_paths(checked)["report"]
     protected = {p.resolve() for p in (checked, html) if p.exists()} | {checked.resolve()}
     zip_path = Path(f"{out}.zip") if make_zip else None
@@ -291,6 +300,10 @@ def build_package(
     if code and (why := usable_filing_code(code)):
         findings.append(PackageFinding("PKG_FILING_CODE", "error", why))
         code = ""
+    elif code and (
+        why := filing_code_problem(code, profile=project.profile, project_code=project.code)
+    ):
+        findings.append(PackageFinding("PKG_FILING_CODE", "error", f"{why}；上传前须改正"))
     if not code:
         code = project.code
         findings.append(
@@ -313,7 +326,7 @@ def build_package(
                 "检查未能计算指标基数（有地块面积无法计算），汇总表节余指标留空",
             )
         )
-    frames, more = _txt_frames(project)
+    frames, more = _txt_frames(project, area_basis)
     findings += more
     if project.errors:
         findings.append(
@@ -347,8 +360,20 @@ def build_package(
         raise OutputError(os_error_message(out, exc)) from exc
     try:
         files = _write_stage(
-            stage, project, frames, findings, code, producer, scale, checked, html, force, reason
+            stage,
+            project,
+            frames,
+            findings,
+            code,
+            producer,
+            scale,
+            checked,
+            html,
+            force,
+            reason,
+            area_basis,
         )
+        _ordinary_permissions(stage)
         _move_into_place(stage, out)
     except OSError as exc:
         shutil.rmtree(stage, ignore_errors=True)
@@ -370,7 +395,7 @@ def build_package(
 
 
 def _write_stage(
-    stage, project, frames, findings, code, producer, scale, checked, html, force, reason
+    stage, project, frames, findings, code, producer, scale, checked, html, force, reason, basis
 ) -> dict[str, str]:
     header = {"数据产生单位": _field_safe(producer if producer is not None else project.county)}
     for role, frame in frames.items():
@@ -387,12 +412,19 @@ def _write_stage(
             header=header,
             protected={checked.resolve()},
         )
-        for p in verify_txt(target, filing_code=code, display=target.relative_to(stage).as_posix()):
-            findings.append(PackageFinding("PKG_TXT", "error", str(p)))
+        problems = verify_txt(
+            target,
+            filing_code=code,
+            display=target.relative_to(stage).as_posix(),
+            area_basis=basis,
+        )
+        for p in problems:
+            if p.severity == "error" and p.code != "file_name":  # the code: PKG_FILING_CODE
+                findings.append(PackageFinding("PKG_TXT", "error", f"{p.where()}: {p.message}"))
     write_summary(summary_row(project, findings, approved_scale_m2=scale), stage)
-    shutil.copy2(checked, stage / checked.name)
+    shutil.copy2(checked, stage / copy_name(checked))
     if html.is_file():
-        shutil.copy2(html, stage / html.name)
+        shutil.copy2(html, stage / copy_name(html))
     else:
         findings.append(
             PackageFinding(
@@ -410,7 +442,7 @@ def _write_stage(
         "tool": "landlink-gis",
         "tool_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "source": str(checked),
+        "source": checked.name,
         "source_sha256": file_sha256(checked),
         "project_code": project.code,
         "project_name": project.name,
@@ -418,6 +450,8 @@ def _write_stage(
         "filing_code": code,
         "verdict": verdict_of(project.run_info, project.errors),
         "verdict_text": VERDICTS[verdict_of(project.run_info, project.errors)][0],
+        "profile": project.profile or "national",
+        "area_basis": basis,
         "check_errors": project.errors,
         "check_warnings": project.warnings,
         "forced": bool(force and any(f.severity == "error" for f in findings)),
@@ -480,13 +514,33 @@ def _move_into_place(stage: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def copy_name(path: Path) -> str:
+    """Name of the copy of the checked GeoPackage or its report in the package: its own name when
+    that is ASCII, else ``checked`` with its suffix (names besides the 备案编号 are ASCII, so that a
+    zip unpacks with the same names on every tool)."""
+    return path.name if path.name.isascii() else f"checked{path.suffix.lower()}"
+
+
+def _ordinary_permissions(folder: Path) -> None:
+    """Give the staged package the permissions of ordinary files: folders 0755, files 0644, less
+    the umask (a temporary folder starts 0700, a temporary file 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o755 & ~umask)
+    for p in folder.rglob("*"):
+        os.chmod(p, (0o755 if p.is_dir() else 0o644) & ~umask)
+
+
 def _write_zip(folder: Path, zip_path: Path) -> None:
+    """The package as a zip: the folder's files at the root of the zip (``txt/demolition/…``,
+    ``summary.csv``, ``manifest.json`` …), as laid out in docs/filing.md, without the local name
+    of the folder."""
     tmp = zip_path.with_name(f".{zip_path.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for p in sorted(folder.rglob("*")):
                 if p.is_file():
-                    zf.write(p, (Path(folder.name) / p.relative_to(folder)).as_posix())
+                    zf.write(p, p.relative_to(folder).as_posix())
         os.replace(tmp, zip_path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,16 @@ from ..load.context import CheckContext
 from ._citations import CGCS2000_NOTICE, SURVEY_TDT1055
 from ._registry import rule
 
+_ZONE_HEADER = {
+    "zh": "坐标交换文件属性描述的带号 {declared} 与坐标 Y 的带号前缀 {found} 不符",
+    "en": "the coordinate TXT's header gives 带号 {declared} but its eastings carry zone {found}",
+}
+
+
+def _whole(value) -> str:
+    return "" if value is None else f"{int(value)}"
+
+
 _REF = f"{CGCS2000_NOTICE}：土地管理数据采用 2000 国家大地坐标系; {SURVEY_TDT1055} 数学基础：CGCS2000、高斯-克吕格投影"
 
 
@@ -94,12 +104,17 @@ def coordinates_mismatch(ctx: CheckContext):
             return None
         # a layer without a CRS (CRS001) was read as the project CRS: its coordinates must fit that
         # one
-        return (
-            coordinate_problems(
-                info.bounds, inspect_crs(info.crs if info.crs is not None else ctx.crs)
-            )
-            or None
+        reasons = coordinate_problems(
+            info.bounds, inspect_crs(info.crs if info.crs is not None else ctx.crs)
         )
+        # a coordinate TXT whose header 带号 disagrees with the zone prefix of its coordinates
+        # (the reader's read problem, found by the content check of ``package --verify``)
+        reasons += [
+            _ZONE_HEADER[ctx.lang].format(declared=_whole(p.declared), found=_whole(p.found))
+            for p in info.problems
+            if p.code == "zone"
+        ]
+        return reasons or None
 
     return _per_layer(ctx, test)
 

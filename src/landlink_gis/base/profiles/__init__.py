@@ -39,6 +39,9 @@ class Profile:
     #: what this profile adds to the checks filing requires (``[filing] requires``: texts such as
     #: ``"raster:quality"``, ``"layer:illegal_land"``, ``"fact:filing_code"``); never fewer
     filing_requires: tuple[str, ...] = ()
+    #: ``[filing]`` settings (``code_pattern``: the 备案编号 as a regular expression with the
+    #: named group ``county``); a profile without its own takes the national ones
+    filing: dict[str, Any] = field(default_factory=dict)
 
 
 @cache
@@ -55,4 +58,8 @@ def load_profile(name: str) -> Profile:
         severity=dict(doc.get("severity", {})),
         params=dict(doc.get("params", {})),
         filing_requires=tuple(doc.get("filing", {}).get("requires", [])),
+        filing={
+            **(load_profile("national").filing if name != "national" else {}),
+            **doc.get("filing", {}),
+        },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +13,26 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.errors import GEOSException
-from shapely.geometry import MultiPolygon, Polygon
 
 from landlink_gis.base.crs import GK_ZONES, gk_epsg, zone_of_meridian
 from landlink_gis.base.errors import DataSourceError
 
-from .format import AREA_COLUMN, AREA_UNIT, ATTRIBUTE_COLUMNS, datum_of_label, fail, logger, short
+from .content import area_with_unit, header_zone, zone_problems
+from .format import (
+    AREA_COLUMN,
+    AREA_UNIT,
+    ATTRIBUTE_COLUMNS,
+    HEADER_KEYS,
+    datum_of_label,
+    fail,
+    logger,
+    short,
+)
 from .parse import Parsed, decode, parse
+from .rings import MAX_RINGS_PER_PLOT, assemble
 
 __all__ = ["MAX_RINGS_PER_PLOT", "read_coordtxt"]
 
-#: A plot with more rings (圈号) than this is refused: assembling holes and parts compares rings
-#: pairwise, and no real plot comes near it.
-MAX_RINGS_PER_PLOT = 2_000
-# point-in-ring tests allowed for one plot's assembly (bounded time for pathological nesting)
-_MAX_CONTAINMENT_TESTS = 20_000_000
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -110,86 +114,6 @@ def _resolve_crs(
     return epsg
 
 
-def _containment(polys: np.ndarray, points: Sequence[np.ndarray], path: Path, line: int) -> tuple:
-    """Pairs (i, j) of rings where every point of ring i is covered by the larger ring j.
-
-    Candidates come from an STRtree and bounding-box containment (exact as a pre-filter: points
-    covered by ring j lie in its box), so spread-out rings cost little; the point tests are one
-    vectorised call, with a per-pair fallback when GEOS refuses an invalid ring.
-    """
-    areas = shapely.area(polys)
-    box = shapely.bounds(polys)
-    ii, jj = shapely.STRtree(polys).query(polys)
-    keep = (
-        (areas[jj] > areas[ii])
-        & (box[jj, :2] <= box[ii, :2]).all(1)
-        & (box[jj, 2:] >= box[ii, 2:]).all(1)
-    )
-    ii, jj = ii[keep], jj[keep]
-    sizes = np.array([len(p) for p in points])[ii]
-    if sizes.sum() > _MAX_CONTAINMENT_TESTS:
-        raise fail(
-            path,
-            line,
-            f"plot has {len(polys)} rings nested too deeply to sort into parts and holes "
-            f"({int(sizes.sum())} point tests)",
-            "Split the plot into several plots",
-        )
-    if not len(ii):
-        return ii, jj
-    xy = np.concatenate([points[i] for i in ii])
-    starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    try:  # a point intersects a polygon exactly when the polygon covers it
-        shapely.prepare(polys)
-        covered = shapely.intersects_xy(polys[np.repeat(jj, sizes)], xy[:, 0], xy[:, 1])
-        inside = np.logical_and.reduceat(covered, starts)
-    except GEOSException:  # an invalid ring: GEOM001 reports it later; test pair by pair
-        inside = np.zeros(len(ii), dtype=bool)
-        for k, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
-            try:
-                inside[k] = bool(shapely.covers(polys[j], shapely.points(points[i])).all())
-            except GEOSException:
-                inside[k] = False
-    return ii[inside], jj[inside]
-
-
-def _assemble(
-    rings: np.ndarray, points: Sequence[np.ndarray], path: Path, line: int
-) -> Polygon | MultiPolygon:
-    """One plot's rings → polygon: a ring inside an odd number of others is a hole, else a part."""
-    n = len(rings)
-    if n > MAX_RINGS_PER_PLOT:
-        raise fail(
-            path,
-            line,
-            f"plot has {n} rings (圈号), more than {MAX_RINGS_PER_PLOT}",
-            "Split the plot into several plots",
-        )
-    polys = shapely.polygons(rings)
-    areas = shapely.area(polys)
-    ii, jj = _containment(polys, points, path, line)  # ring ii lies in ring jj
-    depth = np.bincount(ii, minlength=n)
-    # a hole's parent: the smallest of its containers one level up (lowest index on ties)
-    direct = (depth[ii] % 2 == 1) & (depth[jj] == depth[ii] - 1)
-    hi, hj = ii[direct], jj[direct]
-    order = np.lexsort((hj, areas[hj], hi))
-    hi, hj = hi[order], hj[order]
-    first = np.r_[True, hi[1:] != hi[:-1]] if len(hi) else np.zeros(0, dtype=bool)
-    parent = dict(zip(hi[first].tolist(), hj[first].tolist(), strict=True))
-    exteriors = [i for i in range(n) if depth[i] % 2 == 0]
-    holes: dict[int, list[Any]] = {i: [] for i in exteriors}
-    for i in range(n):
-        if depth[i] % 2 == 1:
-            if i in parent:
-                holes[parent[i]].append(rings[i])
-            else:  # inconsistent nesting (e.g. crossing rings): keep the ring as a part
-                exteriors.append(i)
-                holes[i] = []
-    exteriors.sort()
-    parts = [Polygon(rings[i], holes[i]) for i in exteriors]
-    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
-
-
 def _number_column(
     path: Path, parsed: Parsed, table: pd.DataFrame, col: str, what: str
 ) -> pd.api.extensions.ExtensionArray:
@@ -204,6 +128,17 @@ def _number_column(
         try:
             number = int(v) if whole else float(v)
         except ValueError:
+            number, unit = (None, None) if whole else area_with_unit(v)
+            if number is not None:  # 「5.7089公顷」: a real variant, read with a warning
+                logger.warning(
+                    "%s, line %d: 地块面积 %s is written with its unit; read as %s 公顷",
+                    path,
+                    parsed.plot_lines[i],
+                    short(v),
+                    number,
+                )
+                values.append(number)
+                continue
             raise fail(
                 path,
                 parsed.plot_lines[i],
@@ -272,6 +207,9 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         ) from exc
     text, enc = decode(data, encoding, path)
     parsed = parse(text, path)
+    missing = [k for k in HEADER_KEYS if k not in parsed.header]
+    if parsed.header and missing:  # e.g. the seven-key header some exporters write
+        logger.warning("%s: the [属性描述] header lacks %s; read anyway", path, "、".join(missing))
 
     xs, ys = np.asarray(parsed.xs), np.asarray(parsed.ys)  # file X (northing), Y (easting)
     info: dict[str, Any] = {"path": str(path), "encoding": enc, "swapped_xy": False}
@@ -304,6 +242,9 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         prefix = int(zones[0])
     info["zone_prefix"] = prefix is not None
     epsg = _resolve_crs(path, parsed.header, prefix, info)
+    # 带号 against the zone prefix: the content check of ``package --verify``, kept for the rules
+    # (CRS003 reports it)
+    zone_mismatch = [p for p in zone_problems(parsed.header, prefix) if p.code == "zone"]
 
     ring_of_point = np.asarray(parsed.ring_of_point)
     rings = shapely.linearrings(np.column_stack([ys, xs]), indices=ring_of_point)
@@ -320,7 +261,7 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         for p in np.flatnonzero(~single):
             idx = np.arange(first_ring[p], first_ring[p] + rings_per_plot[p])
             pts = [coords[starts[r] : starts[r + 1]] for r in idx]
-            geoms[p] = _assemble(rings[idx], pts, path, parsed.plot_lines[p])
+            geoms[p] = assemble(rings[idx], pts, path, parsed.plot_lines[p])
 
     width = max(len(a) for a in parsed.plots)
     columns = list(ATTRIBUTE_COLUMNS) + [f"EXTRA_{i}" for i in range(1, width - 7)]
@@ -334,6 +275,16 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
         ring_plot, weights=np.asarray(parsed.ring_closed, dtype=float), minlength=n_plots
     )
     problems: list[dict[str, Any]] = []
+    if zone_mismatch:
+        problems.append(
+            {
+                "position": 0,
+                "code": "zone",
+                "declared": header_zone(parsed.header)[1],
+                "found": prefix,
+                "line": None,
+            }
+        )
     for i, declared in enumerate(table["JZDS"].tolist()):
         if declared is pd.NA or declared in (n_lines[i], n_lines[i] - int(closed[i])):
             continue

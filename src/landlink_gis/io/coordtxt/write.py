@@ -54,9 +54,11 @@ def write_coordtxt(
     """Write polygons as a coordinate exchange TXT (坐标交换格式), atomically.
 
     Each plot's rings are numbered by 圈号: the exterior of the first part 1, then its holes, then
-    the next part and its holes. Rings are closed (the first point repeated, with its point number);
-    points are numbered ``J1``, ``J2``, … continuing across a plot's rings and restarting per plot;
-    界址点数 counts the coordinate lines written (closing points included). Vertex order is kept.
+    the next part and its holes. Each ring is written clockwise starting from its north-west-most
+    point (the vertex nearest the north-west corner of the ring's bounding box), the 界址点
+    convention; rings are closed (the first point repeated, with its point number); points are
+    numbered ``J1``, ``J2``, … continuing across a plot's rings and restarting per plot; 界址点数
+    counts the coordinate lines written (closing points included).
 
     Parameters
     ----------
@@ -211,6 +213,43 @@ def write_coordtxt(
     logger.info("wrote %d plots to %s", len(gdf), path)
 
 
+def clockwise_from_north_west(
+    coords: np.ndarray, point_ring: np.ndarray, n_rings: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Closed rings (``coords`` grouped by ``point_ring``, each ending on its first point)
+    reordered clockwise from their north-west-most point, closed again.
+
+    The north-west-most point is the vertex nearest the north-west corner (min x, max y) of the
+    ring's bounding box, the first of them on ties; clockwise is seen with x east and y north.
+    Vectorised over all rings.
+    """
+    if not len(coords):
+        return coords, point_ring
+    starts = np.searchsorted(point_ring, np.arange(n_rings))
+    closing = np.zeros(len(coords), dtype=bool)
+    closing[np.r_[starts[1:], len(coords)] - 1] = True
+    pts, ring = coords[~closing], point_ring[~closing]
+    n = np.bincount(ring, minlength=n_rings)
+    first = np.r_[0, np.cumsum(n)[:-1]]
+    k = np.arange(len(pts)) - first[ring]
+    nxt = first[ring] + (k + 1) % n[ring]
+    x = pts[:, 0] - pts[first[ring], 0]  # relative to the ring's first point (precision)
+    y = pts[:, 1] - pts[first[ring], 1]
+    clockwise = np.bincount(ring, weights=x * y[nxt] - x[nxt] * y, minlength=n_rings) < 0
+    minx = np.full(n_rings, np.inf)
+    maxy = np.full(n_rings, -np.inf)
+    np.minimum.at(minx, ring, x)
+    np.maximum.at(maxy, ring, y)
+    corner = (x - minx[ring]) ** 2 + (maxy[ring] - y) ** 2
+    nearest = np.lexsort((np.arange(len(pts)), corner, ring))[first] - first
+    step = np.where(clockwise, 1, -1)
+    m = n + 1
+    new_ring = np.repeat(np.arange(n_rings), m)
+    j = np.arange(int(m.sum())) - np.repeat(np.r_[0, np.cumsum(m)[:-1]], m)
+    src = first[new_ring] + (nearest[new_ring] + step[new_ring] * j) % n[new_ring]
+    return pts[src], new_ring
+
+
 def _numbered_points(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     """Point numbers, 圈号 and plot of every coordinate of ``geoms``, and the coordinates.
 
@@ -224,6 +263,7 @@ def _numbered_points(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     coords, point_ring = shapely.get_coordinates(rings, return_index=True)
     ring_plot = part_plot[ring_part]
     ring_no = np.arange(len(rings)) - np.searchsorted(ring_plot, np.arange(n_plots))[ring_plot] + 1
+    coords, point_ring = clockwise_from_north_west(coords, point_ring, len(rings))
     ring_start = np.searchsorted(point_ring, np.arange(len(rings)))
     is_closing = np.zeros(len(coords), dtype=bool)
     is_closing[np.r_[ring_start[1:], len(coords)] - 1] = True
