@@ -311,3 +311,24 @@ def test_static_plot_draws_without_warnings(demo_result):
         statuses = set(demo_result.plots["demolition"]["ll_status"])
         assert colours == {STATUS_COLOURS[s] for s in statuses}
         plt.close(ax.figure)
+
+
+def test_write_reaches_every_writer_of_the_table(demo_result, tmp_path):
+    # ll.write goes through outputs.WRITERS: every kind it offers, beside the GeoPackage, the
+    # GeoPackage with the same digest as the CLI's (run times aside, the same content)
+    from landlink_gis.io.gpkg_digest import content_digest
+    from landlink_gis.outputs.outputs import WRITERS
+
+    kinds = [k for k in WRITERS if k != "gpkg"]
+    written = ll.write(demo_result, tmp_path / "api.gpkg", kinds=kinds)
+    assert list(written) == list(WRITERS)  # every kind, in the table's order
+    for kind, path in written.items():
+        assert path == (tmp_path / "api.gpkg").with_suffix(WRITERS[kind].suffix)
+        assert path.is_file() and path.stat().st_size > 0
+    cli_out = tmp_path / "cli.gpkg"
+    CliRunner().invoke(cli, ["check", str(DEMO / "project.toml"), "-o", str(cli_out), "-q"])
+    assert content_digest(written["gpkg"]) == content_digest(cli_out)
+    one = ll.write_gpkg(demo_result, tmp_path / "only.gpkg")
+    assert content_digest(one) == content_digest(cli_out)
+    with pytest.raises(ValueError, match="unknown output kinds: pdf"):
+        ll.write(demo_result, tmp_path / "x.gpkg", kinds=["pdf"])

@@ -5,7 +5,7 @@ The public API, re-exported here; the work is done in the modules named in ``doc
     import landlink_gis as ll
     result = ll.check(ll.load_project("project.toml"))
     result.findings, result.balance, result.plots
-    ll.summary(result), ll.write_gpkg(result, "out.gpkg"), ll.explore(result)
+    ll.summary(result), ll.write(result, "out.gpkg", kinds=["report", "xlsx"]), ll.explore(result)
 
 Heavy optional packages (folium, matplotlib, dask) are imported only by the functions that
 use them (``explore``, ``plot`` …).
@@ -22,6 +22,7 @@ from .api import (
     read_layer,
     rules_table,
     summary,
+    write,
     write_gpkg,
 )
 from .base.errors import DataSourceError, InputError, LandlinkError, OutputError, ProjectFileError
@@ -48,5 +49,6 @@ __all__ = [
     "read_layer",
     "rules_table",
     "summary",
+    "write",
     "write_gpkg",
 ]

@@ -1,7 +1,7 @@
 """The notebook-friendly API: projects from files or GeoDataFrames, checks, rules, layers.
 
 Everything here is a thin layer over the modules that do the work (:mod:`.project`,
-:mod:`.runner`, :mod:`.rules`, :mod:`.io.vector`). Nothing is global: every call takes what it
+:mod:`.runner`, :mod:`.rules`, :mod:`.io.formats`). Nothing is global: every call takes what it
 needs as arguments and returns new objects; the caller's GeoDataFrames are never modified.
 
 Examples
@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,9 @@ import pandas as pd
 
 from .base.errors import InputError
 from .base.roles import LAYER_ROLES, RASTER_ROLES
-from .io.vector import read_vector
-from .outputs.gpkg import write_checked_gpkg
+from .io.formats import read_vector
 from .outputs.maps_interactive import explore_result, plot_result
+from .outputs.outputs import WRITERS, write_outputs
 from .outputs.summary import summary_text
 from .project.file import Project, load_project, parse_project
 from .rules import REGISTRY, sorted_rules
@@ -43,6 +43,7 @@ __all__ = [
     "read_layer",
     "rules_table",
     "summary",
+    "write",
     "write_gpkg",
 ]
 
@@ -285,12 +286,42 @@ def explain(rule_id: str, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+def write(
+    result: CheckResult,
+    path: str | Path,
+    kinds: Iterable[str] = ("gpkg",),
+    *,
+    protected: Iterable[str | Path] = (),
+) -> dict[str, Path]:
+    """Write the outputs of ``result`` through the writer table, exactly as ``landlink check``.
+
+    Parameters
+    ----------
+    result
+        The check result.
+    path
+        The filing GeoPackage (``.gpkg``); every other output is written beside it with its own
+        suffix (``report`` → ``.html``, ``xlsx`` → ``.xlsx``).
+    kinds
+        Keys of :data:`landlink_gis.outputs.outputs.WRITERS` (``gpkg``, ``report``, ``xlsx`` …);
+        the GeoPackage is always written. All or nothing: a failure removes this call's outputs.
+    protected
+        Further files no output may replace (the project's inputs and ledger always are).
+
+    Returns
+    -------
+    dict
+        Kind → path of each file written.
+    """
+    return write_outputs(result, path, kinds, protected=protected)
+
+
 def write_gpkg(result: CheckResult, path: str | Path, **kwargs: Any) -> Path:
     """Write the filing GeoPackage of ``result`` atomically, exactly as ``landlink check`` does.
 
-    Keyword arguments go to :func:`landlink_gis.outputs.gpkg.write_checked_gpkg` (``gpkg_version``).
+    The ``gpkg`` writer of the writer table; keyword arguments go to it (``gpkg_version``).
     """
-    return write_checked_gpkg(result, path, **kwargs)
+    return WRITERS["gpkg"].write(result, Path(path), **kwargs)
 
 
 def summary(result: CheckResult, lang: str | None = None) -> str:

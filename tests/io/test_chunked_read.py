@@ -40,7 +40,7 @@ def test_batches_cover_the_layer_once(grid, name):
 def test_read_near_keeps_exactly_the_features_near_the_plots(grid, name):
     folder, frame = grid
     plots = np.array([square(5, 5, 10), square(203, 143, 30), square(2000, 2000, 5)], dtype=object)
-    kept, scanned = read_near(
+    kept, scanned, _ = read_near(
         folder / name,
         plots,
         crs=CRS,
@@ -62,9 +62,9 @@ def test_read_near_reprojects_to_the_project_crs(grid, tmp_path):
     _, frame = grid
     frame.to_crs("EPSG:4490").to_file(tmp_path / "geo.gpkg", layer="landuse")
     plots = np.array([square(5, 5, 10)], dtype=object)
-    kept, _ = read_near(tmp_path / "geo.gpkg", plots, crs=CRS, layer="landuse")
+    kept, _, source_crs = read_near(tmp_path / "geo.gpkg", plots, crs=CRS, layer="landuse")
     assert kept.crs.equals(gpd.GeoSeries(crs=CRS).crs)
-    assert kept.attrs["source_crs"].to_epsg() == 4490
+    assert source_crs.to_epsg() == 4490
     assert kept["BSM"].tolist() == [1]
 
 

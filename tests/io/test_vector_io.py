@@ -8,7 +8,8 @@ import geopandas as gpd
 import pytest
 
 from landlink_gis.base.errors import DataSourceError
-from landlink_gis.io.vector import detect_dbf_encoding, read_vector
+from landlink_gis.io.formats import read_layer, read_vector
+from landlink_gis.io.vector import detect_dbf_encoding
 from tests.support.geoms import CRS, square
 
 NAMES = ["王家湾村宅基地", "李家沟村宅基地"]
@@ -102,7 +103,8 @@ def test_non_regular_paths_are_refused_before_any_open(tmp_path):
     import socket
     import time
 
-    from landlink_gis.io.vector import ensure_readable_source, file_sha256
+    from landlink_gis.io.formats import file_sha256
+    from landlink_gis.io.vector import ensure_readable_source
 
     fifo = tmp_path / "plots.gpkg"
     os.mkfifo(fifo)
@@ -150,7 +152,7 @@ def test_a_hashing_thread_on_a_fifo_never_keeps_the_process_alive(tmp_path):
     os.mkfifo(fifo)
     code = (
         "import sys; from concurrent.futures import ThreadPoolExecutor\n"
-        "from landlink_gis.io.vector import file_sha256\n"
+        "from landlink_gis.io.formats import file_sha256\n"
         "pool = ThreadPoolExecutor(1); fut = pool.submit(file_sha256, sys.argv[1]); "
         "pool.shutdown(wait=False)\n"
         "print(type(fut.exception(timeout=5)).__name__)\n"
@@ -225,7 +227,7 @@ def test_unusable_cpg_falls_back_to_detection_with_a_note(tmp_path, cpg):
     path = tmp_path / "plots.shp"
     sample_frame().to_file(path, encoding="GBK")
     (tmp_path / "plots.cpg").write_bytes(cpg)
-    gdf = read_vector(role="demolition", path=path)
+    gdf, notes = read_layer(role="demolition", path=path)
     assert list(gdf["DKMC"]) == NAMES
-    assert gdf.attrs["encoding"] == "GBK"
-    assert "plots.cpg" in gdf.attrs["encoding_note"] and "GBK" in gdf.attrs["encoding_note"]
+    assert notes.encoding == "GBK" and not gdf.attrs  # the notes are typed, not frame.attrs
+    assert "plots.cpg" in notes.encoding_note and "GBK" in notes.encoding_note

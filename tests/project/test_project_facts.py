@@ -120,11 +120,13 @@ def test_reader_declared_unit_is_honoured_when_the_project_sets_none():
     gdf = gpd.GeoDataFrame(
         {"DKBH": ["D1"], "MJ": [0.04]}, geometry=[square(0, 0, 20)], crs="EPSG:4545"
     )
-    gdf.attrs["area_units"] = {"MJ": "hm2"}
-    out, _ = normalise_layer(gdf, LayerSpec(role="demolition"), gdf.crs, areas=False)
+    units = {"MJ": "hm2"}  # what the reader noticed (ReadNotes.area_units)
+    out, _ = normalise_layer(
+        gdf, LayerSpec(role="demolition"), gdf.crs, areas=False, area_units=units
+    )
     assert out["area_declared"].iloc[0] == pytest.approx(400.0)
     out, _ = normalise_layer(
-        gdf, LayerSpec(role="demolition", area_unit="mu"), gdf.crs, areas=False
+        gdf, LayerSpec(role="demolition", area_unit="mu"), gdf.crs, areas=False, area_units=units
     )
     assert out["area_declared"].iloc[0] == pytest.approx(0.04 * 10000.0 / 15.0)
     assert np.isfinite(out["area_declared"].to_numpy()).all()

@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 import shapely
 
-from landlink_gis.io.vector import read_vector
+from landlink_gis.io.formats import read_vector
 from landlink_gis.run.runner import check
 from tests.support import SAMPLES
 from tests.support.geoms import CRS, rect

@@ -87,9 +87,7 @@ def test_rule_case(tmp_path, rule_id, case):
     rules = {k: case[k] for k in ("params", "ignore") if k in case} or None
     path = write_project(tmp_path, layers, project=project, rules=rules, fmt="gpkg")
     select = case.get("select", [rule_id])
-    result = check(
-        path, rules=select or None, lang=case.get("lang", "en"), today=case.get("today")
-    )
+    result = check(path, rules=select or None, lang=case.get("lang", "en"), today=case.get("today"))
     got = result.findings[result.findings["rule_id"] == rule_id]
     got = got.sort_values(
         ["layer", "plot_id", "other_id", "measured"], na_position="last"

@@ -31,10 +31,9 @@ logger = logging.getLogger(__name__)
 
 class _DelayedProgress:
     """A rich progress display on stderr that appears only when a run takes longer than ``delay``
-    s."""
+    s, and only on a terminal (a log file or a script's pipe gets no progress lines)."""
 
     def __init__(self, total: int, label: str, *, enabled: bool, delay: float = 0.8):
-        # only on a terminal: a log file or a pipe gets no spinner lines
         self.enabled = enabled and sys.stderr.isatty()
         self.total, self.label, self.delay = total, label, delay
         self.progress = None

@@ -23,7 +23,7 @@ from ..base.errors import LandlinkError
 from ..base.fields import DEFAULT_FIELD_NAMES, find_field
 from ..io.atomic import refuse_protected
 from ..io.coordtxt import write_coordtxt
-from ..io.vector import read_vector
+from ..io.formats import read_vector
 from .errors import user_errors
 from .options import configure_logging, verbosity
 

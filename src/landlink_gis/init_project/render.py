@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..base.roles import LAYER_LABELS, LAYER_ROLES, RASTER_ROLES
+from ..io.formats import format_of
 from .scan import FolderScan, LayerGuess
 
 __all__ = ["render_project"]
@@ -65,6 +66,7 @@ _T: dict[str, dict[str, str]] = {
         "skip.output": "{label}：landlink 检查结果（输出），跳过",
         "skip.ledger_store": "{label}：台账 GeoPackage，已写入 [ledger]",
         "skip.not_coordtxt": "{label}：不是坐标交换格式 TXT，跳过",
+        "skip.not_geojson": "{label}：不是 GeoJSON 图层，跳过",
         "skip.unreadable": "{label}：无法读取（{detail}）",
         "ledger": "台账（县级台账 GeoPackage 或 postgresql://…），有则填写",
         "ledger.found": "依据：{label} 含台账表 ll_projects",
@@ -117,6 +119,7 @@ _T: dict[str, dict[str, str]] = {
         "skip.output": "{label}: a landlink check result (an output); skipped",
         "skip.ledger_store": "{label}: a ledger GeoPackage; written as [ledger]",
         "skip.not_coordtxt": "{label}: not a coordinate exchange TXT; skipped",
+        "skip.not_geojson": "{label}: not a GeoJSON layer; skipped",
         "skip.unreadable": "{label}: cannot be read ({detail})",
         "ledger": "the county ledger (a ledger GeoPackage or postgresql://…), if there is one",
         "ledger.found": "from: {label} holds the ledger table ll_projects",
@@ -171,7 +174,8 @@ def _layer_lines(g: LayerGuess, folder: Path, t: dict[str, str], lang: str) -> l
     lines.append(f"path = {_q(_rel(g.source, folder))}")
     if g.layer:
         lines.append(f"layer = {_q(g.layer)}")
-    if g.encoding and g.source.suffix.lower() in (".shp", ".txt"):
+    fmt = format_of(g.source)
+    if g.encoding and fmt is not None and fmt.encoding:
         lines.append(f"encoding = {_q(g.encoding)}")
     if g.id_field:
         lines.append(f"id = {_q(g.id_field)}")

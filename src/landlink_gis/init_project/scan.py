@@ -1,7 +1,8 @@
 """Read every layer of a folder and guess what it is: role, field mapping, encoding and CRS.
 
-The layers are read with the toolkit's own readers (:func:`~landlink_gis.io.vector.read_vector`,
-:func:`~landlink_gis.io.vector.list_layers`, :func:`~landlink_gis.io.raster.inspect_raster`), so
+The layers are found and read through the reader table (:mod:`landlink_gis.io.formats`: which
+suffixes are vector layers, which files hold several layers, which are folders, a content test
+for the coordinate TXT) and :func:`~landlink_gis.io.raster.inspect_raster`, so
 what :mod:`landlink_gis.init_project` writes is what ``landlink check`` will read; inputs are only
 read, never changed. Every guess keeps its evidence (the name or field it came from) so that the
 project file can say why.
@@ -17,26 +18,25 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
+from ..base.contract import FINDINGS_LAYER, PLOT_LAYER_NAMES, RUN_INFO_LAYER
 from ..base.crs import GK_ZONES, gk_epsg, inspect_crs
 from ..base.errors import DataSourceError
 from ..base.fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
 from ..base.roles import LAYER_ROLES, PLOT_ROLES
+from ..io.formats import Format, ReadNotes, format_of, read_layer
 from ..io.raster import inspect_raster
 from ..io.shapefile import detect_dbf_encoding, shapefile_encoding
-from ..io.vector import list_layers, read_vector
+from ..io.vector import list_layers
 from .guess import PROVINCE_PROFILES, RASTER_NAME_WORDS, crs_from_bounds, guess_role, name_role
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["FolderScan", "LayerGuess", "RasterGuess", "Skipped", "scan_folder"]
 
-_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".parquet", ".geoparquet", ".txt")
 _RASTER_SUFFIXES = (".tif", ".tiff", ".img")
 _MAX_DEPTH = 3
-# a coordinate exchange TXT names one of its sections in the first few kilobytes
-_TXT_MARKS = tuple(m.encode(enc) for m in ("[属性描述]", "[地块坐标]") for enc in ("gbk", "utf-8"))
 # a filing GeoPackage written by `landlink check` (an output, not an input)
-_OUTPUT_LAYERS = frozenset({"findings", "run_info", "demolition_plots"})
+_OUTPUT_LAYERS = frozenset({FINDINGS_LAYER, RUN_INFO_LAYER, PLOT_LAYER_NAMES["demolition"]})
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,9 @@ def _admin(frame: gpd.GeoDataFrame, columns: list[str]) -> tuple[str, str] | Non
     return str(codes[0]), str(names[0]) if len(names) == 1 else ""
 
 
-def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> LayerGuess:
+def _guess_layer(
+    source: Path, layer: str | None, frame: gpd.GeoDataFrame, notes: ReadNotes
+) -> LayerGuess:
     columns = [c for c in frame.columns if c != frame.geometry.name]
     names = [("layer_name", layer)] if layer else []
     names.append(("file_name", source.stem))
@@ -165,16 +167,16 @@ def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> La
     }
     id_field = mapping.pop("plot_id", None)
     area_unit = None
-    units = frame.attrs.get("area_units") or {}
+    units = notes.area_units
     if "area_declared" not in mapping and units:
         column, area_unit = next(iter(units.items()))
         mapping["area_declared"] = column
-    suffix = source.suffix.lower()
+    fmt = format_of(source)
     encoding, enc_basis, enc_note = None, "utf8_format", None
-    if suffix == ".shp":
+    if fmt is not None and fmt.name == "shapefile":  # how the DBF encoding was found
         encoding, enc_basis, enc_note = _shapefile_encoding(source)
-    elif suffix == ".txt":
-        encoding, enc_basis = (frame.attrs.get("coordtxt") or {}).get("encoding"), "coordtxt"
+    elif fmt is not None and fmt.encoding:  # a text format whose reader found the encoding
+        encoding, enc_basis = notes.details.get("encoding") or notes.encoding, fmt.name
     crs_text, crs_name, crs_basis, geographic = None, "", "", False
     bounds = (
         tuple(float(v) for v in frame.total_bounds)
@@ -225,15 +227,6 @@ def _guess_layer(source: Path, layer: str | None, frame: gpd.GeoDataFrame) -> La
     )
 
 
-def _is_coordtxt(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8192)
-    except OSError:
-        return False
-    return any(mark in head for mark in _TXT_MARKS)
-
-
 def _candidates(folder: Path) -> tuple[list[Path], list[Path]]:
     """Vector sources (files and .gdb folders) and rasters under ``folder``, sorted, hidden ones
     left out."""
@@ -244,12 +237,13 @@ def _candidates(folder: Path) -> tuple[list[Path], list[Path]]:
         for p in sorted(d.iterdir()):
             if p.name.startswith("."):
                 continue
+            fmt = format_of(p)
             if p.is_dir():
-                if p.suffix.lower() == ".gdb":
+                if fmt is not None and fmt.folder:
                     vectors.append(p)
                 elif depth < _MAX_DEPTH:
                     walk(p, depth + 1)
-            elif p.suffix.lower() in _VECTOR_SUFFIXES:
+            elif fmt is not None and not fmt.folder:
                 vectors.append(p)
             elif p.suffix.lower() in _RASTER_SUFFIXES:
                 rasters.append(p)
@@ -259,12 +253,12 @@ def _candidates(folder: Path) -> tuple[list[Path], list[Path]]:
 
 
 def _read_source(path: Path, skipped: list[Skipped]) -> list[LayerGuess]:
-    suffix = path.suffix.lower()
-    if suffix == ".txt" and not _is_coordtxt(path):
-        skipped.append(Skipped(path, None, "not_coordtxt"))
+    fmt: Format = format_of(path)  # _candidates lists only files of the table's formats
+    if fmt.detect is not None and not fmt.detect(path):
+        skipped.append(Skipped(path, None, f"not_{fmt.name}"))
         return []
     layers: list[str | None] = [None]
-    if suffix in (".gpkg", ".gdb"):
+    if fmt.multi_layer:
         try:
             layers = list(list_layers(path))
         except DataSourceError as exc:
@@ -279,23 +273,21 @@ def _read_source(path: Path, skipped: list[Skipped]) -> list[LayerGuess]:
     out = []
     for name in layers:
         try:
-            frame = read_vector(role=name or path.stem, path=path, layer=name)
+            frame, notes = read_layer(role=name or path.stem, path=path, layer=name)
         except DataSourceError as exc:
             skipped.append(Skipped(path, name, "unreadable", str(exc)))
             continue
         out.append(
-            _guess_layer(
-                path, name if len(layers) > 1 or suffix in (".gpkg", ".gdb") else None, frame
-            )
+            _guess_layer(path, name if len(layers) > 1 or fmt.multi_layer else None, frame, notes)
         )
     return out
 
 
 def _rank(guess: LayerGuess) -> tuple[int, int, str]:
     basis = {"layer_name": 0, "file_name": 1, "fields": 2}.get(guess.role_basis, 3)
-    txt = (
-        1 if guess.source.suffix.lower() == ".txt" else 0
-    )  # a shapefile/GeoPackage keeps attributes a TXT lacks
+    fmt = format_of(guess.source)
+    txt = 1 if fmt is not None and fmt.name == "coordtxt" else 0  # a TXT lacks attributes
+
     return basis, txt, guess.label
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..base.errors import LandlinkError, OutputError
+from .formats import sidecar_files
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +142,9 @@ def protected_paths(
     Parameters
     ----------
     inputs
-        The files a project reads (its TOML, every layer and raster file with its sidecars:
-        :func:`landlink_gis.project.file.input_paths`), as plain paths.
+        The files a project reads (its TOML, every layer and raster file:
+        :func:`landlink_gis.project.file.input_paths`), as plain paths; the files that belong to
+        each (a shapefile's ``.shx``, ``.dbf`` …: the reader table's sidecars) are added.
     ledger
         A ledger location (``-L``); a ``postgresql://`` URL protects no file.
     extra
@@ -153,7 +155,7 @@ def protected_paths(
     set of pathlib.Path
         Resolved paths, to pass as ``protected`` to :func:`refuse_protected` / :class:`atomic_path`.
     """
-    paths = {Path(p).resolve() for p in inputs}
+    paths = {f for p in inputs for f in sidecar_files(Path(p).resolve())}
     candidates = [ledger, *extra]
     for item in candidates:
         if item is None or "://" in str(item) or not str(item):

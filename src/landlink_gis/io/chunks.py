@@ -27,15 +27,16 @@ import shapely
 from pyproj import CRS
 
 from ..base.errors import DataSourceError
+from .formats import CHUNKABLE_SUFFIXES, format_of
 from .inputs import ensure_readable_source, gdal_source
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["CHUNKABLE_SUFFIXES", "near_positions", "prefetched", "read_near", "read_vector_chunks"]
 
-#: Files streamed in batches; others (shapefiles with encoding detection, coordinate TXT, PostGIS)
-#: go through :func:`landlink_gis.io.vector.read_vector`.
-CHUNKABLE_SUFFIXES = (".gpkg", ".gdb", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet")
+# Which files are streamed, and how (GDAL's Arrow stream or pyarrow row groups), is the ``chunks``
+# column of the reader table (:mod:`landlink_gis.io.formats`); others (shapefiles with encoding
+# detection, coordinate TXT, PostGIS) are read whole by :func:`landlink_gis.io.formats.read_layer`.
 
 
 def _box_in(bbox, bbox_crs, layer_crs) -> tuple[float, float, float, float] | None:
@@ -88,7 +89,8 @@ def read_vector_chunks(
         The file cannot be opened or read.
     """
     path = ensure_readable_source(path, layer or Path(path).stem)
-    if path.suffix.lower() in (".parquet", ".geoparquet"):
+    fmt = format_of(path)
+    if fmt is not None and fmt.chunks == "parquet":
         yield from _parquet_chunks(path, bbox, bbox_crs, batch_size)
         return
     try:
@@ -230,7 +232,7 @@ def read_near(
     layer: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     batch_size: int = 100_000,
-) -> tuple[gpd.GeoDataFrame, int]:
+) -> tuple[gpd.GeoDataFrame, int, Any]:
     """Features of a layer whose envelope meets the envelope of one of ``near``, read in batches.
 
     Parameters
@@ -248,9 +250,9 @@ def read_near(
 
     Returns
     -------
-    (frame, scanned)
-        The kept features (in file order, attributes unchanged, geometry in ``crs``) and how
-        many features were scanned.
+    (frame, scanned, source_crs)
+        The kept features (in file order, attributes unchanged, geometry in ``crs``), how many
+        features were scanned, and the layer's own CRS.
     """
     near = np.asarray(near, dtype=object)
     near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
@@ -297,8 +299,7 @@ def read_near(
         frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if layer_crs is None and not scanned:  # nothing near the plots: the CRS from the layer itself
         layer_crs = _layer_crs(path, layer)
-    frame.attrs["source_crs"] = layer_crs
-    return frame, scanned
+    return frame, scanned, layer_crs
 
 
 def _layer_crs(path: str | Path, layer: str | None) -> str | None:

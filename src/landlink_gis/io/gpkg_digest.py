@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from ..base.contract import DIGEST_LAYERS
 from .inputs import gdal_config, gdal_source
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ __all__ = [
 
 #: run_info key of the digest
 DIGEST_KEY = "content_sha256"
-#: the layers the digest covers, in hashing order
-DIGEST_LAYERS = ("demolition_plots", "construction_plots", "findings", "finding_points", "balance")
 _PREFIX = "sha256:"
 _PREFIX_V2 = "sha256v2:"
 #: a file with at least this many cells (rows × columns) in the digested layers has its columns

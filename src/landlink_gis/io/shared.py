@@ -21,8 +21,8 @@ import shapely
 from pyproj import CRS
 
 from ..base.errors import LandlinkError
-from .chunks import CHUNKABLE_SUFFIXES, read_near
-from .vector import file_sha256, read_vector
+from .chunks import read_near
+from .formats import file_sha256, is_chunkable, read_vector
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,7 @@ class SharedLayer:
             if len(plots)
             else np.zeros(0, dtype=int)
         )
-        frame = self.frame.iloc[hit].reset_index(drop=True)
-        frame.attrs["source_crs"] = self.source_crs
-        return frame
+        return self.frame.iloc[hit].reset_index(drop=True)
 
 
 def shared_key(path: Path, layer: str | None, crs: CRS) -> tuple[str, str, str]:
@@ -152,7 +150,7 @@ def preload_shared_layers(
             continue
         crs, geoms = plots
         for role, path, layer in request.references:
-            if role not in STREAMED_ROLES or path.suffix.lower() not in CHUNKABLE_SUFFIXES:
+            if role not in STREAMED_ROLES or not is_chunkable(path):
                 continue
             key = shared_key(path, layer, crs)
             users.setdefault(key, []).append(geoms)
@@ -163,14 +161,13 @@ def preload_shared_layers(
             continue
         path, layer, crs = specs[key]
         try:
-            frame, scanned = read_near(
+            frame, scanned, source = read_near(
                 path, np.concatenate(plot_sets), crs=crs, layer=layer or None
             )
             sha = file_sha256(path)
         except (LandlinkError, OSError) as exc:
             logger.info("%s: not shared (%s); each project reads it", path, exc)
             continue
-        source = frame.attrs.get("source_crs")
         out[key] = SharedLayer(
             frame,
             crs.to_wkt(),

@@ -1,15 +1,15 @@
-"""Reading vector layers through pyogrio (GDAL), with encodings, extent filters and clear errors.
+"""The GDAL and GeoParquet readers of the reader table (:mod:`landlink_gis.io.formats`).
 
-Sources: ESRI Shapefile, GeoPackage, GeoJSON, FileGDB (OpenFileGDB), GeoParquet, the Ministry
-coordinate exchange TXT, and PostGIS (``postgresql://`` URLs). The shapefile encoding is resolved
-as explicit value → ``.cpg`` → detection (UTF-8 if the DBF decodes as UTF-8, else GB18030/GBK).
+:func:`read_ogr` reads one layer of any GDAL vector format through pyogrio (shapefile, GeoPackage,
+FileGDB, GeoJSON, FlatGeobuf …) with an encoding, an extent filter and clear errors, closing
+unclosed rings; :func:`read_parquet` reads GeoParquet within an extent in bounded memory. Which
+reader a file gets, the shapefile encoding (explicit value → ``.cpg`` → detection) and what the
+readers noticed are the table's business (:func:`landlink_gis.io.formats.read_layer`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import sqlite3
 import warnings
 from pathlib import Path
@@ -26,81 +26,55 @@ from ..base.redaction import redact_url
 from .inputs import (
     ensure_readable_source,
     gdal_source,
-    is_regular_file,
-    open_regular,
     sqlite_journals,
 )
-from .shapefile import check_shapefile, detect_dbf_encoding, shapefile_encoding
+from .shapefile import detect_dbf_encoding
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "bbox_geometry",
+    "describe_source",
     "detect_dbf_encoding",
     "ensure_readable_source",
-    "file_sha256",
+    "gpkg_has_m",
     "list_layers",
-    "read_vector",
+    "read_ogr",
+    "read_parquet",
+    "shp_has_m",
 ]
 
-_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")  # hashed together, in this order
 
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file (of all sidecar files together for a shapefile; of every file of a folder).
-
-    Only regular files are read (opened without blocking, see
-    :func:`landlink_gis.io.inputs.open_regular`): a FIFO or a device raises at once instead of
-    blocking the hashing thread (which would keep the process alive at exit) or never ending.
-
-    Raises
-    ------
-    DataSourceError
-        ``path`` (or a sidecar) is a FIFO, a device, a socket or another non-regular file.
-    OSError
-        A file cannot be read.
-    """
-    p = Path(path)
-    h = hashlib.sha256()
-    if p.is_dir():
-        files = sorted(x for x in p.rglob("*") if is_regular_file(x))
-    elif p.suffix.lower() == ".shp":
-        files = [p.with_suffix(s) for s in _SHP_SIDECARS if os.path.lexists(p.with_suffix(s))]
-    else:
-        files = [p]
-    for f in files:
-        with open_regular(f) as fh:
-            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def _has_m(path: Path, layer: str | None) -> bool:
-    """Whether the layer declares M (measure) values, which GDAL drops when reading."""
-    suffix = path.suffix.lower()
+def shp_has_m(path: Path, layer: str | None = None) -> bool:
+    """Whether a shapefile declares M (measure) values, which GDAL drops when reading."""
     try:
-        if suffix == ".shp":
-            with path.open("rb") as fh:
-                head = fh.read(36)
-            return len(head) == 36 and int.from_bytes(head[32:36], "little") in (21, 23, 25, 28)
-        if suffix == ".gpkg":
-            if sqlite_journals(path):
-                return False  # the copy read by GDAL is checked instead (see read_vector)
-            con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
-            try:
-                rows = con.execute("SELECT table_name, m FROM gpkg_geometry_columns").fetchall()
-            finally:
-                con.close()
-            return any(m in (1, 2) for name, m in rows if layer is None or name == layer)
+        with path.open("rb") as fh:
+            head = fh.read(36)
+    except OSError:
+        return False
+    return len(head) == 36 and int.from_bytes(head[32:36], "little") in (21, 23, 25, 28)
+
+
+def gpkg_has_m(path: Path, layer: str | None = None) -> bool:
+    """Whether a GeoPackage layer declares M values (``layer`` None: any layer)."""
+    if sqlite_journals(path):
+        return False  # the copy read by GDAL is checked instead (see read_ogr)
+    try:
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            rows = con.execute("SELECT table_name, m FROM gpkg_geometry_columns").fetchall()
+        finally:
+            con.close()
     except (OSError, sqlite3.Error):
         return False
-    return False
+    return any(m in (1, 2) for name, m in rows if layer is None or name == layer)
 
 
-def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
+def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Read a layer whose WKB has unclosed rings: close them, and list the features that had one.
 
     GEOS refuses a ring whose last point differs from its first; shapely's ``on_invalid="fix"``
-    closes it. The positions of those features go to ``attrs["unclosed_rings"]`` so that GEOM001
+    closes it. The positions of those features are returned with the frame, so that GEOM001
     reports them.
     """
     with warnings.catch_warnings():
@@ -114,8 +88,7 @@ def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
         {name: values for name, values in zip(meta["fields"], field_data, strict=True)}
     )
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(fixed, crs=meta["crs"]), crs=meta["crs"])
-    gdf.attrs["unclosed_rings"] = repaired
-    return gdf
+    return gdf, repaired
 
 
 def _layer_names(src: str) -> list[str]:
@@ -135,97 +108,31 @@ def list_layers(path: str | Path) -> list[str]:
         raise DataSourceError(f"{path}: cannot open as vector data ({exc})") from None
 
 
-def _check_exists(path: Path, role: str) -> None:
-    """Refuse a path that is missing, not a regular file or data folder, or a damaged shapefile."""
-    ensure_readable_source(path, role)
-    if path.suffix.lower() == ".shp":
-        check_shapefile(path, role)
-
-
-def read_vector(
+def read_ogr(
+    path: Path,
     *,
     role: str,
-    path: Path | None = None,
-    url: str | None = None,
     layer: str | None = None,
-    table: str | None = None,
-    sql: str | None = None,
     encoding: str | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: Any = None,
     bbox_crs: Any = None,
-    geometry_column: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read one vector layer into a GeoDataFrame.
-
-    Parameters
-    ----------
-    role
-        Layer role, used in error messages.
-    path, url
-        A file path, or a ``postgresql://`` URL (with ``table`` or ``sql``).
-    layer
-        Layer name inside a multi-layer file (GeoPackage, FileGDB); default: the only layer.
-    encoding
-        Text encoding of a shapefile DBF; default: ``.cpg`` or detection.
-    bbox, bbox_crs
-        Read only features intersecting this extent (given in ``bbox_crs``; default: the layer's
-        CRS).
+    has_m=None,
+) -> tuple[gpd.GeoDataFrame, np.ndarray | None, bool]:
+    """Read one layer of a GDAL vector file (a private copy of a GeoPackage with journals).
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        The features with their attributes unchanged.
-
-    Raises
-    ------
-    DataSourceError
-        The source cannot be opened or read; the message names it and what to do.
+    tuple
+        The frame as read; the positions of features whose unclosed rings were closed (None:
+        none); whether the layer declared M values (by ``has_m(path_read, layer)``, else False).
     """
-    if url is not None:
-        from .postgis import read_postgis
-
-        return read_postgis(
-            url,
-            table=table,
-            sql=sql,
-            role=role,
-            bbox=bbox,
-            bbox_crs=bbox_crs,
-            geometry_column=geometry_column,
-        )
-    assert path is not None
-    _check_exists(path, role)
-    suffix = path.suffix.lower()
-    if suffix == ".txt":
-        from .coordtxt import read_coordtxt
-
-        gdf = read_coordtxt(path, encoding=encoding)
-        return (
-            gdf
-            if bbox is None
-            else gdf.iloc[gdf.sindex.query(_bbox_geom(bbox, bbox_crs, gdf.crs))].copy()
-        )
-    if suffix in (".parquet", ".geoparquet"):
-        return _read_parquet(path, role, bbox, bbox_crs)
-    kwargs: dict[str, Any] = {}
-    note = None
-    if suffix == ".shp":
-        enc, note = shapefile_encoding(path, encoding)
-        if enc:
-            kwargs["encoding"] = enc
-    elif encoding:
-        kwargs["encoding"] = encoding
+    kwargs: dict[str, Any] = {"encoding": encoding} if encoding else {}
     with gdal_source(path) as (src, options):
-        gdf = _read_ogr(
+        gdf, unclosed = _read_ogr(
             path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs
         )
-        if _has_m(Path(src), layer):
-            gdf.attrs["had_m"] = True
-    if kwargs.get("encoding"):
-        gdf.attrs["encoding"] = kwargs["encoding"]
-    if note:
-        gdf.attrs["encoding_note"] = note
-    return gdf
+        had_m = bool(has_m(Path(src), layer)) if has_m is not None else False
+    return gdf, unclosed, had_m
 
 
 def _read_ogr(
@@ -238,9 +145,9 @@ def _read_ogr(
     bbox: Any,
     bbox_crs: Any,
     kwargs: dict[str, Any],
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
     """Read ``src`` (``path`` itself or a private copy of it) through pyogrio with open
-    ``options``."""
+    ``options``; the frame and the positions of features whose unclosed rings were closed."""
     if layer:
         try:
             names = _layer_names(src)
@@ -254,6 +161,7 @@ def _read_ogr(
         kwargs["layer"] = layer
     if bbox is not None:
         kwargs["bbox"] = _bbox_in_layer_crs(src, layer, bbox, bbox_crs, options)
+    unclosed = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -265,11 +173,11 @@ def _read_ogr(
                 f"{path}: layer '{layer or role}' has a geometry GEOS cannot read ({exc}); repair "
                 "it in a GIS"
             ) from None
-        gdf = _read_fixing_rings(src, {**kwargs, **options})
+        gdf, unclosed = _read_fixing_rings(src, {**kwargs, **options})
         logger.warning(
             "%s: %d feature(s) with unclosed rings; closed them for the check",
             path,
-            len(gdf.attrs["unclosed_rings"]),
+            len(unclosed),
         )
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         raise DataSourceError(
@@ -280,12 +188,11 @@ def _read_ogr(
         raise DataSourceError(
             f"{path}: layer '{layer or role}' has no geometry column; a spatial layer is needed"
         )
-    return gdf
+    return gdf, unclosed
 
 
-def _bbox_geom(bbox, bbox_crs, target_crs):
-    import shapely
-
+def bbox_geometry(bbox, bbox_crs, target_crs):
+    """The extent ``bbox`` (in ``bbox_crs``) as a polygon in ``target_crs``."""
     geom = shapely.box(*bbox)
     if bbox_crs is not None and target_crs is not None:
         geom = gpd.GeoSeries([geom], crs=bbox_crs).to_crs(target_crs).iloc[0]
@@ -304,7 +211,7 @@ def _bbox_in_layer_crs(
     layer_crs = info.get("crs")
     if not layer_crs:
         return tuple(bbox)
-    return tuple(_bbox_geom(bbox, bbox_crs, layer_crs).bounds)
+    return tuple(bbox_geometry(bbox, bbox_crs, layer_crs).bounds)
 
 
 def _parquet_geo(path: Path) -> dict[str, Any]:
@@ -332,7 +239,7 @@ def _geo_column_crs(column: dict[str, Any]) -> Any:
     return None if column["crs"] is None else CRS.from_user_input(column["crs"])
 
 
-def _read_parquet(path: Path, role: str, bbox, bbox_crs) -> gpd.GeoDataFrame:
+def read_parquet(path: Path, role: str, bbox, bbox_crs) -> gpd.GeoDataFrame:
     """Read a GeoParquet file, only the features meeting ``bbox`` when one is given.
 
     A file with a bbox covering column (GeoParquet 1.1) is filtered by pyarrow on the covering
@@ -348,7 +255,7 @@ def _read_parquet(path: Path, role: str, bbox, bbox_crs) -> gpd.GeoDataFrame:
         column = geo.get("columns", {}).get(primary, {})
         crs = _geo_column_crs(column)
         box = (
-            _bbox_geom(bbox, bbox_crs, crs).bounds
+            bbox_geometry(bbox, bbox_crs, crs).bounds
             if bbox_crs is not None and crs is not None
             else tuple(bbox)
         )

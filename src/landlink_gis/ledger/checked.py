@@ -18,7 +18,13 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ..base.contract import PLOT_LAYER_NAMES, parse_run_info
+from ..base.contract import (
+    FINDING_POINTS_LAYER,
+    FINDINGS_LAYER,
+    PLOT_LAYER_NAMES,
+    RUN_INFO_LAYER,
+    parse_run_info,
+)
 from ..base.fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
 from ..engine.area import ellipsoidal_area, planar_area
 from ..engine.geomops import polygonal
@@ -99,7 +105,7 @@ class CheckedProject:
 
 def _run_info(path: Path) -> dict[str, Any]:
     try:
-        table = pyogrio.read_dataframe(str(path), layer="run_info", read_geometry=False)
+        table = pyogrio.read_dataframe(str(path), layer=RUN_INFO_LAYER, read_geometry=False)
     except Exception:  # noqa: BLE001 - a missing layer is reported below
         return {}
     return parse_run_info(table)
@@ -249,7 +255,7 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
         raise LedgerError(f"{path}: the plot layers have no CRS")
     plots = plan_frame(layers, target, fields=facts.get("layer_fields"))
     errors = warnings = 0
-    for name in ("findings", "finding_points"):
+    for name in (FINDINGS_LAYER, FINDING_POINTS_LAYER):
         if name in names:
             sev = pyogrio.read_dataframe(
                 str(path), layer=name, read_geometry=False, columns=["severity"]

@@ -175,6 +175,10 @@ class SourceInfo:
     unclosed: np.ndarray | None = None
     #: other per-feature problems the reader found (GEOM001 reports them as errors)
     problems: tuple[ReadProblem, ...] = ()
+    #: whether the layer declared M (measure) values, which reading dropped
+    had_m: bool = False
+    #: column → unit of a declared area column, as the reader knows it (the TXT's 公顷)
+    area_units: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ areas. Everything here is a pure function of a frame and the project CRS.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -46,13 +47,14 @@ _READER_UNITS = {
 }
 
 
-def area_unit_of(frame: gpd.GeoDataFrame, spec: LayerSpec, column: str) -> str:
+def area_unit_of(area_units: Mapping[str, str], spec: LayerSpec, column: str) -> str:
     """Unit of an area column: the project's ``area_unit``, else the reader's
-    ``frame.attrs["area_units"][column]`` (e.g. the coordinate TXT's 地块面积 in 公顷), else m².
+    ``area_units[column]`` (:class:`~landlink_gis.io.formats.ReadNotes`; e.g. the coordinate
+    TXT's 地块面积 in 公顷), else m².
     """
     if spec.area_unit:
         return spec.area_unit
-    declared = (frame.attrs.get("area_units") or {}).get(column)
+    declared = (area_units or {}).get(column)
     return (
         _READER_UNITS.get(
             str(declared).strip().lower(), _READER_UNITS.get(str(declared).strip(), "m2")
@@ -121,6 +123,7 @@ def normalise_layer(
     *,
     areas: bool = True,
     state: tuple[np.ndarray, np.ndarray] | None = None,
+    area_units: Mapping[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
     """Canonical-field frame of one layer (geometry already in the project CRS).
 
@@ -133,6 +136,8 @@ def normalise_layer(
         :func:`add_areas` to add when first needed.
     state
         :func:`~landlink_gis.load.context.geometry_state` of the geometries when already known.
+    area_units
+        Column → unit of the area columns the reader knows (``ReadNotes.area_units``).
 
     Declared areas (``area_declared``, ``kcmj``) are converted to m² by :func:`area_unit_of`.
 
@@ -159,7 +164,7 @@ def normalise_layer(
             if found is None and canon == "area_declared":
                 # a reader that knows its area column says so (the coordinate TXT's 地块面积, in
                 # 公顷)
-                found = find_field(columns, tuple(frame.attrs.get("area_units") or ()))
+                found = find_field(columns, tuple(area_units or ()))
             if found is None:
                 missing.append(canon)
         if found is None:
@@ -173,7 +178,7 @@ def normalise_layer(
         if canon in NUMERIC_FIELDS:
             data[canon] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
             if canon in _AREA_FIELDS:
-                data[canon] = data[canon] * AREA_FACTORS[area_unit_of(frame, spec, found)]
+                data[canon] = data[canon] * AREA_FACTORS[area_unit_of(area_units, spec, found)]
         else:
             data[canon] = as_text(col)
     if "kind" in data:

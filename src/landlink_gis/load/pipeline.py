@@ -25,11 +25,11 @@ from ..base.roles import PLOT_ROLES
 from ..base.workdays import run_date
 from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
-from ..io.chunks import CHUNKABLE_SUFFIXES, near_positions, plots_tree, read_near
+from ..io.chunks import near_positions, plots_tree, read_near
+from ..io.formats import ReadNotes, file_sha256, is_chunkable, read_layer
 from ..io.inputs import ensure_readable_source, is_regular_file
-from ..io.memory import frame_sha256, read_frame
+from ..io.memory import frame_notes, frame_sha256, read_frame
 from ..io.shared import STREAMED_ROLES, SharedLayer, shared_key
-from ..io.vector import file_sha256, read_vector
 from ..project.file import LayerSpec, Project
 from .context import CheckContext, GeometryRepair, LayerFrames, SourceInfo, geometry_state
 from .ledger import merge_ledger_layer, read_ledger_inputs
@@ -52,10 +52,12 @@ def _plot_geoms(frames: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
     )
 
 
-def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> gpd.GeoDataFrame:
+def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> tuple[gpd.GeoDataFrame, ReadNotes]:
+    """The layer of ``spec`` as read, and what its reader noticed."""
     if spec.frame is not None:
-        return read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
-    return read_vector(
+        frame = read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
+        return frame, frame_notes(spec.frame)
+    return read_layer(
         role=spec.role,
         path=spec.path,
         url=spec.url,
@@ -184,7 +186,7 @@ def load_context(
     states: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for role, frame in frames.items():
         spec = project.layers.get(role) or ledger_inputs.spec
-        frame, had_z = _drop_z(frame, crs)
+        frame, had_z = _drop_z(frame, crs, infos[role].had_m)
         if repair and role in PLOT_ROLES:
             frame, fixed = _repair(role, frame, crs)
             if fixed is not None:
@@ -194,10 +196,14 @@ def load_context(
         states[role] = state
         if role in STREAMED_ROLES:
             # reference layers: their areas are computed only if a rule asks for them
-            normalised, missing = normalise_layer(frame, spec, crs, areas=False)
+            normalised, missing = normalise_layer(
+                frame, spec, crs, areas=False, area_units=infos[role].area_units
+            )
             layers.defer(role, normalised, lambda f, state=state: add_areas(f, crs, state))
         else:
-            normalised, missing = normalise_layer(frame, spec, crs, state=state)
+            normalised, missing = normalise_layer(
+                frame, spec, crs, state=state, area_units=infos[role].area_units
+            )
             layers[role] = normalised
         infos[role].had_z = had_z
         infos[role].missing_fields = missing
@@ -239,14 +245,14 @@ def _read_plot_layers(
         if role not in project.layers:
             continue
         spec = project.layers[role]
-        frames[role] = _read(spec)
+        frames[role], notes = _read(spec)
         if len(frames[role]) == 0:
             raise DataSourceError(
                 f"{spec.source}: the {role} layer has no features; "
                 "check that the right file/layer is named in the project file, or remove the empty "
                 "layer"
             )
-        infos[role] = _source_info(role, spec, frames[role], hashes)
+        infos[role] = _source_info(role, spec, frames[role], notes, hashes)
     if not frames:
         raise InputError(
             f"{project.path}: the project has no plot layer; add [layers.demolition] and/or "
@@ -292,20 +298,17 @@ def _read_reference(
     plots" filter applies to all three.
     """
     role = spec.role
-    streamed = (
-        role in STREAMED_ROLES
-        and spec.path is not None
-        and spec.path.suffix.lower() in CHUNKABLE_SUFFIXES
-    )
+    streamed = role in STREAMED_ROLES and spec.frame is None and is_chunkable(spec.path)
     pre = shared.get(shared_key(spec.path, spec.layer, crs)) if streamed else None
     if pre is not None or (streamed and extent is not None):
         if pre is not None:  # read once for the whole batch
-            frame = pre.near(plots)
+            frame, source_crs = pre.near(plots), pre.source_crs
             hashes[spec.path] = _done(pre.sha256)
         else:  # big reference layers: streamed in batches
-            frame, _ = read_near(spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent)
-        info = _source_info(role, spec, frame, hashes)
-        source_crs = frame.attrs.get("source_crs")
+            frame, _, source_crs = read_near(
+                spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent
+            )
+        info = _source_info(role, spec, frame, ReadNotes(source_crs=source_crs), hashes)
         info.crs = CRS.from_user_input(source_crs) if source_crs is not None else None
         info.reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(
             crs
@@ -315,8 +318,8 @@ def _read_reference(
             back = Transformer.from_crs(crs, info.crs, always_xy=True)
             info.bounds = tuple(back.transform_bounds(*info.bounds))
         return frame, info
-    frame = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
-    info = _source_info(role, spec, frame, hashes)
+    frame, notes = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
+    info = _source_info(role, spec, frame, notes, hashes)
     frame, info.reprojected = _to_project_crs(frame, crs, spec)
     if role in STREAMED_ROLES and extent is not None:
         keep = near_positions(frame.geometry.array, plots_tree(plots))
@@ -325,10 +328,13 @@ def _read_reference(
     return frame, info
 
 
-def _drop_z(frame: gpd.GeoDataFrame, crs: CRS) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """``frame`` in 2-D and the mask of features that had Z (or M) values."""
+def _drop_z(
+    frame: gpd.GeoDataFrame, crs: CRS, had_m: bool = False
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """``frame`` in 2-D and the mask of features that had Z (or M: ``had_m``, the reader's note)
+    values."""
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    had_z = np.asarray(shapely.has_z(geoms), dtype=bool) | bool(frame.attrs.get("had_m", False))
+    had_z = np.asarray(shapely.has_z(geoms), dtype=bool) | bool(had_m)
     has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.ones(len(geoms), dtype=bool)
     if (
         had_z.any() or has_m.any()
@@ -366,7 +372,11 @@ def _hash_inputs(project: Project, skip: set[Path] | frozenset = frozenset()) ->
 
 
 def _source_info(
-    role: str, spec: LayerSpec, frame: gpd.GeoDataFrame, hashes: dict[Any, Future] | None = None
+    role: str,
+    spec: LayerSpec,
+    frame: gpd.GeoDataFrame,
+    notes: ReadNotes,
+    hashes: dict[Any, Future] | None = None,
 ) -> SourceInfo:
     sha = frame_sha256(spec.frame) if spec.frame is not None else None
     if spec.path is not None:
@@ -382,11 +392,13 @@ def _source_info(
         crs=CRS.from_user_input(frame.crs) if frame.crs is not None else None,
         bounds=bounds_of(frame),
         count=len(frame),
-        encoding=spec.encoding or frame.attrs.get("encoding"),
+        encoding=spec.encoding or notes.encoding,
         outside_folder=spec.outside,
-        encoding_note=frame.attrs.get("encoding_note"),
-        unclosed=frame.attrs.get("unclosed_rings"),
-        problems=read_problems(frame.attrs.get("read_problems")),
+        encoding_note=notes.encoding_note,
+        unclosed=notes.unclosed_rings,
+        problems=read_problems(notes.read_problems),
+        had_m=notes.had_m,
+        area_units=dict(notes.area_units),
     )
 
 

@@ -48,7 +48,7 @@ def open_raster(spec: RasterSpec) -> OpenedRaster:
 
 
 def read_problems(entries: Iterable[Mapping[str, Any]] | None) -> tuple[ReadProblem, ...]:
-    """A reader's ``frame.attrs["read_problems"]`` entries as :class:`ReadProblem` records."""
+    """A reader's ``ReadNotes.read_problems`` entries as :class:`ReadProblem` records."""
     out = []
     for entry in entries or ():
         out.append(

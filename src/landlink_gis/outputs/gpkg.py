@@ -25,7 +25,16 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..base.contract import PLOT_LAYER_NAMES, RUN_INFO_STANDARD_URI, run_info_table
+from ..base.contract import (
+    BALANCE_LAYER,
+    FINDING_POINTS_LAYER,
+    FINDINGS_LAYER,
+    PLOT_LAYER_NAMES,
+    RUN_INFO_LAYER,
+    RUN_INFO_STANDARD_URI,
+    STYLES_LAYER,
+    run_info_table,
+)
 from ..base.errors import OutputError
 from ..base.fields import DEFAULT_FIELD_NAMES, find_field
 from ..base.findings import FINDING_COLUMNS
@@ -42,10 +51,10 @@ __all__ = ["PLOT_LAYER_NAMES", "STYLED_LAYERS", "redact_obj", "write_checked_gpk
 
 #: layer → style file stem in ``landlink_gis/styles`` (QML + SLD, stored in ``layer_styles``)
 STYLED_LAYERS = {
-    "demolition_plots": "plots",
-    "construction_plots": "plots",
-    "findings": "findings",
-    "finding_points": "finding_points",
+    PLOT_LAYER_NAMES["demolition"]: "plots",
+    PLOT_LAYER_NAMES["construction"]: "plots",
+    FINDINGS_LAYER: "findings",
+    FINDING_POINTS_LAYER: "finding_points",
 }
 _STYLE_TITLES = {
     "plots": "按检查状态着色（字段 ll_status）",
@@ -204,7 +213,7 @@ def _write_styles(
             }
         )
     if rows:
-        _write(pd.DataFrame(rows), path, "layer_styles", first=False, layer_options={"FID": "id"})
+        _write(pd.DataFrame(rows), path, STYLES_LAYER, first=False, layer_options={"FID": "id"})
 
 
 def _write_metadata(path: Path, run_info: dict[str, Any], layers: list[str]) -> None:
@@ -318,18 +327,18 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
         _write(
             polys,
             tmp,
-            "findings",
+            FINDINGS_LAYER,
             first=first,
             geometry_type="MultiPolygon",
             gpkg_version=gpkg_version,
         )
-        _write(points, tmp, "finding_points", first=False, geometry_type="Point")
+        _write(points, tmp, FINDING_POINTS_LAYER, first=False, geometry_type="Point")
         # ``note``: why a figure is not checked, the same words as the report and the summary
         lang = result.run_info.get("language") or getattr(result, "lang", "zh")
         balance = result.balance.assign(note=balance_notes(result, lang))
-        _write(balance, tmp, "balance", first=False)
-        layers += ["findings", "finding_points", "balance", "run_info"]
-        for name, extra in getattr(result, "extra_layers", {}).items():  # e.g. ADJ005's ``changes``
+        _write(balance, tmp, BALANCE_LAYER, first=False)
+        layers += [FINDINGS_LAYER, FINDING_POINTS_LAYER, BALANCE_LAYER, RUN_INFO_LAYER]
+        for name, extra in result.extra_layers.items():  # CHANGES_LAYER, LANDUSE_CHANGE_LAYER
             spatial = isinstance(extra, gpd.GeoDataFrame)
             _write(
                 _plot_frame(extra) if spatial else extra,
@@ -351,7 +360,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
             "landlink_profile": str(run_info.get("profile", "")),
             "landlink_run_info": json.dumps(run_info, ensure_ascii=False, default=str),
         }
-        _write(run_info_table(run_info), tmp, "run_info", first=False, dataset_metadata=meta)
+        _write(run_info_table(run_info), tmp, RUN_INFO_LAYER, first=False, dataset_metadata=meta)
         _write_styles(
             tmp,
             layers,

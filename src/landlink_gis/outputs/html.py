@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ..base.contract import LANDUSE_CHANGE_LAYER
 from ..base.errors import OutputError
 from ..io.atomic import atomic_path
 from .display import (
@@ -282,7 +283,7 @@ def _balance(result, t, lang) -> str:
 def _landuse_change(result, lang) -> str:
     """BAL008's land-use structure table (项目区土地利用结构调整表): per side, village and class,
     before/after/change — the words of the workbook's sheet (:func:`~.display.landuse_change_frame`)."""
-    table = getattr(result, "extra_layers", {}).get("landuse_change")
+    table = result.extra_layers.get(LANDUSE_CHANGE_LAYER)
     zh = lang == "zh"
     title = "土地利用结构调整表" if zh else "Land-use structure before and after"
     if table is None or not len(table):

@@ -44,11 +44,15 @@ CHECKED_SUFFIX = "_checked.gpkg"
 
 @dataclass(frozen=True)
 class OutputWriter:
-    """One output: its file suffix, the function writing it, and how progress names it."""
+    """One output: its file suffix, the function writing it, and how progress names it.
+
+    ``write(result, path, **options) -> path`` writes atomically (``io/atomic.py``) and never over
+    ``result.protected``.
+    """
 
     kind: str
     suffix: str
-    write: Callable[[CheckResult, Path], Path]
+    write: Callable[..., Path]
     step: str
 
 

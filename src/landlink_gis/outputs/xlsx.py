@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..base.contract import LANDUSE_CHANGE_LAYER
 from ..base.errors import OutputError
 from ..engine.area import to_hectare, to_mu
 from ..io.atomic import atomic_path
@@ -446,7 +447,7 @@ def write_xlsx(result, path: str | Path, *, lang: str | None = None) -> Path:
     plots["kind_zh"] = [scope_label(k, lang) if isinstance(k, str) else "" for k in plots["kind"]]
     _fill_sheet(_sheet(wb, "plots", lang), plots, _PLOT_COLUMNS, status_column="status_zh")
 
-    change = getattr(result, "extra_layers", {}).get("landuse_change")
+    change = result.extra_layers.get(LANDUSE_CHANGE_LAYER)
     if change is not None:  # BAL008: 项目区土地利用结构调整表
         _fill_sheet(
             _sheet(wb, "landuse_change", lang),

@@ -435,7 +435,11 @@ def load_project(path: str | Path) -> Project:
 
 
 def input_paths(project: Project | None) -> set[Path]:
-    """Resolved paths of every file a project reads (shapefile sidecars included)."""
+    """Resolved paths of every file a project names: its TOML, each layer and raster file.
+
+    The files that belong to one of them (a shapefile's ``.dbf`` …) are the reader table's
+    business: :func:`landlink_gis.io.atomic.protected_paths` adds them.
+    """
     paths: set[Path] = set()
     if project is None:
         return paths
@@ -446,8 +450,5 @@ def input_paths(project: Project | None) -> set[Path]:
         p = getattr(spec, "path", None)
         if p is None:
             continue
-        p = Path(p).resolve()
-        paths.add(p)
-        if p.suffix.lower() == ".shp":
-            paths.update(p.with_suffix(s) for s in (".shx", ".dbf", ".prj", ".cpg"))
+        paths.add(Path(p).resolve())
     return paths

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..base import findings as fnd
+from ..base.contract import CHANGES_LAYER, LANDUSE_CHANGE_LAYER
 from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..figures.balance import balance_table, compute_balance
 from ..figures.changes import plan_changes
@@ -324,8 +325,8 @@ def check(
     )
     extra_layers: dict[str, Any] = {}
     if ctx.previous is not None:
-        extra_layers["changes"] = plan_changes(ctx)
-    extra_layers["landuse_change"] = landuse_change_table(ctx)
+        extra_layers[CHANGES_LAYER] = plan_changes(ctx)
+    extra_layers[LANDUSE_CHANGE_LAYER] = landuse_change_table(ctx)
     result = CheckResult(
         project=project,
         config=config,
