@@ -196,7 +196,9 @@ def test_english_and_clean_report(tmp_path):
         lang="en",
     )
     text = render_html(result)
-    assert "No errors found" in text and "No findings." in text and "lang='en'" in text
+    # only GEOM001 was selected: no findings, yet the check is incomplete, never "ready to file"
+    assert "Verdict: check incomplete, not ready to file" in text and "ready to file<" not in text
+    assert "No findings." in text and "lang='en'" in text
 
 
 def test_svg_map_places_geometry_by_hand():
