@@ -116,7 +116,7 @@ def test_report_loads_in_chromium_without_console_errors(report, result, tmp_pat
     assert shown == counts.to_dict()
     assert {"OVL001", "OVL002", "GEOM001"} <= set(shown)
     n_errors = int((result.findings["severity"] == "error").sum())
-    assert f"存在 {n_errors} 个错误" in dom
+    assert f"结论：须整改（错误 {n_errors} 条）" in dom
     # a zoomed map for every error and warning finding with a geometry, plus the overview
     shown = result.findings[result.findings["severity"].isin(["error", "warning"])]
     drawable = int((~shown.geometry.is_empty & shown.geometry.notna()).sum())
