@@ -37,6 +37,10 @@ def build_clean(rng: np.random.Generator) -> Sample:
             "filed": dt.date(2023, 6, 9),
             "traded": None,
             "poverty_county": True,
+            # the facts the filing package needs (DOMAIN.md §4c), so the flow runs end to end
+            "filing_code": "51190220210004",
+            "households": 26,
+            "funds_wan_yuan": 412.5,
         },
     )
     r = s.r
