@@ -46,3 +46,18 @@ def test_the_construction_only_plan_without_its_ledger_is_incomplete(tmp_path):
     res = check(folder / "project.toml", lang="zh")
     assert res.run_info["verdict"] == "incomplete"
     assert res.run_info["verdict_missing"] == ["台账（[ledger] path/url）（BAL009、LED001 未检查）"]
+
+
+def test_the_clean_sample_packages_end_to_end(tmp_path):
+    """DOMAIN.md §4c: a fileable sample carries the facts a package needs."""
+    import json
+
+    gpkg = tmp_path / "clean.gpkg"
+    run = CliRunner().invoke
+    assert run(cli, ["check", str(SAMPLES / "bazhong_clean" / "project.toml"), "-o", str(gpkg)])
+    res = run(cli, ["package", str(gpkg), "-o", str(tmp_path / "pkg")])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "pkg" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["verdict"] == "fileable" and manifest["filing_code"] == "51190220210004"
+    assert not [f for f in manifest["findings"] if f["severity"] == "error"]
+    assert run(cli, ["package", "--verify", str(tmp_path / "pkg")]).exit_code == 0

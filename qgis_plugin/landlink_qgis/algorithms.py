@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
@@ -128,6 +129,7 @@ class CheckProjectAlgorithm(_Base):
         self.addOutput(QgsProcessingOutputNumber("ERRORS", "Error findings"))
         self.addOutput(QgsProcessingOutputNumber("EXIT_CODE", "landlink exit code"))
         self.addOutput(QgsProcessingOutputMultipleLayers("LAYERS", "Result layers"))
+        self.addOutput(QgsProcessingOutputString("VERDICT", "Verdict (fileable, must_fix or incomplete)"))
 
     def _project_file(self, parameters, context, feedback, lang):
         project = self.parameterAsFile(parameters, self.PROJECT, context)
@@ -174,6 +176,9 @@ class CheckProjectAlgorithm(_Base):
         result = run_landlink(args, feedback, lang)
         if result.returncode not in (0, 1) or not os.path.exists(output):
             raise failure(result, "landlink check", lang)
+        verdict, verdict_text = _verdict(output)
+        if verdict_text:  # the check's verdict first (可以报备 / 须整改 / 检查不完整，暂不能报备)
+            feedback.pushInfo(f"{'结论：' if lang == 'zh' else 'Verdict: '}{verdict_text}")
         counts = {name: _feature_count(output, name) for name in GPKG_LAYERS}
         findings = counts["findings"] + counts["finding_points"]
         errors = _count_where(output, "\"severity\" = 'error'")
@@ -188,7 +193,7 @@ class CheckProjectAlgorithm(_Base):
             QDesktopServices.openUrl(QUrl.fromLocalFile(report))
         feedback.pushInfo(tr("done", lang, findings=findings, errors=errors, code=result.returncode))
         return {self.OUTPUT: output, "REPORT_HTML": report if os.path.exists(report) else None, "FINDINGS": findings,
-                "ERRORS": errors, "EXIT_CODE": result.returncode, "LAYERS": loaded}
+                "ERRORS": errors, "EXIT_CODE": result.returncode, "LAYERS": loaded, "VERDICT": verdict}
 
 
 def _layer(path, name):
@@ -198,6 +203,18 @@ def _layer(path, name):
 def _feature_count(path, name):
     layer = _layer(path, name)
     return layer.featureCount() if layer.isValid() else 0
+
+
+def _verdict(path):
+    """``(code, words)`` of the check's verdict from the GeoPackage's ``run_info`` (None: not recorded)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            rows = dict(con.execute("SELECT key, value FROM run_info WHERE key IN ('verdict', 'verdict_text')"))
+    except sqlite3.Error:
+        return None, None
+    return rows.get("verdict"), rows.get("verdict_text")
 
 
 def _count_where(path, expression):

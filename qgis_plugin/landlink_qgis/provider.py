@@ -2,7 +2,12 @@
 
 from qgis.core import QgsProcessingProvider
 
-from .algorithms import BuildPackageAlgorithm, CheckProjectAlgorithm, LedgerAddAlgorithm, LedgerInitAlgorithm
+from .algorithms import (
+    BuildPackageAlgorithm,
+    CheckProjectAlgorithm,
+    LedgerAddAlgorithm,
+    LedgerInitAlgorithm,
+)
 from .runner import EXECUTABLE_SETTING
 
 PROVIDER_ID = "landlink"

@@ -40,6 +40,9 @@ CONSTRUCTION_ONLY = {
     # accepted and filed: TIME001 (3 years) and TIME004 (10 working days) judge dates, not today
     "accepted": dt.date(2025, 6, 18),
     "filed": dt.date(2025, 6, 27),
+    # the facts the filing package needs (DOMAIN.md §4c; households only for a linkage plan)
+    "filing_code": "51190220230009",
+    "funds_wan_yuan": 180.0,
 }
 
 
@@ -102,6 +105,8 @@ def _construction_only_toml(fig: dict) -> str:
             f"approved = {f['approved'].isoformat()}",
             f"accepted = {f['accepted'].isoformat()}",
             f"filed = {f['filed'].isoformat()}",
+            f'filing_code = "{f["filing_code"]}"',
+            f"funds_wan_yuan = {f['funds_wan_yuan']}",
             "",
             "[layers.construction]",
             'path = "建新地块.shp"',

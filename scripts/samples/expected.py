@@ -353,10 +353,14 @@ def expected_markdown(s: Sample, findings: list[dict], bal: dict, project_level:
         out += [
             "**This project is clean: no rule should report an `error` or `warning`.**",
             "Only `info` findings are expected (BAL005 surplus, PLAN005 per-plot occupation).",
+            "It carries every input filing requires (docs/verdict.md) and the facts a filing package",
+            "needs, so its verdict is **可以报备** (`fileable`) and `landlink package` writes it.",
             "",
         ]
     else:
         out += [
+            "Verdict: **须整改** (`must_fix`): the planted error findings below (exit code 1).",
+            "",
             "## Planted plot findings",
             "",
             "| plot | layer | rule | measured | unit | planar | other | note |",

@@ -177,7 +177,10 @@ def check_one(
     row.update(
         name=result.project.name,
         code=result.project.code,
-        status="errors" if counts["error"] else "ok",
+        # the verdict (DOMAIN.md §4b): ok = 可以报备, errors = 须整改, incomplete = 检查不完整
+        status={"fileable": "ok", "must_fix": "errors", "incomplete": "incomplete"}[
+            result.run_info["verdict"]
+        ],
         exit_code=result.exit_code,
         errors=counts["error"],
         warnings=counts["warning"],
@@ -309,7 +312,8 @@ def run_batch(
     Returns
     -------
     pandas.DataFrame
-        :data:`SUMMARY_COLUMNS`; ``status`` is ``ok``, ``errors`` or ``failed``.
+        :data:`SUMMARY_COLUMNS`; ``status`` is ``ok`` (可以报备), ``errors`` (须整改),
+        ``incomplete`` (检查不完整，暂不能报备) or ``failed``.
     """
     files = [Path(p) for p in projects]
     parsed = list(parsed) if parsed is not None else parse_projects(files)

@@ -116,7 +116,7 @@ def test_report_loads_in_chromium_without_console_errors(report, result, tmp_pat
     assert shown == counts.to_dict()
     assert {"OVL001", "OVL002", "GEOM001"} <= set(shown)
     n_errors = int((result.findings["severity"] == "error").sum())
-    assert f"存在 {n_errors} 个错误" in dom
+    assert f"结论：须整改（错误 {n_errors} 条）" in dom
     # a zoomed map for every error and warning finding with a geometry, plus the overview
     shown = result.findings[result.findings["severity"].isin(["error", "warning"])]
     drawable = int((~shown.geometry.is_empty & shown.geometry.notna()).sum())
@@ -196,7 +196,9 @@ def test_english_and_clean_report(tmp_path):
         lang="en",
     )
     text = render_html(result)
-    assert "No errors found" in text and "No findings." in text and "lang='en'" in text
+    # only GEOM001 was selected: no findings, yet the check is incomplete, never "ready to file"
+    assert "Verdict: check incomplete, not ready to file" in text and "ready to file<" not in text
+    assert "No findings." in text and "lang='en'" in text
 
 
 def test_svg_map_places_geometry_by_hand():

@@ -204,7 +204,9 @@ def test_clean_report_has_no_empty_map_heading(tmp_path):
     layers = {"demolition": frame([{"DKBH": "D1", "DLBM": "0702", "geometry": square(0, 0, 50)}])}
     result = check(write_project(tmp_path, layers, rules={"select": ["GEOM001"]}), lang="zh")
     page = render_html(result)
-    assert "未发现错误" in page and "zoom-map" not in page and "错误与警告问题详图" not in page
+    # only GEOM001 ran: no error, but the check is incomplete (never 可以报备)
+    assert "结论：检查不完整，暂不能报备" in page
+    assert "zoom-map" not in page and "错误与警告问题详图" not in page
     assert "项目区总览" in page and "id='overview-map'" in page
 
 
@@ -258,5 +260,6 @@ def test_printed_summary_names_the_profile_in_chinese(result):
     from landlink_gis.outputs.summary import summary_text
 
     text = summary_text(result, lang="zh")
-    assert "省级规则 四川省" in text.splitlines()[0] and "sichuan" not in text
-    assert "profile Sichuan" in summary_text(result, lang="en").splitlines()[0]
+    assert text.splitlines()[0].startswith("结论：")  # the verdict first
+    assert "省级规则 四川省" in text.splitlines()[1] and "sichuan" not in text
+    assert "profile Sichuan" in summary_text(result, lang="en").splitlines()[1]

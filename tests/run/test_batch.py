@@ -66,7 +66,7 @@ def test_batch_in_parallel_keeps_going_past_a_broken_project(folder, tmp_path):
     csv_path, html_path = write_batch_summary(summary, tmp_path)
     with open(csv_path, encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh))
-    assert [r["检查结论"] for r in table] == ["有错误", "有错误", "无法检查"] and table[0][
+    assert [r["检查结论"] for r in table] == ["须整改", "须整改", "无法检查"] and table[0][
         "项目区名称"
     ] == "甲项目"
     # the project that could not be checked: empty cells, never "nan"; counts as whole numbers
@@ -121,7 +121,7 @@ def test_cli_single_project_with_report_and_xlsx_quiet(folder, tmp_path):
 def test_cli_batch_exit_code_and_summary(folder, tmp_path):
     res = CliRunner().invoke(cli, ["check", str(folder), "-o", str(tmp_path), "--workers", "1"])
     assert res.exit_code == 2  # the worst project: one could not be read
-    assert "failed" in res.output and "batch_summary.csv" in res.output
+    assert "无法检查" in res.output and "batch_summary.csv" in res.output  # zh: the status in words
     assert (tmp_path / "batch_summary.html").exists() and (tmp_path / "alpha_checked.gpkg").exists()
     res = CliRunner().invoke(
         cli,

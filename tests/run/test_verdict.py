@@ -189,3 +189,17 @@ def test_a_reference_layer_with_nothing_near_the_plots_keeps_its_crs(tmp_path):
     plots, the layer still has its CRS (no false CRS001), so a complete project stays fileable."""
     res = check(_project(tmp_path), lang="zh")
     assert not (res.findings["rule_id"] == "CRS001").any()
+
+
+def test_a_batch_shows_each_projects_verdict(tmp_path):
+    ok = _project(tmp_path / "a")
+    part = _project(tmp_path / "b", drop=("boundary",))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["check", str(ok), str(part), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "project.toml" in ln]
+    assert lines[0].startswith("可以报备  ") and lines[1].startswith("检查不完整，暂不能报备  ")
+    csv = (out / "batch_summary.csv").read_text(encoding="utf-8-sig")
+    assert "可以报备" in csv and "检查不完整，暂不能报备" in csv and "通过" not in csv
+    html = (out / "batch_summary.html").read_text(encoding="utf-8")
+    assert "可以报备 1 个" in html and "检查不完整 1 个" in html

@@ -19,6 +19,7 @@ from ..batch import (
     write_batch_summary,
 )
 from ..engine.dask_engine import dask_engine
+from ..outputs.batch_summary import status_label
 from ..outputs.outputs import WRITERS, default_output, write_outputs
 from ..outputs.summary import summary_text
 from ..project.file import load_project
@@ -286,12 +287,19 @@ def _batch(
             protected=batch_inputs(parsed),
         )
     if not quiet:
-        for row in summary.itertuples():
+        lang = options.get("lang") or "zh"
+        for row in summary.itertuples():  # each project's verdict first
             counts = (
-                "" if row.status == "failed" else f" errors {row.errors}, warnings {row.warnings}"
+                ""
+                if row.status == "failed"
+                else (
+                    f"（错误 {row.errors} 条，警告 {row.warnings} 条）"
+                    if lang == "zh"
+                    else f" errors {row.errors}, warnings {row.warnings}"
+                )
             )
             note = f": {row.message}" if row.status == "failed" else ""
-            click.echo(f"{row.status:>7}  {row.project_file}{counts}{note}")
+            click.echo(f"{status_label(row.status, lang)}  {row.project_file}{counts}{note}")
         click.echo(f"→ {csv_path}\n→ {html_path}")
     for row in summary.itertuples():
         if row.status == "failed":

@@ -20,7 +20,7 @@ from ..base.errors import OutputError
 from ..io.atomic import atomic_path
 from ..io.spreadsheet import safe_frame
 
-__all__ = ["SUMMARY_COLUMNS", "SUMMARY_HEADERS", "write_batch_summary"]
+__all__ = ["SUMMARY_COLUMNS", "SUMMARY_HEADERS", "status_label", "write_batch_summary"]
 
 #: Columns of the batch summary, in order
 SUMMARY_COLUMNS = [
@@ -63,11 +63,21 @@ SUMMARY_HEADERS: dict[str, dict[str, str]] = {
     },
     "en": {c: c for c in SUMMARY_COLUMNS},
 }
-_STATUS = {"zh": {"ok": "通过", "errors": "有错误", "failed": "无法检查"}, "en": {}}
+#: a checked project's status is its verdict (ok 可以报备, errors 须整改, incomplete 检查不完整)
+_STATUS = {
+    "zh": {
+        "ok": "可以报备",
+        "errors": "须整改",
+        "incomplete": "检查不完整，暂不能报备",
+        "failed": "无法检查",
+    },
+    "en": {},
+}
 _TEXT = {
     "zh": {
         "title": "批量检查汇总",
-        "totals": "共 {n} 个项目：通过 {ok} 个，有错误 {errors} 个，无法检查 {failed} 个",
+        "totals": "共 {n} 个项目：可以报备 {ok} 个，须整改 {errors} 个，检查不完整 {incomplete} 个，"
+        "无法检查 {failed} 个",
         "outputs": "检查成果",
         "gpkg": "数据包",
         "report": "报告",
@@ -76,7 +86,7 @@ _TEXT = {
     },
     "en": {
         "title": "Batch summary",
-        "totals": "{n} projects: ok {ok}, errors {errors}, failed {failed}",
+        "totals": "{n} projects: ok {ok}, errors {errors}, incomplete {incomplete}, failed {failed}",
         "outputs": "outputs",
         "gpkg": "gpkg",
         "report": "report",
@@ -90,6 +100,11 @@ def _blank(value: Any) -> bool:
     if value is None or value is pd.NA:
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+def status_label(status: str, lang: str) -> str:
+    """A project's status (its verdict, or ``failed``) as a reader reads it in ``lang``."""
+    return _STATUS.get(lang, {}).get(str(status), str(status))
 
 
 def _text(value: Any) -> str:
@@ -167,6 +182,7 @@ def _index_html(summary: pd.DataFrame, csv_name: str, lang: str) -> str:
         n=len(summary),
         ok=int(n.get("ok", 0)),
         errors=int(n.get("errors", 0)),
+        incomplete=int(n.get("incomplete", 0)),
         failed=int(n.get("failed", 0)),
     )
     return (
@@ -175,7 +191,7 @@ def _index_html(summary: pd.DataFrame, csv_name: str, lang: str) -> str:
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src "
         "'unsafe-inline'\">"
         "<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"  # noqa: E501
-        ".st-ok{color:#2e7d32}.st-errors{color:#c62828;font-weight:bold}.st-failed{background:#555;color:#fff;padding:0 4px}</style></head>"  # noqa: E501
+        ".st-ok{color:#2e7d32}.st-errors{color:#c62828;font-weight:bold}.st-incomplete{color:#8a6100}.st-failed{background:#555;color:#fff;padding:0 4px}</style></head>"  # noqa: E501
         f"<body><h1>{t['title']}</h1><p id='totals'>{totals} · <a "
         f"href='{html.escape(csv_name)}'>CSV</a></p>"
         f"<table id='batch'><tr>{head}</tr>{''.join(rows)}</table></body></html>"

@@ -282,11 +282,8 @@ class When(Requirement):
 
     def describe(self, lang: str = "zh") -> str:  # noqa: D102
         cond = CONDITIONS[self.condition][1 if lang == "zh" else 2]
-        return (
-            f"{self.then.describe(lang)}（{cond}）"
-            if lang == "zh"
-            else (f"{self.then.describe(lang)} ({cond})")
-        )
+        what = self.then.describe(lang)
+        return f"{what}（{cond}）" if lang == "zh" else f"{what} ({cond})"
 
     def spec(self) -> str:  # noqa: D102
         return f"{self.then.spec()} when {self.condition}"

@@ -82,14 +82,21 @@ def _late(
         "completion_years": (3, "years from approval within which the project must be accepted"),
         "completion_in_principle": (
             False,
-            "the province words the deadline as 原则上不得超过 (shanxi) instead of 不得延期",
+            "the province words the deadline as 原则上不得超过 N 年 (shanxi)",
+        ),
+        "completion_no_extension": (
+            False,
+            "the province words the deadline as 不得延期, no extension (sichuan)",
         ),
     },
     example="approved 2019-05-06, accepted 2022-09-15 (deadline 2022-05-06: 132 days late)",
 )
-def completion(ctx: CheckContext, completion_years, completion_in_principle):
+def completion(
+    ctx: CheckContext, completion_years, completion_in_principle, completion_no_extension
+):
     """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the
-    project's approval. The message follows the profile's wording: 不得延期 (no extension;
+    project's approval. The message follows the profile's wording: 应在批准后 N 年内完成 (national),
+    不得延期 (no extension;
     Sichuan, 川国土资发〔2017〕48号) or, where ``completion_in_principle`` (Shanxi,
     晋政办发〔2018〕24号, where TIME001 is a warning), 原则上不得超过 N 年."""
     p = ctx.project
@@ -98,8 +105,13 @@ def completion(ctx: CheckContext, completion_years, completion_in_principle):
             f"原则上不得超过{completion_years}年",
             f"in principle no more than {completion_years} years",
         )
-    else:
+    elif completion_no_extension:
         wording = ("不得延期", "no extension")
+    else:
+        wording = (
+            f"应在批准后{completion_years}年内完成",
+            f"to be completed within {completion_years} years of approval",
+        )
     return _late(
         ctx,
         start=p.approved,
