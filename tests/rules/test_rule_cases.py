@@ -2,7 +2,7 @@
 
 Each file names one ``rule`` and lists ``[[cases]]``. A case has layers by role (a list of
 features: ``wkt`` in metres relative to (X0, Y0) of tests/geoms.py, plus attributes),
-optional ``project`` facts, ``params``, ``profile``, ``lang`` and ``expect``: the findings of
+optional ``project`` facts, a ``tiankan`` table, ``params``, ``profile``, ``lang`` and ``expect``: the findings of
 that rule, exactly (count and the listed columns; ``measured``/``threshold`` within 0.01 or
 1e-6 relative, ``message_contains`` a substring). Expected figures are worked out by hand in
 the case files (planar squares with ``area_method = "planar"`` where an edge must be exact).
@@ -60,6 +60,15 @@ def test_rule_case(tmp_path, rule_id, case):
     project = {"profile": case.get("profile", "national"), **case.get("project", {})}
     rules = {"params": case["params"]} if "params" in case else None
     path = write_project(tmp_path, layers, project=project, rules=rules, fmt="gpkg")
+    if "tiankan" in case:  # the county's 田坎 table: `tiankan = { 2 = 0.03, terraced = { … } }`
+        lines = ["", "[tiankan]"]
+        for key, value in case["tiankan"].items():
+            if isinstance(value, dict):
+                inner = ", ".join(f"{k} = {v!r}" for k, v in value.items())
+                lines.append(f"{key} = {{ {inner} }}")
+            else:
+                lines.append(f"{key} = {value!r}")
+        path.write_text(path.read_text(encoding="utf-8") + "\n".join(lines) + "\n", "utf-8")
     result = check(path, rules=[rule_id], lang=case.get("lang", "en"))
     got = result.findings[result.findings["rule_id"] == rule_id]
     got = got.sort_values(

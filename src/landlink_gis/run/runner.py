@@ -25,6 +25,7 @@ from ..base.roles import LAYER_LABELS, PLOT_ROLES, RASTER_LABELS
 from ..figures.balance import balance_table, compute_balance
 from ..figures.landuse import quota_basis
 from ..figures.landuse.change import landuse_change_table
+from ..figures.landuse.reclaim import reclaim_coefficients
 from ..io.inputs import is_regular_file
 from ..io.vector import file_sha256
 from ..load.context import CheckContext
@@ -195,6 +196,9 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
             frame["ll_quota_basis_m2"] = np.round(
                 quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4
             )
+            # the 田坎 coefficient deducted from the plot's reclaimed cultivated land (NULL when
+            # it is not reclaimed to cultivated land)
+            frame["ll_kcxs"] = np.round(reclaim_coefficients(ctx)["kcxs"].to_numpy(dtype=float), 6)
         frame["ll_status"] = (
             worst.reindex(keys).fillna(0).astype(int).map(status_names).to_numpy(dtype=object)
         )
