@@ -82,7 +82,6 @@ MAY_ALSO = {
     ],
     "ATTR001": ["ATTR004/ATTR005 on the empty class, if not skipped"],
     "ATTR004": ["ATTR005 (0799 is unknown, so not a rural construction class)"],
-    "OVL001": ["OVL005 (same overlap seen from the compensation side)"],
     "OVL003": ["LED001 (plot already in the ledger of project 511902-2017-003)"],
     "GEOM004": ["the other plot of the pair carries the same finding"],
     "OVL002": ["the construction plot JX003 is the other party"],
