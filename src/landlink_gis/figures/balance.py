@@ -7,10 +7,12 @@ default) on the valid polygonal geometry of each plot.
 The surplus quota is the **quota basis** of the demolition plots (the part the land survey shows
 as rural construction land, :func:`landlink_gis.figures.landuse.quota_basis`) minus the new
 construction;
-cultivated areas are net of 田坎 where the survey gives coefficients. Each figure says which
-basis it used (``basis``). A figure that would need the area of a plot whose area could not be
-computed keeps the sum of the other plots but lists those plots in ``unmeasured``: the BAL rules
-then report it as not checked instead of judging it.
+cultivated areas are net of 田坎 where the county's table or the survey gives coefficients, and
+the farmland balance counts **newly added** cultivated land (reclaimed minus what is farmland
+already, :mod:`.landuse.reclaim`). Each figure says which basis it used (``basis``). A figure that
+would need the area of a plot whose area could not be computed keeps the sum of the other plots
+but lists those plots in ``unmeasured`` and says in ``bound`` what they can do to it (only add,
+only take away): the BAL rules judge it only where that cannot change the outcome.
 """
 
 from __future__ import annotations
@@ -323,10 +325,14 @@ def compute_balance(ctx) -> BalanceSheet:
     ``resettlement`` and ``urban``): ``demolition_area`` (gross plot areas),
     ``quota_basis`` (rural construction land of the demolition plots, the land survey's when
     the project has one, else the declared classes'), ``construction_area``,
-    ``surplus_quota`` (quota basis − construction), ``reclaimed_cultivated`` vs
-    ``occupied_cultivated``, ``reclaimed_paddy`` vs ``occupied_paddy`` (net of 田坎 where the
-    survey gives coefficients), ``reclaimed_quality`` vs ``occupied_quality`` (area-weighted
-    grade in ``grade``, graded area in ``m2``) and, when the project states them,
+    ``surplus_quota`` (quota basis − construction), ``reclaimed_cultivated``,
+    ``reclaimed_paddy``, ``reclaimed_quality`` (what the demolition plots become, net of 田坎 by
+    the county's table or the survey's coefficients), ``existing_cultivated`` and
+    ``existing_paddy`` (what the survey already shows inside them), ``newly_added_cultivated``,
+    ``newly_added_paddy``, ``newly_added_quality`` (reclaimed minus existing, nothing from plots
+    over 25°; BAL002–BAL004 compare these) vs ``occupied_cultivated``, ``occupied_paddy``,
+    ``occupied_quality`` (area-weighted grade in ``grade``, graded area in ``m2``) and, when the
+    project states them,
     ``advance_quota``, ``turnover_quota`` and (construction-only plans) ``drawn_quota`` per
     source (scope: the source's code) and in total.
 

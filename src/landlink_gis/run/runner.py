@@ -275,6 +275,13 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
     facts["quota_basis_m2"] = (
         round(basis.m2, 4) if basis is not None and not basis.unmeasured else None
     )
+    # 新增耕地（扣除田坎）: only a figure that is complete and net of 田坎 is passed on
+    newly = sheet.get("newly_added_cultivated") if sheet is not None else None
+    facts["newly_added_cultivated_m2"] = (
+        round(newly.m2, 4)
+        if newly is not None and not newly.unmeasured and newly.basis == "newly_added"
+        else None
+    )
     facts["layer_fields"] = {
         r: {**s.fields, **({"plot_id": s.id_field} if s.id_field else {})}
         for r, s in project.layers.items()
