@@ -198,3 +198,14 @@ def test_newly_added_is_reclaimed_minus_the_farmland_already_there(survey_projec
     )
     assert bal.loc[("newly_added_paddy", "project"), "area_m2"] == 0.0
     assert bal.loc[("newly_added_quality", "project"), "grade"] == pytest.approx(9.0)
+
+
+def test_the_table_used_is_recorded_in_run_info(table_project, survey_project):
+    result, _ = table_project
+    assert result.run_info["facts"]["tiankan"] == {
+        "2": 0.03,
+        "3": 0.08,
+        "4": 0.12,
+        "terraced": {"3": 0.06},
+    }
+    assert survey_project[0].run_info["facts"]["tiankan"] is None

@@ -271,6 +271,15 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
     facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
     facts["quota_sources"] = [{"code": q.code, "area_m2": q.area_m2} for q in project.quota_sources]
+    table = getattr(project, "tiankan", None)
+    facts["tiankan"] = (
+        {
+            **{str(c): k for c, k in table.by_class},
+            **({"terraced": {str(c): k for c, k in table.terraced}} if table.terraced else {}),
+        }
+        if table is not None
+        else None
+    )
     basis = sheet.get("quota_basis") if sheet is not None else None
     facts["quota_basis_m2"] = (
         round(basis.m2, 4) if basis is not None and not basis.unmeasured else None

@@ -157,7 +157,8 @@ def reclaim_coefficients(ctx) -> pd.DataFrame:
         Indexed like the demolition layer: ``kcxs`` (0 ≤ k < 1; 0 where nothing deducts, NaN for
         a plot not reclaimed to cultivated land), ``source`` (``table``: the county's
         ``[tiankan]``; ``survey``: the survey's mean KCXS; ``none``: no coefficient known, nothing
-        deducted; ``""`` for a plot not reclaimed to cultivated land) and ``slope_class``.
+        deducted; ``""`` for a plot not reclaimed to cultivated land) and ``slope_class`` (the
+        class the table was read at; 0 without a table or where unknown).
     """
 
     def build() -> pd.DataFrame:
@@ -168,10 +169,11 @@ def reclaim_coefficients(ctx) -> pd.DataFrame:
             dtype=object,
         )
         cultivated = np.asarray(is_cultivated(reclaim), dtype=bool) if n else np.zeros(0, bool)
-        classes = slope_classes(ctx) if n else np.zeros(0, int)
+        table = ctx.project.tiankan
+        # the slope class is only needed for the county's table (it may need the DEM)
+        classes = slope_classes(ctx) if n and table is not None else np.zeros(n, int)
         kcxs = np.full(n, np.nan)
         source = np.full(n, "", dtype=object)
-        table = ctx.project.tiankan
         by_table = cultivated & (classes > 0) if table is not None else np.zeros(n, bool)
         if by_table.any():
             terraced = terraced_plots(ctx)
