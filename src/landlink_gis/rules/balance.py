@@ -523,8 +523,12 @@ def advance_quota(ctx, advance_quota_share, advance_poverty_only):
                 )
     if advanced > limit:
         sheet.set_status("advance_quota", "BAL006", "fail")
-        limit_zh = f"{'不多于 ' if bound == 'upper' else ''}{_m2(limit)}"
-        limit_en = f"{'at most ' if bound == 'upper' else ''}{_m2_en(limit)}"
+        limit_zh = _m2(limit) + ("（面积未知的建新地块只会使上限更低）" if bound == "upper" else "")
+        limit_en = _m2_en(limit) + (
+            " (the construction plots of unknown area could only lower it)"
+            if bound == "upper"
+            else ""
+        )
         return _project(
             ctx,
             measured=advanced,
