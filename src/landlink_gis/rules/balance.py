@@ -180,7 +180,10 @@ def area_balance(ctx):
     ATTR005), or — without a survey layer — the area of the plots whose declared class is
     rural construction land (an ``info`` finding then says the basis is declared, not
     surveyed). Only rural construction land can be reclaimed into quota, so farmland inside a
-    demolition plot counts for nothing."""
+    demolition plot counts for nothing. With plot areas unknown (no geometry, unusable CRS) it
+    passes when the known construction fits the known basis and only demolition plots are
+    unknown (they can only add), fails when the known construction alone exceeds the basis and
+    only construction plots are unknown, and else reports "not checked" giving the bounds."""
     if _construction_only(ctx):
         return None
     sheet = compute_balance(ctx)
@@ -237,8 +240,9 @@ def area_balance(ctx):
 )
 def surplus(ctx):
     """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new
-    construction, in m², 公顷 and 亩, and which basis it used; not checked when a plot's area
-    could not be computed."""
+    construction, in m², 公顷 and 亩, and which basis it used. With plot areas unknown it
+    reports a bound (at least / at most) where the known plots prove the sign, else "not
+    checked"."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -274,8 +278,8 @@ def surplus(ctx):
     name="balance.cultivated_quantity",
     severity="error",
     title=(
-        "复垦耕地面积少于建新占用耕地面积",
-        "Reclaimed cultivated land less than cultivated land occupied",
+        "新增耕地面积少于建新占用耕地面积",
+        "Newly added cultivated land less than cultivated land occupied",
     ),
     message=(
         "耕地数量（扣除田坎后）：{detail_zh}",
@@ -286,12 +290,16 @@ def surplus(ctx):
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
 )
 def cultivated_quantity(ctx):
-    """Cultivated land after reclamation (demolition plots by their class after reclamation) must
-    be at least the cultivated land occupied by new construction (from the land-survey layer
-    when given, else the declared class): 数量不减少. Both sides are net of field ridges
-    (田坎) where the survey layer gives ``KCXS`` (or ``KCMJ``/``TBMJ``): occupied land at the
-    coefficient of the survey polygon it lies on, reclaimed land at the area-weighted
-    coefficient of the survey's polygons of its class after reclamation."""
+    """The **newly added** cultivated land (新增耕地: what the demolition plots become by their class
+    after reclamation, minus the cultivated land the survey already shows inside them; nothing
+    from a plot whose mean slope is over 25°) must be at least the cultivated land occupied by
+    new construction (from the land-survey layer when given, else the declared class):
+    数量不减少. Both sides are net of field ridges (田坎): occupied and existing land at the
+    ``KCXS`` (or ``KCMJ``/``TBMJ``) of the survey polygon it lies on, reclaimed land by the
+    county's ``[tiankan]`` table by slope class, else at the area-weighted ``KCXS`` of the
+    survey's polygons of its class within 100 m (an ``info`` finding then says so). With plot
+    areas unknown it decides where the known plots prove it, else reports "not checked" with
+    the bound."""
     out = [
         _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land")),
         _ridge_note(ctx),
@@ -396,8 +404,8 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
     name="balance.cultivated_quality",
     severity="error",
     title=(
-        "复垦耕地质量低于建新占用耕地质量",
-        "Quality of reclaimed cultivated land below that of the occupied",
+        "新增耕地质量低于建新占用耕地质量",
+        "Quality of newly added cultivated land below that of the occupied",
     ),
     message=(
         "耕地质量（{scale_zh}，数值越小越好）：{detail_zh}",
@@ -408,11 +416,12 @@ def _source_args(ctx, sheet=None, what: str = "cultivated") -> dict:
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
 )
 def cultivated_quality(ctx):
-    """The area-weighted quality grade of the reclaimed cultivated land must not be worse (a
+    """The area-weighted quality grade of the newly added cultivated land must not be worse (a
     higher number) than that of the cultivated land occupied, on the project's scale
     (``quality_scale``); grades on different scales are never compared. When occupied
-    cultivated land has grades but the reclaimed land has none, the comparison cannot be made
-    and an ``info`` finding says so."""
+    cultivated land has grades but the newly added land has none, the comparison cannot be made
+    and an ``info`` finding says so; so does a plot whose area is unknown (a weighted grade is
+    never decided from part of the plots)."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -465,15 +474,16 @@ def cultivated_quality(ctx):
     "BAL004",
     name="balance.paddy",
     severity="warning",
-    title=("占用水田多于补充水田", "Paddy occupied exceeds paddy reclaimed"),
+    title=("占用水田多于新增水田", "Paddy occupied exceeds newly added paddy"),
     message=("水田（扣除田坎后）：{detail_zh}", "Paddy (net of field ridges): {detail_en}"),
     reference=f"{BAZHONG_CASE} 占水田补水田",
     requires=("layer:construction",),
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
 )
 def paddy(ctx):
-    """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed
-    (占水田补水田); both net of field ridges as in BAL002."""
+    """Paddy (0101 水田) occupied by new construction should be matched by newly added paddy
+    (占水田补水田: reclaimed paddy minus the paddy already inside the demolition plots); both net
+    of field ridges as in BAL002."""
     return _occupied_within_reclaimed(ctx, "BAL004", "paddy", ("水田", "paddy"))
 
 
