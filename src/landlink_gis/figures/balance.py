@@ -125,9 +125,16 @@ BASIS_LABELS: dict[str, tuple[str, str]] = {
 
 
 def _ids(ctx, role: str, mask: np.ndarray) -> tuple[str, ...]:
-    frame = ctx.attributes(role)
-    ids = printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
-    return tuple(str(i) for i in ids[np.asarray(mask, dtype=bool)])
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():  # the usual case: every area known
+        return ()
+
+    def build() -> np.ndarray:
+        frame = ctx.attributes(role)
+        return printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
+
+    ids = ctx.cached(("balance_ids", role), build)
+    return tuple(str(i) for i in ids[mask])
 
 
 def _sum(ctx, role: str, values: np.ndarray) -> tuple[float, tuple[str, ...]]:
