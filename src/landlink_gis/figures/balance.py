@@ -153,7 +153,7 @@ KINDS: tuple[tuple[str, str, str], ...] = (
 _SCALE_ZH = {"dengbie": "等别", "dengji": "等级"}
 
 
-def _bound(ctx, values: np.ndarray, adds: np.ndarray) -> str:
+def _bound(values: np.ndarray, adds: np.ndarray) -> str:
     """``lower``/``upper``/``""``: what the plots whose value is unknown can do to the sum (each
     adds where ``adds``, else takes away)."""
     unknown = ~np.isfinite(np.asarray(values, dtype=float))
@@ -179,9 +179,15 @@ def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> N
     note_zh, note_en = ("（扣除田坎）", " (net of field ridges)") if netted else ("", "")
     classes = ctx.attributes("demolition")["reclaim_class"].to_numpy(dtype=object)
     n = len(classes)
+    gain = newly_added(ctx)
+    # what a plot of unknown area can do to the newly added land: one to be reclaimed to that
+    # land adds (unless steep: it adds nothing), any other can only take the farmland inside away
+    flat = ~gain["steep"].to_numpy(dtype=bool)
     adds = {
-        "cultivated": np.asarray(is_cultivated(classes), dtype=bool) if n else np.zeros(0, bool),
-        "paddy": np.asarray(is_paddy(classes), dtype=bool) if n else np.zeros(0, bool),
+        "cultivated": (np.asarray(is_cultivated(classes), dtype=bool) & flat)
+        if n
+        else np.zeros(0, bool),
+        "paddy": (np.asarray(is_paddy(classes), dtype=bool) & flat) if n else np.zeros(0, bool),
     }
     for key, col, zh, en in (
         ("reclaimed_cultivated", "cultivated_m2", "复垦耕地面积", "cultivated land reclaimed"),
@@ -202,7 +208,6 @@ def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> N
         basis=basis,
         unmeasured=_ids(ctx, "demolition", ~finite),
     )
-    gain = newly_added(ctx)
     survey = has_survey(ctx)
     now_basis = ("landuse_kcxs" if ridge else "landuse") if survey else "declared"
     now_zh = (
@@ -248,7 +253,7 @@ def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> N
             m2,
             basis=new_basis,
             unmeasured=unknown,
-            bound=_bound(ctx, values, adds[what]),
+            bound=_bound(values, adds[what]),
         )
     finite = np.isfinite(gain["quality_area_m2"].to_numpy(dtype=float))
     known = gain[finite]

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ...base.codes import is_cultivated, is_paddy, normalise_code, valid_quality
+from ...base.codes import is_cultivated, normalise_code, valid_quality
 from ...base.fields import find_field
-from . import farmland_reclaimed, farmland_under, has_survey, plot_area, survey_kcxs
+from . import farmland_reclaimed, farmland_under, has_survey, survey_kcxs
 
 __all__ = [
     "NEAR_M",
@@ -236,15 +236,6 @@ def newly_added(ctx) -> pd.DataFrame:
         out["quality_area_m2"] = np.where(graded, positive, 0.0)
         out["quality_area_product"] = np.where(graded, np.nan_to_num(grade) * positive, 0.0)
         out["steep"] = steep
-        out["paddy_reclaim"] = (
-            np.asarray(is_paddy(reclaim), dtype=bool) if len(frame) else np.zeros(0, bool)
-        )
-        out["cultivated_reclaim"] = (
-            np.asarray(is_cultivated(reclaim), dtype=bool) if len(frame) else np.zeros(0, bool)
-        )
-        result = pd.DataFrame(out, index=frame.index)
-        unknown = ~np.isfinite(plot_area(ctx, "demolition"))
-        result.loc[unknown & ~graded, ["quality_area_m2", "quality_area_product"]] = 0.0
-        return result
+        return pd.DataFrame(out, index=frame.index)
 
     return ctx.cached("newly_added", build).copy()
