@@ -275,3 +275,33 @@ def test_every_planted_rule_is_registered_and_runs_in_the_demo(demo):
     assert planted <= set(result.config.rules), planted - set(result.config.rules)
     families = {rid.rstrip("0123456789") for rid in planted}
     assert families >= {"CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME"}
+
+
+def test_clean_sample_nets_reclaimed_land_by_the_county_table():
+    """The clean sample carries a [tiankan] table (2 = 0.03, 3 = 0.08, 4 = 0.12): each plot to be
+    reclaimed to cultivated land is netted at its GDPDJB class (class 1: nothing), written as
+    ll_kcxs; the figures agree with those computed independently by the generator."""
+    result = check(CLEAN / "project.toml")
+    exp = json.loads((CLEAN / "expected.json").read_text(encoding="utf-8"))["balance"]
+    assert exp["tiankan"] == {"2": 0.03, "3": 0.08, "4": 0.12}
+    plots = result.plots["demolition"]
+    got = dict(zip(plots["DKBH"], plots["ll_kcxs"], strict=True))
+    assert {pid: got[pid] for pid in exp["ll_kcxs"]} == pytest.approx(exp["ll_kcxs"])
+    assert len(set(exp["ll_kcxs"].values())) > 1  # more than one slope class in the sample
+    bal = result.balance.set_index(["item", "scope"])
+    for item in (
+        "reclaimed_cultivated",
+        "existing_cultivated",
+        "newly_added_cultivated",
+        "newly_added_paddy",
+        "occupied_cultivated",
+    ):
+        assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(
+            exp[f"{item}_m2"], abs=0.02
+        ), item
+    assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_tiankan"
+    assert bal.loc[("newly_added_quality", "project"), "grade"] == pytest.approx(
+        exp["newly_added_quality_weighted"], abs=1e-3
+    )
+    # the table covered every plot: no info about a survey mean
+    assert not (result.findings["rule_id"] == "BAL002").any()

@@ -236,6 +236,9 @@ class Sample:
     expected: list[dict] = field(default_factory=list)
     #: reference layers stored in geographic CGCS2000 (EPSG:4490) to plant CRS004 (reprojected)
     geographic_layers: tuple[str, ...] = ()
+    #: the county's 田坎 table written as ``[tiankan]`` (slope class → coefficient); None: none,
+    #: the check then nets reclaimed land at the survey's KCXS
+    tiankan: dict[int, float] | None = None
 
     @property
     def extent(self) -> tuple[float, float, float, float]:

@@ -308,9 +308,16 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "PLAN007",
     }
     clean_dem = sum(a for d, a in dem if not set(d["_planted"]) & planted_err)
-    kc = _reclaim_kcxs(s, landuse)
+    mean_kcxs = _reclaim_kcxs(s, landuse)
+
+    def kc(d: dict) -> float:
+        """The county's table by the plot's GDPDJB (a class not named: 0), else the survey mean."""
+        if s.tiankan is not None:
+            return s.tiankan.get(d["GDPDJB"], 0.0)
+        return mean_kcxs(d["FKDL"])
+
     net = [
-        (d, a * (1.0 - kc(d["FKDL"])) if d["FKDL"].startswith("01") else 0.0) for d, a in dem
+        (d, a * (1.0 - kc(d)) if d["FKDL"].startswith("01") else 0.0) for d, a in dem
     ]  # a list: two plots share an id (ATTR002)
     rec_cult = [(d, a) for d, a in net if d["FKDL"].startswith("01")]
     rec_paddy = sum(a for d, a in net if d["FKDL"] == "0101")
@@ -410,6 +417,12 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
             sum(d["ZLDB"] * w for d, w in graded_new) / sum(w for _, w in graded_new), 3
         ),
         "steep_plots": [d["DKBH"] for d, *_ in newly if d["_slope"] > 25.0],
+        "tiankan": {str(c): k for c, k in sorted(s.tiankan.items())} if s.tiankan else None,
+        "ll_kcxs": {
+            d["DKBH"]: round(kc(d), 6)
+            for d in s.demolition
+            if d["FKDL"].startswith("01") and d["DKBH"]
+        },
         "occupied_paddy_declared_m2": round(occ_paddy, 2),
         "occupied_paddy_m2": round(occ_p, 2),
         "reclaimed_quality_weighted": round(
@@ -530,9 +543,14 @@ def _balance_lines(bal: dict) -> list[str]:
         f"the partly-farmland plot {bal['partly_farmland_plot']} counts "
         f"{bal['partly_farmland_plot_basis_m2']} of its "
         f"{bal['partly_farmland_plot_area_m2']} m².",
-        f"- Cultivated areas net of 田坎 (KCXS per class {bal['kcxs']}; no county [tiankan] table, "
-        "so reclaimed land is netted at the area-weighted KCXS of the survey polygons of its class "
-        f"within 100 m, an info finding of BAL002 says so): reclaimed {bal['reclaimed_cultivated_m2']}, "
+        f"- Cultivated areas net of 田坎 (survey KCXS per class {bal['kcxs']}; "
+        + (
+            f"reclaimed land by the county's [tiankan] table {bal['tiankan']} at each plot's GDPDJB"
+            if bal["tiankan"]
+            else "no county [tiankan] table, so reclaimed land is netted at the area-weighted KCXS "
+            "of the survey polygons of its class within 100 m, an info finding of BAL002 says so"
+        )
+        + f"): reclaimed {bal['reclaimed_cultivated_m2']}, "
         f"already cultivated inside the demolition plots {bal['existing_cultivated_m2']}, "
         f"newly added (新增耕地, steep plots {', '.join(bal['steep_plots']) or 'none'} add nothing) "
         f"{bal['newly_added_cultivated_m2']} vs occupied {bal['occupied_cultivated_m2']} (declared "
