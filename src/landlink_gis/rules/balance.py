@@ -111,7 +111,7 @@ def _bound_text(f, zh: bool) -> str:
     )
 
 
-def _undecided(ctx, sheet, rule_id: str, figures, *, measured=np.nan, threshold=np.nan):
+def _undecided(ctx, sheet, rule_id: str, figures):
     """The ``info`` "not checked" finding of a rule the known plots cannot decide, giving what
     they prove (the bounds); records the status on ``figures``."""
     unknown: list[str] = []
