@@ -107,33 +107,57 @@ def test_balance_figures(demo):
     assert surplus["area_m2"] == pytest.approx(exp["surplus_m2"], abs=0.02)
     assert surplus["area_ha"] == pytest.approx(exp["surplus_hm2"], abs=1e-4)
     assert surplus["area_mu"] == pytest.approx(exp["surplus_mu"], abs=0.01)
-    # the plot without geometry is never counted as 0: the figures it would change are not checked
-    assert surplus["status"] == exp["surplus_status"] == "not checked"
+    # the plot without geometry is never counted as 0; it is a demolition plot, so it can only add
+    # to the surplus: the known plots prove it positive (§4b partial knowledge)
+    assert surplus["status"] == exp["surplus_status"] == "pass"
     assert surplus["unmeasured"] == ",".join(exp["unmeasured_plots"]) == "CJ001"
     for item in (
         "occupied_cultivated",
         "occupied_paddy",
         "reclaimed_cultivated",
         "reclaimed_paddy",
+        "existing_cultivated",
+        "existing_paddy",
+        "newly_added_cultivated",
+        "newly_added_paddy",
     ):
         assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(
             exp[f"{item}_m2"], abs=0.02
         ), item
     assert bal.loc[("occupied_cultivated", "project"), "basis"] == "landuse_kcxs"
     assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_kcxs"
+    assert bal.loc[("newly_added_cultivated", "project"), "basis"] == "newly_added"
+    assert "新增耕地" in bal.loc[("newly_added_cultivated", "project"), "label_zh"]
+    assert "扣除田坎" in bal.loc[("newly_added_cultivated", "project"), "label_zh"]
     assert bal.loc[("occupied_quality", "project"), "grade"] == pytest.approx(
         exp["occupied_quality_weighted"], abs=1e-3
     )
     assert bal.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(
         exp["reclaimed_quality_weighted"], abs=1e-3
     )
-    not_checked = result.findings[
-        result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL003", "BAL005", "BAL006"])
-    ]
-    assert (
-        set(not_checked["severity"]) == {"info"}
-        and not_checked["message"].str.contains("CJ001").all()
+    assert bal.loc[("newly_added_quality", "project"), "grade"] == pytest.approx(
+        exp["newly_added_quality_weighted"], abs=1e-3
     )
+    # each balance rule ends as the known plots prove: pass (no finding), fail, or not checked
+    # (an info finding naming CJ001)
+    where = {
+        "BAL001": "construction_area",
+        "BAL002": "occupied_cultivated",
+        "BAL003": "occupied_quality",
+        "BAL004": "occupied_paddy",
+        "BAL005": "surplus_quota",
+        "BAL006": "advance_quota",
+    }
+    for rule, status in exp["rule_status"].items():
+        assert bal.loc[(where[rule], "project"), "status"] == status, rule
+        found = result.findings[result.findings["rule_id"] == rule]
+        problems = found[found["severity"] != "info"]
+        if status == "fail":
+            assert len(problems) == 1, rule
+        else:
+            assert problems.empty, rule
+        if status == "not checked":
+            assert found["message"].str.contains("未检查.*CJ001").any(), rule
 
 
 def test_quota_basis_per_plot(demo):
@@ -144,10 +168,11 @@ def test_quota_basis_per_plot(demo):
     plots = result.plots["demolition"]
     cols = list(plots.columns)
     at = cols.index("ll_area_m2")
-    assert cols[at : at + 5] == [
+    assert cols[at : at + 6] == [
         "ll_area_m2",
         "ll_area_planar_m2",
         "ll_quota_basis_m2",
+        "ll_kcxs",
         "ll_status",
         "ll_rule_ids",
     ]
@@ -208,6 +233,16 @@ def test_gpkg_output_contract(demo, tmp_path):
         assert col in plots.columns
     assert len(plots) == 62
     assert "ll_quota_basis_m2" in plots.columns
+    # the 田坎 coefficient used per plot: the survey's KCXS of the reclaim class (one per class in
+    # the sample), NULL where the plot is not reclaimed to cultivated land
+    kcxs = dict(zip(plots["DKBH"], plots["ll_kcxs"], strict=False))
+    reclaim = dict(zip(plots["DKBH"], plots["FKDL"], strict=False))
+    exp_k = json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))["balance"]["kcxs"]
+    for pid, code in reclaim.items():
+        if str(code).startswith("01"):
+            assert kcxs[pid] == pytest.approx(exp_k[code]), pid
+        else:
+            assert np.isnan(kcxs[pid]), pid
     assert "landuse_change" in layers
     findings = pyogrio.read_dataframe(out, layer="findings")
     points = pyogrio.read_dataframe(out, layer="finding_points")
@@ -240,3 +275,33 @@ def test_every_planted_rule_is_registered_and_runs_in_the_demo(demo):
     assert planted <= set(result.config.rules), planted - set(result.config.rules)
     families = {rid.rstrip("0123456789") for rid in planted}
     assert families >= {"CRS", "GEOM", "ATTR", "BAL", "OVL", "PLAN", "TIME"}
+
+
+def test_clean_sample_nets_reclaimed_land_by_the_county_table():
+    """The clean sample carries a [tiankan] table (2 = 0.03, 3 = 0.08, 4 = 0.12): each plot to be
+    reclaimed to cultivated land is netted at its GDPDJB class (class 1: nothing), written as
+    ll_kcxs; the figures agree with those computed independently by the generator."""
+    result = check(CLEAN / "project.toml")
+    exp = json.loads((CLEAN / "expected.json").read_text(encoding="utf-8"))["balance"]
+    assert exp["tiankan"] == {"2": 0.03, "3": 0.08, "4": 0.12}
+    plots = result.plots["demolition"]
+    got = dict(zip(plots["DKBH"], plots["ll_kcxs"], strict=True))
+    assert {pid: got[pid] for pid in exp["ll_kcxs"]} == pytest.approx(exp["ll_kcxs"])
+    assert len(set(exp["ll_kcxs"].values())) > 1  # more than one slope class in the sample
+    bal = result.balance.set_index(["item", "scope"])
+    for item in (
+        "reclaimed_cultivated",
+        "existing_cultivated",
+        "newly_added_cultivated",
+        "newly_added_paddy",
+        "occupied_cultivated",
+    ):
+        assert bal.loc[(item, "project"), "area_m2"] == pytest.approx(
+            exp[f"{item}_m2"], abs=0.02
+        ), item
+    assert bal.loc[("reclaimed_cultivated", "project"), "basis"] == "declared_tiankan"
+    assert bal.loc[("newly_added_quality", "project"), "grade"] == pytest.approx(
+        exp["newly_added_quality_weighted"], abs=1e-3
+    )
+    # the table covered every plot: no info about a survey mean
+    assert not (result.findings["rule_id"] == "BAL002").any()

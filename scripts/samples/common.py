@@ -82,7 +82,6 @@ MAY_ALSO = {
     ],
     "ATTR001": ["ATTR004/ATTR005 on the empty class, if not skipped"],
     "ATTR004": ["ATTR005 (0799 is unknown, so not a rural construction class)"],
-    "OVL001": ["OVL005 (same overlap seen from the compensation side)"],
     "OVL003": ["LED001 (plot already in the ledger of project 511902-2017-003)"],
     "GEOM004": ["the other plot of the pair carries the same finding"],
     "OVL002": ["the construction plot JX003 is the other party"],
@@ -237,6 +236,9 @@ class Sample:
     expected: list[dict] = field(default_factory=list)
     #: reference layers stored in geographic CGCS2000 (EPSG:4490) to plant CRS004 (reprojected)
     geographic_layers: tuple[str, ...] = ()
+    #: the county's 田坎 table written as ``[tiankan]`` (slope class → coefficient); None: none,
+    #: the check then nets reclaimed land at the survey's KCXS
+    tiankan: dict[int, float] | None = None
 
     @property
     def extent(self) -> tuple[float, float, float, float]:

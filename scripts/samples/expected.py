@@ -147,6 +147,8 @@ def expected_findings(s: Sample, landuse: list[dict]) -> list[dict]:
                     "unit": "deg",
                     "threshold": 25.0,
                     "tolerance": 1.5,
+                    # an error where the plot is to be reclaimed to cultivated land (01xx)
+                    "severity": "error" if d["FKDL"].startswith("01") else "warning",
                 }
             elif rule == "PLAN007":
                 e = overlap_entry(
@@ -243,6 +245,31 @@ def _rural(lu: dict) -> bool:
     return code.startswith(RURAL_CLASSES) and code != "0701" and lu["CZCSXM"] in RURAL_CZCSXM
 
 
+def _reclaim_kcxs(s: Sample, landuse: list[dict]):
+    """田坎 coefficient of reclaimed land by class, without a county table (§4b): the area-weighted
+    KCXS of the survey's polygons of that class within 100 m of a plot (all cultivated ones
+    there for a class without any), weights the polygons' planar areas."""
+    plots = shapely.union_all(
+        [
+            shapely.make_valid(p["geometry"])
+            for p in s.demolition + s.construction
+            if p["geometry"] is not None
+        ]
+    )
+    near = [lu for lu in landuse if lu["DLBM"] in KCXS and lu["geometry"].distance(plots) <= 100.0]
+
+    def mean(rows):
+        w = sum(lu["geometry"].area for lu in rows)
+        return sum(KCXS[lu["DLBM"]] * lu["geometry"].area for lu in rows) / w if w else 0.0
+
+    overall = mean(near)
+    return lambda code: (
+        mean([lu for lu in near if lu["DLBM"] == code])
+        if any(lu["DLBM"] == code for lu in near)
+        else overall
+    )
+
+
 def balance(s: Sample, landuse: list[dict]) -> dict:
     """Balance figures (ellipsoidal m²) computed from the plots, independently of the package.
 
@@ -281,11 +308,46 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "PLAN007",
     }
     clean_dem = sum(a for d, a in dem if not set(d["_planted"]) & planted_err)
+    mean_kcxs = _reclaim_kcxs(s, landuse)
+
+    def kc(d: dict) -> float:
+        """The county's table by the plot's GDPDJB (a class not named: 0), else the survey mean."""
+        if s.tiankan is not None:
+            return s.tiankan.get(d["GDPDJB"], 0.0)
+        return mean_kcxs(d["FKDL"])
+
     net = [
-        (d, a * (1.0 - KCXS.get(d["FKDL"], 0.0))) for d, a in dem
+        (d, a * (1.0 - kc(d)) if d["FKDL"].startswith("01") else 0.0) for d, a in dem
     ]  # a list: two plots share an id (ATTR002)
     rec_cult = [(d, a) for d, a in net if d["FKDL"].startswith("01")]
     rec_paddy = sum(a for d, a in net if d["FKDL"] == "0101")
+    # newly added (§4b): reclaimed minus the farmland the survey already shows inside each plot
+    # (net of its KCXS); a plot steeper than 25° adds nothing (it may still take farmland away)
+    newly = []
+    for (d, rec), (_, _a) in zip(net, dem, strict=True):
+        g = shapely.make_valid(d["geometry"])
+        ex_c = sum(
+            ellipsoidal_area(g.intersection(lu["geometry"])) * (1.0 - KCXS[lu["DLBM"]])
+            for lu in landuse
+            if lu["DLBM"] in KCXS and g.intersects(lu["geometry"])
+        )
+        ex_p = sum(
+            ellipsoidal_area(g.intersection(lu["geometry"])) * (1.0 - KCXS["0101"])
+            for lu in landuse
+            if lu["DLBM"] == "0101" and g.intersects(lu["geometry"])
+        )
+        gain_c = rec - ex_c
+        gain_p = (rec if d["FKDL"] == "0101" else 0.0) - ex_p
+        if d["_slope"] > 25.0:
+            gain_c, gain_p = min(gain_c, 0.0), min(gain_p, 0.0)
+        newly.append((d, ex_c, ex_p, gain_c, gain_p))
+    graded_new = [
+        (d, max(gc, 0.0))
+        for d, _, _, gc, _ in newly
+        if d["FKDL"].startswith("01") and 1 <= d["ZLDB"] <= 15
+    ]
+    new_c = sum(gc for *_, gc, _ in newly)
+    new_p = sum(gp for *_, gp in newly)
     occ_cult = [(c, a) for c, a in con if c["DLBM"].startswith("01")]
     occ_paddy = sum(a for c, a in con if c["DLBM"] == "0101")
     pieces = [
@@ -299,6 +361,28 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
     ]
     surplus = basis_m2 - con_m2
     partly = [d for d in s.demolition if d.get("_partly_farmland")]
+    occ_c = sum(a for _, a in pieces)
+    occ_p = sum(a for lu, a in pieces if lu["DLBM"] == "0101")
+    # partial knowledge (§4b): the plots without geometry are demolition plots, so the basis, the
+    # surplus and the newly added land of those to be reclaimed to cultivated land can only grow
+    missing = [d for d in s.demolition if d["geometry"] is None]
+    status = {
+        "BAL001": "pass" if con_m2 <= basis_m2 else ("not checked" if missing else "fail"),
+        "BAL005": "pass" if surplus >= 0 else ("not checked" if missing else "fail"),
+        "BAL003": "not checked" if missing else None,
+    }
+    for rule, gain, occ, adds in (
+        ("BAL002", new_c, occ_c, [d["FKDL"].startswith("01") for d in missing]),
+        ("BAL004", new_p, occ_p, [d["FKDL"] == "0101" for d in missing]),
+    ):
+        if gain >= occ:
+            status[rule] = "pass" if all(adds) else "not checked"
+        else:
+            status[rule] = "fail" if not any(adds) else "not checked"
+    adv = s.facts["advance_quota_m2"]
+    status["BAL006"] = (
+        "pass" if adv <= 0.3 * max(surplus, 0.0) else ("not checked" if missing else "fail")
+    )
     return {
         "demolition_m2": round(dem_m2, 2),
         "construction_m2": round(con_m2, 2),
@@ -318,14 +402,29 @@ def balance(s: Sample, landuse: list[dict]) -> dict:
         "surplus_m2": round(surplus, 2),
         "surplus_hm2": round(surplus / 10000.0, 4),
         "surplus_mu": round(surplus / SQM_PER_MU, 2),
-        "surplus_status": "not checked" if unmeasured else ("pass" if surplus >= 0 else "fail"),
+        "surplus_status": status["BAL005"],
+        "rule_status": status,
         "demolition_m2_clean_plots_only": round(clean_dem, 2),
         "reclaimed_cultivated_m2": round(sum(a for _, a in rec_cult), 2),
         "occupied_cultivated_declared_m2": round(sum(a for _, a in occ_cult), 2),
-        "occupied_cultivated_m2": round(sum(a for _, a in pieces), 2),
+        "occupied_cultivated_m2": round(occ_c, 2),
         "reclaimed_paddy_m2": round(rec_paddy, 2),
+        "existing_cultivated_m2": round(sum(ec for _, ec, _, _, _ in newly), 2),
+        "existing_paddy_m2": round(sum(ep for _, _, ep, _, _ in newly), 2),
+        "newly_added_cultivated_m2": round(new_c, 2),
+        "newly_added_paddy_m2": round(new_p, 2),
+        "newly_added_quality_weighted": round(
+            sum(d["ZLDB"] * w for d, w in graded_new) / sum(w for _, w in graded_new), 3
+        ),
+        "steep_plots": [d["DKBH"] for d, *_ in newly if d["_slope"] > 25.0],
+        "tiankan": {str(c): k for c, k in sorted(s.tiankan.items())} if s.tiankan else None,
+        "ll_kcxs": {
+            d["DKBH"]: round(kc(d), 6)
+            for d in s.demolition
+            if d["FKDL"].startswith("01") and d["DKBH"]
+        },
         "occupied_paddy_declared_m2": round(occ_paddy, 2),
-        "occupied_paddy_m2": round(sum(a for lu, a in pieces if lu["DLBM"] == "0101"), 2),
+        "occupied_paddy_m2": round(occ_p, 2),
         "reclaimed_quality_weighted": round(
             sum(d["ZLDB"] * a for d, a in rec_cult) / sum(a for _, a in rec_cult), 3
         ),
@@ -448,33 +547,40 @@ def _balance_lines(bal: dict) -> list[str]:
         f"the partly-farmland plot {bal['partly_farmland_plot']} counts "
         f"{bal['partly_farmland_plot_basis_m2']} of its "
         f"{bal['partly_farmland_plot_area_m2']} m².",
-        f"- Cultivated areas net of 田坎 (KCXS per class {bal['kcxs']}): reclaimed "
-        f"{bal['reclaimed_cultivated_m2']} vs "
-        f"occupied {bal['occupied_cultivated_m2']} (declared classes, gross: "
-        f"{bal['occupied_cultivated_declared_m2']}).",
-        f"- BAL003: reclaimed weighted 等别 {bal['reclaimed_quality_weighted']} vs occupied "
-        "(survey GDDB) "
+        f"- Cultivated areas net of 田坎 (survey KCXS per class {bal['kcxs']}; "
+        + (
+            f"reclaimed land by the county's [tiankan] table {bal['tiankan']} at each plot's GDPDJB"
+            if bal["tiankan"]
+            else "no county [tiankan] table, so reclaimed land is netted at the area-weighted KCXS "
+            "of the survey polygons of its class within 100 m, an info finding of BAL002 says so"
+        )
+        + f"): reclaimed {bal['reclaimed_cultivated_m2']}, "
+        f"already cultivated inside the demolition plots {bal['existing_cultivated_m2']}, "
+        f"newly added (新增耕地, steep plots {', '.join(bal['steep_plots']) or 'none'} add nothing) "
+        f"{bal['newly_added_cultivated_m2']} vs occupied {bal['occupied_cultivated_m2']} (declared "
+        f"classes, gross: {bal['occupied_cultivated_declared_m2']}).",
+        f"- Paddy: newly added {bal['newly_added_paddy_m2']} (reclaimed {bal['reclaimed_paddy_m2']} − "
+        f"existing {bal['existing_paddy_m2']}) vs occupied {bal['occupied_paddy_m2']}.",
+        f"- BAL003: newly added weighted 等别 {bal['newly_added_quality_weighted']} (all reclaimed: "
+        f"{bal['reclaimed_quality_weighted']}) vs occupied (survey GDDB) "
         f"{bal['occupied_quality_weighted']}.",
     ]
+    words = {"pass": "passes", "fail": "fails", "not checked": "is not checked (info)"}
+    status = bal["rule_status"]
     if bal["unmeasured_plots"]:
         ids = ", ".join(bal["unmeasured_plots"])
         lines.append(
-            f"- BAL001, BAL002, BAL003, BAL005, BAL006: `info` not checked — plot(s) {ids} have no "
-            "geometry, so their area is "
-            "unknown and is never counted as 0; the balance table keeps the sums of the other "
-            "plots (figures "
-            "below) with status `not checked`. BAL004 is judged: the unmeasured plot is not "
-            "reclaimed to paddy."
+            f"- Plot(s) {ids} have no geometry: their area is unknown and never counted as 0. They are "
+            "demolition plots, so they can only add to the quota basis, the surplus and (where "
+            "reclaimed to cultivated land) the newly added land; the known plots decide what they "
+            "prove (§4b partial knowledge), the rest is `not checked` giving the bound."
         )
-    else:
-        lines += [
-            f"- BAL001 passes: construction {bal['construction_m2']} ≤ quota basis "
-            f"{bal['quota_basis_m2']}.",
-            f"- BAL002 passes: reclaimed cultivated {bal['reclaimed_cultivated_m2']} ≥ occupied "
-            f"{bal['occupied_cultivated_m2']}.",
-            f"- BAL006 passes: advance quota {bal['advance_quota_m2']} ≤ 30 % of surplus = "
-            f"{bal['advance_quota_limit_m2']}.",
-        ]
+    lines += [f"- {rule} {words[st]}." for rule, st in sorted(status.items()) if st is not None]
+    lines += [
+        f"- BAL001: construction {bal['construction_m2']} vs quota basis {bal['quota_basis_m2']}.",
+        f"- BAL006: advance quota {bal['advance_quota_m2']} vs 30 % of surplus = "
+        f"{bal['advance_quota_limit_m2']}.",
+    ]
     return lines
 
 
@@ -528,16 +634,16 @@ def project_level_findings(s: Sample, bal: dict) -> list[dict]:
                 "note": f"reference layer {layer} is stored in {GEOGRAPHIC_CRS} and reprojected to {CRS}",
             }
         )
-    if bal["occupied_paddy_m2"] > bal["reclaimed_paddy_m2"]:
+    if bal["rule_status"]["BAL004"] == "fail":
         out.append(
             {
                 "plot_id": None,
                 "layer": None,
                 "rule_id": "BAL004",
                 "measured": bal["occupied_paddy_m2"],
-                "threshold": bal["reclaimed_paddy_m2"],
+                "threshold": bal["newly_added_paddy_m2"],
                 "unit": "m2",
-                "note": f"occupied paddy {bal['occupied_paddy_m2']} > reclaimed paddy {bal['reclaimed_paddy_m2']}",
+                "note": f"occupied paddy {bal['occupied_paddy_m2']} > newly added paddy {bal['newly_added_paddy_m2']}",
             }
         )
     return out

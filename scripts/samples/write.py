@@ -182,6 +182,9 @@ def project_toml(s: Sample) -> str:
         ("ledger", "other_projects"),
     ]:
         lines += [f"[layers.{role}]", 'path = "reference.gpkg"', f'layer = "{layer}"', ""]
+    if s.tiankan:
+        lines += ["[tiankan]                 # 田坎系数 by 耕地坡度级别 (GDPDJB)"]
+        lines += [f"{c} = {k}" for c, k in sorted(s.tiankan.items())] + [""]
     lines += [
         "[rasters.dem]",
         'path = "dem.tif"',

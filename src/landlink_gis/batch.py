@@ -106,9 +106,17 @@ def parse_projects(files: Iterable[str | os.PathLike[str]]) -> list[Project | Un
     return out
 
 
-def _figure(balance: pd.DataFrame, item: str, column: str = "area_m2") -> float | None:
+def _figure(
+    balance: pd.DataFrame, item: str, column: str = "area_m2", *, basis: str | None = None
+) -> float | None:
+    """A project figure of the balance table; None where it is incomplete (a plot's area unknown)
+    or, given ``basis``, measured another way (e.g. not net of 田坎)."""
     rows = balance[(balance["item"] == item) & (balance["scope"] == "project")]
-    return float(rows[column].iloc[0]) if len(rows) else None
+    if not len(rows) or str(rows["unmeasured"].iloc[0] or "").strip():
+        return None
+    if basis is not None and rows["basis"].iloc[0] != basis:
+        return None
+    return float(rows[column].iloc[0])
 
 
 #: Reference layers read once for the whole batch, set in each worker by :func:`_init_worker`.
@@ -187,6 +195,8 @@ def check_one(
         infos=counts["info"],
         demolition_area_m2=_figure(bal, "demolition_area"),
         construction_area_m2=_figure(bal, "construction_area"),
+        quota_basis_m2=_figure(bal, "quota_basis"),
+        newly_added_cultivated_m2=_figure(bal, "newly_added_cultivated", basis="newly_added"),
         surplus_quota_m2=_figure(bal, "surplus_quota"),
         surplus_quota_mu=_figure(bal, "surplus_quota", "area_mu"),
         message="",

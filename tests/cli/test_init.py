@@ -37,7 +37,7 @@ def _copy_layers(sample: Path, dest: Path) -> Path:
 
 
 def _fill(generated: Path, sample_toml: Path) -> None:
-    """Insert the sample's facts (and [rules]) that the generated file leaves out."""
+    """Insert the sample's facts (and [rules], [tiankan]) that the generated file leaves out."""
     text = generated.read_text(encoding="utf-8")
     ours, theirs = tomllib.loads(text), tomllib.loads(sample_toml.read_text(encoding="utf-8"))
     facts = [
@@ -48,6 +48,12 @@ def _fill(generated: Path, sample_toml: Path) -> None:
         text += (
             "\n[rules]\n"
             + "\n".join(f"{k} = {_toml_value(v)}" for k, v in theirs["rules"].items())
+            + "\n"
+        )
+    if "tiankan" in theirs and "tiankan" not in ours:  # the county's 田坎 table is a fact too
+        text += (
+            "\n[tiankan]\n"
+            + "\n".join(f"{k} = {_toml_value(v)}" for k, v in theirs["tiankan"].items())
             + "\n"
         )
     generated.write_text(text, encoding="utf-8")

@@ -262,9 +262,14 @@ def test_complete_facts_give_a_clean_package(tmp_path):
         and row["投入资金（万元）"] == 350.5
     )
     assert row["拆旧面积（平方米）"] == pytest.approx(areas["D1"] + areas["D2"], abs=0.01)
-    assert row["其中复垦为耕地（平方米）"] == pytest.approx(
+    assert row["其中复垦为耕地（地块面积，未扣除田坎）（平方米）"] == pytest.approx(
         areas["D1"], abs=0.01
     )  # D2 is reclaimed to 0301
+    assert row["拆旧地块农村建设用地面积（指标基数）（平方米）"] == pytest.approx(
+        areas["D1"] + areas["D2"], abs=0.02
+    )
+    # no land survey and no [tiankan]: no 田坎 coefficient, so no figure "net of 田坎" is claimed
+    assert pd.isna(row["新增耕地面积（扣除田坎）（平方米）"])
     assert row["其中城镇建新（平方米）"] == pytest.approx(areas["C2"], abs=0.01)
     assert row["节余指标（平方米）"] == pytest.approx(
         areas["D1"] + areas["D2"] - areas["C1"] - areas["C2"], abs=0.02

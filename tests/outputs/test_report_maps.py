@@ -1,7 +1,8 @@
 """The HTML report's maps and words as a reviewer reads them.
 
-A project with hand-placed squares (EPSG:4545, metres): demolition D1 (40 m) holds compensation
-parcel K1 (10 m, at +10 m/+10 m, registered 2023 after the 2022 acceptance: OVL001 and OVL005);
+A project with hand-placed squares (EPSG:4545, metres): demolition D1 (40 m) holds two compensation
+parcels on the same 10 m square at +10 m/+10 m: K0 without a date (OVL001 alone: the order is
+unknown) and K1 registered 2023, after the 2022 acceptance (OVL005 alone);
 construction C1 (30 m) overlaps illegal-land polygon W1 (20 m, at +20 m/+10 m, 10 m of it east of
 C1: OVL004); construction C2 is a 100 m × 0.05 m sliver (GEOM005, a warning). The maps are
 checked by the relative pixel geometry of the drawn squares, which the known layout fixes
@@ -36,7 +37,10 @@ def result(tmp_path_factory):
             ]
         ),
         "compensation": frame(
-            [{"DKBH": "K1", "RKSJ": "2023-01-10", "geometry": square(10, 10, 10)}]
+            [
+                {"DKBH": "K0", "RKSJ": "", "geometry": square(10, 10, 10)},
+                {"DKBH": "K1", "RKSJ": "2023-01-10", "geometry": square(10, 10, 10)},
+            ]
         ),
         "illegal_land": frame([{"DKBH": "W1", "geometry": square(220, 10, 20)}]),
     }
@@ -106,7 +110,8 @@ def test_compensation_parcel_drawn_on_its_map(page, result, rule_id):
     ) and bottom - k_bottom == pytest.approx(10 * unit, abs=0.2)
     # its outline is drawn again above the red overlap (here the overlap is the whole parcel)
     assert fig.index('data-layer="other-outline"') > fig.index('data-layer="problem"')
-    assert "占补平衡已用地 K1" in fig
+    # K0 has no date (OVL001 alone), K1 is dated after the acceptance (OVL005 alone)
+    assert f"占补平衡已用地 {'K0' if rule_id == 'OVL001' else 'K1'}" in fig
 
 
 def test_illegal_land_polygon_drawn_whole_not_only_the_overlap(page, result):
@@ -218,7 +223,9 @@ def test_unknown_area_in_the_balance_is_marked_with_its_reason(tmp_path):
                 {"DKBH": "D2", "DLBM": "0702", "geometry": None},
             ]
         ),
-        "construction": frame([{"DKBH": "C1", "DLBM": "0103", "geometry": square(300, 0, 30)}]),
+        # 3600 m² of construction > the 2500 m² of D1: only D2's unknown area could make up for
+        # it, so the surplus is not checked (a smaller C1 would prove a surplus: a pass)
+        "construction": frame([{"DKBH": "C1", "DLBM": "0103", "geometry": square(300, 0, 60)}]),
     }
     result = check(write_project(tmp_path, layers, fmt="gpkg"), lang="zh")
     page = render_html(result)

@@ -130,3 +130,40 @@ def test_reader_declared_unit_is_honoured_when_the_project_sets_none():
     )
     assert out["area_declared"].iloc[0] == pytest.approx(0.04 * 10000.0 / 15.0)
     assert np.isfinite(out["area_declared"].to_numpy()).all()
+
+
+def test_tiankan_table_by_slope_class_and_terraced(tmp_path):
+    text = (
+        BASE
+        + '[layers.demolition]\npath = "a.shp"\n'
+        + "[tiankan]\n2 = 0.03\n3 = 0.08\n4 = 0.12\nterraced = { 3 = 0.06, 4 = 0.10 }\n"
+    )
+    table = load_project(write(tmp_path, text)).tiankan
+    assert table.by_class == ((2, 0.03), (3, 0.08), (4, 0.12))
+    assert table.terraced == ((3, 0.06), (4, 0.10))
+    # class 1 is not named: nothing deducted; terraced class 2 is not named there: the plain one
+    assert [table.coefficient(c) for c in (1, 2, 3, 4, 5)] == [0.0, 0.03, 0.08, 0.12, 0.0]
+    assert [table.coefficient(c, terraced=True) for c in (2, 3, 4)] == [0.03, 0.06, 0.10]
+    assert (
+        load_project(write(tmp_path, BASE + '[layers.demolition]\npath = "a.shp"\n')).tiankan
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ("6 = 0.1\n", "unknown key '6' in \\[tiankan\\]"),
+        ("slope2 = 0.1\n", "unknown key 'slope2' in \\[tiankan\\]"),
+        ("2 = 1.2\n", "\\[tiankan\\] 2 = 1.2"),
+        ("2 = -0.01\n", "\\[tiankan\\] 2 = -0.01"),
+        ('2 = "0.03"\n', "\\[tiankan\\] 2 = '0.03'"),
+        ("terraced = 0.06\n", "terraced must be a table"),
+        ("terraced = { 0 = 0.06 }\n", "unknown key '0' in \\[tiankan.terraced\\]"),
+        ("terraced = { 3 = 1.0 }\n", "\\[tiankan.terraced\\] 3 = 1.0"),
+    ],
+)
+def test_bad_tiankan_table_names_the_key(tmp_path, table, fragment):
+    text = BASE + '[layers.demolition]\npath = "a.shp"\n[tiankan]\n' + table
+    with pytest.raises(ProjectFileError, match=fragment):
+        load_project(write(tmp_path, text))

@@ -147,17 +147,18 @@ def test_balance_table_per_kind_in_three_units(tmp_path):
     ]
     assert set(result.findings["rule_id"]) == {
         "BAL001",
+        "BAL002",
         "BAL003",
         "BAL005",
         "BAL006",
         "BAL007",
         "BAL008",
     }
-    # BAL001: only the info that the quota basis is declared (no land-survey layer); BAL007: no
-    # turnover quota stated
+    # BAL001: only the info that the quota basis is declared (no land-survey layer); BAL002: only
+    # the info that no 田坎 coefficient was found for the reclaimed land; BAL007: no turnover quota
     assert set(
         result.findings.loc[
-            result.findings["rule_id"].isin(["BAL001", "BAL007", "BAL008"]), "severity"
+            result.findings["rule_id"].isin(["BAL001", "BAL002", "BAL007", "BAL008"]), "severity"
         ]
     ) == {"info"}
 

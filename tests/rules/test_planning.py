@@ -209,7 +209,8 @@ def test_plan006_steep_plot_from_dem(tmp_path):
     by_plot = found.set_index("plot_id")
     assert by_plot.loc["D1", "measured"] == pytest.approx(30.0, abs=0.1)
     assert by_plot.loc["D2", "measured"] == pytest.approx(30.0, abs=0.1)  # smaller than a pixel
-    assert by_plot.loc["D1", "severity"] == "warning" and by_plot.loc["D1", "unit"] == "deg"
+    # reclaimed to 0103 (cultivated): an error; it adds no cultivated land
+    assert by_plot.loc["D1", "severity"] == "error" and by_plot.loc["D1", "unit"] == "deg"
     assert by_plot.loc["D3", "severity"] == "info" and np.isnan(
         by_plot.loc["D3", "measured"]
     )  # off the DEM

@@ -2,7 +2,7 @@
 
 Each file names one ``rule`` and lists ``[[cases]]``. A case has layers by role (a list of
 features: ``wkt`` in metres relative to (X0, Y0) of tests/geoms.py, plus attributes),
-optional ``project`` facts, ``params``, ``ignore`` (rules ignored in the TOML), ``select`` (the
+optional ``project`` facts, a ``tiankan`` table, ``params``, ``ignore`` (rules ignored in the TOML), ``select`` (the
 rules the check runs: default the case's rule alone, ``[]`` every rule the profile applies),
 ``profile``, ``lang``, ``today`` (the day deadlines not yet met are judged on; default: the day
 of the run) and ``expect``: the findings of that rule, exactly (count and the listed columns,
@@ -86,6 +86,15 @@ def test_rule_case(tmp_path, rule_id, case):
     project = {"profile": case.get("profile", "national"), **case.get("project", {})}
     rules = {k: case[k] for k in ("params", "ignore") if k in case} or None
     path = write_project(tmp_path, layers, project=project, rules=rules, fmt="gpkg")
+    if "tiankan" in case:  # the county's 田坎 table: `tiankan = { 2 = 0.03, terraced = { … } }`
+        lines = ["", "[tiankan]"]
+        for key, value in case["tiankan"].items():
+            if isinstance(value, dict):
+                inner = ", ".join(f"{k} = {v!r}" for k, v in value.items())
+                lines.append(f"{key} = {{ {inner} }}")
+            else:
+                lines.append(f"{key} = {value!r}")
+        path.write_text(path.read_text(encoding="utf-8") + "\n".join(lines) + "\n", "utf-8")
     select = case.get("select", [rule_id])
     result = check(path, rules=select or None, lang=case.get("lang", "en"), today=case.get("today"))
     got = result.findings[result.findings["rule_id"] == rule_id]

@@ -7,10 +7,12 @@ default) on the valid polygonal geometry of each plot.
 The surplus quota is the **quota basis** of the demolition plots (the part the land survey shows
 as rural construction land, :func:`landlink_gis.figures.landuse.quota_basis`) minus the new
 construction;
-cultivated areas are net of 田坎 where the survey gives coefficients. Each figure says which
-basis it used (``basis``). A figure that would need the area of a plot whose area could not be
-computed keeps the sum of the other plots but lists those plots in ``unmeasured``: the BAL rules
-then report it as not checked instead of judging it.
+cultivated areas are net of 田坎 where the county's table or the survey gives coefficients, and
+the farmland balance counts **newly added** cultivated land (reclaimed minus what is farmland
+already, :mod:`.landuse.reclaim`). Each figure says which basis it used (``basis``). A figure that
+would need the area of a plot whose area could not be computed keeps the sum of the other plots
+but lists those plots in ``unmeasured`` and says in ``bound`` what they can do to it (only add,
+only take away): the BAL rules judge it only where that cannot change the outcome.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..base.codes import is_cultivated, is_paddy
 from ..base.fields import printable_ids
 from ..engine.area import to_hectare, to_mu
 from .landuse import (
@@ -31,6 +34,7 @@ from .landuse import (
     ridge_netted,
     weighted_grade,
 )
+from .landuse.reclaim import newly_added, reclaim_coefficients
 
 __all__ = ["BalanceFigure", "BalanceSheet", "compute_balance", "balance_table"]
 
@@ -51,6 +55,10 @@ class BalanceFigure:
     basis: str = ""
     #: plots whose area could not be computed and that this figure would need
     unmeasured: tuple[str, ...] = ()
+    #: what the unmeasured plots can do to the figure (§4b *Partial knowledge*): ``lower`` — only
+    #: add (the true figure is at least ``m2``), ``upper`` — only take away (at most ``m2``),
+    #: ``""`` — either, or nothing is unmeasured
+    bound: str = ""
 
 
 @dataclass
@@ -97,15 +105,36 @@ BASIS_LABELS: dict[str, tuple[str, str]] = {
         "申报复垦地类，按三调同类耕地田坎系数扣除田坎",
         "declared class after reclamation, net of field ridges at the survey's KCXS for that class",
     ),
+    "declared_tiankan": (
+        "申报复垦地类，按县田坎系数表（坡度级别）扣除田坎",
+        "declared class after reclamation, net of field ridges by the county's table (slope class)",
+    ),
+    "newly_added": (
+        "复垦耕地减去拆旧地块内三调已有耕地，均扣除田坎；坡度大于25°的地块不计",
+        "reclaimed cultivated land minus the cultivated land the survey already shows inside the "
+        "demolition plots, both net of field ridges; nothing from plots steeper than 25°",
+    ),
+    "newly_added_gross": (
+        "复垦耕地减去拆旧地块内已有耕地（无田坎系数，未扣除田坎）；坡度大于25°的地块不计",
+        "reclaimed cultivated land minus the cultivated land already inside the demolition plots "
+        "(no field-ridge coefficient: gross); nothing from plots steeper than 25°",
+    ),
     "project": ("项目信息", "project facts"),
     "ledger": ("台账", "ledger"),
 }
 
 
 def _ids(ctx, role: str, mask: np.ndarray) -> tuple[str, ...]:
-    frame = ctx.attributes(role)
-    ids = printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
-    return tuple(str(i) for i in ids[np.asarray(mask, dtype=bool)])
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():  # the usual case: every area known
+        return ()
+
+    def build() -> np.ndarray:
+        frame = ctx.attributes(role)
+        return printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
+
+    ids = ctx.cached(("balance_ids", role), build)
+    return tuple(str(i) for i in ids[mask])
 
 
 def _sum(ctx, role: str, values: np.ndarray) -> tuple[float, tuple[str, ...]]:
@@ -124,32 +153,128 @@ KINDS: tuple[tuple[str, str, str], ...] = (
 _SCALE_ZH = {"dengbie": "等别", "dengji": "等级"}
 
 
+def _bound(values: np.ndarray, adds: np.ndarray) -> str:
+    """``lower``/``upper``/``""``: what the plots whose value is unknown can do to the sum (each
+    adds where ``adds``, else takes away)."""
+    unknown = ~np.isfinite(np.asarray(values, dtype=float))
+    if not unknown.any():
+        return ""
+    if adds[unknown].all():
+        return "lower"
+    if not adds[unknown].any():
+        return "upper"
+    return ""
+
+
+def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> None:
+    """Reclaimed, existing and newly added cultivated land and paddy of the demolition plots."""
+    reclaimed = farmland_reclaimed(ctx)
+    sources = set(reclaim_coefficients(ctx)["source"].to_numpy(dtype=object)) - {""}
+    netted = bool(sources & {"table", "survey"})
+    basis = (
+        "declared_tiankan"
+        if "table" in sources
+        else ("declared_kcxs" if "survey" in sources else "declared")
+    )
+    note_zh, note_en = ("（扣除田坎）", " (net of field ridges)") if netted else ("", "")
+    classes = ctx.attributes("demolition")["reclaim_class"].to_numpy(dtype=object)
+    n = len(classes)
+    gain = newly_added(ctx)
+    # what a plot of unknown area can do to the newly added land: one to be reclaimed to that
+    # land adds (unless steep: it adds nothing), any other can only take the farmland inside away
+    flat = ~gain["steep"].to_numpy(dtype=bool)
+    adds = {
+        "cultivated": (np.asarray(is_cultivated(classes), dtype=bool) & flat)
+        if n
+        else np.zeros(0, bool),
+        "paddy": (np.asarray(is_paddy(classes), dtype=bool) & flat) if n else np.zeros(0, bool),
+    }
+    for key, col, zh, en in (
+        ("reclaimed_cultivated", "cultivated_m2", "复垦耕地面积", "cultivated land reclaimed"),
+        ("reclaimed_paddy", "paddy_m2", "复垦水田面积", "paddy reclaimed"),
+    ):
+        m2, unknown = _sum(ctx, "demolition", reclaimed[col].to_numpy(dtype=float))
+        sheet.add(
+            key, zh + note_zh, en + note_en, m2, basis=basis, unmeasured=unknown, bound="lower"
+        )
+    finite = np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))
+    known = reclaimed[finite]
+    sheet.add(
+        "reclaimed_quality",
+        f"复垦耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
+        f"area-weighted quality grade ({scale}) of reclaimed cultivated land (graded area)",
+        float(known["quality_area_m2"].sum()),
+        grade=weighted_grade(known),
+        basis=basis,
+        unmeasured=_ids(ctx, "demolition", ~finite),
+    )
+    survey = has_survey(ctx)
+    now_basis = ("landuse_kcxs" if ridge else "landuse") if survey else "declared"
+    now_zh = (
+        "（三调，扣除田坎）" if survey and ridge else ("（三调）" if survey else "（申报地类）")
+    )
+    now_en = (
+        " (land survey, net of field ridges)"
+        if survey and ridge
+        else (" (land survey)" if survey else " (declared class)")
+    )
+    for key, col, zh, en in (
+        (
+            "existing_cultivated",
+            "existing_cultivated_m2",
+            "拆旧地块内现状耕地面积",
+            "cultivated land already inside the demolition plots",
+        ),
+        (
+            "existing_paddy",
+            "existing_paddy_m2",
+            "拆旧地块内现状水田面积",
+            "paddy already inside the demolition plots",
+        ),
+    ):
+        m2, unknown = _sum(ctx, "demolition", gain[col].to_numpy(dtype=float))
+        sheet.add(
+            key, zh + now_zh, en + now_en, m2, basis=now_basis, unmeasured=unknown, bound="lower"
+        )
+    net = netted or (survey and ridge)
+    new_basis = "newly_added" if net else "newly_added_gross"
+    tag_zh = "（扣除田坎）" if net else "（未扣除田坎：无田坎系数）"
+    tag_en = " (net of field ridges)" if net else " (gross: no field-ridge coefficient)"
+    for key, what, zh, en in (
+        ("newly_added_cultivated", "cultivated", "新增耕地面积", "newly added cultivated land"),
+        ("newly_added_paddy", "paddy", "新增水田面积", "newly added paddy"),
+    ):
+        values = gain[f"newly_{what}_m2"].to_numpy(dtype=float)
+        m2, unknown = _sum(ctx, "demolition", values)
+        sheet.add(
+            key,
+            zh + tag_zh,
+            en + tag_en,
+            m2,
+            basis=new_basis,
+            unmeasured=unknown,
+            bound=_bound(values, adds[what]),
+        )
+    finite = np.isfinite(gain["quality_area_m2"].to_numpy(dtype=float))
+    known = gain[finite]
+    sheet.add(
+        "newly_added_quality",
+        f"新增耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
+        f"area-weighted quality grade ({scale}) of newly added cultivated land (graded area)",
+        float(known["quality_area_m2"].sum()),
+        grade=weighted_grade(known),
+        basis=new_basis,
+        unmeasured=_ids(ctx, "demolition", ~finite),
+    )
+
+
 def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
     """Cultivated, paddy and quality figures: reclaimed (demolition) vs occupied (construction)."""
 
     scale = ctx.project.quality_scale
     ridge = ridge_netted(ctx)
     if ctx.has("demolition"):
-        reclaimed = farmland_reclaimed(ctx)
-        basis = "declared_kcxs" if ridge else "declared"
-        note_zh, note_en = ("（扣除田坎）", " (net of field ridges)") if ridge else ("", "")
-        for key, col, zh, en in (
-            ("reclaimed_cultivated", "cultivated_m2", "复垦耕地面积", "cultivated land reclaimed"),
-            ("reclaimed_paddy", "paddy_m2", "复垦水田面积", "paddy reclaimed"),
-        ):
-            m2, unknown = _sum(ctx, "demolition", reclaimed[col].to_numpy(dtype=float))
-            sheet.add(key, zh + note_zh, en + note_en, m2, basis=basis, unmeasured=unknown)
-        finite = np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))
-        known = reclaimed[finite]
-        sheet.add(
-            "reclaimed_quality",
-            f"复垦耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
-            f"area-weighted quality grade ({scale}) of reclaimed cultivated land (graded area)",
-            float(known["quality_area_m2"].sum()),
-            grade=weighted_grade(known),
-            basis=basis,
-            unmeasured=_ids(ctx, "demolition", ~finite),
-        )
+        _demolition_farmland(ctx, sheet, scale, ridge)
     if not ctx.has("construction"):
         return
     occupied = farmland_under(ctx, "construction")
@@ -186,6 +311,7 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
                 scope=scope,
                 basis=basis,
                 unmeasured=unknown,
+                bound="lower",
             )
         finite = np.isfinite(part["quality_area_m2"].to_numpy(dtype=float))
         known = part[finite]
@@ -211,10 +337,14 @@ def compute_balance(ctx) -> BalanceSheet:
     ``resettlement`` and ``urban``): ``demolition_area`` (gross plot areas),
     ``quota_basis`` (rural construction land of the demolition plots, the land survey's when
     the project has one, else the declared classes'), ``construction_area``,
-    ``surplus_quota`` (quota basis − construction), ``reclaimed_cultivated`` vs
-    ``occupied_cultivated``, ``reclaimed_paddy`` vs ``occupied_paddy`` (net of 田坎 where the
-    survey gives coefficients), ``reclaimed_quality`` vs ``occupied_quality`` (area-weighted
-    grade in ``grade``, graded area in ``m2``) and, when the project states them,
+    ``surplus_quota`` (quota basis − construction), ``reclaimed_cultivated``,
+    ``reclaimed_paddy``, ``reclaimed_quality`` (what the demolition plots become, net of 田坎 by
+    the county's table or the survey's coefficients), ``existing_cultivated`` and
+    ``existing_paddy`` (what the survey already shows inside them), ``newly_added_cultivated``,
+    ``newly_added_paddy``, ``newly_added_quality`` (reclaimed minus existing, nothing from plots
+    over 25°; BAL002–BAL004 compare these) vs ``occupied_cultivated``, ``occupied_paddy``,
+    ``occupied_quality`` (area-weighted grade in ``grade``, graded area in ``m2``) and, when the
+    project states them,
     ``advance_quota``, ``turnover_quota`` and (construction-only plans) ``drawn_quota`` per
     source (scope: the source's code) and in total.
 
@@ -241,6 +371,7 @@ def compute_balance(ctx) -> BalanceSheet:
                 m2,
                 basis="plots",
                 unmeasured=unknown,
+                bound="lower",
             )
             qb = quota_basis(ctx)
             source = (
@@ -256,6 +387,7 @@ def compute_balance(ctx) -> BalanceSheet:
                 m2,
                 basis=source,
                 unmeasured=unknown,
+                bound="lower",
             )
         if ctx.has("construction"):
             m2, unknown = _sum(ctx, "construction", plot_area(ctx, "construction"))
@@ -266,6 +398,7 @@ def compute_balance(ctx) -> BalanceSheet:
                 m2,
                 basis="plots",
                 unmeasured=unknown,
+                bound="lower",
             )
             kinds = ctx.layer("construction")["kind"].to_numpy(dtype=object)
             area = plot_area(ctx, "construction")
@@ -276,7 +409,14 @@ def compute_balance(ctx) -> BalanceSheet:
                 values = np.where(kinds == kind, area, 0.0)
                 m2, unknown = _sum(ctx, "construction", values)
                 sheet.add(
-                    "construction_area", zh, en, m2, scope=kind, basis="plots", unmeasured=unknown
+                    "construction_area",
+                    zh,
+                    en,
+                    m2,
+                    scope=kind,
+                    basis="plots",
+                    unmeasured=unknown,
+                    bound="lower",
                 )
         else:
             sheet.add(
@@ -292,6 +432,10 @@ def compute_balance(ctx) -> BalanceSheet:
                 qb.m2 - con.m2,
                 basis=qb.basis,
                 unmeasured=qb.unmeasured + con.unmeasured,
+                # unknown demolition plots only add to the surplus, construction ones only take
+                bound=""
+                if qb.unmeasured and con.unmeasured
+                else ("lower" if qb.unmeasured else ("upper" if con.unmeasured else "")),
             )
         if project.advance_quota_m2 is not None:
             sheet.add(

@@ -10,7 +10,8 @@ and 亩. Missing required facts become package findings (listed in the 备注 co
 Project facts read from ``run_info["facts"]`` (all with ``.get``; any may be missing):
 ``filing_code``,
 ``approved``, ``accepted``, ``kind``, ``households``, ``funds_wan_yuan``, ``turnover_quota_m2``,
-``approved_scale_m2``, ``quota_basis_m2``, ``layer_fields``; from ``run_info``: ``project_code``,
+``approved_scale_m2``, ``quota_basis_m2``, ``newly_added_cultivated_m2``, ``layer_fields``; from
+``run_info``: ``project_code``,
 ``project_name``, ``county``.
 """
 
@@ -170,7 +171,12 @@ def summary_row(
         "拆旧地块数": len(demo),
         **_areas("拆旧面积", project.demolition_m2),
         **_areas("复垦面积", float(area[has_reclaim].sum())),
-        **_areas("其中复垦为耕地", float(area[to_farmland].sum())),
+        **_areas("其中复垦为耕地（地块面积，未扣除田坎）", float(area[to_farmland].sum())),
+        # the check's own figures, with the labels of its balance table
+        **_areas("拆旧地块农村建设用地面积（指标基数）", _float(basis)),
+        **_areas(
+            "新增耕地面积（扣除田坎）", _float(project.facts.get("newly_added_cultivated_m2"))
+        ),
         "建新地块数": len(cons),
         **_areas("建新面积", project.construction_m2),
         **_areas("其中安置", float(cons.loc[cons["kind"] == "resettlement", "area_m2"].sum())),

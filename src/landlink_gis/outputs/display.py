@@ -104,6 +104,7 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "funds_wan_yuan": ("投入资金（万元）", "Funds (10 000 yuan)"),
     "quality_scale": ("质量评价体系", "Quality scale"),
     "adjustment_reason": ("调整原因", "Adjustment reason"),
+    "tiankan": ("田坎系数表（按坡度级别）", "field-ridge (田坎) coefficients:"),
 }
 _PROJECT_KINDS = {
     "zh": {"linkage": "增减挂钩项目区", "construction_only": "单独建新方案"},
@@ -313,6 +314,21 @@ def fact_text(key: str, value: Any, lang: str) -> str:
         return _QUALITY_SCALES.get(lang, {}).get(str(value), str(value))
     if key == "kind":
         return _PROJECT_KINDS.get(lang, {}).get(str(value), str(value))
+    if key == "tiankan" and isinstance(value, Mapping):
+        zh = lang == "zh"
+        plain = [
+            f"{c}级 {k:g}" if zh else f"class {c} {k:g}"
+            for c, k in value.items()
+            if c != "terraced"
+        ]
+        terraced = [
+            f"{c}级 {k:g}" if zh else f"class {c} {k:g}"
+            for c, k in (value.get("terraced") or {}).items()
+        ]
+        text = "、".join(plain) if zh else ", ".join(plain)
+        if terraced:
+            text += (f"；梯田 {'、'.join(terraced)}") if zh else f"; terraced {', '.join(terraced)}"
+        return text
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, float):

@@ -23,7 +23,15 @@ from ..base.errors import ProjectFileError
 from ..base.profiles import PROFILE_NAMES
 from ..base.redaction import redact_url
 from ..base.roles import LAYER_ROLES, RASTER_ROLES
-from .values import QuotaSource, check_keys, coerce_fact, project_error, quota_sources
+from .values import (
+    QuotaSource,
+    Tiankan,
+    check_keys,
+    coerce_fact,
+    project_error,
+    quota_sources,
+    tiankan_table,
+)
 
 __all__ = [
     "LAYER_ROLES",
@@ -33,6 +41,7 @@ __all__ = [
     "Project",
     "QuotaSource",
     "RasterSpec",
+    "Tiankan",
     "input_paths",
     "load_project",
 ]
@@ -110,7 +119,7 @@ _LAYER_KEYS = {
 _RASTER_KEYS = {"path", "band"}
 _RULES_KEYS = {"ignore", "select", "params", "severity"}
 _LEDGER_KEYS = {"path", "url"}
-_TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger", "quota_sources"}
+_TOP_KEYS = {"project", "layers", "rasters", "rules", "ledger", "quota_sources", "tiankan"}
 QUALITY_SCALES = ("dengbie", "dengji")
 
 
@@ -191,6 +200,8 @@ class Project:
     #: with it
     approved_scale_m2: float | None = None
     quota_sources: tuple[QuotaSource, ...] = ()
+    #: the county's 田坎 coefficient table (``[tiankan]``); None: the survey's mean KCXS applies
+    tiankan: Tiankan | None = None
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     rasters: dict[str, RasterSpec] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
@@ -393,6 +404,7 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
         severity=dict(rules_in.get("severity", {})),
         ledger=ledger,
         quota_sources=sources,
+        tiankan=tiankan_table(path, doc.get("tiankan")),
         **values,
     )
 

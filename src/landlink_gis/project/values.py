@@ -14,7 +14,15 @@ from typing import Any
 
 from ..base.errors import ProjectFileError
 
-__all__ = ["QuotaSource", "check_keys", "coerce_fact", "project_error", "quota_sources"]
+__all__ = [
+    "QuotaSource",
+    "Tiankan",
+    "check_keys",
+    "coerce_fact",
+    "project_error",
+    "quota_sources",
+    "tiankan_table",
+]
 
 #: Facts that are amounts: finite and not negative.
 _AMOUNT_KEYS = (
@@ -34,6 +42,76 @@ class QuotaSource:
 
     code: str
     area_m2: float
+
+
+#: 耕地坡度级别 (GDPDJB) a ``[tiankan]`` table may name.
+SLOPE_CLASSES = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Tiankan:
+    """The county's 田坎 coefficient table (``[tiankan]``): slope class → coefficient.
+
+    ``terraced`` holds the coefficients of 梯田 where the county distinguishes them; a class a
+    table does not name deducts 0 (:meth:`coefficient`).
+    """
+
+    by_class: tuple[tuple[int, float], ...] = ()
+    terraced: tuple[tuple[int, float], ...] = ()
+
+    def coefficient(self, slope_class: int, terraced: bool = False) -> float:
+        """The coefficient of ``slope_class`` (the terraced one where given for a 梯田 plot)."""
+        if terraced and slope_class in dict(self.terraced):
+            return dict(self.terraced)[slope_class]
+        return dict(self.by_class).get(slope_class, 0.0)
+
+
+def _coefficients(path: Path, where: str, table: dict[str, Any]) -> tuple[tuple[int, float], ...]:
+    out = []
+    for key, value in table.items():
+        try:
+            cls = int(str(key).strip())
+        except ValueError:
+            cls = None
+        if cls not in SLOPE_CLASSES or str(key).strip() != str(cls):
+            raise project_error(
+                path,
+                f"unknown key {key!r} in [{where}]; use the slope classes (耕地坡度级别) 1–5"
+                + (" or terraced" if where == "tiankan" else ""),
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(float(value))
+            or not 0.0 <= float(value) < 1.0
+        ):
+            raise project_error(
+                path,
+                f"[{where}] {key} = {value!r}: a 田坎 coefficient is a fraction of the area "
+                "(0 ≤ k < 1, e.g. 0.08)",
+            )
+        out.append((cls, float(value)))
+    return tuple(sorted(out))
+
+
+def tiankan_table(path: Path, raw: Any) -> Tiankan | None:
+    """The ``[tiankan]`` table: 田坎 coefficients by slope class, optional ``terraced`` sub-table."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise project_error(
+            path, "[tiankan] must be a table of slope class = coefficient (e.g. 2 = 0.03)"
+        )
+    terraced = raw.get("terraced", {})
+    if not isinstance(terraced, dict):
+        raise project_error(
+            path, "[tiankan] terraced must be a table such as terraced = { 3 = 0.06, 4 = 0.10 }"
+        )
+    plain = {k: v for k, v in raw.items() if k != "terraced"}
+    return Tiankan(
+        by_class=_coefficients(path, "tiankan", plain),
+        terraced=_coefficients(path, "tiankan.terraced", terraced),
+    )
 
 
 def project_error(path: Path, msg: str) -> ProjectFileError:

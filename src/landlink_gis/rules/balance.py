@@ -19,6 +19,7 @@ from ..base.findings import combine, make
 from ..engine.area import to_hectare, to_mu
 from ..figures.balance import BASIS_LABELS, compute_balance
 from ..figures.landuse.change import landuse_change_table
+from ..figures.landuse.reclaim import NEAR_M, reclaim_coefficients
 from ..load.context import CheckContext
 from ._citations import (
     BAZHONG_CASE,
@@ -89,6 +90,82 @@ def _not_checked(ctx: CheckContext, sheet, figures, rule_id: str):
     )
 
 
+def _decide(supply, demand, *, supply_m2: float | None = None) -> str:
+    """``pass``, ``fail`` or ``not checked`` for "supply ≥ demand" from the known plots (§4b
+    *Partial knowledge*).
+
+    ``supply`` and ``demand`` are balance figures (``supply`` may be None with a fixed
+    ``supply_m2``, e.g. an issued quota). A figure with unmeasured plots is a lower bound
+    (``bound = "lower"``: those plots can only add), an upper bound (``upper``) or unknown in
+    direction (``""``); the known sums decide where every unknown part can only move the
+    comparison further the way it already goes.
+    """
+    s = supply.m2 if supply is not None else float(supply_m2)
+    d = demand.m2
+
+    def free(f, way: str) -> bool:
+        return f is None or not f.unmeasured or f.bound == way
+
+    if s >= d:
+        return "pass" if free(supply, "lower") and free(demand, "upper") else "not checked"
+    return "fail" if free(supply, "upper") and free(demand, "lower") else "not checked"
+
+
+_BOUND_ZH = {"lower": "不少于", "upper": "不多于"}
+_BOUND_EN = {"lower": "at least", "upper": "at most"}
+
+
+def _bound_text(f, zh: bool) -> str:
+    """A figure with what its unmeasured plots allow: "不少于 X" / "at most X" …"""
+    value = _m2(f.m2) if zh else _m2_en(f.m2)
+    name = f.label_zh if zh else f.label_en
+    if not f.unmeasured:
+        return f"{name} {value}"
+    words = _BOUND_ZH if zh else _BOUND_EN
+    if f.bound in words:
+        return f"{name} {words[f.bound]} {value}"
+    return (
+        f"{name} 已知地块合计 {value}（未知地块可增可减）"
+        if zh
+        else f"{name}: {value} from the known plots (the unknown plots may add or take away)"
+    )
+
+
+def _undecided(ctx: CheckContext, sheet, rule_id: str, figures):
+    """The ``info`` "not checked" finding of a rule the known plots cannot decide, giving what
+    they prove (the bounds); records the status on ``figures``."""
+    unknown: list[str] = []
+    for f in figures:
+        unknown += [u for u in f.unmeasured if u not in unknown]
+        sheet.set_status(f.key, rule_id, "not checked", f.scope)
+    ids = _ids_text(unknown)
+    zh = "；".join(_bound_text(f, True) for f in figures)
+    en = "; ".join(_bound_text(f, False) for f in figures)
+    return _project(
+        ctx,
+        severity="info",
+        unit="",
+        zh=f"未检查：地块 {ids} 的面积无法计算（无图形或坐标系不可用），不能按 0 计入；已知地块只能说明：{zh}，不足以判断，请先修正这些地块",  # noqa: E501
+        en=f"not checked: the area of plot(s) {', '.join(unknown)} could not be computed (no geometry or unusable CRS) and is never counted as 0; the known plots only show: {en}, which does not decide; fix those plots first",  # noqa: E501
+    )
+
+
+def _partial_note(figures) -> tuple[str, str]:
+    """The note a decided finding adds when some plots' areas are unknown (they cannot change
+    the outcome)."""
+    unknown: list[str] = []
+    for f in figures:
+        if f is not None:
+            unknown += [u for u in f.unmeasured if u not in unknown]
+    if not unknown:
+        return "", ""
+    return (
+        f"（地块 {_ids_text(unknown)} 的面积无法计算，未计入；计入后只会使差距更大，结论不变）",
+        f" (the area of plot(s) {', '.join(unknown)} could not be computed and is left out; "
+        "it could only widen the gap, so the outcome stands)",
+    )
+
+
 def _construction_only(ctx: CheckContext) -> bool:
     return ctx.project.kind == "construction_only"
 
@@ -123,7 +200,10 @@ def area_balance(ctx: CheckContext):
     ATTR005), or — without a survey layer — the area of the plots whose declared class is
     rural construction land (an ``info`` finding then says the basis is declared, not
     surveyed). Only rural construction land can be reclaimed into quota, so farmland inside a
-    demolition plot counts for nothing."""
+    demolition plot counts for nothing. With plot areas unknown (no geometry, unusable CRS) it
+    passes when the known construction fits the known basis and only demolition plots are
+    unknown (they can only add), fails when the known construction alone exceeds the basis and
+    only construction plots are unknown, and else reports "not checked" giving the bounds."""
     if _construction_only(ctx):
         return None
     sheet = compute_balance(ctx)
@@ -147,19 +227,21 @@ def area_balance(ctx: CheckContext):
                 en=f"the quota basis {_m2_en(basis.m2)} comes from the declared classes (no land-survey layer), not from the survey",  # noqa: E501
             )
         )
-    missing = _not_checked(ctx, sheet, ("quota_basis", "construction_area"), "BAL001")
-    if missing is not None:
-        return combine([*out, missing])
-    construction = sheet.value("construction_area")
-    if construction > basis.m2:
+    con = sheet.get("construction_area")
+    state = _decide(basis, con)
+    if state == "not checked":
+        return combine([*out, _undecided(ctx, sheet, "BAL001", (basis, con))])
+    construction = con.m2
+    if state == "fail":
         sheet.set_status("construction_area", "BAL001", "fail")
+        note_zh, note_en = _partial_note((basis, con))
         out.append(
             _project(
                 ctx,
                 measured=construction,
                 threshold=basis.m2,
-                zh=f"建新地块总面积 {_m2(construction)} 大于拆旧地块农村建设用地面积（指标基数，{BASIS_LABELS[basis.basis][0]}）{_m2(basis.m2)}",  # noqa: E501
-                en=f"total new-construction area {_m2_en(construction)} exceeds the rural construction land of the demolition plots (quota basis, {BASIS_LABELS[basis.basis][1]}) {_m2_en(basis.m2)}",  # noqa: E501
+                zh=f"建新地块总面积 {_m2(construction)} 大于拆旧地块农村建设用地面积（指标基数，{BASIS_LABELS[basis.basis][0]}）{_m2(basis.m2)}{note_zh}",  # noqa: E501
+                en=f"total new-construction area {_m2_en(construction)} exceeds the rural construction land of the demolition plots (quota basis, {BASIS_LABELS[basis.basis][1]}) {_m2_en(basis.m2)}{note_en}",  # noqa: E501
             )
         )
     else:
@@ -178,25 +260,36 @@ def area_balance(ctx: CheckContext):
 )
 def surplus(ctx: CheckContext):
     """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new
-    construction, in m², 公顷 and 亩, and which basis it used; not checked when a plot's area
-    could not be computed."""
+    construction, in m², 公顷 and 亩, and which basis it used. With plot areas unknown it
+    reports a bound (at least / at most) where the known plots prove the sign, else "not
+    checked"."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
-    missing = _not_checked(ctx, sheet, ("surplus_quota",), "BAL005")
-    if missing is not None:
-        return missing
     f = sheet.get("surplus_quota")
     value = f.m2
+    # the known plots decide the sign where the unknown ones can only push it further
+    decided = not f.unmeasured or (f.bound == "lower" if value >= 0 else f.bound == "upper")
+    if not decided:
+        return _undecided(
+            ctx, sheet, "BAL005", (sheet.get("quota_basis"), sheet.get("construction_area"), f)
+        )
     sheet.set_status("surplus_quota", "BAL005", "pass" if value >= 0 else "fail")
     basis_m2 = sheet.value("quota_basis")
     construction = sheet.value("construction_area")
     zh_b, en_b = BASIS_LABELS[f.basis]
+    pre_zh = _BOUND_ZH.get(f.bound, "") if f.unmeasured else ""
+    pre_en = _BOUND_EN.get(f.bound, "") if f.unmeasured else ""
+    note_zh = note_en = ""
+    if f.unmeasured:
+        ids = _ids_text(f.unmeasured)
+        note_zh = f"；地块 {ids} 的面积无法计算，未计入，节余指标只会{'更多' if f.bound == 'lower' else '更少'}"  # noqa: E501
+        note_en = f"; the area of plot(s) {', '.join(f.unmeasured)} could not be computed and is left out: the surplus can only be {'larger' if f.bound == 'lower' else 'smaller'}"  # noqa: E501
     return _project(
         ctx,
         measured=value,
-        zh=f"{value:.2f} m² = {float(to_hectare(value)):.4f} 公顷 = {float(to_mu(value)):.4f} 亩（指标基数 {basis_m2:.2f} m²，{zh_b} − 建新 {construction:.2f} m²）",  # noqa: E501
-        en=f"{value:.2f} m² = {float(to_hectare(value)):.4f} ha = {float(to_mu(value)):.4f} mu (quota basis {basis_m2:.2f} m², {en_b} − new construction {construction:.2f} m²)",  # noqa: E501
+        zh=f"{pre_zh}{value:.2f} m² = {float(to_hectare(value)):.4f} 公顷 = {float(to_mu(value)):.4f} 亩（指标基数 {basis_m2:.2f} m²，{zh_b} − 建新 {construction:.2f} m²{note_zh}）",  # noqa: E501
+        en=f"{pre_en + ' ' if pre_en else ''}{value:.2f} m² = {float(to_hectare(value)):.4f} ha = {float(to_mu(value)):.4f} mu (quota basis {basis_m2:.2f} m², {en_b} − new construction {construction:.2f} m²{note_en})",  # noqa: E501
     )
 
 
@@ -205,8 +298,8 @@ def surplus(ctx: CheckContext):
     name="balance.cultivated_quantity",
     severity="error",
     title=(
-        "复垦耕地面积少于建新占用耕地面积",
-        "Reclaimed cultivated land less than cultivated land occupied",
+        "新增耕地面积少于建新占用耕地面积",
+        "Newly added cultivated land less than cultivated land occupied",
     ),
     message=(
         "耕地数量（扣除田坎后）：{detail_zh}",
@@ -217,37 +310,95 @@ def surplus(ctx: CheckContext):
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
 )
 def cultivated_quantity(ctx: CheckContext):
-    """Cultivated land after reclamation (demolition plots by their class after reclamation) must
-    be at least the cultivated land occupied by new construction (from the land-survey layer
-    when given, else the declared class): 数量不减少. Both sides are net of field ridges
-    (田坎) where the survey layer gives ``KCXS`` (or ``KCMJ``/``TBMJ``): occupied land at the
-    coefficient of the survey polygon it lies on, reclaimed land at the area-weighted
-    coefficient of the survey's polygons of its class after reclamation."""
-    return _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land"))
+    """The **newly added** cultivated land (新增耕地: what the demolition plots become by their class
+    after reclamation, minus the cultivated land the survey already shows inside them; nothing
+    from a plot whose mean slope is over 25°) must be at least the cultivated land occupied by
+    new construction (from the land-survey layer when given, else the declared class):
+    数量不减少. Both sides are net of field ridges (田坎): occupied and existing land at the
+    ``KCXS`` (or ``KCMJ``/``TBMJ``) of the survey polygon it lies on, reclaimed land by the
+    county's ``[tiankan]`` table by slope class, else at the area-weighted ``KCXS`` of the
+    survey's polygons of its class within 100 m (an ``info`` finding then says so). With plot
+    areas unknown it decides where the known plots prove it, else reports "not checked" with
+    the bound."""
+    out = [
+        _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land")),
+        _ridge_note(ctx),
+    ]
+    out = [f for f in out if f is not None]
+    return combine(out) if out else None
+
+
+def _ridge_note(ctx: CheckContext):
+    """The ``info`` finding saying how 田坎 on reclaimed cultivated land was estimated where the
+    county's ``[tiankan]`` table did not give it (none, or a plot's slope class unknown)."""
+    if _construction_only(ctx) or not ctx.has("demolition"):
+        return None
+    coef = reclaim_coefficients(ctx)
+    src = coef["source"].to_numpy(dtype=object)
+    ids = ctx.plot_ids("demolition")
+    survey, none = src == "survey", src == "none"
+    if not (survey.any() or none.any()):
+        return None
+    why_zh = "未提供县田坎系数表 [tiankan]" if ctx.project.tiankan is None else "坡度级别未知"
+    why_en = (
+        "no county 田坎 table [tiankan] in the project file"
+        if ctx.project.tiankan is None
+        else "slope class unknown"
+    )
+    parts_zh, parts_en = [], []
+    if survey.any():
+        k = coef["kcxs"].to_numpy(dtype=float)[survey]
+        shown = [f"{i} {v:.4f}" for i, v in zip(ids[survey][:_MAX_IDS], k[:_MAX_IDS], strict=True)]
+        more = int(survey.sum()) - len(shown)
+        pairs = "、".join(shown) + (f" 等 {int(survey.sum())} 块" if more > 0 else "")
+        pairs_en = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+        parts_zh.append(
+            f"复垦耕地按周边 {NEAR_M:.0f} 米内三调同类耕地的面积加权平均田坎系数（KCXS）扣除田坎：{pairs}"
+        )
+        parts_en.append(
+            "field ridges on reclaimed cultivated land deducted at the area-weighted mean KCXS of "
+            f"the survey's polygons of that class within {NEAR_M:.0f} m: {pairs_en}"
+        )
+    if none.any():
+        parts_zh.append(f"地块 {_ids_text(ids[none])} 周边三调无田坎系数，复垦耕地未扣除田坎")
+        parts_en.append(
+            f"plot(s) {', '.join(ids[none][:_MAX_IDS])}"
+            + (f" and {int(none.sum()) - _MAX_IDS} more" if none.sum() > _MAX_IDS else "")
+            + ": no survey coefficient nearby, no 田坎 deducted"
+        )
+    return _project(
+        ctx,
+        severity="info",
+        unit="",
+        zh=f"{why_zh}，" + "；".join(parts_zh) + "（每块所用系数见 demolition_plots 的 ll_kcxs）",
+        en=f"{why_en}: " + "; ".join(parts_en) + " (the coefficient of each plot: ll_kcxs)",
+    )
 
 
 def _occupied_within_reclaimed(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
-    """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records
-    the status."""
+    """A finding when the ``occupied_<what>`` area exceeds the ``newly_added_<what>`` area;
+    records the status. Partial knowledge decides where it can (§4b)."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
-    missing = _not_checked(ctx, sheet, (f"reclaimed_{what}", f"occupied_{what}"), rule_id)
-    if missing is not None:
-        return missing
-    reclaimed = sheet.value(f"reclaimed_{what}")
-    occupied = sheet.value(f"occupied_{what}")
-    if occupied <= reclaimed:
+    gain = sheet.get(f"newly_added_{what}")
+    occ = sheet.get(f"occupied_{what}")
+    state = _decide(gain, occ)
+    if state == "not checked":
+        return _undecided(ctx, sheet, rule_id, (gain, occ))
+    added, occupied = gain.m2, occ.m2
+    if state == "pass":
         sheet.set_status(f"occupied_{what}", rule_id, "pass")
         return None
     sheet.set_status(f"occupied_{what}", rule_id, "fail")
     src = _source_args(ctx, sheet, what)
+    note_zh, note_en = _partial_note((gain, occ))
     return _project(
         ctx,
         measured=occupied,
-        threshold=reclaimed,
-        zh=f"建新占用{names[0]} {_m2(occupied)}（{src['source_zh']}）多于拆旧复垦{names[0]} {_m2(reclaimed)}，减少 {occupied - reclaimed:.2f} m²",  # noqa: E501
-        en=f"{names[1]} occupied by new construction {_m2_en(occupied)} ({src['source_en']}) exceeds {names[1]} reclaimed {_m2_en(reclaimed)}: {occupied - reclaimed:.2f} m² less",  # noqa: E501
+        threshold=added,
+        zh=f"建新占用{names[0]} {_m2(occupied)}（{src['source_zh']}）多于新增{names[0]}（复垦减去拆旧地块内已有{names[0]}）{_m2(added)}，减少 {occupied - added:.2f} m²{note_zh}",  # noqa: E501
+        en=f"{names[1]} occupied by new construction {_m2_en(occupied)} ({src['source_en']}) exceeds newly added {names[1]} (reclaimed minus what the demolition plots already hold) {_m2_en(added)}: {occupied - added:.2f} m² less{note_en}",  # noqa: E501
     )
 
 
@@ -273,8 +424,8 @@ def _source_args(ctx: CheckContext, sheet=None, what: str = "cultivated") -> dic
     name="balance.cultivated_quality",
     severity="error",
     title=(
-        "复垦耕地质量低于建新占用耕地质量",
-        "Quality of reclaimed cultivated land below that of the occupied",
+        "新增耕地质量低于建新占用耕地质量",
+        "Quality of newly added cultivated land below that of the occupied",
     ),
     message=(
         "耕地质量（{scale_zh}，数值越小越好）：{detail_zh}",
@@ -285,11 +436,12 @@ def _source_args(ctx: CheckContext, sheet=None, what: str = "cultivated") -> dic
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
 )
 def cultivated_quality(ctx: CheckContext):
-    """The area-weighted quality grade of the reclaimed cultivated land must not be worse (a
+    """The area-weighted quality grade of the newly added cultivated land must not be worse (a
     higher number) than that of the cultivated land occupied, on the project's scale
     (``quality_scale``); grades on different scales are never compared. When occupied
-    cultivated land has grades but the reclaimed land has none, the comparison cannot be made
-    and an ``info`` finding says so."""
+    cultivated land has grades but the newly added land has none, the comparison cannot be made
+    and an ``info`` finding says so; so does a plot whose area is unknown (a weighted grade is
+    never decided from part of the plots)."""
     if _construction_only(ctx) or not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -297,7 +449,7 @@ def cultivated_quality(ctx: CheckContext):
     common = dict(
         layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, crs=ctx.crs
     )
-    missing = _not_checked(ctx, sheet, ("reclaimed_quality", "occupied_quality"), "BAL003")
+    missing = _not_checked(ctx, sheet, ("newly_added_quality", "occupied_quality"), "BAL003")
     if missing is not None:
         return make(
             severity="info",
@@ -307,7 +459,7 @@ def cultivated_quality(ctx: CheckContext):
             detail_en=missing["detail_en"].iloc[0],
             **common,
         )
-    rec = sheet.get("reclaimed_quality")
+    rec = sheet.get("newly_added_quality")
     occ = sheet.get("occupied_quality")
     src = _source_args(ctx, sheet)
     if sheet.value("occupied_cultivated") <= 0:
@@ -315,8 +467,8 @@ def cultivated_quality(ctx: CheckContext):
         return None
     if occ is None or not np.isfinite(occ.grade) or rec is None or not np.isfinite(rec.grade):
         sheet.set_status("occupied_quality", "BAL003", "not checked")
-        side_zh = "建新占用耕地" if occ is None or not np.isfinite(occ.grade) else "复垦耕地"
-        side_en = "occupied" if side_zh == "建新占用耕地" else "reclaimed"
+        side_zh = "建新占用耕地" if occ is None or not np.isfinite(occ.grade) else "新增耕地"
+        side_en = "occupied" if side_zh == "建新占用耕地" else "newly added"
         return make(
             measured=rec.grade if rec is not None else np.nan,
             threshold=occ.grade if occ is not None else np.nan,
@@ -330,8 +482,8 @@ def cultivated_quality(ctx: CheckContext):
         return make(
             measured=rec.grade,
             threshold=occ.grade,
-            detail_zh=f"复垦耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",  # noqa: E501
-            detail_en=f"area-weighted quality grade of reclaimed cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})",  # noqa: E501
+            detail_zh=f"新增耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",  # noqa: E501
+            detail_en=f"area-weighted quality grade of newly added cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})",  # noqa: E501
             **common,
         )
     sheet.set_status("occupied_quality", "BAL003", "pass")
@@ -342,15 +494,16 @@ def cultivated_quality(ctx: CheckContext):
     "BAL004",
     name="balance.paddy",
     severity="warning",
-    title=("占用水田多于补充水田", "Paddy occupied exceeds paddy reclaimed"),
+    title=("占用水田多于新增水田", "Paddy occupied exceeds newly added paddy"),
     message=("水田（扣除田坎后）：{detail_zh}", "Paddy (net of field ridges): {detail_en}"),
     reference=f"{FARMLAND_2017} 占优补优、占水田补水田; {BAZHONG_CASE} 占水田补水田",
     requires=("layer:construction",),
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
 )
 def paddy(ctx: CheckContext):
-    """Paddy (0101 水田) occupied by new construction should be matched by paddy reclaimed
-    (占水田补水田); both net of field ridges as in BAL002."""
+    """Paddy (0101 水田) occupied by new construction should be matched by newly added paddy
+    (占水田补水田: reclaimed paddy minus the paddy already inside the demolition plots); both net
+    of field ridges as in BAL002."""
     return _occupied_within_reclaimed(ctx, "BAL004", "paddy", ("水田", "paddy"))
 
 
@@ -359,10 +512,7 @@ def paddy(ctx: CheckContext):
     name="balance.advance_quota",
     severity="error",
     title=("预支节余指标超过比例", "Advanced surplus quota above the allowed share"),
-    message=(
-        "预支节余指标 {measured:.2f} m²（{measured_mu:.4f} 亩）{detail_zh}",
-        "Advanced surplus quota {measured:.2f} m² ({measured_mu:.4f} mu) {detail_en}",
-    ),
+    message=("预支节余指标：{detail_zh}", "Advanced surplus quota: {detail_en}"),
     reference=f"{SICHUAN_2017} 二(三) 贫困县项目立项审批后可提前使用30%的节余指标",
     requires=("fact:advance_quota_m2",),
     params={
@@ -377,43 +527,44 @@ def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
     (``poverty_county = true``) may advance any."""
     sheet = compute_balance(ctx)
     advanced = float(ctx.project.advance_quota_m2 or 0.0)
-    if sheet.get("surplus_quota") is not None and sheet.get("surplus_quota").unmeasured:
-        sheet.set_status("advance_quota", "BAL006", "not checked")
-        f = sheet.get("surplus_quota")
-        return make(
-            layer="project",
-            plot_id="",
-            measured=advanced,
-            threshold=np.nan,
-            unit="m2",
-            severity="info",
-            measured_mu=float(to_mu(advanced)),
-            detail_zh=f"未检查：地块 {_ids_text(f.unmeasured)} 的面积无法计算，节余指标及允许上限未知",
-            detail_en=f"not checked: the area of plot(s) {', '.join(f.unmeasured)} could not be computed, so the surplus and the allowed share are unknown",  # noqa: E501
-            crs=ctx.crs,
-        )
-    surplus = max(sheet.value("surplus_quota"), 0.0)
+    f = sheet.get("surplus_quota")
+    surplus = max(f.m2, 0.0) if f is not None else 0.0
     if advance_poverty_only and not ctx.project.poverty_county:
-        limit = 0.0
+        limit, bound = 0.0, ""  # no surplus figure needed: the limit is 0
         why = ("非贫困县不得预支节余指标", "only poverty counties may advance surplus quota")
     else:
         limit = advance_quota_share * surplus
+        bound = f.bound if f is not None and f.unmeasured else ""
+        pre_zh = _BOUND_ZH.get(bound, "") if bound else ""
+        pre_en = (_BOUND_EN.get(bound, "") + " ") if bound else ""
         why = (
-            f"节余指标 {surplus:.2f} m² 的 {advance_quota_share:.0%}",
-            f"{advance_quota_share:.0%} of the surplus quota {surplus:.2f} m²",
+            f"节余指标{pre_zh} {surplus:.2f} m² 的 {advance_quota_share:.0%}",
+            f"{advance_quota_share:.0%} of the surplus quota {pre_en}{surplus:.2f} m²",
         )
+        # partial knowledge: the unknown plots move the limit only one way, or either way
+        if f is not None and f.unmeasured:
+            if advanced <= limit and bound != "lower" or advanced > limit and bound != "upper":
+                sheet.set_status("advance_quota", "BAL006", "not checked")
+                return _undecided(
+                    ctx,
+                    sheet,
+                    "BAL006",
+                    (sheet.get("quota_basis"), sheet.get("construction_area"), f),
+                )
     if advanced > limit:
         sheet.set_status("advance_quota", "BAL006", "fail")
-        return make(
-            layer="project",
-            plot_id="",
+        limit_zh = _m2(limit) + ("（面积未知的建新地块只会使上限更低）" if bound == "upper" else "")
+        limit_en = _m2_en(limit) + (
+            " (the construction plots of unknown area could only lower it)"
+            if bound == "upper"
+            else ""
+        )
+        return _project(
+            ctx,
             measured=advanced,
             threshold=limit,
-            unit="m2",
-            measured_mu=float(to_mu(advanced)),
-            detail_zh=f"超过允许上限 {limit:.2f} m²（{float(to_mu(limit)):.4f} 亩）：{why[0]}",
-            detail_en=f"exceeds the allowed {limit:.2f} m² ({float(to_mu(limit)):.4f} mu): {why[1]}",
-            crs=ctx.crs,
+            zh=f"{_m2(advanced)} 超过允许上限 {limit_zh}：{why[0]}",
+            en=f"{_m2_en(advanced)} exceeds the allowed {limit_en}: {why[1]}",
         )
     sheet.set_status("advance_quota", "BAL006", "pass")
     return None
@@ -458,12 +609,14 @@ def turnover_quota(ctx: CheckContext, turnover_exempt_deep_poverty):
             en="not checked: missing [project] turnover_quota_m2",
         )
     sheet = compute_balance(ctx)
-    missing = _not_checked(ctx, sheet, ("construction_area",), "BAL007")
-    if missing is not None:
-        return missing
-    construction = sheet.value("construction_area")
+    con = sheet.get("construction_area")
     quota = float(ctx.project.turnover_quota_m2)
-    if construction <= quota:
+    state = _decide(None, con, supply_m2=quota)
+    if state == "not checked":
+        sheet.set_status("turnover_quota", "BAL007", "not checked")
+        return _undecided(ctx, sheet, "BAL007", (con,))
+    construction = con.m2
+    if state == "pass":
         sheet.set_status("turnover_quota", "BAL007", "pass")
         return None
     sheet.set_status("turnover_quota", "BAL007", "fail")

@@ -57,6 +57,7 @@ def overlap_findings(
         unit="m2",
         share=np.where(plot_area > 0, 100.0 * area / np.where(plot_area > 0, plot_area, 1), 0.0),
         left_pos=li,
+        right_pos=rj,
         crs=ctx.crs,
     )
 
@@ -68,21 +69,92 @@ _MSG = (
 )
 
 
+#: Date fields tried on the compensation layer for when its land was credited (入库/验收).
+_COMP_DATE_FIELDS = ("RKSJ", "YSRQ", "YSSJ", "BCGDRQ")
+_DATE_PARAM = {
+    "compensation_date_field": (
+        "",
+        "date field of the compensation layer (入库/验收 date); empty: try RKSJ, YSRQ, YSSJ, "
+        "BCGDRQ",
+    ),
+}
+
+
+def _compensation_dates(ctx: CheckContext, field: str) -> tuple[np.ndarray, str]:
+    """Date of each compensation feature (None where unknown) and the field it came from ("" when
+    the layer has no date field)."""
+    frame = ctx.raw["compensation"]
+    names = (field,) if field else _COMP_DATE_FIELDS
+    for name in names:
+        match = next((c for c in frame.columns if c.lower() == name.lower()), None)
+        if match is not None:
+            values = pd.to_datetime(frame[match].astype("string"), errors="coerce", format="mixed")
+            dates = np.array(values.dt.date.to_numpy(dtype=object), dtype=object)
+            dates[pd.isna(values).to_numpy()] = None
+            return dates, match
+    return np.full(len(frame), None, dtype=object), ""
+
+
+def _after_return(ctx: CheckContext, field: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """Masks of the compensation features (``known``: dated; ``later``: credited on or after the
+    project returned its quota) and the date field used.
+
+    Only a project that has returned its quota (``quota_returned``, else ``accepted``) can have
+    a later use; without that date every use is earlier (OVL001)."""
+    dates, column = _compensation_dates(ctx, field)
+    known = np.array([isinstance(d, dt.date) for d in dates], dtype=bool)
+    returned = ctx.project.quota_returned or ctx.project.accepted
+    later = np.zeros(len(dates), dtype=bool)
+    if returned is not None:
+        later[known] = [d >= returned for d in dates[known]]
+    return known, later, column
+
+
 @rule(
     "OVL001",
     name="overlaps.compensation",
     severity="error",
     title=("拆旧地块与占补平衡已用地重叠", "Demolition plot overlaps land used for 占补平衡"),
-    message=_MSG,
+    message=(_MSG[0] + "{order_zh}", _MSG[1] + "{order_en}"),
     reference=f"{MONITORING_2014} 三(一) 整理复垦的耕地已经作为建设占用耕地占补平衡的，不得调入作为项目区拆旧地块",
     requires=("layer:compensation",),
-    params=_TOL,
+    params={**_TOL, **_DATE_PARAM},
     example="a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project",
 )
-def compensation(ctx: CheckContext, overlap_tolerance_m2):
+def compensation(ctx: CheckContext, overlap_tolerance_m2, compensation_date_field):
     """Land already credited to farmland occupation-compensation cannot be reclaimed again for
-    linkage quota."""
-    return overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2)
+    linkage quota. One overlap tells one story (§4b): where the compensation feature is dated
+    on or after the day the project returned its quota, the reuse is OVL005's, not this rule's;
+    where its date is unknown (no date field — ``compensation_date_field``, else RKSJ, YSRQ,
+    YSSJ, BCGDRQ — or an empty date) this rule alone reports it and says the order is
+    unknown."""
+    known, later, column = _after_return(ctx, compensation_date_field)
+    raw = overlap_findings(
+        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=~later
+    )
+    if raw is None:
+        return None
+    pos = _right_positions(raw)
+    where_zh = f"日期字段 {column} 为空" if column else "占补平衡图层无日期字段"
+    where_en = f"its date field {column} is empty" if column else "the layer has no date field"
+    order_zh = (
+        f"；该占补平衡地块日期未知（{where_zh}），无法判断与本项目归还挂钩指标的先后，"
+        "可在规则参数 compensation_date_field 中指定日期字段"
+    )
+    order_en = (
+        f"; the compensation feature's date is unknown ({where_en}), so the order against the "
+        "return of this project's quota is unknown; name the date field with the rule parameter "
+        "compensation_date_field"
+    )
+    return raw.assign(
+        order_zh=np.where(known[pos], "", order_zh).astype(object),
+        order_en=np.where(known[pos], "", order_en).astype(object),
+    )
+
+
+def _right_positions(raw) -> np.ndarray:
+    """Position in the right-hand layer of each overlap finding's other feature."""
+    return raw["right_pos"].to_numpy(dtype=int)
 
 
 @rule(
@@ -149,22 +221,6 @@ def illegal_land(ctx: CheckContext, overlap_tolerance_m2):
     return overlap_findings(ctx, "construction", "illegal_land", overlap_tolerance_m2)
 
 
-#: Date fields tried on the compensation layer for when its land was credited (入库/验收/立项).
-_COMP_DATE_FIELDS = ("RKSJ", "YSRQ", "YSSJ", "BCGDRQ", "LXSJ", "date", "DATE")
-
-
-def _compensation_dates(ctx: CheckContext, field: str) -> tuple[np.ndarray | None, str]:
-    """Dates of the compensation features (NaT when unknown) and the field they came from."""
-    frame = ctx.raw["compensation"]
-    names = (field,) if field else _COMP_DATE_FIELDS
-    for name in names:
-        match = next((c for c in frame.columns if c.lower() == name.lower()), None)
-        if match is not None:
-            values = pd.to_datetime(frame[match].astype("string"), errors="coerce", format="mixed")
-            return values.dt.date.to_numpy(dtype=object), match
-    return None, ""
-
-
 @rule(
     "OVL005",
     name="overlaps.returned_reused",
@@ -182,46 +238,28 @@ def _compensation_dates(ctx: CheckContext, field: str) -> tuple[np.ndarray | Non
     ),
     reference=f"{MONITORING_2014} 三(一) 项目区拆旧地块复垦的耕地已作为归还增减挂钩指标的，不得重复用于建设占用耕地占补平衡",  # noqa: E501
     requires=("layer:compensation", "fact:accepted|quota_returned"),
-    params={
-        **_TOL,
-        "compensation_date_field": (
-            "",
-            "date field of the compensation layer (入库/验收 date); empty: try RKSJ, YSRQ, YSSJ, "
-            "BCGDRQ, LXSJ, date",
-        ),
-    },
+    params={**_TOL, **_DATE_PARAM},
     example="a 补充耕地 plot registered in 2023 on a demolition plot whose reclamation was accepted in 2022",
 )
 def returned_reused(ctx: CheckContext, overlap_tolerance_m2, compensation_date_field):
     """Once the project is accepted (``accepted`` or ``quota_returned``), its reclaimed
     demolition land has been returned as linkage quota; a compensation (占补平衡) feature on
-    that land counts it a second time. Reported on the demolition plot, naming the
-    compensation feature. Where the compensation layer has a date, only features credited on
-    or after the return date count here (earlier ones are OVL001's prior use)."""
+    that land credited on or after the return date counts it a second time. Reported on the
+    demolition plot, naming the compensation feature. Only the dates can show that order: a
+    compensation feature without a date (or dated before the return) is OVL001's alone."""
     returned = ctx.project.quota_returned or ctx.project.accepted
-    dates, _field = _compensation_dates(ctx, compensation_date_field)
-    known = (
-        np.array([isinstance(d, dt.date) for d in dates], dtype=bool) if dates is not None else None
+    known, later, _column = _after_return(ctx, compensation_date_field)
+    if not later.any():
+        return None
+    raw = overlap_findings(
+        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=later
     )
-    mask = None
-    if dates is not None:
-        mask = np.array(
-            [not k or d >= returned for d, k in zip(dates, known, strict=True)], dtype=bool
-        )
-    raw = overlap_findings(ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=mask)
     if raw is None:
         return None
-    if dates is not None:
-        pairs = overlay_pairs(
-            ctx.valid_geoms("demolition"),
-            np.where(mask, ctx.valid_geoms("compensation"), None),
-            crs=ctx.crs,
-            tolerance_m2=overlap_tolerance_m2,
-            area_method=ctx.project.area_method,
-        )
-        pos = pairs["right"].to_numpy(dtype=int)
-        dated_zh = np.array([f"（{dates[i]}）" if known[i] else "" for i in pos], dtype=object)
-        dated_en = np.array([f" ({dates[i]})" if known[i] else "" for i in pos], dtype=object)
-    else:
-        dated_zh = dated_en = ""
-    return raw.assign(returned=returned.isoformat(), dated_zh=dated_zh, dated_en=dated_en)
+    dates, _ = _compensation_dates(ctx, compensation_date_field)
+    pos = _right_positions(raw)
+    return raw.assign(
+        returned=returned.isoformat(),
+        dated_zh=np.array([f"（{dates[i]}）" for i in pos], dtype=object),
+        dated_en=np.array([f" ({dates[i]})" for i in pos], dtype=object),
+    )

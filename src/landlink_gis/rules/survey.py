@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..base.codes import class_name, is_construction, normalise_code
+from ..base.codes import class_name, is_construction, is_cultivated, normalise_code
 from ..base.findings import join_runs, make
 from ..engine.geomops import polygonal
 from ..engine.overlay import elementwise
@@ -223,13 +223,13 @@ def farmland_occupied(ctx: CheckContext):
 @rule(
     "PLAN006",
     name="planning.steep_demolition",
-    severity="warning",
+    severity="error",
     title=("拆旧地块平均坡度大于 25°", "Demolition plot mean slope above 25°"),
     message=(
         "拆旧地块 {plot_id} 平均坡度 {measured:.2f}°（最大 {max_deg:.2f}°），大于 "
-        "{threshold:.0f}°，不宜复垦为耕地",
+        "{threshold:.0f}°，不宜复垦为耕地{use_zh}",
         "demolition plot {plot_id} has a mean slope of {measured:.2f}° (max {max_deg:.2f}°), above "
-        "{threshold:.0f}°: not suitable for reclamation to cultivated land",
+        "{threshold:.0f}°: not suitable for reclamation to cultivated land{use_en}",
     ),
     reference=f"{SOIL_WATER_LAW} 第二十条 禁止在二十五度以上陡坡地开垦种植农作物; {SURVEY_TDT1055} 耕地坡度分级（>25° 为第 5 级）",  # noqa: E501
     requires=("layer:demolition", "raster:dem|slope"),
@@ -246,9 +246,11 @@ def steep_demolition(ctx: CheckContext, max_slope_deg):
 
     Mean slope per demolition plot, from the ``slope`` raster (degrees) when given, else from
     the ``dem`` by Horn's method; each pixel is weighted by the share of it inside the plot,
-    so partial pixels and plots smaller than a pixel are handled. A plot with a geometry but
-    no valid raster value under it (nodata, or off the raster) gets an ``info`` finding saying
-    its slope was not checked.
+    so partial pixels and plots smaller than a pixel are handled. A steep plot to be reclaimed
+    to cultivated land (01xx) is an error (the configured severity); one to be reclaimed to
+    another class a warning. Either way it adds no cultivated land to BAL002–BAL004. A plot
+    with a geometry but no valid raster value under it (nodata, or off the raster) gets an
+    ``info`` finding saying its slope was not checked.
     """
     geoms = ctx.valid_geoms("demolition")
     stats = ctx.zonal_stats("slope" if "slope" in ctx.rasters else "dem", "demolition")
@@ -260,6 +262,8 @@ def steep_demolition(ctx: CheckContext, max_slope_deg):
     idx = np.r_[steep, unknown]
     if not len(idx):
         return None
+    reclaim = ctx.attributes("demolition")["reclaim_class"].to_numpy(dtype=object)[steep]
+    to_farmland = np.asarray(is_cultivated(reclaim), dtype=bool) if len(steep) else []
     return make(
         layer="demolition",
         plot_id=ctx.plot_ids("demolition")[idx],
@@ -268,8 +272,21 @@ def steep_demolition(ctx: CheckContext, max_slope_deg):
         threshold=max_slope_deg,
         unit="deg",
         severity=np.r_[
-            np.full(len(steep), None, dtype=object), np.full(len(unknown), "info", dtype=object)
+            np.where(to_farmland, None, "warning").astype(object),
+            np.full(len(unknown), "info", dtype=object),
         ],
         max_deg=peak[idx],
+        use_zh=np.r_[
+            np.where(to_farmland, "，拟复垦为耕地，不计入新增耕地", "，不计入新增耕地"),
+            np.full(len(unknown), "", dtype=object),
+        ],
+        use_en=np.r_[
+            np.where(
+                to_farmland,
+                "; it is to be reclaimed to cultivated land and adds none",
+                "; it adds no cultivated land",
+            ),
+            np.full(len(unknown), "", dtype=object),
+        ],
         crs=ctx.crs,
     )

@@ -21,11 +21,13 @@ import pandas as pd
 from .._version import __version__
 from ..base import findings as fnd
 from ..base.contract import CHANGES_LAYER, LANDUSE_CHANGE_LAYER
+from ..base.redaction import redact_text
 from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..figures.balance import balance_table, compute_balance
 from ..figures.changes import plan_changes
 from ..figures.landuse import quota_basis
 from ..figures.landuse.change import landuse_change_table
+from ..figures.landuse.reclaim import reclaim_coefficients
 from ..io.atomic import protected_paths
 from ..load.context import CheckContext
 from ..load.pipeline import load_context
@@ -144,6 +146,9 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
             frame["ll_quota_basis_m2"] = np.round(
                 quota_basis(ctx)["basis_m2"].to_numpy(dtype=float), 4
             )
+            # the 田坎 coefficient deducted from the plot's reclaimed cultivated land (NULL when
+            # it is not reclaimed to cultivated land)
+            frame["ll_kcxs"] = np.round(reclaim_coefficients(ctx)["kcxs"].to_numpy(dtype=float), 6)
         frame["ll_status"] = (
             worst.reindex(keys).fillna(0).astype(int).map(status_names).to_numpy(dtype=object)
         )
@@ -205,12 +210,13 @@ def _run_info(
 def _project_text(project: Project) -> str:
     """The project file as it was checked (a copy kept in ``run_info``, so the check can be
     reproduced from the GeoPackage alone: the QGIS plugin's project file lives in a temporary
-    folder); empty for a project not read from a file."""
+    folder), with passwords and tokens of connection strings masked; empty for a project not read
+    from a file."""
     path = project.path
     if not path or not Path(path).is_file():
         return ""
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
+        return redact_text(Path(path).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return ""
 
@@ -237,9 +243,25 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
     facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
     facts["quota_sources"] = [{"code": q.code, "area_m2": q.area_m2} for q in project.quota_sources]
+    table = getattr(project, "tiankan", None)
+    facts["tiankan"] = (
+        {
+            **{str(c): k for c, k in table.by_class},
+            **({"terraced": {str(c): k for c, k in table.terraced}} if table.terraced else {}),
+        }
+        if table is not None
+        else None
+    )
     basis = sheet.get("quota_basis") if sheet is not None else None
     facts["quota_basis_m2"] = (
         round(basis.m2, 4) if basis is not None and not basis.unmeasured else None
+    )
+    # 新增耕地（扣除田坎）: only a figure that is complete and net of 田坎 is passed on
+    newly = sheet.get("newly_added_cultivated") if sheet is not None else None
+    facts["newly_added_cultivated_m2"] = (
+        round(newly.m2, 4)
+        if newly is not None and not newly.unmeasured and newly.basis == "newly_added"
+        else None
     )
     facts["layer_fields"] = {
         r: {**s.fields, **({"plot_id": s.id_field} if s.id_field else {})}

@@ -6,15 +6,16 @@ Two questions feed the balance rules (BAL002–BAL004) and PLAN005:
   (三调 地类图斑, role ``landuse``: ``DLBM`` class, ``GDDB`` grade) by overlay when the project
   has one, else from the plot's own declared class (``land_class``) and grade (``quality``);
 * what farmland a demolition plot **yields** once reclaimed (:func:`farmland_reclaimed`): from
-  its declared class after reclamation (``reclaim_class``) and grade (``quality``).
+  its declared class after reclamation (``reclaim_class``) and grade (``quality``);
+  :mod:`.reclaim` subtracts the farmland already there (newly added cultivated land).
 
 Cultivated areas are **net of field ridges** (田坎) wherever the land-survey layer says how much
 of a cultivated polygon its ridges take: ``KCXS`` (扣除系数, a fraction), else ``KCMJ / TBMJ``
 (:func:`survey_kcxs`). Occupied land counts ``overlap × (1 − KCXS)`` of the survey polygon it
 lies on. Reclaimed land has no survey yet, so a demolition plot reclaimed to a cultivated class
-counts ``area × (1 − k)`` with ``k`` the area-weighted mean coefficient of the survey's
-polygons of that class (all cultivated survey polygons when the survey has none of that class;
-:func:`reclaim_kcxs`). Without coefficients the areas are gross.
+counts ``area × (1 − k)`` with ``k`` from the county's 田坎 table by slope class, else the
+area-weighted mean coefficient of the nearby survey polygons of that class
+(:func:`landlink_gis.figures.landuse.reclaim.reclaim_coefficients`).
 
 The quota basis of a demolition plot (:func:`quota_basis`) is the part of it the survey shows
 as rural construction land (:func:`landlink_gis.base.codes.is_rural_construction_land`, the classes
@@ -34,13 +35,11 @@ import logging
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from ...base.codes import (
     is_cultivated,
     is_paddy,
     is_rural_construction_land,
-    normalise_code,
     valid_quality,
 )
 from ...engine.overlay import overlay_pairs
@@ -52,7 +51,6 @@ __all__ = [
     "has_survey",
     "plot_area",
     "quota_basis",
-    "reclaim_kcxs",
     "ridge_netted",
     "survey_kcxs",
     "weighted_grade",
@@ -148,51 +146,6 @@ def ridge_netted(ctx) -> bool:
         return False
     cultivated = np.asarray(is_cultivated(classes), dtype=bool)
     return bool(np.isfinite(survey_kcxs(ctx)[cultivated]).any())
-
-
-def reclaim_kcxs(ctx) -> np.ndarray:
-    """田坎 coefficient applied to each demolition plot's reclaimed cultivated land (0 where none).
-
-    The area-weighted mean ``KCXS`` of the land-survey polygons of the plot's class after
-    reclamation (planar polygon areas as weights: one scale factor, so it cancels in the mean),
-    among the survey polygons loaded for the check (loading keeps the survey polygons that meet
-    the project's plots, so these are the polygons of that class under the project);
-    all cultivated survey polygons when the survey has no coefficient for that class; 0 without
-    a survey or coefficients.
-    """
-
-    def build() -> np.ndarray:
-        n = len(ctx.attributes("demolition"))
-        if not ridge_netted(ctx):
-            return np.zeros(n)
-        survey = ctx.attributes("landuse")
-        codes = np.asarray(
-            normalise_code(survey["land_class"].to_numpy(dtype=object)), dtype=object
-        )
-        k = survey_kcxs(ctx)
-        use = np.asarray(is_cultivated(codes), dtype=bool) & np.isfinite(k)
-        weight = shapely.area(np.asarray(survey.geometry.array, dtype=object)[use])
-        table = pd.DataFrame({"code": codes[use], "kw": k[use] * weight, "w": weight})
-        overall = float(table["kw"].sum() / table["w"].sum()) if table["w"].sum() > 0 else 0.0
-        per_class = table.groupby("code")[["kw", "w"]].sum()
-        per_class = (per_class["kw"] / per_class["w"]).to_dict()
-        reclaim = (
-            np.asarray(
-                normalise_code(
-                    ctx.attributes("demolition")["reclaim_class"].to_numpy(dtype=object)
-                ),
-                dtype=object,
-            )
-            if n
-            else np.zeros(0, object)
-        )
-        return (
-            np.array([per_class.get(c, overall) for c in reclaim], dtype=float)
-            if n
-            else np.zeros(0)
-        )
-
-    return ctx.cached("reclaim_kcxs", build)
 
 
 def _declared(ctx, role: str, class_field: str, ridge: np.ndarray | None = None) -> pd.DataFrame:
@@ -301,7 +254,7 @@ def farmland_reclaimed(ctx) -> pd.DataFrame:
 
     Uses the declared class after reclamation (``reclaim_class``) and the declared grade of the
     reclaimed land (``quality``) of the ``demolition`` layer; cultivated and paddy areas are net
-    of 田坎 by :func:`reclaim_kcxs`.
+    of 田坎 by :func:`landlink_gis.figures.landuse.reclaim.reclaim_kcxs`.
 
     Parameters
     ----------
@@ -314,6 +267,8 @@ def farmland_reclaimed(ctx) -> pd.DataFrame:
         Indexed like ``ctx.layers["demolition"]`` with the columns of :func:`farmland_under`;
         ``source`` is ``declared``.
     """
+    from .reclaim import reclaim_kcxs  # the module builds on this one
+
     return ctx.cached(
         "farmland_reclaimed",
         lambda: _declared(ctx, "demolition", "reclaim_class", reclaim_kcxs(ctx)),
