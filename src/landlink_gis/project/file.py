@@ -209,6 +209,9 @@ class Project:
     params: dict[str, Any] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
     ledger: str | None = None
+    #: the project file's text as parsed (a copy kept in ``run_info``, so that a check can be
+    #: reproduced from its GeoPackage alone); empty for a project not read from a file
+    source_text: str = field(default="", repr=False, compare=False)
 
     def with_changes(self, **changes: Any) -> Project:
         """A copy with some fields changed (profile, ignore, params …)."""
@@ -443,7 +446,7 @@ def load_project(path: str | Path) -> Project:
         ) from None
     except UnicodeDecodeError:
         raise ProjectFileError(f"{path}: not UTF-8 text; save the project file as UTF-8") from None
-    return parse_project(doc, path)
+    return replace(parse_project(doc, path), source_text=data.decode("utf-8"))
 
 
 def input_paths(project: Project | None) -> set[Path]:

@@ -211,14 +211,8 @@ def _project_text(project: Project) -> str:
     """The project file as it was checked (a copy kept in ``run_info``, so the check can be
     reproduced from the GeoPackage alone: the QGIS plugin's project file lives in a temporary
     folder), with passwords and tokens of connection strings masked; empty for a project not read
-    from a file."""
-    path = project.path
-    if not path or not Path(path).is_file():
-        return ""
-    try:
-        return redact_text(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return ""
+    from a file. The text is the one the parser read: the file is not opened again."""
+    return redact_text(project.source_text) if project.source_text else ""
 
 
 def _facts(project: Project, sheet=None) -> dict[str, Any]:
