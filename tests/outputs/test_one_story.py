@@ -2,7 +2,8 @@
 
 Demolition D1 (50 m square) and D2 (no geometry: its area cannot be computed), construction C1
 (30 m square). Every figure that needs D2 is the sum without it — D1's 2,500 m² (planar; the
-ellipsoidal area is within 2 m²) — marked 仅供参考 with D2 named; BAL001 and BAL005 are 未检查.
+ellipsoidal area is within 2 m²) — marked 仅供参考 with D2 named. A missing demolition plot can only add to the basis and the
+surplus (DOMAIN §4b partial knowledge), so BAL005 is decided from the known plots: 通过.
 The printed summary (the CLI's text), the HTML report as Chromium's DOM has it, the workbook's
 balance sheet as LibreOffice shows its cells (CSV export of the shown values) and the GeoPackage's
 ``balance`` table give the same value, mark and reason. The land-use structure table uses the
@@ -125,14 +126,15 @@ def test_not_checked_figures_tell_one_story(story):
         }
         assert all(reasons.values()), (item, reasons, html[item], xlsx[item])
     assert _number(summary["demolition_area"]) == pytest.approx(2500, abs=2)
-    # the mark: BAL005 未检查 in every output (the GeoPackage keeps the code)
-    assert "BAL005 未检查" in summary["surplus_quota"]
-    assert html["surplus_quota"][6:8] == ["BAL005", "未检查"]
+    # the mark: BAL005 通过 in every output (the GeoPackage keeps the code), decided although D2 is
+    # unknown, with the same 仅供参考 reason
+    assert "BAL005 通过" in summary["surplus_quota"]
+    assert html["surplus_quota"][6:8] == ["BAL005", "通过"]
     assert (xlsx["surplus_quota"]["规则 (rule)"], xlsx["surplus_quota"]["结论 (status)"]) == (
         "BAL005",
-        "未检查",
+        "通过",
     )
-    assert gpkg.loc["surplus_quota", "status"] == "not checked"
+    assert gpkg.loc["surplus_quota", "status"] == "pass"
 
 
 def test_landuse_change_uses_the_reports_words(tmp_path):
@@ -161,7 +163,9 @@ def test_unnamed_project_never_shows_empty_brackets(tmp_path):
         ),
         lang="zh",
     )
-    first = summary_text(result, lang="zh").splitlines()[0]
+    text = summary_text(result, lang="zh").splitlines()
+    assert text[0].startswith("结论：")  # the verdict comes first, then the project line
+    first = next(line for line in text if line.startswith("项目区"))
     assert first.startswith("项目区: 未填写 — ") and "()" not in first and "（）" not in first
     page = render_html(result)
     assert (

@@ -63,6 +63,17 @@ def headings(html: str) -> set[str]:
     return {re.sub(r"\s+", "", unescape(re.sub(r"<[^>]+>", "", t))) for _, t in found}
 
 
+#: the overview's plot marks, the last entries of its legend (they may wrap onto a line of their own)
+MARK_WORDS = ("有错误的地块", "有警告的地块", "通过的地块")
+
+
+def _legend_only(text: str) -> bool:
+    """A printed line made of legend entries only (a wrapped legend's last line)."""
+    for word in (*MARK_WORDS, "错误问题范围", "警告问题范围"):
+        text = text.replace(word, "")
+    return text.strip() == ""
+
+
 def map_chunks(printed: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     """The printed lines of each map: from the overview heading to its legend, then from each
     zoomed map's caption to its legend."""
@@ -70,6 +81,9 @@ def map_chunks(printed: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     chunks, current = [], []
     for line in printed[start:]:
         if line[1] == "错误与警告问题详图":
+            continue
+        if not current and chunks and _legend_only(line[1]):
+            chunks[-1].append(line)  # the legend wrapped onto one more line: still that map
             continue
         current.append(line)
         if LEGEND_END in line[1]:
