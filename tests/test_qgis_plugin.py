@@ -171,7 +171,7 @@ CLEAN_FACTS = {
     "FILED": "2023-06-09",
     "POVERTY_COUNTY": True,
     "ADVANCE_QUOTA_M2": 0.0,
-    "FILING_CODE": "BA-511902-2023-017",
+    "FILING_CODE": "51190220230017",  # county 511902, 2023, serial 0017
     "HOUSEHOLDS": 12,
     "FUNDS_WAN_YUAN": 356.5,
     "APPROVED_SCALE_M2": 19590.0,  # 1.9590 公顷: the demolition and construction plots
@@ -317,10 +317,9 @@ def test_layers_loaded_in_qgis_give_the_same_findings_as_the_project_file(qgis_r
 
 def test_build_package_runs_landlink_package(qgis_run):
     tmp, out = qgis_run
-    # written, with exit code 1: the clean sample lacks the facts a filing needs (备案编号,
-    # households,
-    # funds)
-    assert out["package_clean"]["exit_code"] == 1
+    # the clean sample carries the facts a filing needs (备案编号, households, funds) and reaches
+    # 可以报备: packaged with exit code 0
+    assert out["package_clean"]["exit_code"] == 0
     assert {"manifest.json", "summary.csv", "txt"} <= set(out["package_clean"]["files"]), out[
         "package_clean"
     ]
@@ -341,14 +340,13 @@ def test_layers_mode_takes_the_filing_facts_and_packages(qgis_run):
     assert {
         k: toml[k] for k in ("filing_code", "households", "funds_wan_yuan", "approved_scale_m2")
     } == {
-        "filing_code": "BA-511902-2023-017",
+        "filing_code": "51190220230017",
         "households": 12,
         "funds_wan_yuan": 356.5,
         "approved_scale_m2": 19590.0,
     }
-    # with those facts the package has nothing left to fix (the project file's run lacks them: 1)
+    # with those facts the package has nothing left to fix
     assert out["package_layers"]["exit_code"] == 0, out["package_layers"]["log"]
-    assert out["package_clean"]["exit_code"] == 1
     assert {"manifest.json", "summary.csv", "txt"} <= set(out["package_layers"]["files"])
 
 
