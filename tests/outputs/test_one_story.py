@@ -2,8 +2,9 @@
 
 Demolition D1 (50 m square) and D2 (no geometry: its area cannot be computed), construction C1
 (30 m square). Every figure that needs D2 is the sum without it — D1's 2,500 m² (planar; the
-ellipsoidal area is within 2 m²) — marked 仅供参考 with D2 named. A missing demolition plot can only add to the basis and the
-surplus (DOMAIN §4b partial knowledge), so BAL005 is decided from the known plots: 通过.
+ellipsoidal area is within 2 m²) — marked 仅供参考 with D2 named. A missing demolition plot can only add to
+the basis and the surplus (DOMAIN §4b partial knowledge), so BAL005 is decided from the known
+plots: 通过.
 The printed summary (the CLI's text), the HTML report as Chromium's DOM has it, the workbook's
 balance sheet as LibreOffice shows its cells (CSV export of the shown values) and the GeoPackage's
 ``balance`` table give the same value, mark and reason. The land-use structure table uses the
