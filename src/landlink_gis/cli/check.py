@@ -231,9 +231,10 @@ def check_cmd(
         ) as bar:
             if engine == "dask":
                 with dask_engine(scheduler):
-                    result = check(project_file, previous=previous, **options)
+                    result = check(project_file, previous=previous, spool=True, **options)
             else:
-                result = check(project_file, previous=previous, **options)
+                # findings to disk as the rules make them; the GeoPackage is written from there
+                result = check(project_file, previous=previous, spool=True, **options)
             extra = [previous] if previous is not None else []
             written = list(
                 write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()

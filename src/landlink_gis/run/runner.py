@@ -34,6 +34,7 @@ from ..rules import REGISTRY, Rule
 from ..rules.adjustments import plan_changes
 from .config import RunConfig, resolve_config
 from .result import CheckResult
+from .spool import FindingSpool
 
 logger = logging.getLogger(__name__)
 
@@ -291,6 +292,7 @@ def check(
     repair: bool = False,
     shared: Mapping[Any, Any] | None = None,
     today: dt.date | None = None,
+    spool: FindingSpool | bool = False,
 ) -> CheckResult:
     """Check a linkage project against the rulebook.
 
@@ -321,6 +323,11 @@ def check(
         (:func:`landlink_gis.io.shared.preload_shared_layers`); used instead of reading them again.
     today
         The date deadlines (TIME rules) are judged on; default: the day of the run.
+    spool
+        Write each rule's findings to a :class:`~landlink_gis.run.spool.FindingSpool` (True: a
+        new one in the temporary directory) as soon as the rule returns, instead of holding them
+        all: the result's ``findings`` are read back from it only when asked for, and the filing
+        GeoPackage is written from it piece by piece. Same findings and outputs either way.
 
     Returns
     -------
@@ -346,9 +353,15 @@ def check(
         previous=previous,
         today=today,
     )
-    findings = fnd.concat(
-        [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
-    )
+    sink = FindingSpool(ctx.crs) if spool is True else spool
+    if isinstance(sink, FindingSpool):  # each rule's findings to disk as soon as it returns
+        for rid in config.rules:
+            sink.add(_run_rule(REGISTRY[rid], ctx, config, lang))
+        findings = sink
+    else:
+        findings = fnd.concat(
+            [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
+        )
     extra_layers: dict[str, Any] = {}
     if ctx.previous is not None:
         extra_layers["changes"] = plan_changes(ctx)
@@ -360,7 +373,7 @@ def check(
         lang=lang,
         findings=findings,
         balance=balance_table(compute_balance(ctx)),
-        plots=_plot_outputs(ctx, findings),
+        plots=_plot_outputs(ctx, findings.index if findings is sink else findings),
         plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
         reference_layers={
             role: ctx.raw[role].geometry for role in ctx.raw if role not in PLOT_ROLES
