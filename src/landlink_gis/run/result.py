@@ -115,8 +115,9 @@ class CheckResult:
 
     def counts(self) -> dict[str, int]:
         """Number of findings by severity."""
-        index = self.finding_index
-        c = index["severity"].value_counts() if len(index) else {}
+        spool = self.findings_spool
+        severity = spool.index["severity"] if spool is not None else self.findings["severity"]
+        c = severity.value_counts() if len(severity) else {}
         return {s: int(c.get(s, 0)) for s in ("error", "warning", "info")}
 
     @property
