@@ -102,3 +102,24 @@ def test_empty_and_closed_spools(tmp_path):
         spool.add(check(SAMPLES / "bazhong_demo" / "project.toml").findings)
     with pytest.raises(ValueError, match="at least 1"):
         FindingSpool("EPSG:4545", batch_rows=0)
+
+
+def test_cli_check_removes_its_spool(tmp_path, monkeypatch):
+    # landlink check spools its findings and removes the spool once the outputs are written,
+    # also when writing is refused (here: the output would replace the project file)
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from landlink_gis.cli.main import cli
+
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    project = SAMPLES / "bazhong_demo" / "project.toml"
+    ok = CliRunner().invoke(cli, ["check", str(project), "-o", str(tmp_path / "c.gpkg"), "-q"])
+    assert ok.exit_code == 1, ok.output  # the demo's planted errors
+    assert (tmp_path / "c.gpkg").exists() and list(spools.iterdir()) == []
+    refused = CliRunner().invoke(cli, ["check", str(project), "-o", str(project), "-q"])
+    assert refused.exit_code == 2 and "refusing to write over an input" in refused.output
+    assert list(spools.iterdir()) == []

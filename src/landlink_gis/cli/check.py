@@ -225,6 +225,7 @@ def check_cmd(
         return
     project_file = project_files[0]
     out = output or default_output(project_file)
+    result = None
     try:
         with _DelayedProgress(
             2 + len(kinds), f"checking {project_file.name}", enabled=not quiet
@@ -250,6 +251,10 @@ def check_cmd(
             "-vv for details and report it)"
         )
         return
+    finally:
+        spool = getattr(result, "findings_spool", None)
+        if spool is not None:  # the outputs are written: the spool's files go now, not at exit
+            spool.close()
     if not quiet:
         click.echo(summary_text(result, lang=result.lang))
         for path in written:
