@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= bazhong_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-quick venv lint clean samples bench bench-100k system-deps fuzz qgis-plugin
+.PHONY: demo test test-quick venv lint clean samples bench bench-100k bench-dask system-deps fuzz qgis-plugin
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,16 +47,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 
-# what scripts/bench/RESULTS.md shows: 1M plots on 2M land-survey polygons, the four data shapes
-# side by side (about an hour on 2 cores, about 20 GB of data under out/bench); bench-100k: a quicker look
+# 1M plots on 2M land-survey polygons, the five data shapes side by side (over an hour on 2 cores,
+# about 25 GB of data under out/bench); bench-100k: the same at 100,000 plots (what
+# scripts/bench/RESULTS.md shows now); bench-dask: the dask engine on 1…16 workers (a bigger machine)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py --size county --plots 1000000 --landuse 2000000 \
-		--shape partial,holes,containment,slivers --methods arrow,engine,floor,check,geopandas,postgis
+		--shape partial,holes,containment,slivers,holes_noise --methods arrow,engine,engine1,floor,check,geopandas,postgis --first-only ""
 
 bench-100k: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python scripts/bench/run.py --size county --shape partial,containment,slivers,holes --plots 100000 \
+	$(BIN)/python scripts/bench/run.py --size county --shape partial,holes,containment,slivers,holes_noise --plots 100000 \
 		--results out/bench/RESULTS-100k.md
+
+bench-dask: $(STAMP)
+	test -f out/bench/county-partial-100000/project.toml || $(BIN)/python scripts/bench/generate.py \
+		--size county --shape partial --plots 100000 --out out/bench/county-partial-100000
+	$(BIN)/python scripts/bench/dask_scaling.py out/bench/county-partial-100000 --workers 1,2,4,8,16
 
 # the QGIS plugin (Processing provider) as an installable zip: dist/landlink_qgis.zip
 qgis-plugin:

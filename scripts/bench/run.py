@@ -238,7 +238,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     ap.add_argument(
         "--shape",
         default="containment",
-        help="data shape(s), comma-separated: containment,partial,slivers,holes",
+        help="data shape(s), comma-separated: containment,partial,slivers,holes,holes_noise",
     )
     ap.add_argument(
         "--plots",

@@ -145,3 +145,18 @@ def test_uncovered_parts_match_union_difference(small_chunks):
     got = np.zeros(len(left))
     got[out["left"].to_numpy()] = out["area_planar_m2"].to_numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-6)
+
+
+def test_polygonal_keeps_the_polygons_of_collections_after_one_without_any():
+    # an intersection that is only a line and a point (two plots touching) before one that also
+    # holds polygons: the polygons of the second are kept, the first gives None
+    from landlink_gis.engine.geomops import polygonal
+
+    line_and_point = shapely.GeometryCollection(
+        [shapely.LineString([(0, 0), (1, 0)]), shapely.Point(5, 5)]
+    )
+    a, b = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)
+    mixed = shapely.GeometryCollection([a, shapely.LineString([(1, 1), (2, 2)]), b])
+    out = polygonal(np.array([line_and_point, mixed, a, None], dtype=object))
+    assert out[0] is None and out[3] is None and out[2] is a
+    assert out[1].geom_type == "MultiPolygon" and out[1].equals(shapely.MultiPolygon([a, b]))

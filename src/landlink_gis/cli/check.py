@@ -214,18 +214,27 @@ def check_cmd(
         return
     project_file = project_files[0]
     out = output or default_output(project_file)
-    with (
-        user_errors(f"checking {project_file}"),
-        _DelayedProgress(2 + len(kinds), f"checking {project_file.name}", enabled=not quiet) as bar,
-    ):
-        project = load_project(project_file)  # parsed once, handed on
-        with dask_engine(scheduler) if engine == "dask" else contextlib.nullcontext():
-            result = check(project, previous=previous, **options)
-        extra = [previous] if previous is not None else []
-        written = list(
-            write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
-        )
-        bar.advance("done")
+    result = None
+    try:
+        with (
+            user_errors(f"checking {project_file}"),
+            _DelayedProgress(
+                2 + len(kinds), f"checking {project_file.name}", enabled=not quiet
+            ) as bar,
+        ):
+            project = load_project(project_file)  # parsed once, handed on
+            with dask_engine(scheduler) if engine == "dask" else contextlib.nullcontext():
+                # findings to disk as the rules make them; the GeoPackage is written from there
+                result = check(project, previous=previous, spool=True, **options)
+            extra = [previous] if previous is not None else []
+            written = list(
+                write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
+            )
+            bar.advance("done")
+    finally:
+        spool = getattr(result, "findings_spool", None)
+        if spool is not None:  # the outputs are written: the spool's files go now, not at exit
+            spool.close()
     if not quiet:
         click.echo(summary_text(result, lang=result.lang))
         for path in written:

@@ -45,10 +45,10 @@ def polygonal(geoms) -> np.ndarray:
         parts, owner = shapely.get_parts(arr[coll], return_index=True)
         keep = np.isin(shapely.get_type_id(parts), _POLY_TYPES)
         if keep.any():
-            merged = shapely.multipolygons(parts[keep], indices=owner[keep])
-            # multipolygons() returns one geometry per distinct index, in index order
-            owners = np.unique(owner[keep])
-            out[coll[owners]] = merged
+            # multipolygons() wants indices without gaps: a collection with no polygon (a line
+            # and a point where two plots touch) must not leave one, so they are ranked first
+            owners, dense = np.unique(owner[keep], return_inverse=True)
+            out[coll[owners]] = shapely.multipolygons(parts[keep], indices=dense)
     out[shapely.is_empty(out)] = None
     return out
 

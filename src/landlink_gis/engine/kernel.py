@@ -153,6 +153,8 @@ def _orient_exact(ax, ay, bx, by, cx, cy):
     (TwoProduct); the sixteen terms are summed into a non-overlapping expansion (Shewchuk's
     grow-expansion), whose largest non-zero component has the sign of the sum.
     """
+    if (cx == ax and cy == ay) or (cx == bx and cy == by) or (ax == bx and ay == by):
+        return 0  # a repeated point (a shared vertex): no arithmetic needed
     d = np.empty(8)
     d[0], d[1] = _two_sum(bx, -ax)
     d[2], d[3] = _two_sum(cy, -ay)

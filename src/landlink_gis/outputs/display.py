@@ -150,6 +150,29 @@ _NOTES = {
 }
 
 
+def _project_infos(result) -> pd.DataFrame:
+    """``rule_id`` and ``message`` of the project-level ``info`` findings, in order, without
+    reading a spooled check's findings back whole (piece by piece, only where the index has such
+    rows)."""
+    spool = getattr(result, "findings_spool", None)
+    if spool is not None:
+        index = spool.index
+        wanted = (index["severity"] == "info") & (index["layer"].astype(str) == "project")
+        pieces = spool.batches() if wanted.any() else []
+    else:
+        pieces = [result.findings]
+    keep = [
+        pd.DataFrame(f.loc[(f["severity"] == "info") & (f["layer"].astype(str) == "project")])[
+            ["rule_id", "message"]
+        ]
+        for f in pieces
+        if len(f)
+    ]
+    return (
+        pd.concat(keep, ignore_index=True) if keep else pd.DataFrame(columns=["rule_id", "message"])
+    )
+
+
 def balance_notes(result, lang: str) -> list[str]:
     """The reason beside each row of ``result.balance``, the same in every output.
 
@@ -166,10 +189,9 @@ def balance_notes(result, lang: str) -> list[str]:
         ``zh`` or ``en``.
     """
     words = _NOTES.get(lang, _NOTES["en"])
-    f = result.findings
+    info = _project_infos(result)
     messages: dict[str, str] = {}
-    if len(f):
-        info = f[(f["severity"] == "info") & (f["layer"].astype(str) == "project")]
+    if len(info):
         said = info["message"].astype(str)
         first = said.str.contains("未检查|not checked", regex=True)  # the rule's own "not checked"
         for rule_id, message in zip(

@@ -97,6 +97,38 @@ def _split_findings(findings: gpd.GeoDataFrame, crs) -> tuple[gpd.GeoDataFrame, 
     return polys, points
 
 
+def _write_findings(result, path: Path, crs, *, first: bool, gpkg_version: str) -> None:
+    """The ``findings`` and ``finding_points`` layers, from the result's spool piece by piece
+    when it has one (the same rows in the same order as from the whole table)."""
+    spool = getattr(result, "findings_spool", None)
+    pieces = spool.batches() if spool is not None and len(spool) else [result.findings]
+    made = {FINDINGS_LAYER: False, FINDING_POINTS_LAYER: False}
+    schema = None
+    for piece in pieces:
+        polys, points = _split_findings(piece, crs)
+        schema = points.iloc[:0] if schema is None else schema
+        for layer, frame, kind in (
+            (FINDINGS_LAYER, polys, "MultiPolygon"),
+            (FINDING_POINTS_LAYER, points, "Point"),
+        ):
+            if made[layer] and not len(frame):
+                continue
+            if layer == FINDING_POINTS_LAYER and not len(frame):
+                continue  # made empty at the end if no piece has points (after ``findings``)
+            _write(
+                frame,
+                path,
+                layer,
+                first=first and not made[FINDINGS_LAYER],
+                geometry_type=kind,
+                gpkg_version=gpkg_version,
+                append=made[layer],
+            )
+            made[layer] = True
+    if not made[FINDING_POINTS_LAYER]:
+        _write(schema, path, FINDING_POINTS_LAYER, first=False, geometry_type="Point")
+
+
 def _write(
     frame, path: Path, layer: str, *, first: bool, geometry_type: str | None = None, **kwargs: Any
 ) -> None:
@@ -323,16 +355,7 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
                 )
                 layers.append(name)
                 first = False
-        polys, points = _split_findings(result.findings, crs)
-        _write(
-            polys,
-            tmp,
-            FINDINGS_LAYER,
-            first=first,
-            geometry_type="MultiPolygon",
-            gpkg_version=gpkg_version,
-        )
-        _write(points, tmp, FINDING_POINTS_LAYER, first=False, geometry_type="Point")
+        _write_findings(result, tmp, crs, first=first, gpkg_version=gpkg_version)
         # ``note``: why a figure is not checked, the same words as the report and the summary
         lang = result.run_info.get("language") or getattr(result, "lang", "zh")
         balance = result.balance.assign(note=balance_notes(result, lang))

@@ -59,8 +59,9 @@ def summary_text(result, *, lang: str = "zh") -> str:
     nc = len(result.plots.get("construction", []))
     lines.append(t["plots"].format(d=nd, c=nc))
     lines.append(t["findings"].format(**result.counts()))
-    if len(result.findings):
-        counts = result.findings.groupby(["rule_id", "severity"]).size().reset_index(name="n")
+    index = result.finding_index  # rule and severity of each finding, without reading a spool
+    if len(index):
+        counts = index.groupby(["rule_id", "severity"]).size().reset_index(name="n")
         parts = [f"{r.rule_id}:{r.n}" for r in counts.itertuples() if r.severity != "info"]
         if parts:
             lines.append(f"{t['by_rule']}: " + ", ".join(parts))

@@ -20,8 +20,36 @@ from pyproj import CRS
 
 from ..project.file import Project
 from .config import RunConfig
+from .spool import INDEX_COLUMNS, FindingSpool
 
 __all__ = ["CheckResult"]
+
+
+class _Findings:
+    """The ``findings`` field: a GeoDataFrame, or a :class:`FindingSpool` read back on first use.
+
+    A check that spooled its findings (``check(..., spool=True)``) hands the spool over; writers
+    that can go piece by piece take it from :attr:`CheckResult.findings_spool`, counts and the
+    summary from :attr:`CheckResult.finding_index`, and only code that asks for ``findings``
+    reads the whole table back (once).
+    """
+
+    def __set_name__(self, owner, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:  # no default: the field is required
+            raise AttributeError(self._slot[1:])
+        value = obj.__dict__[self._slot]
+        if isinstance(value, FindingSpool):
+            value = value.frame()
+            obj.__dict__[self._slot] = value
+            obj.__dict__["_spool"] = None  # read whole now: writers take the frame
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self._slot] = value
+        obj.__dict__["_spool"] = value if isinstance(value, FindingSpool) else None
 
 
 @dataclass(frozen=True)
@@ -39,7 +67,8 @@ class CheckResult:
     lang
         Language of the messages (``zh`` or ``en``).
     findings
-        One row per finding, the ``findings`` columns of the output contract plus geometry.
+        One row per finding, the ``findings`` columns of the output contract plus geometry (may
+        be given as a :class:`~landlink_gis.run.spool.FindingSpool`: read back on first use).
     balance
         The ``balance`` table: each figure in m², 公顷 and 亩 with its rule status.
     plots
@@ -64,7 +93,7 @@ class CheckResult:
     project: Project
     config: RunConfig
     crs: CRS
-    findings: gpd.GeoDataFrame
+    findings: gpd.GeoDataFrame = _Findings()  # type: ignore[assignment]
     balance: pd.DataFrame
     plots: Mapping[str, gpd.GeoDataFrame]
     run_info: Mapping[str, Any]
@@ -75,9 +104,25 @@ class CheckResult:
     extra_layers: Mapping[str, Any] = field(default_factory=dict)
     protected: frozenset[Path] = frozenset()
 
+    @property
+    def findings_spool(self) -> FindingSpool | None:
+        """The spool the findings are on, until something reads them whole (None: in memory)."""
+        return self.__dict__.get("_spool")
+
+    @property
+    def finding_index(self) -> pd.DataFrame:
+        """``rule_id``, ``severity``, ``layer``, ``plot_id`` of every finding, in order (without
+        reading a spool back)."""
+        spool = self.findings_spool
+        if spool is not None:
+            return spool.index
+        return pd.DataFrame({c: self.findings[c].to_numpy() for c in INDEX_COLUMNS})
+
     def counts(self) -> dict[str, int]:
         """Number of findings by severity."""
-        c = self.findings["severity"].value_counts() if len(self.findings) else {}
+        spool = self.findings_spool
+        severity = spool.index["severity"] if spool is not None else self.findings["severity"]
+        c = severity.value_counts() if len(severity) else {}
         return {s: int(c.get(s, 0)) for s in ("error", "warning", "info")}
 
     @property

@@ -35,6 +35,7 @@ from ..project.file import Project, input_paths, load_project
 from ..rules import REGISTRY, Rule, filing_gaps
 from .config import RunConfig, resolve_config
 from .result import CheckResult
+from .spool import FindingSpool
 from .verdict import decide, verdict_fields
 
 logger = logging.getLogger(__name__)
@@ -277,6 +278,7 @@ def check(
     repair: bool = False,
     shared: Mapping[Any, Any] | None = None,
     today: dt.date | None = None,
+    spool: FindingSpool | bool = False,
 ) -> CheckResult:
     """Check a linkage project against the rulebook.
 
@@ -308,6 +310,11 @@ def check(
     today
         The date deadlines (TIME rules) are judged on; default: the date in the environment
         variable ``LANDLINK_TODAY`` (``YYYY-MM-DD``), else the day of the run.
+    spool
+        Write each rule's findings to a :class:`~landlink_gis.run.spool.FindingSpool` (True: a
+        new one in the temporary directory) as soon as the rule returns, instead of holding them
+        all: the result's ``findings`` are read back from it only when asked for, and the filing
+        GeoPackage is written from it piece by piece. Same findings and outputs either way.
 
     Returns
     -------
@@ -336,9 +343,17 @@ def check(
         not_run=config.not_run,
         filing_requires=config.filing_requires,
     )
-    findings = fnd.concat(
-        [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
-    )
+    sink = FindingSpool(ctx.crs) if spool is True else spool
+    if isinstance(sink, FindingSpool):  # each rule's findings to disk as soon as it returns
+        for rid in config.rules:
+            sink.add(_run_rule(REGISTRY[rid], ctx, config, lang))
+        findings = sink
+    else:
+        findings = fnd.concat(
+            [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
+        )
+    # rule, severity, layer and plot id of every finding (held in memory when spooled)
+    light = findings.index if findings is sink else findings
     extra_layers: dict[str, Any] = {}
     if ctx.previous is not None:
         extra_layers[CHANGES_LAYER] = plan_changes(ctx)
@@ -350,7 +365,7 @@ def check(
         lang=lang,
         findings=findings,
         balance=balance_table(compute_balance(ctx)),
-        plots=_plot_outputs(ctx, findings),
+        plots=_plot_outputs(ctx, light),
         plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
         reference_layers={
             role: ctx.raw[role].geometry for role in ctx.raw if role not in PLOT_ROLES
@@ -358,7 +373,7 @@ def check(
         rule_titles={
             rid: (REGISTRY[rid].title("zh"), REGISTRY[rid].title("en")) for rid in REGISTRY
         },
-        run_info=_run_info(ctx, config, started, lang, findings),
+        run_info=_run_info(ctx, config, started, lang, light),
         extra_layers=extra_layers,
         protected=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
     )

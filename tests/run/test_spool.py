@@ -1,0 +1,125 @@
+"""A check that spools its findings to disk gives the same findings, GeoPackage and digest as one
+that holds them in memory (a generated bench project split into many small pieces)."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from landlink_gis.outputs.gpkg import write_checked_gpkg
+from landlink_gis.outputs.summary import summary_text
+from landlink_gis.run.runner import check
+from landlink_gis.run.spool import FindingSpool
+from tests.support import REPO, SAMPLES
+
+sys.path.insert(0, str(REPO / "scripts" / "bench"))
+
+#: tables whose rows hold the run's times (run_info, the metadata document) or write times (styles)
+_TIMED = {"run_info", "gpkg_metadata", "layer_styles"}
+
+
+def _tables(path) -> dict[str, list]:
+    con = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
+        out = {"(layers in order)": names}
+        for name in names:
+            out[f"{name} (schema)"] = con.execute(f'PRAGMA table_info("{name}")').fetchall()
+            if name not in _TIMED:
+                out[name] = con.execute(f'SELECT * FROM "{name}" ORDER BY fid').fetchall()
+        out["digest"] = con.execute(
+            "SELECT value FROM run_info WHERE key = 'content_sha256'"
+        ).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _same_findings(a, b) -> None:
+    cols = [c for c in a.columns if c != "geometry"]
+    pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
+    wa = shapely.to_wkb(np.asarray(a.geometry.array, dtype=object))
+    wb = shapely.to_wkb(np.asarray(b.geometry.array, dtype=object))
+    assert list(wa) == list(wb)
+
+
+@pytest.fixture(scope="module")
+def bench_project(tmp_path_factory):
+    from generate import generate
+
+    folder = tmp_path_factory.mktemp("bench")
+    generate(folder, "small", plots=3000, landuse=20_000, shape="partial")
+    return folder / "project.toml"
+
+
+@pytest.mark.parametrize("which", ["bench", "sample"])
+def test_spooled_check_writes_the_same_geopackage(which, bench_project, tmp_path):
+    project = bench_project if which == "bench" else SAMPLES / "bazhong_demo" / "project.toml"
+    memory = check(project)
+    spool = FindingSpool(memory.crs, batch_rows=97)
+    spooled = check(project, spool=spool)
+    n = len(memory.findings)
+    assert n > (1000 if which == "bench" else 20)
+    # the findings went to disk in many pieces, and only the index stayed in memory
+    assert spooled.findings_spool is spool and len(spool) == n
+    assert len(list(spool.batches())) >= n / 97
+    assert spooled.counts() == memory.counts()
+    pd.testing.assert_frame_equal(
+        spooled.finding_index, memory.finding_index, check_dtype=False, check_index_type=False
+    )
+    assert summary_text(spooled, lang="en") == summary_text(memory, lang="en")
+    for role, frame in memory.plots.items():
+        pd.testing.assert_frame_equal(spooled.plots[role], frame)
+    a, b = tmp_path / "memory.gpkg", tmp_path / "spooled.gpkg"
+    write_checked_gpkg(memory, a)
+    write_checked_gpkg(spooled, b)
+    assert spooled.findings_spool is spool  # written piece by piece, never read whole
+    ta, tb = _tables(a), _tables(b)
+    assert ta.keys() == tb.keys()
+    for key in ta:
+        assert ta[key] == tb[key], key
+    assert len(ta["findings"]) + len(ta["finding_points"]) == n
+    # read back whole, the findings are the in-memory ones
+    _same_findings(spooled.findings, memory.findings)
+    assert spooled.findings_spool is None
+
+
+def test_empty_and_closed_spools(tmp_path):
+    spool = FindingSpool("EPSG:4545", batch_rows=5)
+    spool.add(None)
+    assert len(spool) == 0 and list(spool.batches()) == [] and len(spool.frame()) == 0
+    assert list(spool.index.columns) == ["rule_id", "severity", "layer", "plot_id"]
+    folder = spool._dir
+    assert folder.exists()
+    spool.close()
+    assert not folder.exists()
+    with pytest.raises(ValueError, match="closed"):
+        spool.add(check(SAMPLES / "bazhong_demo" / "project.toml").findings)
+    with pytest.raises(ValueError, match="at least 1"):
+        FindingSpool("EPSG:4545", batch_rows=0)
+
+
+def test_cli_check_removes_its_spool(tmp_path, monkeypatch):
+    # landlink check spools its findings and removes the spool once the outputs are written,
+    # also when writing is refused (here: the output would replace the project file)
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from landlink_gis.cli.main import cli
+
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    project = SAMPLES / "bazhong_demo" / "project.toml"
+    ok = CliRunner().invoke(cli, ["check", str(project), "-o", str(tmp_path / "c.gpkg"), "-q"])
+    assert ok.exit_code == 1, ok.output  # the demo's planted errors
+    assert (tmp_path / "c.gpkg").exists() and list(spools.iterdir()) == []
+    refused = CliRunner().invoke(cli, ["check", str(project), "-o", str(project), "-q"])
+    assert refused.exit_code == 2 and "refusing to write over an input" in refused.output
+    assert list(spools.iterdir()) == []
