@@ -176,7 +176,8 @@ CASES: tuple[Case, ...] = (
     _found("gpkg_pending_wal", 0, extra="wal_edit_read"),
     _found("gpkg_wal_mode", 0),
     # rasters that cannot be used as given: reprojected, or "not checked" — never a crashed rule
-    _found("dem_geographic", 0, "PLAN006:warning", extra="slope_31deg"),
+    # a 31° plot to be reclaimed to 旱地: PLAN006 is an error (DOMAIN §4 PLAN006)
+    _found("dem_geographic", 1, "PLAN006:error", extra="slope_31deg"),
     _found("dem_far_from_plots", 0, "PLAN006:info", extra="not_on_raster"),
     _fail("dem_no_crs", "dem.tif", "no CRS", "gdal_edit.py -a_srs"),
     # project files as editors save them: a UTF-8 BOM, a layer given as a bare path string

@@ -231,9 +231,9 @@ def test_unknown_area_in_the_balance_is_marked_with_its_reason(tmp_path):
     page = render_html(result)
     row = re.search(r"<tr data-item='surplus_quota'>(.*?)</tr>", page).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    # the sum without D2 (D1 50 m square less C1 30 m square, ellipsoidal), never a bare figure:
+    # the sum without D2 (D1 50 m square less C1 60 m square, ellipsoidal), never a bare figure:
     # marked 未检查 with the reason (tests/outputs/test_one_story.py compares every output)
-    assert float(cells[2].replace(",", "")) == pytest.approx(2500 - 900, abs=2)
+    assert float(cells[2].replace(",", "")) == pytest.approx(2500 - 3600, abs=2)
     assert "未检查" in row and "not checked" not in row
     assert cells[8] == "仅供参考：不含面积无法计算的地块 D2"
 

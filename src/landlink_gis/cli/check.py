@@ -231,14 +231,14 @@ def check_cmd(
                 write_outputs(result, out, kinds, on_step=bar.advance, protected=extra).values()
             )
             bar.advance("done")
+        if not quiet:
+            click.echo(summary_text(result, lang=result.lang))
+            for path in written:
+                click.echo(f"→ {path}")
     finally:
         spool = getattr(result, "findings_spool", None)
-        if spool is not None:  # the outputs are written: the spool's files go now, not at exit
+        if spool is not None:  # outputs written, summary printed: the spool's files go now
             spool.close()
-    if not quiet:
-        click.echo(summary_text(result, lang=result.lang))
-        for path in written:
-            click.echo(f"→ {path}")
     sys.exit(result.exit_code)
 
 
