@@ -75,4 +75,43 @@ def grid_project(folder: Path, code: str, x0: float, n: int = 3) -> Path:
     return checked(folder, code, demo, cons)
 
 
+def acceptance_checked(
+    folder: Path,
+    code: str,
+    demolition,
+    construction,
+    *,
+    accepted: str = "2023-06-01",
+    survey_after: list[dict] | None = None,
+    facts: dict | None = None,
+) -> Path:
+    """The acceptance check of a project registered with :func:`checked` (same plots):
+    ``survey_after`` rows (``geometry``, ``DLBM``, ``QSXZ``, ``KCXS``, ``GDDB``) default to each
+    demolition plot reclaimed to 0103, collectively owned (30), KCXS 0.1, grade 8."""
+    rows = survey_after
+    if rows is None:
+        rows = [
+            {"BSM": f"S{pid}", "DLBM": "0103", "QSXZ": "30", "KCXS": 0.1, "GDDB": 8, "geometry": g}
+            for pid, g in demolition
+        ]
+    toml = project(
+        folder,
+        code,
+        demolition,
+        construction,
+        facts={"stage": "acceptance", "accepted": accepted, **(facts or {})},
+        extra_layers={"survey_after": frame(rows)},
+    )
+    out = folder / f"{code}_accepted.gpkg"
+    ll.write_gpkg(check(toml, rules=["GEOM", "ATTR", "BAL001", "ACC"]), out)
+    return out
+
+
+def grid_plots(x0: float, n: int = 3):
+    """The plots of :func:`grid_project`: (demolition rows, construction rows)."""
+    demo = [(f"CJ{i + 1:03d}", square(x0 + 100 * i, 0, 40)) for i in range(n)]
+    cons = [("JX001", square(x0, 200, 30), "安置")]
+    return demo, cons
+
+
 CLI = [sys.executable, "-m", "landlink_gis.cli.main"]

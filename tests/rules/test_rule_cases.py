@@ -26,7 +26,15 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CASES = Path(__file__).parent / "cases"
-ROLES = ("demolition", "construction", "compensation", "ledger", "illegal_land", "landuse")
+ROLES = (
+    "demolition",
+    "construction",
+    "compensation",
+    "ledger",
+    "illegal_land",
+    "landuse",
+    "survey_after",
+)
 
 
 def _load():

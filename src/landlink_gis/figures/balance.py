@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..base.fields import printable_ids
 from ..engine.area import to_hectare, to_mu
+from .acceptance import add_acceptance_rows
 from .landuse import (
     farmland_reclaimed,
     farmland_under,
@@ -99,6 +100,10 @@ BASIS_LABELS: dict[str, tuple[str, str]] = {
     ),
     "project": ("项目信息", "project facts"),
     "ledger": ("台账", "ledger"),
+    "survey_after": (
+        "验收变更调查/竣工测量，扣除实测田坎",
+        "survey after reclamation, net of measured field ridges",
+    ),
 }
 
 
@@ -328,6 +333,8 @@ def compute_balance(ctx) -> BalanceSheet:
                 basis="project",
             )
         _farmland_figures(ctx, sheet)
+        if project.stage == "acceptance" and ctx.has("survey_after") and ctx.has("demolition"):
+            add_acceptance_rows(ctx, sheet)
         return sheet
 
     return ctx.cached("balance", build)

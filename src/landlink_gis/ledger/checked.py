@@ -58,6 +58,11 @@ class CheckedProject:
     warnings: int
     sha256: str
     run_info: dict[str, Any] = field(default_factory=dict)
+    #: balance figures by item (scope ``project``): item → ``(area_m2, grade)`` (grade NaN when
+    #: the row has none); empty for a file without a ``balance`` table
+    figures: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: findings as ``(rule_id, severity, layer, plot_id)`` rows
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: whether the file is as ``landlink check`` wrote it: ``verified``, ``changed`` (its plots,
     #: statuses, findings or balance were edited afterwards) or ``unverified`` (no digest: an older
     #: version)
@@ -91,6 +96,39 @@ class CheckedProject:
         """Total ellipsoidal area of the construction plots."""
         return float(self.plots.loc[self.plots["layer"] == "construction", "area_m2"].sum())
 
+    @property
+    def stage(self) -> str:
+        """``plan`` or ``acceptance`` (``[project] stage``)."""
+        return str(self.facts.get("stage") or "plan")
+
+    @property
+    def verdict(self) -> str | None:
+        """The check's verdict code (``fileable``, ``must_fix``, ``incomplete``), None when the
+        file predates verdicts."""
+        value = self.run_info.get("verdict")
+        return str(value) if value else None
+
+    @property
+    def unfinished(self) -> str | None:
+        """Why the check does not allow registering (errors, or a required check that did not
+        run), or None. A file without a verdict is judged by its error count."""
+        verdict = self.verdict
+        if verdict == "must_fix" or (verdict is None and self.errors):
+            return f"the check found {self.errors} error finding(s) (须整改)"
+        if verdict == "incomplete":
+            return "a check that filing requires did not run (检查不完整，暂不能报备)"
+        return None
+
+    def figure(self, item: str) -> float | None:
+        """The m² of balance row ``item`` (scope ``project``), None when absent or unknown."""
+        value = self.figures.get(item, (np.nan, np.nan))[0]
+        return float(value) if np.isfinite(value) else None
+
+    def grade(self, item: str) -> float | None:
+        """The grade of balance row ``item`` (scope ``project``), None when absent or empty."""
+        value = self.figures.get(item, (np.nan, np.nan))[1]
+        return float(value) if np.isfinite(value) else None
+
     def date(self, key: str) -> dt.date | None:
         """A project date fact (``approved``, ``accepted`` …) or None."""
         value = self.facts.get(key)
@@ -103,6 +141,38 @@ def _run_info(path: Path) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a missing layer is reported below
         return {}
     return parse_run_info(table)
+
+
+def _balance(path: Path, names: set[str]) -> dict[str, tuple[float, float]]:
+    if "balance" not in names:
+        return {}
+    table = pyogrio.read_dataframe(str(path), layer="balance", read_geometry=False)
+    if not {"item", "area_m2"} <= set(table.columns):
+        return {}
+    if "scope" in table.columns:
+        table = table[table["scope"].astype(str) == "project"]
+    grade = (
+        pd.to_numeric(table["grade"], errors="coerce")
+        if "grade" in table.columns
+        else pd.Series(np.nan, index=table.index)
+    )
+    area = pd.to_numeric(table["area_m2"], errors="coerce")
+    out: dict[str, tuple[float, float]] = {}
+    for item, a, g in zip(table["item"].astype(str), area, grade, strict=True):
+        out.setdefault(item, (float(a), float(g)))
+    return out
+
+
+def _findings(path: Path, names: set[str]) -> pd.DataFrame:
+    cols = ["rule_id", "severity", "layer", "plot_id"]
+    parts = []
+    for name in ("findings", "finding_points"):
+        if name in names:
+            frame = pyogrio.read_dataframe(str(path), layer=name, read_geometry=False)
+            parts.append(frame.reindex(columns=cols).astype(object))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _pick(columns, preferred: str | None, defaults: tuple[str, ...]) -> str | None:
@@ -248,14 +318,9 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
     if target is None:
         raise LedgerError(f"{path}: the plot layers have no CRS")
     plots = plan_frame(layers, target, fields=facts.get("layer_fields"))
-    errors = warnings = 0
-    for name in ("findings", "finding_points"):
-        if name in names:
-            sev = pyogrio.read_dataframe(
-                str(path), layer=name, read_geometry=False, columns=["severity"]
-            )["severity"]
-            errors += int((sev == "error").sum())
-            warnings += int((sev == "warning").sum())
+    findings = _findings(path, names)
+    errors = int((findings["severity"] == "error").sum())
+    warnings = int((findings["severity"] == "warning").sum())
     stored = stored_digest(info)
     try:
         content = (
@@ -284,5 +349,7 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
         warnings=warnings,
         sha256=plan_digest(plots),
         run_info=info,
+        figures=_balance(path, names),
+        findings=findings,
         content=content,
     )
