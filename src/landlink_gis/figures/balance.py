@@ -209,6 +209,63 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
         )
 
 
+def _carried_figures(ctx, sheet: BalanceSheet, sources) -> None:
+    """What the quota a construction-only plan draws carries (DOMAIN.md §4b): from each source's
+    acceptance record, its newly added cultivated land (paddy) minus what its own construction
+    occupied, pro rata to the part of its surplus drawn, at its accepted grade. NaN where the
+    ledger does not know a source's figures (then BAL002–BAL004 are not checked)."""
+    accounts = ctx.ledger.quota_sources
+    nan = float("nan")
+    cult, qual = [], []
+    for what, zh, en in (
+        (
+            "cultivated",
+            "使用指标所带新增耕地",
+            "newly added cultivated land the drawn quota carries",
+        ),
+        ("paddy", "使用指标所带新增水田", "newly added paddy the drawn quota carries"),
+    ):
+        values = []
+        for src in sources:
+            acc = accounts.get(src.code)
+            value = acc.carried(float(src.area_m2), what) if acc is not None else nan
+            values.append(value)
+            sheet.add(
+                f"carried_{what}",
+                f"{zh}（来源 {src.code}，按使用比例）",
+                f"{en} (source {src.code}, pro rata)",
+                value,
+                scope=src.code,
+                basis="ledger",
+            )
+            if what == "cultivated":
+                cult.append(value)
+                qual.append(acc.quality if acc is not None and acc.quality is not None else nan)
+        total = float(sum(values)) if all(np.isfinite(values)) else nan
+        sheet.add(
+            f"carried_{what}",
+            zh + "合计（扣除田坎）",
+            en + ", total (net of field ridges)",
+            total,
+            basis="ledger",
+        )
+    c = np.asarray(cult, dtype=float)
+    q = np.asarray(qual, dtype=float)
+    graded = np.isfinite(c) & np.isfinite(q) & (c > 0)
+    area = float(c[graded].sum())
+    grade = float((c[graded] * q[graded]).sum() / area) if area > 0 else nan
+    if not np.all(np.isfinite(c)) or not np.all(np.isfinite(q[c > 0])):
+        grade = nan  # a source whose land or grade the ledger does not know
+    sheet.add(
+        "carried_quality",
+        "使用指标所带新增耕地加权质量等别（已评定面积）",
+        "area-weighted grade of the newly added cultivated land the drawn quota carries",
+        area,
+        grade=grade,
+        basis="ledger",
+    )
+
+
 def compute_balance(ctx) -> BalanceSheet:
     """The project's balance sheet (cached on the context).
 
@@ -332,6 +389,8 @@ def compute_balance(ctx) -> BalanceSheet:
                 float(sum(src.area_m2 for src in sources)),
                 basis="project",
             )
+        if sources and ctx.ledger is not None:
+            _carried_figures(ctx, sheet, sources)
         _farmland_figures(ctx, sheet)
         if project.stage == "acceptance" and ctx.has("survey_after") and ctx.has("demolition"):
             add_acceptance_rows(ctx, sheet)

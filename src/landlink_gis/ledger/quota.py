@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..base.amounts import centi, fmt_m2, share_centi
@@ -108,6 +109,8 @@ def _ordered(events: pd.DataFrame) -> pd.DataFrame:
 
 def _sums(events: pd.DataFrame) -> dict[str, int]:
     out = dict.fromkeys(QUOTA_KINDS, 0)
+    if not len(events):
+        return out
     for kind, area in zip(events["kind"], events["area_m2"], strict=True):
         if kind in out:
             out[kind] += centi(float(area)) or 0
@@ -120,7 +123,7 @@ def account(
     """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to
     ``at``; ``accepted`` is the project's acceptance date (None: not accepted)."""
     if len(events) and at is not None:
-        events = events[[d <= at for d in events["event_date"]]]
+        events = events.loc[np.array([d <= at for d in events["event_date"]], dtype=bool)]
     is_accepted = accepted is not None and (at is None or accepted <= at)
     if not len(events):
         return QuotaAccount(accepted=is_accepted)
@@ -205,7 +208,7 @@ def check_event(
     frame = _ordered(events)
     dates = sorted({d for d in frame["event_date"] if d >= date} | {date})
     for day in dates:
-        upto = frame[[d <= day for d in frame["event_date"]]]
+        upto = frame.loc[np.array([d <= day for d in frame["event_date"]], dtype=bool)]
         s = _sums(upto)
         used = s["traded"] + s["drawn"] + amount
         if accepted is not None and day >= accepted:

@@ -21,6 +21,7 @@ from ..figures.balance import BASIS_LABELS, compute_balance
 from ..figures.landuse.change import landuse_change_table
 from ._citations import BAZHONG_CASE, JILIN_2017, SHANXI_2018, SICHUAN_2017
 from ._registry import rule
+from .quota_sources import carried_quality, carried_within
 
 _MAX_IDS = 10
 _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级", "dengji (等级 1–10)")}
@@ -208,8 +209,10 @@ def cultivated_quantity(ctx):
 
 def _occupied_within_reclaimed(ctx, rule_id: str, what: str, names: tuple[str, str]):
     """A finding when the ``occupied_<what>`` area exceeds the ``reclaimed_<what>`` area; records
-    the status."""
-    if _construction_only(ctx) or not ctx.has("demolition"):
+    the status. A construction-only plan compares with what its drawn quota carries."""
+    if _construction_only(ctx):
+        return carried_within(ctx, rule_id, what, names)
+    if not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
     missing = _not_checked(ctx, sheet, (f"reclaimed_{what}", f"occupied_{what}"), rule_id)
@@ -269,8 +272,11 @@ def cultivated_quality(ctx):
     higher number) than that of the cultivated land occupied, on the project's scale
     (``quality_scale``); grades on different scales are never compared. When occupied
     cultivated land has grades but the reclaimed land has none, the comparison cannot be made
-    and an ``info`` finding says so."""
-    if _construction_only(ctx) or not ctx.has("demolition"):
+    and an ``info`` finding says so. A construction-only plan compares with the grade its drawn
+    quota carries (DOMAIN.md §4b)."""
+    if _construction_only(ctx):
+        return carried_quality(ctx, _SCALE[ctx.project.quality_scale])
+    if not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
     scale_zh, scale_en = _SCALE[ctx.project.quality_scale]

@@ -82,8 +82,11 @@ def _late(
 def completion(ctx, completion_years, completion_in_principle):
     """Reclamation and acceptance must be completed within ``completion_years`` (3) years of the
     project's approval. The message follows the profile's wording: 不得延期 (no extension;
-    Sichuan 000) or, where ``completion_in_principle`` (Shanxi 001), 原则上不得超过 N 年."""
+    Sichuan 000) or, where ``completion_in_principle`` (Shanxi 001), 原则上不得超过 N 年.
+    A construction-only plan reclaims nothing: not applicable (no finding)."""
     p = ctx.project
+    if p.kind == "construction_only":
+        return None
     if completion_in_principle:
         wording = (
             f"原则上不得超过{completion_years}年",
