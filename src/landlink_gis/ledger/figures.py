@@ -54,7 +54,11 @@ def plan_figures(project: CheckedProject) -> dict[str, Any]:
     basis_c = centi(facts.get("quota_basis_m2"))
     con_c = centi(construction)
     construction_only = facts.get("kind") == "construction_only"
-    surplus_c = None if (basis_c is None or con_c is None) else basis_c - con_c
+    surplus_c = None
+    if basis_c is not None and con_c is not None:
+        # the check's own figure, as it printed it (basis − construction before rounding)
+        shown = centi(project.figure("surplus_quota"))
+        surplus_c = shown if shown is not None else basis_c - con_c
     issued = facts.get("turnover_quota_m2")
     if construction_only:
         turnover, turnover_source = None, None
