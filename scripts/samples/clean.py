@@ -37,6 +37,10 @@ def build_clean(rng: np.random.Generator) -> Sample:
             "filed": dt.date(2023, 6, 9),
             "traded": None,
             "poverty_county": True,
+            # the facts the filing package needs (DOMAIN.md §4c): the clean sample is fileable
+            "filing_code": "51190220210004",
+            "households": 38,
+            "funds_wan_yuan": 1260.5,
         },
     )
     r = s.r

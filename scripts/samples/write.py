@@ -151,6 +151,14 @@ def project_toml(s: Sample) -> str:
         f"poverty_county = {'true' if f['poverty_county'] else 'false'}",
         f"advance_quota_m2 = {f['advance_quota_m2']:.1f}",
         'quality_scale = "dengbie"',
+    ]
+    if f.get("filing_code"):
+        lines += [
+            f'filing_code = "{f["filing_code"]}"',
+            f"households = {f['households']}",
+            f"funds_wan_yuan = {f['funds_wan_yuan']}",
+        ]
+    lines += [
         "",
         "[layers.demolition]",
         'path = "拆旧地块.shp"',
