@@ -143,7 +143,9 @@ def open_ledger(location: str | Path) -> Ledger:
 
 
 def _date(value) -> dt.date | None:
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return None  # no date (NULL), however the driver or pandas spells it
+    if value is pd.NaT:
         return None
     if isinstance(value, dt.datetime):
         return value.date()

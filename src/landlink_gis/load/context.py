@@ -229,6 +229,11 @@ class LedgerView:
     plots: gpd.GeoDataFrame
     location: str
     quota_sources: Mapping[str, SourceQuota] = field(default_factory=dict)
+    #: this project's own advance in the ledger: (date of the first advance, m² advanced in all),
+    #: None when the ledger records none (TIME002's year runs from that date)
+    advance: tuple[dt.date, float] | None = None
+    #: this project's acceptance date in the ledger (``ledger accept``), None when not accepted
+    accepted: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -126,9 +126,19 @@ def read_ledger_inputs(
                     source=f"ledger {ledger.location}: {code} plan version {version}",
                 )
     logger.info("ledger %s: %d plots of other projects", ledger.location, len(others))
+    advance = None
+    if code:
+        events = ledger.quota_events(code)
+        advanced = events[events["kind"] == "advanced"] if len(events) else events
+        if len(advanced):
+            advance = (min(advanced["event_date"]), round(float(advanced["area_m2"].sum()), 2))
     return LedgerInputs(
         ledger=LedgerView(
-            plots=others, location=ledger.location, quota_sources=source_quotas(ledger, project)
+            plots=others,
+            location=ledger.location,
+            quota_sources=source_quotas(ledger, project),
+            advance=advance,
+            accepted=ledger.accepted_dates().get(code) if code else None,
         ),
         previous=prev,
         ledger_frame=_ledger_features(others, spec, crs),

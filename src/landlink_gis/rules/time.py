@@ -129,13 +129,15 @@ def completion(ctx, completion_years, completion_in_principle):
 )
 def advance_return(ctx, advance_return_years):
     """Surplus quota used in advance must be returned, by accepting the reclamation, within
-    ``advance_return_years`` (1) of the advance (``advanced``, else the approval date). The
-    return date is ``quota_returned``, else ``accepted``."""
+    ``advance_return_years`` (1) of the advance: the date of the first advance the ledger records
+    for the project when the project names a ledger, else ``advanced``, else the approval date.
+    The return date is ``quota_returned``, else ``accepted`` (else the ledger's acceptance)."""
     p = ctx.project
     if not p.advance_quota_m2 or p.advance_quota_m2 <= 0:
         return None
-    start = p.advanced or p.approved
-    done = p.quota_returned or p.accepted
+    own = ctx.ledger.advance if ctx.ledger is not None else None
+    start = own[0] if own is not None else (p.advanced or p.approved)
+    done = p.quota_returned or p.accepted or (ctx.ledger.accepted if ctx.ledger else None)
     return _late(
         ctx,
         start=start,
