@@ -246,3 +246,22 @@ def test_cli_accept_and_refusals_exit_2(location, tmp_path):
     assert f"{acc.surplus_balance + 0.01:.2f}" in over.stderr
     assert f"{acc.generated:.2f}" in over.stderr
     assert open_ledger(location).quota_account("A-001") == acc
+
+
+@pytest.mark.parametrize("verdict", ["must_fix", "incomplete"])
+def test_add_and_accept_refuse_an_unfinished_verdict_unless_forced(location, tmp_path, verdict):
+    """``run_info["verdict"]`` decides (HELPERS contract): 须整改 and 检查不完整 are refused
+    unless ``--force --reason``; a file without the key is judged by its error count."""
+    demo, cons = grid_plots(0)
+    ledger = init_ledger(location, crs="EPSG:4545")
+    plan = read_checked(checked(tmp_path / "p", "A-001", demo, cons))
+    assert plan.verdict is None and plan.unfinished is None  # no key, no errors: as before
+    plan.run_info["verdict"] = verdict
+    result = ledger.add_project(plan)
+    assert result.status == "refused" and (
+        "须整改" in result.message or "检查不完整" in result.message
+    )
+    assert ledger.add_project(plan, force=True, reason="核实后登记").status == "registered"
+    assert ledger.projects().iloc[0]["verdict"] == verdict
+    plan.run_info["verdict"] = "fileable"
+    assert read_checked(checked(tmp_path / "q", "B-001", *grid_plots(3000))).unfinished is None
