@@ -265,3 +265,50 @@ def test_add_and_accept_refuse_an_unfinished_verdict_unless_forced(location, tmp
     assert ledger.projects().iloc[0]["verdict"] == verdict
     plan.run_info["verdict"] = "fileable"
     assert read_checked(checked(tmp_path / "q", "B-001", *grid_plots(3000))).unfinished is None
+
+
+def test_a_ledger_written_before_acceptance_records_migrates_and_keeps_working(
+    location, tmp_path, monkeypatch
+):
+    """A county ledger of schema 1 (typed generated quota, project-level 'accepted' status) opens,
+    migrates to schema 2, and every command works on it: its old project is accepted (by its
+    status), its typed generated quota counts, a new plan registers beside it."""
+    from landlink_gis.ledger import schema
+
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+    old = init_ledger(location, crs="EPSG:4545")
+    assert old.schema_version() == 1
+    with old.backend.transaction(write=True) as tx:
+        now = old.backend.now_param()
+        d = old.backend.date_param
+        tx.insert(
+            "INSERT INTO ll_projects (code, version, name, profile, approved, poverty_county, "
+            "demolition_m2, construction_m2, surplus_m2, error_count, warning_count, forced, "
+            "source_sha256, registered_at) VALUES ('OLD-1', 1, '旧项目', 'sichuan', ?, ?, 5000.0, "
+            "2000.0, 3000.0, 0, 0, ?, 'x', ?)",
+            (d(D(2019, 5, 6)), True, False, now),
+        )
+        tx.many(
+            "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, recorded_at) "
+            "VALUES ('OLD-1', ?, ?, ?, ?)",
+            [("lent", d(D(2019, 5, 6)), 2000.0, now), ("generated", d(D(2021, 9, 1)), 3000.0, now)],
+        )
+        tx.many(
+            "INSERT INTO ll_status_events (project_code, layer, plot_id, state, event_date, "
+            "recorded_at) VALUES ('OLD-1', '', '', ?, ?, ?)",
+            [("approved", d(D(2019, 5, 6)), now), ("accepted", d(D(2021, 9, 1)), now)],
+        )
+    monkeypatch.undo()
+    ledger = open_ledger(location)
+    assert ledger.schema_version() == 2
+    assert ledger.accepted_dates() == {"OLD-1": D(2021, 9, 1)}
+    acc = ledger.quota_account("OLD-1")
+    assert acc.accepted and acc.generated == 3000.0 and acc.surplus_balance == 3000.0
+    ledger.record_quota("OLD-1", "traded", 3000.0, D(2022, 1, 1), counterpart="甲")
+    with pytest.raises(QuotaError, match="0.00 m² left"):
+        ledger.record_quota("OLD-1", "traded", 0.01, D(2022, 1, 2), counterpart="乙")
+    assert ledger.add_checked(checked(tmp_path / "n", "NEW-1", *grid_plots(0))).status == (
+        "registered"
+    )
+    res = subprocess.run([*CLI, "ledger", "-L", location, "list"], capture_output=True, text=True)
+    assert res.returncode == 0 and "OLD-1" in res.stdout and "NEW-1" in res.stdout
