@@ -244,7 +244,7 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
         else "surplus available (advanced − traded)"
     )
     for label, value in (
-        ("turnover lent" + (f" ({lent_from})" if lent_from else ""), acc.lent),
+        ("turnover lent", acc.lent),
         ("turnover returned", acc.returned),
         ("turnover outstanding", acc.turnover_outstanding),
         ("surplus generated (at acceptance)", acc.generated),
@@ -256,6 +256,8 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
         ("traded value (yuan)", acc.traded_value_yuan),
     ):
         click.echo(f"  {label:<50} {value:>14.2f}")
+    if lent_from:
+        click.echo(f"  (turnover lent: {lent_from})")
 
 
 @ledger_cmd.command("list")
