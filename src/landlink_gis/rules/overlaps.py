@@ -75,7 +75,7 @@ _MSG = (
     title=("拆旧地块与占补平衡已用地重叠", "Demolition plot overlaps land used for 占补平衡"),
     message=_MSG,
     reference=f"{MONITORING_2014} 三(一) 整理复垦的耕地已经作为建设占用耕地占补平衡的，不得调入作为项目区拆旧地块",
-    requires=("layer:compensation",),
+    requires=("layer:demolition", "layer:compensation"),
     params=_TOL,
     example="a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project",
 )

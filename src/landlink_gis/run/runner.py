@@ -21,6 +21,7 @@ import pandas as pd
 from .._version import __version__
 from ..base import findings as fnd
 from ..base.contract import CHANGES_LAYER, LANDUSE_CHANGE_LAYER
+from ..base.redaction import redact_text
 from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..figures.balance import balance_table, compute_balance
 from ..figures.changes import plan_changes
@@ -205,14 +206,9 @@ def _run_info(
 def _project_text(project: Project) -> str:
     """The project file as it was checked (a copy kept in ``run_info``, so the check can be
     reproduced from the GeoPackage alone: the QGIS plugin's project file lives in a temporary
-    folder); empty for a project not read from a file."""
-    path = project.path
-    if not path or not Path(path).is_file():
-        return ""
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    folder) as it was read when parsed (the file is opened once), with every URL password and
+    ``key=value`` secret hidden; empty for a project not read from a file."""
+    return redact_text(project.text)
 
 
 def _facts(project: Project, sheet=None) -> dict[str, Any]:
@@ -233,6 +229,7 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
         "households",
         "funds_wan_yuan",
         "approved_scale_m2",
+        "stage",
     )
     facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
