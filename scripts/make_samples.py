@@ -1,6 +1,6 @@
 """Generate the landlink-gis sample projects near Bazhong, Sichuan.
 
-Three projects are written under ``--out`` (default ``data/samples``):
+Four projects are written under ``--out`` (default ``data/samples``):
 
 ``bazhong_demo``
     A realistic linkage project (~60 demolition plots in five villages, seven
@@ -10,10 +10,15 @@ Three projects are written under ``--out`` (default ``data/samples``):
 ``bazhong_clean``
     A smaller project (~20 demolition plots, three construction plots) that passes every
     rule.
+``bazhong_acceptance``
+    The acceptance check of ``bazhong_clean`` (``stage = "acceptance"``): its plots and reference
+    layers by path, and ``竣工测量_2023.gpkg`` (layer ``survey_after``), the completion survey of
+    the reclaimed land; ``project.toml``, ``EXPECTED.md`` and ``expected.json``.
 ``bazhong_construction_only``
     A construction-only plan (``kind = "construction_only"``, three new-construction plots near
-    the demo's) that draws surplus quota from the demo through ``[[quota_sources]]`` and a
-    ledger the commands of its EXPECTED.md build; only ``建新地块.shp`` (with ``.cpg``),
+    the demo's) that draws surplus quota from the accepted clean project through
+    ``[[quota_sources]]`` and a ledger the commands of its EXPECTED.md build; ``建新地块.shp``
+    (with ``.cpg``), ``reference.gpkg`` (the demo's county layers filing requires),
     ``project.toml``, ``EXPECTED.md`` and ``expected.json``.
 
 The first two folders hold ``拆旧地块.shp`` (GBK DBF with a ``.cpg``), ``建新地块.shp`` (GBK DBF
@@ -38,10 +43,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 
+from samples.acceptance import write_acceptance
 from samples.clean import build_clean
 from samples.construction_only import write_construction_only
 from samples.demo import build_demo
@@ -55,11 +62,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20190506, help="random seed")
     args = parser.parse_args(argv)
     demo = generate(build_demo, np.random.default_rng([args.seed, 1]), args.out / "bazhong_demo")
-    generate(build_clean, np.random.default_rng([args.seed, 2]), args.out / "bazhong_clean")
-    write_construction_only(demo, args.out / "bazhong_demo", args.out / "bazhong_construction_only")
+    clean = generate(build_clean, np.random.default_rng([args.seed, 2]), args.out / "bazhong_clean")
+    accepted = write_acceptance(
+        clean, clean.landuse, args.out / "bazhong_clean", args.out / "bazhong_acceptance"
+    )
+    clean_balance = json.loads(
+        (args.out / "bazhong_clean" / "expected.json").read_text(encoding="utf-8")
+    )["balance"]
+    write_construction_only(
+        demo,
+        args.out / "bazhong_demo",
+        accepted,
+        clean_balance,
+        args.out / "bazhong_construction_only",
+    )
     print(
-        f"wrote {args.out / 'bazhong_demo'}, {args.out / 'bazhong_clean'} and "
-        f"{args.out / 'bazhong_construction_only'}"
+        f"wrote {args.out / 'bazhong_demo'}, {args.out / 'bazhong_clean'}, "
+        f"{args.out / 'bazhong_acceptance'} and {args.out / 'bazhong_construction_only'}"
     )
     return 0
 

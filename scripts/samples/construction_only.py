@@ -1,10 +1,10 @@
-"""The ``bazhong_construction_only`` sample: a construction-only plan drawing from the demo."""
+"""The ``bazhong_construction_only`` sample: a construction-only plan drawing the surplus of the
+clean project, accepted by the ``bazhong_acceptance`` check."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,12 +13,23 @@ import pyogrio
 import shapely
 import shapely.affinity
 
-from .common import CRS, DLMC, FIXED_DATE, SQM_PER_MU, TOWNSHIP, Sample, ellipsoidal_area, rect
+from .common import (
+    CRS,
+    DLMC,
+    FIXED_DATE,
+    KCXS,
+    SQM_PER_MU,
+    TOWNSHIP,
+    Sample,
+    ellipsoidal_area,
+    rect,
+)
 from .expected import working_days_after
 from .write import _frame, write_shapefile
 
 # ---------------------------------------------------------------------------------------------
-# the construction-only sample: a plan that only builds, with surplus quota drawn from the demo
+# the construction-only sample: a plan that only builds, with surplus quota drawn from the clean
+# project after its acceptance
 # ---------------------------------------------------------------------------------------------
 LEDGER_FILE = "台账.gpkg"
 #: the county's reference layers filing requires of a construction-only plan (DOMAIN.md §4b), taken
@@ -48,42 +59,71 @@ CONSTRUCTION_ONLY = {
 
 #: id, name, kind, local rectangle (metres from the demo's origin), land class, quality grade
 CONSTRUCTION_ONLY_PLOTS = [
-    ("JX001", "石门村集中安置点", "安置", (3380, 2100, 3420, 2150), "0103", 11),
-    ("JX002", "曾口镇城镇建新地块4", "城镇", (2800, 400, 2850, 440), "0103", 12),
-    ("JX003", "曾口镇城镇建新地块5", "城镇", (3300, 450, 3350, 490), "0101", 11),
+    ("JX001", "石门村集中安置点", "安置", (3380, 2100, 3420, 2130), "0103", 11),
+    ("JX002", "曾口镇城镇建新地块4", "城镇", (2800, 400, 2840, 430), "0201", 12),
+    ("JX003", "曾口镇城镇建新地块5", "城镇", (3300, 450, 3340, 480), "0101", 11),
 ]
+#: the surplus quota the plan draws (m²): more than it builds, so that the farmland the draw
+#: carries covers what it occupies
+DRAW_M2 = 4000.0
 
 
-ADVANCE_BUYER = "巴中市公共资源交易中心"
+def construction_only_figures(
+    source: dict, source_balance: dict, plots: list[dict], landuse: list[dict]
+) -> dict:
+    """The quota and farmland figures of the construction-only sample, by hand.
 
-
-def construction_only_figures(demo: Sample, demo_balance: dict, plots: list[dict]) -> dict:
-    """The quota figures of the construction-only sample, from the demo's expected balance.
-
-    The ledger records the demo's surplus (``surplus_m2`` of its EXPECTED.md) as generated at
-    acceptance and its advance quota as advanced on the trade date; what a plan may draw is
-    generated − advanced. The plan draws its construction area rounded up to whole 100 m².
+    ``source`` is the acceptance sample's figures (the surplus generated at acceptance, the newly
+    added farmland and its grade) and ``source_balance`` the clean sample's expected balance (the
+    farmland its own construction occupied). A draw carries the source's newly added cultivated
+    land (paddy) minus its own occupied, pro rata to the part of the surplus drawn, at the
+    accepted grade. The plan's own occupied farmland is the county land survey under its plots
+    (``landuse``, the demo's DLTB in ``reference.gpkg``), net of 田坎 (1 − KCXS), at the survey's
+    GDDB grade, ellipsoidal areas — as for the clean sample's own construction.
     """
-    f = demo.facts
-    generated, advanced = demo_balance["surplus_m2"], f["advance_quota_m2"]
-    available = round(generated - advanced, 2)
+    generated = source["surplus_generated_m2"]
     con = round(sum(ellipsoidal_area(p["geometry"]) for p in plots), 2)
-    draw = float(math.ceil(con / 100.0) * 100)
-    left = round(available - draw, 2)
+    draw = DRAW_M2
+    share = draw / generated
+    carried = (
+        source["accepted_newly_added_cultivated_m2"] - source_balance["occupied_cultivated_m2"]
+    ) * share
+    carried_paddy = (
+        source["accepted_newly_added_paddy_m2"] - source_balance["occupied_paddy_m2"]
+    ) * share
+    pieces = [
+        (
+            lu,
+            ellipsoidal_area(p["geometry"].intersection(lu["geometry"])) * (1.0 - KCXS[lu["DLBM"]]),
+        )
+        for p in plots
+        for lu in landuse
+        if lu["DLBM"] in KCXS and p["geometry"].intersects(lu["geometry"])
+    ]
+    occupied = sum(a for _, a in pieces)
+    occupied_paddy = sum(a for lu, a in pieces if lu["DLBM"] == "0101")
+    occupied_grade = sum(lu["GDDB"] * a for lu, a in pieces) / occupied
+    assert con <= draw and occupied <= carried and occupied_paddy <= carried_paddy
+    assert source["accepted_quality"] <= occupied_grade
+    left = round(generated - draw, 2)
     return {
-        "source_code": f["code"],
-        "source_accepted": f["accepted"].isoformat(),
+        "source_code": source["code"],
+        "source_accepted": source["accepted"],
         "source_generated_m2": generated,
-        "source_advanced_m2": advanced,
-        "source_advanced_date": f["traded"].isoformat(),
-        "source_available_m2": available,
+        "source_available_m2": generated,
         "construction_m2": con,
         "construction_planar_m2": round(sum(p["geometry"].area for p in plots), 2),
         "plots_m2": {p["DKBH"]: p["MJ"] for p in plots},
         "drawn_m2": draw,
         "drawn_mu": round(draw / SQM_PER_MU, 4),
+        "occupied_cultivated_m2": round(occupied, 2),
+        "occupied_paddy_m2": round(occupied_paddy, 2),
+        "occupied_quality": round(occupied_grade, 3),
+        "carried_cultivated_m2": round(carried, 2),
+        "carried_paddy_m2": round(carried_paddy, 2),
+        "carried_quality": source["accepted_quality"],
         "source_left_after_m2": left,
-        "overdraw_before_m2": round(available + 0.01, 2),
+        "overdraw_before_m2": round(generated + 0.01, 2),
         "overdraw_after_m2": round(left + 0.01, 2),
     }
 
@@ -93,8 +133,7 @@ def _construction_only_toml(fig: dict) -> str:
     return "\n".join(
         [
             "# Generated by scripts/make_samples.py - do not edit by hand.",
-            "# Build the ledger first: see EXPECTED.md (landlink ledger init / add / status / "
-            "quota).",
+            "# Build the ledger first: see EXPECTED.md (landlink ledger init / add / accept).",
             "[project]",
             f'name = "{f["name"]}"',
             f'code = "{f["code"]}"',
@@ -131,11 +170,8 @@ def _construction_only_toml(fig: dict) -> str:
 
 def _construction_only_markdown(fig: dict) -> str:
     f, code, src = CONSTRUCTION_ONLY, CONSTRUCTION_ONLY["code"], fig["source_code"]
-    deadline = f["approved"].replace(year=f["approved"].year + 3)
     wd = working_days_after(f["accepted"], f["filed"])
-    assert f["accepted"] <= deadline and wd <= 10, (
-        "the sample's dates must pass TIME001 and TIME004"
-    )
+    assert wd <= 10, "the sample's dates must pass TIME004"
     led = f"data/samples/bazhong_construction_only/{LEDGER_FILE}"
     rows = [f"| {k} | {v} |" for k, v in fig.items()]
     return "\n".join(
@@ -144,11 +180,13 @@ def _construction_only_markdown(fig: dict) -> str:
             "",
             'A construction-only plan (单独编制建新实施方案, `kind = "construction_only"`), code '
             f"{code}, approved",
-            f"{f['approved']}: {len(CONSTRUCTION_ONLY_PLOTS)} new-construction plots near the "
-            "demo's (none overlaps a demo plot),",
-            f"built with {fig['drawn_m2']} m² ({fig['drawn_mu']} 亩) of surplus quota drawn from "
-            f"the demo project {src}",
-            "(`[[quota_sources]]`). It has no demolition layer: BAL009 replaces BAL001–BAL005.",
+            f"{f['approved']}: {len(CONSTRUCTION_ONLY_PLOTS)} new-construction plots, built with "
+            f"{fig['drawn_m2']} m² ({fig['drawn_mu']} 亩) of surplus",
+            f"quota drawn from the clean project {src} (`[[quota_sources]]`) after its acceptance "
+            "(`../bazhong_acceptance`).",
+            "It has no demolition layer: BAL009 replaces BAL001 and BAL005, and BAL002–BAL004 "
+            "compare the farmland it",
+            "occupies with what the drawn quota carries.",
             "",
             "## Build the ledger first",
             "",
@@ -156,46 +194,42 @@ def _construction_only_markdown(fig: dict) -> str:
             "repository root:",
             "",
             "```",
-            "landlink check data/samples/bazhong_demo/project.toml -o "
-            "out/bazhong_demo_checked.gpkg   # exit 1: planted errors",
+            "landlink check data/samples/bazhong_clean/project.toml -o out/bazhong_clean_checked.gpkg",
+            "landlink check data/samples/bazhong_acceptance/project.toml -o "
+            "out/bazhong_acceptance_checked.gpkg",
             f"landlink ledger init {led} --crs {CRS}",
             f"export LANDLINK_LEDGER={led}",
-            "landlink ledger add out/bazhong_demo_checked.gpkg --force --reason "
-            '"示例：演示项目区含预置错误，仅作节余指标来源"',
-            f"landlink ledger status {src} --set accepted --date {fig['source_accepted']}",
-            f"landlink ledger quota {src} --record advanced --area {fig['source_advanced_m2']:g} "
-            f"--date {fig['source_advanced_date']} --counterpart {ADVANCE_BUYER}",
-            f"landlink ledger quota {src} --record generated --area {fig['source_generated_m2']} "
-            f"--date {fig['source_accepted']}",
-            "make demo SAMPLE=bazhong_construction_only      # exit 0: BAL009 passes",
+            "landlink ledger add out/bazhong_clean_checked.gpkg          # the plan",
+            "landlink ledger accept out/bazhong_acceptance_checked.gpkg  # its acceptance: "
+            "surplus generated",
+            "landlink check data/samples/bazhong_construction_only/project.toml -o "
+            "out/bazhong_construction_only_checked.gpkg",
             "landlink ledger add out/bazhong_construction_only_checked.gpkg   # records the draw",
-            f"landlink ledger quota {src}                # surplus balance "
+            f"landlink ledger quota {src}                # surplus available "
             f"{fig['source_left_after_m2']}",
             "```",
             "",
-            "The demo has planted error findings, so registering it needs `--force --reason`; a "
-            "source must be",
-            "`accepted` before its surplus can be drawn (BAL009 and `ledger add` both refuse "
-            "otherwise).",
+            "A source must be accepted (`landlink ledger accept`) before its surplus can be drawn "
+            "(BAL009 and `ledger add`",
+            "both refuse otherwise).",
             "",
             "## Expected",
             "",
-            f"- Source {src}: generated {fig['source_generated_m2']} m² (the demo's `surplus_m2`, "
-            "its EXPECTED.md) − advanced",
-            f"  {fig['source_advanced_m2']} m² (its `advance_quota_m2`) = "
-            f"**{fig['source_available_m2']} m² available**.",
+            f"- Source {src}: surplus generated at acceptance {fig['source_generated_m2']} m² "
+            "(bazhong_acceptance's ACC005), all of",
+            "  it available.",
             f"- Construction: {fig['construction_m2']} m² ellipsoidal "
             f"({fig['construction_planar_m2']} m² planar), plots "
             + ", ".join(f"{k} {v}" for k, v in fig["plots_m2"].items())
             + ".",
-            f"- `landlink check`: exit 0; BAL009 passes (draw {fig['drawn_m2']} ≤ "
-            f"{fig['source_available_m2']}); the balance row",
-            f"  `drawn_quota` / {src} is `pass`; no BAL001–BAL005 finding; no OVL003/LED001 (no "
-            "plot meets a demo plot);",
-            f"  TIME001 passes (accepted {f['accepted']} ≤ approved + 3 years = {deadline}), "
-            f"TIME004 passes (filed {f['filed']},",
-            f"  working day {wd} after acceptance). Every other finding is `info` (rules whose "
-            "layers the plan does not have).",
+            f"- `landlink check`: exit 0; BAL009 passes (construction {fig['construction_m2']} ≤ "
+            f"drawn {fig['drawn_m2']} ≤ available {fig['source_available_m2']});",
+            f"  BAL002 passes (occupied cultivated {fig['occupied_cultivated_m2']} ≤ carried "
+            f"{fig['carried_cultivated_m2']}), BAL004 passes (paddy",
+            f"  {fig['occupied_paddy_m2']} ≤ {fig['carried_paddy_m2']}), BAL003 passes (carried "
+            f"grade {fig['carried_quality']} ≤ occupied {fig['occupied_quality']}); TIME001 does "
+            "not apply;",
+            f"  TIME004 passes (filed {f['filed']}, working day {wd} after acceptance).",
             "- Verdict: **可以报备** (`fileable`): the plan carries every input filing requires of a "
             "construction-only plan",
             "  (land survey, basic farmland, red line, development boundary and boundary in "
@@ -206,7 +240,7 @@ def _construction_only_markdown(fig: dict) -> str:
             "CHK001 naming `[ledger]`.",
             "- `landlink ledger add`: registered; the source's quota account gains a `drawn` "
             f"event of {fig['drawn_m2']} m²",
-            f"  (counterpart {code}, dated {f['approved']}); its surplus balance drops to "
+            f"  (counterpart {code}, dated {f['approved']}); its surplus available drops to "
             f"{fig['source_left_after_m2']} m².",
             "",
             "## Overdraw variants",
@@ -261,8 +295,12 @@ def _write_reference(source: Path, target: Path, resettlement: list) -> None:
         )
 
 
-def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> None:
-    """Write the construction-only sample (quota drawn from ``demo``, written to ``demo_folder``).
+def write_construction_only(
+    demo: Sample, demo_folder: Path, source: dict, source_balance: dict, folder: Path
+) -> None:
+    """Write the construction-only sample: plots near ``demo``'s (written to ``demo_folder``, whose
+    county reference layers it takes), quota drawn from the accepted clean project (``source``:
+    the acceptance sample's figures; ``source_balance``: the clean sample's expected balance).
 
     Raises
     ------
@@ -299,10 +337,7 @@ def write_construction_only(demo: Sample, demo_folder: Path, folder: Path) -> No
                 "geometry": g,
             }
         )
-    demo_balance = json.loads((demo_folder / "expected.json").read_text(encoding="utf-8"))[
-        "balance"
-    ]
-    fig = construction_only_figures(demo, demo_balance, plots)
+    fig = construction_only_figures(source, source_balance, plots, demo.landuse)
     write_shapefile(_frame(plots, int_cols=("ZLDB",)), folder / "建新地块.shp", cpg=True)
     resettlement = [p["geometry"] for p in plots if p["JXLX"] == "安置"]
     _write_reference(demo_folder / "reference.gpkg", folder / "reference.gpkg", resettlement)

@@ -253,4 +253,5 @@ def generate(builder, rng: np.random.Generator, folder: Path) -> Sample:
         float(round(0.1 * (dem_total - con_total), -2)) if s.facts["traded"] else 0.0
     )
     write_sample(s, landuse, z, transform, folder)
+    s.landuse = landuse  # the land survey the sample was written with (the acceptance sample)
     return s

@@ -8,12 +8,24 @@ import subprocess
 import sys
 import time
 
+import geopandas as gpd
 import pytest
 
+import landlink_gis as ll
 from landlink_gis.ledger import init_ledger, open_ledger
 from landlink_gis.ledger.store import MARKER_ENV, PAUSE_ENV
-from tests.ledger.ledger_fixtures import CLI, checked, grid_project, ledger_location
+from tests.ledger.ledger_fixtures import (
+    CLI,
+    acceptance_checked,
+    checked,
+    complete_check,
+    grid_plots,
+    grid_project,
+    ledger_location,
+    with_filing_inputs,
+)
 from tests.support.geoms import square
+from tests.support.helpers import frame, write_project
 
 
 @pytest.fixture(params=["gpkg", "postgis"])
@@ -101,3 +113,85 @@ def test_writer_killed_mid_transaction_leaves_ledger_unchanged(location, tmp_pat
             text=True,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _accepted_source(location, tmp_path):
+    """Source A-001 registered and accepted: its generated surplus, as the ledger shows it."""
+    ledger = init_ledger(location, crs="EPSG:4545")
+    ledger.add_checked(grid_project(tmp_path / "a", "A-001", 0))
+    ledger.accept_checked(acceptance_checked(tmp_path / "aa", "A-001", *grid_plots(0)))
+    return ledger, ledger.quota_account("A-001").generated
+
+
+def _construction_only(folder, code, location, draw, x0):
+    cons = frame([{"DKBH": "JX001", "DLBM": "0702", "JXLX": "城镇", "geometry": square(x0, 0, 20)}])
+    layers, rasters = with_filing_inputs(folder, {"construction": cons})
+    path = write_project(
+        folder,
+        layers,
+        project={"code": code, "kind": "construction_only", "approved": "2023-03-01"},
+        fmt="gpkg",
+        rasters=rasters,
+    )
+    key = "url" if "://" in location else "path"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + f'\n[[quota_sources]]\ncode = "A-001"\narea_m2 = {draw}\n'
+        + f'\n[ledger]\n{key} = "{location}"\n',
+        encoding="utf-8",
+    )
+    out = folder / f"{code}.gpkg"
+    ll.write_gpkg(complete_check(path), out)
+    return out
+
+
+def _cli(location, *args, pause=1.0):
+    env = dict(os.environ, **{PAUSE_ENV: str(pause)})
+    return subprocess.Popen(
+        [*CLI, "ledger", "-L", location, *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_clerks_drawing_from_one_source_at_once_cannot_overdraw(location, tmp_path):
+    """Two construction-only plans, each within what is available alone, together over it: both
+    checks pass BAL009 (the ledger has neither draw yet); registered at once, exactly one gets in
+    and the other is refused (exit 2) naming the draw and what is left; nothing half-written."""
+    ledger, gen = _accepted_source(location, tmp_path)
+    draw = round(0.6 * gen, 2)
+    plans = [
+        _construction_only(tmp_path / f"p{i}", f"C-00{i}", location, draw, 5000 + 500 * i)
+        for i in (1, 2)
+    ]
+    for plan in plans:
+        errors = gpd.read_file(plan, layer="findings").query("severity == 'error'")
+        assert errors.empty, errors["message"].tolist()
+    procs = [_cli(location, "add", plan) for plan in plans]
+    outs = [p.communicate(timeout=180) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    refused = next(o for p, o in zip(procs, outs, strict=True) if p.returncode == 2)
+    left = round(gen - draw, 2)
+    assert f"drawing {draw:.2f} m²" in refused[1] and f"available {left:.2f} m²" in refused[1]
+    after = open_ledger(location)
+    assert after.quota_account("A-001").drawn == draw
+    assert len(set(after.projects()["code"]) & {"C-001", "C-002"}) == 1
+
+
+def test_two_clerks_trading_at_once_cannot_exceed_what_was_generated(location, tmp_path):
+    ledger, gen = _accepted_source(location, tmp_path)
+    trade = round(0.6 * gen, 2)
+    args = ("quota", "A-001", "--record", "traded", "--area", f"{trade:.2f}", "--date")
+    procs = [
+        _cli(location, *args, "2023-07-01", "--counterpart", "甲"),
+        _cli(location, *args, "2023-07-02", "--counterpart", "乙"),
+    ]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert sorted(p.returncode for p in procs) == [0, 2], outs
+    refused = next(o for p, o in zip(procs, outs, strict=True) if p.returncode == 2)
+    assert f"{2 * trade:.2f} m²" in refused[1] and f"{gen:.2f} m²" in refused[1]
+    acc = open_ledger(location).quota_account("A-001")
+    assert acc.traded == trade and acc.surplus_balance == round(gen - trade, 2)

@@ -11,62 +11,78 @@ from hypothesis import strategies as st
 
 from landlink_gis.ledger.errors import QuotaError, StatusError
 from landlink_gis.ledger.history import EVENT_COLUMNS, check_transition, replay
-from landlink_gis.ledger.quota import account, advance_limit, check_account
-from landlink_gis.ledger.schema import states_for
+from landlink_gis.ledger.quota import account, advance_limit_centi, check_event
+from landlink_gis.ledger.schema import QUOTA_KINDS, states_for
 
 D0 = dt.date(2020, 1, 1)
 quota_event = st.tuples(
-    st.sampled_from(["lent", "returned", "generated", "advanced", "traded"]),
+    st.sampled_from(["advanced", "traded"]),
     st.integers(0, 800),  # day offset
-    st.integers(1, 5000),  # m²
+    st.integers(1, 500000),  # 0.01 m²
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    events=st.lists(quota_event, max_size=25), surplus=st.integers(0, 10000), sichuan=st.booleans()
+    events=st.lists(quota_event, max_size=25),
+    surplus=st.integers(0, 1000000),
+    generated=st.integers(0, 1000000),
+    accepted_day=st.one_of(st.none(), st.integers(0, 800)),
+    sichuan=st.booleans(),
 )
-def test_quota_account_balances_on_every_day(events, surplus, sichuan):
-    limit = advance_limit(
-        float(surplus), profile="sichuan" if sichuan else "national", poverty_county=True
+def test_quota_account_keeps_its_rules_on_every_day(
+    events, surplus, generated, accepted_day, sichuan
+):
+    """Typed advances and trades go through :func:`check_event`; whatever it lets in, the account
+    keeps its rules on every day: the advance within 30 % of the planned surplus and only before
+    acceptance; before acceptance trades within the advance; from acceptance trades within what
+    is generated (in whole 0.01 m², compared exactly)."""
+    limit = advance_limit_centi(
+        surplus / 100, profile="sichuan" if sichuan else "national", poverty_county=True
     )
-    accepted = pd.DataFrame(columns=["id", "kind", "event_date", "area_m2", "price_yuan"])
-    for n, (kind, day, area) in enumerate(events):
-        row = pd.DataFrame(
-            [
-                {
-                    "id": n,
-                    "kind": kind,
-                    "event_date": D0 + dt.timedelta(days=day),
-                    "area_m2": float(area),
-                    "price_yuan": None,
-                }
-            ]
+    accepted = None if accepted_day is None else D0 + dt.timedelta(days=accepted_day)
+    rows = []
+    if accepted is not None and generated:
+        rows.append(
+            {"id": 0, "kind": "generated", "event_date": accepted, "area_m2": generated / 100}
         )
-        candidate = pd.concat([accepted, row], ignore_index=True) if len(accepted) else row
+    for n, (kind, day, amount) in enumerate(events, start=1):
+        date = D0 + dt.timedelta(days=day)
+        frame = pd.DataFrame(rows, columns=["id", "kind", "event_date", "area_m2"])
         try:
-            check_account(candidate, limit_m2=limit)
+            check_event(
+                frame,
+                kind,
+                amount / 100,
+                date,
+                code="P",
+                surplus_known=True,
+                limit_centi=limit,
+                accepted=accepted,
+            )
         except QuotaError:
             continue
-        accepted = candidate
-    # the invariant holds on every day of the accepted account …
-    days = sorted({d for d in accepted["event_date"]}) if len(accepted) else []
+        rows.append({"id": n, "kind": kind, "event_date": date, "area_m2": amount / 100})
+    frame = pd.DataFrame(rows, columns=["id", "kind", "event_date", "area_m2", "price_yuan"])
+    days = sorted(set(frame["event_date"])) if len(frame) else []
     for day in days:
-        acc = account(accepted, day)
-        assert acc.returned <= acc.lent + 1e-6
-        assert acc.advanced <= limit + 1e-6
-        assert acc.surplus_balance >= -1e-6 or (
-            acc.advanced <= limit + 1e-6 and acc.surplus_balance >= -acc.advanced - 1e-6
+        upto = frame[[d <= day for d in frame["event_date"]]]
+        total = {k: round(upto.loc[upto["kind"] == k, "area_m2"].sum() * 100) for k in QUOTA_KINDS}
+        assert total["advanced"] <= limit
+        if accepted is not None and day >= accepted:
+            assert total["traded"] + total["drawn"] <= total["generated"]
+        else:
+            assert total["traded"] <= total["advanced"]
+    advances = frame[frame["kind"] == "advanced"]["event_date"]
+    assert accepted is None or all(d < accepted for d in advances)
+    # the replay to the last day equals the running totals
+    final = account(frame, accepted=accepted)
+    for kind in ("generated", "advanced", "traded"):
+        assert round(getattr(final, kind) * 100) == round(
+            frame.loc[frame["kind"] == kind, "area_m2"].sum() * 100
         )
-    # … and the replay to the last day equals the running totals
-    final = account(accepted)
-    for kind in ("lent", "returned", "generated", "advanced", "traded"):
-        total = (
-            float(accepted.loc[accepted["kind"] == kind, "area_m2"].sum()) if len(accepted) else 0.0
-        )
-        assert getattr(final, kind) == total
     if days:
-        assert account(accepted, days[-1]) == final
+        assert account(frame, days[-1], accepted=accepted) == final
 
 
 status_step = st.tuples(

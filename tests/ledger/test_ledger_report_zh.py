@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from landlink_gis.cli.main import cli
 from landlink_gis.ledger.report import labelled
-from tests.ledger.ledger_fixtures import grid_project
+from tests.ledger.ledger_fixtures import acceptance_checked, grid_plots, grid_project
 
 
 def test_labelled_translates_words_and_headers_only_under_zh():
@@ -30,11 +30,20 @@ def test_report_and_export_in_chinese(tmp_path):
     loc = str(tmp_path / "county.gpkg")
     assert run(cli, ["ledger", "init", loc, "--crs", "EPSG:4545"]).exit_code == 0
     assert run(cli, ["ledger", "-L", loc, "add", str(grid_project(tmp_path / "a", "A-001", 0))])
+    # the acceptance comes from the acceptance check (`ledger accept`), filed in time
+    accepted = acceptance_checked(
+        tmp_path / "aa",
+        "A-001",
+        *grid_plots(0),
+        accepted="2022-04-28",
+        facts={"filed": "2022-05-06"},
+    )
     for args in (
         ["status", "A-001", "CJ001", "--set", "reclaimed", "--date", "2022-04-05"],
-        ["status", "A-001", "--set", "accepted", "--date", "2022-04-28"],
+        ["accept", str(accepted)],
     ):
-        assert run(cli, ["ledger", "-L", loc, *args]).exit_code == 0
+        res = run(cli, ["ledger", "-L", loc, *args])
+        assert res.exit_code == 0, res.output
     out = tmp_path / "m.xlsx"
     res = run(cli, ["ledger", "-L", loc, "report", "--month", "2022-04", "--xlsx", str(out)])
     assert res.exit_code == 0, res.output

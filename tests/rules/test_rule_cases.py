@@ -45,6 +45,7 @@ ROLES = (
     "ecological_redline",
     "development_boundary",
     "boundary",
+    "survey_after",
 )
 
 

@@ -39,6 +39,7 @@ DEFAULT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "seat": ("ZLDWMC",),
     "kcxs": ("KCXS",),
     "kcmj": ("KCMJ",),
+    "ownership": ("QSXZ",),
 }
 #: How each canonical field reads in Chinese messages.
 FIELD_LABELS_ZH: dict[str, str] = {
@@ -54,6 +55,7 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "seat": "坐落单位",
     "kcxs": "田坎系数",
     "kcmj": "田坎面积",
+    "ownership": "权属性质",
 }
 #: Canonical fields read as numbers (anything else is text).
 NUMERIC_FIELDS: frozenset[str] = frozenset(

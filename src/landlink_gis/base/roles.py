@@ -20,6 +20,7 @@ LAYER_ROLES: tuple[str, ...] = (
     "development_boundary",
     "landuse",
     "boundary",
+    "survey_after",
 )
 #: How layer roles read in messages, per language.
 LAYER_LABELS: dict[str, dict[str, str]] = {
@@ -34,6 +35,7 @@ LAYER_LABELS: dict[str, dict[str, str]] = {
         "development_boundary": "城镇开发边界",
         "landuse": "三调地类图斑",
         "boundary": "县域/项目区界线",
+        "survey_after": "验收变更调查/竣工测量图斑",
         "project": "项目区",
     },
     "en": {},

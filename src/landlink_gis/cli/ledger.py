@@ -51,7 +51,14 @@ def _echo_table(frame, lang: str = "en") -> None:
     import pandas as pd
 
     with pd.option_context(
-        "display.max_rows", 500, "display.max_columns", 30, "display.width", 200
+        "display.max_rows",
+        500,
+        "display.max_columns",
+        30,
+        "display.width",
+        200,
+        "display.float_format",
+        "{:.2f}".format,
     ):
         empty = "（无）" if lang == "zh" else "(none)"
         click.echo(frame.to_string(index=False) if len(frame) else empty)
@@ -73,6 +80,7 @@ def ledger_cmd(ctx, location) -> None:
     landlink ledger init ledger.gpkg --crs EPSG:4545
     landlink ledger -L ledger.gpkg add project_checked.gpkg
     landlink ledger -L ledger.gpkg status 511902-2021-004 CJ001 --set demolished --date 2022-04-01
+    landlink ledger -L ledger.gpkg accept acceptance_checked.gpkg
     landlink ledger -L ledger.gpkg report --month 2022-04
     """
     ctx.obj = location
@@ -151,24 +159,40 @@ def status_cmd(project, plots, state, date, layer, note, verbose, quiet):
     )
 
 
+@ledger_cmd.command("accept")
+@click.argument("checked", type=click.Path(path_type=Path))
+@force_option("Record despite a check that must be fixed or is incomplete (needs --reason).")
+@reason_option("Why a refused acceptance is recorded anyway (recorded).")
+@verbosity
+def accept_cmd(checked, force, reason, verbose, quiet):
+    """Record a project's acceptance from its acceptance check (CHECKED.gpkg of a project with
+    stage = "acceptance"): plots passing ACC001 and ACC004 accepted, turnover quota returned,
+    surplus quota generated (ACC005), the acceptance date (TIME004's clock)."""
+    configure_logging(verbose, quiet)
+    ledger = _open(_location())
+    result = _run(ledger.accept_checked, checked, force=force, reason=reason)
+    click.echo(result.message)
+
+
 @ledger_cmd.command("quota")
 @click.argument("project")
 @click.option(
     "--record",
     "kind",
-    type=click.Choice(["lent", "returned", "generated", "advanced", "traded"]),
-    help="Record a quota event (omit to show the account).",
+    type=click.Choice(["advanced", "traded", "lent", "returned", "generated", "drawn"]),
+    help="Record an advance or a trade (omit to show the account). Lent, returned, generated "
+    "and drawn quota come from checks and are refused.",
 )
 @click.option("--area", type=float, help="Area of the event.")
 @click.option("--unit", type=click.Choice(list(_UNITS)), default="m2", show_default=True)
 @click.option("--date", "date", callback=_date, help="Date of the event (YYYY-MM-DD).")
-@click.option("--counterpart", help="Buyer / counterpart (traded, advanced).")
+@click.option("--counterpart", help="Buyer / counterpart (traded).")
 @click.option("--price", type=float, help="Price in yuan (total).")
 @click.option("--note")
 @click.option("--at", "at", callback=_date, help="Show the account as of this date.")
 @verbosity
 def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, verbose, quiet):
-    """Show PROJECT's quota account, or record lent/returned/generated/advanced/traded quota."""
+    """Show PROJECT's quota account, or record an advance or a trade."""
     configure_logging(verbose, quiet)
     ledger = _open(_location())
     if kind:
@@ -187,20 +211,42 @@ def quota_cmd(project, kind, area, unit, date, counterpart, price, note, at, ver
         click.echo(f"{project}: recorded {kind} {area:.2f} {unit} on {date}")
     acc = _run(ledger.quota_account, project, at)
     limit = _run(ledger.advance_limit, project)
+    facts = _run(ledger.project_figures, project)
+    accepted = _run(ledger.accepted_dates).get(project)
+    lent_from = {
+        "issued": "the issued turnover_quota_m2",
+        "construction": "the construction area (no turnover_quota_m2 issued)",
+    }.get(facts.get("turnover_source"), "")
     click.echo(f"quota account of {project}" + (f" on {at}" if at else "") + " (m²):")
+    surplus = facts.get("surplus_m2")
+    click.echo(
+        "  planned surplus (quota basis − construction)      "
+        + (f"{surplus:>14.2f}" if surplus is not None and surplus == surplus else "       unknown")
+    )
+    click.echo(
+        "  accepted                                          "
+        + (f"{accepted!s:>14}" if accepted else "            no")
+    )
+    balance = (
+        "surplus available (generated − traded − drawn)"
+        if acc.accepted
+        else "surplus available (advanced − traded)"
+    )
     for label, value in (
         ("turnover lent", acc.lent),
         ("turnover returned", acc.returned),
         ("turnover outstanding", acc.turnover_outstanding),
-        ("surplus generated", acc.generated),
+        ("surplus generated (at acceptance)", acc.generated),
         ("advanced", acc.advanced),
         ("traded", acc.traded),
         ("drawn by construction-only plans", acc.drawn),
-        ("surplus balance (generated − advanced − traded − drawn)", acc.surplus_balance),
+        (balance, acc.surplus_balance),
         ("advance limit (30 % rule)", limit),
         ("traded value (yuan)", acc.traded_value_yuan),
     ):
         click.echo(f"  {label:<50} {value:>14.2f}")
+    if lent_from:
+        click.echo(f"  (turnover lent: {lent_from})")
 
 
 @ledger_cmd.command("list")
@@ -212,20 +258,25 @@ def list_cmd(all_versions):
     states = _run(ledger.states)
     proj_state = states[states["layer"] == ""].set_index("project_code")["state"]
     projects = projects.assign(state=projects["code"].map(proj_state))
+    accepted = _run(ledger.accepted_dates)
+    projects = projects.assign(accepted=projects["code"].map(accepted))
     cols = [
         "code",
         "version",
         "name",
+        "kind",
         "state",
         "approved",
-        "demolition_m2",
+        "accepted",
+        "basis_m2",
         "construction_m2",
         "surplus_m2",
+        "turnover_m2",
         "error_count",
         "forced",
         "reason",
     ]
-    _echo_table(projects[cols].round(2))
+    _echo_table(projects[cols])
 
 
 @ledger_cmd.command("export")

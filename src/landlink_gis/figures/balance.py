@@ -25,6 +25,7 @@ import pandas as pd
 from ..base.codes import is_cultivated, is_paddy
 from ..base.fields import printable_ids
 from ..engine.area import to_hectare, to_mu
+from .acceptance import add_acceptance_rows
 from .landuse import (
     farmland_reclaimed,
     farmland_under,
@@ -121,6 +122,10 @@ BASIS_LABELS: dict[str, tuple[str, str]] = {
     ),
     "project": ("项目信息", "project facts"),
     "ledger": ("台账", "ledger"),
+    "survey_after": (
+        "验收变更调查/竣工测量，扣除实测田坎",
+        "survey after reclamation, net of measured field ridges",
+    ),
 }
 
 
@@ -330,6 +335,63 @@ def _farmland_figures(ctx, sheet: BalanceSheet) -> None:
         )
 
 
+def _carried_figures(ctx, sheet: BalanceSheet, sources) -> None:
+    """What the quota a construction-only plan draws carries (DOMAIN.md §4b): from each source's
+    acceptance record, its newly added cultivated land (paddy) minus what its own construction
+    occupied, pro rata to the part of its surplus drawn, at its accepted grade. NaN where the
+    ledger does not know a source's figures (then BAL002–BAL004 are not checked)."""
+    accounts = ctx.ledger.quota_sources
+    nan = float("nan")
+    cult, qual = [], []
+    for what, zh, en in (
+        (
+            "cultivated",
+            "使用指标所带新增耕地",
+            "newly added cultivated land the drawn quota carries",
+        ),
+        ("paddy", "使用指标所带新增水田", "newly added paddy the drawn quota carries"),
+    ):
+        values = []
+        for src in sources:
+            acc = accounts.get(src.code)
+            value = acc.carried(float(src.area_m2), what) if acc is not None else nan
+            values.append(value)
+            sheet.add(
+                f"carried_{what}",
+                f"{zh}（来源 {src.code}，按使用比例）",
+                f"{en} (source {src.code}, pro rata)",
+                value,
+                scope=src.code,
+                basis="ledger",
+            )
+            if what == "cultivated":
+                cult.append(value)
+                qual.append(acc.quality if acc is not None and acc.quality is not None else nan)
+        total = float(sum(values)) if all(np.isfinite(values)) else nan
+        sheet.add(
+            f"carried_{what}",
+            zh + "合计（扣除田坎）",
+            en + ", total (net of field ridges)",
+            total,
+            basis="ledger",
+        )
+    c = np.asarray(cult, dtype=float)
+    q = np.asarray(qual, dtype=float)
+    graded = np.isfinite(c) & np.isfinite(q) & (c > 0)
+    area = float(c[graded].sum())
+    grade = float((c[graded] * q[graded]).sum() / area) if area > 0 else nan
+    if not np.all(np.isfinite(c)) or not np.all(np.isfinite(q[c > 0])):
+        grade = nan  # a source whose land or grade the ledger does not know
+    sheet.add(
+        "carried_quality",
+        "使用指标所带新增耕地加权质量等别（已评定面积）",
+        "area-weighted grade of the newly added cultivated land the drawn quota carries",
+        area,
+        grade=grade,
+        basis="ledger",
+    )
+
+
 def compute_balance(ctx) -> BalanceSheet:
     """The project's balance sheet (cached on the context).
 
@@ -471,7 +533,11 @@ def compute_balance(ctx) -> BalanceSheet:
                 float(sum(src.area_m2 for src in sources)),
                 basis="project",
             )
+        if sources and ctx.ledger is not None:
+            _carried_figures(ctx, sheet, sources)
         _farmland_figures(ctx, sheet)
+        if project.stage == "acceptance" and ctx.has("survey_after") and ctx.has("demolition"):
+            add_acceptance_rows(ctx, sheet)
         return sheet
 
     return ctx.cached("balance", build)

@@ -49,6 +49,7 @@ import numpy as np
 from .._version import __version__
 from ..base.contract import VERDICTS, verdict_of
 from ..base.errors import InputError, OutputError
+from ..base.workdays import add_working_days
 from ..io.atomic import os_error_message, refuse_protected
 from ..io.coordtxt import write_coordtxt
 from ..io.coordtxt.content import AREA_BASES
@@ -452,6 +453,12 @@ def _write_stage(
         "verdict_text": VERDICTS[verdict_of(project.run_info, project.errors)][0],
         "profile": project.profile or "national",
         "area_basis": basis,
+        "filing": "acceptance" if project.stage == "acceptance" else "plan",
+        **(
+            {"accepted": project.facts.get("accepted"), "filing_deadline": _deadline(project)}
+            if project.stage == "acceptance"
+            else {}
+        ),
         "check_errors": project.errors,
         "check_warnings": project.warnings,
         "forced": bool(force and any(f.severity == "error" for f in findings)),
@@ -495,6 +502,12 @@ def _manifest_text(m: dict[str, Any], json_sha: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _deadline(project) -> str | None:
+    """The acceptance filing's deadline: 10 working days after acceptance (004)."""
+    accepted = project.date("accepted")
+    return add_working_days(accepted, 10)[0].isoformat() if accepted else None
 
 
 def _move_into_place(stage: Path, out: Path) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..base.amounts import round_m2
 from ..base.fields import DEFAULT_FIELD_NAMES
 from ..base.workdays import add_working_days
 from ..engine.area import SQM_PER_HECTARE, SQM_PER_MU
@@ -125,7 +126,7 @@ def _areas(label: str, m2: float | None) -> dict[str, Any]:
     if m2 is None:
         return {f"{label}（平方米）": None, f"{label}（公顷）": None, f"{label}（亩）": None}
     return {
-        f"{label}（平方米）": round(m2, 2),
+        f"{label}（平方米）": round_m2(m2),
         f"{label}（公顷）": round(m2 / SQM_PER_HECTARE, 4),
         f"{label}（亩）": round(m2 / SQM_PER_MU, 4),
     }
@@ -152,7 +153,12 @@ def summary_row(
     to_farmland = np.asarray([str(v).strip().startswith("01") for v in reclaim], dtype=bool)
     area = demo["area_m2"].to_numpy(dtype=float)
     basis = project.facts.get("quota_basis_m2")
-    surplus = float(basis) - project.construction_m2 if isinstance(basis, (int, float)) else None
+    construction = _figure(project, "construction_area", project.construction_m2)
+    surplus = (
+        _figure(project, "surplus_quota", float(basis) - construction)
+        if isinstance(basis, (int, float))
+        else None
+    )
     accepted = project.date("accepted")
     deadline = add_working_days(accepted, 10)[0] if accepted else None
     row: dict[str, Any] = {
@@ -163,13 +169,14 @@ def summary_row(
         "项目类型": {"construction_only": "单独建新", "linkage": "增减挂钩"}.get(
             str(project.facts.get("kind") or "linkage"), project.facts.get("kind")
         ),
+        "报备类型": "验收报备" if project.stage == "acceptance" else "方案报备",
         "批准日期": project.facts.get("approved"),
         "验收日期": project.facts.get("accepted"),
         "验收后报备截止日期（10个工作日）": deadline.isoformat()
         if isinstance(deadline, dt.date)
         else None,
         "拆旧地块数": len(demo),
-        **_areas("拆旧面积", project.demolition_m2),
+        **_areas("拆旧面积", _figure(project, "demolition_area", project.demolition_m2)),
         **_areas("复垦面积", float(area[has_reclaim].sum())),
         **_areas("其中复垦为耕地（地块面积，未扣除田坎）", float(area[to_farmland].sum())),
         # the check's own figures, with the labels of its balance table
@@ -178,12 +185,13 @@ def summary_row(
             "新增耕地面积（扣除田坎）", _float(project.facts.get("newly_added_cultivated_m2"))
         ),
         "建新地块数": len(cons),
-        **_areas("建新面积", project.construction_m2),
+        **_areas("建新面积", construction),
         **_areas("其中安置", float(cons.loc[cons["kind"] == "resettlement", "area_m2"].sum())),
         **_areas("其中城镇建新", float(cons.loc[cons["kind"] == "urban", "area_m2"].sum())),
         **_areas("节余指标", surplus),
         **_areas("周转指标", _float(project.facts.get("turnover_quota_m2"))),
         **_areas("批准规模", approved_scale_m2),
+        **(_acceptance(project) if project.stage == "acceptance" else {}),
         "搬迁安置户数": project.facts.get("households"),
         "投入资金（万元）": project.facts.get("funds_wan_yuan"),
         "检查错误数": project.errors,
@@ -191,6 +199,34 @@ def summary_row(
         "备注": "；".join(f.message for f in findings if f.severity != "info") or None,
     }
     return row
+
+
+def _figure(project: CheckedProject, item: str, fallback: float) -> float:
+    """The check's own balance figure ``item`` (as the check printed it), else ``fallback``."""
+    value = project.figure(item)
+    return value if value is not None else fallback
+
+
+def _acceptance(project: CheckedProject) -> dict[str, Any]:
+    """The acceptance filing's columns (ACC005's rows of the check's balance table)."""
+    plots = project.plots
+    demo = plots[plots["layer"] == "demolition"]
+    f = project.findings
+    failing = (
+        set(f.loc[f["rule_id"].isin(["ACC001", "ACC004"]), "plot_id"].astype(str))
+        if len(f)
+        else set()
+    )
+    grade = project.grade("accepted_quality")
+    return {
+        "验收通过拆旧地块数": int((~demo["plot_id"].astype(str).isin(failing)).sum()),
+        **_areas("验收指标基数", project.figure("accepted_basis")),
+        **_areas("验收产生节余指标", project.figure("surplus_generated")),
+        **_areas("验收归还周转指标", project.figure("turnover_returned")),
+        **_areas("验收新增耕地（扣除实测田坎）", project.figure("accepted_newly_added_cultivated")),
+        **_areas("验收新增水田（扣除实测田坎）", project.figure("accepted_newly_added_paddy")),
+        "验收新增耕地质量等别": None if grade is None else round(grade, 2),
+    }
 
 
 def _float(value: Any) -> float | None:

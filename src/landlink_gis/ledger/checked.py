@@ -19,11 +19,14 @@ import shapely
 from pyproj import CRS
 
 from ..base.contract import (
+    BALANCE_LAYER,
     FINDING_POINTS_LAYER,
     FINDINGS_LAYER,
     PLOT_LAYER_NAMES,
     RUN_INFO_LAYER,
+    VERDICTS,
     parse_run_info,
+    verdict_of,
 )
 from ..base.fields import DEFAULT_FIELD_NAMES, as_text, find_field, normalise_kind, printable_ids
 from ..engine.area import ellipsoidal_area, planar_area
@@ -64,6 +67,11 @@ class CheckedProject:
     warnings: int
     sha256: str
     run_info: dict[str, Any] = field(default_factory=dict)
+    #: balance figures by item (scope ``project``): item → ``(area_m2, grade)`` (grade NaN when
+    #: the row has none); empty for a file without a ``balance`` table
+    figures: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: findings as ``(rule_id, severity, layer, plot_id)`` rows
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: whether the file is as ``landlink check`` wrote it: ``verified``, ``changed`` (its plots,
     #: statuses, findings or balance were edited afterwards) or ``unverified`` (no digest: an older
     #: version)
@@ -97,6 +105,38 @@ class CheckedProject:
         """Total ellipsoidal area of the construction plots."""
         return float(self.plots.loc[self.plots["layer"] == "construction", "area_m2"].sum())
 
+    @property
+    def stage(self) -> str:
+        """``plan`` or ``acceptance`` (``[project] stage``)."""
+        return str(self.facts.get("stage") or "plan")
+
+    @property
+    def verdict(self) -> str:
+        """The check's verdict code (``fileable``, ``must_fix``, ``incomplete``): ``run_info``'s
+        ``verdict``, or for a file that predates verdicts its error count (:func:`verdict_of`)."""
+        return verdict_of(self.run_info, self.errors)
+
+    @property
+    def unfinished(self) -> str | None:
+        """Why the check does not allow registering (its verdict is ``must_fix`` or
+        ``incomplete``), or None."""
+        verdict = self.verdict
+        if verdict == "must_fix":
+            return f"the check found {self.errors} error finding(s) ({VERDICTS[verdict][0]})"
+        if verdict == "incomplete":
+            return f"a check that filing requires did not run ({VERDICTS[verdict][0]})"
+        return None
+
+    def figure(self, item: str) -> float | None:
+        """The m² of balance row ``item`` (scope ``project``), None when absent or unknown."""
+        value = self.figures.get(item, (np.nan, np.nan))[0]
+        return float(value) if np.isfinite(value) else None
+
+    def grade(self, item: str) -> float | None:
+        """The grade of balance row ``item`` (scope ``project``), None when absent or empty."""
+        value = self.figures.get(item, (np.nan, np.nan))[1]
+        return float(value) if np.isfinite(value) else None
+
     def date(self, key: str) -> dt.date | None:
         """A project date fact (``approved``, ``accepted`` …) or None."""
         value = self.facts.get(key)
@@ -109,6 +149,38 @@ def _run_info(path: Path) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a missing layer is reported below
         return {}
     return parse_run_info(table)
+
+
+def _balance(path: Path, names: set[str]) -> dict[str, tuple[float, float]]:
+    if BALANCE_LAYER not in names:
+        return {}
+    table = pyogrio.read_dataframe(str(path), layer=BALANCE_LAYER, read_geometry=False)
+    if not {"item", "area_m2"} <= set(table.columns):
+        return {}
+    if "scope" in table.columns:
+        table = table[table["scope"].astype(str) == "project"]
+    grade = (
+        pd.to_numeric(table["grade"], errors="coerce")
+        if "grade" in table.columns
+        else pd.Series(np.nan, index=table.index)
+    )
+    area = pd.to_numeric(table["area_m2"], errors="coerce")
+    out: dict[str, tuple[float, float]] = {}
+    for item, a, g in zip(table["item"].astype(str), area, grade, strict=True):
+        out.setdefault(item, (float(a), float(g)))
+    return out
+
+
+def _findings(path: Path, names: set[str]) -> pd.DataFrame:
+    cols = ["rule_id", "severity", "layer", "plot_id"]
+    parts = []
+    for name in (FINDINGS_LAYER, FINDING_POINTS_LAYER):
+        if name in names:
+            frame = pyogrio.read_dataframe(str(path), layer=name, read_geometry=False)
+            parts.append(frame.reindex(columns=cols).astype(object))
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _pick(columns, preferred: str | None, defaults: tuple[str, ...]) -> str | None:
@@ -254,14 +326,9 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
     if target is None:
         raise LedgerError(f"{path}: the plot layers have no CRS")
     plots = plan_frame(layers, target, fields=facts.get("layer_fields"))
-    errors = warnings = 0
-    for name in (FINDINGS_LAYER, FINDING_POINTS_LAYER):
-        if name in names:
-            sev = pyogrio.read_dataframe(
-                str(path), layer=name, read_geometry=False, columns=["severity"]
-            )["severity"]
-            errors += int((sev == "error").sum())
-            warnings += int((sev == "warning").sum())
+    findings = _findings(path, names)
+    errors = int((findings["severity"] == "error").sum())
+    warnings = int((findings["severity"] == "warning").sum())
     stored = stored_digest(info)
     try:
         content = (
@@ -290,5 +357,7 @@ def _read_checked(path: Path, crs: CRS | None) -> CheckedProject:
         warnings=warnings,
         sha256=plan_digest(plots),
         run_info=info,
+        figures=_balance(path, names),
+        findings=findings,
         content=content,
     )

@@ -1,13 +1,23 @@
 """The quota account of a project: turnover quota lent and returned, surplus quota generated,
-advanced and traded.
+advanced, traded and drawn (DOMAIN.md §4b *The quota account*).
 
-Rules (DOMAIN.md §4a, BAL006, BAL009): returned ≤ lent; traded + drawn ≤ generated; advanced ≤
-the advance limit (30 % of the planned surplus in Sichuan poverty counties, else 0). ``drawn`` is
-surplus quota used by construction-only plans of other codes (单独编制建新实施方案). So the surplus
-balance ``generated − advanced − traded − drawn`` is ≥ 0 unless an advance within the 30 % rule
-is outstanding, and then it is ≥ −advanced. The rules hold on every day of the account, not only at
-its end:
-an event dated in the past must not make any later day go wrong.
+Every figure comes from a check, never from a typed amount: ``lent`` from ``ledger add`` (the
+issued ``turnover_quota_m2``, else the construction area), ``returned`` and ``generated`` from
+``ledger accept`` (ACC005). What a clerk records is an ``advanced`` allotment (before acceptance,
+≤ 30 % of the planned surplus in Sichuan poverty counties, dated) and ``traded`` quota; ``drawn``
+is recorded by ``ledger add`` of a construction-only plan on its sources' accounts.
+
+The account's rules, on every day:
+
+* before acceptance, traded ≤ advanced (only the advance may be traded) and nothing is drawn;
+* from the acceptance date, traded + drawn ≤ generated: the advance is the surplus generated
+  early, never counted on top of it;
+* advanced ≤ the advance limit, and only before acceptance;
+* a project whose quota basis was not measured has no planned surplus: nothing can be advanced,
+  traded or drawn.
+
+Amounts are whole 0.01 m² (:mod:`landlink_gis.base.amounts`); a request equal to the figure shown
+is accepted.
 """
 
 from __future__ import annotations
@@ -17,38 +27,55 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ..base.amounts import centi, fmt_m2, share_centi
 from .errors import QuotaError
 from .schema import QUOTA_KINDS
 
 __all__ = [
     "ADVANCE_SHARE",
     "QuotaAccount",
+    "TYPED_KINDS",
     "account",
     "advance_limit",
-    "check_account",
+    "advance_limit_centi",
+    "check_event",
     "pending_draws",
 ]
 
-#: Share of the planned surplus a Sichuan poverty county may trade in advance (000 §(三)).
-ADVANCE_SHARE = 0.30
-_EPS = 1e-6
+#: Share of the planned surplus a Sichuan poverty county may advance (000 §(三)).
+ADVANCE_SHARE = "0.30"
+#: Kinds a clerk may record with ``ledger quota --record`` (the others come from checks).
+TYPED_KINDS: tuple[str, ...] = ("advanced", "traded")
+
+
+def advance_limit_centi(
+    surplus_m2: float | None, *, profile: str | None, poverty_county: bool | None
+) -> int:
+    """Largest advance (0.01 m²): 30 % of the planned surplus, rounded half up to 0.01 m², in
+    Sichuan poverty counties; 0 elsewhere and when the surplus is unknown or not positive."""
+    surplus = centi(surplus_m2)
+    if profile == "sichuan" and poverty_county and surplus is not None and surplus > 0:
+        return share_centi(surplus, ADVANCE_SHARE)
+    return 0
 
 
 def advance_limit(
     surplus_m2: float | None, *, profile: str | None, poverty_county: bool | None
 ) -> float:
-    """Largest advanced quota (m²) a project may hold: 30 % of its planned surplus in Sichuan
-    poverty counties, 0 elsewhere."""
-    if profile == "sichuan" and poverty_county and surplus_m2 and surplus_m2 > 0:
-        return ADVANCE_SHARE * float(surplus_m2)
-    return 0.0
+    """Largest advanced quota (m², to 0.01 m²): see :func:`advance_limit_centi`."""
+    return advance_limit_centi(surplus_m2, profile=profile, poverty_county=poverty_county) / 100.0
 
 
 @dataclass(frozen=True)
 class QuotaAccount:
-    """Totals of one project's quota events up to a date (m²)."""
+    """Totals of one project's quota events up to a date (m², each a whole 0.01 m²).
+
+    ``accepted`` says whether the project's acceptance (``ledger accept``) is on or before the
+    date: it decides what is still available (:attr:`surplus_balance`).
+    """
 
     lent: float = 0.0
     returned: float = 0.0
@@ -57,16 +84,20 @@ class QuotaAccount:
     traded: float = 0.0
     drawn: float = 0.0
     traded_value_yuan: float = 0.0
+    accepted: bool = False
 
     @property
     def turnover_outstanding(self) -> float:
         """Turnover quota lent and not yet returned."""
-        return self.lent - self.returned
+        return round(self.lent - self.returned, 2)
 
     @property
     def surplus_balance(self) -> float:
-        """Surplus quota still available: generated − advanced − traded − drawn."""
-        return self.generated - self.advanced - self.traded - self.drawn
+        """Surplus quota still available: generated − traded − drawn once accepted (the advance
+        included), advanced − traded before."""
+        if self.accepted:
+            return round(self.generated - self.traded - self.drawn, 2)
+        return round(self.advanced - self.traded - self.drawn, 2)
 
 
 def _ordered(events: pd.DataFrame) -> pd.DataFrame:
@@ -76,14 +107,27 @@ def _ordered(events: pd.DataFrame) -> pd.DataFrame:
     return events.sort_values(cols, kind="stable")
 
 
-def account(events: pd.DataFrame, at: dt.date | None = None) -> QuotaAccount:
-    """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to
-    ``at``."""
-    if len(events) and at is not None:
-        events = events[[d <= at for d in events["event_date"]]]
+def _sums(events: pd.DataFrame) -> dict[str, int]:
+    out = dict.fromkeys(QUOTA_KINDS, 0)
     if not len(events):
-        return QuotaAccount()
-    sums = events.groupby("kind")["area_m2"].sum()
+        return out
+    for kind, area in zip(events["kind"], events["area_m2"], strict=True):
+        if kind in out:
+            out[kind] += centi(float(area)) or 0
+    return out
+
+
+def account(
+    events: pd.DataFrame, at: dt.date | None = None, *, accepted: dt.date | None = None
+) -> QuotaAccount:
+    """Replay quota events (columns ``kind``, ``event_date``, ``area_m2``, ``price_yuan``) to
+    ``at``; ``accepted`` is the project's acceptance date (None: not accepted)."""
+    if len(events) and at is not None:
+        events = events.loc[np.array([d <= at for d in events["event_date"]], dtype=bool)]
+    is_accepted = accepted is not None and (at is None or accepted <= at)
+    if not len(events):
+        return QuotaAccount(accepted=is_accepted)
+    sums = _sums(events)
     traded = events[events["kind"].isin(["traded", "advanced"])]
     value = (
         float(pd.to_numeric(traded["price_yuan"], errors="coerce").fillna(0.0).sum())
@@ -91,55 +135,115 @@ def account(events: pd.DataFrame, at: dt.date | None = None) -> QuotaAccount:
         else 0.0
     )
     return QuotaAccount(
-        **{k: float(sums.get(k, 0.0)) for k in QUOTA_KINDS}, traded_value_yuan=value
+        **{k: sums[k] / 100.0 for k in QUOTA_KINDS},
+        traded_value_yuan=value,
+        accepted=is_accepted,
     )
 
 
-def check_account(events: pd.DataFrame, *, limit_m2: float, code: str = "") -> None:
-    """Raise :class:`QuotaError` when the account breaks a rule on any day.
+def check_event(
+    events: pd.DataFrame,
+    kind: str,
+    area_m2: float,
+    date: dt.date,
+    *,
+    code: str,
+    surplus_known: bool,
+    limit_centi: int,
+    accepted: dt.date | None,
+) -> int:
+    """Check one typed event (``advanced`` or ``traded``) against the account; return its
+    amount in 0.01 m².
 
     Parameters
     ----------
     events
-        All quota events of one project (``kind``, ``event_date``, ``area_m2``; ``id`` for order).
-    limit_m2
-        The advance limit (:func:`advance_limit`).
+        The project's quota events so far.
+    kind, area_m2, date
+        The event (``area_m2`` is rounded half up to 0.01 m²).
     code
-        Project code, for the message.
+        The project's code, for messages.
+    surplus_known
+        Whether the project's quota basis was measured (else nothing can be advanced or traded).
+    limit_centi
+        The advance limit (:func:`advance_limit_centi`).
+    accepted
+        The project's acceptance date (None: not accepted).
+
+    Raises
+    ------
+    QuotaError
+        The event breaks a rule of the account on its date or a later day; the message names the
+        request (or the resulting total) and the limit (or what is left).
     """
-    if not len(events):
-        return
-    bad_kind = sorted(set(events["kind"]) - set(QUOTA_KINDS))
-    if bad_kind:
+    if kind not in TYPED_KINDS:
+        raise QuotaError(_typed_refusal(kind))
+    amount = centi(area_m2)
+    if amount is None or amount <= 0:
+        raise QuotaError(f"{code}: a quota amount must be positive (m², to 0.01 m²)")
+    if not surplus_known:
         raise QuotaError(
-            f"{code}: unknown quota kind(s) {', '.join(bad_kind)}; use {', '.join(QUOTA_KINDS)}"
+            f"{code}: its quota basis was not measured by the check, so its surplus is unknown "
+            "and nothing can be advanced, traded or drawn; check it again with the land-survey "
+            "layer and register that check"
         )
-    if (events["area_m2"] <= 0).any():
-        raise QuotaError(f"{code}: quota areas must be positive (m²)")
+    sums = _sums(events)
+    if kind == "advanced":
+        if accepted is not None and date >= accepted:
+            raise QuotaError(
+                f"{code}: accepted on {accepted}, so its surplus is generated ("
+                f"{fmt_m2(sums['generated'])} m²); an advance is only possible before acceptance "
+                "— record a trade instead"
+            )
+        total = sums["advanced"] + amount
+        if total > limit_centi:
+            raise QuotaError(
+                f"{code}: advancing {fmt_m2(amount)} m² would bring the advance to "
+                f"{fmt_m2(total)} m², over the advance limit {fmt_m2(limit_centi)} m² "
+                f"(30 % of the planned surplus, Sichuan poverty counties only; "
+                f"{fmt_m2(max(limit_centi - sums['advanced'], 0))} m² left)"
+            )
+        return amount
+    # traded: every day from the event's date on must keep the usage within its limit
     frame = _ordered(events)
-    totals = dict.fromkeys(QUOTA_KINDS, 0.0)
-    for kind, date, area in zip(frame["kind"], frame["event_date"], frame["area_m2"], strict=True):
-        totals[kind] += float(area)
-        if totals["returned"] > totals["lent"] + _EPS:
-            raise QuotaError(
-                f"{code}: on {date} returned turnover quota {totals['returned']:.2f} m² would "
-                "exceed the "
-                f"{totals['lent']:.2f} m² lent"
-            )
-        if totals["advanced"] > limit_m2 + _EPS:
-            raise QuotaError(
-                f"{code}: on {date} advanced quota {totals['advanced']:.2f} m² would exceed the "
-                "advance limit "
-                f"{limit_m2:.2f} m² (30 % of the planned surplus, Sichuan poverty counties only)"
-            )
-        if totals["traded"] + totals["drawn"] > totals["generated"] + _EPS:
-            raise QuotaError(
-                f"{code}: on {date} traded {totals['traded']:.2f} m² plus drawn "
-                f"{totals['drawn']:.2f} m² surplus quota "
-                f"would exceed the {totals['generated']:.2f} m² generated (record the reclaimed "
-                "surplus as 'generated' first, "
-                "or trade in advance as 'advanced' within the 30 % rule)"
-            )
+    dates = sorted({d for d in frame["event_date"] if d >= date} | {date})
+    for day in dates:
+        upto = frame.loc[np.array([d <= day for d in frame["event_date"]], dtype=bool)]
+        s = _sums(upto)
+        used = s["traded"] + s["drawn"] + amount
+        if accepted is not None and day >= accepted:
+            limit, what = s["generated"], "generated at acceptance"
+        else:
+            limit, what = s["advanced"], "advanced (before acceptance only the advance is traded)"
+        if used > limit:
+            return _refuse_trade(code, amount, used, limit, what, day)
+    return amount
+
+
+def _refuse_trade(code: str, amount: int, used: int, limit: int, what: str, day) -> int:
+    left = max(limit - (used - amount), 0)
+    raise QuotaError(
+        f"{code}: trading {fmt_m2(amount)} m² on {day} would bring trades and draws to "
+        f"{fmt_m2(used)} m², over the {fmt_m2(limit)} m² {what}; {fmt_m2(left)} m² left"
+    )
+
+
+def _typed_refusal(kind: str) -> str:
+    where = {
+        "lent": "`landlink ledger add` records the turnover quota lent: the issued "
+        "turnover_quota_m2 of the checked plan, else its construction area",
+        "returned": "`landlink ledger accept ACCEPTANCE_CHECKED.gpkg` returns the turnover quota "
+        "(min(lent, accepted basis))",
+        "generated": "`landlink ledger accept ACCEPTANCE_CHECKED.gpkg` records the surplus "
+        "generated (ACC005)",
+        "drawn": "`landlink ledger add` of a construction-only plan records its draws",
+    }.get(kind)
+    if where is None:
+        return f"unknown quota kind {kind!r}; record one of {', '.join(TYPED_KINDS)}"
+    return (
+        f"a typed '{kind}' amount is refused: every figure of the quota account comes from a "
+        f"check; {where}"
+    )
 
 
 def pending_draws(
@@ -151,10 +255,10 @@ def pending_draws(
 ) -> list[tuple[str, float]]:
     """The draws of construction-only plan ``code`` still to record: (source code, m²) each.
 
-    Each ``[[quota_sources]]`` entry needs a registered (``registered``), accepted (``accepted``)
-    source whose surplus still available (generated − advanced − traded − drawn, from
-    ``events_of(source)``) covers the part of the draw ``code`` has not recorded before; a new
-    plan version records only the increase.
+    Each ``[[quota_sources]]`` entry needs a registered (``registered``), accepted (``accepted``:
+    acceptance recorded by ``ledger accept``) source whose surplus still available (generated −
+    traded − drawn, from ``events_of(source)``) covers the part of the draw ``code`` has not
+    recorded before; a new plan version records only the increase.
 
     Raises
     ------
@@ -163,37 +267,28 @@ def pending_draws(
     """
     out = []
     for entry in sources:
-        source, area = str(entry["code"]), float(entry["area_m2"])
+        source, request = str(entry["code"]), centi(float(entry["area_m2"])) or 0
         if source not in registered:
             raise QuotaError(
                 f"{code}: quota source {source} is not in the ledger; register it first"
             )
         if source not in accepted:
             raise QuotaError(
-                f"{code}: quota source {source} is not accepted yet; its surplus quota cannot be "
-                "drawn"
+                f"{code}: quota source {source} is not accepted yet (`landlink ledger accept`); "
+                "only accepted reclamation generates surplus quota that can be drawn"
             )
         events = events_of(source)
-        mine = (
-            float(
-                events.loc[
-                    (events["kind"] == "drawn") & (events["counterpart"].astype(str) == code),
-                    "area_m2",
-                ].sum()
-            )
-            if len(events)
-            else 0.0
-        )
-        delta = area - mine
-        if delta <= 1e-6:
+        mine = events[(events["kind"] == "drawn") & (events["counterpart"].astype(str) == code)]
+        delta = request - _sums(mine)["drawn"] if len(mine) else request
+        if delta <= 0:
             continue
-        acc = account(events)
-        if delta > acc.surplus_balance + 1e-6:
+        s = _sums(events)
+        left = s["generated"] - s["traded"] - s["drawn"]
+        if delta > left:
             raise QuotaError(
-                f"{code}: drawing {delta:.2f} m² from {source} exceeds its surplus quota still "
-                "available "
-                f"{acc.surplus_balance:.2f} m² (generated {acc.generated:.2f} − advanced "
-                f"{acc.advanced:.2f} − traded {acc.traded:.2f} − drawn {acc.drawn:.2f})"
+                f"{code}: drawing {fmt_m2(delta)} m² from {source} exceeds its surplus quota still "
+                f"available {fmt_m2(left)} m² (generated {fmt_m2(s['generated'])} − traded "
+                f"{fmt_m2(s['traded'])} − drawn {fmt_m2(s['drawn'])})"
             )
-        out.append((source, delta))
+        out.append((source, delta / 100.0))
     return out

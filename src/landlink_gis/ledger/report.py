@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from ..base.contract import VERDICTS
 from ..base.errors import OutputError
 from ..base.workdays import add_working_days
 from ..engine.area import to_hectare, to_mu
@@ -85,8 +86,26 @@ _VALUE_LABELS = {
     "advanced": "节余指标预支",
     "traded": "节余指标交易",
     "drawn": "节余指标使用",
+    "linkage": "增减挂钩",
+    "construction_only": "单独建新",
+    "plan": "方案",
+    "acceptance": "验收",
+    "issued": "下达的周转指标",
+    "newly_added": "新增耕地",
+    **{code: words[0] for code, words in VERDICTS.items()},
 }
-_VALUE_COLUMNS = ("figure", "state", "ll_state", "layer", "plot_layer", "kind")
+_VALUE_COLUMNS = (
+    "figure",
+    "state",
+    "ll_state",
+    "layer",
+    "plot_layer",
+    "kind",
+    "stage",
+    "verdict",
+    "turnover_source",
+    "newly_added_source",
+)
 _COLUMN_LABELS = {
     "figure": "指标",
     "plots": "本月地块数",
@@ -137,6 +156,21 @@ _COLUMN_LABELS = {
     "recorded_at": "记录时间",
     "counterpart": "交易对方",
     "price_yuan": "价格（元）",
+    "stage": "检查阶段",
+    "verdict": "检查结论",
+    "basis_m2": "指标基数（m²）",
+    "turnover_m2": "周转指标（m²）",
+    "turnover_source": "周转指标依据",
+    "newly_added_cultivated_m2": "新增耕地（m²）",
+    "newly_added_paddy_m2": "新增水田（m²）",
+    "newly_added_quality": "新增耕地质量等别",
+    "newly_added_source": "新增耕地依据",
+    "occupied_cultivated_m2": "建新占用耕地（m²）",
+    "occupied_paddy_m2": "建新占用水田（m²）",
+    "occupied_quality": "建新占用耕地质量等别",
+    "accepted_basis_m2": "验收指标基数（m²）",
+    "surplus_generated_m2": "验收产生节余指标（m²）",
+    "turnover_returned_m2": "验收归还周转指标（m²）",
 }
 
 

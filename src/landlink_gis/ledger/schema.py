@@ -13,6 +13,8 @@ import logging
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ACCEPTANCE_COLUMNS",
+    "PROJECT_FIGURE_COLUMNS",
     "CONSTRUCTION_STATES",
     "DEMOLITION_STATES",
     "LEDGER_KINDS",
@@ -36,6 +38,45 @@ QUOTA_KINDS: tuple[str, ...] = ("lent", "returned", "generated", "advanced", "tr
 LEDGER_KINDS: tuple[str, ...] = ("demolition", "resettlement", "urban")
 
 _APPEND_ONLY = ("ll_projects", "ll_plots", "ll_status_events", "ll_quota_events")
+
+#: Figures of a check that ``ledger add`` keeps with each plan version (migration 2), all in m²
+#: rounded half up to 0.01 m² except the grades; ``basis_m2`` NULL means the quota basis could
+#: not be measured (surplus unknown: nothing can be advanced, traded or drawn).
+PROJECT_FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("stage", "TEXT"),
+    ("kind", "TEXT"),
+    ("verdict", "TEXT"),
+    ("basis_m2", "REAL"),
+    ("turnover_m2", "REAL"),
+    ("turnover_source", "TEXT"),
+    ("newly_added_cultivated_m2", "REAL"),
+    ("newly_added_paddy_m2", "REAL"),
+    ("newly_added_quality", "REAL"),
+    ("newly_added_source", "TEXT"),
+    ("occupied_cultivated_m2", "REAL"),
+    ("occupied_paddy_m2", "REAL"),
+    ("occupied_quality", "REAL"),
+)
+#: Columns of ``ll_acceptances`` (migration 2): one row per accepted project (``ledger accept``).
+ACCEPTANCE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "project_code",
+    "plan_version",
+    "accepted",
+    "accepted_basis_m2",
+    "surplus_generated_m2",
+    "turnover_returned_m2",
+    "newly_added_cultivated_m2",
+    "newly_added_paddy_m2",
+    "quality",
+    "plots_accepted",
+    "plots_not_accepted",
+    "forced",
+    "reason",
+    "source",
+    "check_digest",
+    "recorded_at",
+)
 
 
 def states_for(layer: str) -> tuple[str, ...]:
@@ -145,9 +186,60 @@ def _pg_v1(srs_id: int) -> list[str]:
     return stmts
 
 
+def _v2(backend: str):
+    real = "REAL" if backend == "gpkg" else "DOUBLE PRECISION"
+
+    def ddl(srs_id: int) -> list[str]:
+        stmts = [
+            f"ALTER TABLE ll_projects ADD COLUMN {name} {real if typ == 'REAL' else typ}"
+            for name, typ in PROJECT_FIGURE_COLUMNS
+        ]
+        key = (
+            "id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+            if backend == "gpkg"
+            else "id BIGSERIAL PRIMARY KEY"
+        )
+        date, ts = ("DATE", "DATETIME") if backend == "gpkg" else ("DATE", "TIMESTAMPTZ")
+        stmts.append(
+            f"""CREATE TABLE ll_acceptances (
+            {key}, project_code TEXT NOT NULL, plan_version INTEGER NOT NULL,
+            accepted {date} NOT NULL, accepted_basis_m2 {real}, surplus_generated_m2 {real},
+            turnover_returned_m2 {real}, newly_added_cultivated_m2 {real},
+            newly_added_paddy_m2 {real}, quality {real}, plots_accepted TEXT,
+            plots_not_accepted TEXT, forced BOOLEAN NOT NULL, reason TEXT, source TEXT,
+            check_digest TEXT NOT NULL, recorded_at {ts} NOT NULL,
+            CONSTRAINT uq_acceptance UNIQUE (project_code))"""
+        )
+        if backend == "gpkg":
+            stmts.append(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES ('ll_acceptances', 'attributes', 'll_acceptances', 'landlink ledger: "
+                "acceptance records (ledger accept)')"
+            )
+            for op in ("UPDATE", "DELETE"):
+                stmts.append(
+                    f"CREATE TRIGGER ll_append_only_ll_acceptances_{op.lower()} BEFORE {op} ON "
+                    "ll_acceptances BEGIN SELECT RAISE(ABORT, 'landlink ledger: ll_acceptances "
+                    "is append-only'); END"
+                )
+        else:
+            stmts.append(
+                "CREATE TRIGGER ll_append_only_ll_acceptances BEFORE UPDATE OR DELETE ON "
+                "ll_acceptances FOR EACH ROW EXECUTE FUNCTION ll_append_only()"
+            )
+        return stmts
+
+    return ddl
+
+
 #: ``(version, description, {backend: ddl(srs_id) -> statements})`` applied in order.
 MIGRATIONS: tuple[tuple[int, str, dict], ...] = (
     (1, "projects, plots, status history, quota account", {"gpkg": _gpkg_v1, "postgis": _pg_v1}),
+    (
+        2,
+        "figures of each check (basis, turnover, newly added farmland), acceptance records",
+        {"gpkg": _v2("gpkg"), "postgis": _v2("postgis")},
+    ),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1][0]
 

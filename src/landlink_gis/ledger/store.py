@@ -20,18 +20,27 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from ..base.amounts import centi, fmt_m2, from_centi
+from ..io.gpkg_digest import stored_digest
 from ._gpkg import GpkgBackend
 from ._postgis import PostgisBackend
 from .checked import CheckedProject, read_checked
 from .errors import LedgerError, StatusError
+from .figures import acceptance_figures, plan_figures
 from .history import EVENT_COLUMNS, check_transition, replay
 from .overlaps import plot_overlaps
-from .quota import QuotaAccount, account, advance_limit, check_account, pending_draws
-from .schema import QUOTA_KINDS, SCHEMA_VERSION
+from .quota import (
+    QuotaAccount,
+    account,
+    advance_limit_centi,
+    check_event,
+    pending_draws,
+)
+from .schema import ACCEPTANCE_COLUMNS, PROJECT_FIGURE_COLUMNS, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AddResult", "Ledger", "init_ledger", "open_ledger"]
+__all__ = ["AcceptResult", "AddResult", "Ledger", "init_ledger", "open_ledger"]
 
 #: Test hook: seconds to sleep inside a write transaction, just before it commits.
 PAUSE_ENV = "LANDLINK_LEDGER_PAUSE_IN_WRITE"
@@ -59,6 +68,7 @@ _PROJECT_COLS = (
     "source",
     "source_sha256",
     "registered_at",
+    *(name for name, _ in PROJECT_FIGURE_COLUMNS),
 )
 _PLOT_COLS = (
     "fid",
@@ -133,7 +143,9 @@ def open_ledger(location: str | Path) -> Ledger:
 
 
 def _date(value) -> dt.date | None:
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return None  # no date (NULL), however the driver or pandas spells it
+    if value is pd.NaT:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -296,7 +308,46 @@ class Ledger:
 
     def quota_account(self, code: str, at: dt.date | None = None) -> QuotaAccount:
         """The quota account of project ``code`` on ``at`` (default: all events)."""
-        return account(self.quota_events(code), at)
+        with self._read() as tx:
+            events = self._quota(tx, code)
+            accepted = self._accepted_dates(tx).get(code)
+        return account(events, at, accepted=accepted)
+
+    def _acceptances(self, tx) -> pd.DataFrame:
+        rows = tx.rows(f"SELECT {', '.join(ACCEPTANCE_COLUMNS)} FROM ll_acceptances ORDER BY id")
+        frame = pd.DataFrame(rows, columns=list(ACCEPTANCE_COLUMNS))
+        frame["accepted"] = [_date(v) for v in frame["accepted"]]
+        return frame
+
+    def acceptances(self) -> pd.DataFrame:
+        """The acceptance records (``ledger accept``), one per accepted project."""
+        with self._read() as tx:
+            return self._acceptances(tx)
+
+    def _accepted_dates(self, tx) -> dict[str, dt.date]:
+        """Code → acceptance date: the acceptance record, else (a ledger written before
+        ``ledger accept`` existed) the project-level ``accepted`` status."""
+        out: dict[str, dt.date] = {}
+        states = replay(self._events(tx))
+        if len(states):
+            legacy = states[(states["layer"] == "") & states["state"].isin(["accepted", "filed"])]
+            history = self._events(tx)
+            for code in legacy["project_code"].astype(str):
+                hit = history[
+                    (history["project_code"] == code)
+                    & (history["layer"] == "")
+                    & (history["state"] == "accepted")
+                ]
+                if len(hit):
+                    out[code] = hit["event_date"].iloc[0]
+        for code, date in tx.rows("SELECT project_code, accepted FROM ll_acceptances"):
+            out[str(code)] = _date(date)
+        return out
+
+    def accepted_dates(self) -> dict[str, dt.date]:
+        """Code → acceptance date of every accepted project."""
+        with self._read() as tx:
+            return self._accepted_dates(tx)
 
     # -- writing -------------------------------------------------------------------------------
     def add_checked(
@@ -348,6 +399,13 @@ class Ledger:
         tolerance_m2: float = 1.0,
     ) -> AddResult:
         """Register an already-read :class:`CheckedProject` (see :meth:`add_checked`)."""
+        if project.stage == "acceptance":
+            raise LedgerError(
+                f'{project.source} is an acceptance check ([project] stage = "acceptance"); '
+                "record it with `landlink ledger accept`, and register the plan with the check of "
+                "the plan"
+            )
+        figures = plan_figures(project)
         with self._write() as tx:
             rows = tx.rows(
                 "SELECT version, source_sha256 FROM ll_projects WHERE code = ? ORDER BY version "
@@ -370,8 +428,8 @@ class Ledger:
                 project.content_problem and force
             ):  # add_checked refused it unforced; forced, it counts as forced
                 problems.append(project.content_problem)
-            if project.errors:
-                problems.append(f"the check found {project.errors} error finding(s)")
+            if project.unfinished:
+                problems.append(project.unfinished)
             if len(overlaps):
                 other = sorted(set(overlaps["other_code"]))
                 problems.append(
@@ -399,10 +457,6 @@ class Ledger:
             srs = self.backend.srs_id(tx)
             now = self.backend.now_param()
             dparam = self.backend.date_param
-            basis = facts.get("quota_basis_m2")
-            surplus = (
-                float(basis) if basis is not None else project.demolition_m2
-            ) - project.construction_m2
             pid = tx.insert(
                 f"INSERT INTO ll_projects ({', '.join(_PROJECT_COLS[1:])}) VALUES "
                 f"({', '.join('?' * (len(_PROJECT_COLS) - 1))})",
@@ -418,9 +472,9 @@ class Ledger:
                     if facts.get("poverty_county") is not None
                     else None,
                     facts.get("advance_quota_m2"),
-                    project.demolition_m2,
-                    project.construction_m2,
-                    surplus,
+                    figures["demolition_m2"],
+                    figures["construction_m2"],
+                    figures["surplus_m2"],
                     project.errors,
                     project.warnings,
                     bool(problems),
@@ -428,6 +482,7 @@ class Ledger:
                     project.source,
                     project.sha256,
                     now,
+                    *(figures[name] for name, _ in PROJECT_FIGURE_COLUMNS),
                 ),
             )
             plots = project.plots.copy()
@@ -518,11 +573,8 @@ class Ledger:
                         for src, area in draws
                     ],
                 )
-            if (
-                version == 1
-                and project.construction_m2 > 0
-                and facts.get("kind") != "construction_only"
-            ):
+            lent = figures["turnover_m2"]
+            if version == 1 and lent is not None and lent > 0:
                 tx.run(
                     "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, "
                     "counterpart, price_yuan, note, recorded_at) VALUES (?, 'lent', ?, ?, NULL, "
@@ -530,8 +582,10 @@ class Ledger:
                     (
                         project.code,
                         dparam(approved),
-                        project.construction_m2,
-                        "turnover quota for the new-construction plots",
+                        lent,
+                        "turnover quota issued (turnover_quota_m2)"
+                        if figures["turnover_source"] == "issued"
+                        else "turnover quota: the construction area (no turnover_quota_m2 issued)",
                         now,
                     ),
                 )
@@ -558,17 +612,7 @@ class Ledger:
             A source is unknown, not accepted, or has too little surplus quota left.
         """
         projects = {str(r[0]) for r in tx.rows("SELECT DISTINCT code FROM ll_projects")}
-        states = replay(self._events(tx))
-        accepted = (
-            set(
-                states.loc[
-                    (states["layer"] == "") & states["state"].isin(["accepted", "filed"]),
-                    "project_code",
-                ].astype(str)
-            )
-            if len(states)
-            else set()
-        )
+        accepted = set(self._accepted_dates(tx))
         return pending_draws(
             project.code,
             project.facts.get("quota_sources") or [],
@@ -627,6 +671,12 @@ class Ledger:
                         "demolition|construction"
                     )
                 targets.append((layers[0], str(pid)))
+            if state == "accepted":
+                raise StatusError(
+                    f"{code}: 'accepted' comes from the acceptance check: record it with "
+                    "`landlink ledger accept ACCEPTANCE_CHECKED.gpkg` (plots passing ACC001 and "
+                    "ACC004, the turnover quota returned and the surplus generated)"
+                )
             now = self.backend.now_param()
             for lay, pid in targets:
                 check_transition(lay, pid, last.get((lay, pid)), state, date)
@@ -652,48 +702,38 @@ class Ledger:
         price_yuan: float | None = None,
         note: str | None = None,
     ) -> QuotaAccount:
-        """Record one quota event (one transaction) and return the account afterwards.
+        """Record an ``advanced`` or ``traded`` quota event (one transaction); return the account.
+
+        The other kinds come from checks (``ledger add``, ``ledger accept``) and are refused.
 
         Raises
         ------
         QuotaError
-            The event would break the account's rules on some day (see :mod:`.quota`).
+            A typed lent/returned/generated/drawn amount, or an event that would break the
+            account's rules on some day (see :mod:`.quota`); the ledger is left as it was.
         """
-        if kind not in QUOTA_KINDS:
-            raise LedgerError(f"unknown quota kind {kind!r}; use one of {', '.join(QUOTA_KINDS)}")
-        if kind in ("traded", "advanced", "drawn") and not (counterpart and counterpart.strip()):
-            raise LedgerError(
-                f"a {kind} quota event needs the counterpart (--counterpart) and price (--price)"
-            )
+        if kind == "traded" and not (counterpart and counterpart.strip()):
+            raise LedgerError("a traded quota event needs the counterpart (--counterpart)")
         with self._write() as tx:
-            projects = self._projects(tx)
-            mine = projects[projects["code"] == code]
-            if not len(mine):
-                raise LedgerError(
-                    f"project {code} is not in the ledger; `landlink ledger list` shows the "
-                    "registered codes"
-                )
-            latest = mine.sort_values("version").iloc[-1]
-            limit = advance_limit(
+            latest = self._latest(tx, code)
+            accepted = self._accepted_dates(tx).get(code)
+            limit = advance_limit_centi(
                 latest["surplus_m2"],
                 profile=latest["profile"],
                 poverty_county=latest["poverty_county"],
             )
             events = self._quota(tx, code)
-            new = pd.DataFrame(
-                [
-                    {
-                        "id": (int(events["id"].max()) + 1) if len(events) else 1,
-                        "project_code": code,
-                        "kind": kind,
-                        "event_date": date,
-                        "area_m2": float(area_m2),
-                        "price_yuan": price_yuan,
-                    }
-                ]
+            amount = check_event(
+                events,
+                kind,
+                area_m2,
+                date,
+                code=code,
+                surplus_known=latest["surplus_m2"] is not None
+                and not pd.isna(latest["surplus_m2"]),
+                limit_centi=limit,
+                accepted=accepted,
             )
-            combined = pd.concat([events, new], ignore_index=True) if len(events) else new
-            check_account(combined, limit_m2=limit, code=code)
             tx.run(
                 "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, "
                 "counterpart, price_yuan, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -701,7 +741,7 @@ class Ledger:
                     code,
                     kind,
                     self.backend.date_param(date),
-                    float(area_m2),
+                    from_centi(amount),
                     counterpart,
                     price_yuan,
                     note,
@@ -709,18 +749,199 @@ class Ledger:
                 ),
             )
             _pause_for_tests()
-        return account(combined)
+            events = self._quota(tx, code)
+        return account(events, accepted=accepted)
+
+    def _latest(self, tx, code: str) -> pd.Series:
+        projects = self._projects(tx)
+        mine = projects[projects["code"] == code]
+        if not len(mine):
+            raise LedgerError(
+                f"project {code} is not in the ledger; `landlink ledger list` shows the "
+                "registered codes"
+            )
+        return mine.sort_values("version").iloc[-1]
 
     def advance_limit(self, code: str) -> float:
-        """The advance limit (m²) of project ``code``'s latest plan."""
-        projects = self.projects()
-        row = projects[projects["code"] == code]
-        if not len(row):
-            raise LedgerError(f"project {code} is not in the ledger")
-        r = row.iloc[-1]
-        return advance_limit(
-            r["surplus_m2"], profile=r["profile"], poverty_county=r["poverty_county"]
+        """The advance limit (m², rounded half up to 0.01 m²) of project ``code``'s latest plan."""
+        with self._read() as tx:
+            r = self._latest(tx, code)
+        return (
+            advance_limit_centi(
+                r["surplus_m2"], profile=r["profile"], poverty_county=r["poverty_county"]
+            )
+            / 100.0
         )
+
+    def project_figures(self, code: str) -> dict:
+        """The latest plan's figures of ``code`` (a row of :meth:`projects`) as a dict."""
+        with self._read() as tx:
+            return self._latest(tx, code).to_dict()
+
+    # -- acceptance ----------------------------------------------------------------------------
+    def accept_checked(
+        self, path: str | Path, *, force: bool = False, reason: str | None = None
+    ) -> AcceptResult:
+        """Record the acceptance of a project from its acceptance check (``ledger accept``).
+
+        In one transaction: the demolition plots that pass ACC001 and ACC004 become
+        ``accepted`` (the others keep their state), the project becomes ``accepted`` on the
+        ``accepted`` date (TIME004's 10 working days run from it), the turnover quota returned
+        (min(lent, accepted basis)) and the surplus generated (ACC005) enter the quota account,
+        and one acceptance record keeps ACC005's figures. Accepting the same check again changes
+        nothing.
+
+        Raises
+        ------
+        LedgerError
+            Not an acceptance check, a file changed after the check, a check that found errors or
+            is incomplete (unless ``force`` with a ``reason``), a project not registered or
+            already accepted by another check, or plots that differ from the registered plan.
+        """
+        if force and not (reason and reason.strip()):
+            raise LedgerError('--force needs --reason "…" (the reason is recorded in the ledger)')
+        project = read_checked(path, self.crs)
+        if project.stage != "acceptance":
+            raise LedgerError(
+                f"{project.source} is a plan check, not an acceptance check: `ledger accept` "
+                'takes the check made with [project] stage = "acceptance", the accepted date '
+                "and the survey_after layer"
+            )
+        problems = [p for p in (project.content_problem, project.unfinished) if p]
+        if problems and not force:
+            raise LedgerError(
+                f"{project.code}: acceptance refused: "
+                + "; ".join(problems)
+                + '. Fix and re-check, or record it anyway with --force --reason "…"'
+            )
+        accepted = project.date("accepted")
+        if accepted is None:
+            raise LedgerError(f"{project.source}: the check has no [project] accepted date")
+        figures = acceptance_figures(project)
+        digest = stored_digest(project.run_info) or project.sha256
+        failing = set()
+        if len(project.findings):
+            f = project.findings
+            bad = f[f["rule_id"].isin(["ACC001", "ACC004"]) & (f["layer"] == "demolition")]
+            failing = {str(p) for p in bad["plot_id"]}
+        with self._write() as tx:
+            latest = self._latest(tx, project.code)
+            done = self._acceptances(tx)
+            done = done[done["project_code"] == project.code]
+            if len(done):
+                row = done.iloc[-1]
+                if row["check_digest"] == digest:
+                    return AcceptResult(
+                        "already",
+                        project.code,
+                        f"{project.code}: this acceptance is already recorded (accepted "
+                        f"{row['accepted']}); nothing changed",
+                    )
+                raise LedgerError(
+                    f"{project.code}: already accepted on {row['accepted']} from another check "
+                    f"({row['source']}); an acceptance is recorded once"
+                )
+            if latest["source_sha256"] != project.sha256:
+                raise LedgerError(
+                    f"{project.code}: the plots of the acceptance check differ from the "
+                    f"registered plan (version {latest['version']}); register the adjusted plan "
+                    "with `landlink ledger add` first, then check its acceptance"
+                )
+            plots = self._plots(tx, code=project.code)
+            demolition = plots[plots["layer"] == "demolition"]["plot_id"].astype(str)
+            passing = [p for p in demolition if p not in failing]
+            refused = [p for p in demolition if p in failing]
+            events = self._events(tx, project.code)
+            last = {
+                (r.layer, r.plot_id): (r.state, r.event_date) for r in replay(events).itertuples()
+            }
+            targets = []
+            for pid in passing:
+                cur = last.get(("demolition", pid))
+                if cur is not None and cur[0] == "accepted":
+                    continue
+                check_transition("demolition", pid, cur, "accepted", accepted)
+                targets.append(("demolition", pid))
+            cur = last.get(("", ""))
+            if cur is None or cur[0] not in ("accepted", "filed"):
+                check_transition("", "", cur, "accepted", accepted)
+                targets.append(("", ""))
+            now = self.backend.now_param()
+            dparam = self.backend.date_param
+            note = f"accepted: acceptance check {project.source}"
+            tx.many(
+                "INSERT INTO ll_status_events (project_code, layer, plot_id, state, event_date, "
+                "note, recorded_at) VALUES (?, ?, ?, 'accepted', ?, ?, ?)",
+                [(project.code, lay, pid, dparam(accepted), note, now) for lay, pid in targets],
+            )
+            quota = self._quota(tx, project.code)
+            acc = account(quota)
+            lent, returned = centi(acc.lent) or 0, centi(acc.returned) or 0
+            basis = figures["accepted_basis"] or 0
+            to_return = max(min(lent, basis) - returned, 0)
+            generated = max((figures["surplus_generated"] or 0) - (centi(acc.generated) or 0), 0)
+            for kind, amount, text in (
+                ("returned", to_return, "turnover quota returned at acceptance (ACC005)"),
+                ("generated", generated, "surplus quota generated at acceptance (ACC005)"),
+            ):
+                if amount > 0:
+                    tx.run(
+                        "INSERT INTO ll_quota_events (project_code, kind, event_date, area_m2, "
+                        "counterpart, price_yuan, note, recorded_at) VALUES (?, ?, ?, ?, NULL, "
+                        "NULL, ?, ?)",
+                        (project.code, kind, dparam(accepted), from_centi(amount), text, now),
+                    )
+            tx.insert(
+                f"INSERT INTO ll_acceptances ({', '.join(ACCEPTANCE_COLUMNS[1:])}) VALUES "
+                f"({', '.join('?' * (len(ACCEPTANCE_COLUMNS) - 1))})",
+                (
+                    project.code,
+                    int(latest["version"]),
+                    dparam(accepted),
+                    from_centi(figures["accepted_basis"]),
+                    from_centi(figures["surplus_generated"]),
+                    from_centi(min(lent, basis)),
+                    from_centi(figures["newly_added_cultivated"]),
+                    from_centi(figures["newly_added_paddy"]),
+                    figures["quality"],
+                    ",".join(passing),
+                    ",".join(refused),
+                    bool(problems),
+                    (reason or "").strip() or None,
+                    project.source,
+                    digest,
+                    now,
+                ),
+            )
+            _pause_for_tests()
+            after = account(self._quota(tx, project.code), accepted=accepted)
+        msg = (
+            f"{project.code}: accepted on {accepted}: {len(passing)} of {len(demolition)} "
+            f"demolition plot(s) accepted; accepted basis {fmt_m2(figures['accepted_basis'])} m², "
+            f"surplus generated {fmt_m2(figures['surplus_generated'])} m², turnover returned "
+            f"{fmt_m2(min(lent, basis))} m²"
+        )
+        if refused:
+            msg += f"; not accepted (ACC001/ACC004): {', '.join(refused)}"
+        if after.surplus_balance < 0:
+            msg += (
+                f"; WARNING: trades and draws exceed the surplus generated by "
+                f"{-after.surplus_balance:.2f} m²"
+            )
+        if problems:
+            msg += " despite: " + "; ".join(problems) + f" (forced: {reason})"
+        logger.info(msg)
+        return AcceptResult("accepted", project.code, msg, account=after)
+
+
+@dataclass
+class AcceptResult:
+    """Outcome of :meth:`Ledger.accept_checked`."""
+
+    status: str  # accepted | already
+    code: str
+    message: str
+    account: QuotaAccount | None = None
 
 
 def _float(v) -> float | None:

@@ -185,8 +185,10 @@ class SourceInfo:
 class SourceQuota:
     """The surplus-quota account of a source project a construction-only plan draws from (BAL009).
 
-    ``available = generated − advanced − traded − drawn`` (m²), where ``drawn`` counts the draws
-    of other plans only (this plan's own earlier registration is not held against it).
+    ``available = generated − traded − drawn`` (m²; the advance is surplus generated early, so its
+    trades are among ``traded``), where ``drawn`` counts the draws of other plans only (this
+    plan's own earlier registration is not held against it). The farmland figures come from the
+    source's acceptance record (``ledger accept``) and its registered plan; None where unknown.
     """
 
     code: str
@@ -196,11 +198,31 @@ class SourceQuota:
     advanced: float = 0.0
     traded: float = 0.0
     drawn: float = 0.0
+    #: surplus generated at acceptance (ACC005), the whole of which a draw is a part of
+    surplus_generated: float | None = None
+    #: newly added cultivated land and paddy accepted (net of measured 田坎), and their grade
+    newly_added_cultivated: float | None = None
+    newly_added_paddy: float | None = None
+    quality: float | None = None
+    #: cultivated land and paddy the source's own construction occupied (its registered plan)
+    occupied_cultivated: float | None = None
+    occupied_paddy: float | None = None
 
     @property
     def available(self) -> float:
-        """Surplus quota still available to draw (m²)."""
-        return self.generated - self.advanced - self.traded - self.drawn
+        """Surplus quota still available to draw (m², to 0.01 m²)."""
+        return round(self.generated - self.traded - self.drawn, 2)
+
+    def carried(self, draw_m2: float, what: str) -> float:
+        """The newly added ``cultivated`` land or ``paddy`` a draw of ``draw_m2`` carries: the
+        source's accepted newly added land minus what its own construction occupied, pro rata to
+        the part of its surplus drawn (NaN when the ledger does not know it)."""
+        added = getattr(self, f"newly_added_{what}")
+        occupied = getattr(self, f"occupied_{what}")
+        whole = self.surplus_generated
+        if added is None or whole is None or whole <= 0:
+            return float("nan")
+        return max(added - (occupied or 0.0), 0.0) * min(draw_m2 / whole, 1.0)
 
 
 @dataclass(frozen=True)
@@ -211,6 +233,11 @@ class LedgerView:
     plots: gpd.GeoDataFrame
     location: str
     quota_sources: Mapping[str, SourceQuota] = field(default_factory=dict)
+    #: this project's own advance in the ledger: (date of the first advance, m² advanced in all),
+    #: None when the ledger records none (TIME002's year runs from that date)
+    advance: tuple[dt.date, float] | None = None
+    #: this project's acceptance date in the ledger (``ledger accept``), None when not accepted
+    accepted: dt.date | None = None
 
 
 @dataclass(frozen=True)

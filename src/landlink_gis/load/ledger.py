@@ -126,9 +126,19 @@ def read_ledger_inputs(
                     source=f"ledger {ledger.location}: {code} plan version {version}",
                 )
     logger.info("ledger %s: %d plots of other projects", ledger.location, len(others))
+    advance = None
+    if code:
+        events = ledger.quota_events(code)
+        advanced = events[events["kind"] == "advanced"] if len(events) else events
+        if len(advanced):
+            advance = (min(advanced["event_date"]), round(float(advanced["area_m2"].sum()), 2))
     return LedgerInputs(
         ledger=LedgerView(
-            plots=others, location=ledger.location, quota_sources=source_quotas(ledger, project)
+            plots=others,
+            location=ledger.location,
+            quota_sources=source_quotas(ledger, project),
+            advance=advance,
+            accepted=ledger.accepted_dates().get(code) if code else None,
         ),
         previous=prev,
         ledger_frame=_ledger_features(others, spec, crs),
@@ -137,26 +147,21 @@ def read_ledger_inputs(
 
 
 def source_quotas(ledger, project: Project) -> dict[str, SourceQuota]:
-    """The quota account of each ``[[quota_sources]]`` project in the ledger (BAL009).
+    """The quota account of each ``[[quota_sources]]`` project in the ledger (BAL009), with the
+    farmland its acceptance record and registered plan carry (BAL002–BAL004 of a
+    construction-only plan).
 
-    A source is ``accepted`` when the ledger's project-level status is ``accepted`` or later
-    (``filed``); draws recorded for this plan's own code are left out, so re-checking a
-    registered plan does not count its own draw twice.
+    A source is ``accepted`` when the ledger holds its acceptance (``ledger accept``; a ledger
+    written before acceptance records: its project-level ``accepted`` status); draws recorded for
+    this plan's own code are left out, so re-checking a registered plan does not count its own draw
+    twice.
     """
     if not project.quota_sources:
         return {}
-    registered = set(ledger.projects()["code"].astype(str))
-    states = ledger.states()
-    project_states = states[states["layer"] == ""] if len(states) else states
-    accepted = (
-        set(
-            project_states.loc[
-                project_states["state"].isin(["accepted", "filed"]), "project_code"
-            ].astype(str)
-        )
-        if len(project_states)
-        else set()
-    )
+    projects = ledger.projects()
+    registered = set(projects["code"].astype(str))
+    accepted = ledger.accepted_dates()
+    records = ledger.acceptances()
     out = {}
     for src in project.quota_sources:
         events = ledger.quota_events(src.code)
@@ -165,16 +170,35 @@ def source_quotas(ledger, project: Project) -> dict[str, SourceQuota]:
                 ~((events["kind"] == "drawn") & (events["counterpart"].astype(str) == project.code))
             ]
         sums = events.groupby("kind")["area_m2"].sum() if len(events) else {}
+        rec = records[records["project_code"] == src.code]
+        plan = projects[projects["code"] == src.code]
         out[src.code] = SourceQuota(
             code=src.code,
             registered=src.code in registered,
             accepted=src.code in accepted,
             **{
-                k: float(sums.get(k, 0.0)) if len(events) else 0.0
+                k: round(float(sums.get(k, 0.0)), 2) if len(events) else 0.0
                 for k in ("generated", "advanced", "traded", "drawn")
             },
+            surplus_generated=_value(rec, "surplus_generated_m2"),
+            newly_added_cultivated=_value(rec, "newly_added_cultivated_m2"),
+            newly_added_paddy=_value(rec, "newly_added_paddy_m2"),
+            quality=_value(rec, "quality"),
+            occupied_cultivated=_value(plan, "occupied_cultivated_m2"),
+            occupied_paddy=_value(plan, "occupied_paddy_m2"),
         )
     return out
+
+
+def _value(frame: pd.DataFrame, column: str) -> float | None:
+    if not len(frame) or column not in frame.columns:
+        return None
+    value = frame[column].iloc[-1]
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
 
 
 def merge_ledger_layer(

@@ -52,6 +52,10 @@ def _plot_geoms(frames: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
     )
 
 
+#: How far around the plots the ``survey_after`` layer is read (ACC003's ``neighbour_m`` ≤ this).
+SURVEY_AFTER_MARGIN_M = 1000.0
+
+
 def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> tuple[gpd.GeoDataFrame, ReadNotes]:
     """The layer of ``spec`` as read, and what its reader noticed."""
     if spec.frame is not None:
@@ -173,7 +177,12 @@ def load_context(
     plots = _plot_geoms(frames)
     for role, spec in project.layers.items():
         if role not in frames:
-            frames[role], infos[role] = _read_reference(spec, crs, extent, plots, shared, hashes)
+            wider = extent
+            if role == "survey_after" and extent is not None:
+                # ACC003 compares with the farmland around the project (neighbour_m, 500 m)
+                m = SURVEY_AFTER_MARGIN_M if not crs.is_geographic else 0.01
+                wider = (extent[0] - m, extent[1] - m, extent[2] + m, extent[3] + m)
+            frames[role], infos[role] = _read_reference(spec, crs, wider, plots, shared, hashes)
     readers = {role: open_raster(spec) for role, spec in project.rasters.items()}
     ledger_inputs = read_ledger_inputs(project, crs, frames, previous=previous)
     if ledger_inputs.ledger_frame is not None:

@@ -60,6 +60,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "seat",
     "kcxs",
     "kcmj",
+    "ownership",
 )
 # accepted spellings in the `fields` mapping → canonical field
 _FIELD_ALIASES = {"area": "area_declared", "id": "plot_id", "slope": "slope_class"}
@@ -89,10 +90,13 @@ _PROJECT_KEYS = {
     "households": int,
     "funds_wan_yuan": float,
     "approved_scale_m2": float,
+    "stage": str,
 }
 #: ``[project] kind`` values: an ordinary linkage project, or a plan that only builds with quota
 #: drawn from others.
 PROJECT_KINDS = ("linkage", "construction_only")
+#: ``[project] stage`` values: the plan (default) or its acceptance (验收, DOMAIN.md §4b).
+PROJECT_STAGES = ("plan", "acceptance")
 #: Units an area column may declare (``area_unit``) → the canonical unit name.
 AREA_UNITS: dict[str, str] = {
     "m2": "m2",
@@ -202,6 +206,8 @@ class Project:
     quota_sources: tuple[QuotaSource, ...] = ()
     #: the county's 田坎 coefficient table (``[tiankan]``); None: the survey's mean KCXS applies
     tiankan: Tiankan | None = None
+    #: ``plan`` or ``acceptance`` (the check after reclamation, with ``survey_after``)
+    stage: str = "plan"
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     rasters: dict[str, RasterSpec] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
@@ -332,6 +338,8 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
         raise project_error(
             path, f"[project] kind = {values['kind']!r}; use linkage or construction_only"
         )
+    if values.get("stage", "plan") not in PROJECT_STAGES:
+        raise project_error(path, f"[project] stage = {values['stage']!r}; use plan or acceptance")
     construction_only = values.get("kind") == "construction_only"
     sources = quota_sources(path, doc.get("quota_sources"), construction_only)
 
@@ -358,6 +366,29 @@ def parse_project(doc: dict[str, Any], path: Path) -> Project:
             )
     elif "demolition" not in layers:
         raise project_error(path, "[layers.demolition] is required (the demolition plots)")
+    if values.get("stage") == "acceptance":
+        if construction_only:
+            raise project_error(
+                path,
+                'stage = "acceptance" checks reclaimed demolition plots; a construction_only plan '
+                "has none",
+            )
+        if "accepted" not in values:
+            raise project_error(
+                path, 'stage = "acceptance" needs [project] accepted = YYYY-MM-DD (验收日期)'
+            )
+        if "survey_after" not in layers:
+            raise project_error(
+                path,
+                'stage = "acceptance" needs [layers.survey_after]: the land-use change survey or '
+                "completion survey of the reclaimed land (DLBM, KCXS or KCMJ, GDDB or ZLDB, QSXZ)",
+            )
+    elif "survey_after" in layers:
+        raise project_error(
+            path,
+            "[layers.survey_after] is read only by an acceptance check: set [project] stage = "
+            '"acceptance" and its accepted date, or remove the layer',
+        )
 
     rasters_in = doc.get("rasters", {})
     unknown_rasters = sorted(set(rasters_in) - set(RASTER_ROLES))
@@ -439,14 +470,15 @@ def load_project(path: str | Path) -> Project:
         data = path.read_bytes()
         if data.startswith(b"\xef\xbb\xbf"):  # Notepad's UTF-8 byte-order mark
             data = data[3:]
-        doc = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProjectFileError(
             f"{path}: not valid TOML ({exc}); fix the syntax at that line"
         ) from None
     except UnicodeDecodeError:
         raise ProjectFileError(f"{path}: not UTF-8 text; save the project file as UTF-8") from None
-    return replace(parse_project(doc, path), source_text=data.decode("utf-8"))
+    return replace(parse_project(doc, path), source_text=text)
 
 
 def input_paths(project: Project | None) -> set[Path]:

@@ -4,6 +4,7 @@ One module per rule family; each registers its rules with :func:`._registry.rule
 """
 
 from . import (  # noqa: F401  (registration side effect)
+    acceptance,
     adjustments,
     attributes,
     balance,

@@ -46,7 +46,7 @@ __all__ = [
 _FACTS: frozenset[str] = frozenset(
     f.name
     for f in fields(Project)
-    if f.name not in ("path", "layers", "rasters", "ignore", "select", "params", "severity")
+    if f.name not in ("path", "layers", "rasters", "ignore", "select", "params", "severity", "text")
 )
 
 
@@ -297,12 +297,22 @@ def _reclaims_cultivated(ctx: CheckContext) -> bool:
     return any(str(v).strip().startswith("01") for v in values if v is not None)
 
 
+def _acceptance_stage(ctx: CheckContext) -> bool:
+    """Whether the check is an acceptance check (``[project] stage = "acceptance"``)."""
+    return ctx.project.stage == "acceptance"
+
+
 #: condition name → (test of the context, how it reads in zh, in en)
 CONDITIONS = {
     "reclaims_cultivated": (
         _reclaims_cultivated,
         "有拆旧地块拟复垦为耕地",
         "a demolition plot is to be reclaimed to cultivated land",
+    ),
+    "acceptance_stage": (
+        _acceptance_stage,
+        "验收检查",
+        "an acceptance check",
     ),
 }
 
@@ -372,6 +382,10 @@ FILING_BASE: dict[str, tuple[tuple[Requirement, tuple[str, ...]], ...]] = {
         (AnyOf((Layer("ledger"), Ledger())), ("OVL003", "LED001")),
         (Fact("approved"), ("TIME001",)),
         (When("reclaims_cultivated", Raster("dem", "slope")), ("PLAN006",)),
+        (
+            When("acceptance_stage", Layer("survey_after")),
+            ("ACC001", "ACC002", "ACC003", "ACC004", "ACC005"),
+        ),
     ),
     "construction_only": (
         (Layer("landuse"), ()),

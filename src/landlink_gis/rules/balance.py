@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..base.amounts import centi
 from ..base.findings import combine, make
 from ..engine.area import to_hectare, to_mu
 from ..figures.balance import BASIS_LABELS, compute_balance
@@ -377,8 +378,11 @@ def _ridge_note(ctx: CheckContext):
 
 def _occupied_within_reclaimed(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
     """A finding when the ``occupied_<what>`` area exceeds the ``newly_added_<what>`` area;
-    records the status. Partial knowledge decides where it can (§4b)."""
-    if _construction_only(ctx) or not ctx.has("demolition"):
+    records the status. Partial knowledge decides where it can (§4b). A construction-only plan
+    compares with what its drawn quota carries."""
+    if _construction_only(ctx):
+        return _carried_within(ctx, rule_id, what, names)
+    if not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
     gain = sheet.get(f"newly_added_{what}")
@@ -441,8 +445,11 @@ def cultivated_quality(ctx: CheckContext):
     (``quality_scale``); grades on different scales are never compared. When occupied
     cultivated land has grades but the newly added land has none, the comparison cannot be made
     and an ``info`` finding says so; so does a plot whose area is unknown (a weighted grade is
-    never decided from part of the plots)."""
-    if _construction_only(ctx) or not ctx.has("demolition"):
+    never decided from part of the plots). A construction-only plan compares with the grade its
+    drawn quota carries (DOMAIN.md §4b)."""
+    if _construction_only(ctx):
+        return _carried_quality(ctx, _SCALE[ctx.project.quality_scale])
+    if not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
     scale_zh, scale_en = _SCALE[ctx.project.quality_scale]
@@ -664,4 +671,135 @@ def landuse_structure(ctx: CheckContext):
         unit="m2",
         zh="各地类面积变化：" + "；".join(parts_zh),
         en="change per land class: " + "; ".join(parts_en),
+    )
+
+
+def _carried_info(ctx: CheckContext, zh: str, en: str, **extra):
+    return make(
+        layer="project",
+        plot_id="",
+        measured=np.nan,
+        threshold=np.nan,
+        unit=extra.pop("unit", "m2"),
+        severity="info",
+        detail_zh=zh,
+        detail_en=en,
+        crs=ctx.crs,
+        **extra,
+    )
+
+
+def _carried_known(ctx: CheckContext, sheet, key: str, **extra):
+    """An ``info`` "not checked" finding when the carried figure ``key`` is unknown, else None."""
+    fig = sheet.get(key)
+    if ctx.ledger is None or fig is None:
+        return _carried_info(
+            ctx,
+            "未检查：项目未指定台账（[ledger]），无法得知使用的节余指标所带的新增耕地",
+            "not checked: the project names no ledger ([ledger]), so what the drawn quota carries "
+            "is unknown",
+            **extra,
+        )
+    if not np.isfinite(fig.m2) or (key == "carried_quality" and not np.isfinite(fig.grade)):
+        missing = [
+            q.code
+            for q in ctx.project.quota_sources
+            if (acc := ctx.ledger.quota_sources.get(q.code)) is None
+            or acc.surplus_generated is None
+        ]
+        names = "、".join(missing) or "来源项目"
+        return _carried_info(
+            ctx,
+            f"未检查：台账中没有来源项目 {names} 的验收记录（landlink ledger accept），无法得知其新增耕地",
+            f"not checked: the ledger holds no acceptance record (landlink ledger accept) of "
+            f"source(s) {', '.join(missing) or 'the sources'}, so their newly added farmland is "
+            "unknown",
+            **extra,
+        )
+    return None
+
+
+def _carried_within(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
+    """BAL002 (``cultivated``) / BAL004 (``paddy``) of a construction-only plan: the land its
+    construction occupies must not exceed what its drawn quota carries (DOMAIN.md §4b)."""
+    if not ctx.project.quota_sources:
+        return None
+    sheet = compute_balance(ctx)
+    occupied = sheet.get(f"occupied_{what}")
+    if occupied is None:
+        return None
+    problem = _carried_known(ctx, sheet, f"carried_{what}")
+    if problem is not None:
+        sheet.set_status(f"occupied_{what}", rule_id, "not checked")
+        return problem
+    if occupied.unmeasured:
+        sheet.set_status(f"occupied_{what}", rule_id, "not checked")
+        return _carried_info(
+            ctx,
+            f"未检查：地块 {'、'.join(occupied.unmeasured)} 的面积无法计算",
+            f"not checked: the area of plot(s) {', '.join(occupied.unmeasured)} could not be "
+            "computed",
+        )
+    carried = sheet.value(f"carried_{what}")
+    if centi(occupied.m2) <= centi(carried):
+        sheet.set_status(f"occupied_{what}", rule_id, "pass")
+        return None
+    sheet.set_status(f"occupied_{what}", rule_id, "fail")
+    zh, en = names
+    return make(
+        layer="project",
+        plot_id="",
+        measured=occupied.m2,
+        threshold=carried,
+        unit="m2",
+        detail_zh=f"建新占用{zh} {occupied.m2:.2f} m²（{float(to_mu(occupied.m2)):.4f} 亩）多于使用的"
+        f"节余指标所带新增{zh} {carried:.2f} m²（来源项目验收记录，按使用比例），"
+        f"减少 {occupied.m2 - carried:.2f} m²",
+        detail_en=f"{en} occupied {occupied.m2:.2f} m² exceeds the newly added {en} the drawn "
+        f"quota carries {carried:.2f} m² (sources' acceptance records, pro rata): "
+        f"{occupied.m2 - carried:.2f} m² less",
+        crs=ctx.crs,
+    )
+
+
+def _carried_quality(ctx: CheckContext, scale: tuple[str, str]):
+    """BAL003 of a construction-only plan: the grade of the newly added cultivated land the drawn
+    quota carries must not be worse (higher) than the grade of the cultivated land occupied."""
+    if not ctx.project.quota_sources:
+        return None
+    sheet = compute_balance(ctx)
+    occ = sheet.get("occupied_quality")
+    common = {"unit": "grade", "scale_zh": scale[0], "scale_en": scale[1]}
+    if occ is None or sheet.value("occupied_cultivated") <= 0:
+        if occ is not None:
+            sheet.set_status("occupied_quality", "BAL003", "pass")
+        return None
+    problem = _carried_known(ctx, sheet, "carried_quality", **common)
+    if problem is not None:
+        sheet.set_status("occupied_quality", "BAL003", "not checked")
+        return problem
+    car = sheet.get("carried_quality")
+    if not np.isfinite(occ.grade):
+        sheet.set_status("occupied_quality", "BAL003", "not checked")
+        return _carried_info(
+            ctx,
+            f"建新占用耕地无有效质量{scale[0]}，无法比较",
+            "the occupied cultivated land has no valid grade, so quality could not be compared",
+            **common,
+        )
+    if car.grade <= occ.grade + 1e-9:
+        sheet.set_status("occupied_quality", "BAL003", "pass")
+        return None
+    sheet.set_status("occupied_quality", "BAL003", "fail")
+    return make(
+        layer="project",
+        plot_id="",
+        measured=car.grade,
+        threshold=occ.grade,
+        detail_zh=f"使用的节余指标所带新增耕地加权质量{scale[0]} {car.grade:.3f} 劣于建新占用耕地 "
+        f"{occ.grade:.3f}（等别不匹配）",
+        detail_en=f"the newly added cultivated land the drawn quota carries is graded "
+        f"{car.grade:.3f}, worse than the occupied {occ.grade:.3f}",
+        crs=ctx.crs,
+        **common,
     )

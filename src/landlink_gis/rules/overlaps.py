@@ -117,7 +117,7 @@ def _after_return(ctx: CheckContext, field: str) -> tuple[np.ndarray, np.ndarray
     title=("拆旧地块与占补平衡已用地重叠", "Demolition plot overlaps land used for 占补平衡"),
     message=(_MSG[0] + "{order_zh}", _MSG[1] + "{order_en}"),
     reference=f"{MONITORING_2014} 三(一) 整理复垦的耕地已经作为建设占用耕地占补平衡的，不得调入作为项目区拆旧地块",
-    requires=("layer:compensation",),
+    requires=("layer:demolition", "layer:compensation"),
     params={**_TOL, **_DATE_PARAM},
     example="a demolition plot drawn over a 补充耕地 plot of an earlier 占补平衡 project",
 )

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base.findings import make
+from ..base.amounts import centi
+from ..base.findings import combine, make
 from ..engine.area import to_mu
 from ..figures.balance import compute_balance
 from ..load.context import CheckContext
@@ -30,39 +31,61 @@ from ._registry import rule
         "使用的节余指标超过来源项目可用节余指标",
         "Surplus quota drawn exceeds what the source project has left",
     ),
-    message=("节余指标来源 {other_id}：{detail_zh}", "Quota source {other_id}: {detail_en}"),
+    message=("节余指标：{detail_zh}", "Surplus quota drawn: {detail_en}"),
     reference=f"{POVERTY_2016} 增减挂钩节余指标在省域范围内流转使用; {SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源，分别按台账方式管理; {JILIN_2017} 第九条(四) 节余指标情况，包括来源、规模",  # noqa: E501
     example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",  # noqa: E501
 )
 def quota_sources(ctx: CheckContext):
-    """For a construction-only plan (``kind = "construction_only"``), each ``[[quota_sources]]``
-    draw must be covered by its source project's surplus quota still available in the ledger
-    (generated − advanced − traded − drawn by other plans), and the source must be registered
-    and accepted (its reclamation checked), since only accepted reclamation yields surplus
-    quota. The edge (a draw equal to what is available) passes. ``measured`` is the draw,
-    ``threshold`` what is available. Other projects: not applicable (no finding). Without a
-    ledger the draws are not checked (``info``)."""
+    """For a construction-only plan (``kind = "construction_only"``), the construction area must
+    not exceed the total drawn from the sources, and each ``[[quota_sources]]`` draw must be
+    covered by its source project's surplus quota still available in the ledger (generated −
+    traded − drawn by other plans; the advance is surplus generated early, its trades among the
+    trades), and the source must be registered and accepted (``landlink ledger accept``), since
+    only accepted reclamation yields surplus quota. The edge (a draw equal to what is available,
+    construction equal to the draw) passes; amounts are compared in 0.01 m². ``measured`` is the
+    draw (the construction area), ``threshold`` what is available (the total drawn). Other
+    projects: not applicable (no finding). Without a ledger the draws are not checked
+    (``info``)."""
     project = ctx.project
     if project.kind != "construction_only" or not project.quota_sources:
         return None
     sheet = compute_balance(ctx)
+    rows = []
+    failed = False
+    con = sheet.get("construction_area")
+    total = float(sum(q.area_m2 for q in project.quota_sources))
+    if con is not None and not con.unmeasured and centi(con.m2) > centi(total):
+        failed = True
+        sheet.set_status("construction_area", "BAL009", "fail")
+        rows.append(
+            (
+                "",
+                con.m2,
+                total,
+                f"建新面积 {con.m2:.2f} m²（{float(to_mu(con.m2)):.4f} 亩）超过使用的节余指标合计 "
+                f"{total:.2f} m²",
+                f"the construction area {con.m2:.2f} m² ({float(to_mu(con.m2)):.4f} mu) exceeds "
+                f"the total surplus quota drawn {total:.2f} m²",
+            )
+        )
+    elif con is not None and not con.unmeasured:
+        sheet.set_status("construction_area", "BAL009", "pass")
     if ctx.ledger is None:
         sheet.set_status("drawn_quota", "BAL009", "not checked")
-        return make(
+        out = make(
             layer="project",
             plot_id="",
             other_layer="ledger",
             other_id=",".join(q.code for q in project.quota_sources),
-            measured=float(sum(q.area_m2 for q in project.quota_sources)),
+            measured=total,
             unit="m2",
             severity="info",
             detail_zh="未检查：项目未指定台账（[ledger] path/url），无法核对来源项目的可用节余指标",
             detail_en="not checked: the project names no ledger ([ledger] path/url), so the sources' surplus quota cannot be verified",  # noqa: E501
             crs=ctx.crs,
         )
+        return combine([_rows(ctx, rows), out]) if rows else out
     accounts = ctx.ledger.quota_sources
-    rows = []
-    failed = False
     for src in project.quota_sources:
         acc = accounts.get(src.code)
         if acc is None or not acc.registered:
@@ -81,11 +104,12 @@ def quota_sources(ctx: CheckContext):
                     src.code,
                     src.area_m2,
                     acc.available,
-                    "来源项目尚未验收，不能使用其节余指标",
-                    "the source project is not accepted yet, so it has no surplus quota to draw",
+                    "来源项目尚未验收（landlink ledger accept），不能使用其节余指标",
+                    "the source project is not accepted yet (landlink ledger accept), so it has "
+                    "no surplus quota to draw",
                 )
             )
-        elif src.area_m2 > acc.available + 1e-6:
+        elif centi(src.area_m2) > centi(acc.available):
             rows.append(
                 (
                     src.code,
@@ -93,12 +117,12 @@ def quota_sources(ctx: CheckContext):
                     acc.available,
                     f"使用 {src.area_m2:.2f} m²（{float(to_mu(src.area_m2)):.4f} "
                     f"亩）超过可用节余指标 {acc.available:.2f} m²"
-                    f"（产生 {acc.generated:.2f} − 预支 {acc.advanced:.2f} − 交易 {acc.traded:.2f} "
+                    f"（验收产生 {acc.generated:.2f} − 交易 {acc.traded:.2f} "
                     f"− 其他方案已使用 {acc.drawn:.2f}）",
                     f"drawing {src.area_m2:.2f} m² ({float(to_mu(src.area_m2)):.4f} mu) exceeds "
                     f"the surplus still available {acc.available:.2f} m² "
-                    f"(generated {acc.generated:.2f} − advanced {acc.advanced:.2f} − traded "
-                    f"{acc.traded:.2f} − drawn by other plans {acc.drawn:.2f})",
+                    f"(generated {acc.generated:.2f} − traded {acc.traded:.2f} − drawn by other "
+                    f"plans {acc.drawn:.2f})",
                 )
             )
         else:
@@ -107,17 +131,21 @@ def quota_sources(ctx: CheckContext):
         failed = True
         sheet.set_status("drawn_quota", "BAL009", "fail", scope=src.code)
     sheet.set_status("drawn_quota", "BAL009", "fail" if failed else "pass")
-    if not rows:
-        return None
+    return _rows(ctx, rows) if rows else None
+
+
+def _rows(ctx, rows):
     return make(
         layer="project",
         plot_id="",
-        other_layer="ledger",
+        other_layer=np.array(["ledger" if r[0] else "" for r in rows], dtype=object),
         other_id=np.array([r[0] for r in rows], dtype=object),
         measured=np.array([r[1] for r in rows], dtype=float),
         threshold=np.array([r[2] for r in rows], dtype=float),
         unit="m2",
-        detail_zh=np.array([r[3] for r in rows], dtype=object),
-        detail_en=np.array([r[4] for r in rows], dtype=object),
+        detail_zh=np.array([(f"来源 {r[0]}：" if r[0] else "") + r[3] for r in rows], dtype=object),
+        detail_en=np.array(
+            [(f"source {r[0]}: " if r[0] else "") + r[4] for r in rows], dtype=object
+        ),
         crs=ctx.crs,
     )

@@ -98,8 +98,11 @@ def completion(
     project's approval. The message follows the profile's wording: 应在批准后 N 年内完成 (national),
     不得延期 (no extension;
     Sichuan, 川国土资发〔2017〕48号) or, where ``completion_in_principle`` (Shanxi,
-    晋政办发〔2018〕24号, where TIME001 is a warning), 原则上不得超过 N 年."""
+    晋政办发〔2018〕24号, where TIME001 is a warning), 原则上不得超过 N 年.
+    A construction-only plan reclaims nothing: not applicable (no finding)."""
     p = ctx.project
+    if p.kind == "construction_only":
+        return None
     if completion_in_principle:
         wording = (
             f"原则上不得超过{completion_years}年",
@@ -147,13 +150,15 @@ def completion(
 )
 def advance_return(ctx: CheckContext, advance_return_years):
     """Surplus quota used in advance must be returned, by accepting the reclamation, within
-    ``advance_return_years`` (1) of the advance (``advanced``, else the approval date). The
-    return date is ``quota_returned``, else ``accepted``."""
+    ``advance_return_years`` (1) of the advance: the date of the first advance the ledger records
+    for the project when the project names a ledger, else ``advanced``, else the approval date.
+    The return date is ``quota_returned``, else ``accepted`` (else the ledger's acceptance)."""
     p = ctx.project
     if not p.advance_quota_m2 or p.advance_quota_m2 <= 0:
         return None
-    start = p.advanced or p.approved
-    done = p.quota_returned or p.accepted
+    own = ctx.ledger.advance if ctx.ledger is not None else None
+    start = own[0] if own is not None else (p.advanced or p.approved)
+    done = p.quota_returned or p.accepted or (ctx.ledger.accepted if ctx.ledger else None)
     return _late(
         ctx,
         start=start,

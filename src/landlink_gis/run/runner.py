@@ -234,6 +234,7 @@ def _facts(project: Project, sheet=None) -> dict[str, Any]:
         "households",
         "funds_wan_yuan",
         "approved_scale_m2",
+        "stage",
     )
     facts: dict[str, Any] = {k: getattr(project, k) for k in keys}
     facts = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()}
