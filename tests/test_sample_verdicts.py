@@ -1,5 +1,6 @@
-"""The bundled samples show the three verdicts (DOMAIN.md §4b): the clean sample and the
-construction-only plan (with its ledger built by the commands of its EXPECTED.md) are 可以报备, the
+"""The bundled samples show the three verdicts (DOMAIN.md §4b): the clean sample, its acceptance
+check and the construction-only plan (with its ledger built by the commands of its EXPECTED.md) are
+可以报备, the
 demo with its planted errors 须整改, and the construction-only plan checked before its ledger exists
 检查不完整，暂不能报备 with CHK001 naming the ledger."""
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from landlink_gis.cli.main import cli
 from landlink_gis.run.runner import check
 from tests.support import SAMPLES
-from tests.test_construction_only_sample import demo_checked, sample  # noqa: F401 - fixtures
+from tests.test_construction_only_sample import sample, source_checked  # noqa: F401 - fixtures
 
 
 def test_the_clean_sample_is_fileable(tmp_path):
@@ -22,6 +23,12 @@ def test_the_clean_sample_is_fileable(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert res.output.strip().splitlines()[0] == "结论：可以报备"
+
+
+def test_the_acceptance_sample_is_fileable():
+    res = check(SAMPLES / "bazhong_acceptance" / "project.toml")
+    assert res.counts()["error"] == 0, res.findings[["rule_id", "message"]]
+    assert res.run_info["verdict"] == "fileable", res.run_info["verdict_missing"]
 
 
 def test_the_demo_must_be_fixed():
