@@ -21,7 +21,14 @@ from ..base.codes import is_cultivated, is_paddy, valid_quality
 from ..base.fields import as_text
 from ..engine.area import ellipsoidal_area, planar_area
 from ..engine.overlay import overlay_pairs
-from .landuse import farmland_reclaimed, farmland_under, has_survey, plot_area, quota_basis
+from .landuse import (
+    farmland_reclaimed,
+    farmland_under,
+    has_survey,
+    layer_kcxs,
+    plot_area,
+    quota_basis,
+)
 
 __all__ = [
     "AcceptanceFigures",
@@ -50,18 +57,8 @@ class AcceptanceFigures:
 
 
 def _ridge(ctx) -> np.ndarray:
-    frame = ctx.attributes("survey_after")
-    k = np.full(len(frame), np.nan)
-    if ctx.has_field("survey_after", "kcxs"):
-        k = frame["kcxs"].to_numpy(dtype=float).copy()
-    if ctx.has_field("survey_after", "kcmj") and ctx.has_field("survey_after", "area_declared"):
-        kcmj = frame["kcmj"].to_numpy(dtype=float)
-        tbmj = frame["area_declared"].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(tbmj > 0, kcmj / np.where(tbmj > 0, tbmj, 1.0), np.nan)
-        k = np.where(np.isfinite(k), k, ratio)
-    k[np.isfinite(k) & ((k < 0) | (k >= 1))] = np.nan
-    return np.nan_to_num(k)
+    """The measured 田坎 coefficient of each ``survey_after`` feature (0 where unknown)."""
+    return np.nan_to_num(layer_kcxs(ctx, "survey_after"))
 
 
 def _family(codes) -> np.ndarray:

@@ -30,6 +30,15 @@ _REQUIRES = (When("acceptance_stage", Layer("survey_after")),)
 _MAX_IDS = 10
 
 
+#: ACC001's threshold, which ACC005 shares (the plots it accepts are those passing ACC001)
+_SHARE = {
+    "min_reclaimed_share": (
+        0.95,
+        "share of a demolition plot that must be of its reclaim class family at acceptance",
+    )
+}
+
+
 def _applies(ctx: CheckContext) -> bool:
     return ctx.project.stage == "acceptance" and ctx.has("survey_after") and ctx.has("demolition")
 
@@ -64,12 +73,7 @@ def _geoms(ctx: CheckContext, mask):
     ),
     reference=f"{MONITORING_2014} 二(一) 项目区验收情况，包括拆旧复垦、建新用地、安置补偿、收益分配等完成情况; {SHANXI_2018} 二(二) 项目区工程竣工并经验收; {JILIN_2017} 第二十二条 拆旧地块复垦验收后，明确地块界址、地类和权属",  # noqa: E501
     requires=_REQUIRES,
-    params={
-        "min_reclaimed_share": (
-            0.95,
-            "share of a demolition plot that must be of its reclaim class family at acceptance",
-        )
-    },
+    params=_SHARE,
     example="plot to be reclaimed to 0103, survey_after shows 80 % 0103 and 20 % 0702",
 )
 def reclaimed_class(ctx: CheckContext, min_reclaimed_share):
@@ -251,12 +255,7 @@ def ownership(ctx: CheckContext):
     message=("{detail_zh}", "{detail_en}"),
     reference=f"{PILOT_2008} 挂钩周转指标应在规定时间内用拆旧地块整理复垦的耕地面积归还; {SHANXI_2018} 二(二) 工程竣工并经验收后即归还周转指标",  # noqa: E501
     requires=_REQUIRES,
-    params={
-        "min_reclaimed_share": (
-            0.95,
-            "share of a demolition plot that must be of its reclaim class family at acceptance",
-        )
-    },
+    params=_SHARE,
     example="accepted basis 20 000 m², construction 15 000 m²: surplus generated 5 000 m²",
 )
 def account(ctx: CheckContext, min_reclaimed_share):

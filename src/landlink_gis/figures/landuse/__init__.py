@@ -49,6 +49,7 @@ __all__ = [
     "farmland_reclaimed",
     "farmland_under",
     "has_survey",
+    "layer_kcxs",
     "plot_area",
     "quota_basis",
     "ridge_netted",
@@ -108,19 +109,20 @@ def has_survey(ctx) -> bool:
     return ctx.has("landuse") and ctx.has_field("landuse", "land_class")
 
 
-def survey_kcxs(ctx) -> np.ndarray:
-    """田坎 coefficient (fraction of the polygon) of each land-survey feature; NaN where unknown.
+def layer_kcxs(ctx, role: str) -> np.ndarray:
+    """田坎 coefficient (fraction of the polygon) of each feature of a land-survey layer (``landuse``,
+    or ``survey_after`` at acceptance); NaN where unknown (cached per layer).
 
     ``KCXS`` when the layer has it, else ``KCMJ / TBMJ`` (``kcmj`` over ``area_declared``).
     Values outside [0, 1) are not coefficients and are ignored (logged).
     """
 
     def build() -> np.ndarray:
-        frame = ctx.attributes("landuse")
+        frame = ctx.attributes(role)
         k = np.full(len(frame), np.nan)
-        if ctx.has_field("landuse", "kcxs"):
+        if ctx.has_field(role, "kcxs"):
             k = frame["kcxs"].to_numpy(dtype=float).copy()
-        if ctx.has_field("landuse", "kcmj") and ctx.has_field("landuse", "area_declared"):
+        if ctx.has_field(role, "kcmj") and ctx.has_field(role, "area_declared"):
             kcmj = frame["kcmj"].to_numpy(dtype=float)
             tbmj = frame["area_declared"].to_numpy(dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -129,12 +131,17 @@ def survey_kcxs(ctx) -> np.ndarray:
         bad = np.isfinite(k) & ((k < 0) | (k >= 1))
         if bad.any():
             logger.warning(
-                "land-survey layer: %d 田坎 coefficient(s) outside [0, 1) ignored", int(bad.sum())
+                "%s layer: %d 田坎 coefficient(s) outside [0, 1) ignored", role, int(bad.sum())
             )
             k[bad] = np.nan
         return k
 
-    return ctx.cached("survey_kcxs", build)
+    return ctx.cached(("kcxs", role), build)
+
+
+def survey_kcxs(ctx) -> np.ndarray:
+    """田坎 coefficient of each land-survey (三调) feature; NaN where unknown (:func:`layer_kcxs`)."""
+    return layer_kcxs(ctx, "landuse")
 
 
 def ridge_netted(ctx) -> bool:
