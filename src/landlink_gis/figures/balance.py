@@ -202,16 +202,14 @@ def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> N
         sheet.add(
             key, zh + note_zh, en + note_en, m2, basis=basis, unmeasured=unknown, bound="lower"
         )
-    finite = np.isfinite(reclaimed["quality_area_m2"].to_numpy(dtype=float))
-    known = reclaimed[finite]
-    sheet.add(
+    _add_demolition_quality(
+        ctx,
+        sheet,
         "reclaimed_quality",
-        f"复垦耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
-        f"area-weighted quality grade ({scale}) of reclaimed cultivated land (graded area)",
-        float(known["quality_area_m2"].sum()),
-        grade=weighted_grade(known),
-        basis=basis,
-        unmeasured=_ids(ctx, "demolition", ~finite),
+        reclaimed,
+        ("复垦耕地", "reclaimed cultivated land"),
+        basis,
+        scale,
     )
     survey = has_survey(ctx)
     now_basis = ("landuse_kcxs" if ridge else "landuse") if survey else "declared"
@@ -260,15 +258,37 @@ def _demolition_farmland(ctx, sheet: BalanceSheet, scale: str, ridge: bool) -> N
             unmeasured=unknown,
             bound=_bound(values, adds[what]),
         )
-    finite = np.isfinite(gain["quality_area_m2"].to_numpy(dtype=float))
-    known = gain[finite]
-    sheet.add(
+    _add_demolition_quality(
+        ctx,
+        sheet,
         "newly_added_quality",
-        f"新增耕地加权质量{_SCALE_ZH[scale]}（已评定面积）",
-        f"area-weighted quality grade ({scale}) of newly added cultivated land (graded area)",
+        gain,
+        ("新增耕地", "newly added cultivated land"),
+        new_basis,
+        scale,
+    )
+
+
+def _add_demolition_quality(
+    ctx,
+    sheet: BalanceSheet,
+    key: str,
+    frame: pd.DataFrame,
+    what: tuple[str, str],
+    basis: str,
+    scale: str,
+) -> None:
+    """The area-weighted grade of the graded part of ``frame`` (one row per demolition plot); the
+    plots without a grade are listed as unmeasured."""
+    finite = np.isfinite(frame["quality_area_m2"].to_numpy(dtype=float))
+    known = frame[finite]
+    sheet.add(
+        key,
+        f"{what[0]}加权质量{_SCALE_ZH[scale]}（已评定面积）",
+        f"area-weighted quality grade ({scale}) of {what[1]} (graded area)",
         float(known["quality_area_m2"].sum()),
         grade=weighted_grade(known),
-        basis=new_basis,
+        basis=basis,
         unmeasured=_ids(ctx, "demolition", ~finite),
     )
 
