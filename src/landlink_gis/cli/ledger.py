@@ -20,7 +20,7 @@ from ..ledger.report import (
     write_monthly_xlsx,
 )
 from .errors import fail, user_errors
-from .options import configure_logging, force_option, reason_option, verbosity
+from .options import configure_logging, force_option, language, reason_option, verbosity
 
 logger = logging.getLogger(__name__)
 
@@ -291,11 +291,8 @@ def list_cmd(all_versions):
     type=click.Path(path_type=Path),
     help="Excel workbook to write (one sheet per ledger).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
+@language(
+    "zh",
     help="Language of the workbook's sheets, headers and words (the GeoPackage keeps the codes).",
 )
 def export_cmd(output, xlsx, lang):
@@ -311,13 +308,7 @@ def export_cmd(output, xlsx, lang):
 @ledger_cmd.command("report")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--xlsx", type=click.Path(path_type=Path), help="Also write the report as xlsx.")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the printed report and the workbook.",
-)
+@language("zh", help="Language of the printed report and the workbook.")
 def report_cmd(month, xlsx, lang):
     """Monthly progress figures for online filing (m², 公顷, 亩) and acceptances of the month."""
 

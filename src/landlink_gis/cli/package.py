@@ -14,11 +14,16 @@ from pathlib import Path
 
 import click
 
-from ..base.profiles import PROFILE_NAMES
 from ..filing.package import build_package
 from ..filing.verify import verify as verify_source
 from .errors import fail, user_errors
-from .options import configure_logging, force_option, reason_option, verbosity
+from .options import (
+    configure_logging,
+    force_option,
+    profile_option,
+    reason_option,
+    verbosity,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +80,9 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
     type=click.Path(path_type=Path),
     help="With --verify: the checked GeoPackage; plots, ids and areas must agree with it.",
 )
-@click.option(
-    "--profile",
-    type=click.Choice(PROFILE_NAMES),
-    help="With --verify of a single TXT: the profile whose 备案编号 pattern applies "
-    "(default national; a package folder takes its manifest's).",
+@profile_option(
+    "With --verify of a single TXT: the profile whose 备案编号 pattern applies "
+    "(default national; a package folder takes its manifest's)."
 )
 @verbosity
 def package_cmd(
