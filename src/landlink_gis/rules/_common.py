@@ -1,7 +1,8 @@
 """Helpers every rule family shares, in one place (no rule family imports another).
 
-The overlap tolerance parameter, the printable ids of a reference layer's features, and the
-area column of an overlay result by the project's area method.
+The overlap tolerance parameter, the printable ids of a reference layer's features, a list of
+plot ids as a message names them, and the area column of an overlay result by the project's area
+method.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..load.context import CheckContext
 
-__all__ = ["TOLERANCE", "measure", "reference_ids"]
+__all__ = ["TOLERANCE", "ids_text", "measure", "reference_ids"]
+
+#: plot ids a message names at most before 「等 N 块」
+MAX_IDS = 10
 
 #: the shared ``overlap_tolerance_m2`` parameter declaration of the overlap rules
 TOLERANCE = {
@@ -46,3 +50,9 @@ def reference_ids(ctx: CheckContext, role: str) -> np.ndarray:
 def measure(ctx: CheckContext, frame: pd.DataFrame) -> np.ndarray:
     """The area column of an overlay result by the project's area method."""
     return frame[ctx.area_column].to_numpy(dtype=float)
+
+
+def ids_text(ids) -> str:
+    """Plot ids as a Chinese message lists them: the first :data:`MAX_IDS`, then 「等 N 块」."""
+    ids = [str(i) for i in ids]
+    return "、".join(ids[:MAX_IDS]) + (f" 等 {len(ids)} 块" if len(ids) > MAX_IDS else "")

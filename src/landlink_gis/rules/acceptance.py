@@ -21,13 +21,12 @@ from ..figures.acceptance import (
 from ..figures.balance import compute_balance
 from ..load.context import CheckContext
 from ._citations import JILIN_2017, LAND_LAW, MONITORING_2014, PILOT_2008, SHANXI_2018
+from ._common import ids_text
 from ._registry import rule
 from ._requires import Layer, When
 
 #: what every acceptance rule needs at an acceptance check (on a plan it does not apply)
 _REQUIRES = (When("acceptance_stage", Layer("survey_after")),)
-
-_MAX_IDS = 10
 
 
 #: ACC001's threshold, which ACC005 shares (the plots it accepts are those passing ACC001)
@@ -47,11 +46,6 @@ def _ids(ctx: CheckContext, mask) -> np.ndarray:
     return np.asarray(ctx.attributes("demolition")["plot_id"].astype(str), dtype=object)[
         np.asarray(mask, dtype=bool)
     ]
-
-
-def _names(ids) -> str:
-    ids = [str(i) for i in ids]
-    return "、".join(ids[:_MAX_IDS]) + (f" 等 {len(ids)} 块" if len(ids) > _MAX_IDS else "")
 
 
 def _geoms(ctx: CheckContext, mask):
@@ -132,7 +126,7 @@ def newly_added(ctx: CheckContext):
     short = np.isfinite(want_each) & (
         got_each < want_each - np.maximum(1.0, 0.01 * np.abs(want_each))
     )
-    names = _names(_ids(ctx, short)) or "（无单块明显不足）"
+    names = ids_text(_ids(ctx, short)) or "（无单块明显不足）"
     return make(
         layer="project",
         plot_id="",
@@ -206,7 +200,7 @@ def quality(ctx: CheckContext, neighbour_m):
         threshold=min(limits),
         unit="grade",
         detail_zh=f"验收耕地加权质量等别 {got:.2f} 差于{'、'.join(parts_zh)}（数值越小越好）；"
-        f"等别较差的地块：{_names(ids) or '无'}",
+        f"等别较差的地块：{ids_text(ids) or '无'}",
         detail_en=f"assessed grade {got:.2f} of the reclaimed cultivated land is worse than "
         f"{' and '.join(parts_en)} (lower is better); plots graded worse: "
         + (", ".join(ids) or "none"),
@@ -273,7 +267,7 @@ def account(ctx: CheckContext, min_reclaimed_share):
     returned = sheet.value("turnover_returned")
     added = sheet.value("accepted_newly_added_cultivated")
     refused = _ids(ctx, ~ok)
-    tail_zh = f"；未通过验收的地块：{_names(refused)}" if len(refused) else ""
+    tail_zh = f"；未通过验收的地块：{ids_text(refused)}" if len(refused) else ""
     tail_en = f"; plots not accepted: {', '.join(refused)}" if len(refused) else ""
     return make(
         layer="project",

@@ -32,16 +32,11 @@ from ._citations import (
     SICHUAN_2017,
     SURVEY_TDT1055,
 )
+from ._common import MAX_IDS, ids_text
 from ._registry import rule
 from ._requires import Layer
 
-_MAX_IDS = 10
 _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级", "dengji (等级 1–10)")}
-
-
-def _ids_text(ids) -> str:
-    ids = list(ids)
-    return "、".join(ids[:_MAX_IDS]) + (f" 等 {len(ids)} 块" if len(ids) > _MAX_IDS else "")
 
 
 def _project(
@@ -81,7 +76,7 @@ def _not_checked(ctx: CheckContext, sheet, figures, rule_id: str):
         return None
     for key in figures:
         sheet.set_status(key, rule_id, "not checked")
-    ids = _ids_text(unknown)
+    ids = ids_text(unknown)
     return _project(
         ctx,
         severity="info",
@@ -139,7 +134,7 @@ def _undecided(ctx: CheckContext, sheet, rule_id: str, figures):
     for f in figures:
         unknown += [u for u in f.unmeasured if u not in unknown]
         sheet.set_status(f.key, rule_id, "not checked", f.scope)
-    ids = _ids_text(unknown)
+    ids = ids_text(unknown)
     zh = "；".join(_bound_text(f, True) for f in figures)
     en = "; ".join(_bound_text(f, False) for f in figures)
     return _project(
@@ -161,7 +156,7 @@ def _partial_note(figures) -> tuple[str, str]:
     if not unknown:
         return "", ""
     return (
-        f"（地块 {_ids_text(unknown)} 的面积无法计算，未计入；计入后只会使差距更大，结论不变）",
+        f"（地块 {ids_text(unknown)} 的面积无法计算，未计入；计入后只会使差距更大，结论不变）",
         f" (the area of plot(s) {', '.join(unknown)} could not be computed and is left out; "
         "it could only widen the gap, so the outcome stands)",
     )
@@ -283,7 +278,7 @@ def surplus(ctx: CheckContext):
     pre_en = _BOUND_EN.get(f.bound, "") if f.unmeasured else ""
     note_zh = note_en = ""
     if f.unmeasured:
-        ids = _ids_text(f.unmeasured)
+        ids = ids_text(f.unmeasured)
         note_zh = f"；地块 {ids} 的面积无法计算，未计入，节余指标只会{'更多' if f.bound == 'lower' else '更少'}"  # noqa: E501
         note_en = f"; the area of plot(s) {', '.join(f.unmeasured)} could not be computed and is left out: the surplus can only be {'larger' if f.bound == 'lower' else 'smaller'}"  # noqa: E501
     return _project(
@@ -349,7 +344,7 @@ def _ridge_note(ctx: CheckContext):
     parts_zh, parts_en = [], []
     if survey.any():
         k = coef["kcxs"].to_numpy(dtype=float)[survey]
-        shown = [f"{i} {v:.4f}" for i, v in zip(ids[survey][:_MAX_IDS], k[:_MAX_IDS], strict=True)]
+        shown = [f"{i} {v:.4f}" for i, v in zip(ids[survey][:MAX_IDS], k[:MAX_IDS], strict=True)]
         more = int(survey.sum()) - len(shown)
         pairs = "、".join(shown) + (f" 等 {int(survey.sum())} 块" if more > 0 else "")
         pairs_en = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
@@ -361,10 +356,10 @@ def _ridge_note(ctx: CheckContext):
             f"the survey's polygons of that class within {NEAR_M:.0f} m: {pairs_en}"
         )
     if none.any():
-        parts_zh.append(f"地块 {_ids_text(ids[none])} 周边三调无田坎系数，复垦耕地未扣除田坎")
+        parts_zh.append(f"地块 {ids_text(ids[none])} 周边三调无田坎系数，复垦耕地未扣除田坎")
         parts_en.append(
-            f"plot(s) {', '.join(ids[none][:_MAX_IDS])}"
-            + (f" and {int(none.sum()) - _MAX_IDS} more" if none.sum() > _MAX_IDS else "")
+            f"plot(s) {', '.join(ids[none][:MAX_IDS])}"
+            + (f" and {int(none.sum()) - MAX_IDS} more" if none.sum() > MAX_IDS else "")
             + ": no survey coefficient nearby, no 田坎 deducted"
         )
     return _project(
