@@ -82,7 +82,7 @@ def test_threads_give_the_same_pairs_as_brute_force(small_chunks, prepared):
     left = _random_polys(1, 400, 40)
     right = _random_polys(2, 600, 60)
     right[::37] = None
-    if prepared:  # the check context hands prepared geometries to the engine
+    if prepared:  # a caller may hand the engine prepared geometries
         shapely.prepare(left)
         shapely.prepare(right[~shapely.is_missing(right)])
     results = [compute_pairs(left, right, crs=CRS, n_threads=n) for n in (1, 2, 3)]

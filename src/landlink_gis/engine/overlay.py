@@ -11,11 +11,12 @@ ellipsoidal
 All cores are used: shapely 2 releases the GIL inside its vectorised functions, so the plots are
 cut into chunks that a thread pool runs side by side, each chunk doing its whole pipeline (tree
 query, covered-by/covers shortcut, intersection, polygonal part, areas) in a few large vectorised
-calls, with no hand-over between phases. GEOS prepared geometries build caches lazily and are not
-safe to share between threads; shapely uses the prepared form of a predicate's first argument when
-it has one (the check context prepares its layers), so the predicates take the chunk's own plot
-first (``left covered_by right``, ``left covers right``): no prepared geometry is touched by two
-threads. The engine itself prepares nothing: most reference features meet one plot, where
+calls, with no hand-over between phases. GEOS prepared geometries build caches lazily, are not
+safe to share between threads and keep what they built for as long as the geometry lives (on a
+county's land survey, gigabytes); shapely uses the prepared form of a predicate's first argument
+when it has one, so the predicates take the chunk's own plot first (``left covered_by right``,
+``left covers right``): no prepared geometry is touched by two threads. Nothing here prepares a
+geometry, and the check context prepares none either: most reference features meet one plot, where
 preparing costs more than it saves. The result is sorted by (left, right), so it does not depend
 on the chunking.
 
@@ -60,6 +61,7 @@ __all__ = [
     "compute_pairs",
     "elementwise",
     "kernel",
+    "near_mask",
     "overlay_pairs",
     "set_kernel",
     "set_threads",
@@ -241,7 +243,8 @@ def compute_pairs(
         # the GEOS path: predicates, intersection, areas of the geometry, in a few large calls
         lg, rg = left[li], right[rj]
         # left wholly inside right: the overlap is the left plot; `covered_by` with the plot as
-        # first argument, so only this chunk's (possibly prepared) plots are used as prepared
+        # first argument, so only this chunk's plots could be used as prepared (if a caller
+        # prepared them)
         within = shapely.covered_by(lg, rg)
         geoms = np.where(within, lg, None)
         rest = np.flatnonzero(~within)
@@ -393,6 +396,50 @@ def _tree(right: np.ndarray, right_pos: np.ndarray) -> shapely.STRtree:
 def _bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
     edges = np.linspace(0, n, max(1, n_chunks) + 1).astype(np.int64)
     return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def near_mask(geoms, others, distance: float, *, chunk: int = 100_000) -> np.ndarray:
+    """Which of ``geoms`` lie within ``distance`` of some geometry of ``others``.
+
+    The same answer as ``STRtree(others).query(geoms, predicate="dwithin", distance=distance)``
+    (GEOS distance ≤ ``distance``), without its cost: on prepared geometries that query builds a
+    distance index in each, kept as long as the geometry lives (about 1.3 KB per land-survey
+    polygon, gigabytes on a county), and it runs on one core. Here candidate pairs come from the
+    envelopes grown by ``distance``, in chunks of ``chunk`` geometries, and their distances are
+    computed without preparing anything, on all cores.
+
+    Parameters
+    ----------
+    geoms, others
+        Geometry arrays (None and empty geometries are never near anything).
+    distance
+        Metres (units of the CRS); 0 means touching or overlapping.
+    chunk
+        Geometries of ``geoms`` per round (bounds the memory of the candidate pairs).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over ``geoms``.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    others = np.asarray(others, dtype=object)
+    out = np.zeros(len(geoms), dtype=bool)
+    others = others[_usable(others)]
+    pos = np.flatnonzero(_usable(geoms))
+    if not len(others) or not len(pos):
+        return out
+    tree = shapely.STRtree(others)
+    for start in range(0, len(pos), max(1, chunk)):
+        part = pos[start : start + chunk]
+        xmin, ymin, xmax, ymax = shapely.bounds(geoms[part]).T
+        boxes = shapely.box(xmin - distance, ymin - distance, xmax + distance, ymax + distance)
+        qi, qj = tree.query(boxes)
+        if not len(qi):
+            continue
+        gap = elementwise(shapely.distance, geoms[part[qi]], others[qj])
+        out[part[np.unique(qi[gap <= distance])]] = True
+    return out
 
 
 def overlay_pairs(

@@ -406,9 +406,10 @@ class CheckContext:
             if bad.any():
                 out[bad] = shapely.make_valid(geoms[bad])
             out[~present] = None
-            out = polygonal(out)
-            shapely.prepare(out[~shapely.is_missing(out)])
-            return out
+            # not prepared: a prepared geometry keeps the indexes its predicates build for as
+            # long as it lives (gigabytes on a county's land survey), and the overlap engine
+            # decides its pairs without predicates
+            return polygonal(out)
 
         return self.cached(("valid", role), build)
 

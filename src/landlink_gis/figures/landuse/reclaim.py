@@ -26,6 +26,7 @@ import shapely
 
 from ...base.codes import is_cultivated, normalise_code, valid_quality
 from ...base.fields import find_field
+from ...engine.overlay import near_mask
 from . import farmland_reclaimed, farmland_under, has_survey, survey_kcxs
 
 __all__ = [
@@ -116,15 +117,7 @@ def _near_survey(ctx) -> np.ndarray:
     survey = np.asarray(ctx.attributes("landuse").geometry.array, dtype=object)
     plots = [ctx.valid_geoms(role) for role in ("demolition", "construction") if ctx.has(role)]
     plots = np.concatenate(plots) if plots else np.zeros(0, object)
-    plots = plots[~shapely.is_missing(plots)]
-    near = np.zeros(len(survey), dtype=bool)
-    if not len(plots) or not len(survey):
-        return near
-    usable = ~(shapely.is_missing(survey) | shapely.is_empty(survey))
-    tree = shapely.STRtree(plots)
-    hit = tree.query(survey[usable], predicate="dwithin", distance=NEAR_M)[0]
-    near[np.flatnonzero(usable)[np.unique(hit)]] = True
-    return near
+    return near_mask(survey, plots, NEAR_M)
 
 
 def _survey_means(ctx, reclaim: np.ndarray) -> np.ndarray:
