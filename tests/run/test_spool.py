@@ -123,3 +123,46 @@ def test_cli_check_removes_its_spool(tmp_path, monkeypatch):
     refused = CliRunner().invoke(cli, ["check", str(project), "-o", str(project), "-q"])
     assert refused.exit_code == 2 and "refusing to write over an input" in refused.output
     assert list(spools.iterdir()) == []
+
+
+def test_overlap_findings_made_in_pieces_are_the_whole_layers_findings(bench_project, monkeypatch):
+    # the overlap rules make their findings CHUNK_PLOTS plots at a time; with pieces of 7 plots
+    # (hundreds of pieces on the generated project) the findings are those of one piece, in the
+    # same order, in memory and spooled
+    from landlink_gis.rules import overlaps
+
+    whole = check(bench_project, rules=["OVL"])
+    n_ovl = int((whole.findings["rule_id"] == "OVL001").sum())
+    assert n_ovl > 100  # the generated compensation plots overlap many demolition plots
+    monkeypatch.setattr(overlaps, "CHUNK_PLOTS", 7)
+    pieces = check(bench_project, rules=["OVL"])
+    _same_findings(pieces.findings, whole.findings)
+    spool = FindingSpool(whole.crs, batch_rows=1000)
+    spooled = check(bench_project, rules=["OVL"], spool=spool)
+    assert len(list(spool.batches())) > n_ovl / 7 / 10  # one batch (at least) per piece
+    _same_findings(spooled.findings, whole.findings)
+
+
+def test_a_rule_that_crashes_midway_keeps_its_pieces_in_memory_and_spooled(monkeypatch):
+    # a rule yielding pieces that fails after the first keeps that piece and adds one error
+    # finding naming the crash, whether the findings are held or spooled
+    from landlink_gis.rules import overlaps
+    from landlink_gis.rules._registry import REGISTRY
+
+    real = overlaps.overlap_findings
+
+    def fails_after_one(*args, **kwargs):
+        pieces = real(*args, **kwargs)
+        yield next(pieces)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(overlaps, "overlap_findings", fails_after_one)
+    monkeypatch.setattr(overlaps, "CHUNK_PLOTS", 1)
+    project = SAMPLES / "bazhong_demo" / "project.toml"
+    assert REGISTRY["OVL001"].func.__module__ == overlaps.__name__
+    for spool in (False, True):
+        found = check(project, rules=["OVL001"], lang="en", spool=spool).findings
+        assert found["rule_id"].tolist() == ["OVL001", "OVL001"], spool
+        assert found["severity"].tolist()[1] == "error"
+        assert "disk full" in found["message"].iloc[1]
+        assert found["plot_id"].iloc[0] != ""  # the first piece: a real overlap

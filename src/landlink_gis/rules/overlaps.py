@@ -7,11 +7,13 @@ All use the one engine, :func:`landlink_gis.engine.overlay.overlay_pairs`; overl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..base.findings import combine, make
+from ..base.findings import make
 from ..base.roles import PLOT_ROLES
 from ..engine.overlay import overlay_pairs
 from ..load.context import CheckContext
@@ -19,6 +21,11 @@ from ._citations import MONITORING_2014, PILOT_2008, SHANXI_2018, SICHUAN_2017
 from ._common import TOLERANCE as _TOL
 from ._common import reference_ids
 from ._registry import rule
+
+#: Plots of the left layer whose overlap findings are made (and spooled) together: a county's
+#: overlaps are found, measured and written a piece at a time, so their geometry is never all
+#: held at once (the pieces, in order, are the findings of the whole layer).
+CHUNK_PLOTS = 100_000
 
 
 def overlap_findings(
@@ -29,37 +36,47 @@ def overlap_findings(
     *,
     right_mask=None,
     left_mask=None,
-):
-    """Raw findings for every overlap between two layers above ``tolerance``."""
+) -> Iterator[gpd.GeoDataFrame]:
+    """Raw findings for every overlap between two layers above ``tolerance``, in pieces of
+    :data:`CHUNK_PLOTS` left plots (by position; pairs within a piece by left, then right
+    position, as :func:`overlay_pairs` orders them)."""
     left = ctx.valid_geoms(left_role).copy()
-    right = ctx.valid_geoms(right_role).copy()
+    right = ctx.valid_geoms(right_role).copy()  # one array: the engine's tree is built once
     if left_mask is not None:
         left[~left_mask] = None
     if right_mask is not None:
         right[~right_mask] = None
-    pairs = overlay_pairs(
-        left, right, crs=ctx.crs, tolerance_m2=tolerance, area_method=ctx.project.area_method
-    )
-    if not len(pairs):
-        return None
-    li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    plot_area = ctx.area(left_role)[li]
-    area = pairs[ctx.area_column].to_numpy()
+    plot_area = ctx.area(left_role)
     left_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else reference_ids(ctx, left_role)
-    return make(
-        layer=left_role,
-        plot_id=left_ids[li],
-        other_layer=right_role,
-        other_id=reference_ids(ctx, right_role)[rj],
-        geometry=pairs["geometry"].to_numpy(),
-        measured=area,
-        threshold=tolerance,
-        unit="m2",
-        share=np.where(plot_area > 0, 100.0 * area / np.where(plot_area > 0, plot_area, 1), 0.0),
-        left_pos=li,
-        right_pos=rj,
-        crs=ctx.crs,
-    )
+    right_ids = reference_ids(ctx, right_role)
+    for start in range(0, len(left), CHUNK_PLOTS):
+        pairs = overlay_pairs(
+            left[start : start + CHUNK_PLOTS],
+            right,
+            crs=ctx.crs,
+            tolerance_m2=tolerance,
+            area_method=ctx.project.area_method,
+        )
+        if not len(pairs):
+            continue
+        li = pairs["left"].to_numpy() + start
+        rj = pairs["right"].to_numpy()
+        whole = plot_area[li]
+        area = pairs[ctx.area_column].to_numpy()
+        yield make(
+            layer=left_role,
+            plot_id=left_ids[li],
+            other_layer=right_role,
+            other_id=right_ids[rj],
+            geometry=pairs["geometry"].to_numpy(),
+            measured=area,
+            threshold=tolerance,
+            unit="m2",
+            share=np.where(whole > 0, 100.0 * area / np.where(whole > 0, whole, 1), 0.0),
+            left_pos=li,
+            right_pos=rj,
+            crs=ctx.crs,
+        )
 
 
 _MSG = (
@@ -129,12 +146,6 @@ def compensation(ctx: CheckContext, overlap_tolerance_m2, compensation_date_fiel
     YSSJ, BCGDRQ — or an empty date) this rule alone reports it and says the order is
     unknown."""
     known, later, column = _after_return(ctx, compensation_date_field)
-    raw = overlap_findings(
-        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=~later
-    )
-    if raw is None:
-        return None
-    pos = _right_positions(raw)
     where_zh = f"日期字段 {column} 为空" if column else "占补平衡图层无日期字段"
     where_en = f"its date field {column} is empty" if column else "the layer has no date field"
     order_zh = (
@@ -146,10 +157,14 @@ def compensation(ctx: CheckContext, overlap_tolerance_m2, compensation_date_fiel
         "return of this project's quota is unknown; name the date field with the rule parameter "
         "compensation_date_field"
     )
-    return raw.assign(
-        order_zh=np.where(known[pos], "", order_zh).astype(object),
-        order_en=np.where(known[pos], "", order_en).astype(object),
-    )
+    for raw in overlap_findings(
+        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=~later
+    ):
+        pos = _right_positions(raw)
+        yield raw.assign(
+            order_zh=np.where(known[pos], "", order_zh).astype(object),
+            order_en=np.where(known[pos], "", order_en).astype(object),
+        )
 
 
 def _right_positions(raw) -> np.ndarray:
@@ -173,7 +188,7 @@ def _right_positions(raw) -> np.ndarray:
 )
 def own_construction(ctx: CheckContext, overlap_tolerance_m2):
     """The same land cannot be both reclaimed and built on in one project."""
-    return overlap_findings(ctx, "demolition", "construction", overlap_tolerance_m2)
+    yield from overlap_findings(ctx, "demolition", "construction", overlap_tolerance_m2)
 
 
 @rule(
@@ -196,13 +211,9 @@ def other_project(ctx: CheckContext, overlap_tolerance_m2):
         if code and name in ledger.columns:
             mask = ledger[name].astype(str).str.strip().ne(code).to_numpy()
             break
-    out = [
-        overlap_findings(ctx, role, "ledger", overlap_tolerance_m2, right_mask=mask)
-        for role in ("demolition", "construction")
-        if ctx.has(role)
-    ]
-    out = [f for f in out if f is not None]
-    return combine(out)
+    for role in ("demolition", "construction"):
+        if ctx.has(role):
+            yield from overlap_findings(ctx, role, "ledger", overlap_tolerance_m2, right_mask=mask)
 
 
 @rule(
@@ -218,7 +229,7 @@ def other_project(ctx: CheckContext, overlap_tolerance_m2):
 )
 def illegal_land(ctx: CheckContext, overlap_tolerance_m2):
     """Illegally used land cannot be legalised as a linkage construction plot."""
-    return overlap_findings(ctx, "construction", "illegal_land", overlap_tolerance_m2)
+    yield from overlap_findings(ctx, "construction", "illegal_land", overlap_tolerance_m2)
 
 
 @rule(
@@ -250,16 +261,14 @@ def returned_reused(ctx: CheckContext, overlap_tolerance_m2, compensation_date_f
     returned = ctx.project.quota_returned or ctx.project.accepted
     known, later, _column = _after_return(ctx, compensation_date_field)
     if not later.any():
-        return None
-    raw = overlap_findings(
-        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=later
-    )
-    if raw is None:
-        return None
+        return
     dates, _ = _compensation_dates(ctx, compensation_date_field)
-    pos = _right_positions(raw)
-    return raw.assign(
-        returned=returned.isoformat(),
-        dated_zh=np.array([f"（{dates[i]}）" for i in pos], dtype=object),
-        dated_en=np.array([f" ({dates[i]})" for i in pos], dtype=object),
-    )
+    for raw in overlap_findings(
+        ctx, "demolition", "compensation", overlap_tolerance_m2, right_mask=later
+    ):
+        pos = _right_positions(raw)
+        yield raw.assign(
+            returned=returned.isoformat(),
+            dated_zh=np.array([f"（{dates[i]}）" for i in pos], dtype=object),
+            dated_en=np.array([f" ({dates[i]})" for i in pos], dtype=object),
+        )

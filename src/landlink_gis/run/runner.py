@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import platform
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,16 @@ def missing_requirements(rule: Rule, ctx: CheckContext, lang: str = "en") -> lis
     return [req.describe(lang) for req in rule.requires if not req.met(ctx)]
 
 
-def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gpd.GeoDataFrame:
+def _rule_pieces(
+    rule: Rule, ctx: CheckContext, config: RunConfig, lang: str
+) -> Iterator[gpd.GeoDataFrame]:
+    """The finished findings of ``rule``, a piece at a time.
+
+    A rule returns its raw findings (a frame or None) or yields them in pieces (the overlap rules
+    do, a hundred thousand plots at a time); each piece is finished as it comes, so a spooled
+    check writes it before the next is made. A rule that crashes keeps the pieces it made and
+    adds one error finding; a rule that cannot run gives one info finding naming what it lacks.
+    """
     severity = config.severity[rule.id]
     missing = missing_requirements(rule, ctx, lang)
     if missing:
@@ -68,7 +77,7 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
             title=rule.title(lang),
             crs=ctx.crs,
         )
-        return fnd.finalise(
+        yield fnd.finalise(
             raw,
             rule_id=rule.id,
             severity="info",
@@ -77,13 +86,29 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
             crs=ctx.crs,
             labels=LAYER_LABELS[lang],
         )
+        return
     kwargs = {p.name: config.params[p.name] for p in rule.params}
     try:
-        raw = rule.func(ctx, **kwargs)
+        made = rule.func(ctx, **kwargs)
+        pieces = made if isinstance(made, Iterator) else iter([made])
+        for raw in pieces:
+            if raw is None or len(raw) == 0:
+                continue
+            if raw.crs is None:
+                raw = raw.set_crs(ctx.crs, allow_override=True)
+            yield fnd.finalise(
+                raw,
+                rule_id=rule.id,
+                severity=severity,
+                template=rule.message(lang),
+                reference=rule.reference_for(ctx.profile),
+                crs=ctx.crs,
+                labels=LAYER_LABELS[lang],
+            )
     except Exception as exc:  # noqa: BLE001 - a rule crash must not stop the run
         logger.exception("rule %s crashed", rule.id)
         raw = fnd.make(layer="", plot_id="", error=f"{type(exc).__name__}: {exc}", crs=ctx.crs)
-        return fnd.finalise(
+        yield fnd.finalise(
             raw,
             rule_id=rule.id,
             severity="error",
@@ -92,19 +117,11 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
             crs=ctx.crs,
             labels=LAYER_LABELS[lang],
         )
-    if raw is None or len(raw) == 0:
-        return fnd.empty_findings(ctx.crs)
-    if raw.crs is None:
-        raw = raw.set_crs(ctx.crs, allow_override=True)
-    return fnd.finalise(
-        raw,
-        rule_id=rule.id,
-        severity=severity,
-        template=rule.message(lang),
-        reference=rule.reference_for(ctx.profile),
-        crs=ctx.crs,
-        labels=LAYER_LABELS[lang],
-    )
+
+
+def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gpd.GeoDataFrame:
+    """All findings of ``rule`` in one frame (see :func:`_rule_pieces`)."""
+    return fnd.concat(list(_rule_pieces(rule, ctx, config, lang)), crs=ctx.crs)
 
 
 def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
@@ -347,7 +364,8 @@ def check(
     sink = FindingSpool(ctx.crs) if spool is True else spool
     if isinstance(sink, FindingSpool):  # each rule's findings to disk as soon as it returns
         for rid in config.rules:
-            sink.add(_run_rule(REGISTRY[rid], ctx, config, lang))
+            for piece in _rule_pieces(REGISTRY[rid], ctx, config, lang):
+                sink.add(piece)
         findings = sink
     else:
         findings = fnd.concat(
