@@ -23,6 +23,7 @@ from typing import Any
 
 from ..base.profiles import PROFILE_NAMES, load_profile
 from ._citations import Cite, parse_reference, resolve
+from ._judges import Judges
 from ._requires import Requirement, parse_requirements
 
 __all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "rule"]
@@ -60,6 +61,8 @@ class Rule:
     purpose: str = ""
     example: str = ""
     cites: tuple[Cite, ...] = ()
+    #: the balance figures the rule judges (:mod:`._judges`)
+    judges: tuple[Judges, ...] = ()
 
     def reference_for(self, profile: str) -> str:
         """The reference a project under ``profile`` reads: the national rules and its own
@@ -127,6 +130,7 @@ def rule(
     params: dict[str, tuple[Any, str]] | None = None,
     requires: tuple[Requirement | str, ...] = (),
     example: str = "",
+    judges: tuple[Judges, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a rule function under ``id``.
 
@@ -154,6 +158,10 @@ def rule(
         an error here. When one is missing the rule is skipped and an ``info`` finding says so.
     example
         A short example of a case that fires.
+    judges
+        The balance figures the rule judges (:class:`._judges.Judges`): the ``balance`` table
+        shows the rule's outcome on them, derived from its findings
+        (:func:`._judges.balance_statuses`).
     """
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,6 +169,8 @@ def rule(
             raise ValueError(f"rule {id} registered twice")
         if severity not in ("error", "warning", "info"):
             raise ValueError(f"rule {id}: bad severity {severity!r}")
+        if not all(isinstance(j, Judges) for j in judges):
+            raise TypeError(f"rule {id}: judges takes Judges(...) entries, got {judges!r}")
         plist = tuple(Param(k, v[0], v[1]) for k, v in (params or {}).items())
         try:
             reqs = parse_requirements(requires)
@@ -184,6 +194,7 @@ def rule(
             purpose=(func.__doc__ or "").strip(),
             example=example,
             cites=cites,
+            judges=tuple(judges),
         )
         return func
 
