@@ -1,53 +1,24 @@
-"""Which balance figure each rule judges, and the ``balance`` table's statuses derived from it.
+"""The ``balance`` table's statuses, derived from the findings of the rules that ran.
 
 A rule that judges a figure of the balance sheet (:mod:`landlink_gis.figures.balance`) declares
-it (``@rule(..., judges=(Judges("construction_area", ...),))``) and marks its findings that decide
-about a figure (:func:`landlink_gis.base.findings.judgement`): fail, "not checked", and where it
-says so in a finding either way, pass. The rules never write into the sheet: after the rules,
-:func:`balance_statuses` derives each figure's ``rule_id`` and ``status`` from the rules that ran
-and their marks — a figure a rule judges passes when the rule ran and none of its findings
-said otherwise.
+it (``@rule(..., judges=(Judges("construction_area", ...),))``, :class:`._registry.Judges`) and
+marks its findings that decide about a figure (:func:`landlink_gis.base.findings.judgement`):
+fail, "not checked", and where it says so in a finding either way, pass. The rules never write
+into the sheet: after the rules, :func:`balance_statuses` derives each figure's ``rule_id`` and
+``status`` from the rules that ran and their marks — a figure a rule judges passes when the rule
+ran and none of its findings said otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..base.findings import JUDGED, read_judgement
+from ._registry import Judges, Rule
 
-if TYPE_CHECKING:
-    from ._registry import Rule
-
-__all__ = ["Judges", "balance_statuses"]
-
-
-@dataclass(frozen=True)
-class Judges:
-    """A balance figure a rule judges: it passes where the rule ran and none of the rule's
-    findings gave it another outcome.
-
-    Parameters
-    ----------
-    figure
-        The figure's key (``construction_area``).
-    needs
-        The rule applies to the figure only when the sheet holds one of these figures (the
-        other side of its comparison); empty: always.
-    measured
-        Only when every plot of the figure has a computable area (the rule leaves it alone
-        otherwise).
-    every_scope
-        Every scope of the figure (a quota source's draw), not only ``project``.
-    """
-
-    figure: str
-    needs: tuple[str, ...] = ()
-    measured: bool = False
-    every_scope: bool = False
+__all__ = ["balance_statuses"]
 
 
 def _defaults(judges: Iterable[Judges], sheet) -> dict[tuple[str, str], str]:

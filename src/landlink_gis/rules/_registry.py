@@ -23,10 +23,9 @@ from typing import Any
 
 from ..base.profiles import PROFILE_NAMES, load_profile
 from ._citations import Cite, parse_reference, resolve
-from ._judges import Judges
 from ._requires import Requirement, parse_requirements
 
-__all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "rule"]
+__all__ = ["REGISTRY", "Judges", "Param", "Rule", "all_params", "get_rule", "rule"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,31 @@ class Param:
     def type(self) -> type:
         """Python type of the parameter, taken from its default."""
         return type(self.default)
+
+
+@dataclass(frozen=True)
+class Judges:
+    """A balance figure a rule judges: it passes where the rule ran and none of the rule's
+    findings gave it another outcome.
+
+    Parameters
+    ----------
+    figure
+        The figure's key (``construction_area``).
+    needs
+        The rule applies to the figure only when the sheet holds one of these figures (the
+        other side of its comparison); empty: always.
+    measured
+        Only when every plot of the figure has a computable area (the rule leaves it alone
+        otherwise).
+    every_scope
+        Every scope of the figure (a quota source's draw), not only ``project``.
+    """
+
+    figure: str
+    needs: tuple[str, ...] = ()
+    measured: bool = False
+    every_scope: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +85,7 @@ class Rule:
     purpose: str = ""
     example: str = ""
     cites: tuple[Cite, ...] = ()
-    #: the balance figures the rule judges (:mod:`._judges`)
+    #: the balance figures the rule judges (:func:`._judges.balance_statuses`)
     judges: tuple[Judges, ...] = ()
 
     def reference_for(self, profile: str) -> str:
@@ -159,7 +183,7 @@ def rule(
     example
         A short example of a case that fires.
     judges
-        The balance figures the rule judges (:class:`._judges.Judges`): the ``balance`` table
+        The balance figures the rule judges (:class:`Judges`): the ``balance`` table
         shows the rule's outcome on them, derived from its findings
         (:func:`._judges.balance_statuses`).
     """

@@ -34,8 +34,7 @@ from ._citations import (
     SURVEY_TDT1055,
 )
 from ._common import MAX_IDS, ids_text
-from ._judges import Judges
-from ._registry import rule
+from ._registry import Judges, rule
 from ._requires import Layer
 
 _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级", "dengji (等级 1–10)")}

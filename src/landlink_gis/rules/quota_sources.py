@@ -21,8 +21,7 @@ from ..engine.area import to_mu
 from ..figures.balance import compute_balance
 from ..load.context import CheckContext
 from ._citations import JILIN_2017, POVERTY_2016, SICHUAN_2017
-from ._judges import Judges
-from ._registry import rule
+from ._registry import Judges, rule
 
 
 @rule(
