@@ -131,8 +131,8 @@ def test_balance_table_per_kind_in_three_units(tmp_path):
     assert table.loc[("reclaimed_quality", "project"), "grade"] == pytest.approx(8.0)
     assert math.isnan(table.loc[("occupied_quality", "resettlement"), "grade"])
     assert table.loc[("advance_quota", "project"), "area_m2"] == 30.0
-    # statuses recorded by the rules: 600 reclaimed ≥ 400 occupied; grade 8 worse than 5; paddy 400
-    # ≥ 400
+    # statuses derived from the rules' findings: 600 reclaimed ≥ 400 occupied; grade 8 worse than 5;
+    # paddy 400 ≥ 400
     assert table.loc[("occupied_cultivated", "project"), ["rule_id", "status"]].tolist() == [
         "BAL002",
         "pass",

@@ -6,11 +6,18 @@ extra columns its message template needs. The runner then :func:`finalise` s the
 from the profile, the message in the chosen language, the reference and a stable
 ``finding_id``. Every finding of a run ends up in one GeoDataFrame with the columns of
 DOMAIN.md §5.
+
+A finding may also say what it decides about figures of the project's balance sheet
+(:func:`judgement`, the ``judged`` column): a rule judging a balance figure marks its fail and
+"not checked" findings so, and the runner derives the ``balance`` table's ``rule_id`` and
+``status`` from these marks (:func:`landlink_gis.rules.balance_statuses`). The mark is read off
+each rule's findings as the rule returns (:func:`split_judged`) and never written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import string
@@ -41,6 +48,15 @@ FINDING_COLUMNS: tuple[str, ...] = (
 )
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+#: The column of raw findings that names the balance figures a finding judges and how
+#: (:func:`judgement`); the runner reads it and drops it (:func:`split_judged`): never written.
+JUDGED = "judged"
+
+#: What a finding can say of the balance figures it names: ``pass``, ``fail``, ``not checked``,
+#: or ``not judged`` (the rule does not judge them: they keep what another rule said; naming
+#: none, the rule judged nothing at all, e.g. it did not run).
+OUTCOMES: tuple[str, ...] = ("pass", "fail", "not checked", "not judged")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 _RAW_COLUMNS = (
@@ -56,13 +72,68 @@ _RAW_COLUMNS = (
 
 __all__ = [
     "FINDING_COLUMNS",
+    "JUDGED",
+    "OUTCOMES",
     "SEVERITIES",
     "combine",
     "concat",
     "empty_findings",
     "finalise",
+    "judgement",
     "make",
+    "read_judgement",
+    "split_judged",
 ]
+
+
+def judgement(outcome: str, *figures: str | tuple[str, str]) -> str:
+    """The ``judged`` mark of a finding: ``outcome`` for each of ``figures``.
+
+    Parameters
+    ----------
+    outcome
+        One of :data:`OUTCOMES`.
+    *figures
+        Balance figure keys (scope ``project``) or ``(key, scope)`` pairs (e.g. a quota
+        source's ``("drawn_quota", "511902-2021-004")``).
+
+    Returns
+    -------
+    str
+        The mark (a JSON text: one value per finding row, light to keep); read it back with
+        :func:`read_judgement`.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"judgement outcome must be one of {OUTCOMES}, got {outcome!r}")
+    pairs = [[f, "project"] if isinstance(f, str) else [str(f[0]), str(f[1])] for f in figures]
+    return json.dumps([outcome, pairs], ensure_ascii=False)
+
+
+def read_judgement(mark: Any) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """``(outcome, ((key, scope), ...))`` of a ``judged`` mark; None for a finding without one."""
+    if not isinstance(mark, str) or not mark:
+        return None
+    outcome, pairs = json.loads(mark)
+    return outcome, tuple((str(k), str(s)) for k, s in pairs)
+
+
+def split_judged(findings: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Finalised findings without their ``judged`` column, and the marks they carried.
+
+    Returns
+    -------
+    tuple
+        The findings (exactly :data:`FINDING_COLUMNS` plus geometry) and a table of the marked
+        ones, in order: ``rule_id`` and ``judged``.
+    """
+    if JUDGED not in findings.columns:
+        return findings, pd.DataFrame({"rule_id": [], JUDGED: []}, dtype=object)
+    marks = findings[JUDGED].fillna("").astype(str).to_numpy(dtype=object)
+    keep = marks != ""
+    table = pd.DataFrame(
+        {"rule_id": findings["rule_id"].to_numpy(dtype=object)[keep], JUDGED: marks[keep]}
+    )
+    return findings.drop(columns=JUDGED), table
 
 
 def _column(value: Any, n: int, *, dtype=object) -> np.ndarray:
@@ -86,6 +157,7 @@ def make(
     other_id: Any = "",
     severity: Any = None,
     crs: Any = None,
+    judged: Any = "",
     **message_args: Any,
 ) -> gpd.GeoDataFrame:
     """Build raw findings of one rule, one row per problem, from scalars or equal-length arrays.
@@ -105,6 +177,8 @@ def make(
         depends on the plot, e.g. PLAN003). ``None`` keeps the configured severity.
     crs
         CRS of the geometries.
+    judged
+        What each finding decides about balance figures (:func:`judgement`; empty: nothing).
     **message_args
         Extra values used by the rule's message templates (scalars or arrays).
 
@@ -131,6 +205,7 @@ def make(
         "threshold": _column(threshold, n, dtype=float),
         "unit": _column(unit, n),
         "severity": _column(severity, n),
+        JUDGED: _column(judged, n),
     }
     for key, value in message_args.items():
         data[key] = _column(value, n)
@@ -274,7 +349,8 @@ def finalise(
     Returns
     -------
     geopandas.GeoDataFrame
-        Findings with exactly the :data:`FINDING_COLUMNS` plus geometry.
+        Findings with the :data:`FINDING_COLUMNS`, the :data:`JUDGED` mark (empty where none)
+        and geometry; :func:`split_judged` takes the mark off.
     """
     if raw is None or len(raw) == 0:
         return empty_findings(crs)
@@ -312,6 +388,7 @@ def finalise(
             "unit": raw["unit"].fillna("").astype(str).to_numpy(),
             "message": messages,
             "reference": reference,
+            JUDGED: raw[JUDGED].fillna("").astype(str).to_numpy() if JUDGED in raw.columns else "",
         }
     )
     return gpd.GeoDataFrame(

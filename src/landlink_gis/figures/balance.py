@@ -1,8 +1,10 @@
 """The area balance of a project: demolition vs new construction, surplus quota, in m², 公顷 and 亩.
 
 Figures are computed once per check from the context (cached) and read by the BAL rules, the
-``balance`` output table and the reports. Areas use the project's area method (ellipsoidal by
-default) on the valid polygonal geometry of each plot.
+``balance`` output table and the reports; nothing writes into them afterwards (the ``rule_id``
+and ``status`` the table shows for a figure a rule judges are derived from the rules' findings,
+:func:`landlink_gis.rules.balance_statuses`). Areas use the project's area method (ellipsoidal
+by default) on the valid polygonal geometry of each plot.
 
 The surplus quota is the **quota basis** of the demolition plots (the part the land survey shows
 as rural construction land, :func:`landlink_gis.figures.landuse.quota_basis`) minus the new
@@ -17,6 +19,7 @@ only take away): the BAL rules judge it only where that cannot change the outcom
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +53,8 @@ class BalanceFigure:
     m2: float
     scope: str = "project"
     grade: float = float("nan")
+    #: the rule that reports the figure where no rule judges it (ACC005's acceptance rows)
     rule_id: str = ""
-    status: str = ""
     #: how the figure was measured (see :data:`BASIS_LABELS`)
     basis: str = ""
     #: plots whose area could not be computed and that this figure would need
@@ -85,12 +88,6 @@ class BalanceSheet:
         """The m² value of figure ``key`` (``default`` if absent)."""
         f = self.get(key, scope)
         return f.m2 if f is not None else default
-
-    def set_status(self, key: str, rule_id: str, status: str, scope: str = "project") -> None:
-        """Record the rule and its pass/fail status on a figure."""
-        f = self.get(key, scope)
-        if f is not None:
-            f.rule_id, f.status = rule_id, status
 
 
 #: What the ``basis`` codes of the balance table mean: (Chinese, English).
@@ -438,7 +435,7 @@ def compute_balance(ctx) -> BalanceSheet:
     Returns
     -------
     BalanceSheet
-        The same object for every call on one context; the BAL rules record their status on it.
+        The same object for every call on one context; the rules read it and never change it.
     """
 
     def build() -> BalanceSheet:
@@ -563,15 +560,22 @@ def compute_balance(ctx) -> BalanceSheet:
     return ctx.cached("balance", build)
 
 
-def balance_table(sheet: BalanceSheet) -> pd.DataFrame:
+def balance_table(
+    sheet: BalanceSheet, statuses: Mapping[tuple[str, str], tuple[str, str]] | None = None
+) -> pd.DataFrame:
     """The ``balance`` output table: one row per figure in m², 公顷 and 亩 with its rule status.
 
-    ``grade`` holds the area-weighted quality grade of the ``*_quality`` rows (their area
-    columns give the graded cultivated area); it is empty for the other rows. ``basis`` says
-    how the figure was measured (a key of :data:`BASIS_LABELS`; ``basis_zh`` in words) and
-    ``unmeasured`` lists the plots whose area could not be computed (the figure is then the
-    sum of the other plots, and its status ``not checked``).
+    ``statuses`` gives the rule and status of each judged figure, ``{(key, scope): (rule_id,
+    status)}`` (:func:`landlink_gis.rules.balance_statuses`, from the findings of the rules that
+    ran); a figure without one shows its own ``rule_id`` and no status. ``grade`` holds the
+    area-weighted quality grade of the ``*_quality`` rows (their area columns give the graded
+    cultivated area); it is empty for the other rows. ``basis`` says how the figure was measured
+    (a key of :data:`BASIS_LABELS`; ``basis_zh`` in words) and ``unmeasured`` lists the plots
+    whose area could not be computed (the figure is then the sum of the other plots, and a rule
+    judging it says ``not checked`` unless the known plots decide).
     """
+    statuses = statuses or {}
+    judged = [statuses.get((f.key, f.scope), (f.rule_id, "")) for f in sheet.figures]
     rows = [
         {
             "item": f.key,
@@ -582,13 +586,13 @@ def balance_table(sheet: BalanceSheet) -> pd.DataFrame:
             "area_ha": round(float(to_hectare(f.m2)), 6),
             "area_mu": round(float(to_mu(f.m2)), 4),
             "grade": round(f.grade, 4) if np.isfinite(f.grade) else np.nan,
-            "rule_id": f.rule_id,
-            "status": f.status,
+            "rule_id": rule_id,
+            "status": status,
             "basis": f.basis,
             "basis_zh": BASIS_LABELS.get(f.basis, ("", ""))[0],
             "unmeasured": ",".join(f.unmeasured),
         }
-        for f in sheet.figures
+        for f, (rule_id, status) in zip(sheet.figures, judged, strict=True)
     ]
     columns = [
         "item",

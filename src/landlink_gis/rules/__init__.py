@@ -18,15 +18,18 @@ from . import (  # noqa: F401  (registration side effect)
     survey,
     time,
 )
-from ._registry import REGISTRY, Param, Rule, all_params, get_rule, sorted_rules
+from ._judges import balance_statuses
+from ._registry import REGISTRY, Judges, Param, Rule, all_params, get_rule, sorted_rules
 from ._requires import Requirement, filing_gaps, filing_requirements, parse_requirements
 
 __all__ = [
     "REGISTRY",
+    "Judges",
     "Param",
     "Requirement",
     "Rule",
     "all_params",
+    "balance_statuses",
     "filing_gaps",
     "filing_requirements",
     "get_rule",

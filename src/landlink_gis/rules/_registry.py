@@ -25,7 +25,7 @@ from ..base.profiles import PROFILE_NAMES, load_profile
 from ._citations import Cite, parse_reference, resolve
 from ._requires import Requirement, parse_requirements
 
-__all__ = ["REGISTRY", "Param", "Rule", "all_params", "get_rule", "rule"]
+__all__ = ["REGISTRY", "Judges", "Param", "Rule", "all_params", "get_rule", "rule"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,31 @@ class Param:
     def type(self) -> type:
         """Python type of the parameter, taken from its default."""
         return type(self.default)
+
+
+@dataclass(frozen=True)
+class Judges:
+    """A balance figure a rule judges: it passes where the rule ran and none of the rule's
+    findings gave it another outcome.
+
+    Parameters
+    ----------
+    figure
+        The figure's key (``construction_area``).
+    needs
+        The rule applies to the figure only when the sheet holds one of these figures (the
+        other side of its comparison); empty: always.
+    measured
+        Only when every plot of the figure has a computable area (the rule leaves it alone
+        otherwise).
+    every_scope
+        Every scope of the figure (a quota source's draw), not only ``project``.
+    """
+
+    figure: str
+    needs: tuple[str, ...] = ()
+    measured: bool = False
+    every_scope: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,8 @@ class Rule:
     purpose: str = ""
     example: str = ""
     cites: tuple[Cite, ...] = ()
+    #: the balance figures the rule judges (:func:`._judges.balance_statuses`)
+    judges: tuple[Judges, ...] = ()
 
     def reference_for(self, profile: str) -> str:
         """The reference a project under ``profile`` reads: the national rules and its own
@@ -127,6 +154,7 @@ def rule(
     params: dict[str, tuple[Any, str]] | None = None,
     requires: tuple[Requirement | str, ...] = (),
     example: str = "",
+    judges: tuple[Judges, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a rule function under ``id``.
 
@@ -154,6 +182,10 @@ def rule(
         an error here. When one is missing the rule is skipped and an ``info`` finding says so.
     example
         A short example of a case that fires.
+    judges
+        The balance figures the rule judges (:class:`Judges`): the ``balance`` table
+        shows the rule's outcome on them, derived from its findings
+        (:func:`._judges.balance_statuses`).
     """
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,6 +193,8 @@ def rule(
             raise ValueError(f"rule {id} registered twice")
         if severity not in ("error", "warning", "info"):
             raise ValueError(f"rule {id}: bad severity {severity!r}")
+        if not all(isinstance(j, Judges) for j in judges):
+            raise TypeError(f"rule {id}: judges takes Judges(...) entries, got {judges!r}")
         plist = tuple(Param(k, v[0], v[1]) for k, v in (params or {}).items())
         try:
             reqs = parse_requirements(requires)
@@ -184,6 +218,7 @@ def rule(
             purpose=(func.__doc__ or "").strip(),
             example=example,
             cites=cites,
+            judges=tuple(judges),
         )
         return func
 

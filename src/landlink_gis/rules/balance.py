@@ -2,9 +2,10 @@
 advance and turnover quota, land-use structure.
 
 Every figure comes from :func:`landlink_gis.figures.balance.compute_balance` (computed once per
-check);
-each rule records its pass/fail status on the figure it judges, which the ``balance`` output
-table shows. Findings are project-level (``layer = project``). A figure that needs the area of
+check), which the rules only read. Each rule declares the figure it judges (``judges``) and marks
+its findings that decide about a figure (:func:`landlink_gis.base.findings.judgement`: fail, "not
+checked", and BAL005's pass); the ``balance`` output table's status is derived from them
+(:func:`._judges.balance_statuses`). Findings are project-level (``layer = project``). A figure that needs the area of
 a plot whose area could not be computed (no geometry, CRS not usable) is never judged: the rule
 reports ``info`` "not checked" naming those plots. Construction-only plans (``kind =
 "construction_only"``) have no demolition side: BAL009 (:mod:`.quota_sources`) replaces
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.amounts import centi
-from ..base.findings import combine, make
+from ..base.findings import JUDGED, combine, judgement, make
 from ..engine.area import to_hectare, to_mu
 from ..figures.balance import BASIS_LABELS, compute_balance
 from ..figures.landuse.change import landuse_change_table
@@ -33,7 +34,7 @@ from ._citations import (
     SURVEY_TDT1055,
 )
 from ._common import MAX_IDS, ids_text
-from ._registry import rule
+from ._registry import Judges, rule
 from ._requires import Layer
 
 _SCALE = {"dengbie": ("等别", "dengbie (等别 1–15)"), "dengji": ("等级", "dengji (等级 1–10)")}
@@ -46,11 +47,12 @@ def _project(
     threshold=np.nan,
     unit="m2",
     severity=None,
+    judged: str = "",
     zh: str,
     en: str,
 ):
     """One project-level finding whose message text is ``zh``/``en`` (the rule's template wraps
-    it)."""
+    it); ``judged``: what it decides about balance figures (:func:`judgement`)."""
     return make(
         layer="project",
         plot_id="",
@@ -61,12 +63,13 @@ def _project(
         detail_zh=zh,
         detail_en=en,
         crs=ctx.crs,
+        judged=judged,
     )
 
 
-def _not_checked(ctx: CheckContext, sheet, figures, rule_id: str):
-    """An ``info`` finding when any of ``figures`` (keys) needs a plot without a computable area;
-    else None."""
+def _not_checked(ctx: CheckContext, sheet, figures):
+    """An ``info`` finding when any of ``figures`` (keys) needs a plot without a computable area,
+    marking them "not checked"; else None."""
     unknown = []
     for key in figures:
         f = sheet.get(key)
@@ -74,13 +77,12 @@ def _not_checked(ctx: CheckContext, sheet, figures, rule_id: str):
             unknown += [u for u in f.unmeasured if u not in unknown]
     if not unknown:
         return None
-    for key in figures:
-        sheet.set_status(key, rule_id, "not checked")
     ids = ids_text(unknown)
     return _project(
         ctx,
         severity="info",
         unit="",
+        judged=judgement("not checked", *figures),
         zh=f"未检查：地块 {ids} 的面积无法计算（无图形或坐标系不可用），不能按 0 计入，请先修正这些地块",
         en=f"not checked: the area of plot(s) {', '.join(unknown)} could not be computed (no geometry or unusable CRS) and is never counted as 0; fix those plots first",  # noqa: E501
     )
@@ -127,13 +129,12 @@ def _bound_text(f, zh: bool) -> str:
     )
 
 
-def _undecided(ctx: CheckContext, sheet, rule_id: str, figures):
+def _undecided(ctx: CheckContext, figures, also: tuple[str, ...] = ()):
     """The ``info`` "not checked" finding of a rule the known plots cannot decide, giving what
-    they prove (the bounds); records the status on ``figures``."""
+    they prove (the bounds); it marks ``also`` (keys) and ``figures`` "not checked"."""
     unknown: list[str] = []
     for f in figures:
         unknown += [u for u in f.unmeasured if u not in unknown]
-        sheet.set_status(f.key, rule_id, "not checked", f.scope)
     ids = ids_text(unknown)
     zh = "；".join(_bound_text(f, True) for f in figures)
     en = "; ".join(_bound_text(f, False) for f in figures)
@@ -141,6 +142,7 @@ def _undecided(ctx: CheckContext, sheet, rule_id: str, figures):
         ctx,
         severity="info",
         unit="",
+        judged=judgement("not checked", *also, *((f.key, f.scope) for f in figures)),
         zh=f"未检查：地块 {ids} 的面积无法计算（无图形或坐标系不可用），不能按 0 计入；已知地块只能说明：{zh}，不足以判断，请先修正这些地块",  # noqa: E501
         en=f"not checked: the area of plot(s) {', '.join(unknown)} could not be computed (no geometry or unusable CRS) and is never counted as 0; the known plots only show: {en}, which does not decide; fix those plots first",  # noqa: E501
     )
@@ -189,6 +191,7 @@ def _m2_en(v: float) -> str:
     reference=f"{PILOT_2008}建新地块总面积必须小于拆旧地块总面积; {SICHUAN_2017} 二(六) 确保拆旧图斑合法性、真实性（以三调为准）",  # noqa: E501
     requires=("layer:construction",),
     example="demolition plots with 20 000 m² of rural construction land in the land survey, new construction 21 000 m²",
+    judges=(Judges("construction_area", needs=("quota_basis",)),),
 )
 def area_balance(ctx: CheckContext):
     """New construction must not exceed the **quota basis** of the demolition plots: the part of
@@ -226,22 +229,20 @@ def area_balance(ctx: CheckContext):
     con = sheet.get("construction_area")
     state = _decide(basis, con)
     if state == "not checked":
-        return combine([*out, _undecided(ctx, sheet, "BAL001", (basis, con))])
+        return combine([*out, _undecided(ctx, (basis, con))])
     construction = con.m2
     if state == "fail":
-        sheet.set_status("construction_area", "BAL001", "fail")
         note_zh, note_en = _partial_note((basis, con))
         out.append(
             _project(
                 ctx,
                 measured=construction,
                 threshold=basis.m2,
+                judged=judgement("fail", "construction_area"),
                 zh=f"建新地块总面积 {_m2(construction)} 大于拆旧地块农村建设用地面积（指标基数，{BASIS_LABELS[basis.basis][0]}）{_m2(basis.m2)}{note_zh}",  # noqa: E501
                 en=f"total new-construction area {_m2_en(construction)} exceeds the rural construction land of the demolition plots (quota basis, {BASIS_LABELS[basis.basis][1]}) {_m2_en(basis.m2)}{note_en}",  # noqa: E501
             )
         )
-    else:
-        sheet.set_status("construction_area", "BAL001", "pass")
     return combine(out) if out else None
 
 
@@ -253,6 +254,7 @@ def area_balance(ctx: CheckContext):
     message=("节余指标：{detail_zh}", "Surplus quota: {detail_en}"),
     reference=f"{SICHUAN_2017} 二(三) 节余指标; {PILOT_2008}节余指标",
     example="quota basis 20 000 m² − new construction 15 000 m² = 5 000 m² = 0.5 公顷 = 7.5 亩",
+    judges=(Judges("surplus_quota", needs=("quota_basis",)),),
 )
 def surplus(ctx: CheckContext):
     """Reports the surplus quota = quota basis of the demolition plots (see BAL001) − new
@@ -267,10 +269,7 @@ def surplus(ctx: CheckContext):
     # the known plots decide the sign where the unknown ones can only push it further
     decided = not f.unmeasured or (f.bound == "lower" if value >= 0 else f.bound == "upper")
     if not decided:
-        return _undecided(
-            ctx, sheet, "BAL005", (sheet.get("quota_basis"), sheet.get("construction_area"), f)
-        )
-    sheet.set_status("surplus_quota", "BAL005", "pass" if value >= 0 else "fail")
+        return _undecided(ctx, (sheet.get("quota_basis"), sheet.get("construction_area"), f))
     basis_m2 = sheet.value("quota_basis")
     construction = sheet.value("construction_area")
     zh_b, en_b = BASIS_LABELS[f.basis]
@@ -284,6 +283,7 @@ def surplus(ctx: CheckContext):
     return _project(
         ctx,
         measured=value,
+        judged=judgement("pass" if value >= 0 else "fail", "surplus_quota"),
         zh=f"{pre_zh}{value:.2f} m² = {float(to_hectare(value)):.4f} 公顷 = {float(to_mu(value)):.4f} 亩（指标基数 {basis_m2:.2f} m²，{zh_b} − 建新 {construction:.2f} m²{note_zh}）",  # noqa: E501
         en=f"{pre_en + ' ' if pre_en else ''}{value:.2f} m² = {float(to_hectare(value)):.4f} ha = {float(to_mu(value)):.4f} mu (quota basis {basis_m2:.2f} m², {en_b} − new construction {construction:.2f} m²{note_en})",  # noqa: E501
     )
@@ -304,6 +304,7 @@ def surplus(ctx: CheckContext):
     reference=f"{PILOT_2008} 拆旧地块整理复垦耕地的数量应比建新占用耕地的数量有增加; {LAND_LAW} 第三十条 按照“占多少，垦多少”的原则补充耕地; {JILIN_2017} 第四条(二) 严格落实耕地占补数量质量双平衡; {SHANXI_2018} 一 增加耕地有效面积; {SURVEY_TDT1055} 耕地面积扣除田坎",  # noqa: E501
     requires=("layer:construction",),
     example="demolition reclaimed to 0301 林地 while the construction plots occupy 0103 旱地",
+    judges=(Judges("occupied_cultivated", needs=("newly_added_cultivated", "drawn_quota")),),
 )
 def cultivated_quantity(ctx: CheckContext):
     """The **newly added** cultivated land (新增耕地: what the demolition plots become by their class
@@ -317,7 +318,7 @@ def cultivated_quantity(ctx: CheckContext):
     areas unknown it decides where the known plots prove it, else reports "not checked" with
     the bound."""
     out = [
-        _occupied_within_reclaimed(ctx, "BAL002", "cultivated", ("耕地", "cultivated land")),
+        _occupied_within_reclaimed(ctx, "cultivated", ("耕地", "cultivated land")),
         _ridge_note(ctx),
     ]
     out = [f for f in out if f is not None]
@@ -371,12 +372,12 @@ def _ridge_note(ctx: CheckContext):
     )
 
 
-def _occupied_within_reclaimed(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
-    """A finding when the ``occupied_<what>`` area exceeds the ``newly_added_<what>`` area;
-    records the status. Partial knowledge decides where it can (§4b). A construction-only plan
+def _occupied_within_reclaimed(ctx: CheckContext, what: str, names: tuple[str, str]):
+    """A finding when the ``occupied_<what>`` area exceeds the ``newly_added_<what>`` area,
+    marked as failing it. Partial knowledge decides where it can (§4b). A construction-only plan
     compares with what its drawn quota carries."""
     if _construction_only(ctx):
-        return _carried_within(ctx, rule_id, what, names)
+        return _carried_within(ctx, what, names)
     if not ctx.has("demolition"):
         return None
     sheet = compute_balance(ctx)
@@ -384,18 +385,17 @@ def _occupied_within_reclaimed(ctx: CheckContext, rule_id: str, what: str, names
     occ = sheet.get(f"occupied_{what}")
     state = _decide(gain, occ)
     if state == "not checked":
-        return _undecided(ctx, sheet, rule_id, (gain, occ))
+        return _undecided(ctx, (gain, occ))
     added, occupied = gain.m2, occ.m2
     if state == "pass":
-        sheet.set_status(f"occupied_{what}", rule_id, "pass")
         return None
-    sheet.set_status(f"occupied_{what}", rule_id, "fail")
     src = _source_args(ctx, sheet, what)
     note_zh, note_en = _partial_note((gain, occ))
     return _project(
         ctx,
         measured=occupied,
         threshold=added,
+        judged=judgement("fail", f"occupied_{what}"),
         zh=f"建新占用{names[0]} {_m2(occupied)}（{src['source_zh']}）多于新增{names[0]}（复垦减去拆旧地块内已有{names[0]}）{_m2(added)}，减少 {occupied - added:.2f} m²{note_zh}",  # noqa: E501
         en=f"{names[1]} occupied by new construction {_m2_en(occupied)} ({src['source_en']}) exceeds newly added {names[1]} (reclaimed minus what the demolition plots already hold) {_m2_en(added)}: {occupied - added:.2f} m² less{note_en}",  # noqa: E501
     )
@@ -433,6 +433,7 @@ def _source_args(ctx: CheckContext, sheet=None, what: str = "cultivated") -> dic
     reference=f"{PILOT_2008} 拆旧地块整理复垦耕地的质量应比建新占用耕地有提高; {LAND_LAW} 第三十条 开垦与所占用耕地的数量和质量相当的耕地; {JILIN_2017} 第四条(二) 严格落实耕地占补数量质量双平衡，第十二条 拆旧复垦耕地的质量等级评定; {SHANXI_2018} 一 提高耕地质量",  # noqa: E501
     requires=("layer:construction",),
     example="reclaimed 旱地 of 等别 12 for occupied 水田 of 等别 9",
+    judges=(Judges("occupied_quality", needs=("newly_added_quality", "drawn_quota")),),
 )
 def cultivated_quality(ctx: CheckContext):
     """The area-weighted quality grade of the newly added cultivated land must not be worse (a
@@ -451,7 +452,7 @@ def cultivated_quality(ctx: CheckContext):
     common = dict(
         layer="project", plot_id="", unit="grade", scale_zh=scale_zh, scale_en=scale_en, crs=ctx.crs
     )
-    missing = _not_checked(ctx, sheet, ("newly_added_quality", "occupied_quality"), "BAL003")
+    missing = _not_checked(ctx, sheet, ("newly_added_quality", "occupied_quality"))
     if missing is not None:
         return make(
             severity="info",
@@ -459,36 +460,35 @@ def cultivated_quality(ctx: CheckContext):
             threshold=np.nan,
             detail_zh=missing["detail_zh"].iloc[0],
             detail_en=missing["detail_en"].iloc[0],
+            judged=missing[JUDGED].iloc[0],
             **common,
         )
     rec = sheet.get("newly_added_quality")
     occ = sheet.get("occupied_quality")
     src = _source_args(ctx, sheet)
     if sheet.value("occupied_cultivated") <= 0:
-        sheet.set_status("occupied_quality", "BAL003", "pass")
         return None
     if occ is None or not np.isfinite(occ.grade) or rec is None or not np.isfinite(rec.grade):
-        sheet.set_status("occupied_quality", "BAL003", "not checked")
         side_zh = "建新占用耕地" if occ is None or not np.isfinite(occ.grade) else "新增耕地"
         side_en = "occupied" if side_zh == "建新占用耕地" else "newly added"
         return make(
             measured=rec.grade if rec is not None else np.nan,
             threshold=occ.grade if occ is not None else np.nan,
             severity="info",
+            judged=judgement("not checked", "occupied_quality"),
             detail_zh=f"{side_zh}无有效质量{scale_zh}，无法比较",
             detail_en=f"the {side_en} cultivated land has no valid grade, so quality could not be compared",
             **common,
         )
     if rec.grade > occ.grade:
-        sheet.set_status("occupied_quality", "BAL003", "fail")
         return make(
             measured=rec.grade,
             threshold=occ.grade,
+            judged=judgement("fail", "occupied_quality"),
             detail_zh=f"新增耕地面积加权质量{scale_zh} {rec.grade:.3f} 劣于建新占用耕地 {occ.grade:.3f}（{src['source_zh']}）",  # noqa: E501
             detail_en=f"area-weighted quality grade of newly added cultivated land {rec.grade:.3f} is worse than that of the occupied {occ.grade:.3f} ({src['source_en']})",  # noqa: E501
             **common,
         )
-    sheet.set_status("occupied_quality", "BAL003", "pass")
     return None
 
 
@@ -501,12 +501,13 @@ def cultivated_quality(ctx: CheckContext):
     reference=f"{FARMLAND_2017} 占优补优、占水田补水田; {BAZHONG_CASE} 占水田补水田",
     requires=("layer:construction",),
     example="construction plots on 0101 水田, demolition plots reclaimed to 0103 旱地",
+    judges=(Judges("occupied_paddy", needs=("newly_added_paddy", "drawn_quota")),),
 )
 def paddy(ctx: CheckContext):
     """Paddy (0101 水田) occupied by new construction should be matched by newly added paddy
     (占水田补水田: reclaimed paddy minus the paddy already inside the demolition plots); both net
     of field ridges as in BAL002."""
-    return _occupied_within_reclaimed(ctx, "BAL004", "paddy", ("水田", "paddy"))
+    return _occupied_within_reclaimed(ctx, "paddy", ("水田", "paddy"))
 
 
 @rule(
@@ -522,6 +523,7 @@ def paddy(ctx: CheckContext):
         "advance_poverty_only": (True, "only poverty counties may use surplus quota in advance"),
     },
     example="surplus 10 000 m², advance_quota_m2 = 3 500 (limit 3 000)",
+    judges=(Judges("advance_quota"),),
 )
 def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
     """Surplus quota used in advance (预支) must not exceed ``advance_quota_share`` (30 % in
@@ -546,15 +548,12 @@ def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
         # partial knowledge: the unknown plots move the limit only one way, or either way
         if f is not None and f.unmeasured:
             if advanced <= limit and bound != "lower" or advanced > limit and bound != "upper":
-                sheet.set_status("advance_quota", "BAL006", "not checked")
                 return _undecided(
                     ctx,
-                    sheet,
-                    "BAL006",
                     (sheet.get("quota_basis"), sheet.get("construction_area"), f),
+                    also=("advance_quota",),
                 )
     if advanced > limit:
-        sheet.set_status("advance_quota", "BAL006", "fail")
         limit_zh = _m2(limit) + ("（面积未知的建新地块只会使上限更低）" if bound == "upper" else "")
         limit_en = _m2_en(limit) + (
             " (the construction plots of unknown area could only lower it)"
@@ -565,10 +564,10 @@ def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
             ctx,
             measured=advanced,
             threshold=limit,
+            judged=judgement("fail", "advance_quota"),
             zh=f"{_m2(advanced)} 超过允许上限 {limit_zh}：{why[0]}",
             en=f"{_m2_en(advanced)} exceeds the allowed {limit_en}: {why[1]}",
         )
-    sheet.set_status("advance_quota", "BAL006", "pass")
     return None
 
 
@@ -588,6 +587,7 @@ def advance_quota(ctx: CheckContext, advance_quota_share, advance_poverty_only):
         )
     },
     example="turnover_quota_m2 = 15000 for 15 994.55 m² of new construction",
+    judges=(Judges("turnover_quota"),),
 )
 def turnover_quota(ctx: CheckContext, turnover_exempt_deep_poverty):
     """The new-construction plots may only use the turnover quota (周转指标) issued for the
@@ -600,6 +600,7 @@ def turnover_quota(ctx: CheckContext, turnover_exempt_deep_poverty):
         return _project(
             ctx,
             severity="info",
+            judged=judgement("not judged", "turnover_quota"),
             zh="不适用：深度贫困县增减挂钩不受周转指标规模限制",
             en="does not apply: a deep-poverty county's linkage is not bound by the turnover quota",
         )
@@ -615,17 +616,15 @@ def turnover_quota(ctx: CheckContext, turnover_exempt_deep_poverty):
     quota = float(ctx.project.turnover_quota_m2)
     state = _decide(None, con, supply_m2=quota)
     if state == "not checked":
-        sheet.set_status("turnover_quota", "BAL007", "not checked")
-        return _undecided(ctx, sheet, "BAL007", (con,))
+        return _undecided(ctx, (con,), also=("turnover_quota",))
     construction = con.m2
     if state == "pass":
-        sheet.set_status("turnover_quota", "BAL007", "pass")
         return None
-    sheet.set_status("turnover_quota", "BAL007", "fail")
     return _project(
         ctx,
         measured=construction,
         threshold=quota,
+        judged=judgement("fail", "turnover_quota"),
         zh=f"建新地块总面积 {_m2(construction)} 超过下达的周转指标 {_m2(quota)}，超出 {construction - quota:.2f} m²",
         en=f"total new-construction area {_m2_en(construction)} exceeds the turnover quota issued {_m2_en(quota)} by {construction - quota:.2f} m²",  # noqa: E501
     )
@@ -714,7 +713,7 @@ def _carried_known(ctx: CheckContext, sheet, key: str, **extra):
     return None
 
 
-def _carried_within(ctx: CheckContext, rule_id: str, what: str, names: tuple[str, str]):
+def _carried_within(ctx: CheckContext, what: str, names: tuple[str, str]):
     """BAL002 (``cultivated``) / BAL004 (``paddy``) of a construction-only plan: the land its
     construction occupies must not exceed what its drawn quota carries (DOMAIN.md §4b)."""
     if not ctx.project.quota_sources:
@@ -723,29 +722,28 @@ def _carried_within(ctx: CheckContext, rule_id: str, what: str, names: tuple[str
     occupied = sheet.get(f"occupied_{what}")
     if occupied is None:
         return None
-    problem = _carried_known(ctx, sheet, f"carried_{what}")
+    unchecked = judgement("not checked", f"occupied_{what}")
+    problem = _carried_known(ctx, sheet, f"carried_{what}", judged=unchecked)
     if problem is not None:
-        sheet.set_status(f"occupied_{what}", rule_id, "not checked")
         return problem
     if occupied.unmeasured:
-        sheet.set_status(f"occupied_{what}", rule_id, "not checked")
         return _carried_info(
             ctx,
             f"未检查：地块 {'、'.join(occupied.unmeasured)} 的面积无法计算",
             f"not checked: the area of plot(s) {', '.join(occupied.unmeasured)} could not be "
             "computed",
+            judged=unchecked,
         )
     carried = sheet.value(f"carried_{what}")
     if centi(occupied.m2) <= centi(carried):
-        sheet.set_status(f"occupied_{what}", rule_id, "pass")
         return None
-    sheet.set_status(f"occupied_{what}", rule_id, "fail")
     zh, en = names
     return make(
         layer="project",
         plot_id="",
         measured=occupied.m2,
         threshold=carried,
+        judged=judgement("fail", f"occupied_{what}"),
         unit="m2",
         detail_zh=f"建新占用{zh} {occupied.m2:.2f} m²（{float(to_mu(occupied.m2)):.4f} 亩）多于使用的"
         f"节余指标所带新增{zh} {carried:.2f} m²（来源项目验收记录，按使用比例），"
@@ -766,31 +764,28 @@ def _carried_quality(ctx: CheckContext, scale: tuple[str, str]):
     occ = sheet.get("occupied_quality")
     common = {"unit": "grade", "scale_zh": scale[0], "scale_en": scale[1]}
     if occ is None or sheet.value("occupied_cultivated") <= 0:
-        if occ is not None:
-            sheet.set_status("occupied_quality", "BAL003", "pass")
         return None
-    problem = _carried_known(ctx, sheet, "carried_quality", **common)
+    unchecked = judgement("not checked", "occupied_quality")
+    problem = _carried_known(ctx, sheet, "carried_quality", judged=unchecked, **common)
     if problem is not None:
-        sheet.set_status("occupied_quality", "BAL003", "not checked")
         return problem
     car = sheet.get("carried_quality")
     if not np.isfinite(occ.grade):
-        sheet.set_status("occupied_quality", "BAL003", "not checked")
         return _carried_info(
             ctx,
             f"建新占用耕地无有效质量{scale[0]}，无法比较",
             "the occupied cultivated land has no valid grade, so quality could not be compared",
+            judged=unchecked,
             **common,
         )
     if car.grade <= occ.grade + 1e-9:
-        sheet.set_status("occupied_quality", "BAL003", "pass")
         return None
-    sheet.set_status("occupied_quality", "BAL003", "fail")
     return make(
         layer="project",
         plot_id="",
         measured=car.grade,
         threshold=occ.grade,
+        judged=judgement("fail", "occupied_quality"),
         detail_zh=f"使用的节余指标所带新增耕地加权质量{scale[0]} {car.grade:.3f} 劣于建新占用耕地 "
         f"{occ.grade:.3f}（等别不匹配）",
         detail_en=f"the newly added cultivated land the drawn quota carries is graded "

@@ -7,7 +7,8 @@ A county that uses surplus quota from other projects may file a construction-onl
 quota account from the ledger (:attr:`landlink_gis.load.context.LedgerView.quota_sources`); this
 rule
 compares every draw with the source's surplus still available: generated − advanced − traded −
-drawn by other plans.
+drawn by other plans. Its findings mark what fails (the construction area, a source's draw, the
+total draw) for the ``balance`` table (:func:`landlink_gis.base.findings.judgement`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.amounts import centi
-from ..base.findings import combine, make
+from ..base.findings import combine, judgement, make
 from ..engine.area import to_mu
 from ..figures.balance import compute_balance
 from ..load.context import CheckContext
 from ._citations import JILIN_2017, POVERTY_2016, SICHUAN_2017
-from ._registry import rule
+from ._registry import Judges, rule
 
 
 @rule(
@@ -34,6 +35,10 @@ from ._registry import rule
     message=("节余指标：{detail_zh}", "Surplus quota drawn: {detail_en}"),
     reference=f"{POVERTY_2016} 增减挂钩节余指标在省域范围内流转使用; {SICHUAN_2017} 二(六) 节余指标使用方可单独编制建新实施方案，详细说明节余指标来源，分别按台账方式管理; {JILIN_2017} 第九条(四) 节余指标情况，包括来源、规模",  # noqa: E501
     example="[[quota_sources]] code = 511902-2019-001, area_m2 = 9000 while the ledger shows 8 000 m² generated and 1 500 m² advanced",  # noqa: E501
+    judges=(
+        Judges("construction_area", needs=("drawn_quota",), measured=True),
+        Judges("drawn_quota", every_scope=True),
+    ),
 )
 def quota_sources(ctx: CheckContext):
     """For a construction-only plan (``kind = "construction_only"``), the construction area must
@@ -51,12 +56,9 @@ def quota_sources(ctx: CheckContext):
         return None
     sheet = compute_balance(ctx)
     rows = []
-    failed = False
     con = sheet.get("construction_area")
     total = float(sum(q.area_m2 for q in project.quota_sources))
     if con is not None and not con.unmeasured and centi(con.m2) > centi(total):
-        failed = True
-        sheet.set_status("construction_area", "BAL009", "fail")
         rows.append(
             (
                 "",
@@ -68,10 +70,7 @@ def quota_sources(ctx: CheckContext):
                 f"the total surplus quota drawn {total:.2f} m²",
             )
         )
-    elif con is not None and not con.unmeasured:
-        sheet.set_status("construction_area", "BAL009", "pass")
     if ctx.ledger is None:
-        sheet.set_status("drawn_quota", "BAL009", "not checked")
         out = make(
             layer="project",
             plot_id="",
@@ -80,6 +79,11 @@ def quota_sources(ctx: CheckContext):
             measured=total,
             unit="m2",
             severity="info",
+            judged=judgement(
+                "not checked",
+                *(("drawn_quota", q.code) for q in project.quota_sources),
+                "drawn_quota",
+            ),
             detail_zh="未检查：项目未指定台账（[ledger] path/url），无法核对来源项目的可用节余指标",
             detail_en="not checked: the project names no ledger ([ledger] path/url), so the sources' surplus quota cannot be verified",  # noqa: E501
             crs=ctx.crs,
@@ -125,16 +129,12 @@ def quota_sources(ctx: CheckContext):
                     f"plans {acc.drawn:.2f})",
                 )
             )
-        else:
-            sheet.set_status("drawn_quota", "BAL009", "pass", scope=src.code)
-            continue
-        failed = True
-        sheet.set_status("drawn_quota", "BAL009", "fail", scope=src.code)
-    sheet.set_status("drawn_quota", "BAL009", "fail" if failed else "pass")
     return _rows(ctx, rows) if rows else None
 
 
 def _rows(ctx, rows):
+    """The findings of ``rows`` (source code or "" for the construction area, draw, available,
+    Chinese, English), each marked as failing what it is about and the total draw."""
     return make(
         layer="project",
         plot_id="",
@@ -148,4 +148,13 @@ def _rows(ctx, rows):
             [(f"source {r[0]}: " if r[0] else "") + r[4] for r in rows], dtype=object
         ),
         crs=ctx.crs,
+        judged=np.array(
+            [
+                judgement(
+                    "fail", ("drawn_quota", r[0]) if r[0] else "construction_area", "drawn_quota"
+                )
+                for r in rows
+            ],
+            dtype=object,
+        ),
     )

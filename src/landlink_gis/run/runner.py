@@ -3,6 +3,11 @@
 A rule that crashes does not stop the run: its exception is logged with the traceback and
 recorded as an ``error`` finding, so a result is never silently clean. A rule whose input is
 missing is skipped and an ``info`` finding says what was not checked.
+
+The ``balance`` table's ``rule_id`` and ``status`` come from the findings: each rule's marks of
+what it judged (:func:`landlink_gis.base.findings.judgement`) are taken off its findings as it
+returns, and :func:`landlink_gis.rules.balance_statuses` derives the statuses from them and the
+rules that ran.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from ..io.atomic import protected_paths
 from ..load.context import CheckContext
 from ..load.pipeline import load_context
 from ..project.file import Project, input_paths, load_project
-from ..rules import REGISTRY, Rule, filing_gaps
+from ..rules import REGISTRY, Rule, balance_statuses, filing_gaps
 from .config import RunConfig, resolve_config
 from .result import CheckResult
 from .spool import FindingSpool
@@ -76,6 +81,7 @@ def _rule_pieces(
             missing=("、" if lang == "zh" else ", ").join(missing),
             title=rule.title(lang),
             crs=ctx.crs,
+            judged=fnd.judgement("not judged"),
         )
         yield fnd.finalise(
             raw,
@@ -107,7 +113,13 @@ def _rule_pieces(
             )
     except Exception as exc:  # noqa: BLE001 - a rule crash must not stop the run
         logger.exception("rule %s crashed", rule.id)
-        raw = fnd.make(layer="", plot_id="", error=f"{type(exc).__name__}: {exc}", crs=ctx.crs)
+        raw = fnd.make(
+            layer="",
+            plot_id="",
+            error=f"{type(exc).__name__}: {exc}",
+            crs=ctx.crs,
+            judged=fnd.judgement("not judged"),  # whatever it found before is not known
+        )
         yield fnd.finalise(
             raw,
             rule_id=rule.id,
@@ -362,15 +374,25 @@ def check(
         filing_requires=config.filing_requires,
     )
     sink = FindingSpool(ctx.crs) if spool is True else spool
-    if isinstance(sink, FindingSpool):  # each rule's findings to disk as soon as it returns
-        for rid in config.rules:
-            for piece in _rule_pieces(REGISTRY[rid], ctx, config, lang):
-                sink.add(piece)
-        findings = sink
-    else:
-        findings = fnd.concat(
-            [_run_rule(REGISTRY[rid], ctx, config, lang) for rid in config.rules], crs=ctx.crs
-        )
+    marks = []  # what each rule's findings say of the balance figures, taken off as they come
+    frames = []
+    for rid in config.rules:
+        for piece in _rule_pieces(REGISTRY[rid], ctx, config, lang):
+            frame, judged = fnd.split_judged(piece)
+            if len(judged):
+                marks.append(judged)
+            if isinstance(sink, FindingSpool):  # each piece to disk as soon as it is made
+                sink.add(frame)
+            else:
+                frames.append(frame)
+    findings = sink if isinstance(sink, FindingSpool) else fnd.concat(frames, crs=ctx.crs)
+    sheet = compute_balance(ctx)
+    marked = (
+        pd.concat(marks, ignore_index=True)
+        if marks
+        else pd.DataFrame({"rule_id": [], fnd.JUDGED: []}, dtype=object)
+    )
+    statuses = balance_statuses(sheet, marked, [REGISTRY[rid] for rid in config.rules])
     # rule, severity, layer and plot id of every finding (held in memory when spooled)
     light = findings.index if findings is sink else findings
     extra_layers: dict[str, Any] = {}
@@ -383,7 +405,7 @@ def check(
         crs=ctx.crs,
         lang=lang,
         findings=findings,
-        balance=balance_table(compute_balance(ctx)),
+        balance=balance_table(sheet, statuses),
         plots=_plot_outputs(ctx, light),
         plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
         reference_layers={
