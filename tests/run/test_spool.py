@@ -125,28 +125,29 @@ def test_cli_check_removes_its_spool(tmp_path, monkeypatch):
     assert list(spools.iterdir()) == []
 
 
-def test_overlap_findings_made_in_pieces_are_the_whole_layers_findings(bench_project, monkeypatch):
-    # the overlap rules make their findings CHUNK_PLOTS plots at a time; with pieces of 7 plots
-    # (hundreds of pieces on the generated project) the findings are those of one piece, in the
-    # same order, in memory and spooled
-    from landlink_gis.rules import overlaps
+def test_findings_made_in_pieces_are_the_whole_layers_findings(bench_project, monkeypatch):
+    # the overlap rules and PLAN004 make their findings CHUNK_PLOTS plots at a time; with pieces
+    # of 7 plots (hundreds of pieces on the generated project) the findings are those of one
+    # piece, in the same order, in memory and spooled
+    from landlink_gis.rules import _common
 
-    whole = check(bench_project, rules=["OVL"])
-    n_ovl = int((whole.findings["rule_id"] == "OVL001").sum())
-    assert n_ovl > 100  # the generated compensation plots overlap many demolition plots
-    monkeypatch.setattr(overlaps, "CHUNK_PLOTS", 7)
-    pieces = check(bench_project, rules=["OVL"])
+    rules = ["OVL", "PLAN004"]
+    whole = check(bench_project, rules=rules)
+    counts = whole.findings["rule_id"].value_counts()
+    assert counts["OVL001"] > 100 and counts["PLAN004"] > 100  # both rules fire on many plots
+    monkeypatch.setattr(_common, "CHUNK_PLOTS", 7)
+    pieces = check(bench_project, rules=rules)
     _same_findings(pieces.findings, whole.findings)
     spool = FindingSpool(whole.crs, batch_rows=1000)
-    spooled = check(bench_project, rules=["OVL"], spool=spool)
-    assert len(list(spool.batches())) > n_ovl / 7 / 10  # one batch (at least) per piece
+    spooled = check(bench_project, rules=rules, spool=spool)
+    assert len(list(spool.batches())) > len(whole.findings) / 7 / 10  # a batch per piece
     _same_findings(spooled.findings, whole.findings)
 
 
 def test_a_rule_that_crashes_midway_keeps_its_pieces_in_memory_and_spooled(monkeypatch):
     # a rule yielding pieces that fails after the first keeps that piece and adds one error
     # finding naming the crash, whether the findings are held or spooled
-    from landlink_gis.rules import overlaps
+    from landlink_gis.rules import _common, overlaps
     from landlink_gis.rules._registry import REGISTRY
 
     real = overlaps.overlap_findings
@@ -157,7 +158,7 @@ def test_a_rule_that_crashes_midway_keeps_its_pieces_in_memory_and_spooled(monke
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(overlaps, "overlap_findings", fails_after_one)
-    monkeypatch.setattr(overlaps, "CHUNK_PLOTS", 1)
+    monkeypatch.setattr(_common, "CHUNK_PLOTS", 1)
     project = SAMPLES / "bazhong_demo" / "project.toml"
     assert REGISTRY["OVL001"].func.__module__ == overlaps.__name__
     for spool in (False, True):

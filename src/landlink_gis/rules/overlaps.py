@@ -17,15 +17,11 @@ from ..base.findings import make
 from ..base.roles import PLOT_ROLES
 from ..engine.overlay import overlay_pairs
 from ..load.context import CheckContext
+from . import _common
 from ._citations import MONITORING_2014, PILOT_2008, SHANXI_2018, SICHUAN_2017
 from ._common import TOLERANCE as _TOL
 from ._common import reference_ids
 from ._registry import rule
-
-#: Plots of the left layer whose overlap findings are made (and spooled) together: a county's
-#: overlaps are found, measured and written a piece at a time, so their geometry is never all
-#: held at once (the pieces, in order, are the findings of the whole layer).
-CHUNK_PLOTS = 100_000
 
 
 def overlap_findings(
@@ -38,7 +34,7 @@ def overlap_findings(
     left_mask=None,
 ) -> Iterator[gpd.GeoDataFrame]:
     """Raw findings for every overlap between two layers above ``tolerance``, in pieces of
-    :data:`CHUNK_PLOTS` left plots (by position; pairs within a piece by left, then right
+    :data:`~._common.CHUNK_PLOTS` left plots (by position; pairs within a piece by left, then right
     position, as :func:`overlay_pairs` orders them)."""
     left = ctx.valid_geoms(left_role).copy()
     right = ctx.valid_geoms(right_role).copy()  # one array: the engine's tree is built once
@@ -49,9 +45,9 @@ def overlap_findings(
     plot_area = ctx.area(left_role)
     left_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else reference_ids(ctx, left_role)
     right_ids = reference_ids(ctx, right_role)
-    for start in range(0, len(left), CHUNK_PLOTS):
+    for start in range(0, len(left), _common.CHUNK_PLOTS):
         pairs = overlay_pairs(
-            left[start : start + CHUNK_PLOTS],
+            left[start : start + _common.CHUNK_PLOTS],
             right,
             crs=ctx.crs,
             tolerance_m2=tolerance,

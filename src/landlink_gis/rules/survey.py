@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -24,6 +26,7 @@ from ..engine.overlay import elementwise
 from ..figures.balance import BASIS_LABELS
 from ..figures.landuse import farmland_under, survey_pairs
 from ..load.context import CheckContext
+from . import _common
 from ._citations import JILIN_2017, PILOT_2008, SICHUAN_2017, SOIL_WATER_LAW, SURVEY_TDT1055
 from ._common import TOLERANCE as _TOL
 from ._common import measure as _measure
@@ -94,10 +97,39 @@ def demolition_not_construction(ctx: CheckContext, overlap_tolerance_m2, min_con
         usable & (share < min_construction_share) & (other_m2 >= overlap_tolerance_m2)
     )
     if not len(fire):
-        return None
+        return
+    dem = _Plan004Inputs(li, codes, area, built, plots, plot_area, share, other_m2, uncovered_m2)
+    step = _common.CHUNK_PLOTS
+    for start in range(0, len(fire), step):  # a piece at a time: bounded memory
+        yield _plan004_findings(
+            ctx, dem, fire[start : start + step], overlap_tolerance_m2, min_construction_share
+        )
+
+
+@dataclass(frozen=True)
+class _Plan004Inputs:
+    """PLAN004's per-pair (``li``, ``codes``, ``area``, ``built``) and per-plot figures."""
+
+    li: np.ndarray
+    codes: np.ndarray
+    area: np.ndarray
+    built: np.ndarray
+    plots: np.ndarray
+    plot_area: np.ndarray
+    share: np.ndarray
+    other_m2: np.ndarray
+    uncovered_m2: np.ndarray
+
+
+def _plan004_findings(
+    ctx: CheckContext, dem: _Plan004Inputs, fire: np.ndarray, tolerance: float, min_share: float
+):
+    """PLAN004's raw findings for the firing plots ``fire`` (sorted positions)."""
+    li, codes, area, built = dem.li, dem.codes, dem.area, dem.built
     # classes found under each firing plot, largest first
-    table = pd.DataFrame({"left": li, "code": codes, "area": area})
-    table = table[table["left"].isin(fire)].groupby(["left", "code"], as_index=False)["area"].sum()
+    mine = np.isin(li, fire)
+    table = pd.DataFrame({"left": li[mine], "code": codes[mine], "area": area[mine]})
+    table = table.groupby(["left", "code"], as_index=False)["area"].sum()
     table["name"] = (
         class_name(table["code"].to_numpy(dtype=object), lang=ctx.lang) if len(table) else []
     )
@@ -116,28 +148,25 @@ def demolition_not_construction(ctx: CheckContext, overlap_tolerance_m2, min_con
         joined  # both sorted; every plot in the table fires
     )
     none_label = "无图斑" if ctx.lang == "zh" else "no survey polygon"
-    for i in np.flatnonzero(
-        uncovered_m2[fire] >= overlap_tolerance_m2
-    ):  # parts no survey polygon covers
-        gap = f"{none_label} {uncovered_m2[fire[i]]:.2f} m²"
+    for i in np.flatnonzero(dem.uncovered_m2[fire] >= tolerance):  # parts no survey polygon covers
+        gap = f"{none_label} {dem.uncovered_m2[fire[i]]:.2f} m²"
         classes[i] = f"{classes[i]}; {gap}" if classes[i] else gap
     # the problem geometry: the plot minus its construction-class parts
-    geoms = plots[fire].copy()
-    keep = built & np.isin(li, fire)
+    geoms = dem.plots[fire].copy()
+    keep = built & mine
     if keep.any():
         # geometry only for the plots that become findings (the pair table holds areas only): each
-        # plot
-        # minus its construction-class parts; a plot with one such part needs no union (most of
-        # them)
+        # plot minus its construction-class parts; a plot with one such part needs no union (most
+        # of them)
         bl = li[keep]
         order = np.argsort(bl, kind="stable")
-        bl, parts = bl[order], ctx.valid_geoms("landuse")[pairs["right"].to_numpy()[keep][order]]
+        right = survey_pairs(ctx, "demolition")["right"].to_numpy()
+        bl, parts = bl[order], ctx.valid_geoms("landuse")[right[keep][order]]
         owners, first, count = np.unique(bl, return_index=True, return_counts=True)
         at = np.searchsorted(fire, owners)
         rest = geoms[at]
-        for k in range(
-            int(count.max())
-        ):  # round k takes each plot's k-th part away (vectorised, all cores)
+        for k in range(int(count.max())):
+            # round k takes each plot's k-th part away (vectorised, all cores)
             sel = np.flatnonzero(count > k)
             rest[sel] = elementwise(shapely.difference, rest[sel], parts[first[sel] + k])
         geoms[at] = polygonal(rest)
@@ -146,11 +175,11 @@ def demolition_not_construction(ctx: CheckContext, overlap_tolerance_m2, min_con
         plot_id=ctx.plot_ids("demolition")[fire],
         other_layer="landuse",
         geometry=geoms,
-        measured=other_m2[fire],
-        threshold=(1.0 - min_construction_share) * plot_area[fire],
+        measured=dem.other_m2[fire],
+        threshold=(1.0 - min_share) * dem.plot_area[fire],
         unit="m2",
-        construction_pct=100.0 * share[fire],
-        min_pct=100.0 * min_construction_share,
+        construction_pct=100.0 * dem.share[fire],
+        min_pct=100.0 * min_share,
         classes=classes,
         crs=ctx.crs,
     )
