@@ -3,9 +3,9 @@
 Traces ``landlink check PROJECT.toml`` with :func:`sys.setprofile` and records every call from one
 module of the package into another (library frames in between are skipped, so a callback through
 pandas still counts). A *climb back* is a call into ``project/``, into an ``io/`` reader
-(everything in ``io/`` but the writing helpers ``atomic`` and ``gpkg_digest``) or into ``load/``
-(but ``load.context``, the finished context every rule reads) from a stage after loading, or from
-``io/`` into ``project/``. The hand-overs that start a stage are not climbs: ``cli`` parsing the
+(everything in ``io/`` but the writing helpers ``atomic``, ``gdal_options`` and ``gpkg_digest``)
+or into ``load/`` (but ``load.context``, the finished context every rule reads) from a stage after
+loading, or from ``io/`` into ``project/``. The hand-overs that start a stage are not climbs: ``cli`` parsing the
 project file, the runner calling the loader. Stages are those of ``tests/test_layering.py``.
 
 Usage: ``PYTHONPATH=src python scripts/stage_climbs.py [PROJECT.toml]`` (default: the demo).
@@ -25,7 +25,7 @@ from tests.test_layering import STAGES  # noqa: E402
 
 SRC = str(REPO / "src" / "landlink_gis") + "/"
 LOADING = ("project", "io", "load")
-NOT_LOADING = {"io.atomic", "io.gpkg_digest", "load.context"}
+NOT_LOADING = {"io.atomic", "io.gdal_options", "io.gpkg_digest", "load.context"}
 HAND_OVERS = {("cli.check", "project.file"), ("run.runner", "load.pipeline")}
 
 

@@ -332,3 +332,27 @@ def test_write_reaches_every_writer_of_the_table(demo_result, tmp_path):
     assert content_digest(one) == content_digest(cli_out)
     with pytest.raises(ValueError, match="unknown output kinds: pdf"):
         ll.write(demo_result, tmp_path / "x.gpkg", kinds=["pdf"])
+
+
+def test_a_reader_result_carries_its_notes_into_a_frame_project(tmp_path):
+    # a TXT whose plot CJ-002 declares 6 boundary points (it has 4 lines) and 0.25 公顷 (its
+    # 50 m × 40 m square is 2000 m²): read from the file, both are findings
+    from landlink_gis.io.coordtxt import read_coordtxt_notes
+    from tests.io.test_coordtxt import SAMPLE, write_text
+
+    path = write_text(tmp_path, SAMPLE.replace("4,0.2000,CJ-002", "6,0.2500,CJ-002"))
+    frame, notes = read_coordtxt_notes(path)
+    assert not frame.attrs  # the notes are typed, nothing rides on frame.attrs
+
+    def demolition_findings(layer):
+        f = ll.check(ll.project_from_frames(layer, name="x", code="T-1")).findings
+        f = f[f["layer"] == "demolition"]
+        return sorted(zip(f["rule_id"], f["plot_id"], f["message"], strict=True))
+
+    from_file = demolition_findings(str(path))
+    assert [(r, p) for r, p, _ in from_file] == [("ATTR003", "CJ-002"), ("GEOM001", "CJ-002")]
+    assert "2500.00 m²" in from_file[0][2]  # 0.25 公顷 read as 2500 m²
+    # the (frame, notes) pair: the same findings as the file; the frame alone knows neither
+    # the 公顷 column nor the point-count problem
+    assert demolition_findings((frame, notes)) == from_file
+    assert demolition_findings(frame) == []

@@ -25,6 +25,7 @@ import pandas as pd
 from .base.errors import InputError
 from .base.roles import LAYER_ROLES, RASTER_ROLES
 from .io.formats import read_vector
+from .io.notes import ReadNotes
 from .outputs.maps_interactive import explore_result, plot_result
 from .outputs.outputs import WRITERS, write_outputs
 from .outputs.summary import summary_text
@@ -47,25 +48,40 @@ __all__ = [
     "write_gpkg",
 ]
 
-LayerInput = gpd.GeoDataFrame | str | Path | Mapping[str, Any]
+LayerInput = gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, ReadNotes] | str | Path | Mapping[str, Any]
 
 _IN_MEMORY = "<in-memory project>"
 
 
-def _layer_table(role: str, value: Any) -> tuple[dict[str, Any], gpd.GeoDataFrame | None]:
+def _layer_table(
+    role: str, value: Any
+) -> tuple[dict[str, Any], gpd.GeoDataFrame | None, ReadNotes | None]:
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], gpd.GeoDataFrame)
+        and isinstance(value[1], ReadNotes)
+    ):  # a reader's result: the frame and what the reader noticed
+        return {"path": f"__in_memory_{role}__"}, value[0], value[1]
     if isinstance(value, gpd.GeoDataFrame):
         # a placeholder path lets parse_project validate ids and field mappings; replaced below
-        return {"path": f"__in_memory_{role}__"}, value
+        return {"path": f"__in_memory_{role}__"}, value, None
     if isinstance(value, (str, Path)):
         text = str(value)
         return (
-            {"url": text} if text.startswith(("postgresql://", "postgres://")) else {"path": text}
-        ), None
+            (
+                {"url": text}
+                if text.startswith(("postgresql://", "postgres://"))
+                else {"path": text}
+            ),
+            None,
+            None,
+        )
     if isinstance(value, Mapping):
-        return dict(value), None
+        return dict(value), None, None
     raise InputError(
-        f"layer '{role}': expected a GeoDataFrame, a file path or a table of project-file keys "
-        f"(path/url/layer/table/…), got {type(value).__name__}"
+        f"layer '{role}': expected a GeoDataFrame, a (GeoDataFrame, ReadNotes) pair, a file path "
+        f"or a table of project-file keys (path/url/layer/table/…), got {type(value).__name__}"
     )
 
 
@@ -88,8 +104,11 @@ def project_from_frames(
     Parameters
     ----------
     demolition, construction
-        The plot layers: GeoDataFrames (used as they are, never modified), file paths, or
-        tables of project-file layer keys such as ``{"path": "ref.gpkg", "layer": "landuse"}``.
+        The plot layers: GeoDataFrames (used as they are, never modified), a frame with what its
+        reader noticed (the ``(frame, ReadNotes)`` pair of
+        :func:`~landlink_gis.io.coordtxt.read_coordtxt_notes`, whose 地块面积 is then read in
+        公顷 as from the file), file paths, or tables of project-file layer keys such as
+        ``{"path": "ref.gpkg", "layer": "landuse"}``.
     fields
         Field mapping per layer role, as in the project file:
         ``{"demolition": {"land_class": "DLBM", "area": "MJ"}}``. Without one, the common
@@ -149,11 +168,11 @@ def project_from_frames(
             )
 
     layers: dict[str, dict[str, Any]] = {}
-    frames: dict[str, gpd.GeoDataFrame] = {}
+    frames: dict[str, tuple[gpd.GeoDataFrame, ReadNotes | None]] = {}
     for role, value in inputs.items():
-        table, frame = _layer_table(role, value)
+        table, frame, notes = _layer_table(role, value)
         if frame is not None:
-            frames[role] = frame
+            frames[role] = (frame, notes)
         if fields and role in fields:
             table["fields"] = dict(fields[role])
         if ids and role in ids:
@@ -172,8 +191,8 @@ def project_from_frames(
     base = Path(folder) if folder is not None else Path.cwd()
     project = parse_project(doc, base / _IN_MEMORY)
     specs = dict(project.layers)
-    for role, frame in frames.items():
-        specs[role] = replace(specs[role], path=None, outside=False, frame=frame)
+    for role, (frame, notes) in frames.items():
+        specs[role] = replace(specs[role], path=None, outside=False, frame=frame, frame_notes=notes)
     return replace(project, path=None, layers=specs)
 
 

@@ -140,8 +140,8 @@ def _batch(tmp_path, *extra):
 
 
 def test_batch_runs_its_overlaps_on_the_scheduler(cluster, tmp_path, monkeypatch):
-    # several projects with --engine dask --scheduler: every check's overlaps go to that cluster
-    # (counted on the cluster), and the findings equal a local batch's
+    # several projects with --engine dask --scheduler in one process: one dask_engine for the
+    # batch, on that cluster, and the findings equal a local batch's
     from landlink_gis.engine import dask_engine as module
 
     local, local_out = _batch(tmp_path / "local", "--workers", "1")
@@ -170,6 +170,72 @@ def test_batch_runs_its_overlaps_on_the_scheduler(cluster, tmp_path, monkeypatch
         a = gpd.read_file(local_out / f"{name}_checked.gpkg", layer="findings")
         b = gpd.read_file(dist_out / f"{name}_checked.gpkg", layer="findings")
         pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
+def test_batch_in_several_worker_processes_runs_on_the_scheduler(tmp_path):
+    # `landlink check projects/ --engine dask --scheduler ADDRESS --workers 2`: each worker
+    # process connects to that scheduler and runs its check's overlaps there; the findings equal
+    # a local-engine batch of the same projects. A TCP scheduler, so that the spawned worker
+    # processes can reach it (an in-process cluster's default inproc:// address cannot be).
+    import shutil
+
+    import geopandas as gpd
+
+    from landlink_gis.cli.main import cli
+
+    projects = tmp_path / "projects"
+    for name in ("p1", "p2"):
+        shutil.copytree(SAMPLES / "bazhong_clean", projects / name)
+    runner = CliRunner()
+    local = runner.invoke(cli, ["check", str(projects), "-o", str(tmp_path / "local"), "-q"])
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=":0",
+    ) as tcp:
+        address = tcp.scheduler_address
+        assert address.startswith("tcp://")
+        dist = runner.invoke(
+            cli,
+            [
+                "check",
+                str(projects),
+                "-o",
+                str(tmp_path / "dask"),
+                "-q",
+                "--engine",
+                "dask",
+                "--scheduler",
+                address,
+                "--workers",
+                "2",
+            ],
+        )
+        scheduler = tcp.scheduler
+        events = [e for _, e in scheduler.get_events("all")]
+        finished = {
+            t[0]  # (key, start, finish, …): the scheduler's record of every transition
+            for t in scheduler.transition_log
+            if str(t[0]).startswith("_partition_task") and t[2] == "memory"
+        }
+        erred = [t[0] for t in scheduler.transition_log if t[2] == "erred"]
+    assert local.exit_code == dist.exit_code == 0, dist.output
+    # what the cluster saw: one client per project's check (opened in the worker processes;
+    # this process ran none), each scattering its reference partitions, and the overlap
+    # partitions computed there without error
+    clients = [e["client"] for e in events if e.get("action") == "add-client"]
+    assert len(clients) == len(set(clients)) == 2
+    scattered = {e.get("client") for e in events if e.get("action") == "scatter"}
+    assert scattered == set(clients)
+    assert len(finished) >= 2 and not erred
+    for name in ("p1", "p2"):
+        a = gpd.read_file(tmp_path / "local" / f"{name}_checked.gpkg", layer="findings")
+        b = gpd.read_file(tmp_path / "dask" / f"{name}_checked.gpkg", layer="findings")
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+        assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb())
 
 
 def test_batch_with_dask_on_several_workers_needs_a_scheduler(tmp_path):

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from pyproj import CRS, Geod, Transformer
 
 from landlink_gis.cli.main import cli
-from landlink_gis.io.coordtxt import read_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt, read_coordtxt_notes
 from landlink_gis.ledger.checked import read_checked
 from tests.support import SAMPLES
 from tests.support.geoms import square
@@ -100,10 +100,8 @@ def test_demo_package_round_trips(demo_checked, tmp_path):
         ("demolition", {"": "拆旧"}),
         ("construction", {"resettlement": "安置", "urban": "城镇建新"}),
     ):
-        txt = read_coordtxt(out / "txt" / role / f"{code}.txt")
-        assert (
-            txt.attrs["read_problems"] == [] and txt.attrs["coordtxt"]["encoding"].lower() == "gbk"
-        )
+        txt, notes = read_coordtxt_notes(out / "txt" / role / f"{code}.txt")
+        assert notes.read_problems == () and notes.details["encoding"].lower() == "gbk"
         assert (
             txt.crs.to_epsg() == 4524
         )  # zone 36 with the prefix (4488 + 36): the demo is EPSG:4545
@@ -242,8 +240,8 @@ def test_complete_facts_give_a_clean_package(tmp_path):
     out = tmp_path / "pkg"
     res = run("package", str(gpkg), "-o", str(out), "--producer", "巴州区自然资源局")
     assert res.exit_code == 0, res.output
-    txt = read_coordtxt(out / "txt/demolition/51190220190001.txt")
-    assert txt.attrs["coordtxt_header"]["数据产生单位"] == "巴州区自然资源局"
+    txt, notes = read_coordtxt_notes(out / "txt/demolition/51190220190001.txt")
+    assert notes.header["数据产生单位"] == "巴州区自然资源局"
     assert list(txt["DKBH"]) == ["D1", "D2"] and list(txt["DKYT"]) == ["拆旧", "拆旧"]
     cons = read_coordtxt(out / "txt/construction/51190220190001.txt")
     assert list(cons["DKYT"]) == ["安置", "城镇建新"]

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from landlink_gis.cli.main import cli
 from landlink_gis.filing.verify import verify_package, verify_txt
-from landlink_gis.io.coordtxt import read_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt_notes
 
 REAL = Path(__file__).parents[1] / "data" / "coordtxt_real_holes.txt"
 
@@ -34,10 +34,10 @@ def run(*args: str):
 
 
 def test_real_world_style_file_reads_correctly():
-    gdf = read_coordtxt(REAL)
+    gdf, notes = read_coordtxt_notes(REAL)
     assert gdf.crs.to_epsg() == 4524  # CGCS2000 3° zone 36 with the zone prefix (4488 + 36)
-    assert gdf.attrs["coordtxt"]["encoding"].lower() == "gbk" and gdf.attrs["read_problems"] == []
-    header = gdf.attrs["coordtxt_header"]
+    assert notes.details["encoding"].lower() == "gbk" and notes.read_problems == ()
+    header = notes.header
     assert header["格式版本号"] == "1.01" and header["数据产生单位"] == "巴中市巴州区自然资源局"
     assert header["转换参数"] == ",,,,,," and header["精度"] == "0.01" and header["带号"] == "36"
     assert list(gdf["DKBH"]) == ["CJ001", "CJ002", "CJ003"]

@@ -13,7 +13,12 @@ from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 
 from landlink_gis.base.errors import DataSourceError, InputError
-from landlink_gis.io.coordtxt import ATTRIBUTE_COLUMNS, read_coordtxt, write_coordtxt
+from landlink_gis.io.coordtxt import (
+    ATTRIBUTE_COLUMNS,
+    read_coordtxt,
+    read_coordtxt_notes,
+    write_coordtxt,
+)
 
 HEADER = """[属性描述]
 格式版本号=1.01版本
@@ -63,7 +68,7 @@ def sample(tmp_path: Path) -> Path:
 
 
 def test_read_known_plots(sample):
-    gdf = read_coordtxt(sample)
+    gdf, notes = read_coordtxt_notes(sample)
     assert list(gdf.columns) == [*ATTRIBUTE_COLUMNS, "geometry"]
     assert gdf.crs.to_epsg() == 4524  # zone 36 with prefix = 4488 + 36
     assert gdf["DKBH"].tolist() == ["CJ-001", "CJ-002"]
@@ -83,32 +88,32 @@ def test_read_known_plots(sample):
     ring = list(second.exterior.coords)
     assert len(ring) == 5 and ring[0] == ring[-1] == (36501000.25, 3531000.125)  # closed
     assert np.allclose(gdf.geometry.area / 1e4, gdf["MJ_HA"])
-    assert gdf.attrs["coordtxt_header"]["数据产生单位"] == "巴州区自然资源局"
-    assert gdf.attrs["coordtxt_header"]["转换参数"] == ",,,,,,"
-    info = gdf.attrs["coordtxt"]
+    assert notes.header["数据产生单位"] == "巴州区自然资源局"
+    assert notes.header["转换参数"] == ",,,,,,"
+    info = notes.details
     assert info["encoding"] == "GBK" and info["zone_prefix"] and not info["swapped_xy"]
     assert (info["zone"], info["zone_width"], info["epsg"]) == (36, 3, 4524)
 
 
 def test_round_trip_keeps_coordinates_attributes_and_area(sample, tmp_path):
-    first = read_coordtxt(sample)
+    first, first_notes = read_coordtxt_notes(sample)
     out = tmp_path / "out.txt"
-    write_coordtxt(first, out, header=first.attrs["coordtxt_header"], **FIELDS)
-    second = read_coordtxt(out)
+    write_coordtxt(first, out, header=first_notes.header, **FIELDS)
+    second, second_notes = read_coordtxt_notes(out)
     assert second.crs == first.crs
     assert second.geometry.geom_equals_exact(first.geometry, tolerance=0).all()
     for col in ["MJ_HA", "DKBH", "DKMC", "TXSX", "TFH", "DKYT", "DLBM"]:
         assert second[col].tolist() == first[col].tolist(), col
     # 界址点数 counts the written lines: the unclosed ring gained its closing point
     assert second["JZDS"].tolist() == [10, 5]
-    assert second.attrs["coordtxt_header"] == first.attrs["coordtxt_header"]
+    assert second_notes.header == first_notes.header
     text = out.read_bytes().decode("gbk")
     assert "\r\n" in text and text.startswith("[属性描述]\r\n格式版本号=1.01版本")
     assert "J5,2,3529960.000,36500040.000\r\nJ6,2" in text  # numbering continues over rings
     assert "J1,1,3531000.125,36501000.250\r\n" in text.split("CJ-002")[1]  # restarts per plot
     # and a second round trip writes the same bytes
     again = tmp_path / "again.txt"
-    write_coordtxt(second, again, header=first.attrs["coordtxt_header"], **FIELDS)
+    write_coordtxt(second, again, header=first_notes.header, **FIELDS)
     assert again.read_bytes() == out.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.txt", "out.txt", "plots.txt"]
 
@@ -142,9 +147,9 @@ def test_round_trip_from_projected_layer(tmp_path, zone_prefix, epsg):
     out = tmp_path / "plots.txt"
     write_coordtxt(gdf, out, id_field="DKBH", name_field="DKMC", class_field="DLBM",
                    extra_fields=["ZLDB"], zone_prefix=zone_prefix)  # fmt: skip
-    back = read_coordtxt(out)
+    back, notes = read_coordtxt_notes(out)
     assert back.crs.to_epsg() == epsg
-    assert back.attrs["coordtxt"]["extra_columns"] == ["EXTRA_1"]
+    assert notes.details["extra_columns"] == ["EXTRA_1"]
     assert back["EXTRA_1"].astype(int).tolist() == gdf["ZLDB"].tolist()
     assert back["DKMC"].tolist() == gdf["DKMC"].tolist()
     assert back.geom_type.tolist() == gdf.geom_type.tolist()
@@ -217,8 +222,8 @@ J5,1,3529960,36500040
 @pytest.mark.parametrize("bom", [False, True])
 def test_utf8_file(tmp_path, bom):
     path = write_text(tmp_path, ("\ufeff" if bom else "") + SAMPLE, encoding="utf-8")
-    gdf = read_coordtxt(path)
-    assert gdf.attrs["coordtxt"]["encoding"] == "UTF-8"
+    gdf, notes = read_coordtxt_notes(path)
+    assert notes.details["encoding"] == "UTF-8"
     assert gdf["DKMC"].tolist() == ["拆旧地块一", "拆旧地块二"]
     assert gdf.geometry.area.sum() == pytest.approx(11600)
 
@@ -236,8 +241,8 @@ def test_swapped_xy(tmp_path, sample):
         if len(parts) == 4 and parts[0].startswith("J"):
             parts[2], parts[3] = parts[3], parts[2]
         lines.append(",".join(parts))
-    gdf = read_coordtxt(write_text(tmp_path, "\n".join(lines), name="swapped.txt"))
-    assert gdf.attrs["coordtxt"]["swapped_xy"] is True
+    gdf, notes = read_coordtxt_notes(write_text(tmp_path, "\n".join(lines), name="swapped.txt"))
+    assert notes.details["swapped_xy"] is True
     assert gdf.crs.to_epsg() == 4524
     assert gdf.geometry.geom_equals_exact(read_coordtxt(sample).geometry, 0).all()
 
@@ -260,9 +265,9 @@ def test_crs_from_header_without_prefix(tmp_path, header_changes, epsg):
     text = strip_prefix(SAMPLE)
     for old, new in header_changes.items():
         text = text.replace(old, new)
-    gdf = read_coordtxt(write_text(tmp_path, text))
+    gdf, notes = read_coordtxt_notes(write_text(tmp_path, text))
     assert gdf.crs.to_epsg() == epsg
-    assert not gdf.attrs["coordtxt"]["zone_prefix"]
+    assert not notes.details["zone_prefix"]
     name = CRS.from_epsg(epsg).name
     assert ("CM 108E" in name) if epsg != 4507 else ("CM 105E" in name)
     assert gdf.geometry.iloc[0].exterior.coords[0] == (500000.0, 3530000.0)
@@ -281,9 +286,9 @@ def test_point_count_mismatch_is_recorded_and_plot_kept(tmp_path, caplog):
         "4,0.2000,CJ-002", "6,0.2000,CJ-002"
     )
     with caplog.at_level(logging.WARNING, logger="landlink_gis.io.coordtxt"):
-        gdf = read_coordtxt(write_text(tmp_path, text))
+        gdf, notes = read_coordtxt_notes(write_text(tmp_path, text))
     assert "line 13: 界址点数 7 but 10 coordinate lines" in caplog.text
-    assert gdf.attrs["read_problems"] == [
+    assert list(notes.read_problems) == [
         {"position": 0, "code": "point_count", "declared": 7, "found": 10, "line": 13},
         {"position": 1, "code": "point_count", "declared": 6, "found": 4, "line": 24},
     ]
@@ -296,21 +301,21 @@ def test_point_count_mismatch_is_recorded_and_plot_kept(tmp_path, caplog):
 def test_point_count_with_or_without_closing_points(tmp_path, declared, problem):
     # plot 1 has 10 lines, of which 2 repeat their ring's first point: 10 and 8 are both right
     text = SAMPLE.replace("10,0.9600,CJ-001", f"{declared},0.9600,CJ-001")
-    gdf = read_coordtxt(write_text(tmp_path, text))
+    gdf, notes = read_coordtxt_notes(write_text(tmp_path, text))
     expected = [
         {"position": 0, "code": "point_count", "declared": declared, "found": 10, "line": 13}
     ]
-    assert gdf.attrs["read_problems"] == (expected if problem else [])
+    assert list(notes.read_problems) == (expected if problem else [])
 
 
 def test_area_is_in_hectares_and_unclosed_rings_are_recorded(sample):
-    gdf = read_coordtxt(sample)
-    assert gdf.attrs["area_units"] == {"MJ_HA": "hm2"}
-    assert gdf.attrs["read_problems"] == []
+    gdf, notes = read_coordtxt_notes(sample)
+    assert notes.area_units == {"MJ_HA": "hm2"}
+    assert notes.read_problems == ()
     # hand-computed: (100 m × 100 m − 20 m × 20 m) / 10 000 = 0.96 hm², 50 m × 40 m = 0.2 hm²
     assert gdf["MJ_HA"].tolist() == [0.96, 0.2]
     assert (gdf.geometry.area / 10_000).tolist() == pytest.approx([0.96, 0.2])
-    assert gdf.attrs["coordtxt"]["unclosed_rings"] == [1]  # CJ-002's ring is not closed in the file
+    assert notes.details["unclosed_rings"] == [1]  # CJ-002's ring is not closed in the file
 
 
 def test_extra_columns_of_the_compensation_variant(tmp_path):

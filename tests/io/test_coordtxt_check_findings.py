@@ -11,7 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from landlink_gis.io.coordtxt import read_coordtxt, write_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt_notes, write_coordtxt
 from landlink_gis.run.runner import check
 from tests.support.geoms import CRS, square
 
@@ -61,8 +61,8 @@ def test_wrong_header_or_area_is_a_finding(tmp_path, change, expected):
 
 def test_reader_records_the_zone_mismatch(tmp_path):
     toml = _project(tmp_path, ("带号=36", "带号=37"))
-    frame = read_coordtxt(toml.parent / "demolition.txt")
+    frame, notes = read_coordtxt_notes(toml.parent / "demolition.txt")
     assert frame.crs.to_epsg() == 4524  # the coordinates' zone wins, as before
-    assert [(p["code"], p["declared"], p["found"]) for p in frame.attrs["read_problems"]] == [
+    assert [(p["code"], p["declared"], p["found"]) for p in notes.read_problems] == [
         ("zone", 37, 36)
     ]

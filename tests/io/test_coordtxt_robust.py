@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from landlink_gis.base.errors import DataSourceError
-from landlink_gis.io.coordtxt import read_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt_notes
 from landlink_gis.io.coordtxt.read import MAX_RINGS_PER_PLOT
 from tests.io.test_coordtxt import HEADER, PLOTS, SAMPLE, write_text
 
@@ -26,13 +26,18 @@ SECONDS = 10.0
 _WHOLE_FILE = ("no [地块坐标] section found", "holds no plot")
 
 
-def read_bounded(path: Path):
-    """read_coordtxt(path), asserting it ends in time."""
+def read_bounded_notes(path: Path):
+    """read_coordtxt_notes(path), asserting it ends in time."""
     start = time.perf_counter()
     try:
-        return read_coordtxt(path)
+        return read_coordtxt_notes(path)
     finally:
         assert time.perf_counter() - start < SECONDS
+
+
+def read_bounded(path: Path):
+    """The frame of read_bounded_notes(path)."""
+    return read_bounded_notes(path)[0]
 
 
 def assert_clear(error: DataSourceError, path: Path) -> None:
@@ -47,8 +52,8 @@ def assert_clear(error: DataSourceError, path: Path) -> None:
 
 def test_huge_declared_point_count_is_a_read_problem(tmp_path):
     text = SAMPLE.replace("4,0.2000,CJ-002", f"{10**15},0.2000,CJ-002")
-    gdf = read_bounded(write_text(tmp_path, text))
-    assert gdf.attrs["read_problems"] == [
+    gdf, notes = read_bounded_notes(write_text(tmp_path, text))
+    assert list(notes.read_problems) == [
         {"position": 1, "code": "point_count", "declared": 10**15, "found": 4, "line": 24}
     ]
     assert gdf.geometry.iloc[1].area == pytest.approx(2000.0)  # 50 m × 40 m, kept as read
@@ -69,7 +74,7 @@ def test_huge_declared_point_count_is_a_read_problem(tmp_path):
 def test_implausible_point_counts(tmp_path, value, message):
     path = write_text(tmp_path, SAMPLE.replace("4,0.2000,CJ-002", f"{value},0.2000,CJ-002"))
     if message is None:
-        problems = read_bounded(path).attrs["read_problems"]
+        problems = list(read_bounded_notes(path)[1].read_problems)
         assert problems == [
             {"position": 1, "code": "point_count", "declared": -3, "found": 4, "line": 24}
         ]
@@ -146,7 +151,7 @@ def test_truncated_files_fail_clearly_or_read(tmp_path):
         path = tmp_path / f"cut{cut}.txt"
         path.write_bytes(data[:cut])
         try:
-            gdf = read_bounded(path)
+            gdf, notes = read_bounded_notes(path)
         except DataSourceError as exc:
             assert_clear(exc, path)
             outcomes["error"] += 1
@@ -154,7 +159,7 @@ def test_truncated_files_fail_clearly_or_read(tmp_path):
         outcomes["read"] += 1
         # what was read is a prefix of the sample: its plots, maybe fewer points (then recorded)
         assert gdf["DKBH"].tolist() == ["CJ-001", "CJ-002"][: len(gdf)]
-        for p in gdf.attrs["read_problems"]:
+        for p in notes.read_problems:
             assert p["code"] == "point_count" and p["found"] < p["declared"]
     assert outcomes["error"] > 10 and outcomes["read"] > 0, outcomes
 
@@ -163,12 +168,12 @@ def test_truncated_after_a_ring_keeps_the_plot_and_records_it(tmp_path):
     # the file ends after 4 of plot 1's 10 lines: the outer ring is read (and closed), 界址点数
     # disagrees
     text = SAMPLE[: SAMPLE.index("J1,1,3530000.000,36500000.000", SAMPLE.index("J4,1"))]
-    gdf = read_bounded(write_text(tmp_path, text))
-    assert gdf.attrs["read_problems"] == [
+    gdf, notes = read_bounded_notes(write_text(tmp_path, text))
+    assert list(notes.read_problems) == [
         {"position": 0, "code": "point_count", "declared": 10, "found": 4, "line": 13}
     ]
     assert gdf.geometry.iloc[0].area == pytest.approx(100 * 100)
-    assert gdf.attrs["coordtxt"]["unclosed_rings"] == [0]
+    assert notes.details["unclosed_rings"] == [0]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -298,15 +303,15 @@ def test_random_edits_end_in_a_frame_or_a_clear_error(tmp_path):
             lines = mutate(rng, lines)
         path = write_text(tmp_path, "\n".join(lines), encoding="utf-8", name=f"m{k}.txt")
         try:
-            gdf = read_bounded(path)
+            gdf, notes = read_bounded_notes(path)
         except DataSourceError as exc:
             assert_clear(exc, path)
             outcomes["error"] += 1
             continue
         outcomes["read"] += 1
         assert len(gdf) >= 1 and gdf.geometry.notna().all()
-        assert isinstance(gdf.attrs["read_problems"], list)
-        for p in gdf.attrs["read_problems"]:
+        assert isinstance(notes.read_problems, tuple)
+        for p in notes.read_problems:
             assert set(p) == {"position", "code", "declared", "found", "line"} and 0 <= p[
                 "position"
             ] < len(gdf)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from landlink_gis.io.coordtxt import read_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt_notes
 from landlink_gis.io.coordtxt.content import area_with_unit
 
 REAL = Path(__file__).parents[1] / "data" / "coordtxt_real_holes.txt"
@@ -44,9 +44,9 @@ def _variant(tmp_path: Path, old: str = "", new: str = "") -> Path:
 )
 def test_variants_read_with_a_warning(tmp_path, caplog, old, new, areas, warning):
     with caplog.at_level(logging.WARNING, logger="landlink_gis.io.coordtxt"):
-        gdf = read_coordtxt(_variant(tmp_path, old, new))
+        gdf, notes = read_coordtxt_notes(_variant(tmp_path, old, new))
     assert gdf["MJ_HA"].tolist() == pytest.approx(areas)
-    assert gdf.crs.to_epsg() == 4524 and gdf.attrs["read_problems"] == []
+    assert gdf.crs.to_epsg() == 4524 and notes.read_problems == ()
     messages = [r.getMessage() for r in caplog.records]
     if warning is None:
         assert messages == []

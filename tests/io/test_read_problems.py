@@ -15,7 +15,7 @@ import geopandas as gpd
 from click.testing import CliRunner
 
 from landlink_gis.cli.main import cli
-from landlink_gis.io.coordtxt import read_coordtxt, write_coordtxt
+from landlink_gis.io.coordtxt import read_coordtxt_notes, write_coordtxt
 from landlink_gis.run.runner import check
 from tests.support.geoms import CRS, square
 
@@ -49,9 +49,9 @@ def _txt_project(tmp_path, *, tamper: bool):
 
 def test_reader_keeps_the_plot_and_records_the_mismatch(tmp_path):
     toml = _txt_project(tmp_path, tamper=True)
-    frame = read_coordtxt(toml.parent / "demolition.txt")
+    frame, notes = read_coordtxt_notes(toml.parent / "demolition.txt")
     assert len(frame) == 2  # never a dropped plot
-    problems = frame.attrs["read_problems"]
+    problems = notes.read_problems
     assert [(p["position"], p["code"], p["declared"], p["found"]) for p in problems] == [
         (1, "point_count", 7, 5)
     ]

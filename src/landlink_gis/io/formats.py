@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import geopandas as gpd
 
 from ..base.errors import DataSourceError
 from .inputs import ensure_readable_source, is_regular_file, open_regular
+from .notes import ReadNotes
 from .shapefile import check_shapefile, shapefile_encoding
 from .vector import gpkg_has_m, read_ogr, read_parquet, shp_has_m
 
@@ -43,44 +44,6 @@ __all__ = [
     "read_vector",
     "sidecar_files",
 ]
-
-
-@dataclass(frozen=True)
-class ReadNotes:
-    """What a reader noticed while reading one layer (the frame itself is as read).
-
-    Attributes
-    ----------
-    encoding
-        The text encoding the attributes were decoded with (None: the format's own, or ASCII).
-    encoding_note
-        Why a shapefile's ``.cpg`` was overruled (None: it was not).
-    unclosed_rings
-        Positions of features whose unclosed rings were closed on reading (GEOM001 reports them).
-    had_m
-        Whether the layer declared M (measure) values, which reading drops.
-    read_problems
-        Per-feature problems the reader found (``{"position", "code", "declared", "found"}``;
-        GEOM001 reports them as errors).
-    area_units
-        Column → unit of an area column the format defines (the coordinate TXT's 地块面积 in 公顷).
-    source_crs
-        The layer's own CRS when the reader already reprojected it (streamed and shared reads).
-    header
-        Header values of the file (the coordinate TXT's 属性描述).
-    details
-        Further format-specific facts (the coordinate TXT's encoding, zone prefix, swapped X/Y …).
-    """
-
-    encoding: str | None = None
-    encoding_note: str | None = None
-    unclosed_rings: Any = None
-    had_m: bool = False
-    read_problems: tuple[Mapping[str, Any], ...] = ()
-    area_units: Mapping[str, str] = field(default_factory=dict)
-    source_crs: Any = None
-    header: Mapping[str, Any] = field(default_factory=dict)
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: reader(path, role=, layer=, encoding=, bbox=, bbox_crs=) → (frame, notes)
@@ -161,19 +124,10 @@ def _read_geoparquet(path: Path, *, role: str, layer, encoding, bbox, bbox_crs):
 
 
 def _read_coordtxt(path: Path, *, role: str, layer, encoding, bbox, bbox_crs):
-    from .coordtxt import read_coordtxt
+    from .coordtxt import read_coordtxt_notes
     from .vector import bbox_geometry
 
-    frame = read_coordtxt(path, encoding=encoding)
-    attrs = dict(frame.attrs)
-    frame.attrs.clear()
-    details = dict(attrs.get("coordtxt") or {})
-    notes = ReadNotes(
-        read_problems=tuple(attrs.get("read_problems") or ()),
-        area_units=dict(attrs.get("area_units") or {}),
-        header=dict(attrs.get("coordtxt_header") or {}),
-        details=details,
-    )
+    frame, notes = read_coordtxt_notes(path, encoding=encoding)
     if bbox is not None:
         frame = frame.iloc[frame.sindex.query(bbox_geometry(bbox, bbox_crs, frame.crs))].copy()
     return frame, notes

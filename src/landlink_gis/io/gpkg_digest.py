@@ -35,7 +35,8 @@ import numpy as np
 import shapely
 
 from ..base.contract import DIGEST_LAYERS
-from .inputs import gdal_config, gdal_source
+from .gdal_options import gdal_config
+from .inputs import gdal_source
 
 logger = logging.getLogger(__name__)
 

@@ -164,20 +164,6 @@ def ensure_readable_source(path: str | os.PathLike[str], role: str, *, kind: str
 
 
 @contextlib.contextmanager
-def gdal_config(options: dict[str, str]) -> Iterator[None]:
-    """GDAL configuration ``options`` set within the block, the previous values restored after
-    it."""
-    import pyogrio
-
-    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(before)
-
-
-@contextlib.contextmanager
 def open_regular(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Open a regular file for binary reading, refusing (never blocking on) anything else.
 

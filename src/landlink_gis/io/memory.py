@@ -18,19 +18,8 @@ import pandas as pd
 import shapely
 
 from ..base.errors import DataSourceError
-from .formats import ReadNotes
 
-__all__ = ["frame_notes", "frame_sha256", "read_frame"]
-
-
-def frame_notes(frame: gpd.GeoDataFrame) -> ReadNotes:
-    """What the caller of an in-memory layer declares about it, as a reader's notes.
-
-    A frame may say in ``frame.attrs`` what a file's reader would have noticed: ``area_units``
-    (column → unit of a declared area column, e.g. ``{"MJ": "hm2"}``) and ``encoding``.
-    """
-    attrs = frame.attrs or {}
-    return ReadNotes(encoding=attrs.get("encoding"), area_units=dict(attrs.get("area_units") or {}))
+__all__ = ["frame_sha256", "read_frame"]
 
 
 def _check_frame(frame: Any, role: str) -> gpd.GeoDataFrame:
@@ -92,7 +81,7 @@ def read_frame(
     out = out.reset_index(drop=True)
     if out.geometry.name != "geometry" and "geometry" not in out.columns:
         out = out.rename_geometry("geometry")
-    out.attrs.clear()  # what the caller declared there is handed on by frame_notes
+    out.attrs.clear()  # nothing travels on attrs (a reader's notes are a ReadNotes)
     return out
 
 

@@ -320,6 +320,11 @@ class CheckContext:
         verdict and CHK001 count them as checks not done.
     filing_requires
         Requirements the profile adds to what filing requires (``kind:what`` texts, DOMAIN.md §4b).
+    inputs
+        The files this check reads and no output may overwrite: the project file, each layer and
+        raster file with the files belonging to it, the ledger
+        (:func:`landlink_gis.io.atomic.protected_paths`); the runner hands them on to the
+        result's ``protected``.
     """
 
     project: Project
@@ -340,6 +345,7 @@ class CheckContext:
     profile: str = "national"
     not_run: tuple[str, ...] = ()
     filing_requires: tuple[str, ...] = ()
+    inputs: frozenset[Path] = frozenset()
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -25,12 +25,13 @@ from ..base.roles import PLOT_ROLES
 from ..base.workdays import run_date
 from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
+from ..io.atomic import protected_paths
 from ..io.chunks import near_positions, plots_tree, read_near
 from ..io.formats import ReadNotes, file_sha256, is_chunkable, read_layer
 from ..io.inputs import ensure_readable_source, is_regular_file
-from ..io.memory import frame_notes, frame_sha256, read_frame
+from ..io.memory import frame_sha256, read_frame
 from ..io.shared import STREAMED_ROLES, SharedLayer, shared_key
-from ..project.file import LayerSpec, Project
+from ..project.file import LayerSpec, Project, input_paths
 from .context import CheckContext, GeometryRepair, LayerFrames, SourceInfo, geometry_state
 from .ledger import merge_ledger_layer, read_ledger_inputs
 from .normalise import add_areas, normalise_layer, repair_geometries
@@ -60,7 +61,7 @@ def _read(spec: LayerSpec, bbox=None, bbox_crs=None) -> tuple[gpd.GeoDataFrame, 
     """The layer of ``spec`` as read, and what its reader noticed."""
     if spec.frame is not None:
         frame = read_frame(spec.frame, role=spec.role, bbox=bbox, bbox_crs=bbox_crs)
-        return frame, frame_notes(spec.frame)
+        return frame, spec.frame_notes or ReadNotes()
     return read_layer(
         role=spec.role,
         path=spec.path,
@@ -238,6 +239,7 @@ def load_context(
         profile=profile or project.profile,
         not_run=tuple(not_run),
         filing_requires=tuple(filing_requires),
+        inputs=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
     )
     for role, state in states.items():
         ctx.seed(("geometry_state", role), state)

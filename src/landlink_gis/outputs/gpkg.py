@@ -41,8 +41,8 @@ from ..base.findings import FINDING_COLUMNS
 from ..base.redaction import redact_text
 from ..engine.geomops import polygonal
 from ..io.atomic import atomic_path
+from ..io.gdal_options import gdal_config
 from ..io.gpkg_digest import DIGEST_KEY, content_digest
-from ..io.inputs import gdal_config
 from .display import balance_notes, verdict_line
 
 logger = logging.getLogger(__name__)

@@ -148,6 +148,10 @@ class LayerSpec:
     #: An in-memory GeoDataFrame used instead of ``path``/``url`` (see
     #: :func:`landlink_gis.project_from_frames`).
     frame: Any = field(default=None, repr=False, compare=False)
+    #: What the reader of ``frame`` noticed, when the frame comes from one (an
+    #: :class:`~landlink_gis.io.notes.ReadNotes`, e.g. of
+    #: :func:`~landlink_gis.io.coordtxt.read_coordtxt_notes`); None: nothing.
+    frame_notes: Any = field(default=None, repr=False, compare=False)
 
     @property
     def source(self) -> str:

@@ -33,10 +33,9 @@ from ..figures.changes import plan_changes
 from ..figures.landuse import quota_basis
 from ..figures.landuse.change import landuse_change_table
 from ..figures.landuse.reclaim import reclaim_coefficients
-from ..io.atomic import protected_paths
 from ..load.context import CheckContext
 from ..load.pipeline import load_context
-from ..project.file import Project, input_paths, load_project
+from ..project.file import Project, load_project
 from ..rules import REGISTRY, Rule, balance_statuses, filing_gaps
 from .config import RunConfig, resolve_config
 from .result import CheckResult
@@ -416,7 +415,7 @@ def check(
         },
         run_info=_run_info(ctx, config, started, lang, light),
         extra_layers=extra_layers,
-        protected=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
+        protected=ctx.inputs,
     )
     logger.info("checked %s: %s", project.name or project.path, result.counts())
     return result

@@ -60,7 +60,7 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "DKYT",
     "DLBM",
 )
-#: Column holding 地块面积, and its unit as recorded in ``attrs["area_units"]`` (公顷).
+#: Column holding 地块面积, and its unit as recorded in ``ReadNotes.area_units`` (公顷).
 AREA_COLUMN, AREA_UNIT = "MJ_HA", "hm2"
 
 HEADER_SECTION, COORD_SECTION = "属性描述", "地块坐标"

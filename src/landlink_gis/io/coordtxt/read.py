@@ -17,6 +17,7 @@ import shapely
 from landlink_gis.base.crs import GK_ZONES, gk_epsg, zone_of_meridian
 from landlink_gis.base.errors import DataSourceError
 
+from ..notes import ReadNotes
 from .content import area_with_unit, header_zone, zone_problems
 from .format import (
     AREA_COLUMN,
@@ -31,7 +32,7 @@ from .format import (
 from .parse import Parsed, decode, parse
 from .rings import MAX_RINGS_PER_PLOT, assemble
 
-__all__ = ["MAX_RINGS_PER_PLOT", "read_coordtxt"]
+__all__ = ["MAX_RINGS_PER_PLOT", "read_coordtxt", "read_coordtxt_notes"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -166,6 +167,10 @@ def _number_column(
 def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) -> gpd.GeoDataFrame:
     """Read a coordinate exchange TXT (坐标交换格式) into a GeoDataFrame.
 
+    The frame of :func:`read_coordtxt_notes`, without the notes: what the reader noticed (the
+    header, the encoding, swapped X/Y, the problems of the plots) is in the
+    :class:`~landlink_gis.io.notes.ReadNotes` that function returns beside it.
+
     Parameters
     ----------
     path
@@ -176,20 +181,48 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per plot with columns ``JZDS`` (Int64), ``MJ_HA`` (float, 公顷), ``DKBH``, ``DKMC``,
+        One row per plot, as :func:`read_coordtxt_notes` describes it.
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be read or is malformed; the message names the file, the line and the fix.
+    InputError
+        ``encoding`` is not a known text encoding.
+    """
+    return read_coordtxt_notes(path, encoding=encoding)[0]
+
+
+def read_coordtxt_notes(
+    path: str | os.PathLike[str], *, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame, ReadNotes]:
+    """Read a coordinate exchange TXT (坐标交换格式): the frame and what the reader noticed.
+
+    Parameters
+    ----------
+    path
+        The TXT file.
+    encoding
+        Text encoding; by default a BOM decides, else UTF-8 if the file decodes as UTF-8, else GBK.
+
+    Returns
+    -------
+    tuple of geopandas.GeoDataFrame and ReadNotes
+        The frame: one row per plot with columns ``JZDS`` (Int64), ``MJ_HA`` (float, 公顷), ``DKBH``, ``DKMC``,
         ``TXSX``, ``TFH``, ``DKYT``, ``DLBM`` (text, ``None`` when empty), ``EXTRA_1``… for extra
         columns of the 占补平衡 variant, and Polygon/MultiPolygon geometry (x = easting, y =
         northing, as in the file). The CRS is CGCS2000 Gauss-Krüger (Xian 1980 or Beijing 1954 when
         the header says so): with the zone prefix when Y carries it (3°: EPSG 4488 + zone), else
         the zone of the header's 带号 (3°: EPSG 4534 + zone − 25); ``None`` when neither tells.
-        ``attrs``: ``"coordtxt_header"`` the header; ``"coordtxt"`` what was detected (encoding,
+        The notes: ``header`` the ``[属性描述]`` header; ``details`` what was detected (encoding,
         swapped X/Y, zone prefix, zone, EPSG, extra columns, ``unclosed_rings``: positions of plots
-        with a ring the file did not close); ``"area_units"`` ``{"MJ_HA": "hm2"}``;
-        ``"read_problems"`` a list (empty when none) of ``{"position", "code", "declared",
-        "found", "line"}`` dicts, code ``"point_count"`` when 界址点数 is neither the number of
-        coordinate lines nor that number less the closing points (the plot is kept as read).
-        Unclosed rings are closed; X/Y written the wrong way round (detected by digit count) are
-        swapped back (both logged and recorded in ``attrs["coordtxt"]``).
+        with a ring the file did not close); ``area_units`` ``{"MJ_HA": "hm2"}``;
+        ``read_problems`` (empty when none) ``{"position", "code", "declared", "found",
+        "line"}`` dicts, code ``"point_count"`` when 界址点数 is neither the number of coordinate
+        lines nor that number less the closing points (the plot is kept as read), ``"zone"`` when
+        the header's 带号 contradicts the zone prefix. Unclosed rings are closed; X/Y written the
+        wrong way round (detected by digit count) are swapped back (both logged and recorded in
+        ``details``).
 
     Raises
     ------
@@ -308,8 +341,9 @@ def read_coordtxt(path: str | os.PathLike[str], *, encoding: str | None = None) 
     info["unclosed_rings"] = np.flatnonzero(unclosed > 0).tolist()
     info["extra_columns"] = columns[8:]
     gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=epsg))
-    gdf.attrs["coordtxt_header"] = dict(parsed.header)
-    gdf.attrs["coordtxt"] = info
-    gdf.attrs["area_units"] = {AREA_COLUMN: AREA_UNIT}
-    gdf.attrs["read_problems"] = problems
-    return gdf
+    return gdf, ReadNotes(
+        read_problems=tuple(problems),
+        area_units={AREA_COLUMN: AREA_UNIT},
+        header=dict(parsed.header),
+        details=info,
+    )
