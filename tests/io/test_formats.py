@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -26,10 +27,13 @@ from tests.support import REPO
 from tests.support.geoms import CRS, square
 
 SRC = REPO / "src" / "landlink_gis"
-#: suffix literals of input formats; only the table (and the shapefile module, the file-type
-#: guard of io/inputs.py that the table itself relies on) may name them
-_INPUT_SUFFIX = re.compile(r"""["']\.(shp|parquet|geoparquet|geojson|json|fgb|gdb)["']""")
-_ALLOWED = {"io/formats.py", "io/inputs.py", "io/shapefile.py"}
+#: suffix literals of input formats and of the files beside them; only the table (and the
+#: shapefile module, the reader of a shapefile's parts) may name them
+_INPUT_SUFFIX = re.compile(
+    r"""["']\.(shp|shx|dbf|qix|sbn|sbx|parquet|geoparquet|geojson|json|fgb|gdb|gdbtable"""
+    r"""|sqlite|spatialite|db)["']|["']-(wal|journal|shm)["']"""
+)
+_ALLOWED = {"io/formats.py", "io/shapefile.py"}
 
 
 def test_no_suffix_dispatch_outside_the_table():
@@ -110,3 +114,94 @@ def test_chunked_reading_dispatches_by_the_table(tmp_path):
     for path in (tmp_path / "a.parquet", tmp_path / "a.gpkg"):
         chunks = list(read_vector_chunks(path, batch_size=2))
         assert [len(c) for c in chunks] == [2, 1]
+
+
+def test_the_input_guard_asks_the_table(tmp_path, monkeypatch):
+    # sidecars, indexes (either case) and journals of a row are type-checked; folders of a folder
+    # row are data folders when they hold one of its members
+    import os
+
+    from landlink_gis.base.errors import DataSourceError
+    from landlink_gis.io.formats import ensure_readable_source
+
+    def read(path, **_):
+        raise AssertionError("the guard reads nothing")
+
+    rows = (
+        formats.Format(
+            "demo", (".demo",), read, sidecars=(".dside",), indexes=(".didx",), journals=("-lock",)
+        ),
+        formats.Format("demofolder", (".dfold",), read, folder=True, members=(".part",)),
+    )
+    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, *rows))
+    monkeypatch.setitem(formats._BY_SUFFIX, ".demo", rows[0])
+    monkeypatch.setitem(formats._BY_SUFFIX, ".dfold", rows[1])
+    path = tmp_path / "plots.demo"
+    path.write_bytes(b"made up")
+    for name in ("plots.dside", "plots.DIDX", "plots.demo-lock"):
+        os.mkfifo(tmp_path / name)
+        with pytest.raises(DataSourceError, match="named pipe") as err:
+            ensure_readable_source(path, "demolition")
+        assert str(tmp_path / name) in str(err.value)
+        (tmp_path / name).unlink()
+        (tmp_path / name).write_bytes(b"")
+    assert ensure_readable_source(path, "demolition") == path
+
+    folder = tmp_path / "county.dfold"
+    folder.mkdir()
+    (folder / "a.shp").write_bytes(b"")  # a shapefile makes a plain folder a source, not this one
+    with pytest.raises(DataSourceError, match="is a folder"):
+        ensure_readable_source(folder, "landuse")
+    (folder / "a.PART").write_bytes(b"")
+    assert ensure_readable_source(folder, "landuse") == folder
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.part").write_bytes(b"")
+    with pytest.raises(DataSourceError, match="is a folder"):
+        ensure_readable_source(plain, "landuse")
+    (plain / "B.SHP").write_bytes(b"")
+    assert ensure_readable_source(plain, "landuse") == plain
+
+
+def test_spatialite_files_are_a_row_read_without_changing_them(tmp_path):
+    # a SQLite file with a geometry table is detected, and a pending WAL is read through a copy
+    import hashlib
+    import shutil
+    import sqlite3
+    import tempfile
+
+    frame = gpd.GeoDataFrame(
+        {"DKMC": ["a", "b"]}, geometry=[square(0, 0, 10), square(20, 0, 10)], crs=CRS
+    )
+    path = tmp_path / "plots.sqlite"
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / path.name
+        frame.to_file(scratch, layer="plots", driver="SQLite")
+        con = sqlite3.connect(scratch)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute("UPDATE plots SET dkmc = 'edited' WHERE ogc_fid = 2")
+        con.commit()
+        for suffix in ("", "-wal", "-shm"):
+            shutil.copyfile(f"{scratch}{suffix}", f"{path}{suffix}")
+        con.close()
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    assert format_of(path).name == "spatialite" and format_of(path).detect(path)
+    got, _ = read_layer(role="demolition", path=path, layer="plots")
+    assert list(got["dkmc"]) == ["a", "edited"]
+    assert formats.list_layers(path) == ["plots"]
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    assert after == before and set(before) == {
+        "plots.sqlite",
+        "plots.sqlite-wal",
+        "plots.sqlite-shm",
+    }
+
+    plain = tmp_path / "notes.db"
+    con = sqlite3.connect(plain)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    text = tmp_path / "words.db"
+    text.write_text("not a database")
+    assert not format_of(plain).detect(plain) and not format_of(text).detect(text)

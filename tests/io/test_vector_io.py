@@ -103,8 +103,7 @@ def test_non_regular_paths_are_refused_before_any_open(tmp_path):
     import socket
     import time
 
-    from landlink_gis.io.formats import file_sha256
-    from landlink_gis.io.vector import ensure_readable_source
+    from landlink_gis.io.formats import ensure_readable_source, file_sha256
 
     fifo = tmp_path / "plots.gpkg"
     os.mkfifo(fifo)
@@ -133,7 +132,7 @@ def test_non_regular_paths_are_refused_before_any_open(tmp_path):
 
 
 def test_shapefile_folder_and_filegdb_folder_are_accepted(tmp_path):
-    from landlink_gis.io.vector import ensure_readable_source
+    from landlink_gis.io.formats import ensure_readable_source
 
     sample_frame().to_file(tmp_path / "plots.shp", encoding="UTF-8")
     assert ensure_readable_source(tmp_path, "demolition") == tmp_path
@@ -206,7 +205,7 @@ def _folder_hashes(folder):
 
 def test_gpkg_with_pending_wal_is_read_with_its_edits_and_left_unchanged(tmp_path):
     from landlink_gis.io.chunks import read_vector_chunks
-    from landlink_gis.io.vector import list_layers
+    from landlink_gis.io.formats import list_layers
 
     path = tmp_path / "plots.gpkg"
     _wal_gpkg(path)

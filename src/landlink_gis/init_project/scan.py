@@ -23,10 +23,9 @@ from ..base.crs import GK_ZONES, gk_epsg, inspect_crs
 from ..base.errors import DataSourceError
 from ..base.fields import DEFAULT_FIELD_NAMES, find_field, normalise_kind
 from ..base.roles import LAYER_ROLES, PLOT_ROLES
-from ..io.formats import Format, ReadNotes, format_of, read_layer
+from ..io.formats import Format, ReadNotes, format_of, list_layers, read_layer
 from ..io.raster import inspect_raster
-from ..io.shapefile import detect_dbf_encoding, shapefile_encoding
-from ..io.vector import list_layers
+from ..io.shapefile import dbf_part, detect_dbf_encoding, shapefile_encoding
 from .guess import PROVINCE_PROFILES, RASTER_NAME_WORDS, crs_from_bounds, guess_role, name_role
 
 logger = logging.getLogger(__name__)
@@ -129,9 +128,7 @@ def _epsg_text(crs: CRS) -> tuple[str | None, str]:
 def _shapefile_encoding(path: Path) -> tuple[str | None, str, str | None]:
     """(encoding, basis, note) of a shapefile DBF, as the reader resolves it."""
     enc, note = shapefile_encoding(path, None)
-    dbf = next(
-        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
-    )
+    dbf = dbf_part(path)
     found = detect_dbf_encoding(dbf) if dbf is not None else None
     if note:
         return enc, "overruled", note

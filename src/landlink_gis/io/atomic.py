@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..base.errors import LandlinkError, OutputError
-from .formats import sidecar_files
+from .formats import SQLITE_JOURNALS, sidecar_files
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,6 @@ __all__ = [
     "write_bytes_atomic",
     "write_text_atomic",
 ]
-
-_SIDE_FILES = ("-journal", "-wal", "-shm")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -58,7 +56,7 @@ def _remove_stale(folder: Path, stem: str, suffix: str) -> None:
         parts = leftover.name[len(stem) + 2 :].split(".")
         if not parts or not parts[0].isdigit() or _pid_alive(int(parts[0])):
             continue
-        for path in (leftover, *(Path(str(leftover) + s) for s in _SIDE_FILES)):
+        for path in (leftover, *(Path(str(leftover) + s) for s in SQLITE_JOURNALS)):
             path.unlink(missing_ok=True)
         logger.info("removed %s left by an interrupted run", leftover.name)
 
@@ -163,7 +161,7 @@ def protected_paths(
         p = Path(item).resolve()
         paths.add(p)
         # a SQLite ledger's journals belong to it
-        paths.update(Path(f"{p}{s}") for s in _SIDE_FILES)
+        paths.update(Path(f"{p}{s}") for s in SQLITE_JOURNALS)
     return paths
 
 
@@ -275,7 +273,7 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
 
     def _discard(self) -> None:
         assert self.tmp is not None
-        for leftover in (self.tmp, *(Path(str(self.tmp) + s) for s in _SIDE_FILES)):
+        for leftover in (self.tmp, *(Path(str(self.tmp) + s) for s in SQLITE_JOURNALS)):
             try:
                 leftover.unlink(missing_ok=True)
             except OSError:  # pragma: no cover - a folder that refuses deletes too

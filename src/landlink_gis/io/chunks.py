@@ -27,8 +27,7 @@ import shapely
 from pyproj import CRS
 
 from ..base.errors import DataSourceError
-from .formats import CHUNKABLE_SUFFIXES, format_of
-from .inputs import ensure_readable_source, gdal_source
+from .formats import CHUNKABLE_SUFFIXES, ensure_readable_source, format_of, gdal_source
 
 logger = logging.getLogger(__name__)
 

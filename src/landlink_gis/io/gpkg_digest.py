@@ -36,7 +36,6 @@ import shapely
 
 from ..base.contract import DIGEST_LAYERS
 from .gdal_options import gdal_config
-from .inputs import gdal_source
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +295,9 @@ def content_digest(path: str | Path, *, version: int = 2, workers: int | None = 
     """
     if version not in (1, 2):
         raise ValueError(f"unknown digest version {version}")
+    # imported here: the worker processes import this module and need neither geopandas nor GDAL
+    from .formats import gdal_source
+
     with gdal_source(path) as (src, _options):
         return _v1(str(src)) if version == 1 else _v2(str(src), workers)
 

@@ -40,7 +40,7 @@ import shapely
 from pyproj import CRS
 
 from ..base.errors import DataSourceError
-from .inputs import ensure_readable_source
+from .formats import ensure_readable_source
 from .rasterprep import REASONS, metric_crs, reason_column, slope_degrees, warp_to_metric
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,13 @@ from .inputs import open_regular
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_shapefile", "detect_dbf_encoding", "record_counts", "shapefile_encoding"]
+__all__ = [
+    "check_shapefile",
+    "dbf_part",
+    "detect_dbf_encoding",
+    "record_counts",
+    "shapefile_encoding",
+]
 
 _FILE_CODE = 9994
 
@@ -50,6 +56,11 @@ def _part(path: Path, suffix: str) -> Path | None:
         if candidate.exists():
             return candidate
     return None
+
+
+def dbf_part(path: Path) -> Path | None:
+    """The ``.dbf`` (or ``.DBF``) of the shapefile ``path``, or None when there is none."""
+    return _part(path, ".dbf")
 
 
 def _check_complete(path: Path, role: str) -> None:

@@ -23,11 +23,6 @@ import shapely
 
 from ..base.errors import DataSourceError
 from ..base.redaction import redact_url
-from .inputs import (
-    ensure_readable_source,
-    gdal_source,
-    sqlite_journals,
-)
 from .shapefile import detect_dbf_encoding
 
 logger = logging.getLogger(__name__)
@@ -36,9 +31,8 @@ __all__ = [
     "bbox_geometry",
     "describe_source",
     "detect_dbf_encoding",
-    "ensure_readable_source",
     "gpkg_has_m",
-    "list_layers",
+    "layer_names",
     "read_ogr",
     "read_parquet",
     "shp_has_m",
@@ -56,9 +50,11 @@ def shp_has_m(path: Path, layer: str | None = None) -> bool:
 
 
 def gpkg_has_m(path: Path, layer: str | None = None) -> bool:
-    """Whether a GeoPackage layer declares M values (``layer`` None: any layer)."""
-    if sqlite_journals(path):
-        return False  # the copy read by GDAL is checked instead (see read_ogr)
+    """Whether a GeoPackage layer declares M values (``layer`` None: any layer).
+
+    ``path`` is the file GDAL reads (:func:`landlink_gis.io.formats.gdal_source`): one without a
+    pending journal, which this immutable read would ignore.
+    """
     try:
         con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
         try:
@@ -91,25 +87,16 @@ def _read_fixing_rings(path: str, kwargs: dict[str, Any]) -> tuple[gpd.GeoDataFr
     return gdf, repaired
 
 
-def _layer_names(src: str) -> list[str]:
+def layer_names(src: str) -> list[str]:
+    """Names of the layers GDAL finds in ``src`` (a path :func:`landlink_gis.io.formats.gdal_source`
+    hands out; :func:`landlink_gis.io.formats.list_layers` for a configured input)."""
     return [str(name) for name in pyogrio.list_layers(src)[:, 0]]
-
-
-def list_layers(path: str | Path) -> list[str]:
-    """Names of the layers in a multi-layer source (GeoPackage, FileGDB …); the file is not
-    changed."""
-    ensure_readable_source(path, Path(path).stem)
-    try:
-        with gdal_source(path) as (src, _):
-            return _layer_names(src)
-    except DataSourceError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many types
-        raise DataSourceError(f"{path}: cannot open as vector data ({exc})") from None
 
 
 def read_ogr(
     path: Path,
+    src: str,
+    options: dict[str, Any],
     *,
     role: str,
     layer: str | None = None,
@@ -118,20 +105,23 @@ def read_ogr(
     bbox_crs: Any = None,
     has_m=None,
 ) -> tuple[gpd.GeoDataFrame, np.ndarray | None, bool]:
-    """Read one layer of a GDAL vector file (a private copy of a GeoPackage with journals).
+    """Read one layer of a GDAL vector file.
+
+    ``src`` and ``options`` are what :func:`landlink_gis.io.formats.gdal_source` hands out for
+    ``path`` (the file itself, or a private copy of a GeoPackage with journals); ``path`` is named
+    in messages.
 
     Returns
     -------
     tuple
         The frame as read; the positions of features whose unclosed rings were closed (None:
-        none); whether the layer declared M values (by ``has_m(path_read, layer)``, else False).
+        none); whether the layer declared M values (by ``has_m(src, layer)``, else False).
     """
     kwargs: dict[str, Any] = {"encoding": encoding} if encoding else {}
-    with gdal_source(path) as (src, options):
-        gdf, unclosed = _read_ogr(
-            path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs
-        )
-        had_m = bool(has_m(Path(src), layer)) if has_m is not None else False
+    gdf, unclosed = _read_ogr(
+        path, src, options, role=role, layer=layer, bbox=bbox, bbox_crs=bbox_crs, kwargs=kwargs
+    )
+    had_m = bool(has_m(Path(src), layer)) if has_m is not None else False
     return gdf, unclosed, had_m
 
 
@@ -150,7 +140,7 @@ def _read_ogr(
     ``options``; the frame and the positions of features whose unclosed rings were closed."""
     if layer:
         try:
-            names = _layer_names(src)
+            names = layer_names(src)
         except Exception:  # noqa: BLE001 - GDAL raises many types; the read below reports it
             names = None
         if names is not None and layer not in names:

@@ -27,8 +27,14 @@ from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
 from ..io.atomic import protected_paths
 from ..io.chunks import near_positions, plots_tree, read_near
-from ..io.formats import ReadNotes, file_sha256, is_chunkable, read_layer
-from ..io.inputs import ensure_readable_source, is_regular_file
+from ..io.formats import (
+    ReadNotes,
+    ensure_readable_source,
+    file_sha256,
+    is_chunkable,
+    read_layer,
+)
+from ..io.inputs import is_regular_file
 from ..io.memory import frame_sha256, read_frame
 from ..io.shared import STREAMED_ROLES, SharedLayer, shared_key
 from ..project.file import LayerSpec, Project, input_paths

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..base.errors import LandlinkError, OutputError
 from ..io.atomic import os_error_message, protected_paths, refuse_protected, staging_path
+from ..io.formats import SQLITE_JOURNALS
 from ..run.result import CheckResult
 from .gpkg import write_checked_gpkg
 from .html import write_html
@@ -83,7 +84,7 @@ def output_paths(gpkg: str | os.PathLike[str]) -> dict[str, Path]:
 
 
 def _remove(path: Path) -> None:
-    for p in (path, *(Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm"))):
+    for p in (path, *(Path(f"{path}{s}") for s in SQLITE_JOURNALS)):
         try:
             p.unlink(missing_ok=True)
         except OSError:  # pragma: no cover - a folder that refuses deletes too
