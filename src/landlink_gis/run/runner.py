@@ -135,32 +135,43 @@ def _run_rule(rule: Rule, ctx: CheckContext, config: RunConfig, lang: str) -> gp
     return fnd.concat(list(_rule_pieces(rule, ctx, config, lang)), crs=ctx.crs)
 
 
+#: ``ll_status`` by severity rank (:data:`landlink_gis.base.findings.SEVERITY_RANK`)
+_STATUS_NAMES = np.array(["pass", "warning", "error"], dtype=object)
+
+
 def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The checked plot layers: the input attributes plus each plot's areas, status (the worst
+    severity of its error and warning findings) and rule ids (sorted, comma-joined).
+
+    Findings are matched to plots by printable id on integer codes (no string grouping or
+    sorting: a county has millions of findings).
+    """
     out = {}
-    table = pd.DataFrame(
-        {c: findings[c].to_numpy() for c in ("layer", "plot_id", "severity", "rule_id")}
-    )  # no geometry copied
-    relevant = table[table["severity"].isin(["error", "warning"]).to_numpy()]
+    severity = findings["severity"].to_numpy(dtype=object)
+    relevant = np.isin(severity, ["error", "warning"])
+    layers = findings["layer"].to_numpy(dtype=object)[relevant]
+    plot_ids = findings["plot_id"].to_numpy(dtype=object)[relevant]
+    rule_ids_all = findings["rule_id"].to_numpy(dtype=object)[relevant]
+    ranks = pd.Series(severity[relevant]).map(fnd.SEVERITY_RANK).to_numpy(dtype=np.int64)
     for role in PLOT_ROLES:
         if not ctx.has(role):
             continue
         frame = ctx.raw[role].copy()
-        ids = ctx.plot_ids(role)
-        mine = relevant[relevant["layer"] == role]
-        # per plot: the worst severity of its findings and their rule ids (sorted, comma-joined)
-        keys = pd.Index([str(i) for i in ids])
-        pid = mine["plot_id"].astype(str).to_numpy()
-        worst = mine["severity"].map(fnd.SEVERITY_RANK).astype("float64").groupby(pid).max()
-        pairs = (
-            pd.DataFrame({"pid": pid, "rid": mine["rule_id"].astype(str).to_numpy()})
-            .drop_duplicates()
-            .sort_values(["pid", "rid"])
-        )
-        p_arr, r_arr = pairs["pid"].to_numpy(dtype=object), pairs["rid"].to_numpy(dtype=object)
-        end = np.r_[p_arr[1:] != p_arr[:-1], True] if len(p_arr) else np.zeros(0, dtype=bool)
-        joined = fnd.join_runs(r_arr, end, ",")
-        rule_ids = pd.Series(joined, index=p_arr[end], dtype=object)
-        status_names = {0: "pass", 1: "warning", 2: "error"}
+        keys = np.array([str(i) for i in ctx.plot_ids(role)], dtype=object)
+        mine = layers == role
+        codes, uniques = pd.factorize(pd.Series(plot_ids[mine], dtype=object).astype(str))
+        # one slot per plot id with findings, and a last one for the plots without any
+        worst = np.zeros(len(uniques) + 1, dtype=np.int64)
+        np.maximum.at(worst, codes, ranks[mine])
+        # per plot: its distinct rule ids in sorted order, from (plot code, rule code) keys
+        rcodes, rules = pd.factorize(rule_ids_all[mine], sort=True)
+        pair = np.unique(codes.astype(np.int64) * max(len(rules), 1) + rcodes)
+        owner, rule_of = pair // max(len(rules), 1), pair % max(len(rules), 1)
+        end = np.r_[owner[1:] != owner[:-1], True] if len(owner) else np.zeros(0, dtype=bool)
+        text = np.full(len(uniques) + 1, "", dtype=object)
+        text[owner[end]] = fnd.join_runs(np.asarray(rules, dtype=object)[rule_of], end, ",")
+        at = pd.Index(uniques).get_indexer(keys)
+        at[at < 0] = len(uniques)
         norm = ctx.layer(role)
         # a plot whose area could not be computed (no geometry, non-finite coordinates) is NULL,
         # never 0
@@ -178,10 +189,8 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
             # the 田坎 coefficient deducted from the plot's reclaimed cultivated land (NULL when
             # it is not reclaimed to cultivated land)
             frame["ll_kcxs"] = np.round(reclaim_coefficients(ctx)["kcxs"].to_numpy(dtype=float), 6)
-        frame["ll_status"] = (
-            worst.reindex(keys).fillna(0).astype(int).map(status_names).to_numpy(dtype=object)
-        )
-        frame["ll_rule_ids"] = rule_ids.reindex(keys).fillna("").to_numpy(dtype=object)
+        frame["ll_status"] = _STATUS_NAMES[worst[at]]
+        frame["ll_rule_ids"] = text[at]
         out[role] = frame
     return out
 
