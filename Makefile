@@ -52,7 +52,7 @@ lint: $(STAMP)
 # scripts/bench/RESULTS.md shows now); bench-dask: the dask engine on 1…16 workers (a bigger machine)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py --size county --plots 1000000 --landuse 2000000 \
-		--shape partial,holes,containment,slivers,holes_noise --methods arrow,engine,engine1,floor,check,geopandas,postgis --first-only ""
+		--shape partial,holes,containment,slivers,holes_noise --methods arrow,engine,engine1,engine_geom,floor,check,geopandas,postgis --first-only ""
 
 bench-100k: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'

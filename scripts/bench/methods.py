@@ -12,7 +12,8 @@ overlap figures every method computes:
 
 Methods: ``engine`` (landlink's engine, all cores, areas only: the compiled kernel), ``engine1``
 (the
-same on one thread), ``engine_geos`` (the engine forced onto its GEOS path,
+same on one thread), ``engine_geom`` (the engine, all cores, building every pair's overlap
+geometry as the overlap findings need it), ``engine_geos`` (the engine forced onto its GEOS path,
 LANDLINK_OVERLAP_KERNEL=geos),
 ``floor`` (one core: STRtree bulk query + vectorised intersection, no shortcut), ``geopandas``
 (``geopandas.overlay`` + groupby, as analysts do today), ``postgis`` (GIST-indexed tables, one SQL
@@ -75,7 +76,9 @@ def m_arrow(data: Path, args) -> dict:
     return {"read_s": secs, "features": {k: len(v) for k, v in geoms.items()}}
 
 
-def m_engine(data: Path, args, n_threads=None, path: str = "kernel") -> dict:
+def m_engine(
+    data: Path, args, n_threads=None, path: str = "kernel", geometry: bool = False
+) -> dict:
     from landlink_gis.engine.overlay import compute_pairs, set_kernel, threads
 
     set_kernel(path)
@@ -86,7 +89,9 @@ def m_engine(data: Path, args, n_threads=None, path: str = "kernel") -> dict:
     parts, per_set = [], {}
     for left, right in PAIR_SETS:
         t0 = time.perf_counter()
-        p = compute_pairs(geoms[left], geoms[right], crs=CRS, n_threads=n_threads, geometry=False)
+        p = compute_pairs(
+            geoms[left], geoms[right], crs=CRS, n_threads=n_threads, geometry=geometry
+        )
         per_set[f"{left}×{right}"] = time.perf_counter() - t0
         parts.append(
             pd.DataFrame(
@@ -260,6 +265,8 @@ METHODS = {
     "engine": m_engine,
     "engine1": lambda d, a: m_engine(d, a, n_threads=1),
     "engine_geos": lambda d, a: m_engine(d, a, path="geos"),
+    # with the overlap geometry of every pair, as the overlap findings need it
+    "engine_geom": lambda d, a: m_engine(d, a, geometry=True),
     "floor": m_floor,
     "geopandas": m_geopandas,
     "postgis": m_postgis,

@@ -281,7 +281,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
             payload = json.loads((res / "summary.json").read_text(encoding="utf-8"))
             ok = [
                 m
-                for m in ("engine", "engine_geos", "geopandas", "postgis")
+                for m in ("engine", "engine_geos", "engine_geom", "geopandas", "postgis")
                 if payload["times"].get(m, {}).get("ok")
             ]
             agree, payload["notes"] = agreement(res, ok)
@@ -375,7 +375,7 @@ def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: 
         res,
         [
             m
-            for m in ("engine", "engine_geos", "geopandas", "postgis")
+            for m in ("engine", "engine_geos", "engine_geom", "geopandas", "postgis")
             if times.get(m, {}).get("ok")
         ],
     )
