@@ -74,7 +74,9 @@ def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, str, Path]:
         )  # half written, beside the target
         assert _sha(out) == old
         proc.send_signal(sig)
-        proc.wait(timeout=60)
+        # read its output while waiting: a child blocked on a full pipe would never exit
+        output, _ = proc.communicate(timeout=120)
+        assert proc.returncode != 0, output.decode(errors="replace")
     finally:
         if proc.poll() is None:
             proc.kill()
