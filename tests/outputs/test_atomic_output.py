@@ -26,7 +26,8 @@ from tests.hostile.make_corpus import build
 # Runs `landlink check` with the GeoPackage writer paused after its first layer: it writes a
 # marker file, then sleeps until the test interrupts it.
 _DRIVER = """
-import pathlib, sys, time
+import faulthandler, pathlib, signal, sys, time
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for stacks if it hangs
 import landlink_gis.outputs.gpkg as gpkg
 from landlink_gis.cli.main import cli
 marker = pathlib.Path(sys.argv[1])
@@ -75,7 +76,14 @@ def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, str, Path]:
         assert _sha(out) == old
         proc.send_signal(sig)
         # read its output while waiting: a child blocked on a full pipe would never exit
-        output, _ = proc.communicate(timeout=120)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGUSR1)  # every thread's stack, to say where it hangs
+            time.sleep(2)
+            proc.kill()
+            output, _ = proc.communicate()
+            raise AssertionError(output.decode(errors="replace")) from None
         assert proc.returncode != 0, output.decode(errors="replace")
     finally:
         if proc.poll() is None:
