@@ -28,12 +28,20 @@ from tests.hostile.make_corpus import build
 _DRIVER = """
 import faulthandler, pathlib, signal, sys, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for stacks if it hangs
+# Ctrl-C as a terminal gives it, whatever this process inherited: Python keeps an inherited
+# "ignore" for SIGINT, and earlier tests' libraries may leave one in the test process
+signal.signal(signal.SIGINT, signal.default_int_handler)
+# SIGINT blocked here, before any library starts a thread, so every thread inherits the block:
+# the kernel delivers a process-directed signal to any thread that does not block it, and one
+# taken by a library's thread pool would not wake the main thread's sleep below
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 import landlink_gis.outputs.gpkg as gpkg
 from landlink_gis.cli.main import cli
 marker = pathlib.Path(sys.argv[1])
 real = gpkg._write
 def paused(*args, **kwargs):
     real(*args, **kwargs)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # the main thread takes it
     part = marker.with_name(marker.name + ".part")  # the test polls for the marker: write it whole
     part.write_text(str(args[1]))
     part.rename(marker)
