@@ -44,7 +44,7 @@ import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -143,26 +143,6 @@ class Format:
     detect: Callable[[Path], bool] | None = None
 
 
-def _read_shapefile(path: Path, *, role: str, layer, encoding, bbox, bbox_crs):
-    check_shapefile(path, role)
-    enc, note = shapefile_encoding(path, encoding)
-    with gdal_source(path) as (src, options):
-        frame, unclosed, had_m = read_ogr(
-            path,
-            src,
-            options,
-            role=role,
-            layer=layer,
-            encoding=enc,
-            bbox=bbox,
-            bbox_crs=bbox_crs,
-            has_m=shp_has_m,
-        )
-    return frame, ReadNotes(
-        encoding=enc or None, encoding_note=note or None, unclosed_rings=unclosed, had_m=had_m
-    )
-
-
 def _read_gdal(has_m: Callable[[Path, str | None], bool] | None = None) -> Reader:
     """A reader of a GDAL format (``has_m``: how to tell that the layer declared M values)."""
 
@@ -182,6 +162,19 @@ def _read_gdal(has_m: Callable[[Path, str | None], bool] | None = None) -> Reade
         return frame, ReadNotes(encoding=encoding or None, unclosed_rings=unclosed, had_m=had_m)
 
     return read
+
+
+_read_shapefile_ogr = _read_gdal(shp_has_m)
+
+
+def _read_shapefile(path: Path, *, role: str, layer, encoding, bbox, bbox_crs):
+    """The GDAL reader, after the shapefile's own checks and its encoding (``.cpg``, else detected)."""
+    check_shapefile(path, role)
+    enc, note = shapefile_encoding(path, encoding)
+    frame, notes = _read_shapefile_ogr(
+        path, role=role, layer=layer, encoding=enc, bbox=bbox, bbox_crs=bbox_crs
+    )
+    return frame, replace(notes, encoding_note=note or None)
 
 
 def _read_geoparquet(path: Path, *, role: str, layer, encoding, bbox, bbox_crs):
