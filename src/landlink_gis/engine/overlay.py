@@ -54,6 +54,7 @@ import shapely
 
 from .area import ellipsoidal_area, planar_area
 from .geomops import polygonal
+from .packed import PackedGeometries, is_packed
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +227,16 @@ def compute_pairs(
 
     ``n_threads`` overrides :func:`threads`. Backends call this on their own pieces of the data.
     """
+    if is_packed(right) and not self_join:
+        return _pairs_by_chunks(
+            left,
+            right,
+            crs=crs,
+            tolerance_m2=tolerance_m2,
+            area_method=area_method,
+            geometry=geometry,
+            n_threads=n_threads,
+        )
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     if len(left) == 0 or len(right) == 0:
@@ -301,6 +312,40 @@ def compute_pairs(
     if not geometry:
         del cols["geometry"]
     return pd.DataFrame(cols)
+
+
+def _pairs_by_chunks(left, right: PackedGeometries, **kw) -> pd.DataFrame:
+    """:func:`compute_pairs` with a packed ``right``, made into GEOS geometries a chunk at a time.
+
+    Each chunk is overlaid with the plots whose envelope meets the chunk's extent; every pair is
+    decided by itself, so the pairs of all chunks, sorted by (left, right), are the pairs of the
+    whole array.
+    """
+    left = np.asarray(left, dtype=object)
+    if len(left) == 0 or len(right) == 0:
+        return _empty(kw.get("geometry", True))
+    lb = shapely.bounds(left)
+    parts = []
+    for start, chunk in right.chunks():
+        use = _usable(chunk)
+        if not use.any():
+            continue
+        xmin, ymin, xmax, ymax = shapely.total_bounds(chunk[use])
+        near = np.flatnonzero(
+            (lb[:, 0] <= xmax) & (lb[:, 2] >= xmin) & (lb[:, 1] <= ymax) & (lb[:, 3] >= ymin)
+        )
+        if not len(near):
+            continue
+        pairs = compute_pairs(left[near], chunk, **kw)
+        if len(pairs):
+            pairs["left"] = near[pairs["left"].to_numpy()].astype(np.int64)
+            pairs["right"] = pairs["right"].to_numpy() + np.int64(start)
+            parts.append(pairs)
+    if not parts:
+        return _empty(kw.get("geometry", True))
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    order = np.lexsort((out["right"].to_numpy(), out["left"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def _by_kernel(
@@ -422,14 +467,23 @@ def near_mask(geoms, others, distance: float, *, chunk: int = 100_000) -> np.nda
     numpy.ndarray
         Boolean mask over ``geoms``.
     """
-    geoms = np.asarray(geoms, dtype=object)
     others = np.asarray(others, dtype=object)
-    out = np.zeros(len(geoms), dtype=bool)
     others = others[_usable(others)]
-    pos = np.flatnonzero(_usable(geoms))
-    if not len(others) or not len(pos):
+    out = np.zeros(len(geoms), dtype=bool)
+    if not len(others) or not len(geoms):
         return out
     tree = shapely.STRtree(others)
+    if is_packed(geoms):  # a packed layer: GEOS geometries of one chunk at a time
+        for start, part in geoms.chunks():
+            out[start : start + len(part)] = _near(part, others, tree, distance, chunk)
+        return out
+    return _near(np.asarray(geoms, dtype=object), others, tree, distance, chunk)
+
+
+def _near(geoms: np.ndarray, others: np.ndarray, tree, distance: float, chunk: int) -> np.ndarray:
+    """:func:`near_mask` of a geometry array, with the tree of the usable ``others`` built."""
+    out = np.zeros(len(geoms), dtype=bool)
+    pos = np.flatnonzero(_usable(geoms))
     for start in range(0, len(pos), max(1, chunk)):
         part = pos[start : start + chunk]
         xmin, ymin, xmax, ymax = shapely.bounds(geoms[part]).T
@@ -519,7 +573,7 @@ def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFr
         Columns ``left``, ``geometry`` (the uncovered part), ``area_m2``, ``area_planar_m2``.
     """
     left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
+    right = right if is_packed(right) else np.asarray(right, dtype=object)
     lmask = _usable(left)
     pairs = overlay_pairs(left, right, crs=crs)
     out = left.copy()

@@ -27,6 +27,7 @@ from pyproj import CRS
 from ..base.fields import printable_ids
 from ..engine.geomops import finite_coordinates, polygonal
 from ..engine.overlay import elementwise
+from ..engine.packed import PackedGeometries
 from ..project.file import Project, RasterSpec
 
 __all__ = [
@@ -320,6 +321,11 @@ class CheckContext:
         verdict and CHK001 count them as checks not done.
     filing_requires
         Requirements the profile adds to what filing requires (``kind:what`` texts, DOMAIN.md §4b).
+    packed
+        Role → the geometries of a big reference layer (land survey, compensation, planning
+        zones: :data:`~landlink_gis.io.shared.STREAMED_ROLES`) held as WKB
+        (:class:`~landlink_gis.engine.packed.PackedGeometries`); the frames of such a role have no
+        geometry column, and :meth:`geoms` and :meth:`valid_geoms` give its geometries.
     inputs
         The files this check reads and no output may overwrite: the project file, each layer and
         raster file with the files belonging to it, the ledger
@@ -346,6 +352,7 @@ class CheckContext:
     not_run: tuple[str, ...] = ()
     filing_requires: tuple[str, ...] = ()
     inputs: frozenset[Path] = frozenset()
+    packed: Mapping[str, PackedGeometries] = field(default_factory=dict)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -359,6 +366,7 @@ class CheckContext:
             "raster_specs",
             "raster_sha256",
             "repairs",
+            "packed",
         ):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
 
@@ -397,16 +405,32 @@ class CheckContext:
         frame = self.attributes(role)
         return printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
 
-    def valid_geoms(self, role: str) -> np.ndarray:
+    def geoms(self, role: str) -> np.ndarray | PackedGeometries:
+        """Geometries of layer ``role`` as read (in the project CRS, 2-D), one per feature.
+
+        A NumPy object array, or for a packed reference layer (:attr:`packed`) a
+        :class:`~landlink_gis.engine.packed.PackedGeometries`, which indexes like one: take the
+        features needed (``geoms[positions]``) rather than the whole layer.
+        """
+        if role in self.packed:
+            return self.packed[role]
+        return np.asarray(self.attributes(role).geometry.array, dtype=object)
+
+    def valid_geoms(self, role: str) -> np.ndarray | PackedGeometries:
         """Polygonal, valid geometries of layer ``role`` (invalid ones made valid; None if
         unusable).
 
         Overlaps and areas are computed on these, so that one invalid plot does not stop the
-        checks of the others; the invalidity itself is reported by GEOM001.
+        checks of the others; the invalidity itself is reported by GEOM001. For a packed
+        reference layer this is a packed view that repairs as it makes its geometries.
         """
+        if role in self.packed:
+            return self.cached(
+                ("valid", role), lambda: self.packed[role].usable(*self.geometry_state(role))
+            )
 
         def build() -> np.ndarray:
-            geoms = np.asarray(self.attributes(role).geometry.array, dtype=object)
+            geoms = self.geoms(role)
             out = geoms.copy()
             present, bad = self.geometry_state(role)
             if bad.any():
@@ -427,7 +451,7 @@ class CheckContext:
         """
         return self.cached(
             ("geometry_state", role),
-            lambda: geometry_state(np.asarray(self.attributes(role).geometry.array, dtype=object)),
+            lambda: geometry_state(np.asarray(self.geoms(role), dtype=object)),
         )
 
     @property

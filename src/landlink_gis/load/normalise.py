@@ -20,6 +20,7 @@ from ..base.fields import DEFAULT_FIELD_NAMES, NUMERIC_FIELDS, as_text, find_fie
 from ..engine.area import ellipsoidal_area, planar_area
 from ..engine.geomops import finite_coordinates, polygonal
 from ..engine.overlay import elementwise
+from ..engine.packed import PackedGeometries
 from ..project.file import LayerSpec
 from .context import geometry_state
 
@@ -147,7 +148,8 @@ def normalise_layer(
         The normalised frame (canonical columns, ``fid``, areas, geometry) and the canonical
         fields that the project maps explicitly but the layer lacks.
     """
-    columns = [c for c in frame.columns if c != frame.geometry.name]
+    geometry = getattr(frame, "active_geometry_name", None)
+    columns = [c for c in frame.columns if c != geometry]
     data: dict[str, Any] = {"fid": np.arange(1, len(frame) + 1)}
     missing: list[str] = []
     mapping = dict(spec.fields)
@@ -183,6 +185,10 @@ def normalise_layer(
             data[canon] = as_text(col)
     if "kind" in data:
         data["kind"] = normalise_kind(pd.Series(data["kind"]))
+    if geometry is None:  # a packed reference layer: attributes only
+        if areas:
+            raise ValueError("areas need the geometries: normalise with areas=False")
+        return gpd.GeoDataFrame(pd.DataFrame(data, index=frame.index)), tuple(missing)
     geoms = np.asarray(frame.geometry.array, dtype=object)
     if areas:
         data["area_m2"], data["area_planar_m2"] = layer_areas(geoms, crs, state)
@@ -193,11 +199,28 @@ def normalise_layer(
 
 
 def add_areas(
-    frame: gpd.GeoDataFrame, crs: CRS, state: tuple[np.ndarray, np.ndarray] | None = None
+    frame: gpd.GeoDataFrame,
+    crs: CRS,
+    state: tuple[np.ndarray, np.ndarray] | None = None,
+    geoms: PackedGeometries | None = None,
 ) -> None:
     """Insert ``area_m2`` and ``area_planar_m2`` before the geometry column of a frame made with
-    ``areas=False`` (in place)."""
-    area, planar = layer_areas(np.asarray(frame.geometry.array, dtype=object), crs, state)
-    at = frame.columns.get_loc(frame.geometry.name)
+    ``areas=False`` (in place).
+
+    ``geoms``: the layer's packed geometries when the frame holds none (a packed reference
+    layer); the areas are then measured a chunk at a time and appended as the last columns.
+    """
+    if geoms is None:
+        area, planar = layer_areas(np.asarray(frame.geometry.array, dtype=object), crs, state)
+        at = frame.columns.get_loc(frame.geometry.name)
+    else:
+        if state is None:
+            state = geometry_state(np.asarray(geoms, dtype=object))
+        area, planar = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+        for start, part in geoms.chunks():
+            stop = start + len(part)
+            piece = (state[0][start:stop], state[1][start:stop])
+            area[start:stop], planar[start:stop] = layer_areas(part, crs, piece)
+        at = len(frame.columns)
     frame.insert(at, "area_m2", area)
     frame.insert(at + 1, "area_planar_m2", planar)

@@ -25,6 +25,7 @@ from ..base.roles import PLOT_ROLES
 from ..base.workdays import run_date
 from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
+from ..engine.packed import PackedGeometries
 from ..io.atomic import protected_paths
 from ..io.chunks import near_positions, plots_tree, read_near
 from ..io.formats import (
@@ -182,6 +183,8 @@ def load_context(
         margin = 100.0 if not crs.is_geographic else 0.001
         extent = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
     plots = _plot_geoms(frames)
+    packed: dict[str, PackedGeometries] = {}
+    states: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for role, spec in project.layers.items():
         if role not in frames:
             wider = extent
@@ -190,6 +193,12 @@ def load_context(
                 m = SURVEY_AFTER_MARGIN_M if not crs.is_geographic else 0.01
                 wider = (extent[0] - m, extent[1] - m, extent[2] + m, extent[3] + m)
             frames[role], infos[role] = _read_reference(spec, crs, wider, plots, shared, hashes)
+            if role in STREAMED_ROLES:
+                # big reference layers: geometries held as WKB (a third of their GEOS size) as
+                # soon as read, made into GEOS a chunk at a time by the engine
+                frames[role], packed[role], states[role], infos[role].had_z = _pack(
+                    frames[role], crs, infos[role].had_m
+                )
     readers = {role: open_raster(spec) for role, spec in project.rasters.items()}
     ledger_inputs = read_ledger_inputs(project, crs, frames, previous=previous)
     if ledger_inputs.ledger_frame is not None:
@@ -199,9 +208,21 @@ def load_context(
     layers = LayerFrames()
     raw: dict[str, gpd.GeoDataFrame] = {}
     repairs: dict[str, GeometryRepair] = {}
-    states: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for role, frame in frames.items():
         spec = project.layers.get(role) or ledger_inputs.spec
+        if role in packed:  # read, made 2-D and packed above
+            raw[role] = frame
+            # areas computed only if a rule asks for them
+            normalised, missing = normalise_layer(
+                frame, spec, crs, areas=False, area_units=infos[role].area_units
+            )
+            layers.defer(
+                role,
+                normalised,
+                lambda f, state=states[role], g=packed[role]: add_areas(f, crs, state, geoms=g),
+            )
+            infos[role].missing_fields = missing
+            continue
         frame, had_z = _drop_z(frame, crs, infos[role].had_m)
         if repair and role in PLOT_ROLES:
             frame, fixed = _repair(role, frame, crs)
@@ -210,17 +231,10 @@ def load_context(
         raw[role] = frame
         state = geometry_state(np.asarray(frame.geometry.array, dtype=object))
         states[role] = state
-        if role in STREAMED_ROLES:
-            # reference layers: their areas are computed only if a rule asks for them
-            normalised, missing = normalise_layer(
-                frame, spec, crs, areas=False, area_units=infos[role].area_units
-            )
-            layers.defer(role, normalised, lambda f, state=state: add_areas(f, crs, state))
-        else:
-            normalised, missing = normalise_layer(
-                frame, spec, crs, state=state, area_units=infos[role].area_units
-            )
-            layers[role] = normalised
+        normalised, missing = normalise_layer(
+            frame, spec, crs, state=state, area_units=infos[role].area_units
+        )
+        layers[role] = normalised
         infos[role].had_z = had_z
         infos[role].missing_fields = missing
     ctx = CheckContext(
@@ -246,6 +260,7 @@ def load_context(
         not_run=tuple(not_run),
         filing_requires=tuple(filing_requires),
         inputs=frozenset(protected_paths(input_paths(project), ledger=project.ledger)),
+        packed=packed,
     )
     for role, state in states.items():
         ctx.seed(("geometry_state", role), state)
@@ -343,6 +358,20 @@ def _read_reference(
         frame = frame.iloc[keep].reset_index(drop=True)
         info.count = len(frame)
     return frame, info
+
+
+def _pack(
+    frame: gpd.GeoDataFrame, crs: CRS, had_m: bool
+) -> tuple[gpd.GeoDataFrame, PackedGeometries, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """A reference layer's attributes (no geometry column), its 2-D geometries packed as WKB,
+    their :func:`~landlink_gis.load.context.geometry_state` and the mask of features that had Z
+    or M."""
+    frame, had_z = _drop_z(frame, crs, had_m)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    state = geometry_state(geoms)
+    packed = PackedGeometries.pack(geoms)
+    attributes = gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+    return attributes, packed, state, had_z
 
 
 def _drop_z(

@@ -164,7 +164,7 @@ def overview_map(result, lang: str, title: str) -> str:
         fill, stroke, dash, _ = _style("boundary")
         layers.append(
             MapLayer(
-                boundary.array,
+                np.asarray(boundary, dtype=object),
                 fill=fill,
                 stroke=stroke,
                 stroke_width=1.2,
@@ -179,7 +179,7 @@ def overview_map(result, lang: str, title: str) -> str:
         fill, stroke, dash, opacity = _style(role)
         layers.append(
             MapLayer(
-                geoms.array,
+                np.asarray(geoms, dtype=object),
                 fill=fill,
                 stroke=stroke,
                 fill_opacity=opacity,
@@ -251,7 +251,7 @@ def overview_map(result, lang: str, title: str) -> str:
         _, stroke, dash, _ = _style(role)
         layers.append(
             MapLayer(
-                geoms.array,
+                np.asarray(geoms, dtype=object),
                 fill="none",
                 stroke=stroke,
                 stroke_width=1.2,
@@ -331,7 +331,7 @@ class _References:
         if not role or role not in self._layers or geom is None:
             return np.zeros(0, dtype=object)
         if role not in self._trees:
-            geoms = np.asarray(self._layers[role].array, dtype=object)
+            geoms = np.asarray(self._layers[role], dtype=object)
             geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
             self._trees[role] = (geoms, shapely.STRtree(geoms))
         geoms, tree = self._trees[role]

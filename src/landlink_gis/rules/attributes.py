@@ -338,7 +338,7 @@ def grade_out_of_scale(ctx: CheckContext):
                     make(
                         layer=role,
                         plot_id=ids[bad],
-                        geometry=frame.geometry.array[bad],
+                        geometry=ctx.geoms(role)[bad],
                         measured=values[bad],
                         unit="grade",
                         field=en,

@@ -78,7 +78,9 @@ class CheckResult:
         Role → the canonical attributes of each plot (``plot_id`` printable, ``land_class``,
         ``kind`` …), row for row with ``plots[role]``.
     reference_layers
-        Role → geometries of each reference layer near the plots (for maps).
+        Role → geometries of each reference layer near the plots (for maps): a GeoSeries, or
+        for a big reference layer its :class:`~landlink_gis.engine.packed.PackedGeometries`
+        (``np.asarray`` gives either as a geometry array).
     rule_titles
         Rule ID → its title in Chinese and English.
     run_info
@@ -99,7 +101,7 @@ class CheckResult:
     run_info: Mapping[str, Any]
     lang: str = "zh"
     plot_attributes: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    reference_layers: Mapping[str, gpd.GeoSeries] = field(default_factory=dict, repr=False)
+    reference_layers: Mapping[str, Any] = field(default_factory=dict, repr=False)
     rule_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     extra_layers: Mapping[str, Any] = field(default_factory=dict)
     protected: frozenset[Path] = frozenset()

@@ -417,7 +417,9 @@ def check(
         plots=_plot_outputs(ctx, light),
         plot_attributes={role: _plot_attributes(ctx, role) for role in PLOT_ROLES if ctx.has(role)},
         reference_layers={
-            role: ctx.raw[role].geometry for role in ctx.raw if role not in PLOT_ROLES
+            role: ctx.packed[role] if role in ctx.packed else ctx.raw[role].geometry
+            for role in ctx.raw
+            if role not in PLOT_ROLES
         },
         rule_titles={
             rid: (REGISTRY[rid].title("zh"), REGISTRY[rid].title("en")) for rid in REGISTRY

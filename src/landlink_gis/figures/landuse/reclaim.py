@@ -27,6 +27,7 @@ import shapely
 from ...base.codes import is_cultivated, normalise_code, valid_quality
 from ...base.fields import find_field
 from ...engine.overlay import near_mask
+from ...engine.packed import CHUNK
 from . import farmland_reclaimed, farmland_under, has_survey, survey_kcxs
 
 __all__ = [
@@ -114,10 +115,9 @@ def terraced_plots(ctx) -> np.ndarray:
 
 def _near_survey(ctx) -> np.ndarray:
     """Mask of the land-survey polygons within :data:`NEAR_M` of a project plot."""
-    survey = np.asarray(ctx.attributes("landuse").geometry.array, dtype=object)
     plots = [ctx.valid_geoms(role) for role in ("demolition", "construction") if ctx.has(role)]
     plots = np.concatenate(plots) if plots else np.zeros(0, object)
-    return near_mask(survey, plots, NEAR_M)
+    return near_mask(ctx.geoms("landuse"), plots, NEAR_M)
 
 
 def _survey_means(ctx, reclaim: np.ndarray) -> np.ndarray:
@@ -131,7 +131,10 @@ def _survey_means(ctx, reclaim: np.ndarray) -> np.ndarray:
     k = survey_kcxs(ctx)
     use = np.asarray(is_cultivated(codes), dtype=bool) & np.isfinite(k) & _near_survey(ctx)
     # planar areas of whole polygons as weights: one scale factor, so it cancels in the mean
-    weight = shapely.area(np.asarray(survey.geometry.array, dtype=object)[use])
+    geoms, pos = ctx.geoms("landuse"), np.flatnonzero(use)
+    weight = np.concatenate(
+        [np.zeros(0)] + [shapely.area(geoms[pos[i : i + CHUNK]]) for i in range(0, len(pos), CHUNK)]
+    )
     table = pd.DataFrame({"code": codes[use], "kw": k[use] * weight, "w": weight})
     if not len(table) or table["w"].sum() <= 0:
         return out
