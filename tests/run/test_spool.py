@@ -167,3 +167,32 @@ def test_a_rule_that_crashes_midway_keeps_its_pieces_in_memory_and_spooled(monke
         assert found["severity"].tolist()[1] == "error"
         assert "disk full" in found["message"].iloc[1]
         assert found["plot_id"].iloc[0] != ""  # the first piece: a real overlap
+
+
+@pytest.mark.parametrize("which", ["bench", "sample"])
+def test_reference_layers_made_a_chunk_at_a_time_write_the_same_geopackage(
+    which, bench_project, tmp_path, monkeypatch
+):
+    # the big reference layers are held packed (WKB) and made into GEOS geometries CHUNK features
+    # at a time; with one chunk (the whole layer, as an in-memory check holds it) and with small
+    # chunks (dozens per layer) the check writes the same GeoPackage, digest included
+    from landlink_gis.engine import packed
+
+    project = bench_project if which == "bench" else SAMPLES / "bazhong_demo" / "project.toml"
+    monkeypatch.setattr(packed, "CHUNK", 10**9)
+    whole = check(project)
+    assert whole.counts()["error"] > 0
+    monkeypatch.setattr(packed, "CHUNK", 997 if which == "bench" else 3)
+    chunked = check(project)
+    landuse = chunked.reference_layers["landuse"]
+    assert isinstance(landuse, packed.PackedGeometries)
+    assert len(landuse) > 5 * packed.CHUNK  # several chunks of the land survey
+    a, b = tmp_path / "whole.gpkg", tmp_path / "chunked.gpkg"
+    write_checked_gpkg(whole, a)
+    write_checked_gpkg(chunked, b)
+    ta, tb = _tables(a), _tables(b)
+    assert ta.keys() == tb.keys()
+    for key in ta:
+        assert ta[key] == tb[key], key
+    _same_findings(chunked.findings, whole.findings)
+    pd.testing.assert_frame_equal(chunked.balance, whole.balance)

@@ -25,7 +25,7 @@ import shapely
 
 from .geomops import polygonal
 
-__all__ = ["CHUNK", "PackedGeometries", "is_packed"]
+__all__ = ["CHUNK", "PackedGeometries", "is_packed", "per_geometry"]
 
 #: Features made into GEOS geometries at a time when the engine walks a packed array.
 CHUNK = 200_000
@@ -143,15 +143,28 @@ class PackedGeometries:
         blank = None if self._blank is None else self._blank.copy()
         return PackedGeometries(self._wkb, present=self._present, repair=self._repair, blank=blank)
 
-    def chunks(self, size: int = CHUNK) -> Iterator[tuple[int, np.ndarray]]:
-        """``(start, geometries)`` for consecutive runs of ``size`` features."""
-        size = max(1, int(size))
+    def chunks(self, size: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, geometries)`` for consecutive runs of ``size`` features (default
+        :data:`CHUNK`)."""
+        size = max(1, int(CHUNK if size is None else size))
         for start in range(0, len(self), size):
             yield start, self._make(np.arange(start, min(start + size, len(self))))
 
     def __repr__(self) -> str:
         view = " (usable view)" if self._present is not None else ""
         return f"<PackedGeometries: {len(self)} features{view}>"
+
+
+def per_geometry(func, geoms, pos: np.ndarray) -> np.ndarray:
+    """``func(geoms[pos])`` (a vectorised function giving one number per geometry), made a chunk
+    at a time when ``geoms`` is packed."""
+    pos = np.asarray(pos, dtype=np.int64)
+    if not is_packed(geoms):
+        return np.asarray(func(np.asarray(geoms, dtype=object)[pos]), dtype=float)
+    out = np.empty(len(pos), dtype=float)
+    for start in range(0, len(pos), CHUNK):
+        out[start : start + CHUNK] = func(geoms[pos[start : start + CHUNK]])
+    return out
 
 
 def is_packed(geoms) -> bool:

@@ -27,7 +27,7 @@ import shapely
 from ...base.codes import is_cultivated, normalise_code, valid_quality
 from ...base.fields import find_field
 from ...engine.overlay import near_mask
-from ...engine.packed import CHUNK
+from ...engine.packed import per_geometry
 from . import farmland_reclaimed, farmland_under, has_survey, survey_kcxs
 
 __all__ = [
@@ -131,10 +131,7 @@ def _survey_means(ctx, reclaim: np.ndarray) -> np.ndarray:
     k = survey_kcxs(ctx)
     use = np.asarray(is_cultivated(codes), dtype=bool) & np.isfinite(k) & _near_survey(ctx)
     # planar areas of whole polygons as weights: one scale factor, so it cancels in the mean
-    geoms, pos = ctx.geoms("landuse"), np.flatnonzero(use)
-    weight = np.concatenate(
-        [np.zeros(0)] + [shapely.area(geoms[pos[i : i + CHUNK]]) for i in range(0, len(pos), CHUNK)]
-    )
+    weight = per_geometry(shapely.area, ctx.geoms("landuse"), np.flatnonzero(use))
     table = pd.DataFrame({"code": codes[use], "kw": k[use] * weight, "w": weight})
     if not len(table) or table["w"].sum() <= 0:
         return out
