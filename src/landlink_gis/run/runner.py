@@ -38,6 +38,7 @@ from ..load.pipeline import load_context
 from ..project.file import Project, load_project
 from ..rules import REGISTRY, Rule, balance_statuses, filing_gaps
 from .config import RunConfig, resolve_config
+from .heap import release_freed_memory
 from .result import CheckResult
 from .spool import FindingSpool
 from .verdict import decide, verdict_fields
@@ -381,6 +382,7 @@ def check(
         not_run=config.not_run,
         filing_requires=config.filing_requires,
     )
+    release_freed_memory()  # the reference layers' GEOS geometries, packed on loading
     sink = FindingSpool(ctx.crs) if spool is True else spool
     marks = []  # what each rule's findings say of the balance figures, taken off as they come
     frames = []
@@ -394,6 +396,7 @@ def check(
             else:
                 frames.append(frame)
     findings = sink if isinstance(sink, FindingSpool) else fnd.concat(frames, crs=ctx.crs)
+    release_freed_memory()  # the rules' transients and spooled pieces
     sheet = compute_balance(ctx)
     marked = (
         pd.concat(marks, ignore_index=True)
