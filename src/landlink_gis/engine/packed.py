@@ -69,6 +69,15 @@ class PackedGeometries:
             wkb[start : start + CHUNK] = shapely.to_wkb(geoms[start : start + CHUNK])
         return cls(wkb)
 
+    @classmethod
+    def concat(cls, parts: list[PackedGeometries]) -> PackedGeometries:
+        """The packed arrays ``parts`` one after the other (packed as read, not views)."""
+        if any(p._present is not None or p._blank is not None for p in parts):
+            raise ValueError("only arrays packed as read can be joined")
+        if not parts:
+            return cls(np.empty(0, dtype=object))
+        return cls(np.concatenate([p._wkb for p in parts]))
+
     def usable(self, present: np.ndarray, repair: np.ndarray) -> PackedGeometries:
         """The view that gives, for each feature, what the check overlays: None where
         ``present`` is False, the ``make_valid`` repair where ``repair`` is True, and the

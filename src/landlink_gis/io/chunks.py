@@ -16,6 +16,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,15 @@ from .formats import CHUNKABLE_SUFFIXES, ensure_readable_source, format_of, gdal
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHUNKABLE_SUFFIXES", "near_positions", "prefetched", "read_near", "read_vector_chunks"]
+__all__ = [
+    "CHUNKABLE_SUFFIXES",
+    "NearScan",
+    "near_batches",
+    "near_positions",
+    "prefetched",
+    "read_near",
+    "read_vector_chunks",
+]
 
 # Which files are streamed, and how (GDAL's Arrow stream or pyarrow row groups), is the ``chunks``
 # column of the reader table (:mod:`landlink_gis.io.formats`); others (shapefiles with encoding
@@ -223,6 +232,73 @@ def plots_tree(near) -> shapely.STRtree | None:
     return shapely.STRtree(shapely.envelope(near)) if len(near) else None
 
 
+@dataclass
+class NearScan:
+    """What :func:`near_batches` found while it read: features scanned, the layer's own CRS and
+    an empty frame with the layer's columns (None until a batch was read)."""
+
+    scanned: int = 0
+    layer_crs: Any = None
+    schema: gpd.GeoDataFrame | None = None
+
+
+def near_batches(
+    path: str | Path,
+    near,
+    *,
+    crs,
+    layer: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    batch_size: int = 100_000,
+    scan: NearScan | None = None,
+) -> Iterator[gpd.GeoDataFrame]:
+    """The features of each batch of a layer whose envelope meets the envelope of one of
+    ``near``, batch by batch (in file order, attributes unchanged, geometry in ``crs``).
+
+    Parameters as :func:`read_near`; ``scan`` is filled as the batches are read. A caller that
+    keeps each batch in another form (the check packs the geometries as WKB) never holds the
+    layer's GEOS geometries whole.
+    """
+    scan = NearScan() if scan is None else scan
+    near = np.asarray(near, dtype=object)
+    near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
+    tree = plots_tree(near)
+    if bbox is None and len(near):
+        b = shapely.bounds(near)
+        bbox = (
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        )
+    kept = 0
+    for chunk in prefetched(
+        read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size)
+    ):
+        scan.scanned += len(chunk)
+        scan.layer_crs = chunk.crs
+        if scan.schema is None:
+            scan.schema = chunk.iloc[:0]
+        if chunk.crs is not None and not CRS.from_user_input(chunk.crs).equals(crs):
+            chunk = chunk.to_crs(crs)
+        else:
+            chunk = chunk.set_crs(crs, allow_override=True)
+        hit = near_positions(chunk.geometry.array, tree)
+        if len(hit):
+            kept += len(hit)
+            yield chunk.iloc[hit]
+    logger.info(
+        "%s: kept %d of %d features near the plots (read in batches of %d)",
+        Path(path).name,
+        kept,
+        scan.scanned,
+        batch_size,
+    )
+    if scan.layer_crs is None and not scan.scanned:
+        # nothing near the plots: the CRS from the layer itself
+        scan.layer_crs = _layer_crs(path, layer)
+
+
 def read_near(
     path: str | Path,
     near,
@@ -253,52 +329,18 @@ def read_near(
         The kept features (in file order, attributes unchanged, geometry in ``crs``), how many
         features were scanned, and the layer's own CRS.
     """
-    near = np.asarray(near, dtype=object)
-    near = near[~(shapely.is_missing(near) | shapely.is_empty(near))]
-    tree = plots_tree(near)
-    if bbox is None and len(near):
-        b = shapely.bounds(near)
-        bbox = (
-            float(b[:, 0].min()),
-            float(b[:, 1].min()),
-            float(b[:, 2].max()),
-            float(b[:, 3].max()),
-        )
-    kept: list[gpd.GeoDataFrame] = []
-    scanned = 0
-    layer_crs = None
-    schema = None
-    for chunk in prefetched(
-        read_vector_chunks(path, layer=layer, bbox=bbox, bbox_crs=crs, batch_size=batch_size)
-    ):
-        scanned += len(chunk)
-        layer_crs = chunk.crs
-        if schema is None:
-            schema = chunk.iloc[:0]
-        if chunk.crs is not None and not CRS.from_user_input(chunk.crs).equals(crs):
-            chunk = chunk.to_crs(crs)
-        else:
-            chunk = chunk.set_crs(crs, allow_override=True)
-        hit = near_positions(chunk.geometry.array, tree)
-        if len(hit):
-            kept.append(chunk.iloc[hit])
-    logger.info(
-        "%s: kept %d of %d features near the plots (read in batches of %d)",
-        Path(path).name,
-        sum(len(k) for k in kept),
-        scanned,
-        batch_size,
+    scan = NearScan()
+    kept = list(
+        near_batches(path, near, crs=crs, layer=layer, bbox=bbox, batch_size=batch_size, scan=scan)
     )
     if kept:
         frame = pd.concat(kept, ignore_index=True)
         frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=crs)
-    elif schema is not None:
-        frame = schema.set_crs(crs, allow_override=True)
+    elif scan.schema is not None:
+        frame = scan.schema.set_crs(crs, allow_override=True)
     else:
         frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    if layer_crs is None and not scanned:  # nothing near the plots: the CRS from the layer itself
-        layer_crs = _layer_crs(path, layer)
-    return frame, scanned, layer_crs
+    return frame, scan.scanned, scan.layer_crs
 
 
 def _layer_crs(path: str | Path, layer: str | None) -> str | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from ..engine.area import ellipsoidal_area
 from ..engine.geomops import bounds_of, force_2d
 from ..engine.packed import PackedGeometries
 from ..io.atomic import protected_paths
-from ..io.chunks import near_positions, plots_tree, read_near
+from ..io.chunks import NearScan, near_batches, near_positions, plots_tree
 from ..io.formats import (
     ReadNotes,
     ensure_readable_source,
@@ -192,13 +194,11 @@ def load_context(
                 # ACC003 compares with the farmland around the project (neighbour_m, 500 m)
                 m = SURVEY_AFTER_MARGIN_M if not crs.is_geographic else 0.01
                 wider = (extent[0] - m, extent[1] - m, extent[2] + m, extent[3] + m)
-            frames[role], infos[role] = _read_reference(spec, crs, wider, plots, shared, hashes)
-            if role in STREAMED_ROLES:
-                # big reference layers: geometries held as WKB (a third of their GEOS size) as
-                # soon as read, made into GEOS a chunk at a time by the engine
-                frames[role], packed[role], states[role], infos[role].had_z = _pack(
-                    frames[role], crs, infos[role].had_m
-                )
+            frames[role], infos[role], read = _read_reference(
+                spec, crs, wider, plots, shared, hashes
+            )
+            if read is not None:  # a big reference layer: its geometries packed as read
+                packed[role], states[role], infos[role].had_z = read.geoms, read.state, read.had_z
     readers = {role: open_raster(spec) for role, spec in project.rasters.items()}
     ledger_inputs = read_ledger_inputs(project, crs, frames, previous=previous)
     if ledger_inputs.ledger_frame is not None:
@@ -321,9 +321,14 @@ def _read_reference(
     plots: np.ndarray,
     shared: Mapping[tuple[str, str, str], SharedLayer],
     hashes: dict[Any, Future],
-) -> tuple[gpd.GeoDataFrame, SourceInfo]:
+) -> tuple[gpd.GeoDataFrame, SourceInfo, PackedRead | None]:
     """A reference layer in the project CRS, keeping (for the big roles) only features near the
     plots.
+
+    Returns the frame, its source information and, for a big role
+    (:data:`~landlink_gis.io.shared.STREAMED_ROLES`), the layer packed (:class:`PackedRead`; the
+    frame is then its attributes only). A streamed read packs each batch as it comes, so the
+    layer's GEOS geometries are never all alive at once.
 
     One of three sources: the batch's shared copy, a streamed read of a big file in batches, or
     a plain read within the plots' extent (any format, PostGIS included); the same "near the
@@ -334,13 +339,23 @@ def _read_reference(
     pre = shared.get(shared_key(spec.path, spec.layer, crs)) if streamed else None
     if pre is not None or (streamed and extent is not None):
         if pre is not None:  # read once for the whole batch
-            frame, source_crs = pre.near(plots), pre.source_crs
+            read = _pack(pre.near(plots), crs, False)
+            source_crs = pre.source_crs
             hashes[spec.path] = _done(pre.sha256)
-        else:  # big reference layers: streamed in batches
-            frame, _, source_crs = read_near(
-                spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent
+        else:  # big reference layers: streamed in batches, each packed as it comes
+            scan = NearScan()
+            batches = near_batches(
+                spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent, scan=scan
             )
-        info = _source_info(role, spec, frame, ReadNotes(source_crs=source_crs), hashes)
+            parts = [_pack(batch, crs, False) for batch in batches]
+            if not parts:
+                empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+                parts = [_pack(empty if scan.schema is None else scan.schema, crs, False)]
+            read, source_crs = PackedRead.join(parts), scan.layer_crs
+        frame = read.attributes
+        info = _source_info(
+            role, spec, frame, ReadNotes(source_crs=source_crs), hashes, crs=crs, bounds=read.bounds
+        )
         info.crs = CRS.from_user_input(source_crs) if source_crs is not None else None
         info.reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(
             crs
@@ -349,7 +364,7 @@ def _read_reference(
             # the CRS rules judge coordinates in the layer's own CRS
             back = Transformer.from_crs(crs, info.crs, always_xy=True)
             info.bounds = tuple(back.transform_bounds(*info.bounds))
-        return frame, info
+        return frame, info, read
     frame, notes = _read(spec, bbox=extent, bbox_crs=crs if extent is not None else None)
     info = _source_info(role, spec, frame, notes, hashes)
     frame, info.reprojected = _to_project_crs(frame, crs, spec)
@@ -357,21 +372,59 @@ def _read_reference(
         keep = near_positions(frame.geometry.array, plots_tree(plots))
         frame = frame.iloc[keep].reset_index(drop=True)
         info.count = len(frame)
-    return frame, info
+    if role in STREAMED_ROLES:
+        read = _pack(frame, crs, info.had_m)
+        return read.attributes, info, read
+    return frame, info, None
 
 
-def _pack(
-    frame: gpd.GeoDataFrame, crs: CRS, had_m: bool
-) -> tuple[gpd.GeoDataFrame, PackedGeometries, tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """A reference layer's attributes (no geometry column), its 2-D geometries packed as WKB,
-    their :func:`~landlink_gis.load.context.geometry_state` and the mask of features that had Z
-    or M."""
+@dataclass(frozen=True)
+class PackedRead:
+    """A big reference layer as the check keeps it: attributes, geometries packed as WKB."""
+
+    #: the attributes as read (no geometry column)
+    attributes: gpd.GeoDataFrame
+    #: the 2-D geometries, packed
+    geoms: PackedGeometries
+    #: :func:`~landlink_gis.load.context.geometry_state` of the geometries
+    state: tuple[np.ndarray, np.ndarray]
+    #: features that had Z (or M) values, dropped on reading
+    had_z: np.ndarray
+    #: total bounds of the present geometries (NaNs when none)
+    bounds: tuple[float, float, float, float]
+
+    @staticmethod
+    def join(parts: list[PackedRead]) -> PackedRead:
+        """The batches ``parts`` of one layer, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        b = np.array([p.bounds for p in parts], dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no geometry anywhere
+            bounds = (*np.nanmin(b[:, :2], axis=0), *np.nanmax(b[:, 2:], axis=0))
+        return PackedRead(
+            attributes=gpd.GeoDataFrame(
+                pd.concat([p.attributes for p in parts], ignore_index=True)
+            ),
+            geoms=PackedGeometries.concat([p.geoms for p in parts]),
+            state=tuple(np.concatenate([p.state[k] for p in parts]) for k in (0, 1)),
+            had_z=np.concatenate([p.had_z for p in parts]),
+            bounds=tuple(float(v) for v in bounds),
+        )
+
+
+def _pack(frame: gpd.GeoDataFrame, crs: CRS, had_m: bool) -> PackedRead:
+    """A reference layer (or one batch of it) read: its attributes, its 2-D geometries packed as
+    WKB, their geometry state, the features that had Z or M, and its bounds."""
     frame, had_z = _drop_z(frame, crs, had_m)
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    state = geometry_state(geoms)
-    packed = PackedGeometries.pack(geoms)
-    attributes = gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
-    return attributes, packed, state, had_z
+    return PackedRead(
+        attributes=gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns=frame.geometry.name))),
+        geoms=PackedGeometries.pack(geoms),
+        state=geometry_state(geoms),
+        had_z=had_z,
+        bounds=bounds_of(frame),
+    )
 
 
 def _drop_z(
@@ -423,7 +476,12 @@ def _source_info(
     frame: gpd.GeoDataFrame,
     notes: ReadNotes,
     hashes: dict[Any, Future] | None = None,
+    *,
+    crs: Any = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> SourceInfo:
+    """What was read for ``role``; ``crs`` and ``bounds`` when the frame holds no geometry (a
+    packed reference layer), else the frame's own."""
     sha = frame_sha256(spec.frame) if spec.frame is not None else None
     if spec.path is not None:
         try:
@@ -435,8 +493,12 @@ def _source_info(
         role=role,
         source=spec.source,
         sha256=sha,
-        crs=CRS.from_user_input(frame.crs) if frame.crs is not None else None,
-        bounds=bounds_of(frame),
+        crs=(
+            CRS.from_user_input(crs)
+            if crs is not None
+            else (CRS.from_user_input(frame.crs) if frame.crs is not None else None)
+        ),
+        bounds=bounds_of(frame) if bounds is None else bounds,
         count=len(frame),
         encoding=spec.encoding or notes.encoding,
         outside_folder=spec.outside,

@@ -153,14 +153,19 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
     layers = findings["layer"].to_numpy(dtype=object)[relevant]
     plot_ids = findings["plot_id"].to_numpy(dtype=object)[relevant]
     rule_ids_all = findings["rule_id"].to_numpy(dtype=object)[relevant]
-    ranks = pd.Series(severity[relevant]).map(fnd.SEVERITY_RANK).to_numpy(dtype=np.int64)
+    ranks = (
+        pd.Series(severity[relevant], dtype=object).map(fnd.SEVERITY_RANK).to_numpy(dtype=np.int64)
+    )
     for role in PLOT_ROLES:
         if not ctx.has(role):
             continue
         frame = ctx.raw[role].copy()
         keys = np.array([str(i) for i in ctx.plot_ids(role)], dtype=object)
         mine = layers == role
-        codes, uniques = pd.factorize(pd.Series(plot_ids[mine], dtype=object).astype(str))
+        # plot ids as text, made once per distinct id (not once per finding)
+        codes, uniques = pd.factorize(plot_ids[mine], use_na_sentinel=False)
+        codes_text, uniques = pd.factorize(np.array([str(u) for u in uniques], dtype=object))
+        codes = codes_text[codes] if len(codes) else codes
         # one slot per plot id with findings, and a last one for the plots without any
         worst = np.zeros(len(uniques) + 1, dtype=np.int64)
         np.maximum.at(worst, codes, ranks[mine])
@@ -171,7 +176,7 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
         end = np.r_[owner[1:] != owner[:-1], True] if len(owner) else np.zeros(0, dtype=bool)
         text = np.full(len(uniques) + 1, "", dtype=object)
         text[owner[end]] = fnd.join_runs(np.asarray(rules, dtype=object)[rule_of], end, ",")
-        at = pd.Index(uniques).get_indexer(keys)
+        at = pd.Index(uniques, dtype=object).get_indexer(keys)
         at[at < 0] = len(uniques)
         norm = ctx.layer(role)
         # a plot whose area could not be computed (no geometry, non-finite coordinates) is NULL,
@@ -395,8 +400,8 @@ def check(
                 sink.add(frame)
             else:
                 frames.append(frame)
+        release_freed_memory()  # the rule's transients, before the next rule's threads allocate
     findings = sink if isinstance(sink, FindingSpool) else fnd.concat(frames, crs=ctx.crs)
-    release_freed_memory()  # the rules' transients and spooled pieces
     sheet = compute_balance(ctx)
     marked = (
         pd.concat(marks, ignore_index=True)

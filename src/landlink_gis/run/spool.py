@@ -93,9 +93,15 @@ class FindingSpool:
     def index(self) -> pd.DataFrame:
         """``rule_id``, ``severity``, ``layer``, ``plot_id`` of every finding, in order."""
         if self._index is None:
+            # object columns, whose rows point at the few distinct texts kept per piece: as
+            # pandas' string dtype, every read of a column would make a string object per row
+            # (2M findings: 0.4 GiB for three columns)
             self._index = pd.DataFrame(
                 {
-                    c: np.concatenate([u[k] for k, u in p]) if p else np.zeros(0, dtype=object)
+                    c: pd.Series(
+                        np.concatenate([u[k] for k, u in p]) if p else np.zeros(0, dtype=object),
+                        dtype=object,
+                    )
                     for c, p in self._parts.items()
                 }
             )
