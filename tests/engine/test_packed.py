@@ -13,7 +13,12 @@ import shapely
 
 from landlink_gis.engine import packed as packed_mod
 from landlink_gis.engine.geomops import polygonal
-from landlink_gis.engine.overlay import near_mask, overlay_pairs, uncovered_parts
+from landlink_gis.engine.overlay import (
+    near_mask,
+    overlay_in_pieces,
+    overlay_pairs,
+    uncovered_parts,
+)
 from landlink_gis.engine.packed import PackedGeometries, per_geometry
 from landlink_gis.load.context import geometry_state
 
@@ -145,3 +150,24 @@ def test_per_geometry_measures_the_chosen_features(survey, monkeypatch):
     got = per_geometry(shapely.area, PackedGeometries.pack(survey), pos)
     np.testing.assert_array_equal(got, shapely.area(survey[pos]))
     np.testing.assert_array_equal(per_geometry(shapely.area, survey, pos), got)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 120, 10_000])
+def test_overlay_in_pieces_gives_each_pieces_pairs(plots, survey, piece, monkeypatch):
+    # each piece's pairs are overlay_pairs of that piece with the whole plain layer, whether the
+    # right-hand layer is plain or packed (then made into GEOS only where a piece may meet it)
+    present, invalid = geometry_state(survey)
+    view = PackedGeometries.pack(survey).usable(present, invalid)
+    plain = np.asarray(view)
+    monkeypatch.setattr(packed_mod, "CHUNK", 64)
+    starts = []
+    for right in (plain, view):
+        got = list(overlay_in_pieces(plots, right, piece=piece, crs=CRS, tolerance_m2=1.0))
+        starts.append([start for start, _ in got])
+        for start, pairs in got:
+            want = overlay_pairs(plots[start : start + piece], plain, crs=CRS, tolerance_m2=1.0)
+            pd.testing.assert_frame_equal(
+                pairs.drop(columns="geometry"), want.drop(columns="geometry")
+            )
+            assert _wkb(pairs["geometry"]) == _wkb(want["geometry"])
+    assert starts[0] == starts[1] == list(range(0, len(plots), piece))

@@ -175,14 +175,17 @@ def test_reference_layers_made_a_chunk_at_a_time_write_the_same_geopackage(
 ):
     # the big reference layers are held packed (WKB) and made into GEOS geometries CHUNK features
     # at a time; with one chunk (the whole layer, as an in-memory check holds it) and with small
-    # chunks (dozens per layer) the check writes the same GeoPackage, digest included
+    # chunks (dozens per layer, and overlap findings made 7 plots at a time) the check writes the
+    # same GeoPackage, digest included
     from landlink_gis.engine import packed
+    from landlink_gis.rules import _common
 
     project = bench_project if which == "bench" else SAMPLES / "bazhong_demo" / "project.toml"
     monkeypatch.setattr(packed, "CHUNK", 10**9)
     whole = check(project)
     assert whole.counts()["error"] > 0
     monkeypatch.setattr(packed, "CHUNK", 997 if which == "bench" else 3)
+    monkeypatch.setattr(_common, "CHUNK_PLOTS", 7)  # and the overlap rules' pieces of plots
     chunked = check(project)
     landuse = chunked.reference_layers["landuse"]
     assert isinstance(landuse, packed.PackedGeometries)

@@ -555,6 +555,53 @@ def overlay_pairs(
     )
 
 
+def overlay_in_pieces(
+    left, right, *, piece: int, **kw
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """:func:`overlay_pairs` of each run of ``piece`` left features with all of ``right``.
+
+    Yields ``(start, pairs)`` for ``left[start : start + piece]`` in order, ``pairs["left"]``
+    counted from ``start``; the pairs are exactly ``overlay_pairs(left[start : start + piece],
+    right, **kw)``. A caller bounds its memory by the piece (findings with overlap geometry).
+
+    With a packed ``right`` (:class:`~landlink_gis.engine.packed.PackedGeometries`), one pass
+    over its chunks finds which right features each piece may meet (envelopes that meet, as the
+    engine's own tree query), and each piece then makes only those into GEOS geometries, instead
+    of the whole layer once per piece.
+    """
+    left = np.asarray(left, dtype=object)
+    piece = max(1, int(piece))
+    starts = range(0, len(left), piece)
+    if not is_packed(right) or _backend.get() is not None or len(left) <= piece:
+        for start in starts:
+            yield start, overlay_pairs(left[start : start + piece], right, **kw)
+        return
+    lpos = np.flatnonzero(_usable(left))
+    met_left, met_right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    if len(lpos):
+        tree = shapely.STRtree(left[lpos])
+        for first, chunk in right.chunks():
+            rpos = np.flatnonzero(_usable(chunk))
+            qi, qj = tree.query(chunk[rpos])
+            met_left.append(lpos[qj])
+            met_right.append(rpos[qi] + np.int64(first))
+        del tree
+    li, rj = np.concatenate(met_left), np.concatenate(met_right)
+    which = li // piece
+    order = np.argsort(which, kind="stable")
+    which, rj = which[order], rj[order]
+    bounds = np.searchsorted(which, np.arange(len(starts) + 1))
+    for k, start in enumerate(starts):
+        need = np.unique(rj[bounds[k] : bounds[k + 1]])
+        part = left[start : start + piece]
+        if not len(need):
+            yield start, overlay_pairs(part, np.zeros(0, dtype=object), **kw)
+            continue
+        pairs = overlay_pairs(part, right[need], **kw)
+        pairs["right"] = need[pairs["right"].to_numpy()].astype(np.int64)
+        yield start, pairs
+
+
 def uncovered_parts(left, right, *, crs, tolerance_m2: float = 0.0) -> pd.DataFrame:
     """The part of each ``left`` polygon not covered by any ``right`` polygon.
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..base.findings import make
 from ..base.roles import PLOT_ROLES
-from ..engine.overlay import overlay_pairs
+from ..engine.overlay import overlay_in_pieces
 from ..load.context import CheckContext
 from . import _common
 from ._citations import MONITORING_2014, PILOT_2008, SHANXI_2018, SICHUAN_2017
@@ -45,14 +45,14 @@ def overlap_findings(
     plot_area = ctx.area(left_role)
     left_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else reference_ids(ctx, left_role)
     right_ids = reference_ids(ctx, right_role)
-    for start in range(0, len(left), _common.CHUNK_PLOTS):
-        pairs = overlay_pairs(
-            left[start : start + _common.CHUNK_PLOTS],
-            right,
-            crs=ctx.crs,
-            tolerance_m2=tolerance,
-            area_method=ctx.project.area_method,
-        )
+    for start, pairs in overlay_in_pieces(
+        left,
+        right,
+        piece=_common.CHUNK_PLOTS,
+        crs=ctx.crs,
+        tolerance_m2=tolerance,
+        area_method=ctx.project.area_method,
+    ):
         if not len(pairs):
             continue
         li = pairs["left"].to_numpy() + start
