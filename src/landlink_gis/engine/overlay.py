@@ -555,9 +555,7 @@ def overlay_pairs(
     )
 
 
-def overlay_in_pieces(
-    left, right, *, piece: int, **kw
-) -> Iterator[tuple[int, pd.DataFrame]]:
+def overlay_in_pieces(left, right, *, piece: int, **kw) -> Iterator[tuple[int, pd.DataFrame]]:
     """:func:`overlay_pairs` of each run of ``piece`` left features with all of ``right``.
 
     Yields ``(start, pairs)`` for ``left[start : start + piece]`` in order, ``pairs["left"]``
