@@ -101,11 +101,6 @@ class PackedGeometries:
     ndim = 1
     dtype = np.dtype(object)
 
-    @property
-    def nbytes(self) -> int:
-        """Bytes of WKB held (not counting the object array's pointers)."""
-        return int(sum(len(b) for b in self._wkb if b is not None))
-
     def _make(self, pos: np.ndarray) -> np.ndarray:
         """GEOS geometries of positions ``pos`` (an integer array)."""
         out = shapely.from_wkb(self._wkb[pos])

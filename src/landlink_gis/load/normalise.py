@@ -214,12 +214,10 @@ def add_areas(
         area, planar = layer_areas(np.asarray(frame.geometry.array, dtype=object), crs, state)
         at = frame.columns.get_loc(frame.geometry.name)
     else:
-        if state is None:
-            state = geometry_state(np.asarray(geoms, dtype=object))
         area, planar = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
         for start, part in geoms.chunks():
             stop = start + len(part)
-            piece = (state[0][start:stop], state[1][start:stop])
+            piece = None if state is None else (state[0][start:stop], state[1][start:stop])
             area[start:stop], planar[start:stop] = layer_areas(part, crs, piece)
         at = len(frame.columns)
     frame.insert(at, "area_m2", area)

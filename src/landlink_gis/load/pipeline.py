@@ -354,7 +354,7 @@ def _read_reference(
             read, source_crs = PackedRead.join(parts), scan.layer_crs
         frame = read.attributes
         info = _source_info(
-            role, spec, frame, ReadNotes(source_crs=source_crs), hashes, crs=crs, bounds=read.bounds
+            role, spec, frame, ReadNotes(source_crs=source_crs), hashes, bounds=read.bounds
         )
         info.crs = CRS.from_user_input(source_crs) if source_crs is not None else None
         info.reprojected = source_crs is not None and not CRS.from_user_input(source_crs).equals(
@@ -477,11 +477,11 @@ def _source_info(
     notes: ReadNotes,
     hashes: dict[Any, Future] | None = None,
     *,
-    crs: Any = None,
     bounds: tuple[float, float, float, float] | None = None,
 ) -> SourceInfo:
-    """What was read for ``role``; ``crs`` and ``bounds`` when the frame holds no geometry (a
-    packed reference layer), else the frame's own."""
+    """What was read for ``role``: the frame's CRS and bounds, or ``bounds`` given when the frame
+    holds no geometry (a packed reference layer, whose caller sets the CRS it was read in)."""
+    geometry = getattr(frame, "active_geometry_name", None)
     sha = frame_sha256(spec.frame) if spec.frame is not None else None
     if spec.path is not None:
         try:
@@ -493,11 +493,7 @@ def _source_info(
         role=role,
         source=spec.source,
         sha256=sha,
-        crs=(
-            CRS.from_user_input(crs)
-            if crs is not None
-            else (CRS.from_user_input(frame.crs) if frame.crs is not None else None)
-        ),
+        crs=CRS.from_user_input(frame.crs) if geometry and frame.crs is not None else None,
         bounds=bounds_of(frame) if bounds is None else bounds,
         count=len(frame),
         encoding=spec.encoding or notes.encoding,
