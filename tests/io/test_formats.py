@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
+import sqlite3
 
 import geopandas as gpd
 import pytest
@@ -25,6 +25,7 @@ from landlink_gis.io.formats import (
 )
 from tests.support import REPO
 from tests.support.geoms import CRS, square
+from tests.support.helpers import file_hashes, write_with_pending_wal
 
 SRC = REPO / "src" / "landlink_gis"
 #: suffix literals of input formats and of the files beside them; only the table (and the
@@ -165,32 +166,19 @@ def test_the_input_guard_asks_the_table(tmp_path, monkeypatch):
 
 def test_spatialite_files_are_a_row_read_without_changing_them(tmp_path):
     # a SQLite file with a geometry table is detected, and a pending WAL is read through a copy
-    import hashlib
-    import shutil
-    import sqlite3
-    import tempfile
-
     frame = gpd.GeoDataFrame(
         {"DKMC": ["a", "b"]}, geometry=[square(0, 0, 10), square(20, 0, 10)], crs=CRS
     )
     path = tmp_path / "plots.sqlite"
-    with tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp) / path.name
-        frame.to_file(scratch, layer="plots", driver="SQLite")
-        con = sqlite3.connect(scratch)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA wal_autocheckpoint=0")
-        con.execute("UPDATE plots SET dkmc = 'edited' WHERE ogc_fid = 2")
-        con.commit()
-        for suffix in ("", "-wal", "-shm"):
-            shutil.copyfile(f"{scratch}{suffix}", f"{path}{suffix}")
-        con.close()
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    write_with_pending_wal(
+        frame, path, driver="SQLite", edit="UPDATE plots SET dkmc = 'edited' WHERE ogc_fid = 2"
+    )
+    before = file_hashes(tmp_path)
     assert format_of(path).name == "spatialite" and format_of(path).detect(path)
     got, _ = read_layer(role="demolition", path=path, layer="plots")
     assert list(got["dkmc"]) == ["a", "edited"]
     assert formats.list_layers(path) == ["plots"]
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    after = file_hashes(tmp_path)
     assert after == before and set(before) == {
         "plots.sqlite",
         "plots.sqlite-wal",

@@ -11,6 +11,7 @@ from landlink_gis.base.errors import DataSourceError
 from landlink_gis.io.formats import read_layer, read_vector
 from landlink_gis.io.vector import detect_dbf_encoding
 from tests.support.geoms import CRS, square
+from tests.support.helpers import file_hashes, write_with_pending_wal
 
 NAMES = ["王家湾村宅基地", "李家沟村宅基地"]
 
@@ -177,39 +178,15 @@ def test_record_counts_of_parts(tmp_path):
         read_vector(role="demolition", path=tmp_path / "plots.shp")
 
 
-def _wal_gpkg(path):
-    import shutil
-    import sqlite3
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp) / path.name
-        sample_frame().to_file(scratch, layer="plots", driver="GPKG")
-        con = sqlite3.connect(scratch)
-        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
-            con.create_function(fn, 1, lambda g: 0)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA wal_autocheckpoint=0")
-        con.execute("UPDATE plots SET DKMC = 'edited' WHERE fid = 2")
-        con.commit()
-        for suffix in ("", "-wal", "-shm"):
-            shutil.copyfile(f"{scratch}{suffix}", f"{path}{suffix}")
-        con.close()
-
-
-def _folder_hashes(folder):
-    import hashlib
-
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
-
-
 def test_gpkg_with_pending_wal_is_read_with_its_edits_and_left_unchanged(tmp_path):
     from landlink_gis.io.chunks import read_vector_chunks
     from landlink_gis.io.formats import list_layers
 
     path = tmp_path / "plots.gpkg"
-    _wal_gpkg(path)
-    before = _folder_hashes(tmp_path)
+    write_with_pending_wal(
+        sample_frame(), path, driver="GPKG", edit="UPDATE plots SET DKMC = 'edited' WHERE fid = 2"
+    )
+    before = file_hashes(tmp_path)
     assert set(before) == {"plots.gpkg", "plots.gpkg-wal", "plots.gpkg-shm"}
     gdf = read_vector(
         role="demolition", path=path, layer="plots", bbox=(-1e7, -1e7, 1e8, 1e8), bbox_crs=CRS
@@ -218,7 +195,7 @@ def test_gpkg_with_pending_wal_is_read_with_its_edits_and_left_unchanged(tmp_pat
     assert list_layers(path) == ["plots"]
     chunks = list(read_vector_chunks(path, layer="plots", batch_size=1))
     assert [c["DKMC"].iloc[0] for c in chunks] == [NAMES[0], "edited"]
-    assert _folder_hashes(tmp_path) == before
+    assert file_hashes(tmp_path) == before
 
 
 @pytest.mark.parametrize("cpg", [b"", b"\xff\xfe\x00garbage\x01\x02", b"KOI-99-FOO\r\n", b"   \n"])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +145,28 @@ def filing_inputs(
     ) as dst:
         dst.write(np.full((1, height, width), 500.0, dtype="float32"))
     return layers, {"dem": dem}
+
+
+def write_with_pending_wal(frame: gpd.GeoDataFrame, path: Path, *, driver: str, edit: str) -> None:
+    """Write ``frame`` as layer ``plots`` of a SQLite-based file (``driver`` GPKG or SQLite) at
+    ``path`` with one committed edit (the SQL ``edit``) left in its write-ahead log: ``-wal`` and
+    ``-shm`` lie beside it, not checkpointed into the file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / path.name
+        frame.to_file(scratch, layer="plots", driver=driver)
+        con = sqlite3.connect(scratch)
+        # the GeoPackage's R-tree triggers call SpatiaLite functions that plain sqlite3 lacks
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda g: 0)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA wal_autocheckpoint=0")
+        con.execute(edit)
+        con.commit()
+        for suffix in ("", "-wal", "-shm"):
+            shutil.copyfile(f"{scratch}{suffix}", f"{path}{suffix}")
+        con.close()
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of each file in ``folder``, by name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
