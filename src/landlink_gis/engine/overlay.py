@@ -359,9 +359,8 @@ def _by_kernel(
         return geos(li, rj)
     ul, linv = np.unique(li, return_inverse=True)
     ur, rinv = np.unique(rj, return_inverse=True)
-    planar, area, cls, close = module.pair_areas(
-        module.ragged(left[ul]), module.ragged(right[ur]), linv, rinv, tm
-    )
+    lrag, rrag = module.ragged(left[ul]), module.ragged(right[ur])
+    planar, area, cls, close = module.pair_areas(lrag, rrag, linv, rinv, tm)
     undecided = np.flatnonzero(cls == module.FALLBACK)
     value = planar if use_planar else area
     floor = tolerance_m2 * (1.0 - _PREFILTER_SLACK) - _PREFILTER_SLACK if tolerance_m2 > 0 else 0.0
@@ -386,9 +385,16 @@ def _by_kernel(
             )
             cross = np.flatnonzero(k_cls == module.CROSSING)
             if len(cross):
-                geoms[cross] = polygonal(
-                    shapely.intersection(left[k_li[cross]], right[k_rj[cross]])
-                )
+                # built from the kernel's crossings; what it leaves (an overlap with a hole) by
+                # GEOS
+                from .clip import overlap_polygons
+
+                geoms[cross] = overlap_polygons(lrag, rrag, linv[keep[cross]], rinv[keep[cross]])
+                rest = cross[shapely.is_missing(geoms[cross])]
+                if len(rest):
+                    geoms[rest] = polygonal(
+                        shapely.intersection(left[k_li[rest]], right[k_rj[rest]])
+                    )
             # the kept pairs' areas measured on their geometry, as on the GEOS path: identical
             # findings
             g_area, g_planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
