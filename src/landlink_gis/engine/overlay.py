@@ -26,12 +26,14 @@ the
 coordinate arrays, in the same chunk threads (it runs without the GIL), shared and collinear edges and
 touching vertices included (exact predicates, ties broken by a symbolic perturbation). GEOS is used
 only for the few pairs the kernel leaves undecided (other geometry types, CRSs other than Transverse
-Mercator, huge pairs) and, with ``geometry=True``, to build the overlap geometry of the pairs that
-are kept (above the tolerance): those pairs' areas are then measured on that geometry, exactly as
-before, so findings do not change (pairs the kernel decided only exactly or by the perturbation go
-through the whole GEOS path, as they did when GEOS decided them). ``geometry=False`` (figures that
-need only areas) builds no geometry at all. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel`
-forces the GEOS path for comparison.
+Mercator, huge pairs) and, with ``geometry=True``, for the overlap geometry of the close calls
+(pairs the kernel decided only exactly or by the perturbation: they go through the whole GEOS path,
+geometry and areas, as when GEOS decided them) and of the crossings whose overlap has a hole. The
+overlap polygon of every other crossing pair is built from the kernel's own crossings
+(:mod:`landlink_gis.engine.clip`) and keeps the kernel's areas; a polygon inside the other is the
+overlap itself and is measured as such. ``geometry=False`` (figures that need only areas) builds no
+geometry at all, and gives the same pairs and, except for close calls and inside pairs, the same
+areas. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
 
 Another backend (the dask engine, :mod:`landlink_gis.engine.dask_engine`) can take over the pair
 computation for a block of code with :func:`use_backend`; the rules do not change.
@@ -383,10 +385,16 @@ def _by_kernel(
                 left[k_li],
                 np.where(k_cls == module.RIGHT_INSIDE, right[k_rj], None),
             )
-            cross = np.flatnonzero(k_cls == module.CROSSING)
+            # a plot inside a feature (or a feature inside a plot) keeps its areas as measured
+            # on that polygon, as on the GEOS path; an overlap built from the kernel's crossings
+            # keeps the kernel's areas, the exact areas of the ring it is built from (measuring
+            # it again would only add rounding: the ellipsoidal sum cancels terms of 1e7 m²)
+            g_area, g_planar = area[keep].copy(), planar[keep].copy()
+            measure = k_cls != module.CROSSING
+            cross = np.flatnonzero(~measure)
             if len(cross):
                 # built from the kernel's crossings; what it leaves (an overlap with a hole) by
-                # GEOS
+                # GEOS, and measured on that geometry
                 from .clip import overlap_polygons
 
                 geoms[cross] = overlap_polygons(lrag, rrag, linv[keep[cross]], rinv[keep[cross]])
@@ -395,9 +403,9 @@ def _by_kernel(
                     geoms[rest] = polygonal(
                         shapely.intersection(left[k_li[rest]], right[k_rj[rest]])
                     )
-            # the kept pairs' areas measured on their geometry, as on the GEOS path: identical
-            # findings
-            g_area, g_planar = ellipsoidal_area(geoms, crs), planar_area(geoms)
+                    measure[rest] = True
+            g_area[measure] = ellipsoidal_area(geoms[measure], crs)
+            g_planar[measure] = planar_area(geoms[measure])
             g_value = g_planar if use_planar else g_area
             ok = _usable(geoms) & (g_value > 0) & (g_value >= tolerance_m2)
             parts.append((k_li[ok], k_rj[ok], geoms[ok], g_area[ok], g_planar[ok]))
