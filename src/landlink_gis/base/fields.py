@@ -19,6 +19,7 @@ __all__ = [
     "NUMERIC_FIELDS",
     "as_text",
     "shared_strings",
+    "text_column",
     "blank",
     "find_field",
     "normalise_kind",
@@ -79,18 +80,38 @@ def find_field(columns: Iterable[str], candidates: Sequence[str]) -> str | None:
     return None
 
 
-def as_text(col: pd.Series) -> np.ndarray:
-    """Field values as stripped text (integral numbers without ``.0``; missing as None),
-    vectorised."""
+def _stripped(col: pd.Series) -> pd.Series:
+    """Field values as stripped text in a pandas string column (integral numbers without
+    ``.0``; missing as NA)."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         values = col.to_numpy(dtype=float)
         integral = np.isfinite(values) & (values == np.round(values))
         text = col.astype("string")
         if integral.any():
             text[integral] = col[integral].astype("int64").astype("string")
-    else:
-        text = col.astype("string").str.strip()
-    return shared_strings(text.to_numpy(dtype=object, na_value=None))
+        return text
+    return col.astype("string").str.strip()
+
+
+def as_text(col: pd.Series) -> np.ndarray:
+    """Field values as stripped text (integral numbers without ``.0``; missing as None),
+    vectorised."""
+    return shared_strings(_stripped(col).to_numpy(dtype=object, na_value=None))
+
+
+def text_column(col: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """:func:`as_text` as a frame column holds it, made without a Python string per value.
+
+    A frame column of text is pandas' ``str`` (Arrow) column, whatever it is built from; built
+    from :func:`as_text`'s objects, a layer of millions of features first makes millions of
+    Python strings (about 60 bytes each) only to copy them into Arrow. Here the text stays in
+    Arrow throughout. A column with no value at all is None objects, as :func:`as_text` gives
+    and a frame keeps it.
+    """
+    text = _stripped(col)
+    if not text.notna().any():
+        return np.full(len(text), None, dtype=object)
+    return text.astype("str").array
 
 
 def shared_strings(values: np.ndarray) -> np.ndarray:

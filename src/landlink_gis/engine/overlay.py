@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..base.heap import release_freed_memory
 from .area import ellipsoidal_area, planar_area
 from .geomops import polygonal
 from .packed import PackedGeometries, is_packed
@@ -248,7 +249,8 @@ def compute_pairs(
     right_pos = np.flatnonzero(_usable(right))
     if len(left_pos) == 0 or len(right_pos) == 0:
         return _empty(geometry)
-    tree = _tree(right, right_pos)
+    # a self-join's tree is of plots no later overlay takes as its right side: not kept
+    tree = shapely.STRtree(right[right_pos]) if self_join else _tree(right, right_pos)
     use_planar = area_method == "planar"
     fast = _kernel_module(crs)
 
@@ -343,6 +345,10 @@ def _pairs_by_chunks(left, right: PackedGeometries, **kw) -> pd.DataFrame:
             pairs["left"] = near[pairs["left"].to_numpy()].astype(np.int64)
             pairs["right"] = pairs["right"].to_numpy() + np.int64(start)
             parts.append(pairs)
+        # the chunk's GEOS geometries and tree, and the threads' work, are freed: hand them
+        # back before the next chunk (each would otherwise leave its fragments in the heap)
+        del chunk, use, near, pairs
+        release_freed_memory()
     if not parts:
         return _empty(kw.get("geometry", True))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -597,6 +603,8 @@ def overlay_in_pieces(left, right, *, piece: int, **kw) -> Iterator[tuple[int, p
             qi, qj = tree.query(chunk[rpos])
             met_left.append(lpos[qj])
             met_right.append(rpos[qi] + np.int64(first))
+            del chunk
+            release_freed_memory()
         del tree
     li, rj = np.concatenate(met_left), np.concatenate(met_right)
     which = li // piece

@@ -16,7 +16,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..base.fields import DEFAULT_FIELD_NAMES, NUMERIC_FIELDS, as_text, find_field, normalise_kind
+from ..base.fields import (
+    DEFAULT_FIELD_NAMES,
+    NUMERIC_FIELDS,
+    find_field,
+    normalise_kind,
+    text_column,
+)
 from ..engine.area import ellipsoidal_area, planar_area
 from ..engine.geomops import finite_coordinates, polygonal
 from ..engine.overlay import elementwise
@@ -182,7 +188,7 @@ def normalise_layer(
             if canon in _AREA_FIELDS:
                 data[canon] = data[canon] * AREA_FACTORS[area_unit_of(area_units, spec, found)]
         else:
-            data[canon] = as_text(col)
+            data[canon] = text_column(col)
     if "kind" in data:
         data["kind"] = normalise_kind(pd.Series(data["kind"]))
     if geometry is None:  # a packed reference layer: attributes only

@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ..base.errors import DataSourceError, InputError
+from ..base.heap import release_freed_memory
 from ..base.roles import PLOT_ROLES
 from ..base.workdays import run_date
 from ..engine.area import ellipsoidal_area
@@ -199,6 +200,8 @@ def load_context(
             )
             if read is not None:  # a big reference layer: its geometries packed as read
                 packed[role], states[role], infos[role].had_z = read.geoms, read.state, read.had_z
+                # its batches' GEOS geometries are freed: hand them back before the next layer
+                release_freed_memory()
     readers = {role: open_raster(spec) for role, spec in project.rasters.items()}
     ledger_inputs = read_ledger_inputs(project, crs, frames, previous=previous)
     if ledger_inputs.ledger_frame is not None:
@@ -222,6 +225,7 @@ def load_context(
                 lambda f, state=states[role], g=packed[role]: add_areas(f, crs, state, geoms=g),
             )
             infos[role].missing_fields = missing
+            release_freed_memory()
             continue
         frame, had_z = _drop_z(frame, crs, infos[role].had_m)
         if repair and role in PLOT_ROLES:
@@ -347,7 +351,12 @@ def _read_reference(
             batches = near_batches(
                 spec.path, plots, crs=crs, layer=spec.layer or None, bbox=extent, scan=scan
             )
-            parts = [_pack(batch, crs, False) for batch in batches]
+            parts = []
+            for batch in batches:
+                parts.append(_pack(batch, crs, False))
+                # the batch's GEOS geometries are freed once packed: hand them back, or the
+                # heap grows by a batch's worth of fragments each time
+                release_freed_memory()
             if not parts:
                 empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
                 parts = [_pack(empty if scan.schema is None else scan.schema, crs, False)]

@@ -37,18 +37,35 @@ TOLERANCE = {
 _REF_ID_FIELDS = ("DKBH", "BSM", "TBBH", "XMBH", "WFBH", "id", "ID")
 
 
-def reference_ids(ctx: CheckContext, role: str) -> np.ndarray:
-    """Printable ids of the features of a reference layer (``#n`` where a feature has none)."""
-    frame = ctx.raw[role]
-    ids = ctx.attributes(role)["plot_id"].to_numpy(dtype=object)
-    if all(v is None for v in ids):
-        for name in _REF_ID_FIELDS:
-            if name in frame.columns:
-                ids = frame[name].astype(str).to_numpy(dtype=object)
-                break
-    out = np.asarray(ids, dtype=object).copy()
-    blank = np.array([v is None or str(v).strip() in ("", "None", "nan") for v in out], dtype=bool)
-    out[blank] = ["#" + str(n) for n in ctx.attributes(role)["fid"].to_numpy()[blank]]
+def reference_ids(ctx: CheckContext, role: str, positions: np.ndarray | None = None) -> np.ndarray:
+    """Printable ids of the features of a reference layer (``#n`` where a feature has none).
+
+    Parameters
+    ----------
+    ctx, role
+        The context and the reference layer.
+    positions
+        Only these features' ids (feature positions), as ``reference_ids(ctx, role)[positions]``
+        but without making a Python string for each of a land survey's millions of features.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of ids.
+    """
+    attrs = ctx.attributes(role)
+    ids, fid = attrs["plot_id"], attrs["fid"]
+    if ids.isna().all():
+        frame = ctx.raw[role]
+        name = next((n for n in _REF_ID_FIELDS if n in frame.columns), None)
+        if name is not None:
+            ids = frame[name].astype(str)
+    if positions is not None:
+        ids, fid = ids.iloc[positions], fid.iloc[positions]
+    text = ids.astype("string").str.strip()
+    blank = (text.isna() | text.isin(["", "None", "nan"])).to_numpy(dtype=bool)
+    out = ids.to_numpy(dtype=object).copy()
+    out[blank] = ("#" + fid[blank].astype(str)).to_numpy(dtype=object)
     return out
 
 

@@ -113,7 +113,7 @@ def _moved_in_overlaps(ctx: CheckContext, role: str, other: str, tol: float):
         layer=role,
         plot_id=ids[li],
         other_layer=other,
-        other_id=reference_ids(ctx, other)[rj],
+        other_id=reference_ids(ctx, other, rj),
         geometry=pairs["geometry"].to_numpy(),
         measured=pairs[col].to_numpy(),
         threshold=tol,

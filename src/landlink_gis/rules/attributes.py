@@ -333,11 +333,13 @@ def grade_out_of_scale(ctx: CheckContext):
                 )
             bad = np.flatnonzero(mask)
             if len(bad):
-                ids = ctx.plot_ids(role) if role != "landuse" else _reference_ids(ctx, role)
+                ids = (
+                    ctx.plot_ids(role)[bad] if role != "landuse" else reference_ids(ctx, role, bad)
+                )
                 out.append(
                     make(
                         layer=role,
-                        plot_id=ids[bad],
+                        plot_id=ids,
                         geometry=ctx.geoms(role)[bad],
                         measured=values[bad],
                         unit="grade",
@@ -349,11 +351,6 @@ def grade_out_of_scale(ctx: CheckContext):
                     )
                 )
     return combine(out)
-
-
-def _reference_ids(ctx: CheckContext, role):
-
-    return reference_ids(ctx, role)
 
 
 @rule(

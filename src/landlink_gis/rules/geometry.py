@@ -392,6 +392,20 @@ def sliver(ctx: CheckContext, min_plot_area_m2, min_compactness):
     return combine(out)
 
 
+def _repeated_points(geoms: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+    """Whether each geometry has two equal consecutive vertices, ``chunk`` geometries at a time
+    (the copies without them are made only to be counted: a million plots' copies at once would
+    take half a gigabyte)."""
+    out = np.zeros(len(geoms), dtype=bool)
+    for start in range(0, len(geoms), chunk):
+        part = geoms[start : start + chunk]
+        cleaned = shapely.remove_repeated_points(part, 0.0)
+        out[start : start + chunk] = shapely.get_num_coordinates(
+            cleaned
+        ) < shapely.get_num_coordinates(part)
+    return out
+
+
 @rule(
     "GEOM006",
     name="geometry.irregular",
@@ -412,11 +426,7 @@ def irregular(ctx: CheckContext):
         )  # NaN/inf vertices: GEOM001's business
         multi = present & (shapely.get_num_geometries(geoms) > 1)
         dup = np.zeros(len(geoms), bool)
-        if present.any():
-            pos = np.flatnonzero(present)
-            n_before = shapely.get_num_coordinates(geoms[pos])
-            n_after = shapely.get_num_coordinates(shapely.remove_repeated_points(geoms[pos], 0.0))
-            dup[pos] = n_after < n_before
+        dup[present] = _repeated_points(geoms[present])
         had_z = ctx.sources[role].had_z
         z = had_z if had_z is not None and len(had_z) == len(geoms) else np.zeros(len(geoms), bool)
         for mask, zh, en in (

@@ -26,6 +26,7 @@ import pandas as pd
 from .._version import __version__
 from ..base import findings as fnd
 from ..base.contract import CHANGES_LAYER, LANDUSE_CHANGE_LAYER
+from ..base.heap import release_freed_memory
 from ..base.redaction import redact_text
 from ..base.roles import LAYER_LABELS, PLOT_ROLES
 from ..figures.balance import balance_table, compute_balance
@@ -38,7 +39,6 @@ from ..load.pipeline import load_context
 from ..project.file import Project, load_project
 from ..rules import REGISTRY, Rule, balance_statuses, filing_gaps
 from .config import RunConfig, resolve_config
-from .heap import release_freed_memory
 from .result import CheckResult
 from .spool import FindingSpool
 from .verdict import decide, verdict_fields

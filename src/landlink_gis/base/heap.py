@@ -1,12 +1,12 @@
 """Give the memory a check has freed back to the operating system.
 
 glibc's allocator keeps freed memory in its arenas (one per thread that allocated) and hands it
-out again only to allocations of the same arena and size class. A check frees large amounts at
-two moments: after loading (the GEOS geometries of the big reference layers, once they are packed
-as WKB) and after its rules (their pieces of findings, spooled). Without a trim, that memory stays
-in the process and the next stage, whose worker threads allocate in other arenas, adds to it:
-about 1.3 GiB at 1M plots. ``malloc_trim`` returns the free pages; elsewhere than glibc this does
-nothing.
+out again only to allocations of the same arena and size class. A check frees large amounts
+while loading (the GEOS geometries of each big reference layer, once packed as WKB, and the
+columns a layer's normalising replaced) and after each rule (its pieces of findings, spooled).
+Without a trim, that memory stays in the process and the next stage, whose worker threads
+allocate in other arenas, adds to it: about 1.3 GiB at 1M plots. ``malloc_trim`` returns the
+free pages; elsewhere than glibc this does nothing.
 """
 
 from __future__ import annotations
