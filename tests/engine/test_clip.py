@@ -159,3 +159,23 @@ def test_engine_geometry_equals_the_geos_path():
         shapely.normalize(slow["geometry"].to_numpy()),
         tolerance=1e-6,
     ).all()
+
+
+def test_close_crossings_are_geos_intersection_with_the_kernel_areas():
+    # collinear edges (a close call) and an overlap clearly smaller than both polygons: GEOS's
+    # own intersection, without its covered_by/covers, and the kernel's areas
+    a = [square(0, 0, 10), square(0, 0, 10), square(0, 0, 10)]
+    b = [rect(5, 0, 10, 5), rect(-3, 0, 6, 5), square(0, 0, 10)]
+    left, right, lr, rr, idx, cls, close = _classes(a, b)
+    assert close.all()
+    planar, ell, _, _ = K.pair_areas(lr, rr, idx, idx, TM)
+    got = [compute_pairs(left[[k]], right[[k]], crs=CRS) for k in range(3)]
+    for k, want_area in enumerate([25.0, 15.0, 100.0]):
+        row = got[k].iloc[0]
+        assert row["area_planar_m2"] == pytest.approx(want_area, rel=1e-12)
+        want = shapely.intersection(left[k], right[k])
+        if k < 2:  # clearly smaller: the intersection, the kernel's areas
+            assert shapely.equals_exact(row["geometry"], want, tolerance=0)
+            assert row["area_planar_m2"] == planar[k] and row["area_m2"] == ell[k]
+        else:  # identical: the whole GEOS path, the plot itself
+            assert row["geometry"] is left[k]

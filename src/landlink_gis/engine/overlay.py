@@ -27,13 +27,14 @@ coordinate arrays, in the same chunk threads (it runs without the GIL), shared a
 touching vertices included (exact predicates, ties broken by a symbolic perturbation). GEOS is used
 only for the few pairs the kernel leaves undecided (other geometry types, CRSs other than Transverse
 Mercator, huge pairs) and, with ``geometry=True``, for the overlap geometry of the close calls
-(pairs the kernel decided only exactly or by the perturbation: they go through the whole GEOS path,
-geometry and areas, as when GEOS decided them) and of the crossings whose overlap has a hole. The
-overlap polygon of every other crossing pair is built from the kernel's own crossings
-(:mod:`landlink_gis.engine.clip`) and keeps the kernel's areas; a polygon inside the other is the
-overlap itself and is measured as such. ``geometry=False`` (figures that need only areas) builds no
-geometry at all, and gives the same pairs and, except for close calls and inside pairs, the same
-areas. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
+(pairs the kernel decided only exactly or by the perturbation: their overlap is the one GEOS
+builds) and of the crossings whose overlap has a hole. The overlap polygon of every other crossing
+pair is built from the kernel's own crossings (:mod:`landlink_gis.engine.clip`). A crossing keeps
+the kernel's areas; a polygon inside the other is the overlap itself and is measured as such, and
+a close call that may be one polygon's cover takes the whole GEOS path (covered_by, covers,
+intersection, areas of the geometry). ``geometry=False`` (figures that need only areas) builds no
+geometry at all, and gives the same pairs and, except for inside pairs and those close calls, the
+same areas. ``LANDLINK_OVERLAP_KERNEL=geos`` or :func:`set_kernel` forces the GEOS path for comparison.
 
 Another backend (the dask engine, :mod:`landlink_gis.engine.dask_engine`) can take over the pair
 computation for a block of code with :func:`use_backend`; the rules do not change.
@@ -377,12 +378,28 @@ def _by_kernel(
     )
     parts = [geos(li[undecided], rj[undecided])] if len(undecided) else []
     if geometry:
-        # close calls (decided exactly or by the perturbation) get their geometry and areas as
-        # the GEOS path builds them (covered_by, covers, intersection), so the findings are the
-        # ones GEOS gave when it decided these pairs; areas-only callers take the kernel's areas
+        # close calls (decided exactly or by the perturbation) get their geometry as the GEOS
+        # path builds it (covered_by, covers, intersection), so the overlap is the one GEOS gave
+        # when it decided these pairs
         near = np.flatnonzero(close & (cls != module.FALLBACK))
         if len(near):
-            parts.append(geos(li[near], rj[near]))
+            # a crossing whose overlap is clearly smaller than both polygons is covered by
+            # neither: GEOS's covered_by and covers would both say no, so its intersection is
+            # made at once, and it keeps the kernel's areas (exact for the region, as for every
+            # other crossing); the others (inside, or as large as a polygon) take the whole path
+            nl, nr = li[near], rj[near]
+            smaller = np.minimum(shapely.area(left[nl]), shapely.area(right[nr]))
+            direct = (cls[near] == module.CROSSING) & (planar[near] < (1.0 - 1e-9) * smaller)
+            whole = near[~direct]
+            if len(whole):
+                parts.append(geos(li[whole], rj[whole]))
+            direct = near[direct]
+            direct = direct[(value[direct] > 0) & (value[direct] >= tolerance_m2)]
+            if len(direct):
+                built = polygonal(shapely.intersection(left[li[direct]], right[rj[direct]]))
+                ok = _usable(built)
+                d = direct[ok]
+                parts.append((li[d], rj[d], built[ok], area[d], planar[d]))
             keep = keep[~close[keep]]
         if len(keep):
             k_li, k_rj, k_cls = li[keep], rj[keep], cls[keep]
