@@ -329,3 +329,24 @@ def test_snapped_vertices_are_decided_and_the_plot_is_shared_out_exactly():
     np.testing.assert_allclose(np.r_[p_h, p_f], geos, rtol=1e-6, atol=1e-8)
     ell_whole = ellipsoidal_area(np.array(plots, dtype=object), CRS)
     np.testing.assert_allclose(e_h + e_f, ell_whole, rtol=1e-7)
+
+
+def test_ragged_rings_of_holed_polygons_as_geos_gives_them():
+    # rings found in each polygon's coordinates (a ring ends where its first point returns) are
+    # GEOS's rings; a multipolygon among them takes GEOS's parts and rings
+    holed = shapely.Polygon(
+        square(0, 0, 100).exterior.coords,
+        [square(10, 10, 5).exterior.coords, square(50, 50, 20).exterior.coords],
+    )
+    geoms = np.array([square(0, 0, 3), holed, None, shapely.Polygon(), holed], dtype=object)
+    xs, ys, ring_ptr, geom_ptr, is_hole, ok = K.ragged(geoms)
+    assert ok.tolist() == [True, True, False, False, True]
+    assert geom_ptr.tolist() == [0, 1, 4, 4, 4, 7]
+    assert is_hole.tolist() == [False, False, True, True, False, True, True]
+    rings = [shapely.get_exterior_ring(square(0, 0, 3))] + 2 * list(shapely.get_rings(holed))
+    for r, ring in enumerate(rings):
+        a, b = ring_ptr[r], ring_ptr[r + 1]
+        np.testing.assert_array_equal(np.c_[xs[a:b], ys[a:b]], shapely.get_coordinates(ring))
+    with_multi = K.ragged(np.append(geoms, shapely.MultiPolygon([square(200, 0, 5)])))
+    for got, want in zip(with_multi[:5], (xs, ys, ring_ptr, geom_ptr, is_hole), strict=True):
+        np.testing.assert_array_equal(got[: len(want)], want)

@@ -89,13 +89,29 @@ def ragged(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     types = shapely.get_type_id(geoms)
     ok = np.isin(types, (3, 6)) & ~shapely.is_empty(geoms)
     work = np.where(ok, geoms, None)
-    plain = ok & (types == 3) & (shapely.get_num_interior_rings(work) == 0)
+    holes = shapely.get_num_interior_rings(work)
+    plain = ok & (types == 3) & (holes == 0)
+    split = None
     if plain[ok].all():
         xy, owner = shapely.get_coordinates(work, return_index=True)
         ring_count = ok.astype(np.int64)
         ring_ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n)[ok])])
         is_hole = np.zeros(int(ok.sum()), dtype=np.bool_)
-    else:
+    elif (types[ok] == 3).all():
+        # polygons, some with holes: the rings are found in each polygon's coordinates (a ring
+        # ends where its first point comes back), not made as GEOS ring geometries
+        xy, owner = shapely.get_coordinates(work, return_index=True)
+        ring_count = np.where(ok, holes + 1, 0).astype(np.int64)
+        ends = np.cumsum(np.bincount(owner, minlength=n)).astype(np.int64)
+        split = _split_rings(
+            np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ends, ring_count
+        )
+        if split is not None:
+            ring_ptr = split
+            first = np.cumsum(ring_count) - ring_count
+            is_hole = np.ones(int(ring_count.sum()), dtype=np.bool_)
+            is_hole[first[ok]] = False
+    if not plain[ok].all() and split is None:
         parts, part_owner = shapely.get_parts(work, return_index=True)
         rings, ring_part = shapely.get_rings(parts, return_index=True)
         first = np.r_[True, ring_part[1:] != ring_part[:-1]]
@@ -118,6 +134,36 @@ def ragged(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
         is_hole,
         ok,
     )
+
+
+def _split_rings(xs, ys, ends, ring_count) -> np.ndarray | None:
+    """Ring start offsets (and the end) of polygons whose coordinates are ``xs``/``ys``, geometry
+    ``g`` ending at ``ends[g]`` with ``ring_count[g]`` rings; None where a polygon's coordinates do
+    not split into that many closed rings (the caller then asks GEOS for the rings)."""
+    ptr = np.empty(int(ring_count.sum()) + 1, np.int64)
+    return ptr if _ring_starts(xs, ys, ends, ring_count, ptr) else None
+
+
+@numba.njit(cache=True, nogil=True)
+def _ring_starts(xs, ys, ends, ring_count, ptr):
+    r = 0
+    start = 0
+    for g in range(len(ends)):
+        i = start
+        for _k in range(ring_count[g]):
+            j = i + 1
+            while j < ends[g] and not (xs[j] == xs[i] and ys[j] == ys[i]):
+                j += 1
+            if j >= ends[g]:
+                return False  # not closed (or a NaN coordinate)
+            ptr[r] = i
+            r += 1
+            i = j + 1
+        if i != ends[g]:
+            return False
+        start = ends[g]
+    ptr[r] = start
+    return True
 
 
 @numba.njit(cache=True, nogil=True)
