@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from landlink_gis.engine import kernel as K
 from landlink_gis.engine.clip import overlap_polygons
-from landlink_gis.engine.overlay import compute_pairs, set_kernel
+from landlink_gis.engine.overlay import compute_pairs
 from tests.engine.test_overlap_kernel import polygon
 from tests.support.geoms import CRS, X0, Y0, rect, square
+from tests.support.helpers import geos_overlap_path
 
 TM = K.tm_params(CRS)
 
@@ -143,11 +144,8 @@ def test_any_pair_built_is_the_geos_overlap(pairs):
 def test_engine_geometry_equals_the_geos_path():
     a, b = _random_pairs(11, 300)
     fast = compute_pairs(a, b, crs=CRS)
-    set_kernel("geos")
-    try:
+    with geos_overlap_path():
         slow = compute_pairs(a, b, crs=CRS)
-    finally:
-        set_kernel(None)
     assert fast[["left", "right"]].values.tolist() == slow[["left", "right"]].values.tolist()
     assert len(fast) > 10_000
     # the ellipsoidal sum of a ring cancels terms of about 1e7 m² each: where a ring starts moves

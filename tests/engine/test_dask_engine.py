@@ -18,6 +18,7 @@ from landlink_gis.engine.overlay import compute_pairs, overlay_pairs
 from landlink_gis.run.runner import check
 from tests.support import REPO, SAMPLES
 from tests.support.geoms import CRS, X0, Y0
+from tests.support.helpers import geos_overlap_path
 
 sys.path.insert(0, str(REPO / "scripts" / "bench"))
 
@@ -265,19 +266,14 @@ def test_unreachable_scheduler_is_a_clear_error():
 def test_area_only_pairs_identical_with_the_kernel(cluster):
     # the compiled area kernel runs inside each partition: the dask pairs equal the local ones, and
     # both agree with the forced GEOS path to 1e-9 relative
-    from landlink_gis.engine.overlay import set_kernel
-
     left, right = _polys(3, 1200, 15), _polys(4, 2000, 20)
     local = compute_pairs(left, right, crs=CRS, geometry=False)
     with dask_engine(cluster.scheduler_address, npartitions=5):
         dist = overlay_pairs(left, right, crs=CRS, geometry=False)
     assert "geometry" not in dist.columns and len(local) > 100
     pd.testing.assert_frame_equal(local, dist)
-    set_kernel("geos")
-    try:
+    with geos_overlap_path():
         by_geos = compute_pairs(left, right, crs=CRS)
-    finally:
-        set_kernel(None)
     assert local[["left", "right"]].values.tolist() == by_geos[["left", "right"]].values.tolist()
     np.testing.assert_allclose(
         local["area_planar_m2"], by_geos["area_planar_m2"], rtol=1e-9, atol=1e-6

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from landlink_gis.engine import kernel as K
 from landlink_gis.engine.area import ellipsoidal_area
-from landlink_gis.engine.overlay import compute_pairs, set_kernel
+from landlink_gis.engine.overlay import compute_pairs
 from tests.support.geoms import CRS, X0, Y0, square
+from tests.support.helpers import geos_overlap_path
 
 TM = K.tm_params(CRS)
 
@@ -101,11 +102,8 @@ def test_degenerate_pairs_are_decided_by_the_kernel_and_the_engine_still_agrees(
         np.array([p[1] for p in pairs], dtype=object),
     )
     fast = compute_pairs(left, right, crs=CRS)
-    set_kernel("geos")
-    try:
+    with geos_overlap_path():
         slow = compute_pairs(left, right, crs=CRS)
-    finally:
-        set_kernel(None)
     assert fast[["left", "right"]].values.tolist() == slow[["left", "right"]].values.tolist()
     # identical polygons take the whole GEOS path (areas of the geometry); the collinear pair,
     # clearly smaller than both squares, keeps the kernel's areas: the same planar 50 m², and an

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import sqlite3
@@ -170,3 +171,16 @@ def write_with_pending_wal(frame: gpd.GeoDataFrame, path: Path, *, driver: str, 
 def file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of each file in ``folder``, by name."""
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@contextlib.contextmanager
+def geos_overlap_path():
+    """Inside the block the overlap engine takes its GEOS path (``set_kernel("geos")``), the
+    comparison every kernel test makes; the kernel is restored however the block ends."""
+    from landlink_gis.engine.overlay import set_kernel
+
+    set_kernel("geos")
+    try:
+        yield
+    finally:
+        set_kernel(None)
