@@ -64,6 +64,10 @@ def _lines(p: dict) -> list[str]:
         "(seed "
         f"{p['dataset']['seed']}).",
         "",
+    ]
+    if p.get("command"):
+        lines += [f"Command: `{p['command']}`", ""]
+    lines += [
         "Data: "
         + ", ".join(f"{k} {v:,}" for k, v in p["dataset"]["counts"].items())
         + f" (grid {p['dataset']['grid']}, "

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import shlex
 import shutil
 import socket
 import subprocess
@@ -294,6 +295,21 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         logger.info("wrote %s", results)
 
 
+def shape_command(shape: str) -> str:
+    """The command line that measures one shape as this run does: this run's arguments with
+    ``--shape`` naming only that shape (and without ``--results`` / ``--report-only``)."""
+    out: list[str] = []
+    argv = iter(sys.argv[1:])
+    for a in argv:
+        if a in ("--shape", "--results"):
+            next(argv, None)
+        elif a == "--report-only" or a.startswith(("--shape=", "--results=")):
+            continue
+        else:
+            out.append(shlex.quote(a) if a else '""')
+    return " ".join(["python scripts/bench/run.py", *out, "--shape", shape])
+
+
 def data_dir(args, shape: str) -> Path:
     """The data folder of one shape: ``--data``, else out/bench/SIZE[-SHAPE][-PLOTS]."""
     name = args.size if shape == "containment" else f"{args.size}-{shape}"
@@ -380,6 +396,7 @@ def run_shape(args, shape: str, skip: set[str] = frozenset()) -> dict:  # noqa: 
         ],
     )
     payload = {
+        "command": shape_command(shape),
         "size": args.size,
         "shape": shape,
         "dataset": dataset,

@@ -76,6 +76,32 @@ def test_packing_keeps_every_geometry_bit_for_bit(survey):
     assert packed[np.zeros(0, dtype=np.int64)].shape == (0,)
 
 
+def test_many_parts_index_as_one_array(survey, monkeypatch):
+    """Packed in parts of 97 features and joined from batches (as a layer read in batches is):
+    any positions — unsorted, repeated, across parts, None included — give the geometries at
+    those positions, and joining shares the parts' buffers instead of copying them."""
+    monkeypatch.setattr(packed_mod, "CHUNK", 97)
+    cuts = [0, 5, 300, 301, 700, len(survey)]
+    batches = [PackedGeometries.pack(survey[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    joined = PackedGeometries.concat(batches)
+    assert len(joined._parts) == sum(len(b._parts) for b in batches) > 10
+    assert all(
+        x is y for x, y in zip(joined._parts, [p for b in batches for p in b._parts], strict=True)
+    )
+    assert len(joined) == len(survey)
+    assert _wkb(np.asarray(joined)) == _wkb(survey)
+    rng = np.random.default_rng(5)
+    pos = rng.integers(0, len(survey), 500)
+    assert _wkb(joined[pos]) == _wkb(survey[pos])
+    none_at = int(np.flatnonzero(pd.isna(survey))[0])
+    assert joined[none_at] is None
+    # the WKB and an 8-byte offset per feature (and a validity bitmap), nothing per object
+    wkb_bytes = sum(len(b) for b in _wkb(survey) if b is not None)
+    assert wkb_bytes <= joined.nbytes <= wkb_bytes + 9 * len(survey) + 64 * len(joined._parts)
+    with pytest.raises(IndexError):
+        joined[np.array([len(survey)])]
+
+
 def test_chunks_cover_the_array_in_order(survey, monkeypatch):
     monkeypatch.setattr(packed_mod, "CHUNK", 97)
     packed = PackedGeometries.pack(survey)

@@ -126,15 +126,17 @@ def test_cli_check_removes_its_spool(tmp_path, monkeypatch):
 
 
 def test_findings_made_in_pieces_are_the_whole_layers_findings(bench_project, monkeypatch):
-    # the overlap rules and PLAN004 make their findings CHUNK_PLOTS plots at a time; with pieces
-    # of 7 plots (hundreds of pieces on the generated project) the findings are those of one
-    # piece, in the same order, in memory and spooled
+    # the overlap rules, PLAN004 and PLAN005 (a finding per construction plot) make their
+    # findings CHUNK_PLOTS plots at a time; with pieces of 7 plots (hundreds of pieces on the
+    # generated project) the findings are those of one piece, in the same order, in memory and
+    # spooled
     from landlink_gis.rules import _common
 
-    rules = ["OVL", "PLAN004"]
+    rules = ["OVL", "PLAN004", "PLAN005"]
     whole = check(bench_project, rules=rules)
     counts = whole.findings["rule_id"].value_counts()
     assert counts["OVL001"] > 100 and counts["PLAN004"] > 100  # both rules fire on many plots
+    assert counts["PLAN005"] == len(whole.plot_attributes["construction"]) > 7
     monkeypatch.setattr(_common, "CHUNK_PLOTS", 7)
     pieces = check(bench_project, rules=rules)
     _same_findings(pieces.findings, whole.findings)

@@ -92,7 +92,7 @@ def acceptance_figures(ctx, tolerance_m2: float = 1.0) -> AcceptanceFigures:
         li = pairs["left"].to_numpy(dtype=int)
         rj = pairs["right"].to_numpy(dtype=int)
         area = pairs[ctx.area_column].to_numpy(dtype=float)
-        classes = after["land_class"].to_numpy(dtype=object)[rj]
+        classes = ctx.text("survey_after", "land_class", rj)
         family = _family(demo["reclaim_class"].to_numpy(dtype=object))
         same = _family(classes) == family[li]
         net = area * (1.0 - _ridge(ctx)[rj])

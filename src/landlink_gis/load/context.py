@@ -124,6 +124,18 @@ class LayerFrames(dict):
         return out
 
 
+def factorised(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, table)`` with ``table[codes]`` equal to ``column.to_numpy(dtype=object)``:
+    ``table`` holds each distinct value once and, last, the column's missing value (code -1).
+    Codes are 32-bit: a few bytes per feature instead of a Python string each."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = np.asarray(uniques, dtype=object)
+    missing = np.flatnonzero(codes < 0)
+    table[-1] = column.iloc[missing[:1]].to_numpy(dtype=object)[0] if len(missing) else None
+    return codes.astype(np.int32), table
+
+
 def geometry_state(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks ``(present, invalid)`` of ``geoms`` (see :meth:`CheckContext.geometry_state`), on
     all cores."""
@@ -383,6 +395,24 @@ class CheckContext:
         """Values of column ``name`` of layer ``role`` (areas computed only when asked for)."""
         frame = self.layers[role] if name in LAZY_COLUMNS else self.attributes(role)
         return frame[name].to_numpy()
+
+    def text(self, role: str, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Values of text column ``name`` of layer ``role`` (at positions ``rows``, else all).
+
+        The same values as ``attributes(role)[name].to_numpy(dtype=object)[rows]``, but every
+        equal value is one shared object: the column is factorised once per check
+        (:meth:`text_codes`), so a lookup on a land survey of millions of features makes no
+        Python string per feature. Meant for columns of few distinct values (land classes,
+        村庄/采矿 codes, owners), not for ids.
+        """
+        codes, table = self.text_codes(role, name)
+        return table[codes if rows is None else codes[np.asarray(rows, dtype=np.int64)]]
+
+    def text_codes(self, role: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, table)`` of text column ``name`` of layer ``role``: ``table[codes]`` are its
+        values (:meth:`text`), ``table`` each distinct value once and, last, the column's
+        missing value; computed once per check."""
+        return self.cached(("text", role, name), lambda: factorised(self.attributes(role)[name]))
 
     def has(self, role: str) -> bool:
         """Whether layer ``role`` was given (it may still be empty)."""

@@ -375,7 +375,7 @@ def owner_mismatch(ctx: CheckContext):
     whose land the survey gives no owner, are not judged; a declared owner that ties with the
     largest share passes. ``measured`` is the share (%) of the plot under the survey's owner.
     Names are compared after trimming spaces."""
-    survey_owner = ctx.attributes("landuse")["owner"].to_numpy(dtype=object)
+    survey_owner = ctx.text("landuse", "owner")
     out = []
     for role in (r for r in PLOT_ROLES if ctx.has_field(r, "owner")):
         declared = ctx.attributes(role)["owner"].to_numpy(dtype=object)

@@ -77,9 +77,7 @@ def demolition_not_construction(ctx: CheckContext, overlap_tolerance_m2, min_con
     n = len(plots)
     plot_area = np.nan_to_num(ctx.area("demolition"))
     li = pairs["left"].to_numpy()
-    codes = normalise_code(
-        ctx.attributes("landuse")["land_class"].to_numpy(dtype=object)[pairs["right"].to_numpy()]
-    )
+    codes = normalise_code(ctx.text("landuse", "land_class", pairs["right"].to_numpy()))
     codes = (
         np.array(["?" if c is None else c for c in codes], dtype=object)
         if len(pairs)
@@ -212,7 +210,7 @@ def farmland_occupied(ctx: CheckContext):
     """
     frame = ctx.layer("construction")
     if not len(frame):
-        return None
+        return
     farm = farmland_under(ctx, "construction")
     qa = farm["quality_area_m2"].to_numpy(dtype=float)
     grade = np.where(
@@ -220,33 +218,36 @@ def farmland_occupied(ctx: CheckContext):
         farm["quality_area_product"].to_numpy(dtype=float) / np.where(qa > 0, qa, 1.0),
         np.nan,
     )
-    grade_text = np.array(["—" if np.isnan(g) else f"{g:.2f}" for g in grade], dtype=object)
-    note = np.full(len(frame), "", dtype=object)
-    if "quality" in ctx.rasters:
-        stats = ctx.zonal_stats("quality", "construction")
-        label = "；质量等别栅格均值 " if ctx.lang == "zh" else "; quality raster mean "
-        note = np.array(
-            ["" if np.isnan(m) else f"{label}{m:.2f}" for m in stats["mean"].to_numpy()],
-            dtype=object,
+    mean = ctx.zonal_stats("quality", "construction")["mean"] if "quality" in ctx.rasters else None
+    label = "；质量等别栅格均值 " if ctx.lang == "zh" else "; quality raster mean "
+    sources = farm["source"].to_numpy(dtype=object)
+    ids, geoms = ctx.plot_ids("construction"), ctx.valid_geoms("construction")
+    step = _common.CHUNK_PLOTS
+    for start in range(0, len(frame), step):  # one finding per plot: a piece at a time
+        part = slice(start, start + step)
+        note = (
+            np.array(
+                ["" if np.isnan(m) else f"{label}{m:.2f}" for m in mean.to_numpy()[part]],
+                dtype=object,
+            )
+            if mean is not None
+            else ""
         )
-    return make(
-        layer="construction",
-        plot_id=ctx.plot_ids("construction"),
-        geometry=ctx.valid_geoms("construction"),
-        measured=farm["cultivated_m2"].to_numpy(dtype=float),
-        unit="m2",
-        paddy_m2=farm["paddy_m2"].to_numpy(dtype=float),
-        grade=grade_text,
-        source=np.array(
-            [
-                BASIS_LABELS.get(v, (v, v))[0 if ctx.lang == "zh" else 1]
-                for v in farm["source"].to_numpy(dtype=object)
-            ],
-            dtype=object,
-        ),
-        raster_note=note,
-        crs=ctx.crs,
-    )
+        yield make(
+            layer="construction",
+            plot_id=ids[part],
+            geometry=geoms[part],
+            measured=farm["cultivated_m2"].to_numpy(dtype=float)[part],
+            unit="m2",
+            paddy_m2=farm["paddy_m2"].to_numpy(dtype=float)[part],
+            grade=np.array(["—" if np.isnan(g) else f"{g:.2f}" for g in grade[part]], dtype=object),
+            source=np.array(
+                [BASIS_LABELS.get(v, (v, v))[0 if ctx.lang == "zh" else 1] for v in sources[part]],
+                dtype=object,
+            ),
+            raster_note=note,
+            crs=ctx.crs,
+        )
 
 
 @rule(

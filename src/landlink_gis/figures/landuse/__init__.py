@@ -148,10 +148,10 @@ def ridge_netted(ctx) -> bool:
     """Whether any cultivated land-survey feature carries a 田坎 coefficient (areas are netted)."""
     if not has_survey(ctx):
         return False
-    classes = ctx.attributes("landuse")["land_class"].to_numpy(dtype=object)
-    if not len(classes):
+    codes, table = ctx.text_codes("landuse", "land_class")
+    if not len(codes):
         return False
-    cultivated = np.asarray(is_cultivated(classes), dtype=bool)
+    cultivated = np.asarray(is_cultivated(table), dtype=bool)[codes]
     return bool(np.isfinite(survey_kcxs(ctx)[cultivated]).any())
 
 
@@ -199,7 +199,7 @@ def _from_landuse(ctx, role: str) -> pd.DataFrame:
         li = pairs["left"].to_numpy()
         rj = pairs["right"].to_numpy()
         area = pairs[ctx.area_column].to_numpy(dtype=float)
-        classes = landuse["land_class"].to_numpy(dtype=object)[rj]
+        classes = ctx.text("landuse", "land_class", rj)
         grade = landuse["quality"].to_numpy(dtype=float)[rj]
         cultivated = np.asarray(is_cultivated(classes), dtype=bool)
         paddy = np.asarray(is_paddy(classes), dtype=bool)
@@ -305,15 +305,10 @@ def quota_basis(ctx) -> pd.DataFrame:
         area = plot_area(ctx, "demolition")
         n = len(frame)
         if has_survey(ctx):
-            survey = ctx.attributes("landuse")
             pairs = survey_pairs(ctx, "demolition")
             li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-            cz = (
-                survey["czcsxm"].to_numpy(dtype=object)[rj]
-                if ctx.has_field("landuse", "czcsxm")
-                else None
-            )
-            rural = is_rural_construction_land(survey["land_class"].to_numpy(dtype=object)[rj], cz)
+            cz = ctx.text("landuse", "czcsxm", rj) if ctx.has_field("landuse", "czcsxm") else None
+            rural = is_rural_construction_land(ctx.text("landuse", "land_class", rj), cz)
             col = ctx.area_column
             weights = (
                 np.where(rural, pairs[col].to_numpy(dtype=float), 0.0)

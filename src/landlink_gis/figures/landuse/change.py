@@ -69,16 +69,15 @@ def _pieces(ctx, role: str) -> pd.DataFrame:
     plots = ctx.attributes(role)
     owner = _text(plots["owner"].to_numpy(dtype=object)) if len(plots) else np.zeros(0, object)
     if has_survey(ctx):
-        survey = ctx.attributes("landuse")
         pairs = survey_pairs(ctx, role)
         li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
         seat = (
-            _text(survey["seat"].to_numpy(dtype=object)[rj])
+            _text(ctx.text("landuse", "seat", rj))
             if ctx.has_field("landuse", "seat")
             else np.full(len(rj), "", object)
         )
         lu_owner = (
-            _text(survey["owner"].to_numpy(dtype=object)[rj])
+            _text(ctx.text("landuse", "owner", rj))
             if ctx.has_field("landuse", "owner")
             else np.full(len(rj), "", object)
         )
@@ -90,7 +89,7 @@ def _pieces(ctx, role: str) -> pd.DataFrame:
             {
                 "plot": li,
                 "village": village,
-                "before": survey["land_class"].to_numpy(dtype=object)[rj],
+                "before": ctx.text("landuse", "land_class", rj),
                 "area": pairs[col].to_numpy(dtype=float),
             }
         )

@@ -126,8 +126,8 @@ def _survey_means(ctx, reclaim: np.ndarray) -> np.ndarray:
     out = np.full(len(reclaim), np.nan)
     if not has_survey(ctx) or not len(reclaim):
         return out
-    survey = ctx.attributes("landuse")
-    codes = np.asarray(normalise_code(survey["land_class"].to_numpy(dtype=object)), dtype=object)
+    at, table = ctx.text_codes("landuse", "land_class")
+    codes = np.asarray(normalise_code(table), dtype=object)[at]  # each distinct class once
     k = survey_kcxs(ctx)
     use = np.asarray(is_cultivated(codes), dtype=bool) & np.isfinite(k) & _near_survey(ctx)
     # planar areas of whole polygons as weights: one scale factor, so it cancels in the mean
