@@ -48,8 +48,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests scripts
 
 # 1M plots on 2M land-survey polygons, the five data shapes side by side (over an hour on 2 cores,
-# about 25 GB of data under out/bench); bench-100k: the same at 100,000 plots (what
-# scripts/bench/RESULTS.md shows now); bench-dask: the dask engine on 1…16 workers (a bigger machine)
+# about 25 GB of data under out/bench; scripts/bench/RESULTS.md); bench-100k: the same at 100,000
+# plots (scripts/bench/RESULTS-100k.md); bench-dask: the dask engine on 1…16 workers (a bigger machine)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py --size county --plots 1000000 --landuse 2000000 \
 		--shape partial,holes,containment,slivers,holes_noise --methods arrow,engine,engine1,engine_geom,floor,check,geopandas,postgis --first-only ""
@@ -57,7 +57,7 @@ bench: $(STAMP)
 bench-100k: $(STAMP)
 	$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python scripts/bench/run.py --size county --shape partial,holes,containment,slivers,holes_noise --plots 100000 \
-		--results out/bench/RESULTS-100k.md
+		--results scripts/bench/RESULTS-100k.md
 
 bench-dask: $(STAMP)
 	test -f out/bench/county-partial-100000/project.toml || $(BIN)/python scripts/bench/generate.py \

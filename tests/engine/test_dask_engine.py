@@ -279,3 +279,40 @@ def test_area_only_pairs_identical_with_the_kernel(cluster):
         local["area_planar_m2"], by_geos["area_planar_m2"], rtol=1e-9, atol=1e-6
     )
     np.testing.assert_allclose(local["area_m2"], by_geos["area_m2"], rtol=1e-9, atol=1e-6)
+
+
+def test_packed_reference_layer_streams_to_the_workers(cluster, monkeypatch):
+    # a packed layer (as the check context holds the land survey), through its usable view
+    # (missing geometries dropped, an invalid one repaired): each partition is sent its WKB
+    # and walked a chunk at a time on the worker; pairs, areas and geometry equal the local
+    # engine's on the same geometries, and the client never makes the whole layer
+    from landlink_gis.engine import packed as packed_mod
+    from landlink_gis.engine.packed import PackedGeometries
+    from landlink_gis.load.context import geometry_state
+
+    left, right = _polys(5, 1200, 15), _polys(6, 2200, 20)
+    right[::37] = None
+    right[5] = shapely.Polygon(
+        [(X0, Y0), (X0 + 400, Y0 + 400), (X0 + 400, Y0), (X0, Y0 + 400)]
+    )  # a bow-tie
+    present, invalid = geometry_state(right)
+    assert invalid.sum() == 1
+    monkeypatch.setattr(packed_mod, "CHUNK", 150)  # several chunks per partition
+    view = PackedGeometries.pack(right).usable(present, invalid)
+    monkeypatch.setattr(
+        PackedGeometries,
+        "__array__",
+        lambda *a, **k: pytest.fail("the whole packed layer was made on the client"),
+    )
+    usable = view.copy()
+    for geometry in (True, False):
+        local = compute_pairs(left, usable, crs=CRS, geometry=geometry)
+        with dask_engine(cluster.scheduler_address, npartitions=5):
+            dist = overlay_pairs(left, view, crs=CRS, geometry=geometry)
+        assert len(local) > 100 and (local["right"] == 5).any()
+        if geometry:
+            assert shapely.equals_exact(
+                local["geometry"].to_numpy(), dist["geometry"].to_numpy(), tolerance=0
+            ).all()
+            local, dist = local.drop(columns="geometry"), dist.drop(columns="geometry")
+        pd.testing.assert_frame_equal(local, dist)

@@ -49,3 +49,25 @@ def test_same_answer_as_the_prepared_dwithin_query_on_random_polygons():
 
 def test_nothing_is_near_an_empty_layer():
     assert not near_mask(np.array([_square(0, 0)]), np.zeros(0, dtype=object), 100.0).any()
+
+
+def test_many_candidates_each_same_answer_as_the_prepared_query():
+    # dense plots: each survey polygon has dozens of candidates, near ones and ones whose grown
+    # envelope meets it but that lie farther (diagonals); found near at whatever round, or
+    # never after all its candidates
+    rng = np.random.default_rng(8)
+    survey = shapely.buffer(
+        shapely.points(rng.uniform(0, 1_000, size=(800, 2))), rng.uniform(2, 30, 800), quad_segs=2
+    )
+    plots = shapely.buffer(
+        shapely.points(rng.uniform(0, 1_000, size=(2_000, 2))),
+        rng.uniform(1, 6, 2_000),
+        quad_segs=1,
+    )
+    tree = shapely.STRtree(plots)
+    for distance in (0.0, 3.0, 12.0):
+        got = near_mask(survey, plots, distance, chunk=300)
+        expected = np.zeros(len(survey), dtype=bool)
+        expected[np.unique(tree.query(survey, predicate="dwithin", distance=distance)[0])] = True
+        assert 0 < expected.sum() < len(survey), distance
+        np.testing.assert_array_equal(got, expected)

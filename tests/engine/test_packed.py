@@ -197,3 +197,19 @@ def test_overlay_in_pieces_gives_each_pieces_pairs(plots, survey, piece, monkeyp
             )
             assert _wkb(pairs["geometry"]) == _wkb(want["geometry"])
     assert starts[0] == starts[1] == list(range(0, len(plots), piece))
+
+
+def test_take_and_pickle_keep_the_view(survey):
+    # what the dask engine sends a worker: the features at some positions, the usable view's
+    # masks taken along, through pickle (a worker in another process)
+    import pickle
+
+    present, invalid = geometry_state(survey)
+    view = PackedGeometries.pack(survey).usable(present, invalid)
+    pos = np.flatnonzero(np.arange(len(survey)) % 3 == 1)
+    sent = pickle.loads(pickle.dumps(view.take(pos)))
+    assert len(sent) == len(pos) and len(sent._parts) == 1
+    assert _wkb(np.asarray(sent)) == _wkb(view[pos])
+    with pytest.raises(ValueError, match="increasing"):
+        view.take(pos[::-1])
+    assert len(view.take(np.zeros(0, dtype=np.int64))) == 0

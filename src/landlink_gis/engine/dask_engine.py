@@ -2,15 +2,20 @@
 dask``).
 
 The reference side of every overlap is spatially partitioned with dask-geopandas' Hilbert distance
-(the order ``spatial_shuffle`` uses: runs of it are compact patches of the map), and the partitions
-are scattered to the workers once. Like dask-geopandas' ``sjoin``, the partition hulls decide which
+(the order ``spatial_shuffle`` uses: runs of it are compact patches of the map), and each partition
+is scattered to a worker once. Like dask-geopandas' ``sjoin``, the partition hulls decide which
 plots go to which partition (an STRtree query of the plots' envelopes against the hulls); each
 partition then runs the local vectorised engine (:func:`landlink_gis.engine.overlay.compute_pairs`)
-on a
-worker. A reference feature lives in exactly one partition, so every pair is found exactly once;
-the pairs are gathered, put back into the plots' and features' positions and sorted by
+on a worker. A reference feature lives in exactly one partition, so every pair is found exactly
+once; the pairs are gathered, put back into the plots' and features' positions and sorted by
 (left, right), so the rules see exactly what the local engine gives them and the findings are
 identical.
+
+The big reference layers stream as on one machine: the check context holds them packed as WKB
+(:mod:`landlink_gis.engine.packed`), the client reads their bounds a chunk at a time and sends each
+partition its features' WKB (with the usable view's masks), and the worker's engine makes them
+into GEOS geometries a chunk at a time. The whole layer is never GEOS geometries on the client, and
+WKB is what a geometry would be pickled as anyway.
 
 On one machine the local engine is faster (no serialisation, no scheduler); this backend is for a
 cluster with more cores than one machine has::
@@ -37,6 +42,7 @@ import shapely
 
 from ..base.errors import InputError
 from .overlay import _empty, _usable, compute_pairs, use_backend
+from .packed import is_packed
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +65,15 @@ def _import_dask():
 
 
 def _partition_task(
-    left_geoms, left_pos, part, crs_wkt, tolerance_m2, self_join, area_method, geometry=True
+    left_geoms, left_pos, part, right_pos, crs_wkt, tolerance_m2, self_join, area_method, geometry
 ):
     """One partition on a worker: the local engine (compiled area kernel included), then
-    positions mapped back."""
-    right_geoms = np.asarray(part.geometry.array, dtype=object)
-    right_pos = part["pos"].to_numpy()
+    positions mapped back. ``part``: the partition's reference features, a geometry array or,
+    for a packed layer, a :class:`~landlink_gis.engine.packed.PackedGeometries` (the engine walks
+    it a chunk at a time, as on one machine)."""
     pairs = compute_pairs(
         left_geoms,
-        right_geoms,
+        part,
         crs=crs_wkt,
         tolerance_m2=tolerance_m2,
         area_method=area_method,
@@ -79,6 +85,19 @@ def _partition_task(
     if self_join:
         pairs = pairs[pairs["left"].to_numpy() < pairs["right"].to_numpy()]
     return pairs
+
+
+def _bounds_and_usable(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds and usability of each geometry; a packed layer is walked a chunk at a time (its
+    GEOS geometries are never all alive on the client)."""
+    if not is_packed(geoms):
+        return shapely.bounds(geoms), _usable(geoms)
+    bounds = np.full((len(geoms), 4), np.nan)
+    usable = np.zeros(len(geoms), dtype=bool)
+    for start, chunk in geoms.chunks():
+        bounds[start : start + len(chunk)] = shapely.bounds(chunk)
+        usable[start : start + len(chunk)] = _usable(chunk)
+    return bounds, usable
 
 
 def dask_pairs(
@@ -98,52 +117,71 @@ def dask_pairs(
     Parameters
     ----------
     left, right, crs, tolerance_m2, self_join, area_method, geometry
-        As for :func:`~landlink_gis.engine.overlay.overlay_pairs`.
+        As for :func:`~landlink_gis.engine.overlay.overlay_pairs`. A packed ``right`` (the check
+        context's big reference layers) streams: the client reads its bounds a chunk at a time
+        and sends each partition its features' WKB (:meth:`PackedGeometries.take`), never the
+        whole layer as GEOS geometries.
     client
         A ``dask.distributed.Client``.
     npartitions
         Spatial partitions of ``right`` (default: one per ~50 000 features, at least one per
         worker).
     """
-    import geopandas as gpd
-
     _import_dask()
-    from dask_geopandas.hilbert_distance import _hilbert_distance
+    from dask_geopandas.hilbert_distance import _continuous_to_discrete_coords, _encode
 
     left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
+    if not is_packed(right):
+        right = np.asarray(right, dtype=object)
     left_pos = np.flatnonzero(_usable(left)) if len(left) else np.zeros(0, np.int64)
-    right_pos = np.flatnonzero(_usable(right)) if len(right) else np.zeros(0, np.int64)
-    if len(left_pos) == 0 or len(right_pos) == 0:
+    if len(left_pos) == 0 or len(right) == 0:
+        return _empty(geometry)
+    bounds, usable = _bounds_and_usable(right)
+    right_pos = np.flatnonzero(usable)
+    if len(right_pos) == 0:
         return _empty(geometry)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     n = npartitions or max(workers, math.ceil(len(right_pos) / FEATURES_PER_PARTITION))
     n = max(1, min(n, len(right_pos)))
-    frame = gpd.GeoDataFrame({"pos": right_pos}, geometry=gpd.GeoSeries(right[right_pos]))
-    # dask-geopandas' Hilbert distance orders the features along a space-filling curve; cutting
-    # that order into n runs gives compact spatial partitions (what spatial_shuffle does, without
-    # shipping the layer through a shuffle); each run is scattered to a worker once
-    frame = frame.iloc[
-        np.argsort(np.asarray(_hilbert_distance(frame, frame.total_bounds, 16)), kind="stable")
-    ]
-    cuts = np.linspace(0, len(frame), n + 1).astype(np.int64)
-    chunks = [frame.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
-    parts = client.scatter(chunks)
-    hulls = np.array([shapely.box(*c.total_bounds) for c in chunks], dtype=object)
+    # dask-geopandas' Hilbert distance of the envelopes' midpoints orders the features along a
+    # space-filling curve; cutting that order into n runs gives compact spatial partitions (what
+    # spatial_shuffle does, without shipping the layer through a shuffle); each run is
+    # scattered to a worker once
+    b = bounds[right_pos]
+    total = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+    x, y = _continuous_to_discrete_coords(b, 16, total)
+    order = right_pos[np.argsort(np.asarray(_encode(16, x, y)), kind="stable")]
+    cuts = np.linspace(0, len(order), n + 1).astype(np.int64)
+    runs = [np.sort(order[a:c]) for a, c in zip(cuts[:-1], cuts[1:], strict=True) if c > a]
+    hulls = np.array(
+        [
+            shapely.box(
+                bounds[r, 0].min(), bounds[r, 1].min(), bounds[r, 2].max(), bounds[r, 3].max()
+            )
+            for r in runs
+        ],
+        dtype=object,
+    )
     # which plots may meet which partition: plot envelopes against the partition extents
     pi, li = shapely.STRtree(left[left_pos]).query(hulls)
     crs_wkt = crs.to_wkt() if hasattr(crs, "to_wkt") else crs
-    futures = []
-    for k, part in enumerate(parts):
+    futures, sent = [], []
+    for k, run in enumerate(runs):
         cand = left_pos[li[pi == k]]
         if len(cand) == 0:
             continue
+        # a key of its own (two calls may send equal content while the last one's is being
+        # released), held until gathered: a scattered partition whose future is dropped is
+        # forgotten
+        part = client.scatter(right.take(run) if is_packed(right) else right[run], hash=False)
+        sent.append(part)
         futures.append(
             client.submit(
                 _partition_task,
                 left[cand],
                 cand,
                 part,
+                run,
                 crs_wkt,
                 tolerance_m2,
                 self_join,
@@ -153,7 +191,8 @@ def dask_pairs(
             )
         )
     results = [r for r in client.gather(futures) if len(r)]
-    logger.debug("dask engine: %d partitions, %d tasks", len(parts), len(futures))
+    del sent
+    logger.debug("dask engine: %d partitions, %d tasks", len(runs), len(futures))
     if not results:
         return _empty(geometry)
     out = pd.concat(results, ignore_index=True)

@@ -34,7 +34,7 @@ from .geomops import polygonal
 __all__ = ["CHUNK", "PackedGeometries", "is_packed", "per_geometry"]
 
 #: Features made into GEOS geometries at a time when the engine walks a packed array.
-CHUNK = 200_000
+CHUNK = 100_000
 
 
 class PackedGeometries:
@@ -146,6 +146,13 @@ class PackedGeometries:
             out = np.empty(len(pos), dtype=object)
             out[order] = self._wkb_at(pos[order])
             return out
+        pieces = self._arrow_at(pos)
+        if len(pieces) == 1:
+            return pieces[0].to_numpy(zero_copy_only=False)
+        return np.concatenate([p.to_numpy(zero_copy_only=False) for p in pieces])
+
+    def _arrow_at(self, pos: np.ndarray) -> list[pa.Array]:
+        """The WKB of sorted positions ``pos`` as Arrow arrays, one per part they fall in."""
         if pos[0] < 0 or pos[-1] >= len(self):
             raise IndexError(f"position out of range for {len(self)} packed features")
         # positions sorted: each part's positions are one run of them
@@ -160,9 +167,22 @@ class PackedGeometries:
                 pieces.append(part.slice(int(local[0]), len(local)))
             else:
                 pieces.append(part.take(pa.array(local)))
-        if len(pieces) == 1:
-            return pieces[0].to_numpy(zero_copy_only=False)
-        return np.concatenate([p.to_numpy(zero_copy_only=False) for p in pieces])
+        return pieces
+
+    def take(self, pos: np.ndarray) -> PackedGeometries:
+        """The features at sorted positions ``pos`` as a packed array of their own (their WKB
+        copied into one Arrow array, the view's masks taken along): what a dask task is sent
+        instead of GEOS geometries."""
+        pos = np.asarray(pos, dtype=np.int64).reshape(-1)
+        if len(pos) > 1 and not (pos[1:] > pos[:-1]).all():
+            raise ValueError("take wants strictly increasing positions")
+        wkb = [pa.concat_arrays(self._arrow_at(pos))] if len(pos) else []
+        return PackedGeometries(
+            wkb,
+            present=None if self._present is None else self._present[pos],
+            repair=None if self._repair is None else self._repair[pos],
+            blank=None if self._blank is None else self._blank[pos],
+        )
 
     def _positions(self, key) -> np.ndarray:
         return np.arange(len(self))[key]

@@ -17,10 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CHUNK_PLOTS", "TOLERANCE", "ids_text", "measure", "reference_ids"]
 
-#: Plots whose findings a rule that makes many (the overlap rules, PLAN004) makes and yields
+#: Plots whose findings a rule that makes many (the overlap rules, PLAN004, PLAN005) makes and yields
 #: together: a county's findings are found, measured and spooled a piece at a time, so their
 #: geometry is never all held at once (the pieces, in order, are the findings of the whole layer).
-CHUNK_PLOTS = 100_000
+CHUNK_PLOTS = 50_000
 
 #: plot ids a message names at most before 「等 N 块」
 MAX_IDS = 10
