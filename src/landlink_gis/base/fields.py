@@ -105,13 +105,18 @@ def text_column(col: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray
     A frame column of text is pandas' ``str`` (Arrow) column, whatever it is built from; built
     from :func:`as_text`'s objects, a layer of millions of features first makes millions of
     Python strings (about 60 bytes each) only to copy them into Arrow. Here the text stays in
-    Arrow throughout. A column with no value at all is None objects, as :func:`as_text` gives
-    and a frame keeps it.
+    Arrow throughout, and a text column that normalising leaves as it is (already stripped) is
+    the read column itself, sharing its buffers. A column with no value at all is None objects,
+    as :func:`as_text` gives and a frame keeps it.
     """
     text = _stripped(col)
     if not text.notna().any():
         return np.full(len(text), None, dtype=object)
-    return text.astype("str").array
+    out = text.astype("str")
+    if out.dtype == col.dtype and out.equals(col):
+        # already stripped text: the column as read, its Arrow buffers shared (not a copy)
+        return col.array
+    return out.array
 
 
 def shared_strings(values: np.ndarray) -> np.ndarray:

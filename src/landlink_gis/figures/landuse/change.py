@@ -59,13 +59,23 @@ _SUBTOTAL = "小计"
 
 
 def _text(values) -> np.ndarray:
+    """Stripped text of each value ("" for a blank), each distinct value made once."""
     out = np.asarray(values, dtype=object).copy()
     out[blank(out)] = ""
-    return np.array([str(v).strip() for v in out], dtype=object)
+    codes, uniques = pd.factorize(out)
+    return np.array([str(v).strip() for v in uniques] + [""], dtype=object)[codes]
 
 
-def _pieces(ctx, role: str) -> pd.DataFrame:
-    """(plot position, village, current class, area) of each piece of the plots of ``role``."""
+def _or_blank(codes) -> np.ndarray:
+    """Normalised land-class codes with "" for a missing one."""
+    out = np.asarray(codes, dtype=object).copy()
+    out[np.equal(out, None)] = ""
+    return out
+
+
+def _pieces(ctx, role: str) -> dict[str, np.ndarray]:
+    """(plot position, village, current class, area) of each piece of the plots of ``role``,
+    as arrays (text as objects, each distinct value shared by its rows)."""
     plots = ctx.attributes(role)
     owner = _text(plots["owner"].to_numpy(dtype=object)) if len(plots) else np.zeros(0, object)
     if has_survey(ctx):
@@ -84,62 +94,69 @@ def _pieces(ctx, role: str) -> pd.DataFrame:
         village = np.where(
             seat != "", seat, np.where(lu_owner != "", lu_owner, owner[li] if len(li) else lu_owner)
         )
-        col = ctx.area_column
-        return pd.DataFrame(
-            {
-                "plot": li,
-                "village": village,
-                "before": ctx.text("landuse", "land_class", rj),
-                "area": pairs[col].to_numpy(dtype=float),
-            }
-        )
-    area = ctx.area(role).astype(float)
-    keep = np.isfinite(area)
-    return pd.DataFrame(
-        {
-            "plot": np.flatnonzero(keep),
-            "village": owner[keep],
-            "before": plots["land_class"].to_numpy(dtype=object)[keep],
-            "area": area[keep],
+        return {
+            "plot": li,
+            "village": village,
+            "before": ctx.text("landuse", "land_class", rj),
+            "area": pairs[ctx.area_column].to_numpy(dtype=float),
         }
-    )
+    area = ctx.area(role).astype(float)
+    keep = np.flatnonzero(np.isfinite(area))
+    return {
+        "plot": keep,
+        "village": owner[keep],
+        "before": ctx.text(role, "land_class", keep),
+        "area": area[keep],
+    }
 
 
 def _side(ctx, role: str) -> pd.DataFrame:
     """Long rows (village, class, before, after) of one side."""
     pieces = _pieces(ctx, role)
-    pieces["before"] = (
-        [c or "" for c in normalise_code(pieces["before"].to_numpy(dtype=object))]
-        if len(pieces)
-        else []
-    )
+    before = _or_blank(normalise_code(pieces["before"]))
     if role == "demolition":
-        after = np.asarray(
-            normalise_code(ctx.attributes(role)["reclaim_class"].to_numpy(dtype=object)),
-            dtype=object,
-        )
-        pieces["after"] = [c or "" for c in after[pieces["plot"].to_numpy()]] if len(pieces) else []
+        after = _or_blank(normalise_code(ctx.text(role, "reclaim_class")))
     else:
         kinds = ctx.attributes(role)["kind"].to_numpy(dtype=object)
         after = np.where(kinds == "resettlement", RESETTLEMENT_CLASS, CONSTRUCTION_CLASS[0])
-        pieces["after"] = after[pieces["plot"].to_numpy()] if len(pieces) else []
-    for col in ("village", "before", "after"):
-        pieces[col] = pieces[col].astype(str) if len(pieces) else pd.Series([], dtype=object)
-    before = (
-        pieces.groupby(["village", "before"], as_index=False)["area"]
-        .sum()
-        .rename(columns={"before": "land_class", "area": "before_m2"})
+    after = after[pieces["plot"]].astype(object)
+    rows = _grouped(pieces["village"], before, pieces["area"], "before_m2").merge(
+        _grouped(pieces["village"], after, pieces["area"], "after_m2"),
+        on=["village", "land_class"],
+        how="outer",
     )
-    after = (
-        pieces.groupby(["village", "after"], as_index=False)["area"]
-        .sum()
-        .rename(columns={"after": "land_class", "area": "after_m2"})
-    )
-    rows = before.merge(after, on=["village", "land_class"], how="outer").fillna(
-        {"before_m2": 0.0, "after_m2": 0.0}
-    )
+    rows = rows.fillna({"before_m2": 0.0, "after_m2": 0.0})
     rows["side"] = role
     return rows
+
+
+def _grouped(village: np.ndarray, key: np.ndarray, area: np.ndarray, name: str) -> pd.DataFrame:
+    """``area`` summed by (village, ``key``) as rows (village, land_class, ``name``), sorted
+    by village then class.
+
+    Grouped on the codes of the sorted distinct texts: the same groups, order and sums
+    (pandas' summation, rows in order) as grouping the text itself, without a copy of every
+    row's text.
+    """
+    if not len(area):
+        empty = pd.Series([], dtype=object)
+        return pd.DataFrame(
+            {"village": empty, "land_class": empty, name: pd.Series([], dtype=float)}
+        )
+    vc, villages = pd.factorize(village, sort=True)
+    kc, classes = pd.factorize(key, sort=True)
+    sums = (
+        pd.DataFrame({"v": vc, "k": kc, "area": area})
+        .groupby(["v", "k"], as_index=False)["area"]
+        .sum()
+    )
+    return pd.DataFrame(
+        {
+            "village": np.asarray(villages, dtype=object)[sums["v"].to_numpy()],
+            "land_class": np.asarray(classes, dtype=object)[sums["k"].to_numpy()],
+            name: sums["area"].to_numpy(),
+        }
+    )
 
 
 def _finish(rows: pd.DataFrame) -> pd.DataFrame:
