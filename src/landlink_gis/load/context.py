@@ -429,11 +429,19 @@ class CheckContext:
         frame = self.layers[role] if name in LAZY_COLUMNS else self.attributes(role)
         return name in frame.columns and name not in self.sources[role].missing_fields
 
-    def plot_ids(self, role: str) -> np.ndarray:
-        """Printable id of each feature of ``role``: its plot id, or ``#n`` (feature number) when
-        empty."""
+    def plot_ids(self, role: str, positions: np.ndarray | None = None) -> np.ndarray:
+        """Printable id of each feature of ``role`` (of those at ``positions``, an index or mask,
+        when given): its plot id, or ``#n`` (feature number) when empty.
+
+        ``plot_ids(role, positions)`` equals ``plot_ids(role)[positions]`` but makes the ids of
+        those features only (a Python string each), not of every plot of a county.
+        """
         frame = self.attributes(role)
-        return printable_ids(frame["plot_id"].to_numpy(dtype=object), frame["fid"].to_numpy())
+        ids, fid = frame["plot_id"], frame["fid"].to_numpy()
+        if positions is not None:
+            at = np.arange(len(frame))[positions]
+            ids, fid = ids.iloc[at], fid[at]
+        return printable_ids(ids.to_numpy(dtype=object), fid)
 
     def geoms(self, role: str) -> np.ndarray | PackedGeometries:
         """Geometries of layer ``role`` as read (in the project CRS, 2-D), one per feature.

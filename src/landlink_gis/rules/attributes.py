@@ -70,7 +70,7 @@ def required(ctx: CheckContext, require_occupied_quality):
                 out.append(
                     make(
                         layer=role,
-                        plot_id=ctx.plot_ids(role)[bad],
+                        plot_id=ctx.plot_ids(role, bad),
                         geometry=frame.geometry.array[bad],
                         field=name,
                         field_zh=FIELD_LABELS_ZH[name],
@@ -155,7 +155,7 @@ def area_mismatch(ctx: CheckContext, area_abs_tol_m2, area_rel_tol):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=geoms[bad],
                     measured=computed[bad],
                     threshold=tol[bad],
@@ -211,7 +211,7 @@ def unknown_class(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=frame.geometry.array[bad],
                     field=name,
                     field_zh=FIELD_LABELS_ZH[name],
@@ -270,7 +270,7 @@ def not_rural_construction(ctx: CheckContext):
     code = np.asarray(codes.normalise_code(classes[bad]), dtype=object)
     return make(
         layer="demolition",
-        plot_id=ctx.plot_ids("demolition")[bad],
+        plot_id=ctx.plot_ids("demolition", bad),
         geometry=frame.geometry.array[bad],
         code=code,
         class_name=codes.class_name(code),
@@ -334,7 +334,7 @@ def grade_out_of_scale(ctx: CheckContext):
             bad = np.flatnonzero(mask)
             if len(bad):
                 ids = (
-                    ctx.plot_ids(role)[bad] if role != "landuse" else reference_ids(ctx, role, bad)
+                    ctx.plot_ids(role, bad) if role != "landuse" else reference_ids(ctx, role, bad)
                 )
                 out.append(
                     make(
@@ -428,7 +428,7 @@ def owner_mismatch(ctx: CheckContext):
         out.append(
             make(
                 layer=role,
-                plot_id=ctx.plot_ids(role)[left[bad]],
+                plot_id=ctx.plot_ids(role, left[bad]),
                 geometry=frame.geometry.array[left[bad]],
                 other_layer="landuse",
                 measured=share,

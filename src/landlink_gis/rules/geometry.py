@@ -140,7 +140,7 @@ def invalid(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=points,
                     reason=translate_reasons(reasons, ctx.lang),
                     crs=ctx.crs,
@@ -154,7 +154,7 @@ def invalid(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[unclosed],
+                    plot_id=ctx.plot_ids(role, unclosed),
                     geometry=first,
                     reason=_UNCLOSED[ctx.lang],
                     crs=ctx.crs,
@@ -169,7 +169,7 @@ def invalid(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[unmeasured],
+                    plot_id=ctx.plot_ids(role, unmeasured),
                     geometry=_geoms(ctx, role)[unmeasured],
                     reason=_UNMEASURED[ctx.lang],
                     crs=ctx.crs,
@@ -185,7 +185,7 @@ def invalid(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[pos],
+                    plot_id=ctx.plot_ids(role, pos),
                     geometry=_geoms(ctx, role)[pos],
                     reason=np.asarray(text, dtype=object),
                     crs=ctx.crs,
@@ -204,7 +204,7 @@ def invalid(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[pos],
+                    plot_id=ctx.plot_ids(role, pos),
                     geometry=_geoms(ctx, role)[pos],
                     measured=after,
                     threshold=before,
@@ -238,7 +238,7 @@ def empty(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=np.full(len(bad), None),
                     crs=ctx.crs,
                 )
@@ -283,7 +283,7 @@ def not_polygon(ctx: CheckContext):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=shapely.point_on_surface(geoms[bad]),
                     geom_type=labels,
                     crs=ctx.crs,
@@ -377,7 +377,7 @@ def sliver(ctx: CheckContext, min_plot_area_m2, min_compactness):
             out.append(
                 make(
                     layer=role,
-                    plot_id=ctx.plot_ids(role)[bad],
+                    plot_id=ctx.plot_ids(role, bad),
                     geometry=geoms[bad],
                     measured=np.where(small, area[bad], compact[bad]),
                     threshold=np.where(small, min_plot_area_m2, min_compactness),
@@ -440,7 +440,7 @@ def irregular(ctx: CheckContext):
                 out.append(
                     make(
                         layer=role,
-                        plot_id=ctx.plot_ids(role)[bad],
+                        plot_id=ctx.plot_ids(role, bad),
                         geometry=geoms[bad],
                         reason=reason,
                         crs=ctx.crs,

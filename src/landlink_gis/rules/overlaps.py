@@ -43,7 +43,6 @@ def overlap_findings(
     if right_mask is not None:
         right[~right_mask] = None
     plot_area = ctx.area(left_role)
-    plot_ids = ctx.plot_ids(left_role) if left_role in PLOT_ROLES else None
     for start, pairs in overlay_in_pieces(
         left,
         right,
@@ -60,7 +59,11 @@ def overlap_findings(
         area = pairs[ctx.area_column].to_numpy()
         yield make(
             layer=left_role,
-            plot_id=plot_ids[li] if plot_ids is not None else reference_ids(ctx, left_role, li),
+            plot_id=(
+                ctx.plot_ids(left_role, li)
+                if left_role in PLOT_ROLES
+                else reference_ids(ctx, left_role, li)
+            ),
             other_layer=right_role,
             other_id=reference_ids(ctx, right_role, rj),
             geometry=pairs["geometry"].to_numpy(),

@@ -120,7 +120,7 @@ def zone_overlap(ctx: CheckContext, left_role: str, right_role: str, tolerance: 
     plot_area = ctx.area(left_role)[li]
     return make(
         layer=left_role,
-        plot_id=ctx.plot_ids(left_role)[li],
+        plot_id=ctx.plot_ids(left_role, li),
         other_layer=right_role,
         other_id=per_plot["other_id"].to_numpy(dtype=object),
         geometry=per_plot["geometry"].to_numpy(dtype=object),
@@ -242,7 +242,7 @@ def development_boundary(ctx: CheckContext, overlap_tolerance_m2):
     )
     return make(
         layer="construction",
-        plot_id=ctx.plot_ids("construction")[li],
+        plot_id=ctx.plot_ids("construction", li),
         other_layer="development_boundary",
         geometry=geoms,
         measured=area,
@@ -288,7 +288,7 @@ def outside_boundary(ctx: CheckContext, overlap_tolerance_m2):
         out.append(
             make(
                 layer=role,
-                plot_id=ctx.plot_ids(role)[li],
+                plot_id=ctx.plot_ids(role, li),
                 other_layer="boundary",
                 geometry=geoms,
                 measured=area,

@@ -170,7 +170,7 @@ def _plan004_findings(
         geoms[at] = polygonal(rest)
     return make(
         layer="demolition",
-        plot_id=ctx.plot_ids("demolition")[fire],
+        plot_id=ctx.plot_ids("demolition", fire),
         other_layer="landuse",
         geometry=geoms,
         measured=dem.other_m2[fire],
@@ -296,7 +296,7 @@ def steep_demolition(ctx: CheckContext, max_slope_deg):
     to_farmland = np.asarray(is_cultivated(reclaim), dtype=bool) if len(steep) else []
     return make(
         layer="demolition",
-        plot_id=ctx.plot_ids("demolition")[idx],
+        plot_id=ctx.plot_ids("demolition", idx),
         geometry=geoms[idx],
         measured=mean[idx],
         threshold=max_slope_deg,
