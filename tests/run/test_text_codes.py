@@ -52,3 +52,18 @@ def test_context_text_equals_the_attribute_column():
         assert _same(ctx.text("landuse", name), whole), name
         assert _same(ctx.text("landuse", name, rows), whole[rows]), name
     assert ctx.text_codes("landuse", "land_class")[1] is ctx.text_codes("landuse", "land_class")[1]
+
+
+def test_plot_ids_at_positions_equal_the_whole_layers_ids():
+    # by index, by mask, unsorted and repeated: the ids plot_ids(role)[positions] gives, blanks
+    # as "#n" included
+    ctx = load_ctx(SAMPLES / "bazhong_demo" / "project.toml")
+    whole = ctx.plot_ids("demolition")
+    n = len(whole)
+    assert n > 5
+    for at in (
+        np.array([n - 1, 0, 2, 2]),
+        np.arange(n) % 2 == 0,
+        np.zeros(0, dtype=np.int64),
+    ):
+        assert ctx.plot_ids("demolition", at).tolist() == whole[at].tolist()

@@ -160,7 +160,7 @@ def _plot_outputs(ctx: CheckContext, findings: gpd.GeoDataFrame) -> dict[str, gp
         if not ctx.has(role):
             continue
         frame = ctx.raw[role].copy()
-        keys = np.array([str(i) for i in ctx.plot_ids(role)], dtype=object)
+        keys = ctx.plot_ids(role)  # text already: an id, or "#n"
         mine = layers == role
         # plot ids as text, made once per distinct id (not once per finding)
         codes, uniques = pd.factorize(plot_ids[mine], use_na_sentinel=False)
@@ -451,5 +451,6 @@ def _plot_attributes(ctx: CheckContext, role: str) -> pd.DataFrame:
     ]
     out = pd.DataFrame({"plot_id": ctx.plot_ids(role)}, index=norm.index)
     for c in cols:
-        out[c] = norm[c].to_numpy()
+        # a text column as it is held (Arrow), not through a Python string per plot
+        out[c] = norm[c].array if isinstance(norm[c].dtype, pd.StringDtype) else norm[c].to_numpy()
     return out
