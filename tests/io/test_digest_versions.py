@@ -102,3 +102,39 @@ def test_workers_do_not_run_the_callers_script_again(checked: Path, tmp_path: Pa
         check=True,
     ).stdout
     assert out.split() == ["TOP-LEVEL", "True"]
+
+
+@pytest.mark.parametrize("damage", ["none", "unreadable_geometry", "not_utf8"])
+def test_columns_hashed_in_batches_give_the_whole_columns_digest(
+    checked: Path, tmp_path: Path, monkeypatch, damage: str
+) -> None:
+    # each column is read and hashed BATCH_ROWS rows at a time (a county's overlap polygons are
+    # never one string); any batch size gives the digest of the whole column at once, also when
+    # one geometry blob is unreadable (the column is then hashed as stored) or a text cell is
+    # not UTF-8 (read again as byte escapes), in both versions
+    path = tmp_path / "c.gpkg"
+    shutil.copy(checked, path)
+    if damage != "none":
+        con = sqlite3.connect(path)
+        for (trigger,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall():
+            con.execute(f'DROP TRIGGER "{trigger}"')
+        rows = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+        assert rows > 10
+        at = rows // 2
+        if damage == "unreadable_geometry":
+            con.execute("UPDATE findings SET geom = x'4750000101000000ffff' WHERE rowid = ?", (at,))
+        else:
+            con.execute(
+                "UPDATE findings SET message = CAST(x'e4ff20' AS TEXT) WHERE rowid = ?", (at,)
+            )
+        con.commit()
+        con.close()
+    monkeypatch.setattr(gpkg_digest, "BATCH_ROWS", 10**9)
+    whole = [content_digest(path, version=v, workers=1) for v in (1, 2)]
+    for batch in (1, 3, 7):
+        monkeypatch.setattr(gpkg_digest, "BATCH_ROWS", batch)
+        assert [content_digest(path, version=v, workers=1) for v in (1, 2)] == whole, batch
+    if damage != "none":
+        assert whole != [content_digest(checked, version=v, workers=1) for v in (1, 2)]

@@ -56,6 +56,8 @@ _PREFIX_V2 = "sha256v2:"
 #: a file with at least this many cells (rows × columns) in the digested layers has its columns
 #: hashed in worker processes, one per core (at most 4); smaller files are hashed in this process
 PARALLEL_CELLS = 2_000_000
+#: Rows of a column read and hashed at a time (a column's text is never held whole).
+BATCH_ROWS = 50_000
 
 
 @contextlib.contextmanager
@@ -78,9 +80,17 @@ def _as_bytes(value):
     return value if value is None or type(value) is bytes else bytes(value)
 
 
-def _canonical_wkb(blobs: list) -> list[bytes | None]:
-    """Canonical ISO WKB of GeoPackage geometry blobs (None stays None; an unreadable blob as
-    is)."""
+def _canonical_wkb(blobs: list, *, raw: bool = False) -> list[bytes | None]:
+    """Canonical ISO WKB of GeoPackage geometry blobs (None stays None); ``raw``: the blobs as
+    they are (a column with an unreadable blob is hashed as stored, whole).
+
+    Raises
+    ------
+    shapely.errors.GEOSException
+        A blob is unreadable (and ``raw`` is False).
+    """
+    if raw:
+        return [_as_bytes(b) for b in blobs]
     wkbs = np.array(
         [
             None
@@ -92,15 +102,10 @@ def _canonical_wkb(blobs: list) -> list[bytes | None]:
         ],
         dtype=object,
     )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore", RuntimeWarning
-            )  # NaN coordinates are hashed as they are
-            geoms = shapely.from_wkb(wkbs, on_invalid="raise")
-            return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
-    except shapely.errors.GEOSException:
-        return [_as_bytes(b) for b in blobs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NaN coordinates are hashed as they are
+        geoms = shapely.from_wkb(wkbs, on_invalid="raise")
+        return list(shapely.to_wkb(geoms, byte_order=1, flavor="iso", output_dimension=4))
 
 
 def _canon(value) -> str:
@@ -148,15 +153,38 @@ def _connect(src: str) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(src).absolute().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
-def _decoded(con: sqlite3.Connection, read, *args):
-    """``read(con, *args)`` with text decoded in C; text that is not UTF-8 is read again, kept as
-    byte escapes."""
-    try:
-        con.text_factory = str
-        return read(con, *args)
-    except sqlite3.OperationalError:
-        con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
-        return read(con, *args)
+def _feed_column(h, con: sqlite3.Connection, table: str, column: str, order: str, geometry: bool):
+    """``h`` (a hashlib object) after hashing one column's canonical text; returns the hasher to
+    go on with.
+
+    The column is read :data:`BATCH_ROWS` rows at a time and its text hashed piece by piece, so
+    a column of millions of overlap polygons never becomes one string; the pieces are the whole
+    column's text (values joined by ``"\\x1f"``). Text that is not UTF-8 is read again, kept as
+    byte escapes; a geometry column with an unreadable blob is hashed again, every blob as
+    stored: both start the column over from the hasher as it was.
+    """
+    start, raw = h.copy(), False
+    con.text_factory = str
+    while True:
+        try:
+            cursor = con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')
+            sep = b""
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                values = [r[0] for r in rows]
+                if geometry:
+                    values = _canonical_wkb(values, raw=raw)
+                h.update(sep + _column_text(values).encode("utf-8", "surrogatepass"))
+                sep = b"\x1f"
+            return h
+        except sqlite3.OperationalError:
+            if con.text_factory is not str:
+                raise
+            con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+        except shapely.errors.GEOSException:
+            if raw:
+                raise
+            raw = True
+        h = start.copy()
 
 
 def _v1(src: str) -> str:
@@ -170,7 +198,8 @@ def _v1(src: str) -> str:
             names, order, geom, rows = _layout(con, table)
             _table_header(h, table, names, rows)
             for name in names:
-                h.update(_decoded(con, _column_canon, table, name, order, name == geom) + b"\x1e")
+                h = _feed_column(h, con, table, name, order, name == geom)
+                h.update(b"\x1e")
     return _PREFIX + h.hexdigest()
 
 
@@ -191,22 +220,10 @@ def _layout(con: sqlite3.Connection, table: str) -> tuple[list[str], str, str | 
     return names, f'"{pk}"' if pk else "rowid", geom[0] if geom else None, int(rows)
 
 
-def _column_canon(
-    con: sqlite3.Connection, table: str, column: str, order: str, geometry: bool
-) -> bytes:
-    """One column's canonical text (UTF-8), in ``order``: what both versions hash."""
-    values = [r[0] for r in con.execute(f'SELECT "{column}" FROM "{table}" ORDER BY {order}')]
-    if geometry:
-        values = _canonical_wkb(values)
-    return _column_text(values).encode("utf-8", "surrogatepass")
-
-
 def _column_hash(src: str, table: str, column: str, order: str, geometry: bool) -> str:
     """SHA-256 (hex) of one column's canonical text (version 2; run in a worker process)."""
     with contextlib.closing(_connect(src)) as con:
-        return hashlib.sha256(
-            _decoded(con, _column_canon, table, column, order, geometry)
-        ).hexdigest()
+        return _feed_column(hashlib.sha256(), con, table, column, order, geometry).hexdigest()
 
 
 def _can_spawn() -> bool:
