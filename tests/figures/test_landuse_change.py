@@ -114,3 +114,71 @@ def test_urban_plots_become_the_construction_group(tmp_path):
     cons = t[(t["side"] == "construction") & (t["class_name"] != "小计")]
     got = dict(zip(cons["land_class"], cons["change_m2"], strict=True))
     assert got == {"0103": -200.0, "0702": 100.0, "20": 100.0}
+
+
+def test_village_is_the_first_filled_of_seat_survey_owner_and_plot_owner(tmp_path):
+    # D1 20×20: its left half on L1 (坐落 blank, survey owner 丙村), its right half on L2 (neither
+    # filled: the plot's own owner 申报村); D2 10×10 on L3 (坐落 丁村, owner 戊村: 坐落 wins)
+    demolition = frame(
+        [
+            {
+                "DKBH": "D1",
+                "DLBM": "0702",
+                "FKDL": "0103",
+                "QSDWMC": "申报村",
+                "geometry": square(0, 0, 20),
+            },
+            {
+                "DKBH": "D2",
+                "DLBM": "0702",
+                "FKDL": "0101",
+                "QSDWMC": " ",
+                "geometry": square(200, 0, 10),
+            },
+        ]
+    )
+    landuse = frame(
+        [
+            {
+                "BSM": "L1",
+                "DLBM": "0702",
+                "ZLDWMC": " ",
+                "QSDWMC": "丙村",
+                "geometry": rect(-10, -10, 20, 40),
+            },
+            {
+                "BSM": "L2",
+                "DLBM": "0103",
+                "ZLDWMC": None,
+                "QSDWMC": "",
+                "geometry": rect(10, -10, 20, 40),
+            },
+            {
+                "BSM": "L3",
+                "DLBM": "0702",
+                "ZLDWMC": "丁村",
+                "QSDWMC": "戊村",
+                "geometry": rect(190, -10, 40, 40),
+            },
+        ]
+    )
+    path = write_project(
+        tmp_path,
+        {"demolition": demolition, "landuse": landuse},
+        project={"area_method": "planar"},
+        fmt="gpkg",
+    )
+    t = check(path, rules=["BAL008"]).extra_layers["landuse_change"]
+    key = t[t["side"] == "demolition"].set_index(["village", "land_class"]).sort_index()
+    rows = {
+        (v, c): (b, a)
+        for (v, c), b, a in zip(key.index, key["before_m2"], key["after_m2"], strict=True)
+        if v and c  # villages' class rows (not the subtotals and totals)
+    }
+    assert rows == {
+        ("丙村", "0702"): (200.0, 0.0),
+        ("丙村", "0103"): (0.0, 200.0),
+        ("申报村", "0103"): (200.0, 200.0),
+        ("丁村", "0702"): (100.0, 0.0),
+        ("丁村", "0101"): (0.0, 100.0),
+    }

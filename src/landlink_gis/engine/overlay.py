@@ -650,24 +650,25 @@ def overlay_in_pieces(left, right, *, piece: int, **kw) -> Iterator[tuple[int, p
             yield start, overlay_pairs(left[start : start + piece], right, **kw)
         return
     lpos = np.flatnonzero(_usable(left))
-    met_left, met_right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    # per piece, the right features it may meet: each chunk adds its own (sorted, distinct),
+    # so a piece's list is sorted and distinct with no table of every candidate pair
+    needs: list[list[np.ndarray]] = [[] for _ in starts]
     if len(lpos):
         tree = shapely.STRtree(left[lpos])
         for first, chunk in right.chunks():
             rpos = np.flatnonzero(_usable(chunk))
             qi, qj = tree.query(chunk[rpos])
-            met_left.append(lpos[qj])
-            met_right.append(rpos[qi] + np.int64(first))
-            del chunk
+            met = np.unique((lpos[qj] // piece) * np.int64(len(chunk)) + rpos[qi])
+            which, local = met // len(chunk), met % len(chunk)
+            cuts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(met) else met
+            for a, b in zip(cuts, [*cuts[1:], len(met)][: len(cuts)], strict=True):
+                needs[int(which[a])].append(local[a:b] + np.int64(first))
+            del chunk, qi, qj, met, which, local
             release_freed_memory()
         del tree
-    li, rj = np.concatenate(met_left), np.concatenate(met_right)
-    which = li // piece
-    order = np.argsort(which, kind="stable")
-    which, rj = which[order], rj[order]
-    bounds = np.searchsorted(which, np.arange(len(starts) + 1))
     for k, start in enumerate(starts):
-        need = np.unique(rj[bounds[k] : bounds[k + 1]])
+        need = np.concatenate(needs[k]) if needs[k] else np.zeros(0, np.int64)
+        needs[k] = []
         part = left[start : start + piece]
         if not len(need):
             yield start, overlay_pairs(part, np.zeros(0, dtype=object), **kw)

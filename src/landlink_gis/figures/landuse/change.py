@@ -73,55 +73,78 @@ def _or_blank(codes) -> np.ndarray:
     return out
 
 
+def _texts(ctx, role: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)`` of a text field: ``texts[codes]`` is each feature's stripped text ("" for
+    a blank), computed on the field's distinct values only."""
+    codes, table = ctx.text_codes(role, field)
+    return codes, _text(table)
+
+
 def _pieces(ctx, role: str) -> dict[str, np.ndarray]:
-    """(plot position, village, current class, area) of each piece of the plots of ``role``,
-    as arrays (text as objects, each distinct value shared by its rows)."""
-    plots = ctx.attributes(role)
-    owner = _text(plots["owner"].to_numpy(dtype=object)) if len(plots) else np.zeros(0, object)
+    """Each piece of the plots of ``role`` (a plot's overlap with a land-survey polygon, or the
+    plot itself without a survey): its plot position, village, current class and area.
+
+    Text is coded, not held per piece (a county's survey pieces run to millions): ``village``
+    indexes ``villages`` (the distinct village texts, sorted), ``before`` indexes
+    ``before_table`` (the survey's distinct class values).
+    """
+    p_codes, p_text = _texts(ctx, role, "owner")  # the plot's own owner, per plot
     if has_survey(ctx):
         pairs = survey_pairs(ctx, role)
         li, rj = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        seat = (
-            _text(ctx.text("landuse", "seat", rj))
-            if ctx.has_field("landuse", "seat")
-            else np.full(len(rj), "", object)
-        )
-        lu_owner = (
-            _text(ctx.text("landuse", "owner", rj))
-            if ctx.has_field("landuse", "owner")
-            else np.full(len(rj), "", object)
-        )
-        village = np.where(
-            seat != "", seat, np.where(lu_owner != "", lu_owner, owner[li] if len(li) else lu_owner)
-        )
-        return {
-            "plot": li,
-            "village": village,
-            "before": ctx.text("landuse", "land_class", rj),
-            "area": pairs[ctx.area_column].to_numpy(dtype=float),
-        }
-    area = ctx.area(role).astype(float)
-    keep = np.flatnonzero(np.isfinite(area))
+        sources = [
+            _texts(ctx, "landuse", f) if ctx.has_field("landuse", f) else None
+            for f in ("seat", "owner")
+        ]
+        before_codes, before_table = ctx.text_codes("landuse", "land_class")
+        before = before_codes[rj]
+        area = pairs[ctx.area_column].to_numpy(dtype=float)
+    else:
+        area = ctx.area(role).astype(float)
+        li = np.flatnonzero(np.isfinite(area))
+        rj, sources, area = None, [None, None], area[li]
+        before_codes, before_table = ctx.text_codes(role, "land_class")
+        before = before_codes[li]
+    # one sorted vocabulary of the village texts of every source: the first non-blank of the
+    # survey polygon's 坐落 (seat), its owner and the plot's own owner
+    tables = [t for _, t in (s for s in sources if s is not None)] + [p_text]
+    rank, villages = pd.factorize(np.concatenate(tables), sort=True)
+    offsets = np.cumsum([0] + [len(t) for t in tables])
+    village = (rank[offsets[-2] : offsets[-1]])[p_codes[li]] if len(li) else np.zeros(0, int)
+    k = len(tables) - 2
+    for source in reversed(sources):  # the earlier source wins where it is not blank
+        if source is None:
+            continue
+        codes, text = source
+        at = codes[rj]
+        filled = (text != "")[at]
+        village = np.where(filled, rank[offsets[k] : offsets[k + 1]][at], village)
+        k -= 1
     return {
-        "plot": keep,
-        "village": owner[keep],
-        "before": ctx.text(role, "land_class", keep),
-        "area": area[keep],
+        "plot": li,
+        "village": village,
+        "villages": np.asarray(villages, dtype=object),
+        "before": before,
+        "before_table": before_table,
+        "area": area,
     }
 
 
 def _side(ctx, role: str) -> pd.DataFrame:
     """Long rows (village, class, before, after) of one side."""
     pieces = _pieces(ctx, role)
-    before = _or_blank(normalise_code(pieces["before"]))
+    plot = pieces["plot"]
+    before_text = _or_blank(normalise_code(pieces["before_table"]))
     if role == "demolition":
-        after = _or_blank(normalise_code(ctx.text(role, "reclaim_class")))
+        codes, table = ctx.text_codes(role, "reclaim_class")
+        after_text, after = _or_blank(normalise_code(table)), codes[plot]
     else:
         kinds = ctx.attributes(role)["kind"].to_numpy(dtype=object)
-        after = np.where(kinds == "resettlement", RESETTLEMENT_CLASS, CONSTRUCTION_CLASS[0])
-    after = after[pieces["plot"]].astype(object)
-    rows = _grouped(pieces["village"], before, pieces["area"], "before_m2").merge(
-        _grouped(pieces["village"], after, pieces["area"], "after_m2"),
+        after_text = np.array([RESETTLEMENT_CLASS, CONSTRUCTION_CLASS[0]], dtype=object)
+        after = np.where(kinds == "resettlement", 0, 1)[plot]
+    village, villages, area = pieces["village"], pieces["villages"], pieces["area"]
+    rows = _grouped(village, villages, pieces["before"], before_text, area, "before_m2").merge(
+        _grouped(village, villages, after, after_text, area, "after_m2"),
         on=["village", "land_class"],
         how="outer",
     )
@@ -130,31 +153,36 @@ def _side(ctx, role: str) -> pd.DataFrame:
     return rows
 
 
-def _grouped(village: np.ndarray, key: np.ndarray, area: np.ndarray, name: str) -> pd.DataFrame:
-    """``area`` summed by (village, ``key``) as rows (village, land_class, ``name``), sorted
-    by village then class.
+def _grouped(
+    village: np.ndarray,
+    villages: np.ndarray,
+    key: np.ndarray,
+    key_text: np.ndarray,
+    area: np.ndarray,
+    name: str,
+) -> pd.DataFrame:
+    """``area`` summed by (village, class) as rows (village, land_class, ``name``), sorted by
+    village then class; ``village`` indexes the sorted texts ``villages``, ``key`` indexes
+    ``key_text`` (normalised class texts, not sorted, may repeat).
 
-    Grouped on the codes of the sorted distinct texts: the same groups, order and sums
-    (pandas' summation, rows in order) as grouping the text itself, without a copy of every
-    row's text.
+    Grouped on one integer per piece (sorted village rank, sorted class rank): the same groups,
+    order and sums (pandas' summation, rows in order) as grouping the texts themselves, without
+    a text per piece.
     """
     if not len(area):
         empty = pd.Series([], dtype=object)
         return pd.DataFrame(
             {"village": empty, "land_class": empty, name: pd.Series([], dtype=float)}
         )
-    vc, villages = pd.factorize(village, sort=True)
-    kc, classes = pd.factorize(key, sort=True)
-    sums = (
-        pd.DataFrame({"v": vc, "k": kc, "area": area})
-        .groupby(["v", "k"], as_index=False)["area"]
-        .sum()
-    )
+    class_rank, classes = pd.factorize(np.asarray(key_text, dtype=object), sort=True)
+    n = max(len(classes), 1)
+    sums = pd.Series(area).groupby(village.astype(np.int64) * n + class_rank[key], sort=True).sum()
+    at = sums.index.to_numpy()
     return pd.DataFrame(
         {
-            "village": np.asarray(villages, dtype=object)[sums["v"].to_numpy()],
-            "land_class": np.asarray(classes, dtype=object)[sums["k"].to_numpy()],
-            name: sums["area"].to_numpy(),
+            "village": villages[at // n],
+            "land_class": np.asarray(classes, dtype=object)[at % n],
+            name: sums.to_numpy(),
         }
     )
 
