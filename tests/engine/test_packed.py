@@ -82,7 +82,7 @@ def test_many_parts_index_as_one_array(survey, monkeypatch):
     those positions, and joining shares the parts' buffers instead of copying them."""
     monkeypatch.setattr(packed_mod, "CHUNK", 97)
     cuts = [0, 5, 300, 301, 700, len(survey)]
-    batches = [PackedGeometries.pack(survey[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    batches = [PackedGeometries.pack(survey[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     joined = PackedGeometries.concat(batches)
     assert len(joined._parts) == sum(len(b._parts) for b in batches) > 10
     assert all(

@@ -183,7 +183,10 @@ def test_reference_layers_made_a_chunk_at_a_time_write_the_same_geopackage(
     from landlink_gis.rules import _common
 
     project = bench_project if which == "bench" else SAMPLES / "bazhong_demo" / "project.toml"
+    from landlink_gis.outputs import gpkg as gpkg_writer
+
     monkeypatch.setattr(packed, "CHUNK", 10**9)
+    monkeypatch.setattr(gpkg_writer, "PLOT_ROWS_PER_WRITE", 10**9)
     whole = check(project)
     assert whole.counts()["error"] > 0
     monkeypatch.setattr(packed, "CHUNK", 997 if which == "bench" else 3)
@@ -194,6 +197,8 @@ def test_reference_layers_made_a_chunk_at_a_time_write_the_same_geopackage(
     assert len(landuse) > 5 * packed.CHUNK  # several chunks of the land survey
     a, b = tmp_path / "whole.gpkg", tmp_path / "chunked.gpkg"
     write_checked_gpkg(whole, a)
+    # and the plot layers written a few rows at a time
+    monkeypatch.setattr(gpkg_writer, "PLOT_ROWS_PER_WRITE", 13 if which == "bench" else 2)
     write_checked_gpkg(chunked, b)
     ta, tb = _tables(a), _tables(b)
     assert ta.keys() == tb.keys()

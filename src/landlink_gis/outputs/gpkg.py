@@ -148,6 +148,9 @@ def _write(
         )
 
 
+#: Plot rows written at a time (each slice appended to the layer).
+PLOT_ROWS_PER_WRITE = 100_000
+
 #: SQLite settings for GDAL while it writes the temporary file: no journal, no sync per transaction.
 #: A failed write discards the temporary file anyway, and the whole file is synced once before the
 #: rename (:func:`_fsync`), so the finished output is as durable as before, written faster.
@@ -345,14 +348,19 @@ def write_checked_gpkg(result, path: str | Path, *, gpkg_version: str = "1.2") -
         first = True
         for role, name in PLOT_LAYER_NAMES.items():
             if role in result.plots:
-                _write(
-                    _plot_frame(result.plots[role]),
-                    tmp,
-                    name,
-                    first=first,
-                    geometry_type="MultiPolygon",
-                    gpkg_version=gpkg_version,
-                )
+                frame = result.plots[role]
+                # a slice at a time (a county's plot layer is a million rows): the same rows in
+                # the same order as one write, without the whole layer converted at once
+                for k, start in enumerate(range(0, max(len(frame), 1), PLOT_ROWS_PER_WRITE)):
+                    _write(
+                        _plot_frame(frame.iloc[start : start + PLOT_ROWS_PER_WRITE]),
+                        tmp,
+                        name,
+                        first=first and k == 0,
+                        geometry_type="MultiPolygon",
+                        gpkg_version=gpkg_version,
+                        append=k > 0,
+                    )
                 layers.append(name)
                 first = False
         _write_findings(result, tmp, crs, first=first, gpkg_version=gpkg_version)
