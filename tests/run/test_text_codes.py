@@ -67,3 +67,16 @@ def test_plot_ids_at_positions_equal_the_whole_layers_ids():
         np.zeros(0, dtype=np.int64),
     ):
         assert ctx.plot_ids("demolition", at).tolist() == whole[at].tolist()
+
+
+def test_forgotten_results_are_computed_again():
+    ctx = load_ctx(SAMPLES / "bazhong_demo" / "project.toml")
+    calls = []
+    for role in ("demolition", "construction"):
+        ctx.cached(("pairs", role), lambda role=role: calls.append(role) or role)
+    ctx.cached("pairs", lambda: calls.append("all") or "all")
+    ctx.cached(("other", "demolition"), lambda: calls.append("other") or "other")
+    ctx.forget("pairs")
+    assert ctx.cached(("pairs", "demolition"), lambda: calls.append("again") or 1) == 1
+    assert ctx.cached(("other", "demolition"), lambda: calls.append("no") or 2) == "other"
+    assert calls == ["demolition", "construction", "all", "other", "again"]

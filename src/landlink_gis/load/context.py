@@ -519,6 +519,12 @@ class CheckContext:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def forget(self, kind: str) -> None:
+        """Drop the shared results of ``kind`` (a key, or the first item of tuple keys) once no
+        rule will read them; asked again, they are computed again."""
+        for key in [k for k in self._memo if k == kind or (isinstance(k, tuple) and k[0] == kind)]:
+            del self._memo[key]
+
     def seed(self, key: Any, value: Any) -> None:
         """Record a derived figure loading has already computed (e.g. the geometry state)."""
         self._memo.setdefault(key, value)

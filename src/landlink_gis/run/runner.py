@@ -415,6 +415,12 @@ def check(
     if ctx.previous is not None:
         extra_layers[CHANGES_LAYER] = plan_changes(ctx)
     extra_layers[LANDUSE_CHANGE_LAYER] = landuse_change_table(ctx)
+    if ctx.has("demolition"):  # the figures the plot layers add, made before the pairs go
+        quota_basis(ctx)
+        reclaim_coefficients(ctx)
+    # every figure the outputs need is made: the plot × survey pairs (millions on a county) go
+    ctx.forget("survey_pairs")
+    release_freed_memory()
     result = CheckResult(
         project=project,
         config=config,
