@@ -15,6 +15,12 @@ from tests.support.geoms import rect, square
 from tests.support.helpers import frame, write_project
 
 
+def _checked(tmp_path, layers):
+    """BAL008 alone on a planar-area project of ``layers``."""
+    path = write_project(tmp_path, layers, project={"area_method": "planar"}, fmt="gpkg")
+    return check(path, rules=["BAL008"])
+
+
 @pytest.fixture
 def result(tmp_path):
     # planar areas: D1 20×20 half on 0702 of 甲村, half on 0103 of 乙村 (survey ZLDWMC), reclaimed
@@ -42,13 +48,9 @@ def result(tmp_path):
             {"BSM": "L3", "DLBM": "0101", "ZLDWMC": "乙村", "geometry": rect(90, -10, 40, 40)},
         ]
     )
-    path = write_project(
-        tmp_path,
-        {"demolition": demolition, "construction": construction, "landuse": landuse},
-        project={"area_method": "planar"},
-        fmt="gpkg",
+    return _checked(
+        tmp_path, {"demolition": demolition, "construction": construction, "landuse": landuse}
     )
-    return check(path, rules=["BAL008"])
 
 
 def test_table_per_village_and_class(result):
@@ -104,13 +106,9 @@ def test_urban_plots_become_the_construction_group(tmp_path):
     demolition = frame(
         [{"DKBH": "D1", "DLBM": "0702", "FKDL": "0103", "geometry": square(0, 0, 20)}]
     )
-    path = write_project(
-        tmp_path,
-        {"demolition": demolition, "construction": construction},
-        project={"area_method": "planar"},
-        fmt="gpkg",
-    )
-    t = check(path, rules=["BAL008"]).extra_layers["landuse_change"]
+    t = _checked(tmp_path, {"demolition": demolition, "construction": construction}).extra_layers[
+        "landuse_change"
+    ]
     cons = t[(t["side"] == "construction") & (t["class_name"] != "小计")]
     got = dict(zip(cons["land_class"], cons["change_m2"], strict=True))
     assert got == {"0103": -200.0, "0702": 100.0, "20": 100.0}
@@ -162,13 +160,9 @@ def test_village_is_the_first_filled_of_seat_survey_owner_and_plot_owner(tmp_pat
             },
         ]
     )
-    path = write_project(
-        tmp_path,
-        {"demolition": demolition, "landuse": landuse},
-        project={"area_method": "planar"},
-        fmt="gpkg",
-    )
-    t = check(path, rules=["BAL008"]).extra_layers["landuse_change"]
+    t = _checked(tmp_path, {"demolition": demolition, "landuse": landuse}).extra_layers[
+        "landuse_change"
+    ]
     key = t[t["side"] == "demolition"].set_index(["village", "land_class"]).sort_index()
     rows = {
         (v, c): (b, a)

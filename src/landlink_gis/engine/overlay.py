@@ -660,9 +660,9 @@ def overlay_in_pieces(left, right, *, piece: int, **kw) -> Iterator[tuple[int, p
             qi, qj = tree.query(chunk[rpos])
             met = np.unique((lpos[qj] // piece) * np.int64(len(chunk)) + rpos[qi])
             which, local = met // len(chunk), met % len(chunk)
-            cuts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(met) else met
-            for a, b in zip(cuts, [*cuts[1:], len(met)][: len(cuts)], strict=True):
-                needs[int(which[a])].append(local[a:b] + np.int64(first))
+            bounds = np.searchsorted(which, np.arange(len(starts) + 1))  # ``which`` is sorted
+            for k in np.flatnonzero(np.diff(bounds)):
+                needs[k].append(local[bounds[k] : bounds[k + 1]] + np.int64(first))
             del chunk, qi, qj, met, which, local
             release_freed_memory()
         del tree
